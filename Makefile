@@ -1,0 +1,44 @@
+# isotrace: two commands on a fresh Debian machine.
+#   make audit   installs what is missing (as root), builds the release binary, audits this node
+#   make test    builds and runs every test
+SWIFT ?= swift
+# libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
+# nsenter, which the live tests drive.
+SYSTEM_PACKAGES = libseccomp-dev util-linux
+RELEASE_BIN = .build/release/isotrace
+
+.PHONY: all deps build release audit test clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for package in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "isotrace: missing Debian packages:$$missing" >&2; \
+	    echo "isotrace: run 'make deps' as root, or: sudo apt-get install -y$$missing" >&2; \
+	    exit 2; \
+	  fi; \
+	  echo "isotrace: installing$$missing" >&2; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >&2 \
+	    || { apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >&2; }; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+audit: release
+	$(RELEASE_BIN) snapshot --format table
+
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+clean:
+	rm -rf .build

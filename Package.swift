@@ -1,0 +1,54 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// One target per layer (see DESIGN.md); dependencies point down only:
+// isotrace (CLI) -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+let package = Package(
+    name: "isotrace",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "isotrace", targets: ["isotrace"]),
+        .library(name: "ProcFS", targets: ["ProcFS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CSeccomp",
+            pkgConfig: "libseccomp",
+            providers: [.apt(["libseccomp-dev"])]
+        ),
+        // openat2(2) for resolving paths inside a process's root (Swift cannot call syscall(2)).
+        .target(name: "CProcShim"),
+        .target(
+            name: "ProcFS",
+            dependencies: [
+                "CProcShim",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .executableTarget(
+            name: "isotrace",
+            dependencies: [
+                "ProcFS",
+                "CSeccomp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
+        .testTarget(
+            name: "ProcFSTests",
+            dependencies: ["ProcFS"],
+            exclude: ["Fixtures"]
+        ),
+        // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
+        // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
+        .testTarget(
+            name: "LiveTests",
+            dependencies: ["ProcFS", "isotrace"]
+        ),
+    ]
+)

@@ -1,0 +1,20 @@
+#ifndef ISOTRACE_PROCSHIM_H
+#define ISOTRACE_PROCSHIM_H
+
+#include <stdint.h>
+
+/// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and O_PATH: opens `path` as if
+/// `root_fd` were the root directory, so absolute symlinks and ".." never leave it. Swift cannot
+/// call the variadic syscall(2), hence this shim. Returns the fd, or -1 with errno set
+/// (ENOSYS on kernels before 5.6).
+int isotrace_open_in_root(int root_fd, const char *path);
+
+/// open(2) of a directory with O_PATH | O_DIRECTORY | O_CLOEXEC (O_PATH needs _GNU_SOURCE,
+/// which Swift's Glibc module does not define). Follows the final magic link (/proc/<pid>/root).
+int isotrace_open_path_directory(const char *path);
+
+/// 1 when the file behind an O_PATH descriptor carries a POSIX access ACL, 0 when not,
+/// -1 with errno set on error.
+int isotrace_has_access_acl(int fd);
+
+#endif

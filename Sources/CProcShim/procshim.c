@@ -1,0 +1,32 @@
+#define _GNU_SOURCE
+#include "procshim.h"
+
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <errno.h>
+#include <stdio.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+int isotrace_open_in_root(int root_fd, const char *path) {
+    struct open_how how = {
+        .flags = O_PATH | O_CLOEXEC,
+        .mode = 0,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
+int isotrace_open_path_directory(const char *path) {
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int isotrace_has_access_acl(int fd) {
+    char link[64];
+    snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+    ssize_t size = getxattr(link, "system.posix_acl_access", NULL, 0);
+    if (size > 0) return 1;
+    if (size < 0 && errno != ENODATA && errno != ENOTSUP) return -1;
+    return 0;
+}

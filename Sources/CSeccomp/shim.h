@@ -1,0 +1,4 @@
+#ifndef ISOTRACE_CSECCOMP_SHIM_H
+#define ISOTRACE_CSECCOMP_SHIM_H
+#include <seccomp.h>
+#endif

@@ -1,0 +1,324 @@
+import SystemPackage
+
+/// Samples processes from a proc root (`/proc`, or a fixture tree / copy for tests and offline
+/// analysis) into a `Snapshot`.
+///
+/// Each file of a process is read at most once per sample; uid/gid maps once per user namespace
+/// and mountinfo once per mount namespace. A process is read through a directory descriptor
+/// opened first, so if its PID is reused mid-read the reads fail instead of mixing two processes.
+public struct ProcSampler: Sendable {
+    public var procRoot: String
+    /// Which environment variables are kept (the rest never leave the parser).
+    public var environmentAllowlist: EnvironmentAllowlist
+
+    public init(procRoot: String = "/proc", extraEnvironment: [String] = []) {
+        self.procRoot = procRoot
+        self.environmentAllowlist = EnvironmentAllowlist(extra: extraEnvironment)
+    }
+
+    /// Samples every process, or only `pids` when given (a missing PID is then a problem).
+    public func sample(pids: [Int32]? = nil) throws(ProcRootError) -> Snapshot {
+        let takenAt = UTCTime.now()
+        let node = try NodeFactsReader(procRoot: procRoot).read()
+        let targets: [Int32]
+        let explicit = pids != nil
+        if let pids {
+            targets = Array(Set(pids)).sorted()
+        } else {
+            do {
+                targets = try Syscalls.listDirectory(procRoot).compactMap { name in
+                    name.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int32(name) : nil
+                }.sorted()
+            } catch {
+                throw ProcRootError(path: procRoot, reason: "cannot list: \(error.reason)")
+            }
+        }
+        var reader = ProcessReader(procRoot: procRoot, node: node, allowlist: environmentAllowlist)
+        var processes: [ProcessSample] = []
+        processes.reserveCapacity(targets.count)
+        for pid in targets {
+            switch reader.read(pid: pid) {
+            case .sample(let sample): processes.append(sample)
+            case .vanished:
+                if explicit {
+                    reader.problems.append(SampleProblem(pid: pid, file: "\(procRoot)/\(pid)", reason: "no such process"))
+                } else {
+                    reader.counters.vanished += 1
+                }
+            case .dropped: break
+            }
+        }
+        reader.counters.processes = processes.count
+        return Snapshot(
+            takenAt: takenAt, procRoot: procRoot, node: node, counters: reader.counters, processes: processes,
+            mountNamespaces: reader.mountNamespaces(), problems: reader.problems)
+    }
+}
+
+/// The state of one sample in progress: buffers, per-namespace caches, counters, problems.
+struct ProcessReader {
+    enum Outcome {
+        case sample(ProcessSample)
+        /// Exited before or while being read: normal, counted, never an error.
+        case vanished
+        /// Its stat was malformed or unreadable: reported as a problem.
+        case dropped
+    }
+
+    /// Thrown inside a read when the process is found gone.
+    struct Vanished: Error {}
+
+    let procRoot: String
+    let node: NodeFacts
+    let allowlist: EnvironmentAllowlist
+    var counters = SampleCounters()
+    var problems: [SampleProblem] = []
+    private var buffer: [UInt8] = []
+    private var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
+    private var mountTables: [UInt64: MountNamespaceSample] = [:]
+
+    init(procRoot: String, node: NodeFacts, allowlist: EnvironmentAllowlist) {
+        self.procRoot = procRoot
+        self.node = node
+        self.allowlist = allowlist
+    }
+
+    func mountNamespaces() -> [MountNamespaceSample] {
+        mountTables.values.sorted { $0.inode < $1.inode }
+    }
+
+    mutating func read(pid: Int32) -> Outcome {
+        let directory = "\(procRoot)/\(pid)"
+        let fd: FileDescriptor
+        do {
+            fd = try Syscalls.openDirectory(directory)
+        } catch {
+            if error.isNotFound { return .vanished }
+            if error.isPermissionDenied {
+                counters.unreadable += 1
+            } else {
+                problems.append(SampleProblem(pid: pid, file: directory, reason: error.reason))
+            }
+            return .dropped
+        }
+        defer { Syscalls.closeDirectory(fd) }
+        var process = ProcessFiles(directory: directory, fd: fd)
+        do {
+            return try read(pid: pid, &process)
+        } catch {
+            return .vanished
+        }
+    }
+
+    private mutating func read(pid: Int32, _ process: inout ProcessFiles) throws(Vanished) -> Outcome {
+        let stat: ProcessStat
+        switch try process.readFile("stat", into: &buffer) {
+        case .success(let count):
+            do throws(ParseError) {
+                stat = try ProcessStat.parse(buffer[0..<count])
+            } catch {
+                report(pid: pid, process, error)
+                counters.malformed += 1
+                return .dropped
+            }
+        case .failure(let failure):
+            // Refused (hidepid=noaccess, an LSM): the process exists but shows nothing. That is
+            // the node's configuration, not bad input: count it, do not report it as a problem.
+            if failure.permissionDenied {
+                counters.unreadable += 1
+            } else {
+                problems.append(SampleProblem(pid: pid, file: process.path("stat"), reason: failure.reason))
+            }
+            return .dropped
+        }
+        let identity = ProcessIdentity(bootID: node.bootID ?? "", pid: pid, startTicks: stat.startTicks)
+        var sample = ProcessSample(
+            identity: identity, stat: stat,
+            startTime: UTCTime(bootTime: node.bootTime, ticks: stat.startTicks, ticksPerSecond: node.clockTicksPerSecond))
+        var malformed = false
+
+        sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
+            try ProcessStatus.parse(bytes)
+        }
+        sample.arguments = try parsed("cmdline", pid, &process, &sample, &malformed) { ProcessArguments.parse($0) }
+        let allowlist = self.allowlist
+        sample.environment = try parsed("environ", pid, &process, &sample, &malformed, field: "env") {
+            allowlist.parse($0)
+        }
+        sample.cgroups = try parsed("cgroup", pid, &process, &sample, &malformed, field: "cgroups") { bytes throws(ParseError) in
+            try CgroupEntry.parseFile(bytes)
+        }
+        sample.cwd = try link("cwd", &process, &sample)
+        sample.exe = try link("exe", &process, &sample)
+        for kind in NamespaceKind.allCases {
+            let name = "ns/" + kind.rawValue
+            switch try process.readLink(name) {
+            case .success(let text):
+                do throws(ParseError) {
+                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
+                } catch {
+                    report(pid: pid, process, error)
+                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
+                    malformed = true
+                }
+            case .failure(let failure):
+                sample.unavailable["ns." + kind.rawValue] = failure.reason
+            }
+        }
+        try readIDMaps(pid, &process, &sample, &malformed)
+        try readMounts(pid, &process, &sample, &malformed)
+
+        // Kernel threads have no memory map, zombies have released theirs: exe and environ
+        // then fail with ENOENT/ESRCH, which is the normal state of such a task, not an error.
+        if stat.isKernelThread || stat.state == "Z" {
+            let reason = stat.isKernelThread ? "none (kernel thread)" : "none (zombie)"
+            for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
+                sample.unavailable[field] = reason
+            }
+        }
+        if malformed { counters.malformed += 1 }
+        if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
+            counters.unreadable += 1
+        }
+        return .sample(sample)
+    }
+
+    /// Reads and parses one file; a failure to read or parse leaves the field nil and says why.
+    private mutating func parsed<T>(
+        _ file: String, _ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+        _ malformed: inout Bool, field: String? = nil, _ parse: (Bytes) throws(ParseError) -> T
+    ) throws(Vanished) -> T? {
+        switch try process.readFile(file, into: &buffer) {
+        case .success(let count):
+            do throws(ParseError) {
+                return try parse(buffer[0..<count])
+            } catch {
+                report(pid: pid, process, error)
+                sample.unavailable[field ?? file] = "malformed: \(error.summary)"
+                malformed = true
+                return nil
+            }
+        case .failure(let failure):
+            sample.unavailable[field ?? file] = failure.reason
+            return nil
+        }
+    }
+
+    private mutating func link(_ name: String, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
+        switch try process.readLink(name) {
+        case .success(let bytes): return LinkTarget.parse(bytes)
+        case .failure(let failure):
+            sample.unavailable[name] = failure.reason
+            return nil
+        }
+    }
+
+    /// uid_map and gid_map are properties of the user namespace: read once per namespace.
+    private mutating func readIDMaps(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+                                     _ malformed: inout Bool) throws(Vanished) {
+        if let userNS = sample.namespaces[.user], let cached = idMaps[userNS] {
+            sample.uidMap = value(of: cached.uid, field: "uid_map", &sample)
+            sample.gidMap = value(of: cached.gid, field: "gid_map", &sample)
+            return
+        }
+        let uid = try readMap("uid_map", pid, &process, &malformed)
+        let gid = try readMap("gid_map", pid, &process, &malformed)
+        if let userNS = sample.namespaces[.user] { idMaps[userNS] = (uid, gid) }
+        sample.uidMap = value(of: uid, field: "uid_map", &sample)
+        sample.gidMap = value(of: gid, field: "gid_map", &sample)
+    }
+
+    private func value(of result: Result<[IDMapEntry], FieldFailure>, field name: String,
+                       _ sample: inout ProcessSample) -> [IDMapEntry]? {
+        switch result {
+        case .success(let map): return map
+        case .failure(let failure):
+            sample.unavailable[name] = failure.reason
+            return nil
+        }
+    }
+
+    private mutating func readMap(_ file: String, _ pid: Int32, _ process: inout ProcessFiles,
+                                  _ malformed: inout Bool) throws(Vanished) -> Result<[IDMapEntry], FieldFailure> {
+        switch try process.readFile(file, into: &buffer) {
+        case .success(let count):
+            do throws(ParseError) {
+                return .success(try IDMapEntry.parseMap(buffer[0..<count], file: file))
+            } catch {
+                report(pid: pid, process, error)
+                malformed = true
+                return .failure(FieldFailure(reason: "malformed: \(error.summary)"))
+            }
+        case .failure(let failure): return .failure(failure)
+        }
+    }
+
+    /// mountinfo once per mount namespace, through the first process of it that can be read.
+    private mutating func readMounts(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+                                     _ malformed: inout Bool) throws(Vanished) {
+        guard let mountNS = sample.namespaces[.mnt] else { return }
+        // Read once per namespace; only a table that could not be read at all is tried again
+        // through the namespace's next process.
+        if let known = mountTables[mountNS], known.readThroughPID != nil { return }
+        switch try process.readFile("mountinfo", into: &buffer) {
+        case .success(let count):
+            do throws(ParseError) {
+                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: try MountEntry.parseFile(buffer[0..<count]))
+            } catch {
+                report(pid: pid, process, error)
+                malformed = true
+                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: nil, unavailable: "malformed: \(error.summary)")
+            }
+        case .failure(let failure):
+            mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+        }
+    }
+
+    private mutating func report(pid: Int32, _ process: ProcessFiles, _ error: ParseError) {
+        problems.append(SampleProblem(pid: pid, file: process.path(error.file), line: error.line, reason: error.reason))
+    }
+}
+
+/// Why one field of a process could not be read.
+struct FieldFailure: Error {
+    var reason: String
+    var permissionDenied = false
+}
+
+extension ParseError {
+    /// The reason with its line, for a field's `unavailable` entry.
+    var summary: String { line.map { "line \($0): \(reason)" } ?? reason }
+}
+
+/// Reads the files of one process through its directory descriptor, telling "this file is
+/// missing or refused" (a field failure) from "the process is gone" (`Vanished`).
+struct ProcessFiles {
+    let directory: String
+    let fd: FileDescriptor
+
+    func path(_ name: String) -> String { directory + "/" + name }
+
+    func readFile(_ name: String, into buffer: inout [UInt8]) throws(ProcessReader.Vanished) -> Result<Int, FieldFailure> {
+        do {
+            return .success(try Syscalls.readFile(at: fd, name, displayPath: path(name), into: &buffer))
+        } catch {
+            return .failure(try failure(error))
+        }
+    }
+
+    func readLink(_ name: String) throws(ProcessReader.Vanished) -> Result<[UInt8], FieldFailure> {
+        do {
+            return .success(try Syscalls.readLink(at: fd, name, displayPath: path(name)))
+        } catch {
+            return .failure(try failure(error))
+        }
+    }
+
+    /// ENOENT and ESRCH may mean the task is gone, or only that this file has nothing behind it
+    /// (a kernel thread's environ gives ESRCH, a fixture may lack a file): the process is gone
+    /// exactly when its `stat` is gone too.
+    private func failure(_ error: SystemCallError) throws(ProcessReader.Vanished) -> FieldFailure {
+        if error.isNotFound && !Syscalls.exists(at: fd, "stat") { throw ProcessReader.Vanished() }
+        return FieldFailure(reason: error.reason, permissionDenied: error.isPermissionDenied)
+    }
+}

@@ -1,0 +1,207 @@
+/// Removes credentials from command lines before they are stored, printed or signed.
+///
+/// Users and pilots pass tokens on command lines (`--token X`, `PANDA_AUTH_TOKEN=X` inside a
+/// `bash -c` string, `https://user:pw@host`, bearer tokens, JWTs). isotrace records command lines
+/// as evidence that outlives the job, so anything that looks like a secret is replaced by
+/// `<redacted>`: a false positive costs a little detail, a false negative leaks a credential.
+public enum SecretRedactor {
+    public static let marker = "<redacted>"
+
+    /// Words that mark a name (of a flag or a variable) as naming a secret. Matched case-insensitively
+    /// as substrings, so `PANDA_AUTH_TOKEN`, `--access-token`, `db_password` all count.
+    static let secretWords = ["token", "passwd", "password", "secret", "apikey", "api_key", "api-key",
+                              "credential", "private_key", "private-key", "access_key", "access-key",
+                              "cookie", "session_key", "auth"]
+
+    public static func redact(_ argv: [String]) -> [String] {
+        var result: [String] = []
+        result.reserveCapacity(argv.count)
+        var hideNext = false
+        for argument in argv {
+            if hideNext && !argument.hasPrefix("-") {
+                result.append(marker)
+                hideNext = false
+                continue
+            }
+            hideNext = false
+            if argument.hasPrefix("-"), !argument.contains("="), namesSecret(argument) {
+                hideNext = true
+                result.append(argument)
+                continue
+            }
+            result.append(redactText(argument))
+        }
+        return result
+    }
+
+    static func namesSecret(_ name: some StringProtocol) -> Bool {
+        let lowered = name.lowercased()
+        return secretWords.contains { lowered.contains($0) }
+    }
+
+    /// Redacts secrets inside one argument, which may be a whole shell command (`bash -c "..."`).
+    static func redactText(_ text: String) -> String {
+        guard mayHoldSecret(text) else { return text }
+        var scalars = Array(text.unicodeScalars)
+        redactFlagValues(&scalars)
+        redactAssignments(&scalars)
+        redactJSONPairs(&scalars)
+        redactBearer(&scalars)
+        redactURLPasswords(&scalars)
+        redactJWTs(&scalars)
+        var output = String.UnicodeScalarView()
+        output.append(contentsOf: scalars)
+        return String(output)
+    }
+
+    /// Cheap pre-check so ordinary arguments cost one scan.
+    private static func mayHoldSecret(_ text: String) -> Bool {
+        text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
+            || text.contains(":") || (text.contains(" -") && namesSecret(text))
+    }
+
+    private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
+        s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-" || s == "."
+    }
+
+    private static func isValueEnd(_ s: Unicode.Scalar) -> Bool {
+        s == " " || s == "\t" || s == "\n" || s == ";" || s == "&" || s == "|"
+    }
+
+    /// `--token X` inside one argument that is a whole shell command (`bash -c "run --token X"`).
+    private static func redactFlagValues(_ scalars: inout [Unicode.Scalar]) {
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "-", index > 0, scalars[index - 1] == " " || scalars[index - 1] == "\t" else {
+                index += 1
+                continue
+            }
+            var end = index
+            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "=" { end += 1 }
+            guard end < scalars.count, scalars[end] == " " || scalars[end] == "\t",
+                  namesSecret(String(String.UnicodeScalarView(scalars[index..<end]))) else { index = end; continue }
+            var value = end
+            while value < scalars.count && (scalars[value] == " " || scalars[value] == "\t") { value += 1 }
+            guard value < scalars.count, scalars[value] != "-", !isValueEnd(scalars[value]) else { index = value; continue }
+            index = replaceValue(&scalars, from: value)
+        }
+    }
+
+    /// `NAME=value` and `--name=value` where NAME names a secret.
+    private static func redactAssignments(_ scalars: inout [Unicode.Scalar]) {
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == "=" else { index += 1; continue }
+            var start = index
+            while start > 0 && isNameScalar(scalars[start - 1]) { start -= 1 }
+            let name = String(String.UnicodeScalarView(scalars[start..<index]))
+            guard !name.isEmpty, namesSecret(name) else { index += 1; continue }
+            index = replaceValue(&scalars, from: index + 1)
+        }
+    }
+
+    /// `"NAME": "value"` in JSON passed as an argument (environments handed over as JSON blobs).
+    private static func redactJSONPairs(_ scalars: inout [Unicode.Scalar]) {
+        var index = 0
+        while index < scalars.count {
+            guard scalars[index] == ":" else { index += 1; continue }
+            var close = index - 1
+            while close >= 0 && scalars[close] == " " { close -= 1 }
+            guard close > 0, scalars[close] == "\"" else { index += 1; continue }
+            var open = close - 1
+            while open >= 0 && scalars[open] != "\"" { open -= 1 }
+            guard open >= 0, namesSecret(String(String.UnicodeScalarView(scalars[(open + 1)..<close]))) else { index += 1; continue }
+            var value = index + 1
+            while value < scalars.count && scalars[value] == " " { value += 1 }
+            guard value < scalars.count, scalars[value] == "\"" else { index += 1; continue }
+            var end = value + 1
+            while end < scalars.count && scalars[end] != "\"" {
+                end += scalars[end] == "\\" ? 2 : 1
+            }
+            let replacement = Array(marker.unicodeScalars)
+            scalars.replaceSubrange((value + 1)..<min(end, scalars.count), with: replacement)
+            index = value + 1 + replacement.count + 1
+        }
+    }
+
+    /// Replaces the value starting at `start` (quoted or up to a word end); returns the index after it.
+    private static func replaceValue(_ scalars: inout [Unicode.Scalar], from start: Int) -> Int {
+        guard start < scalars.count else { return start }
+        var end = start
+        if scalars[start] == "\"" || scalars[start] == "'" {
+            let quote = scalars[start]
+            end = start + 1
+            while end < scalars.count && scalars[end] != quote { end += 1 }
+            end = min(end + 1, scalars.count)
+        } else {
+            // An unquoted value inside a quoted string ends at that string's closing quote.
+            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "\"" && scalars[end] != "'" { end += 1 }
+        }
+        guard end > start else { return start }
+        let replacement = Array(marker.unicodeScalars)
+        scalars.replaceSubrange(start..<end, with: replacement)
+        return start + replacement.count
+    }
+
+    /// `Bearer <token>` (HTTP Authorization headers passed to curl and friends).
+    private static func redactBearer(_ scalars: inout [Unicode.Scalar]) {
+        let length = 6
+        var index = 0
+        while index + length < scalars.count {
+            let word = String(String.UnicodeScalarView(scalars[index..<index + length])).lowercased()
+            if word == "bearer", scalars[index + length] == " " {
+                var valueStart = index + length
+                while valueStart < scalars.count && scalars[valueStart] == " " { valueStart += 1 }
+                index = replaceValue(&scalars, from: valueStart)
+            } else {
+                index += 1
+            }
+        }
+    }
+
+    /// `scheme://user:password@host` keeps the user and hides the password.
+    private static func redactURLPasswords(_ scalars: inout [Unicode.Scalar]) {
+        var index = 0
+        while index + 3 <= scalars.count {
+            guard scalars[index] == ":", index + 2 < scalars.count, scalars[index + 1] == "/", scalars[index + 2] == "/" else {
+                index += 1
+                continue
+            }
+            let authorityStart = index + 3
+            var end = authorityStart
+            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "/" { end += 1 }
+            if let at = scalars[authorityStart..<end].lastIndex(of: "@"),
+               let colon = scalars[authorityStart..<at].firstIndex(of: ":"), colon + 1 < at {
+                let replacement = Array(marker.unicodeScalars)
+                scalars.replaceSubrange((colon + 1)..<at, with: replacement)
+                index = colon + 1 + replacement.count
+            } else {
+                index = end
+            }
+        }
+    }
+
+    /// JSON Web Tokens (`eyJ<header>.<payload>.<signature>`), wherever they stand.
+    private static func redactJWTs(_ scalars: inout [Unicode.Scalar]) {
+        func isBase64URL(_ s: Unicode.Scalar) -> Bool {
+            ("A"..."Z").contains(s) || ("a"..."z").contains(s) || ("0"..."9").contains(s) || s == "-" || s == "_" || s == "="
+        }
+        var index = 0
+        while index + 3 < scalars.count {
+            guard scalars[index] == "e", scalars[index + 1] == "y", scalars[index + 2] == "J" else { index += 1; continue }
+            var end = index
+            var dots = 0
+            while end < scalars.count && (isBase64URL(scalars[end]) || scalars[end] == ".") {
+                if scalars[end] == "." { dots += 1 }
+                end += 1
+            }
+            if dots >= 2 && end - index >= 20 {
+                let replacement = Array(marker.unicodeScalars)
+                scalars.replaceSubrange(index..<end, with: replacement)
+                index += replacement.count
+            } else {
+                index = end
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CProcShim
+import SystemPackage
+
+/// The only place ProcFS talks to the kernel. Each call retries EINTR and turns errno into a
+/// `SystemCallError` naming the path, so the readers above never see a raw errno.
+enum Syscalls {
+    /// Opens a directory for use with the `*At` calls (O_DIRECTORY | O_CLOEXEC).
+    static func openDirectory(_ path: String) throws(SystemCallError) -> FileDescriptor {
+        let fd = retrying { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemCallError(operation: "open", path: path, errno: Errno(rawValue: errno)) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Reads a whole file below `directory` into `buffer` (grown as needed, reused across calls)
+    /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF.
+    /// `displayPath` names the file in errors.
+    static func readFile(
+        at directory: FileDescriptor?, _ name: String, displayPath: String, into buffer: inout [UInt8]
+    ) throws(SystemCallError) -> Int {
+        let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath, errno: Errno(rawValue: errno)) }
+        defer { _ = close(fd) }
+        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
+        var used = 0
+        while true {
+            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { raw in
+                retrying { read(fd, raw.baseAddress! + used, raw.count - used) }
+            }
+            if n < 0 { throw SystemCallError(operation: "read", path: displayPath, errno: Errno(rawValue: errno)) }
+            if n == 0 { return used }
+            used += n
+        }
+    }
+
+    /// Reads a symbolic link below `directory` (for /proc: exe, cwd, ns/*).
+    static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: String) throws(SystemCallError) -> [UInt8] {
+        var size = 256
+        while true {
+            var target = [UInt8](repeating: 0, count: size)
+            let n = target.withUnsafeMutableBytes { raw in
+                retrying { readlinkat(directory?.rawValue ?? AT_FDCWD, name, raw.baseAddress!.assumingMemoryBound(to: CChar.self), size) }
+            }
+            if n < 0 { throw SystemCallError(operation: "readlink", path: displayPath, errno: Errno(rawValue: errno)) }
+            if n < size { return Array(target[0..<n]) }
+            size *= 4
+        }
+    }
+
+    /// True when `name` below `directory` exists (used to tell a vanished process from a missing file).
+    static func exists(at directory: FileDescriptor, _ name: String) -> Bool {
+        retrying { faccessat(directory.rawValue, name, F_OK, 0) } == 0
+    }
+
+    /// Lists the entries of a directory (without "." and "..").
+    static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
+        guard let dir = opendir(path) else {
+            throw SystemCallError(operation: "opendir", path: path, errno: Errno(rawValue: errno))
+        }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw SystemCallError(operation: "readdir", path: path, errno: Errno(rawValue: errno)) }
+                return names
+            }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+    }
+
+    /// Closes a descriptor opened by `openDirectory`.
+    static func closeDirectory(_ fd: FileDescriptor) {
+        _ = close(fd.rawValue)
+    }
+
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), the unit of stat's start time.
+    static func clockTicksPerSecond() -> Int {
+        let ticks = sysconf(Int32(_SC_CLK_TCK))
+        return ticks > 0 ? ticks : 100
+    }
+
+    /// Owner, group and mode of a file as seen from `root` (a directory, e.g. `/proc/<pid>/root`),
+    /// resolved by the kernel inside that root. nil when the file does not exist there.
+    static func statusInRoot(_ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
+        let rootFD = retrying { isotrace_open_path_directory(root) }
+        guard rootFD >= 0 else { throw SystemCallError(operation: "open", path: root, errno: Errno(rawValue: errno)) }
+        defer { _ = close(rootFD) }
+        let relative = path.hasPrefix("/") ? String(path.drop(while: { $0 == "/" })) : path
+        let fd = retrying { isotrace_open_in_root(rootFD, relative.isEmpty ? "." : relative) }
+        guard fd >= 0 else {
+            let error = Errno(rawValue: errno)
+            if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
+            throw SystemCallError(operation: "openat2", path: root + "/" + relative, errno: error)
+        }
+        defer { _ = close(fd) }
+        var info = stat()
+        guard retrying({ fstat(fd, &info) }) == 0 else {
+            throw SystemCallError(operation: "fstat", path: root + "/" + relative, errno: Errno(rawValue: errno))
+        }
+        let acl = retrying { isotrace_has_access_acl(fd) }
+        return FileStatus(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode, hasACL: acl > 0)
+    }
+
+    private static func retrying<T: BinaryInteger>(_ call: () -> T) -> T {
+        while true {
+            let result = call()
+            if result < 0 && errno == EINTR { continue }
+            return result
+        }
+    }
+}
+
+/// The parts of stat(2) the checks need.
+struct FileStatus {
+    var uid: UInt32
+    var gid: UInt32
+    var mode: UInt32
+    var hasACL: Bool
+}

@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A point in time with millisecond precision, printed as RFC 3339 UTC (`2026-11-26T06:10:03.120Z`).
+/// Kept as integer milliseconds so that times computed from boot time and clock ticks are exact
+/// and compare without floating-point surprises.
+public struct UTCTime: Sendable, Equatable, Comparable, Hashable, CustomStringConvertible {
+    public var millisecondsSinceEpoch: Int64
+
+    public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
+
+    /// The start time of a process: boot time plus its start ticks.
+    public init(bootTime: UInt64, ticks: UInt64, ticksPerSecond: Int) {
+        let hz = UInt64(max(ticksPerSecond, 1))
+        let milliseconds = bootTime * 1000 + ticks / hz * 1000 + (ticks % hz) * 1000 / hz
+        self.millisecondsSinceEpoch = Int64(clamping: milliseconds)
+    }
+
+    /// The current wall-clock time.
+    public static func now() -> UTCTime {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return UTCTime(millisecondsSinceEpoch: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+
+    public static func < (lhs: UTCTime, rhs: UTCTime) -> Bool { lhs.millisecondsSinceEpoch < rhs.millisecondsSinceEpoch }
+
+    /// RFC 3339, UTC, milliseconds.
+    public var description: String {
+        var seconds = time_t(millisecondsSinceEpoch.dividingFloor(by: 1000))
+        let milliseconds = Int(millisecondsSinceEpoch - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
+    }
+}
+
+extension Int64 {
+    fileprivate func dividingFloor(by divisor: Int64) -> Int64 {
+        let quotient = self / divisor
+        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    }
+}

@@ -1,0 +1,33 @@
+import ArgumentParser
+
+/// isotrace: audits grid worker nodes for pilot/payload isolation and traceability.
+@main
+struct Isotrace: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "isotrace",
+        abstract: "Audit grid worker nodes: pilot/payload isolation and traceability from /proc.",
+        discussion: """
+            Exit codes: 0 ok, 1 policy violations found, 2 usage or operational error.
+            Results go to stdout, errors and progress to stderr.
+            """,
+        version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
+        subcommands: [SnapshotCommand.self]
+    )
+
+    /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .validationFailure {
+                FileOutput.standardError.write(fullMessage(for: error) + "\n")
+                exit(withError: ExitCode(2))
+            }
+            exit(withError: error)
+        }
+    }
+}

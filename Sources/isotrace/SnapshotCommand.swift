@@ -1,0 +1,42 @@
+import ArgumentParser
+import ProcFS
+
+/// `isotrace snapshot`: one sample of /proc, as a table or as the JSON that later layers consume.
+struct SnapshotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "snapshot",
+        abstract: "Sample every process (or the given PIDs) from /proc and print what isotrace sees.",
+        discussion: """
+            Without root, other users' cwd, exe, environ and namespace links are unreadable; those \
+            fields are null and the process's "unavailable" map says why. Exit 2 when the proc \
+            root is unusable or a file is malformed (each problem is named on stderr).
+            """
+    )
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc (a fixture tree or a copy).", valueName: "dir"))
+    var procRoot: String = "/proc"
+
+    @Option(name: .customLong("pid"), help: ArgumentHelp("Sample only this PID (repeatable).", valueName: "pid"))
+    var pids: [Int32] = []
+
+    func run() throws {
+        let snapshot: Snapshot
+        do {
+            snapshot = try ProcSampler(procRoot: procRoot).sample(pids: pids.isEmpty ? nil : pids)
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCode(2)
+        }
+        switch format {
+        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(snapshot) + "\n")
+        case .table: FileOutput.standardOutput.write(SnapshotTable.render(snapshot))
+        }
+        for problem in snapshot.problems {
+            FileOutput.standardError.write("isotrace: error: \(problem)\n")
+        }
+        if !snapshot.problems.isEmpty { throw ExitCode(2) }
+    }
+}
