@@ -3,8 +3,9 @@
 #   make test    builds and runs every test
 SWIFT ?= swift
 # libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
-# nsenter, which the live tests drive.
-SYSTEM_PACKAGES = libseccomp-dev util-linux
+# nsenter, which the live tests drive; python3 runs the simulated pilot and bubblewrap its
+# isolated payload (`isotrace simulate`, used by the tests too).
+SYSTEM_PACKAGES = libseccomp-dev util-linux python3 bubblewrap
 RELEASE_BIN = .build/release/isotrace
 
 .PHONY: all deps build release audit test clean
@@ -33,8 +34,10 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
+# Exit 1 means "violations found": a result, not a failure of make.
 audit: release
-	$(RELEASE_BIN) snapshot --format table
+	@$(RELEASE_BIN) audit; status=$$?; \
+	if [ $$status -eq 1 ]; then echo "isotrace: policy violations found (exit 1)" >&2; exit 0; fi; exit $$status
 
 test: deps
 	$(SWIFT) build

@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+// isotrace (CLI) -> Policy -> Jobs -> ProcFS; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -13,6 +13,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,9 +31,24 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        .target(
+            name: "Jobs",
+            dependencies: ["ProcFS"]
+        ),
+        .target(
+            name: "Policy",
+            dependencies: [
+                "Jobs",
+                "ProcFS",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
+                "Policy",
+                "Jobs",
                 "ProcFS",
                 "CSeccomp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -43,6 +60,16 @@ let package = Package(
             name: "ProcFSTests",
             dependencies: ["ProcFS"],
             exclude: ["Fixtures"]
+        ),
+        // The classifier on process trees shaped like real pilots (pilot3, ATLAS with Apptainer).
+        .testTarget(
+            name: "JobsTests",
+            dependencies: ["Jobs", "ProcFS"]
+        ),
+        // Policy files: loading, lint with line and column, site overrides, verbatim sources.
+        .testTarget(
+            name: "PolicyTests",
+            dependencies: ["Policy", "Jobs", "ProcFS"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

@@ -13,7 +13,7 @@ struct Isotrace: ParsableCommand {
             Results go to stdout, errors and progress to stderr.
             """,
         version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
-        subcommands: [SnapshotCommand.self]
+        subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self]
     )
 
     /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64.

@@ -1,0 +1,83 @@
+/// A container runtime seen in a payload's process tree, and the image it runs when the
+/// command line shows it.
+public struct ContainerInfo: Sendable, Equatable, Codable {
+    /// `apptainer`, `singularity`, `podman`, `crun`, `runc`, `conmon`, `bubblewrap`.
+    public var runtime: String
+    /// The process that showed it (e.g. `Apptainer runtime parent`, `starter-suid`, `appinit`).
+    public var process: String
+    public var image: String?
+
+    public init(runtime: String, process: String, image: String?) {
+        self.runtime = runtime
+        self.process = process
+        self.image = image
+    }
+
+    /// Recognises a container runtime process from its argv and comm.
+    ///
+    /// Apptainer and Singularity 3.x rename their runtime parent `Apptainer runtime parent: <image>`
+    /// / `Singularity runtime parent`, start it through `starter` or `starter-suid`, and run `appinit`
+    /// / `sinit` as PID 1 of a new PID namespace; Singularity 2.x shows `action-suid` and `shim-init`.
+    public static func recognise(argv: [String], comm: String) -> ContainerInfo? {
+        let title = argv.joined(separator: " ")
+        for (prefix, runtime) in [("Apptainer runtime parent", "apptainer"), ("Singularity runtime parent", "singularity")]
+        where title.hasPrefix(prefix) {
+            let rest = title.dropFirst(prefix.count)
+            let image = rest.hasPrefix(":") ? rest.dropFirst().trimmingSpaces() : ""
+            return ContainerInfo(runtime: runtime, process: prefix, image: image.isEmpty ? nil : image)
+        }
+        let name = argv.first.map(basename) ?? comm
+        switch name {
+        case "apptainer", "singularity":
+            return ContainerInfo(runtime: name, process: name, image: imageArgument(argv, subcommands: ["exec", "run", "shell", "test", "instance"]))
+        case "starter", "starter-suid":
+            return ContainerInfo(runtime: "apptainer", process: name, image: nil)
+        case "appinit":
+            return ContainerInfo(runtime: "apptainer", process: name, image: nil)
+        case "sinit", "action-suid", "shim-init":
+            return ContainerInfo(runtime: "singularity", process: name, image: nil)
+        case "podman":
+            return ContainerInfo(runtime: name, process: name, image: imageArgument(argv, subcommands: ["run", "exec", "create", "start"]))
+        case "crun", "runc", "conmon":
+            return ContainerInfo(runtime: name, process: name, image: nil)
+        case "bwrap":
+            return ContainerInfo(runtime: "bubblewrap", process: name, image: nil)
+        default:
+            return nil
+        }
+    }
+
+    /// Options of apptainer/singularity/podman that take a value, so the value is not taken for the image.
+    static let optionsWithValue: Set<String> = [
+        "-B", "--bind", "--mount", "-H", "--home", "--pwd", "-W", "--workdir", "-S", "--scratch", "--env",
+        "--env-file", "--security", "--overlay", "-o", "--network", "--network-args", "--hostname", "--app",
+        "--apply-cgroups", "--dns", "--fusemount", "--cwd", "-e", "--name", "-v", "--volume", "-u", "--user",
+        "--entrypoint", "-w", "--pid", "--ipc", "--uts", "--userns", "--cgroupns", "--cap-add", "--cap-drop",
+        "--security-opt", "--tmpdir", "--config", "--nv-ccli", "--add-caps", "--drop-caps", "--keep-privs",
+    ]
+
+    /// The first non-option argument after the subcommand: the image.
+    static func imageArgument(_ argv: [String], subcommands: Set<String>) -> String? {
+        guard let subcommand = argv.firstIndex(where: { subcommands.contains($0) }) else { return nil }
+        var index = subcommand + 1
+        while index < argv.count {
+            let argument = argv[index]
+            if argument.hasPrefix("-") {
+                index += (optionsWithValue.contains(argument) && !argument.contains("=")) ? 2 : 1
+                continue
+            }
+            return argument
+        }
+        return nil
+    }
+
+    private static func basename(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

@@ -1,0 +1,152 @@
+import ProcFS
+
+/// Tells pilots from payloads and attributes every payload process to a PanDA job.
+///
+/// The rules (../shared/DESIGN.md, "Vocabulary"), checked against a real pilot3
+/// (../shared/reference/pilot3-observed.md):
+/// - a pilot is a process matching `PilotPatterns`; a wrapper above pilot.py is its wrapper;
+/// - a payload root is a pilot descendant that leads its own session AND runs in a job directory
+///   `PanDA_Pilot-<id>`; the pilot's helpers also lead sessions and inherit PANDAID but run in
+///   PILOT_HOME, so they stay pilot side;
+/// - everything below a payload root is that payload, whatever it later claims or wherever it
+///   cds to; orphans the pilot reaped as subreaper stay in their payload through their session;
+/// - a pilot-looking process inside a payload is payload, not a pilot (a payload cannot make
+///   itself a pilot by naming itself pilot.py).
+public struct JobClassifier: Sendable {
+    public var patterns: PilotPatterns
+
+    public init(patterns: PilotPatterns = .default) { self.patterns = patterns }
+
+    public func classify(_ processes: [ProcessSample]) -> JobGraph {
+        let tree = ProcessTree(processes)
+        var walk = TreeWalk(patterns: patterns, tree: tree)
+        walk.run()
+        walk.adoptSessionOrphans()
+
+        var jobs: [Job] = []
+        for root in walk.roots {
+            let members = walk.members[root, default: []]
+            jobs.append(makeJob(root: root, pilot: walk.pilotOf[root]!, members: members, tree: tree, walk: walk))
+        }
+        jobs = merge(jobs)
+        let pilots = walk.pilotPIDs.map { pid -> Pilot in
+            let wrapper = walk.wrapperOf[pid].flatMap { tree.byPID[$0] }
+            let process = tree.byPID[pid]!
+            return Pilot(
+                process: process, wrapper: wrapper,
+                pilotSidePIDs: walk.pilotSide[pid, default: []].sorted(),
+                batchJobID: BatchJobID.find(in: [process.environment, wrapper?.environment]))
+        }
+        return JobGraph(pilots: pilots, jobs: jobs, unattributed: unattributed(tree: tree, walk: walk))
+    }
+
+    private func makeJob(root rootPID: Int32, pilot pilotPID: Int32, members: [Int32], tree: ProcessTree, walk: TreeWalk) -> Job {
+        let root = tree.byPID[rootPID]!
+        let (pandaID, directory) = patterns.jobDirectoryID(root.cwd?.path ?? "")!
+        var evidence = [AttributionEvidence(source: .jobDirectory, pandaID: pandaID, detail: directory)]
+        for variable in ["PANDAID", "PandaID"] {
+            if let value = root.environment?[variable] {
+                evidence.append(AttributionEvidence(source: .rootEnvironment, pandaID: value, detail: variable))
+            }
+        }
+        let exported = CommandLineExports.find(in: root.arguments ?? [])
+        if let value = exported["PandaID"] {
+            evidence.append(AttributionEvidence(source: .commandLine, pandaID: value, detail: "export PandaID=\(value)"))
+        }
+        let conflicts = evidence.filter { $0.pandaID != pandaID }
+        let memberSamples = members.filter { $0 != rootPID }.sorted().compactMap { tree.byPID[$0] }
+        var spoofs: [SpoofedClaim] = []
+        for process in memberSamples {
+            for variable in ["PANDAID", "PandaID"] {
+                if let claimed = process.environment?[variable], claimed != pandaID {
+                    spoofs.append(SpoofedClaim(pid: process.pid, claimedPandaID: claimed, variable: variable))
+                }
+            }
+        }
+        let taskID = root.environment?["PanDA_TaskID"] ?? exported["PanDA_TaskID"] ?? frontierTaskID(root)
+        let attempt = root.environment?["PanDA_AttemptNr"] ?? exported["PanDA_AttemptNr"]
+        let pilot = tree.byPID[pilotPID]
+        let wrapper = walk.wrapperOf[pilotPID].flatMap { tree.byPID[$0] }
+        return Job(
+            pandaID: pandaID, taskID: taskID, attemptNumber: attempt, pilotPID: pilotPID, rootPID: rootPID,
+            processes: [root] + memberSamples, jobDirectory: directory, evidence: evidence, conflicts: conflicts,
+            spoofs: spoofs, containers: containers(of: [rootPID] + memberSamples.map(\.pid), tree: tree),
+            batchJobID: BatchJobID.find(in: [root.environment, pilot?.environment, wrapper?.environment]))
+    }
+
+    /// `FRONTIER_ID="[<taskID>_<PandaID>]"` (ATLAS) carries the task ID.
+    private func frontierTaskID(_ root: ProcessSample) -> String? {
+        guard let value = root.environment?["FRONTIER_ID"] else { return nil }
+        let inner = value.filter { $0 != "[" && $0 != "]" && $0 != "\"" }
+        guard let underscore = inner.firstIndex(of: "_") else { return nil }
+        let task = inner[..<underscore]
+        return !task.isEmpty && task.allSatisfy(\.isNumber) ? String(task) : nil
+    }
+
+    /// Each process's container: its own runtime, else its nearest ancestor's within the job.
+    private func containers(of pids: [Int32], tree: ProcessTree) -> [Int32: ContainerInfo] {
+        let inJob = Set(pids)
+        var own: [Int32: ContainerInfo] = [:]
+        for pid in pids {
+            guard let process = tree.byPID[pid] else { continue }
+            if let info = ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) { own[pid] = info }
+        }
+        var result: [Int32: ContainerInfo] = [:]
+        for pid in pids {
+            var current: Int32? = pid
+            var steps = 0
+            while let at = current, inJob.contains(at), steps < pids.count + 1 {
+                if let info = own[at] { result[pid] = info; break }
+                current = tree.byPID[at]?.stat.ppid
+                steps += 1
+            }
+        }
+        return result
+    }
+
+    /// Two roots of the same PanDA ID under one pilot are one job.
+    private func merge(_ jobs: [Job]) -> [Job] {
+        var merged: [Job] = []
+        for job in jobs {
+            if let index = merged.firstIndex(where: { $0.pandaID == job.pandaID && $0.pilotPID == job.pilotPID }) {
+                merged[index].processes += job.processes
+                merged[index].spoofs += job.spoofs
+                merged[index].conflicts += job.conflicts
+                merged[index].containers.merge(job.containers) { first, _ in first }
+            } else {
+                merged.append(job)
+            }
+        }
+        return merged.sorted { ($0.pandaID.count, $0.pandaID, $0.rootPID) < ($1.pandaID.count, $1.pandaID, $1.rootPID) }
+    }
+
+    /// Processes under no pilot that claim a PanDA ID by environment or job directory.
+    private func unattributed(tree: ProcessTree, walk: TreeWalk) -> [UnattributedProcess] {
+        var result: [UnattributedProcess] = []
+        for process in tree.processes where !walk.underPilot.contains(process.pid) && !process.stat.isKernelThread {
+            if let variable = ["PANDAID", "PandaID"].first(where: { process.environment?[$0] != nil }) {
+                result.append(UnattributedProcess(process: process, claimedPandaID: process.environment![variable]!, claimSource: variable))
+            } else if let cwd = process.cwd?.path, let (id, _) = patterns.jobDirectoryID(cwd, innermostOnly: false) {
+                result.append(UnattributedProcess(process: process, claimedPandaID: id, claimSource: "job_directory"))
+            }
+        }
+        return result
+    }
+}
+
+/// `export NAME=value` assignments in a command line (the ATLAS plugin's payload command).
+enum CommandLineExports {
+    static let names = ["PandaID", "PanDA_TaskID", "PanDA_AttemptNr"]
+
+    static func find(in argv: [String]) -> [String: String] {
+        var found: [String: String] = [:]
+        for argument in argv {
+            for name in names where found[name] == nil {
+                guard let range = argument.firstRange(of: "export \(name)=") else { continue }
+                let value = argument[range.upperBound...].drop(while: { $0 == "\"" || $0 == "'" }).prefix(while: \.isNumber)
+                if !value.isEmpty { found[name] = String(value) }
+            }
+        }
+        return found
+    }
+}

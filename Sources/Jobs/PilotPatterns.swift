@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How pilots and job directories are recognised. The defaults follow PanDA pilot2/pilot3
+/// (../shared/reference/panda-pilot.md); a site policy may replace them.
+public struct PilotPatterns: Sendable, Equatable {
+    /// Globs on the basename of argv[0] for the interpreter that runs the pilot script.
+    public var interpreters: [String]
+    /// Globs on the basename of the first non-option argument after the interpreter.
+    public var scripts: [String]
+    /// Globs on the basename of argv[0] or argv[1] for the wrapper script that starts the pilot.
+    public var wrappers: [String]
+    /// A payload's job directory is `<prefix><PandaID>` (pilot3: `PanDA_Pilot-<PandaID>`).
+    public var jobDirectoryPrefix: String
+
+    public init(interpreters: [String], scripts: [String], wrappers: [String], jobDirectoryPrefix: String) {
+        self.interpreters = interpreters
+        self.scripts = scripts
+        self.wrappers = wrappers
+        self.jobDirectoryPrefix = jobDirectoryPrefix
+    }
+
+    public static let `default` = PilotPatterns(
+        interpreters: ["python", "python[23]", "python[23].*"],
+        scripts: ["pilot.py"],
+        wrappers: ["runpilot*-wrapper*"],
+        jobDirectoryPrefix: "PanDA_Pilot-")
+
+    /// True for a python running pilot.py, or a runpilot wrapper.
+    public func isPilot(_ argv: [String]) -> Bool { isPilotScript(argv) || isWrapper(argv) }
+
+    public func isPilotScript(_ argv: [String]) -> Bool {
+        guard let first = argv.first, Self.matches(interpreters, basename(first)) else { return false }
+        guard let script = argv.dropFirst().first(where: { !$0.hasPrefix("-") }) else { return false }
+        return Self.matches(scripts, basename(script))
+    }
+
+    public func isWrapper(_ argv: [String]) -> Bool {
+        argv.prefix(2).contains { Self.matches(wrappers, basename($0)) }
+    }
+
+    /// The PanDA ID of the job directory `path` is (`innermostOnly`), or lies inside of; nil when
+    /// it is no job directory. Only a component that is exactly `<prefix><digits>` counts.
+    public func jobDirectoryID(_ path: String, innermostOnly: Bool = true) -> (id: String, directory: String)? {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false)
+        let candidates = innermostOnly ? [components.count - 1] : Array(components.indices.reversed())
+        for index in candidates where index >= 0 {
+            let component = components[index]
+            guard component.hasPrefix(jobDirectoryPrefix) else { continue }
+            let id = component.dropFirst(jobDirectoryPrefix.count)
+            guard !id.isEmpty, id.allSatisfy({ $0.isASCII && $0.isNumber }) else { continue }
+            return (String(id), components[...index].joined(separator: "/"))
+        }
+        return nil
+    }
+
+    static func matches(_ globs: [String], _ name: String) -> Bool {
+        globs.contains { fnmatch($0, name, 0) == 0 }
+    }
+
+    private func basename(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+}

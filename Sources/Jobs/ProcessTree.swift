@@ -1,0 +1,146 @@
+import ProcFS
+
+/// Parent/child links of one snapshot, for walking from pilots down.
+struct ProcessTree {
+    let processes: [ProcessSample]
+    let byPID: [Int32: ProcessSample]
+    let children: [Int32: [Int32]]
+
+    init(_ processes: [ProcessSample]) {
+        self.processes = processes
+        var byPID: [Int32: ProcessSample] = [:]
+        var children: [Int32: [Int32]] = [:]
+        for process in processes {
+            byPID[process.pid] = process
+        }
+        for process in processes where process.stat.ppid != process.pid {
+            children[process.stat.ppid, default: []].append(process.pid)
+        }
+        for key in children.keys { children[key]!.sort() }
+        self.byPID = byPID
+        self.children = children
+    }
+
+    /// Processes whose parent is not in the snapshot (init's parent 0, kthreadd, or a parent that
+    /// vanished): where walks start.
+    var tops: [Int32] {
+        processes.filter { byPID[$0.stat.ppid] == nil || $0.stat.ppid == $0.pid }.map(\.pid)
+    }
+}
+
+/// One depth-first walk from the tops that assigns every process a role.
+struct TreeWalk {
+    let patterns: PilotPatterns
+    let tree: ProcessTree
+
+    /// Innermost pilots, in PID order.
+    private(set) var pilotPIDs: [Int32] = []
+    private(set) var wrapperOf: [Int32: Int32] = [:]
+    private(set) var roots: [Int32] = []
+    private(set) var pilotOf: [Int32: Int32] = [:]
+    private(set) var members: [Int32: [Int32]] = [:]
+    private(set) var pilotSide: [Int32: [Int32]] = [:]
+    /// Every process with a pilot above it (or that is one).
+    private(set) var underPilot: Set<Int32> = []
+    private var jobOf: [Int32: Int32] = [:]
+
+    init(patterns: PilotPatterns, tree: ProcessTree) {
+        self.patterns = patterns
+        self.tree = tree
+    }
+
+    private struct Context {
+        var pilot: Int32?
+        var job: Int32?
+    }
+
+    mutating func run() {
+        var visited: Set<Int32> = []
+        var matchedPilots: [Int32] = []
+        var hasInnerPilot: Set<Int32> = []
+        var contextPilot: [Int32: Int32] = [:]
+        var starts = tree.tops
+        // Anything not reachable from a top (a parent cycle in a damaged tree) is walked too.
+        starts += tree.processes.map(\.pid).filter { !starts.contains($0) }
+        for start in starts where !visited.contains(start) {
+            var stack: [(Int32, Context)] = [(start, Context())]
+            while let (pid, inherited) = stack.popLast() {
+                guard visited.insert(pid).inserted, let process = tree.byPID[pid] else { continue }
+                var context = inherited
+                if let job = context.job {
+                    members[job, default: []].append(pid)
+                    jobOf[pid] = job
+                    underPilot.insert(pid)
+                } else if patterns.isPilot(process.arguments ?? []) && !process.stat.isKernelThread {
+                    if let outer = context.pilot {
+                        wrapperOf[pid] = wrapperOf[outer] ?? outer
+                        hasInnerPilot.insert(outer)
+                    }
+                    matchedPilots.append(pid)
+                    context.pilot = pid
+                    underPilot.insert(pid)
+                } else if let pilot = context.pilot {
+                    underPilot.insert(pid)
+                    if process.stat.sid == pid, let cwd = process.cwd?.path, patterns.jobDirectoryID(cwd) != nil {
+                        roots.append(pid)
+                        pilotOf[pid] = pilot
+                        jobOf[pid] = pid
+                        context.job = pid
+                    } else {
+                        contextPilot[pid] = pilot
+                    }
+                }
+                for child in tree.children[pid, default: []].reversed() { stack.append((child, context)) }
+            }
+        }
+        pilotPIDs = matchedPilots.filter { !hasInnerPilot.contains($0) }.sorted()
+        // Pilot-side processes belong to the innermost pilot; a wrapper's own helpers to its pilot.
+        for (pid, pilot) in contextPilot {
+            let owner = hasInnerPilot.contains(pilot) ? (pilotPIDs.first { wrapperOf[$0] == pilot } ?? pilot) : pilot
+            pilotSide[owner, default: []].append(pid)
+        }
+        roots.sort()
+    }
+
+    /// The pilot is the subreaper of its payloads: a payload process whose parent exited is
+    /// re-parented to the pilot. It still carries its payload's session ID, which is how it is
+    /// put back into its job (with everything below it).
+    mutating func adoptSessionOrphans() {
+        let rootSet = Set(roots)
+        for (pilot, side) in pilotSide {
+            var kept: [Int32] = []
+            for pid in side {
+                guard let process = tree.byPID[pid], rootSet.contains(process.stat.sid), pilotOf[process.stat.sid] == pilot
+                else { kept.append(pid); continue }
+                members[process.stat.sid, default: []].append(pid)
+                jobOf[pid] = process.stat.sid
+            }
+            pilotSide[pilot] = kept
+        }
+        // Descendants of adopted orphans were pilot side under the same pilot: move them too.
+        for (pilot, side) in pilotSide {
+            var kept: [Int32] = []
+            for pid in side {
+                if let job = adoptedAncestorJob(pid) {
+                    members[job, default: []].append(pid)
+                    jobOf[pid] = job
+                } else {
+                    kept.append(pid)
+                }
+            }
+            pilotSide[pilot] = kept
+        }
+    }
+
+    private func adoptedAncestorJob(_ pid: Int32) -> Int32? {
+        var current = tree.byPID[pid]?.stat.ppid
+        var steps = 0
+        while let at = current, steps < 4096 {
+            if let job = jobOf[at] { return job }
+            if pilotPIDs.contains(at) || wrapperOf.values.contains(at) { return nil }
+            current = tree.byPID[at]?.stat.ppid
+            steps += 1
+        }
+        return nil
+    }
+}

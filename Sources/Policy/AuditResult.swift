@@ -1,0 +1,45 @@
+import Jobs
+import ProcFS
+
+/// Everything one audit found: the snapshot it looked at, the jobs with their verdicts, and the
+/// node's findings. Encoded as the `isotrace audit --format json` contract.
+public struct AuditResult: Sendable {
+    public var snapshot: Snapshot
+    public var policy: Policy
+    public var graph: JobGraph
+    public var jobs: [JobAudit]
+    public var nodeFindings: [Finding]
+
+    public init(snapshot: Snapshot, policy: Policy, graph: JobGraph, jobs: [JobAudit], nodeFindings: [Finding]) {
+        self.snapshot = snapshot
+        self.policy = policy
+        self.graph = graph
+        self.jobs = jobs
+        self.nodeFindings = nodeFindings
+    }
+
+    public var allFindings: [Finding] { jobs.flatMap(\.findings) + nodeFindings }
+
+    /// True when some failing finding is at or above `threshold`.
+    public func fails(atOrAbove threshold: Severity) -> Bool {
+        allFindings.contains { $0.status == .fail && $0.severity >= threshold }
+    }
+}
+
+/// One job and the verdicts of every job rule for it.
+public struct JobAudit: Sendable {
+    public var job: Job
+    public var pilot: Pilot?
+    public var findings: [Finding]
+
+    public init(job: Job, pilot: Pilot?, findings: [Finding]) {
+        self.job = job
+        self.pilot = pilot
+        self.findings = findings
+    }
+
+    /// A job is isolated when no ISO-* rule fails for it (DESIGN.md).
+    public var isolated: Bool { !findings.contains { $0.rule.hasPrefix("ISO-") && $0.status == .fail } }
+
+    public var failingRules: [String] { findings.filter { $0.status == .fail }.map(\.rule) }
+}

@@ -1,0 +1,71 @@
+import Jobs
+import ProcFS
+
+/// What the checks of one job look at: the job, its pilot, the snapshot around it.
+struct JobContext {
+    let job: Job
+    let pilot: ProcessSample
+    let snapshot: Snapshot
+    let graph: JobGraph
+    /// Container runtime processes at the top of the payload (see `runtimeChain`).
+    let runtimePIDs: Set<Int32>
+
+    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph) {
+        self.job = job
+        self.pilot = pilot
+        self.snapshot = snapshot
+        self.graph = graph
+        self.runtimePIDs = Self.runtimeChain(of: job)
+    }
+
+    var payload: [ProcessSample] { job.processes }
+
+    func mountNamespace(_ inode: UInt64?) -> MountNamespaceSample? {
+        guard let inode else { return nil }
+        return snapshot.mountNamespaces.first { $0.inode == inode }
+    }
+
+    /// Payload processes that are container runtime machinery (starter, runtime parent, bwrap),
+    /// not workload: they run as the pilot by necessity, and the checks look at what runs inside.
+    func isRuntimeProcess(_ process: ProcessSample) -> Bool { runtimePIDs.contains(process.pid) }
+
+    /// Runtime processes count as machinery only on the unbroken chain from the payload root down:
+    /// a workload process deeper in the tree that names itself `starter` is still workload.
+    static func runtimeChain(of job: Job) -> Set<Int32> {
+        var chain: Set<Int32> = []
+        let rootPID = job.rootPID
+        var changed = true
+        while changed {
+            changed = false
+            for process in job.processes where !chain.contains(process.pid) {
+                guard ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) != nil else { continue }
+                let parent = process.stat.ppid
+                if process.pid == rootPID || parent == rootPID || chain.contains(parent) {
+                    chain.insert(process.pid)
+                    changed = true
+                }
+            }
+        }
+        return chain
+    }
+}
+
+/// Capability numbers (capability.h) the checks ask about.
+enum Capability: Int {
+    case dacOverride = 1
+    case dacReadSearch = 2
+    case kill = 5
+    case sysPtrace = 19
+
+    func isSet(in mask: UInt64) -> Bool { mask & (1 << UInt64(rawValue)) != 0 }
+}
+
+/// The initial user namespace's inode is fixed (PROC_USER_INIT_INO in include/linux/proc_ns.h).
+let initialUserNamespace: UInt64 = 0xEFFF_FFFD
+
+extension ProcessSample {
+    var commandSummary: String {
+        let text = (arguments?.isEmpty == false ? arguments! : ["[\(stat.comm)]"]).joined(separator: " ")
+        return text.count > 80 ? String(text.prefix(77)) + "..." : text
+    }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Policy
+import ProcFS
+
+/// `isotrace audit`: classify pilots and payloads and check every job against the policy.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Check every PanDA job on this node against the isolation and traceability policy.",
+        discussion: """
+            Exit 0 when no rule at or above --fail-on fails, 1 when one does, 2 on error \
+            (unusable policy or proc root, malformed /proc content).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Policy file (default: /etc/isotrace/policy.yaml, else the bundled wlcg-mupj.yaml).", valueName: "file"))
+    var policy: String?
+
+    @Option(help: "Output format: table or json.")
+    var format: OutputFormat = .table
+
+    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
+    var procRoot: String = "/proc"
+
+    @Option(help: ArgumentHelp("Lowest severity whose failure makes the exit code 1 (info, low, medium, high, critical).", valueName: "severity"))
+    var failOn: Severity = .low
+
+    func run() throws {
+        let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot)
+        switch format {
+        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
+        case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
+        }
+        try AuditRun.finish(result, failOn: failOn)
+    }
+}
+
+extension Severity: ExpressibleByArgument {}
+
+/// The audit steps shared by `audit` and `check`.
+enum AuditRun {
+    static func perform(policyPath: String?, procRoot: String) throws -> AuditResult {
+        let policy = try PolicyLocation.load(policyPath)
+        let snapshot: Snapshot
+        do {
+            snapshot = try ProcSampler(procRoot: procRoot, extraEnvironment: policy.extraEnvironment).sample()
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+        return PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: procRoot)).audit(snapshot)
+    }
+
+    /// Reports sampling problems and turns the verdict into the exit code.
+    static func finish(_ result: AuditResult, failOn: Severity) throws {
+        for problem in result.snapshot.problems {
+            FileOutput.standardError.write("isotrace: error: \(problem)\n")
+        }
+        if !result.snapshot.problems.isEmpty { throw ExitCodeError.operational }
+        if result.fails(atOrAbove: failOn) { throw ExitCodeError.violations }
+    }
+}

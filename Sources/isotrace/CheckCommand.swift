@@ -1,0 +1,74 @@
+import ArgumentParser
+import Policy
+
+/// `isotrace check`: a Nagios/ETF probe. One status line with perfdata; exit 0 OK, 1 WARNING,
+/// 2 CRITICAL, 3 UNKNOWN (Nagios plugin guidelines).
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Nagios/ETF probe: one status line with perfdata, exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+        discussion: """
+            CRITICAL when a job is not isolated or a rule at or above --critical fails; WARNING when \
+            any other rule fails or warns (info-level findings aside); UNKNOWN when the audit cannot run.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Policy file (default as for audit).", valueName: "file"))
+    var policy: String?
+
+    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
+    var procRoot: String = "/proc"
+
+    @Option(help: ArgumentHelp("Lowest severity whose failure is CRITICAL.", valueName: "severity"))
+    var critical: Severity = .high
+
+    func run() throws {
+        let result: AuditResult
+        do {
+            result = try AuditRun.perform(policyPath: policy, procRoot: procRoot)
+        } catch {
+            FileOutput.standardOutput.write("ISOTRACE UNKNOWN - audit could not run (see stderr)\n")
+            throw ExitCode(3)
+        }
+        let (line, code) = CheckVerdict.make(result, critical: critical)
+        FileOutput.standardOutput.write(line + "\n")
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// The probe's status line and exit code.
+enum CheckVerdict {
+    static func make(_ result: AuditResult, critical: Severity) -> (String, Int32) {
+        let findings = result.allFindings
+        let fails = findings.filter { $0.status == .fail }
+        let notIsolated = result.jobs.filter { !$0.isolated }
+        let perfdata = [
+            "jobs=\(result.jobs.count)", "not_isolated=\(notIsolated.count)", "pilots=\(result.graph.pilots.count)",
+            "payload_processes=\(result.graph.payloadProcessCount)", "unattributed=\(result.graph.unattributed.count)",
+            "fail=\(fails.count)", "warn=\(findings.filter { $0.status == .warn }.count)",
+            "processes=\(result.snapshot.processes.count)",
+        ].joined(separator: " ")
+        if !result.snapshot.problems.isEmpty {
+            return ("ISOTRACE UNKNOWN - \(result.snapshot.problems.count) malformed /proc entries (see stderr) | \(perfdata)", 3)
+        }
+        let criticalFails = fails.filter { $0.severity >= critical }
+        if !notIsolated.isEmpty || !criticalFails.isEmpty {
+            let rules = ordered(notIsolated.flatMap(\.failingRules).filter { $0.hasPrefix("ISO-") } + criticalFails.map(\.rule))
+            let what = notIsolated.isEmpty
+                ? "\(criticalFails.count) critical finding(s)"
+                : "\(notIsolated.count) of \(result.jobs.count) jobs not isolated"
+            return ("ISOTRACE CRITICAL - \(what) (\(rules.joined(separator: ", "))) | \(perfdata)", 2)
+        }
+        let minor = findings.filter { ($0.status == .fail || $0.status == .warn) && $0.severity > .info }
+        if !minor.isEmpty {
+            return ("ISOTRACE WARNING - \(minor.count) finding(s) (\(ordered(minor.map(\.rule)).joined(separator: ", "))) | \(perfdata)", 1)
+        }
+        let what = result.jobs.isEmpty ? "no PanDA jobs on this node" : "\(result.jobs.count) of \(result.jobs.count) jobs isolated"
+        return ("ISOTRACE OK - \(what) | \(perfdata)", 0)
+    }
+
+    private static func ordered(_ rules: [String]) -> [String] {
+        var seen: Set<String> = []
+        return rules.filter { seen.insert($0).inserted }
+    }
+}

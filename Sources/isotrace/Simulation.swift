@@ -1,0 +1,119 @@
+import Foundation
+
+/// Starts pilot-shaped process trees on this node, reports them, and removes every process and
+/// file it made (by PID and process group, never by name).
+final class Simulation {
+    struct Started {
+        var mode: SimulationMode
+        var pilot: Process
+        var payloadPIDs: [Int32]
+    }
+
+    let directory: URL
+    let pilotUID: UInt32
+    let payloadUID: UInt32
+    let hold: Int
+    /// Replaces the mode's payload command (one mode only).
+    let payloadCommand: String?
+    private(set) var started: [Started] = []
+
+    init(directory: URL, pilotUID: UInt32, payloadUID: UInt32, hold: Int, payloadCommand: String? = nil) {
+        self.directory = directory
+        self.pilotUID = pilotUID
+        self.payloadUID = payloadUID
+        self.hold = hold
+        self.payloadCommand = payloadCommand
+    }
+
+    /// Writes the pilot program and, per mode, a plan, a proxy file and a work directory owned by
+    /// the pilot's uid; then starts the pilots and waits until their payloads run.
+    func start(_ modes: [SimulationMode]) throws {
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        let script = directory.appendingPathComponent("pilot3/pilot.py")
+        try fileManager.createDirectory(at: script.deletingLastPathComponent(), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try SimulatedPilotScript.source.write(to: script, atomically: true, encoding: .utf8)
+        try fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+
+        for mode in modes {
+            let uid = mode.pilotRunsAsRoot ? 0 : pilotUID
+            let work = directory.appendingPathComponent(mode.rawValue)
+            try fileManager.createDirectory(at: work, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            let proxy = work.appendingPathComponent("x509up_u\(uid)")
+            try "-----BEGIN CERTIFICATE-----\nisotrace simulated proxy, not a credential\n-----END CERTIFICATE-----\n"
+                .write(to: proxy, atomically: true, encoding: .utf8)
+            try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: proxy.path)
+            let plan: [String: Any] = [
+                "workdir": work.path,
+                "jobs": [["panda_id": mode.pandaID, "task_id": mode.taskID, "command": payloadCommand ?? mode.payloadCommand(payloadUID: payloadUID, hold: hold)]],
+            ]
+            let planFile = work.appendingPathComponent("plan.json")
+            try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
+            for path in [work.path, proxy.path, planFile.path] where chown(path, uid, uid) != 0 {
+                throw SimulationError("cannot give \(path) to uid \(uid): \(String(cString: strerror(errno)))")
+            }
+            let pilot = Process()
+            var arguments = ["/usr/bin/python3", script.path, "-q", "ISOTRACE_SIMULATION", "--pilot-user", "generic", "--plan", planFile.path]
+            if uid != 0 {
+                arguments = ["/usr/bin/setpriv", "--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", "--"] + arguments
+            }
+            pilot.executableURL = URL(fileURLWithPath: arguments[0])
+            pilot.arguments = Array(arguments.dropFirst())
+            pilot.currentDirectoryURL = work
+            pilot.environment = [
+                "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": work.path, "LANG": "C.UTF-8",
+                "X509_USER_PROXY": proxy.path, "GTAG": "isotrace-simulate-\(mode.rawValue)",
+            ]
+            pilot.standardInput = FileHandle.nullDevice
+            pilot.standardOutput = FileHandle.nullDevice
+            try pilot.run()
+            started.append(Started(mode: mode, pilot: pilot, payloadPIDs: []))
+        }
+        for index in started.indices {
+            started[index].payloadPIDs = try waitForPayloads(of: started[index])
+        }
+    }
+
+    /// The pilot writes its payloads' PIDs once started; a payload is up when it has children.
+    private func waitForPayloads(of run: Started) throws -> [Int32] {
+        let state = directory.appendingPathComponent("\(run.mode.rawValue)/payloads")
+        for _ in 0..<200 {
+            if !run.pilot.isRunning { throw SimulationError("the \(run.mode.rawValue) pilot exited (status \(run.pilot.terminationStatus))") }
+            if let data = try? Data(contentsOf: state), let pids = try? JSONSerialization.jsonObject(with: data) as? [Int] {
+                let roots = pids.map(Int32.init)
+                if roots.allSatisfy({ descendants(of: $0) >= 2 }) { return roots }
+            }
+            usleep(50_000)
+        }
+        throw SimulationError("the \(run.mode.rawValue) payload did not start within 10 s (see \(directory.path)/\(run.mode.rawValue))")
+    }
+
+    private func descendants(of pid: Int32) -> Int {
+        var count = 0
+        var queue = [pid]
+        while let next = queue.popLast() {
+            let children = (try? String(contentsOfFile: "/proc/\(next)/task/\(next)/children", encoding: .utf8)) ?? ""
+            let pids = children.split(separator: " ").compactMap { Int32($0) }
+            count += pids.count
+            queue += pids
+        }
+        return count
+    }
+
+    /// Ends every payload (by its process group: each leads its own session) and pilot, then
+    /// removes the directory. Safe to call twice.
+    func stop() {
+        for run in started {
+            for pid in run.payloadPIDs { _ = killpg(pid, SIGKILL) }
+            if run.pilot.isRunning { kill(run.pilot.processIdentifier, SIGKILL) }
+            run.pilot.waitUntilExit()
+        }
+        started = []
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+struct SimulationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
