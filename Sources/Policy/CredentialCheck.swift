@@ -38,7 +38,10 @@ struct CredentialCheck {
                     return rule.fail(process.pid, "payload can read pilot credential \(path) (\(how))", evidence)
                 }
                 if facts.hasACL, undecided == nil {
-                    undecided = rule.warn(process.pid, "\(path) carries a POSIX ACL: mode bits deny, the ACL may allow; check by hand", evidence)
+                    let message = "\(path) carries a POSIX ACL: mode bits deny, the ACL may allow; check by hand"
+                    // `acl_verdict: fail` lets a site treat an undecided ACL as a leak.
+                    undecided = rule.parameters["acl_verdict"]?.string == "fail"
+                        ? rule.fail(process.pid, message, evidence) : rule.warn(process.pid, message, evidence)
                 }
                 checked.append(.string("\(path): \(facts.uid):\(facts.gid) mode \(String(facts.mode, radix: 8)), not readable by pid \(process.pid)"))
             }
