@@ -59,9 +59,8 @@ struct TreeWalk {
         var matchedPilots: [Int32] = []
         var hasInnerPilot: Set<Int32> = []
         var contextPilot: [Int32: Int32] = [:]
-        var starts = tree.tops
         // Anything not reachable from a top (a parent cycle in a damaged tree) is walked too.
-        starts += tree.processes.map(\.pid).filter { !starts.contains($0) }
+        let starts = tree.tops + tree.processes.map(\.pid)
         for start in starts where !visited.contains(start) {
             var stack: [(Int32, Context)] = [(start, Context())]
             while let (pid, inherited) = stack.popLast() {
@@ -118,10 +117,11 @@ struct TreeWalk {
             pilotSide[pilot] = kept
         }
         // Descendants of adopted orphans were pilot side under the same pilot: move them too.
+        let pilots = Set(pilotPIDs).union(wrapperOf.values)
         for (pilot, side) in pilotSide {
             var kept: [Int32] = []
             for pid in side {
-                if let job = adoptedAncestorJob(pid) {
+                if let job = adoptedAncestorJob(pid, pilots: pilots) {
                     members[job, default: []].append(pid)
                     jobOf[pid] = job
                 } else {
@@ -132,12 +132,12 @@ struct TreeWalk {
         }
     }
 
-    private func adoptedAncestorJob(_ pid: Int32) -> Int32? {
+    private func adoptedAncestorJob(_ pid: Int32, pilots: Set<Int32>) -> Int32? {
         var current = tree.byPID[pid]?.stat.ppid
         var steps = 0
         while let at = current, steps < 4096 {
             if let job = jobOf[at] { return job }
-            if pilotPIDs.contains(at) || wrapperOf.values.contains(at) { return nil }
+            if pilots.contains(at) { return nil }
             current = tree.byPID[at]?.stat.ppid
             steps += 1
         }

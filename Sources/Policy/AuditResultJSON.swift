@@ -109,9 +109,3 @@ extension Finding: Encodable {
         try container.encode(evidence, forKey: .evidence)
     }
 }
-
-extension KeyedEncodingContainer {
-    mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
-        if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
-    }
-}

@@ -13,7 +13,7 @@ enum IsolationChecks {
                                  ["pilot_pid": .int(context.pilot.pid), "pilot_uid": .int(pilotUID), "payload_uid": .int(uid)])
             }
         }
-        let uids = Set(context.payload.compactMap(\.effectiveUID)).sorted()
+        let uids = Set(context.payload.filter { !context.isRuntimeProcess($0) }.compactMap(\.effectiveUID)).sorted()
         return rule.pass(context.job.rootPID, "payload uid \(uids.map(String.init).joined(separator: ",")) differs from the pilot's \(pilotUID)",
                          ["pilot_uid": .int(pilotUID), "payload_uids": .list(uids.map { .int($0) })])
     }
@@ -37,12 +37,15 @@ enum IsolationChecks {
         }
         return rule.pass(context.job.rootPID, "payload has its own \(name) namespace",
                          ["namespace": .string(name), "pilot_ns": .int(pilotNS),
-                          "payload_ns": .list(Set(context.payload.compactMap { $0.namespaces[kind] }).sorted().map { .int($0) })])
+                          "payload_ns": .list(Set(context.payload.filter { !context.isRuntimeProcess($0) }.compactMap { $0.namespaces[kind] })
+                            .sorted().map { .int($0) })])
     }
 
     /// ISO-PROC: the payload cannot read the pilot's /proc entries. Fails when the pilot is visible
     /// and the payload runs as its uid or has CAP_SYS_PTRACE (hidepid does not hide a uid's own
-    /// processes); warns when only the world-readable entries (status, cmdline) are exposed.
+    /// processes); warns when only the world-readable entries (status, cmdline) are exposed. The
+    /// protected entries (environ, fd, maps, mem, root) need ptrace_may_access: the same uid counts
+    /// only within the pilot's user namespace (see `ptraceReaches`).
     static func procUnreadable(_ rule: PolicyRule, _ context: JobContext) -> Finding {
         let pilot = context.pilot
         var warning: Finding?
@@ -53,15 +56,17 @@ enum IsolationChecks {
                 return rule.skip(process.pid, "credentials unreadable")
             }
             let hidepid = context.mountNamespace(process.namespaces[.mnt])?.procHidePID
+            let sameUserNS = sameUserNamespace(process, pilot)
             let evidence: [String: EvidenceValue] = [
                 "pilot_pid": .int(pilot.pid), "payload_uid": .int(status.uids[1]), "pilot_uid": .int(pilotUID),
                 "visibility": .string(visibility.reason), "hidepid": .text(hidepid),
                 "cap_sys_ptrace": .boolean(Capability.sysPtrace.isSet(in: status.capabilities.effective)),
+                "same_user_ns": .boolean(sameUserNS),
             ]
-            if status.uids[1] == pilotUID {
+            if status.uids[1] == pilotUID && sameUserNS {
                 return rule.fail(process.pid, "payload sees the pilot's /proc entries as the same uid \(pilotUID)", evidence)
             }
-            if Capability.sysPtrace.isSet(in: status.capabilities.effective) {
+            if Capability.sysPtrace.isSet(in: status.capabilities.effective) && capabilityReaches(process, pilot) {
                 return rule.fail(process.pid, "payload has CAP_SYS_PTRACE and sees the pilot's /proc entries", evidence)
             }
             if hidepid == nil || hidepid == "0" || hidepid == "off", warning == nil {
@@ -96,7 +101,8 @@ enum IsolationChecks {
     }
 
     /// ISO-PTRACE: nobody traces pilot or payload, and the payload cannot PTRACE_ATTACH to the pilot
-    /// (real uid/gid matching all of the pilot's, or CAP_SYS_PTRACE, within Yama's ptrace_scope).
+    /// (real uid/gid matching all of the pilot's within the pilot's user namespace, or CAP_SYS_PTRACE
+    /// in it, within Yama's ptrace_scope).
     static func ptraceBlocked(_ rule: PolicyRule, _ context: JobContext) -> Finding {
         let pilot = context.pilot
         for process in [pilot] + context.payload {
@@ -114,17 +120,34 @@ enum IsolationChecks {
             let sameCredentials = pilotStatus.uids[0...2].allSatisfy { $0 == status.uids[0] }
                 && pilotStatus.gids[0...2].allSatisfy { $0 == status.gids[0] }
             let capPtrace = Capability.sysPtrace.isSet(in: status.capabilities.effective)
+            let sameUserNS = sameUserNamespace(process, pilot)
             // Yama: 1 allows only descendants (the pilot is the payload's ancestor), 2 only CAP_SYS_PTRACE, 3 nobody.
-            let allowed = (sameCredentials && (scope ?? 0) == 0) || (capPtrace && (scope ?? 0) < 3)
+            let allowed = (sameCredentials && sameUserNS && (scope ?? 0) == 0)
+                || (capPtrace && capabilityReaches(process, pilot) && (scope ?? 0) < 3)
             if allowed {
                 return rule.fail(process.pid, "payload can attach to the pilot with ptrace", [
                     "pilot_pid": .int(pilot.pid), "ptrace_scope": .int(scope), "same_credentials": .boolean(sameCredentials),
-                    "cap_sys_ptrace": .boolean(capPtrace), "visibility": .string(visibility.reason),
+                    "cap_sys_ptrace": .boolean(capPtrace), "same_user_ns": .boolean(sameUserNS), "visibility": .string(visibility.reason),
                 ])
             }
         }
         return rule.pass(context.job.rootPID, "no tracer, and the payload cannot attach to the pilot",
                          ["ptrace_scope": .int(scope), "pilot_pid": .int(pilot.pid)])
+    }
+
+    /// ptrace_may_access (kernel/ptrace.c, cap_ptrace_access_check): matching uids give access only
+    /// when caller and target share a user namespace; a payload in a child user namespace (an
+    /// unprivileged container) cannot trace or read the protected /proc entries of a pilot of the
+    /// same host uid outside it. An unreadable namespace counts as shared (the stricter verdict).
+    private static func sameUserNamespace(_ payload: ProcessSample, _ pilot: ProcessSample) -> Bool {
+        guard let payloadNS = payload.namespaces[.user], let pilotNS = pilot.namespaces[.user] else { return true }
+        return payloadNS == pilotNS
+    }
+
+    /// CAP_SYS_PTRACE acts on the pilot only when held in the pilot's user namespace or in the
+    /// initial one (an ancestor of every namespace); capabilities in a child namespace do not reach out.
+    private static func capabilityReaches(_ payload: ProcessSample, _ pilot: ProcessSample) -> Bool {
+        sameUserNamespace(payload, pilot) || payload.namespaces[.user] == initialUserNamespace
     }
 
     /// ISO-TMP: the mounts backing /tmp in the two mount namespaces differ. The backing directory
@@ -152,16 +175,21 @@ enum IsolationChecks {
     static func crossPayload(_ rule: PolicyRule, _ context: JobContext) -> Finding {
         let others = context.graph.jobs.filter { $0.pandaID != context.job.pandaID || $0.rootPID != context.job.rootPID }
         guard !others.isEmpty else { return rule.skip(context.job.rootPID, "no other job on the node") }
-        for process in context.payload where !context.isRuntimeProcess(process) {
-            for other in others {
-                for peer in other.processes {
-                    guard let uid = process.effectiveUID, uid == peer.effectiveUID,
-                          let ns = process.namespaces[.pid], ns == peer.namespaces[.pid] else { continue }
-                    return rule.fail(process.pid, "shares uid \(uid) and PID namespace with job \(other.pandaID) (pid \(peer.pid))", [
-                        "other_panda_id": .string(other.pandaID), "other_pid": .int(peer.pid), "uid": .int(uid), "pid_ns": .int(ns),
-                    ])
-                }
+        // (uid, PID namespace) -> the first process of another job with them: one pass over each job.
+        struct Key: Hashable { var uid: UInt32; var pidNamespace: UInt64 }
+        var peers: [Key: (job: Job, pid: Int32)] = [:]
+        for other in others {
+            for peer in other.processes {
+                guard let uid = peer.effectiveUID, let ns = peer.namespaces[.pid] else { continue }
+                if peers[Key(uid: uid, pidNamespace: ns)] == nil { peers[Key(uid: uid, pidNamespace: ns)] = (other, peer.pid) }
             }
+        }
+        for process in context.payload where !context.isRuntimeProcess(process) {
+            guard let uid = process.effectiveUID, let ns = process.namespaces[.pid],
+                  let peer = peers[Key(uid: uid, pidNamespace: ns)] else { continue }
+            return rule.fail(process.pid, "shares uid \(uid) and PID namespace with job \(peer.job.pandaID) (pid \(peer.pid))", [
+                "other_panda_id": .string(peer.job.pandaID), "other_pid": .int(peer.pid), "uid": .int(uid), "pid_ns": .int(ns),
+            ])
         }
         return rule.pass(context.job.rootPID, "separated from \(others.count) other job(s) by uid or PID namespace",
                          ["other_jobs": .list(others.map { .string($0.pandaID) })])

@@ -133,7 +133,7 @@ extension MountNamespaceSample: Encodable {
 
 extension KeyedEncodingContainer {
     /// Encodes the value, or an explicit null, so consumers always see the key.
-    mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
+    public mutating func encodeOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
 }
