@@ -45,7 +45,7 @@ enum IsolationChecks {
     /// and the payload runs as its uid or has CAP_SYS_PTRACE (hidepid does not hide a uid's own
     /// processes); warns when only the world-readable entries (status, cmdline) are exposed. The
     /// protected entries (environ, fd, maps, mem, root) need ptrace_may_access: the same uid counts
-    /// only within the pilot's user namespace (see `ptraceReaches`).
+    /// only within the pilot's user namespace (see `sameUserNamespace`).
     static func procUnreadable(_ rule: PolicyRule, _ context: JobContext) -> Finding {
         let pilot = context.pilot
         var warning: Finding?
