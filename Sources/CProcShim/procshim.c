@@ -18,6 +18,15 @@ int isotrace_open_in_root(int root_fd, const char *path) {
     return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 }
 
+int isotrace_open_in_root_for_reading(int root_fd, const char *path) {
+    struct open_how how = {
+        .flags = O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC,
+        .mode = 0,
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
+}
+
 int isotrace_open_path_directory(const char *path) {
     return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }

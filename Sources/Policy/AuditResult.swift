@@ -30,11 +30,14 @@ public struct AuditResult: Sendable {
 public struct JobAudit: Sendable {
     public var job: Job
     public var pilot: Pilot?
+    /// The submitter's DN, when the pilot's files name it.
+    public var owner: JobOwner?
     public var findings: [Finding]
 
-    public init(job: Job, pilot: Pilot?, findings: [Finding]) {
+    public init(job: Job, pilot: Pilot?, owner: JobOwner? = nil, findings: [Finding]) {
         self.job = job
         self.pilot = pilot
+        self.owner = owner
         self.findings = findings
     }
 

@@ -53,7 +53,7 @@ extension JobAudit: Encodable {
     enum CodingKeys: String, CodingKey {
         case pandaID = "panda_id", taskID = "task_id", attemptNumber = "attempt_nr", isolated, pilot, pilotWrapper = "pilot_wrapper"
         case processes, findings, container, jobDirectory = "job_directory", batchJobID = "batch_job_id"
-        case attribution, spoofs, failing = "failing_rules"
+        case attribution, spoofs, failing = "failing_rules", owner
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -77,6 +77,7 @@ extension JobAudit: Encodable {
         try container.encodeOrNull(job.batchJobID, forKey: .batchJobID)
         try container.encode(job.evidence + job.conflicts.filter { !job.evidence.contains($0) }, forKey: .attribution)
         try container.encode(job.spoofs, forKey: .spoofs)
+        try container.encodeOrNull(owner, forKey: .owner)
     }
 }
 

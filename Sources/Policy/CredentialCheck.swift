@@ -34,7 +34,7 @@ struct CredentialCheck {
                     "payload_fsuid": .int(status.uids[3]), "payload_fsgid": .int(status.gids[3]),
                     "payload_groups": .list(status.groups.map { .int($0) }), "acl": .boolean(facts.hasACL),
                 ]
-                if let how = readable(facts, by: process, status) {
+                if let how = FileAccess(facts: facts, process: process, status: status).allows(.read) {
                     return rule.fail(process.pid, "payload can read pilot credential \(path) (\(how))", evidence)
                 }
                 if facts.hasACL, undecided == nil {
@@ -58,30 +58,5 @@ struct CredentialCheck {
             if seen.insert(key).inserted { result.append(process) }
         }
         return result.isEmpty ? [context.job.root] : result
-    }
-
-    /// Why the process can read the file, or nil when it cannot (generic_permission in fs/namei.c).
-    private func readable(_ facts: FileFacts, by process: ProcessSample, _ status: ProcessStatus) -> String? {
-        let effective = status.capabilities.effective
-        let hasDACCapability = Capability.dacOverride.isSet(in: effective) || Capability.dacReadSearch.isSet(in: effective)
-        if hasDACCapability && capabilitiesApply(to: facts, process) {
-            return "CAP_DAC_OVERRIDE/CAP_DAC_READ_SEARCH"
-        }
-        let fsuid = status.uids[3], fsgid = status.gids[3]
-        if fsuid == facts.uid { return facts.mode & 0o400 != 0 ? "owner \(fsuid) with mode \(String(facts.mode, radix: 8))" : nil }
-        if fsgid == facts.gid || status.groups.contains(facts.gid) {
-            return facts.mode & 0o040 != 0 ? "group \(facts.gid) with mode \(String(facts.mode, radix: 8))" : nil
-        }
-        return facts.mode & 0o004 != 0 ? "world-readable mode \(String(facts.mode, radix: 8))" : nil
-    }
-
-    /// Capabilities held in a child user namespace act on a file only when its owner and group
-    /// are mapped into that namespace (privileged_wrt_inode_uidgid).
-    private func capabilitiesApply(to facts: FileFacts, _ process: ProcessSample) -> Bool {
-        guard let userNS = process.namespaces[.user], userNS != initialUserNamespace else { return true }
-        func mapped(_ id: UInt32, _ map: [IDMapEntry]?) -> Bool {
-            (map ?? []).contains { id >= $0.outside && UInt64(id) < UInt64($0.outside) + UInt64($0.count) }
-        }
-        return mapped(facts.uid, process.uidMap) && mapped(facts.gid, process.gidMap)
     }
 }

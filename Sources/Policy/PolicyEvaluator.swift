@@ -29,7 +29,8 @@ public struct PolicyEvaluator: Sendable {
                 let context = JobContext(job: job, pilot: pilotProcess, snapshot: snapshot, graph: graph)
                 findings.append(evaluate(rule, context))
             }
-            jobs.append(JobAudit(job: job, pilot: pilot, findings: findings))
+            let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
+            jobs.append(JobAudit(job: job, pilot: pilot, owner: owner, findings: findings))
         }
         var nodeFindings: [Finding] = []
         for rule in policy.rules where rule.check.isNodeCheck {
@@ -74,6 +75,8 @@ public protocol FileInspector: Sendable {
     func inspect(path: String, throughPID pid: Int32) -> FileFacts
     /// `path` on the host (the root the proc root belongs to).
     func inspectHost(path: String) -> FileFacts
+    /// At most `limit` bytes of a regular file as process `pid` sees it (evidence, never credentials).
+    func read(path: String, throughPID pid: Int32, limit: Int) -> (facts: FileFacts, content: [UInt8]?)
 }
 
 extension RootedFileInspector: FileInspector {}

@@ -17,6 +17,21 @@ public struct RootedFileInspector: Sendable {
         facts(path: path, root: NodeFactsReader(procRoot: procRoot).hostRoot, pid: 0)
     }
 
+    /// Reads at most `limit` bytes of a regular file as process `pid` sees it: for evidence the
+    /// pilot keeps in files (its log), never for credentials.
+    public func read(path: String, throughPID pid: Int32, limit: Int) -> (facts: FileFacts, content: [UInt8]?) {
+        let root = "\(procRoot)/\(pid)/root"
+        do throws(SystemCallError) {
+            guard let (status, content) = try Syscalls.readInRoot(root, path, limit: limit) else {
+                return (FileFacts(path: path, viewedThroughPID: pid, exists: false), nil)
+            }
+            return (FileFacts(path: path, viewedThroughPID: pid, exists: true, uid: status.uid, gid: status.gid,
+                              mode: status.mode & 0o7777, hasACL: status.hasACL), content)
+        } catch {
+            return (FileFacts(path: path, viewedThroughPID: pid, exists: false, error: "\(error.path): \(error.reason)"), nil)
+        }
+    }
+
     private func facts(path: String, root: String, pid: Int32) -> FileFacts {
         do throws(SystemCallError) {
             guard let status = try Syscalls.statusInRoot(root, path) else {

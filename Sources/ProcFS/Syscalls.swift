@@ -17,13 +17,14 @@ enum Syscalls {
     }
 
     /// Reads a whole file below `directory` into `buffer` (grown as needed, reused across calls)
-    /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF.
+    /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF
+    /// (a read returning 0, or less than asked).
     /// `displayPath` names the file in errors.
     static func readFile(
-        at directory: FileDescriptor?, _ name: String, displayPath: String, into buffer: inout [UInt8]
+        at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]
     ) throws(SystemCallError) -> Int {
         let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath, errno: Errno(rawValue: errno)) }
+        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath(), errno: Errno(rawValue: errno)) }
         defer { _ = close(fd) }
         if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
         var used = 0
@@ -32,21 +33,31 @@ enum Syscalls {
             let n = buffer.withUnsafeMutableBytes { raw in
                 retrying { read(fd, raw.baseAddress! + used, raw.count - used) }
             }
-            if n < 0 { throw SystemCallError(operation: "read", path: displayPath, errno: Errno(rawValue: errno)) }
+            if n < 0 { throw SystemCallError(operation: "read", path: displayPath(), errno: Errno(rawValue: errno)) }
             if n == 0 { return used }
             used += n
+            // A short read is the end: /proc's files (seq_file, cmdline, environ) only return less
+            // than asked at their end, and so do regular files (fixture trees). Saves one read(2).
+            if used < buffer.count { return used }
         }
     }
 
     /// Reads a symbolic link below `directory` (for /proc: exe, cwd, ns/*).
-    static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: String) throws(SystemCallError) -> [UInt8] {
-        var size = 256
+    static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> [UInt8] {
+        // Almost every link fits PATH_MAX: read into the stack, make one array of the right size.
+        let onStack = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { raw -> (Int, [UInt8]?) in
+            let n = retrying { readlinkat(directory?.rawValue ?? AT_FDCWD, name, UnsafeMutableRawPointer(raw.baseAddress!).assumingMemoryBound(to: CChar.self), raw.count) }
+            return n >= 0 && n < raw.count ? (n, Array(UnsafeBufferPointer(rebasing: raw[0..<n]))) : (n, nil)
+        }
+        if onStack.0 < 0 { throw SystemCallError(operation: "readlink", path: displayPath(), errno: Errno(rawValue: errno)) }
+        if let target = onStack.1 { return target }
+        var size = 16384
         while true {
             var target = [UInt8](repeating: 0, count: size)
             let n = target.withUnsafeMutableBytes { raw in
                 retrying { readlinkat(directory?.rawValue ?? AT_FDCWD, name, raw.baseAddress!.assumingMemoryBound(to: CChar.self), size) }
             }
-            if n < 0 { throw SystemCallError(operation: "readlink", path: displayPath, errno: Errno(rawValue: errno)) }
+            if n < 0 { throw SystemCallError(operation: "readlink", path: displayPath(), errno: Errno(rawValue: errno)) }
             if n < size { return Array(target[0..<n]) }
             size *= 4
         }
@@ -108,6 +119,40 @@ enum Syscalls {
         }
         let acl = retrying { isotrace_has_access_acl(fd) }
         return FileStatus(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode, hasACL: acl > 0)
+    }
+
+    /// Reads at most `limit` bytes of a regular file as seen from `root`, resolved inside it
+    /// like `statusInRoot`. nil when the file does not exist there.
+    static func readInRoot(_ root: String, _ path: String, limit: Int) throws(SystemCallError) -> (FileStatus, [UInt8])? {
+        let rootFD = retrying { isotrace_open_path_directory(root) }
+        guard rootFD >= 0 else { throw SystemCallError(operation: "open", path: root, errno: Errno(rawValue: errno)) }
+        defer { _ = close(rootFD) }
+        let relative = String(path.drop(while: { $0 == "/" }))
+        let display = root + "/" + relative
+        let fd = retrying { isotrace_open_in_root_for_reading(rootFD, relative.isEmpty ? "." : relative) }
+        guard fd >= 0 else {
+            let error = Errno(rawValue: errno)
+            if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
+            throw SystemCallError(operation: "openat2", path: display, errno: error)
+        }
+        defer { _ = close(fd) }
+        var info = stat()
+        guard retrying({ fstat(fd, &info) }) == 0 else {
+            throw SystemCallError(operation: "fstat", path: display, errno: Errno(rawValue: errno))
+        }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SystemCallError(operation: "read", path: display, errno: .invalidArgument)
+        }
+        var bytes = [UInt8](repeating: 0, count: min(limit, max(Int(info.st_size), 0)))
+        var used = 0
+        while used < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in retrying { read(fd, raw.baseAddress! + used, raw.count - used) } }
+            if n < 0 { throw SystemCallError(operation: "read", path: display, errno: Errno(rawValue: errno)) }
+            if n == 0 { break }
+            used += n
+        }
+        let status = FileStatus(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode, hasACL: retrying { isotrace_has_access_acl(fd) } > 0)
+        return (status, Array(bytes[0..<used]))
     }
 
     private static func retrying<T: BinaryInteger>(_ call: () -> T) -> T {

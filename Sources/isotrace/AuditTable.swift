@@ -27,6 +27,10 @@ enum AuditTable {
             }
             if let batch = job.batchJobID { out += "  batch \(batch.variable)=\(SnapshotTable.printable(batch.value))" }
             out += "\n"
+            if let owner = audit.owner {
+                let trust = owner.payloadWritable ? palette.yellow("payload-writable, a claim only") : "pilot-written"
+                out += "  owner    \(SnapshotTable.printable(owner.dn))  (\(SnapshotTable.printable(owner.source)), \(trust))\n"
+            }
             out += findings(audit.findings, policy: policy, palette: palette)
         }
         if !result.graph.unattributed.isEmpty {

@@ -89,6 +89,29 @@ struct EvaluatorFixtureTests {
         }
     }
 
+    /// The owner's DN from the pilot's log, marked payload-writable when the payload could forge it.
+    @Test(.enabled(if: getuid() == 0, "needs root: chown of the pilot log"))
+    func ownerDNComesFromThePilotLog() throws {
+        try withCopy { procRoot in
+            let home = "/home/isopilot/work/PanDA_Pilot3_25588_1795671853"
+            let root = "\(procRoot)/25588/root"
+            try FileManager.default.createDirectory(atPath: root + home, withIntermediateDirectories: true)
+            let log = root + home + "/pilotlog.txt"
+            let dn = "/DC=ch/DC=cern/OU=Users/CN=jdoe/CN=Jane Doe"
+            try Data("start\njob definition = {'PandaID': 6402753124, 'prodUserID': '\(dn)', 'taskID': 42}\n".utf8)
+                .write(to: URL(fileURLWithPath: log))
+            chmod(log, 0o644)
+            chown(log, 2001, 2001)
+            let owner = try #require(try Self.audit(procRoot: procRoot).jobs.first?.owner)
+            #expect(owner.dn == dn)
+            #expect(owner.source == home + "/pilotlog.txt")
+            // The payload runs as the log's owner: it could have written the DN itself.
+            #expect(owner.payloadWritable)
+            chown(log, 0, 0)
+            #expect(try Self.audit(procRoot: procRoot).jobs.first?.owner?.payloadWritable == false)
+        }
+    }
+
     /// Copies the fixture tree (symlinks kept) into a temporary directory.
     private func withCopy(_ body: (String) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-eval-\(UUID().uuidString)")

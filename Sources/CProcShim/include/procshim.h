@@ -9,6 +9,10 @@
 /// (ENOSYS on kernels before 5.6).
 int isotrace_open_in_root(int root_fd, const char *path);
 
+/// Like isotrace_open_in_root, but opens the file for reading (O_RDONLY | O_NOCTTY | O_NONBLOCK,
+/// so a FIFO planted by a payload cannot block the reader).
+int isotrace_open_in_root_for_reading(int root_fd, const char *path);
+
 /// open(2) of a directory with O_PATH | O_DIRECTORY | O_CLOEXEC (O_PATH needs _GNU_SOURCE,
 /// which Swift's Glibc module does not define). Follows the final magic link (/proc/<pid>/root).
 int isotrace_open_path_directory(const char *path);
