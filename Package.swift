@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Policy -> Jobs -> ProcFS; isotrace -> CSeccomp.
+// isotrace (CLI) -> Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -44,9 +44,21 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Signed, hash-chained traceability records: RFC 8785 canonical JSON, Ed25519 keys, JSONL
+        // segments with one write and fsync per append, verification.
+        .target(
+            name: "Records",
+            dependencies: [
+                "ProcFS",
+                "Policy",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
+                "Records",
                 "Policy",
                 "Jobs",
                 "ProcFS",
@@ -70,6 +82,13 @@ let package = Package(
         .testTarget(
             name: "PolicyTests",
             dependencies: ["Policy", "Jobs", "ProcFS"]
+        ),
+        // Canonical JSON against RFC 8785's vectors (Vectors/), keys with openssl, the chain under
+        // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
+        .testTarget(
+            name: "RecordsTests",
+            dependencies: ["Records", "ProcFS", "Policy", "isotrace"],
+            exclude: ["Vectors"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

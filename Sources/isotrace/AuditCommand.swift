@@ -9,7 +9,8 @@ struct AuditCommand: ParsableCommand {
         abstract: "Check every PanDA job on this node against the isolation and traceability policy.",
         discussion: """
             Exit 0 when no rule at or above --fail-on fails, 1 when one does, 2 on error \
-            (unusable policy or proc root, malformed /proc content).
+            (unusable policy or proc root, malformed /proc content, a record that could not be written). \
+            --record appends the audit as a signed record to DIR/records (see `isotrace verify`).
             """
     )
 
@@ -25,12 +26,26 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Lowest severity whose failure makes the exit code 1 (info, low, medium, high, critical).", valueName: "severity"))
     var failOn: Severity = .low
 
+    @Flag(help: "Append the audit as a signed, hash-chained record to DIR/records.")
+    var record = false
+
+    @Option(help: ArgumentHelp("Output directory for --record (records/ and keys/ below it).", valueName: "dir"))
+    var out: String = "reports"
+
+    @Option(help: ArgumentHelp("Private key for --record (default: DIR/keys/isotrace.key).", valueName: "file"))
+    var key: String?
+
+    func validate() throws {
+        if !record && (key != nil) { throw ValidationError("--key needs --record") }
+    }
+
     func run() throws {
         let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot)
         switch format {
         case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
         case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
         }
+        if record { try AuditRecording.append(result, outputDirectory: out, keyPath: key) }
         try AuditRun.finish(result, failOn: failOn)
     }
 }

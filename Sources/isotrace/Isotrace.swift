@@ -13,7 +13,8 @@ struct Isotrace: ParsableCommand {
             Results go to stdout, errors and progress to stderr.
             """,
         version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
-        subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self]
+        subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self,
+                      KeygenCommand.self, VerifyCommand.self]
     )
 
     /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64.

@@ -1,0 +1,73 @@
+import ProcFS
+
+/// Checks every line of every segment in chain order with only the public key: each record on
+/// its own (`RecordValidator`), then the chain: `prev` is the SHA-256 of the previous line (64
+/// zeros for the first), `seq` goes up by exactly one, and every segment ends with a newline.
+/// Every problem is reported with file, line and seq; checking goes on after one, so a single
+/// edit shows up as all of its consequences (bad signature here, broken chain on the next line).
+/// Operational problems (unreadable directory or segment) are thrown instead.
+public struct ChainVerifier {
+    public var directory: SegmentDirectory
+    public var publicKey: RecordPublicKey
+
+    public init(outputDirectory: String, publicKey: RecordPublicKey) {
+        directory = SegmentDirectory(outputDirectory: outputDirectory)
+        self.publicKey = publicKey
+    }
+
+    /// The problems of one record line on its own (strict JSON, keys for its type, key_id,
+    /// signature), without the chain: for checking the records a query cites. Empty when valid.
+    public func problems(inLine line: [UInt8]) -> [String] {
+        RecordValidator(publicKey: publicKey).validate(line).reasons
+    }
+
+    public func verify() throws(SystemCallError) -> VerificationReport {
+        let validator = RecordValidator(publicKey: publicKey)
+        var report = VerificationReport(keyID: publicKey.keyID)
+        var previousHash = Record.genesisPrev
+        var previousSeq: Int64?  // the highest seq so far
+        var previousPlace: String?
+        let segments = try directory.segments()
+        report.segments = segments.count
+        for segment in segments {
+            let path = directory.path(of: segment)
+            var reader = try SegmentLineReader(path: path)
+            defer { reader.close() }
+            while let line = try reader.next() {
+                report.records += 1
+                func problem(_ seq: Int64?, _ reason: String) {
+                    report.problems.append(VerificationProblem(file: path, line: line.number, seq: seq, reason: reason))
+                }
+                defer {
+                    previousHash = Record.hash(ofLine: line.bytes)
+                    previousPlace = "\(path):\(line.number)"
+                }
+                let outcome = validator.validate(line.bytes)
+                if !line.terminated {
+                    problem(outcome.seq, "truncated line: no newline at the end of the segment (an interrupted write, or cut)")
+                    continue
+                }
+                for reason in outcome.reasons { problem(outcome.seq, reason) }
+                if let prev = outcome.prev, prev != previousHash {
+                    problem(outcome.seq, previousPlace.map { "broken chain: prev is not the SHA-256 of the previous line (\($0))" }
+                        ?? "broken chain: the first record's prev must be 64 zeros")
+                }
+                if let seq = outcome.seq {
+                    let expected = (previousSeq ?? 0) + 1
+                    if seq > expected {
+                        problem(seq, expected == seq - 1 ? "missing seq \(expected)" : "missing seq \(expected)...\(seq - 1)")
+                    } else if seq < expected {
+                        problem(seq, "reordered or duplicated: seq \(seq) after seq \(expected - 1)")
+                    }
+                    previousSeq = max(previousSeq ?? 0, seq)  // one moved record is one problem, not two
+                    report.firstSeq = report.firstSeq ?? seq
+                    report.lastSeq = seq
+                }
+                if outcome.type == .recovery, let file = outcome.value?["partial_file"]?.stringValue {
+                    report.partialFiles.append(directory.path(of: file))
+                }
+            }
+        }
+        return report
+    }
+}

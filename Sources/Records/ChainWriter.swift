@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcFS
+
+/// Appends signed records to the chain in DIR/records, durably and alone.
+///
+/// Opening takes an exclusive flock on DIR/records/.lock (held until `close()` or deinit; the
+/// kernel drops it when the process dies), then reads the chain head under the lock, so two
+/// writers never interleave lines or both continue from the same head. A partial last line (a
+/// writer killed mid-write) is copied to `<segment>.<n>.partial`, cut off the segment and named by
+/// a `recovery` record; complete lines are never rewritten.
+///
+/// `append` writes each segment's new lines with one write(2), then fsync (and fsync of the
+/// directory when it created the segment), and returns only after that: nothing is acknowledged
+/// before it is durable. Several records per call share one fsync. A failed write (ENOSPC) is cut
+/// back to the old size, so the chain stays intact.
+public final class ChainWriter {
+    public let directory: SegmentDirectory
+    public let key: RecordSigningKey
+    public let node: RecordNode
+    public private(set) var head: ChainHead
+    /// Partial lines this writer moved aside when it opened the chain.
+    public private(set) var recovered: [RecoveredPartial] = []
+
+    private let keyID: String
+    private let clock: () -> UTCTime
+    private var lockDescriptor: Int32?
+
+    /// Opens (creating DIR/records when missing), locks, reads the head and recovers a partial line.
+    public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
+                            clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        let directory = SegmentDirectory(outputDirectory: outputDirectory)
+        try DirectoryPath.make(directory.path, mode: 0o750)
+        let lock = try Syscalls.openFile(directory.lockPath, O_RDWR | O_CREAT, mode: 0o600)
+        do {
+            try Syscalls.lockExclusive(lock, path: directory.lockPath)
+        } catch {
+            Syscalls.closeFile(lock)
+            throw error
+        }
+        let writer = ChainWriter(directory: directory, key: key, node: node, clock: clock, lock: lock)
+        let partial = try writer.readHead()
+        if let partial { try writer.recover(partial) }
+        return writer
+    }
+
+    private init(directory: SegmentDirectory, key: RecordSigningKey, node: RecordNode, clock: @escaping () -> UTCTime, lock: Int32) {
+        self.directory = directory
+        self.key = key
+        self.node = node
+        self.keyID = key.keyID
+        self.clock = clock
+        self.lockDescriptor = lock
+        self.head = .empty
+    }
+
+    deinit { close() }
+
+    /// Releases the lock; the writer cannot append afterwards.
+    public func close() {
+        if let lockDescriptor { Syscalls.closeFile(lockDescriptor) }
+        lockDescriptor = nil
+    }
+
+    public func append(_ body: RecordBody) throws -> AppendedRecord {
+        try append([body])[0]
+    }
+
+    /// Signs and appends `bodies` in order; returns once every one of them is durable. When a
+    /// batch spans two segments (midnight UTC) each segment's part is committed in turn, and an
+    /// error leaves `head` at the last committed record.
+    public func append(_ bodies: [RecordBody]) throws -> [AppendedRecord] {
+        precondition(lockDescriptor != nil, "append after close")
+        var committed: [AppendedRecord] = []
+        var pending: (segment: String, data: [UInt8], records: [AppendedRecord], head: ChainHead)?
+        var seq = head.seq, prev = head.lineHash
+        for body in bodies {
+            let time = clock()
+            var segment = SegmentDirectory.segmentName(for: time)
+            if let newest = pending?.segment ?? head.segment, segment < newest { segment = newest }
+            seq += 1
+            let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: key)
+            prev = Record.hash(ofLine: line)
+            if let group = pending, group.segment != segment {
+                try commit(group.segment, group.data, group.head)
+                committed += group.records
+                pending = nil
+            }
+            var group = pending ?? (segment, [], [], head)
+            group.data += line
+            group.data.append(0x0A)
+            group.records.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
+            group.head = ChainHead(seq: seq, lineHash: prev, segment: segment)
+            pending = group
+        }
+        if let group = pending {
+            try commit(group.segment, group.data, group.head)
+            committed += group.records
+        }
+        return committed
+    }
+
+    /// One write, fsync, and the directory's fsync for a new segment; on failure the segment is cut
+    /// back to its old size (or removed when this call created it) and the head stays.
+    private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead) throws {
+        let path = directory.path(of: segment)
+        let existing = try Syscalls.openExisting(path, O_WRONLY | O_APPEND)
+        let created = existing == nil
+        let fd = try existing ?? Syscalls.openFile(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, mode: 0o640)
+        defer { Syscalls.closeFile(fd) }
+        let oldSize = try Syscalls.status(fd, path: path).size
+        do {
+            try Syscalls.writeAll(fd, data, path: path)
+            try Syscalls.sync(fd, path: path)
+            if created { try Syscalls.fsyncDirectory(directory.path) }
+        } catch {
+            if created {
+                Syscalls.remove(path)
+            } else {
+                try? Syscalls.truncate(fd, to: oldSize, path: path)
+                try? Syscalls.sync(fd, path: path)
+            }
+            throw error
+        }
+        head = newHead
+    }
+
+    /// A partial line found at the end of the newest segment.
+    private struct PartialLine {
+        var segment: String
+        var completeEnd: Int64
+        var size: Int64
+    }
+
+    /// Finds the head: the last complete line of the newest non-empty segment (or of the one before,
+    /// when the newest holds only a partial line). Returns the partial line to recover, if any.
+    private func readHead() throws -> PartialLine? {
+        var partial: PartialLine?
+        for segment in try directory.segments().reversed() {
+            let path = directory.path(of: segment)
+            let fd = try Syscalls.openFile(path, O_RDONLY)
+            defer { Syscalls.closeFile(fd) }
+            let tail = try SegmentTail.read(fd, path: path)
+            if tail.size == 0 { continue }
+            if tail.hasPartialLine {
+                guard partial == nil && head.segment == nil else {
+                    throw ChainError(path: path, reason: "ends with a partial line but later segments continue the chain; run isotrace verify")
+                }
+                partial = PartialLine(segment: segment, completeEnd: tail.completeEnd, size: tail.size)
+            }
+            guard let line = tail.lastLine else { continue }
+            let seq: Int64?
+            do {
+                seq = try JSONParser().parse(line)["seq"]?.integerValue
+            } catch {
+                throw ChainError(path: path, reason: "last record is not valid JSON (\(error)); run isotrace verify")
+            }
+            guard let seq, seq >= 1 else { throw ChainError(path: path, reason: "last record has no valid seq; run isotrace verify") }
+            head = ChainHead(seq: seq, lineHash: Record.hash(ofLine: line), segment: segment)
+            return partial
+        }
+        return partial
+    }
+
+    /// Copies the partial bytes to a new `.partial` file (durably), cuts them off the segment and
+    /// appends the `recovery` record. A crash in between only leaves a duplicate `.partial` file.
+    private func recover(_ partial: PartialLine) throws {
+        let path = directory.path(of: partial.segment)
+        let fd = try Syscalls.openFile(path, O_RDWR)
+        defer { Syscalls.closeFile(fd) }
+        let bytes = try Syscalls.read(fd, at: partial.completeEnd, count: Int(partial.size - partial.completeEnd), path: path)
+        let (name, partialPath) = try writeNewPartialFile(for: partial.segment, bytes)
+        try Syscalls.truncate(fd, to: partial.completeEnd, path: path)
+        try Syscalls.sync(fd, path: path)
+        if head.segment.map({ $0 < partial.segment }) ?? true { head.segment = partial.segment }
+        let record = try append(.recovery(partialFile: name, partialBytes: bytes.count))
+        recovered.append(RecoveredPartial(file: partialPath, bytes: bytes.count, record: record))
+    }
+
+    private func writeNewPartialFile(for segment: String, _ bytes: [UInt8]) throws -> (name: String, path: String) {
+        var number = 1
+        while true {
+            let name = "\(segment).\(number).partial"
+            let path = directory.path(of: name)
+            guard let fd = try Syscalls.createExclusive(path, O_WRONLY, mode: 0o640) else {
+                number += 1
+                continue
+            }
+            defer { Syscalls.closeFile(fd) }
+            do {
+                try Syscalls.writeAll(fd, bytes, path: path)
+                try Syscalls.sync(fd, path: path)
+                try Syscalls.fsyncDirectory(directory.path)
+            } catch {
+                Syscalls.remove(path)
+                throw error
+            }
+            return (name, path)
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// One thing wrong with the chain: the segment file, the 1-based line, the record's seq when it
+/// could be read, and the reason (bad signature, broken chain, missing seq, reordered, truncated
+/// line, unknown key, ...).
+public struct VerificationProblem: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var seq: Int64?
+    public var reason: String
+
+    public init(file: String, line: Int, seq: Int64?, reason: String) {
+        self.file = file
+        self.line = line
+        self.seq = seq
+        self.reason = reason
+    }
+
+    public var description: String { "\(file):\(line): seq \(seq.map(String.init) ?? "unknown"): \(reason)" }
+}
+
+/// What `verify` found: how much it checked and every problem, in file and line order.
+public struct VerificationReport: Sendable {
+    public var records = 0
+    public var segments = 0
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    public var keyID: String
+    public var problems: [VerificationProblem] = []
+    /// `.partial` files named by `recovery` records (moved aside, outside the chain).
+    public var partialFiles: [String] = []
+
+    public var isIntact: Bool { problems.isEmpty }
+}

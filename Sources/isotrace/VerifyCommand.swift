@@ -1,0 +1,45 @@
+import ArgumentParser
+import Records
+
+/// `isotrace verify`: proof that no record was altered, removed, reordered or inserted.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every signature, the hash chain and the seq order of the records in DIR/records.",
+        discussion: """
+            Needs only the public key. Exit 0 when the chain is intact, 1 when a record was altered, \
+            removed, reordered, inserted or truncated (each problem printed with file, line, seq and \
+            reason), 2 on operational errors (no key, unreadable directory).
+            """
+    )
+
+    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
+    var out: String = "reports"
+
+    @Option(help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "pubkey"))
+    var key: String?
+
+    func run() throws {
+        let report: VerificationReport
+        do {
+            let publicKey = try RecordPublicKey.load(path: key ?? KeyPairFiles(outputDirectory: out).publicKeyPath)
+            let verifier = ChainVerifier(outputDirectory: out, publicKey: publicKey)
+            report = try verifier.verify()
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+        for problem in report.problems {
+            FileOutput.standardOutput.write("\(problem)\n")
+        }
+        let range = report.firstSeq.map { "seq \($0)-\(report.lastSeq!)" } ?? "no seq"
+        let counts = "\(report.records) record(s) in \(report.segments) segment(s), \(range), key_id \(report.keyID)"
+        if report.isIntact {
+            let partial = report.partialFiles.isEmpty ? "" : "; \(report.partialFiles.count) partial line(s) moved aside by recovery"
+            FileOutput.standardOutput.write("intact: \(counts)\(partial)\n")
+        } else {
+            FileOutput.standardOutput.write("TAMPERED: \(report.problems.count) problem(s); \(counts)\n")
+            throw ExitCodeError.violations
+        }
+    }
+}

@@ -1,0 +1,131 @@
+import Foundation
+import Records
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Real `isotrace audit --record` processes on the fixture /proc copy: killed with SIGKILL in a
+/// burst, run concurrently, run on a full disk; and the README's Python recipe on their chain.
+/// One at a time: they time processes against each other and mount a filesystem.
+@Suite(.serialized) struct WriterProcessTests {
+    /// Keys in DIR/keys; returns the public key.
+    func keygen(_ directory: TestDirectory) throws -> RecordPublicKey {
+        let result = try Isotrace.run("keygen", "--out", directory.path)
+        #expect(result.status == 0, "\(result)")
+        return try RecordPublicKey.load(path: KeyPairFiles(outputDirectory: directory.path).publicKeyPath)
+    }
+
+    @Test("kill -9 during a burst of appends loses no complete record; the next writer recovers and verify passes")
+    func killDuringBurst() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        _ = try keygen(directory)
+        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        var seen: [String] = []
+        var generator = SystemRandomNumberGenerator()
+        for round in 0..<15 {
+            let writers = try (0..<3).map { _ in try Child(arguments) }
+            // One run takes ~0.1 s: early rounds mostly kill before or during the append, later ones after some.
+            usleep(UInt32.random(in: 0...UInt32(60_000 + round * 20_000), using: &generator))
+            let before = try chainLines(directory.path)  // complete lines, at most as old as the kill
+            for writer in writers { writer.kill() }
+            #expect(before.count >= seen.count && Array(before.prefix(seen.count)) == seen, "round \(round): complete lines changed")
+            seen = before
+        }
+        let final = try Command.run(arguments)
+        #expect(final.status == 1, "\(final)")
+        let lines = try chainLines(directory.path)
+        #expect(seen.count >= 2, "the burst should have written records before the kills (\(seen.count))")
+        #expect(Array(lines.prefix(seen.count)) == seen, "a complete line was lost or rewritten")
+        let verify = try Isotrace.run("verify", "--out", directory.path)
+        #expect(verify.status == 0, "\(verify)")
+        #expect(verify.stdout.contains("seq 1-\(lines.count)"), "\(verify)")
+        let partials = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/records").filter { $0.hasSuffix(".partial") }
+        let recoveries = lines.filter { $0.contains("\"type\":\"recovery\"") }
+        #expect(recoveries.count >= Set(partials).count, "every .partial file is named by a recovery record")
+    }
+
+    @Test("concurrent audit --record runs leave one valid chain with consecutive seqs")
+    func concurrentWriters() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        _ = try keygen(directory)
+        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        var seqs: [Int] = []
+        for _ in 0..<3 {
+            let writers = try (0..<4).map { _ in try Child(arguments) }
+            for result in writers.map({ $0.wait() }) {
+                #expect(result.status == 1, "\(result)")
+                let seq = result.stderr.split(separator: "\n").compactMap { line -> Int? in
+                    guard line.hasPrefix("isotrace: recorded audit as seq ") else { return nil }
+                    return Int(line.split(separator: " ")[5])
+                }
+                seqs += seq
+            }
+        }
+        #expect(seqs.sorted() == Array(1...12), "each writer got its own seq: \(seqs)")
+        let verify = try Isotrace.run("verify", "--out", directory.path)
+        #expect(verify.status == 0 && verify.stdout.contains("intact: 12 record(s) in 1 segment(s), seq 1-12"), "\(verify)")
+    }
+
+    @Test("a full disk: a clear error, exit 2, no partial line, and an intact chain",
+          .enabled(if: Requirements.isRoot, "mounting a small tmpfs needs root"))
+    func fullDisk() throws {
+        let keys = try TestDirectory()
+        defer { keys.remove() }
+        let publicKey = try keygen(keys)
+        let mountPoint = try TestDirectory("isotrace-full-disk")
+        defer { mountPoint.remove() }
+        let mount = try Command.run(["/bin/mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mountPoint.path])
+        try #require(mount.status == 0, "mount failed: \(mount)")
+        defer { _ = try? Command.run(["/bin/umount", mountPoint.path]) }
+
+        let arguments = try Isotrace.auditRecordArguments(out: mountPoint.path, key: KeyPairFiles(outputDirectory: keys.path).privateKeyPath)
+        var recorded = 0
+        var failure: CommandResult?
+        for _ in 0..<40 {
+            let result = try Command.run(arguments)
+            if result.status == 2 { failure = result; break }
+            #expect(result.status == 1, "\(result)")
+            recorded += 1
+        }
+        let full = try #require(failure, "the 64 KiB tmpfs never filled up")
+        #expect(full.stderr.contains("No space left on device") && full.stderr.contains("/records/"), "\(full)")
+        #expect(recorded > 0)
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: mountPoint.path + "/records").first { $0.hasSuffix(".jsonl") })
+        let data = try Data(contentsOf: URL(fileURLWithPath: mountPoint.path + "/records/" + segment))
+        #expect(data.last == 0x0A, "a partial line was left behind")
+        let report = try ChainVerifier(outputDirectory: mountPoint.path, publicKey: publicKey).verify()
+        #expect(report.isIntact && report.records == recorded, "\(report.problems)")
+        let verify = try Isotrace.run("verify", "--out", mountPoint.path, "--key", KeyPairFiles(outputDirectory: keys.path).publicKeyPath)
+        #expect(verify.status == 0, "\(verify)")
+    }
+
+    @Test("the README recipe (tools/verify_records.py, Python cryptography + rfc8785) verifies isotrace's chain",
+          .enabled(if: Requirements.python.path != nil, Comment(rawValue: Requirements.python.reason)))
+    func pythonRecipe() throws {
+        let python = try #require(Requirements.python.path)
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        _ = try keygen(directory)
+        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        for _ in 0..<2 { #expect(try Command.run(arguments).status == 1) }
+        // A crash leftover, so the chain also holds a recovery record.
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/records").first { $0.hasSuffix(".jsonl") })
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.path + "/records/" + segment))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("{\"audit\":{\"cou".utf8))
+        try handle.close()
+        #expect(try Command.run(arguments).status == 1)
+        let records = directory.path + "/records", publicKey = KeyPairFiles(outputDirectory: directory.path).publicKeyPath
+        let intact = try Command.run([python, Repository.verifyScript, records, publicKey])
+        #expect(intact.status == 0 && intact.stdout.contains("intact: 4 records, last seq 4"), "\(intact)")
+
+        var lines = try chainLines(directory.path)
+        lines[1] = lines[1].replacingOccurrences(of: "\"pilots\":1", with: "\"pilots\":0")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: records + "/" + segment, atomically: false, encoding: .utf8)
+        let tampered = try Command.run([python, Repository.verifyScript, records, publicKey])
+        #expect(tampered.status == 1 && tampered.stdout.contains("\(segment):2: bad signature") && tampered.stdout.contains("\(segment):3: broken chain"), "\(tampered)")
+    }
+}
