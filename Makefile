@@ -1,14 +1,22 @@
 # isotrace: two commands on a fresh Debian machine.
 #   make audit   installs what is missing (as root), builds the release binary, audits this node
 #   make test    builds and runs every test
+#   make bench   (as root) times the samplers on 1,000 and 10,000 node-shaped processes (bench/)
 SWIFT ?= swift
+CC ?= cc
 # libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
 # nsenter, which the live tests drive; python3 runs the simulated pilot and bubblewrap its
 # isolated payload (`isotrace simulate`, used by the tests too).
-SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl
-RELEASE_BIN = .build/release/isotrace
+# libbpf-dev and xxd: the BPF task iterator (Sources/CTaskIter; its object is compiled with the
+# Swift toolchain's clang -target bpf and embedded as a byte array); bpftool to inspect it.
+# python3-venv and openssl: the records tests (the outside-verification recipe, key interop).
+SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd
+# Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
+SCRATCH ?= .build
+RELEASE_BIN = $(SCRATCH)/release/isotrace
+BENCH_TOOLS = $(SCRATCH)/bench
 
-.PHONY: all deps build release audit test clean
+.PHONY: all deps build release audit test bench clean
 
 all: build
 
@@ -32,7 +40,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --scratch-path $(SCRATCH)
 
 # Exit 1 means "violations found": a result, not a failure of make.
 audit: release
@@ -50,6 +58,48 @@ test: deps
 	@$(PYVENV)/bin/python3 -c "import cryptography, rfc8785" 2>/dev/null \
 	  || $(PYVENV)/bin/pip install -q cryptography rfc8785 >&2 || echo "isotrace: no PyPI: the recipe test will skip" >&2
 	ISOTRACE_PYTHON=$(CURDIR)/$(PYVENV)/bin/python3 $(SWIFT) test
+
+# The benchmark's C tools: the /proc floor (procreader, -O2 as the issue asks), the node shaper,
+# the process every benchmark process execs into (static: 10,000 of them stay small), the timer.
+$(BENCH_TOOLS)/procreader: bench/procreader.c
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -o $@ $<
+$(BENCH_TOOLS)/nodeshape: bench/nodeshape.c
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -o $@ $<
+$(BENCH_TOOLS)/holder: bench/holder.c
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -static -o $@ $<
+$(BENCH_TOOLS)/runtimed: bench/runtimed.c
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -static -o $@ $<
+
+BENCH_BINARIES = $(BENCH_TOOLS)/procreader $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder $(BENCH_TOOLS)/runtimed
+
+# The BPF task iterator: SwiftPM cannot run `clang -target bpf`, so make compiles the program
+# (hand-written CO-RE types, no vmlinux.h) and embeds the object in a generated, git-ignored
+# header that Sources/CTaskIter/task_iter.c includes when present. The header is replaced only
+# when the object changed, and then task_iter.c is touched so every build picks it up.
+BPF_CLANG ?= clang
+CTASKITER = Sources/CTaskIter
+BPF_OBJECT = $(SCRATCH)/bpf/task_iter.bpf.o
+BPF_HEADER = $(CTASKITER)/generated/task_iter_object.h
+
+$(BPF_OBJECT): $(CTASKITER)/bpf/task_iter.bpf.c $(CTASKITER)/include/task_iter.h
+	@mkdir -p $(dir $@)
+	$(BPF_CLANG) -O2 -g -target bpf -Wall -c $< -o $@
+$(BPF_HEADER): $(BPF_OBJECT)
+	@mkdir -p $(dir $@)
+	cd $(dir $(BPF_OBJECT)) && xxd -i task_iter.bpf.o > $(abspath $@).tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; touch $(CTASKITER)/task_iter.c; fi
+$(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/include/task_iter.h $(BPF_HEADER)
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c -lbpf
+
+# The BPF rows are optional: without clang's bpf target or libbpf they say n/a.
+bench: release $(BENCH_BINARIES)
+	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
+	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS)
 
 clean:
 	rm -rf .build

@@ -90,6 +90,11 @@ let package = Package(
             dependencies: ["Records", "ProcFS", "Policy", "isotrace"],
             exclude: ["Vectors"]
         ),
+        // The byte-level snapshot JSON writer against JSONEncoder's output.
+        .testTarget(
+            name: "SamplerTests",
+            dependencies: ["ProcFS"]
+        ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(

@@ -20,6 +20,22 @@ enum ByteScan {
         bytes.split(whereSeparator: { $0 == space || $0 == tab })
     }
 
+    /// The first `limit` space- or tab-separated fields (fewer when the line has fewer), found in
+    /// one pass without splitting the rest of the line.
+    static func leadingFields(_ bytes: Bytes, limit: Int) -> [Bytes] {
+        var result: [Bytes] = []
+        result.reserveCapacity(limit)
+        var index = bytes.startIndex
+        while result.count < limit {
+            while index < bytes.endIndex && (bytes[index] == space || bytes[index] == tab) { index += 1 }
+            guard index < bytes.endIndex else { break }
+            let start = index
+            while index < bytes.endIndex && bytes[index] != space && bytes[index] != tab { index += 1 }
+            result.append(bytes[start..<index])
+        }
+        return result
+    }
+
     /// Parses an unsigned decimal number; nil unless every byte is a digit and it fits.
     static func unsigned(_ bytes: Bytes) -> UInt64? {
         guard !bytes.isEmpty, bytes.count <= 20 else { return nil }

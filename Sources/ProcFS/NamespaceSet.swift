@@ -5,6 +5,11 @@ public enum NamespaceKind: String, CaseIterable, Sendable, Codable, Comparable {
     case time, user, uts
 
     public static func < (lhs: NamespaceKind, rhs: NamespaceKind) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// `allCases`, made once (the synthesized property builds a new array on every use).
+    static let all = allCases
+    /// Each kind with its link below the process directory (`ns/pid`), made once, not per process.
+    static let linkNames = allCases.map { ($0, "ns/" + $0.rawValue) }
 }
 
 /// The namespace inodes of one process. Two processes share a namespace exactly when the inodes

@@ -17,7 +17,13 @@ public struct ProcSampler: Sendable {
     }
 
     /// Samples every process, or only `pids` when given (a missing PID is then a problem).
-    public func sample(pids: [Int32]? = nil) throws(ProcRootError) -> Snapshot {
+    ///
+    /// A process whose identity matches its sample in `known` (keyed by PID; the daemon passes its
+    /// previous cycle) is not parsed again in full: only what can change while a process lives is
+    /// re-read (status: uids, capabilities, NoNewPrivs, seccomp, TracerPid; namespace links;
+    /// cgroup; uid/gid maps and mountinfo once per namespace as always). cmdline, environ, cwd
+    /// and exe are kept from the known sample.
+    public func sample(pids: [Int32]? = nil, reusing known: [Int32: ProcessSample] = [:]) throws(ProcRootError) -> Snapshot {
         let takenAt = UTCTime.now()
         let node = try NodeFactsReader(procRoot: procRoot).read()
         let targets: [Int32]
@@ -37,7 +43,7 @@ public struct ProcSampler: Sendable {
         var processes: [ProcessSample] = []
         processes.reserveCapacity(targets.count)
         for pid in targets {
-            switch reader.read(pid: pid) {
+            switch reader.read(pid: pid, known: known[pid]) {
             case .sample(let sample): processes.append(sample)
             case .vanished:
                 if explicit {
@@ -87,7 +93,7 @@ struct ProcessReader {
         mountTables.values.sorted { $0.inode < $1.inode }
     }
 
-    mutating func read(pid: Int32) -> Outcome {
+    mutating func read(pid: Int32, known: ProcessSample? = nil) -> Outcome {
         let directory = "\(procRoot)/\(pid)"
         let fd: FileDescriptor
         do {
@@ -104,13 +110,13 @@ struct ProcessReader {
         defer { Syscalls.closeDirectory(fd) }
         var process = ProcessFiles(directory: directory, fd: fd)
         do {
-            return try read(pid: pid, &process)
+            return try read(pid: pid, &process, known: known)
         } catch {
             return .vanished
         }
     }
 
-    private mutating func read(pid: Int32, _ process: inout ProcessFiles) throws(Vanished) -> Outcome {
+    private mutating func read(pid: Int32, _ process: inout ProcessFiles, known: ProcessSample?) throws(Vanished) -> Outcome {
         let stat: ProcessStat
         switch try process.readFile("stat", into: &buffer) {
         case .success(let count):
@@ -135,6 +141,9 @@ struct ProcessReader {
         var sample = ProcessSample(
             identity: identity, stat: stat,
             startTime: UTCTime(bootTime: node.bootTime, ticks: stat.startTicks, ticksPerSecond: node.clockTicksPerSecond))
+        if let known, known.identity == identity {
+            return .sample(try refresh(known, stat: stat, pid: pid, &process))
+        }
         var malformed = false
 
         sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
@@ -150,8 +159,8 @@ struct ProcessReader {
         }
         sample.cwd = try link("cwd", &process, &sample)
         sample.exe = try link("exe", &process, &sample)
-        for kind in NamespaceKind.allCases {
-            let name = "ns/" + kind.rawValue
+        sample.namespaces.inodes.reserveCapacity(NamespaceKind.all.count)
+        for (kind, name) in NamespaceKind.linkNames {
             switch try process.readLink(name) {
             case .success(let text):
                 do throws(ParseError) {
@@ -320,5 +329,53 @@ struct ProcessFiles {
     private func failure(_ error: SystemCallError) throws(ProcessReader.Vanished) -> FieldFailure {
         if error.isNotFound && !Syscalls.exists(at: fd, "stat") { throw ProcessReader.Vanished() }
         return FieldFailure(reason: error.reason, permissionDenied: error.isPermissionDenied)
+    }
+}
+
+extension ProcessReader {
+    /// A process known from an earlier sample (same identity): re-reads status, namespace links
+    /// and cgroup, and the per-namespace uid/gid maps and mountinfo; keeps cmdline, environ, cwd
+    /// and exe. Reasons recorded for re-read fields are dropped first, then set again if need be.
+    fileprivate mutating func refresh(_ known: ProcessSample, stat: ProcessStat, pid: Int32,
+                                      _ process: inout ProcessFiles) throws(Vanished) -> ProcessSample {
+        var sample = known
+        sample.stat = stat
+        var malformed = false
+        for field in ["status", "cgroups", "uid_map", "gid_map"] + NamespaceKind.allCases.map({ "ns." + $0.rawValue }) {
+            sample.unavailable[field] = nil
+        }
+        sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
+            try ProcessStatus.parse(bytes)
+        }
+        sample.cgroups = try parsed("cgroup", pid, &process, &sample, &malformed, field: "cgroups") { bytes throws(ParseError) in
+            try CgroupEntry.parseFile(bytes)
+        }
+        sample.namespaces = NamespaceSet()
+        for kind in NamespaceKind.allCases {
+            switch try process.readLink("ns/" + kind.rawValue) {
+            case .success(let text):
+                do throws(ParseError) {
+                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
+                } catch {
+                    report(pid: pid, process, error)
+                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
+                    malformed = true
+                }
+            case .failure(let failure):
+                sample.unavailable["ns." + kind.rawValue] = failure.reason
+            }
+        }
+        try readIDMaps(pid, &process, &sample, &malformed)
+        try readMounts(pid, &process, &sample, &malformed)
+        if stat.state == "Z" {
+            for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
+                sample.unavailable[field] = "none (zombie)"
+            }
+        }
+        if malformed { counters.malformed += 1 }
+        if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
+            counters.unreadable += 1
+        }
+        return sample
     }
 }

@@ -2,10 +2,15 @@
 /// else sees them. Kernel threads and zombies have an empty cmdline, which gives `[]`.
 public enum ProcessArguments {
     public static func parse(_ bytes: Bytes) -> [String] {
-        guard !bytes.isEmpty else { return [] }
-        var parts = bytes.split(separator: 0, omittingEmptySubsequences: false)
-        // The kernel ends argv with a NUL; a process that rewrote its argv may not.
-        if bytes.last == 0 { parts.removeLast() }
-        return SecretRedactor.redact(parts.map { EscapedText.decode($0) })
+        // One pass, no array of slices: each NUL ends an argument. The kernel ends argv with a
+        // NUL; a process that rewrote its argv may not, and its last argument ends with the file.
+        var arguments: [String] = []
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: 0) ?? bytes.endIndex
+            arguments.append(EscapedText.decode(bytes[start..<end]))
+            start = end + 1
+        }
+        return SecretRedactor.redact(arguments)
     }
 }

@@ -36,7 +36,7 @@ public struct ProcessStat: Sendable, Equatable {
         else { throw fail("pid is not a number in \(ByteScan.preview(bytes))") }
         let comm = EscapedText.decode(bytes[(open + 1)..<close])
         // Fields after comm start at field 3 (state); index 0 here is field 3.
-        let rest = ByteScan.fields(ByteScan.trimmed(bytes[(close + 1)...]))
+        let rest = ByteScan.leadingFields(ByteScan.trimmed(bytes[(close + 1)...]), limit: 20)
         guard rest.count >= 20 else { throw fail("expected at least 22 fields, found \(rest.count + 2)") }
         func number(_ field: Int) throws(ParseError) -> Int64 {
             guard let value = ByteScan.signed(rest[field - 3]) else {

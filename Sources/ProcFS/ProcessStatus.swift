@@ -26,23 +26,47 @@ public struct ProcessStatus: Sendable, Equatable {
         self.tracerPid = tracerPid
     }
 
+    /// The keys isotrace reads, in the order of `Key.names`.
+    private enum Key: Int, CaseIterable {
+        case uid, gid, groups, nspid, capInh, capPrm, capEff, capBnd, capAmb, noNewPrivs, seccomp, seccompFilters, tracerPid
+
+        static let names = ["Uid", "Gid", "Groups", "NSpid", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
+                            "NoNewPrivs", "Seccomp", "Seccomp_filters", "TracerPid"]
+        static let bytes = names.map { Array($0.utf8) }
+
+        /// The key whose name is exactly `name`, compared as bytes (no String is made per line).
+        static func matching(_ name: Bytes) -> Key? {
+            guard name.count >= 3, name.count <= 15 else { return nil }
+            for (index, candidate) in bytes.enumerated() where candidate.count == name.count && candidate.elementsEqual(name) {
+                return Key(rawValue: index)
+            }
+            return nil
+        }
+    }
+
     /// Parses the `Key:\tvalue` lines. Every field isotrace relies on must be present and well
     /// formed; unknown keys are ignored so newer kernels keep working.
     public static func parse(_ bytes: Bytes) throws(ParseError) -> ProcessStatus {
-        var values: [String: (line: Int, value: Bytes)] = [:]
-        let wanted: Set<String> = [
-            "Uid", "Gid", "Groups", "NSpid", "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-            "NoNewPrivs", "Seccomp", "Seccomp_filters", "TracerPid",
-        ]
-        for (offset, line) in ByteScan.lines(bytes).enumerated() {
+        var found = [(line: Int, value: Bytes)?](repeating: nil, count: Key.allCases.count)
+        var lineNumber = 0
+        var lineStart = bytes.startIndex
+        while lineStart < bytes.endIndex {
+            let lineEnd = bytes[lineStart...].firstIndex(of: ByteScan.newline) ?? bytes.endIndex
+            let line = bytes[lineStart..<lineEnd]
+            lineNumber += 1
+            lineStart = lineEnd + 1
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-                throw ParseError(file: "status", line: offset + 1, reason: "no ':' in \(ByteScan.preview(line))")
+                throw ParseError(file: "status", line: lineNumber, reason: "no ':' in \(ByteScan.preview(line))")
             }
-            let key = String(decoding: line[line.startIndex..<colon], as: UTF8.self)
-            if wanted.contains(key) { values[key] = (offset + 1, ByteScan.trimmed(line[(colon + 1)...])) }
+            if let key = Key.matching(line[line.startIndex..<colon]) {
+                found[key.rawValue] = (lineNumber, ByteScan.trimmed(line[(colon + 1)...]))
+            }
         }
+        let values = found
         func field(_ key: String) throws(ParseError) -> (line: Int, value: Bytes) {
-            guard let found = values[key] else { throw ParseError(file: "status", reason: "no '\(key):' line") }
+            guard let index = Key.names.firstIndex(of: key), let found = values[index] else {
+                throw ParseError(file: "status", reason: "no '\(key):' line")
+            }
             return found
         }
         func numbers(_ key: String, count: Int?) throws(ParseError) -> [UInt64] {
@@ -96,7 +120,7 @@ public struct ProcessStatus: Sendable, Equatable {
                 bounding: try mask("CapBnd"), ambient: try mask("CapAmb")),
             noNewPrivs: try single("NoNewPrivs") != 0,
             seccomp: seccomp,
-            seccompFilters: values["Seccomp_filters"] == nil ? nil : Int(try single("Seccomp_filters")),
+            seccompFilters: values[Key.seccompFilters.rawValue] == nil ? nil : Int(try single("Seccomp_filters")),
             tracerPid: Int32(truncatingIfNeeded: tracer))
     }
 }

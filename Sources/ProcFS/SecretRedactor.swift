@@ -18,13 +18,15 @@ public enum SecretRedactor {
         result.reserveCapacity(argv.count)
         var hideNext = false
         for argument in argv {
-            if hideNext && !argument.hasPrefix("-") {
+            let flag = ASCIIScan.withASCII(argument) { $0.first == UInt8(ascii: "-") } ?? argument.hasPrefix("-")
+            if hideNext && !flag {
                 result.append(marker)
                 hideNext = false
                 continue
             }
             hideNext = false
-            if argument.hasPrefix("-"), !argument.contains("="), namesSecret(argument) {
+            if flag, !(ASCIIScan.withASCII(argument) { $0.contains(UInt8(ascii: "=")) } ?? argument.contains("=")),
+               namesSecret(argument) {
                 hideNext = true
                 result.append(argument)
                 continue
@@ -35,8 +37,21 @@ public enum SecretRedactor {
     }
 
     static func namesSecret(_ name: some StringProtocol) -> Bool {
+        if let found = ASCIIScan.withASCII(name, asciiNamesSecret) { return found }
         let lowered = name.lowercased()
         return secretWords.contains { lowered.contains($0) }
+    }
+
+    /// `namesSecret` on ASCII bytes, without allocating (the sampler calls it for most arguments).
+    private static func asciiNamesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        ASCIIScan.containsFolded(bytes, "token") || ASCIIScan.containsFolded(bytes, "passwd")
+            || ASCIIScan.containsFolded(bytes, "password") || ASCIIScan.containsFolded(bytes, "secret")
+            || ASCIIScan.containsFolded(bytes, "apikey") || ASCIIScan.containsFolded(bytes, "api_key")
+            || ASCIIScan.containsFolded(bytes, "api-key") || ASCIIScan.containsFolded(bytes, "credential")
+            || ASCIIScan.containsFolded(bytes, "private_key") || ASCIIScan.containsFolded(bytes, "private-key")
+            || ASCIIScan.containsFolded(bytes, "access_key") || ASCIIScan.containsFolded(bytes, "access-key")
+            || ASCIIScan.containsFolded(bytes, "cookie") || ASCIIScan.containsFolded(bytes, "session_key")
+            || ASCIIScan.containsFolded(bytes, "auth")
     }
 
     /// Redacts secrets inside one argument, which may be a whole shell command (`bash -c "..."`).
@@ -56,12 +71,21 @@ public enum SecretRedactor {
 
     /// Cheap pre-check so ordinary arguments cost one scan.
     private static func mayHoldSecret(_ text: String) -> Bool {
-        text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
+        if let found = ASCIIScan.withASCII(text, { bytes in
+            bytes.contains { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: ":") }
+                || ASCIIScan.contains(bytes, "eyJ") || ASCIIScan.containsFolded(bytes, "bearer")
+                || (ASCIIScan.contains(bytes, " -") && asciiNamesSecret(bytes))
+        }) { return found }
+        return text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
             || text.contains(":") || (text.contains(" -") && namesSecret(text))
     }
 
     private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
-        s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-" || s == "."
+        if s.isASCII {
+            let v = s.value
+            return (v >= 65 && v <= 90) || (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || s == "_" || s == "-" || s == "."
+        }
+        return s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-" || s == "."
     }
 
     private static func isValueEnd(_ s: Unicode.Scalar) -> Bool {
@@ -148,14 +172,20 @@ public enum SecretRedactor {
         let length = 6
         var index = 0
         while index + length < scalars.count {
-            let word = String(String.UnicodeScalarView(scalars[index..<index + length])).lowercased()
-            if word == "bearer", scalars[index + length] == " " {
+            // ASCII case folding equals lowercased() here: no other scalar lowercases to one of b, e, a, r.
+            if isBearer(scalars[index..<index + length]), scalars[index + length] == " " {
                 var valueStart = index + length
                 while valueStart < scalars.count && scalars[valueStart] == " " { valueStart += 1 }
                 index = replaceValue(&scalars, from: valueStart)
             } else {
                 index += 1
             }
+        }
+    }
+
+    private static func isBearer(_ word: ArraySlice<Unicode.Scalar>) -> Bool {
+        zip(word, "bearer".unicodeScalars).allSatisfy { scalar, expected in
+            scalar.isASCII && ASCIIScan.lower(UInt8(scalar.value)) == UInt8(expected.value)
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProcFS
+import SystemPackage
 
 /// `isotrace snapshot`: one sample of /proc, as a table or as the JSON that later layers consume.
 struct SnapshotCommand: ParsableCommand {
@@ -31,7 +32,11 @@ struct SnapshotCommand: ParsableCommand {
             throw ExitCode(2)
         }
         switch format {
-        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(snapshot) + "\n")
+        case .json:
+            // Written directly as bytes, streamed: the same document as JSONOutput.encode, at a
+            // fraction of the time and memory. A closed pipe (EPIPE) ends nothing but the output.
+            SnapshotJSONWriter.write(snapshot) { _ = try? FileOutput.standardOutput.descriptor.writeAll($0) }
+            _ = try? FileOutput.standardOutput.descriptor.writeAll([UInt8(ascii: "\n")])
         case .table: FileOutput.standardOutput.write(SnapshotTable.render(snapshot))
         }
         for problem in snapshot.problems {

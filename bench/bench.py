@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""make bench: how fast isotrace samples a busy node, against a plain C reader of /proc.
+
+For each size N it starts N real processes shaped like a grid worker node (bench/nodeshape),
+then times, in one run on the same processes: the C reader of exactly the /proc files isotrace
+reads (bench/procreader, the floor), `isotrace snapshot` with each sampler, `isotrace audit`, the
+BPF task iterator alone after loading (bench/bpfpass, when built) and the daemon's steady cycle
+(when there is a daemon). Each row: median wall time over several runs, cost per process in µs,
+ratio to the C reader, and peak RSS (from wait4's rusage of the child).
+
+Every process nodeshape started is killed by PID when a size is done, on error, Ctrl-C, SIGTERM
+or SIGHUP (nodeshape also follows this driver if it dies: PR_SET_PDEATHSIG).
+"""
+import argparse
+import os
+import resource
+import select
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+class Stop(Exception):
+    """Raised by SIGTERM/SIGHUP so the same clean-up path as Ctrl-C runs."""
+
+
+def on_signal(signum, frame):
+    raise Stop(signal.Signals(signum).name)
+
+
+def proc_count():
+    return sum(1 for name in os.listdir("/proc") if name.isdigit())
+
+
+def timed(runtimed, command, scratch):
+    """Runs command once through bench/runtimed (stdout to /dev/null, stderr kept for errors);
+    returns (seconds, peak RSS KiB, exit status, CPU seconds)."""
+    result = os.path.join(scratch, "result")
+    with open(os.path.join(scratch, "stderr"), "wb") as stderr:
+        subprocess.run([runtimed, result] + command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=stderr, check=True)
+    with open(result) as f:
+        seconds, rss, status, cpu = f.read().split()
+    return float(seconds), int(rss), int(status), float(cpu)
+
+
+class Row:
+    def __init__(self, name, command=None, ok=(0,), note=None):
+        self.name, self.command, self.ok, self.note = name, command, ok, note
+
+
+def measure(runtimed, row, runs, scratch):
+    """Median wall seconds, peak RSS (KiB) and median CPU seconds over runs after one warm-up;
+    raises on a bad exit."""
+    times, cpus, peak = [], [], 0
+    for run in range(runs + 1):
+        seconds, rss, status, cpu = timed(runtimed, row.command, scratch)
+        if status not in row.ok:
+            with open(os.path.join(scratch, "stderr"), errors="replace") as f:
+                raise RuntimeError(f"{' '.join(row.command)}: exit {status}\n{f.read()[-2000:]}")
+        if run > 0:
+            times.append(seconds)
+            cpus.append(cpu)
+        peak = max(peak, rss)
+    return statistics.median(times), peak, statistics.median(cpus)
+
+
+def bpf_pass(bpfpass, runs, scratch):
+    """bench/bpfpass loads the iterator once and times `runs` passes; prints `load_ms X pass_ms Y tasks Z`."""
+    out = subprocess.run([bpfpass, str(runs)], capture_output=True, text=True, timeout=300)
+    if out.returncode != 0:
+        return None, out.stderr.strip() or f"exit {out.returncode}"
+    fields = out.stdout.split()
+    values = dict(zip(fields[0::2], fields[1::2]))
+    return (float(values["load_ms"]) / 1000, float(values["pass_ms"]) / 1000), None
+
+
+def supports(isotrace, subcommand, flag):
+    out = subprocess.run([isotrace, subcommand, "--help"], capture_output=True, text=True)
+    return out.returncode == 0 and flag in out.stdout
+
+
+def start_node(nodeshape, holder, size, workdir, timeout):
+    process = subprocess.Popen([nodeshape, str(size), holder, workdir], stdout=subprocess.PIPE,
+                               stdin=subprocess.DEVNULL, text=True)
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
+    line = process.stdout.readline() if ready else ""
+    if not line.startswith("ready"):
+        stop_node(process)
+        raise RuntimeError(f"nodeshape did not get {size} processes running within {timeout} s")
+    return process
+
+
+def stop_node(process):
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # by PID: nodeshape kills what it started, by PID
+        try:
+            process.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def check_limits(size):
+    """N processes must fit under RLIMIT_NPROC and pid_max; the soft limit may be raised for
+    this run only (nothing is changed permanently)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+    need = size + proc_count() + 500
+    if soft != resource.RLIM_INFINITY and soft < need:
+        if hard == resource.RLIM_INFINITY or hard >= need:
+            resource.setrlimit(resource.RLIMIT_NPROC, (need, hard))
+        else:
+            return f"ulimit -u is {soft} (hard {hard}), {need} needed"
+    with open("/proc/sys/kernel/pid_max") as f:
+        if int(f.read()) < need:
+            return f"pid_max is below {need}"
+    return None
+
+
+def table(size, processes, rows):
+    """Wall time is what a user waits; CPU time (user + system of the child) is steadier on a
+    busy machine, so both are shown, each with its ratio to the C reader's."""
+    print(f"\nN = {size:,} ({processes:,} processes in /proc)")
+    header = (f"{'':52} {'wall ms':>9} {'µs/proc':>8} {'x C':>6} {'CPU ms':>8} {'x C':>6} {'peak RSS MB':>12}")
+    print(header)
+    print("-" * len(header))
+    floor, floor_cpu = rows[0][1], rows[0][4]
+    for name, seconds, rss, note, cpu in rows:
+        if seconds is None:
+            print(f"{name:52} {note}")
+            continue
+        per = seconds / processes * 1e6
+        cpu_text = f"{cpu * 1000:8.1f} {cpu / floor_cpu:6.2f}" if cpu is not None else f"{'':>8} {'':>6}"
+        rss_text = f"{rss / 1024:12.1f}" if rss else f"{'':>12}"
+        print(f"{name:52} {seconds * 1000:9.1f} {per:8.2f} {seconds / floor:6.2f} {cpu_text} {rss_text}"
+              + (f"  {note}" if note else ""))
+    sys.stdout.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--isotrace", required=True)
+    parser.add_argument("--tools", required=True, help="directory with nodeshape, holder, procreader, runtimed, bpfpass")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--extra", action="store_true", help="also time snapshot --format table")
+    args = parser.parse_args()
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    if os.geteuid() != 0:
+        print("bench: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
+        return 2
+    tool = lambda name: os.path.join(args.tools, name)
+    isotrace = os.path.abspath(args.isotrace)
+    has_sampler = supports(isotrace, "snapshot", "--sampler")
+    has_daemon = " daemon " in subprocess.run([isotrace, "--help"], capture_output=True, text=True).stdout
+    bpfpass = tool("bpfpass") if os.access(tool("bpfpass"), os.X_OK) else None
+
+    scratch = tempfile.mkdtemp(prefix="isotrace-bench-", dir="/var/tmp")
+    node = None
+    try:
+        for size in [int(s) for s in args.sizes.split(",")]:
+            problem = check_limits(size)
+            if problem:
+                print(f"\nN = {size:,}: skipped: {problem}")
+                continue
+            workdir = os.path.join(scratch, f"node{size}")
+            os.mkdir(workdir)
+            node = start_node(tool("nodeshape"), tool("holder"), size, workdir, timeout=300)
+            runs = args.runs if size <= 2000 else max(3, args.runs - 2)
+            rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")])]
+            samplers = ["procfs", "bpf"] if has_sampler else [None]
+            for sampler in samplers:
+                flag = ["--sampler", sampler] if sampler else []
+                rows.append(Row(f"isotrace snapshot --format json{' --sampler ' + sampler if sampler else ''}",
+                                [isotrace, "snapshot", "--format", "json"] + flag, ok=(0, 2)))
+            if args.extra:
+                rows.append(Row("isotrace snapshot --format table", [isotrace, "snapshot", "--format", "table"], ok=(0, 2)))
+            for sampler in samplers:
+                flag = ["--sampler", sampler] if sampler else []
+                rows.append(Row(f"isotrace audit --format json{' --sampler ' + sampler if sampler else ''}",
+                                [isotrace, "audit", "--format", "json"] + flag, ok=(0, 1, 2)))
+            if not has_sampler:
+                rows.append(Row("isotrace snapshot --sampler bpf", note="n/a (no BPF sampler yet)"))
+            results = []
+            processes = proc_count()
+            for row in rows:
+                if row.command is None:
+                    results.append((row.name, None, None, row.note, None))
+                    continue
+                seconds, rss, cpu = measure(tool("runtimed"), row, runs, scratch)
+                results.append((row.name, seconds, rss, row.note, cpu))
+            if bpfpass:
+                timing, why = bpf_pass(bpfpass, runs, scratch)
+                if timing:
+                    results.append(("BPF task iterator: load and attach (bench/bpfpass)", timing[0], None, "once per process", None))
+                    results.append(("BPF task iterator: one pass after loading", timing[1], None, None, None))
+                else:
+                    results.append(("BPF task iterator pass", None, None, f"n/a ({why})", None))
+            else:
+                results.append(("BPF task iterator pass", None, None, "n/a (bench/bpfpass not built)", None))
+            results.append(("daemon steady-state cycle", None, None,
+                            "n/a (no daemon yet)" if not has_daemon else "n/a (bench does not drive the daemon yet)", None))
+            table(size, processes, results)
+            stop_node(node)
+            node = None
+            shutil.rmtree(workdir, ignore_errors=True)
+    except (KeyboardInterrupt, Stop) as interruption:
+        print(f"\nbench: interrupted ({interruption or 'SIGINT'}), stopping the processes it started", file=sys.stderr)
+        return 130
+    except RuntimeError as error:
+        print(f"bench: {error}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if node is not None:
+            stop_node(node)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
