@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+// isotrace (CLI) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -55,9 +56,20 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The SQLite index over the record segments (GRDB): sightings, jobs, findings; always
+        // rebuildable from the segments, never trusted over them.
+        .target(
+            name: "RecordIndex",
+            dependencies: [
+                "ProcFS",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
+                "RecordIndex",
                 "Records",
                 "Policy",
                 "Jobs",
@@ -94,6 +106,12 @@ let package = Package(
         .testTarget(
             name: "SamplerTests",
             dependencies: ["ProcFS"]
+        ),
+        // Index building, incremental update, rebuild of a corrupt index, queries (PID reuse, time).
+        .testTarget(
+            name: "RecordIndexTests",
+            dependencies: ["RecordIndex", "ProcFS", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

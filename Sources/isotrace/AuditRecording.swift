@@ -1,5 +1,6 @@
 import Policy
 import ProcFS
+import RecordIndex
 import Records
 
 /// `isotrace audit --record`: appends one signed `audit` record to the chain in DIR/records and
@@ -16,6 +17,13 @@ enum AuditRecording {
             }
             let record = try writer.append(body)
             FileOutput.standardError.write("isotrace: recorded audit as seq \(record.seq) in \(record.file)\n")
+            // The index follows the segments; it can always be rebuilt from them, so a failure
+            // here costs a warning, never the record.
+            do {
+                _ = try RecordIndex.update(directory: outputDirectory)
+            } catch {
+                FileOutput.standardError.write("isotrace: warning: index not updated (\(error)); `isotrace index --rebuild` restores it\n")
+            }
         } catch {
             let hint = (error as? SystemCallError)?.errno == .noSpace ? " (nothing was appended; the chain is intact)" : ""
             FileOutput.standardError.write("isotrace: error: cannot record the audit: \(error)\(hint)\n")

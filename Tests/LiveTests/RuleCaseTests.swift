@@ -124,7 +124,18 @@ extension Live {
         func tracedPayload() throws {
             let simulation = try LiveSimulation("isolated", payloadCommand: Self.isolatedWrapper("/usr/bin/strace -f -o /dev/null /bin/sleep 120"))
             defer { simulation.stop() }
-            let job = try AuditDocument.run().job(try simulation.job("isolated"))
+            // simulate is ready when the payload has children; strace forks and attaches to sleep a
+            // moment later (longer on a loaded machine): audit once the traced sleep is there.
+            var job = try AuditDocument.run().job(try simulation.job("isolated"))
+            func traced(_ job: AuditJob) -> Bool {
+                job.processes.contains { ($0["comm"] as? String) == "sleep" && ($0["tracer_pid"] as? Int ?? 0) != 0 }
+            }
+            var tries = 0
+            while !traced(job) && tries < 100 {
+                usleep(100_000)
+                job = try AuditDocument.run().job(try simulation.job("isolated"))
+                tries += 1
+            }
             let finding = try job.finding("ISO-PTRACE")
             #expect(finding.status == "fail", "\(finding.description)")
             let strace = job.processes.first { ($0["comm"] as? String) == "strace" }?["pid"] as? Int

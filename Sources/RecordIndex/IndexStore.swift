@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import GRDB
+import ProcFS
+
+/// Opens DIR/index.sqlite, and moves an index that cannot be trusted (not a database, another
+/// schema version) aside to `index.sqlite.corrupt-<time>` so that it is rebuilt from the segments:
+/// the segments are the truth, the index only a way to find things in them fast.
+enum IndexStore {
+    static func path(directory: String) -> String { directory + "/index.sqlite" }
+
+    /// The open index and, when it had to be moved aside, a notice saying so.
+    static func open(directory: String) throws(IndexError) -> (DatabaseQueue, String?) {
+        let path = path(directory: directory)
+        try createPrivately(path)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration())
+            if let problem = try queue.read(IndexSchema.problem) {
+                try? queue.close()
+                let notice = try moveAside(path: path, reason: problem)
+                return (try fresh(path: path), notice)
+            }
+            return (queue, nil)
+        } catch let error as DatabaseError where isCorruption(error) {
+            let notice = try moveAside(path: path, reason: "not a usable SQLite database (\(error.resultCode))")
+            return (try fresh(path: path), notice)
+        } catch let error as IndexError {
+            throw error
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Moves the index at `path` aside, closing `queue` first, and opens a new empty one.
+    static func replace(_ queue: DatabaseQueue, path: String, reason: String) throws(IndexError) -> (DatabaseQueue, String) {
+        try? queue.close()
+        let notice = try moveAside(path: path, reason: reason)
+        do {
+            return (try fresh(path: path), notice)
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
+    }
+
+    static func isCorruption(_ error: DatabaseError) -> Bool {
+        error.resultCode == .SQLITE_NOTADB || error.resultCode == .SQLITE_CORRUPT
+    }
+
+    private static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.journalMode = .wal
+        configuration.label = "isotrace.index"
+        return configuration
+    }
+
+    private static func fresh(path: String) throws(IndexError) -> DatabaseQueue {
+        try createPrivately(path)
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration())
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Creates a missing index file with mode 0640, as the segments it copies facts from (SQLite
+    /// gives its WAL and SHM files the database's mode); the umask default would be world-readable.
+    private static func createPrivately(_ path: String) throws(IndexError) {
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
+        if descriptor >= 0 {
+            fchmod(descriptor, 0o640)
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw .database(path: path, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Renames the index and its WAL/SHM files to `<name>.corrupt-<UTC time>` and returns the
+    /// notice for stderr.
+    private static func moveAside(path: String, reason: String) throws(IndexError) -> String {
+        let stamp = UTCTime.now().description.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
+        var target = "\(path).corrupt-\(stamp)"
+        var attempt = 1
+        while access(target, F_OK) == 0 {
+            attempt += 1
+            target = "\(path).corrupt-\(stamp)-\(attempt)"
+        }
+        guard rename(path, target) == 0 else {
+            throw .database(path: path, reason: "\(reason); cannot move it aside: \(String(cString: strerror(errno)))")
+        }
+        for suffix in ["-wal", "-shm"] where access(path + suffix, F_OK) == 0 {
+            if rename(path + suffix, target + suffix) != 0 { unlink(path + suffix) }
+        }
+        return "index \(path): \(reason); moved aside to \(target) and rebuilt from the segments"
+    }
+}

@@ -1,0 +1,58 @@
+import GRDB
+
+/// One incremental (or full) pass over the segments, inside one IMMEDIATE transaction so that two
+/// updaters never index the same record twice.
+struct IndexUpdater {
+    var directory: String
+    var segments: [Segment]
+
+    func update(_ queue: DatabaseQueue, report: inout IndexUpdateReport, rebuild: Bool) throws {
+        let ingester = RecordIngester()
+        var local = report
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                if rebuild {
+                    try IndexSchema.drop(db)
+                    try IndexSchema.create(db)
+                    local.rebuilt = true
+                } else if try IndexSchema.isEmpty(db) {
+                    try IndexSchema.create(db)
+                    local.rebuilt = true
+                }
+                let last = try IndexedRecord.order(IndexedRecord.Columns.seq.desc).fetchOne(db)
+                var lastSeq = last?.seq
+                for (segment, offset, firstLine) in try start(after: last) {
+                    try SegmentReader.forEachLine(of: segment, from: offset, firstLine: firstLine) { line in
+                        switch try ingester.ingest(line, after: lastSeq, into: db) {
+                        case .success(let seq):
+                            lastSeq = seq
+                            local.indexedRecords += 1
+                        case .failure(let problem):
+                            local.problems.append(problem)
+                        }
+                    }
+                }
+                local.lastSeq = lastSeq
+                return .commit
+            }
+        }
+        report = local
+    }
+
+    /// Where to start reading: just after the last indexed line, whose bytes must still hash to
+    /// what was indexed; from the first segment when nothing is indexed.
+    private func start(after last: IndexedRecord?) throws -> [(Segment, Int64, Int64)] {
+        guard let last else { return segments.map { ($0, 0, 1) } }
+        guard let current = segments.firstIndex(where: { $0.file == last.file }) else {
+            throw StaleIndex(reason: "its last indexed record (seq \(last.seq)) is in \(last.file), which is not a segment any more")
+        }
+        let bytes = try SegmentReader.read(segments[current].path, from: last.offset, length: last.length + 1)
+        guard bytes.count == last.length + 1, bytes.last == UInt8(ascii: "\n"),
+              RecordIngester.sha256(bytes.dropLast()) == last.sha256
+        else {
+            throw StaleIndex(reason: "its last indexed record (seq \(last.seq), \(last.file):\(last.line)) does not match the segment")
+        }
+        return [(segments[current], last.offset + last.length + 1, last.line + 1)]
+            + segments[(current + 1)...].map { ($0, 0, 1) }
+    }
+}

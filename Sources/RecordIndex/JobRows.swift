@@ -1,0 +1,63 @@
+import ProcFS
+
+/// The index rows of one job, before merging into a `JobReport`.
+struct JobRows {
+    var pandaID: String
+    var jobs: [JobSighting]
+    var processes: [ProcessSighting]
+    var findings: [RecordedFinding]
+
+    var isEmpty: Bool { jobs.isEmpty && processes.isEmpty && findings.isEmpty }
+
+    var seqs: Set<Int64> {
+        Set(jobs.map(\.recordSeq)).union(processes.map(\.recordSeq)).union(findings.map(\.recordSeq))
+    }
+
+    var firstSeen: Int64? {
+        (jobs.map(\.firstSeen) + processes.map(\.firstSeen) + findings.map(\.seen)).min()
+    }
+
+    var lastSeen: Int64? {
+        (jobs.map(\.lastSeen) + processes.map(\.lastSeen) + findings.map(\.seen)).max()
+    }
+
+    func report(references: [Int64: RecordReference]) -> JobReport {
+        func cite(_ seqs: [Int64]) -> [RecordReference] { seqs.compactMap { references[$0] } }
+        let latest = jobs.last
+        let verdicts = SightingGroup.group(
+            jobs, key: { VerdictKey(isolated: $0.isolated, failingRules: $0.failingRules ?? []) },
+            seen: { $0.firstSeen...$0.lastSeen }, seq: \.recordSeq
+        ).map { group in
+            VerdictReport(isolated: group.row.isolated, failingRules: group.row.failingRules ?? [],
+                          firstSeen: UTCTime(millisecondsSinceEpoch: group.firstSeen),
+                          lastSeen: UTCTime(millisecondsSinceEpoch: group.lastSeen), records: cite(group.seqs))
+        }
+        let findingReports = SightingGroup.group(findings, key: \.facts, seen: { $0.seen...$0.seen }, seq: \.recordSeq)
+            .map { group in
+                FindingReport(
+                    rule: group.row.rule, status: group.row.status, severity: group.row.severity, pid: group.row.pid,
+                    message: group.row.message, evidence: group.row.evidence.flatMap(EvidenceValue.parse),
+                    firstSeen: UTCTime(millisecondsSinceEpoch: group.firstSeen),
+                    lastSeen: UTCTime(millisecondsSinceEpoch: group.lastSeen), records: cite(group.seqs))
+            }
+        let pilot = latest.flatMap { job in
+            job.pilotPID.map { ProcessIdentityReport(bootID: job.pilotBootID ?? "", pid: $0, startTicks: job.pilotStartTicks ?? 0) }
+        } ?? processes.last(where: { $0.pilotPID != nil }).map {
+            ProcessIdentityReport(bootID: $0.pilotBootID ?? $0.bootID, pid: $0.pilotPID!, startTicks: $0.pilotStartTicks ?? 0)
+        }
+        return JobReport(
+            pandaID: pandaID, taskID: latest?.taskID ?? processes.last(where: { $0.taskID != nil })?.taskID,
+            firstSeen: firstSeen.map(UTCTime.init(millisecondsSinceEpoch:)),
+            lastSeen: lastSeen.map(UTCTime.init(millisecondsSinceEpoch:)),
+            isolated: latest?.isolated, pilot: pilot, containerRuntime: latest?.containerRuntime,
+            containerImage: latest?.containerImage, jobDirectory: latest?.jobDirectory, batchJobID: latest?.batchJobID,
+            verdicts: verdicts, processes: QueryPlan.processReports(processes, references: references, pilotSideFirst: true),
+            findings: findingReports, records: cite(jobs.map(\.recordSeq)))
+    }
+}
+
+/// A job's verdict: isolated or not, and which rules failed.
+struct VerdictKey: Hashable {
+    var isolated: Bool?
+    var failingRules: [String]
+}

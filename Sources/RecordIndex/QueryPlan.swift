@@ -1,0 +1,127 @@
+import GRDB
+import ProcFS
+
+/// Runs one query inside one read transaction: fetches the rows, merges those that state the
+/// same fact, and resolves every cited seq to its segment line.
+struct QueryPlan {
+    let db: Database
+    let window: TimeWindow
+    private let since: Int64?
+    private let until: Int64?
+
+    init(db: Database, window: TimeWindow) {
+        self.db = db
+        self.window = window
+        since = window.since?.millisecondsSinceEpoch
+        until = window.until?.millisecondsSinceEpoch
+    }
+
+    func run(_ query: RecordQuery) throws -> QueryResult {
+        var processes: [ProcessSighting] = []
+        var resolution: String?
+        let pandaIDs: [String]
+        switch query {
+        case .pandaID(let id):
+            pandaIDs = [id]
+        case .taskID(let id):
+            let fromJobs = try String.fetchAll(db, windowed(JobSighting.filter(JobSighting.Columns.taskID == id))
+                .select(JobSighting.Columns.pandaID).distinct())
+            let fromProcesses = try String.fetchAll(db, windowed(ProcessSighting.filter(ProcessSighting.Columns.taskID == id))
+                .filter(ProcessSighting.Columns.pandaID != nil).select(ProcessSighting.Columns.pandaID).distinct())
+            pandaIDs = Array(Set(fromJobs + fromProcesses))
+        case .pid(let pid, let at):
+            processes = try windowed(ProcessSighting.filter(ProcessSighting.Columns.pid == pid)).order(Column.rowID).fetchAll(db)
+            if let at { (processes, resolution) = Self.resolve(processes, at: at.millisecondsSinceEpoch) }
+            pandaIDs = Array(Set(processes.compactMap(\.pandaID)))
+        case .uid(let uid):
+            processes = try windowed(ProcessSighting.filter(ProcessSighting.Columns.uid == uid)).order(Column.rowID).fetchAll(db)
+            pandaIDs = Array(Set(processes.compactMap(\.pandaID)))
+        }
+        var jobRows = try pandaIDs.map(rows(forJob:)).filter { !$0.isEmpty }
+        jobRows.sort { ($0.firstSeen ?? .max, $0.pandaID) < ($1.firstSeen ?? .max, $1.pandaID) }
+
+        var seqs = Set(processes.map(\.recordSeq))
+        for rows in jobRows { seqs.formUnion(rows.seqs) }
+        let records = try fetchRecords(seqs)
+        let references = records.mapValues { RecordReference(seq: $0.seq, file: $0.file, line: $0.line) }
+        return QueryResult(
+            query: query, window: window, resolution: resolution,
+            processes: Self.processReports(processes, references: references),
+            jobs: jobRows.map { $0.report(references: references) },
+            records: records.values.sorted { $0.seq < $1.seq }.map {
+                CitedRecord(seq: $0.seq, file: $0.file, line: $0.line, type: $0.type,
+                            time: UTCTime(millisecondsSinceEpoch: $0.time).description, sha256: $0.sha256)
+            })
+    }
+
+    /// The one process that had the PID at `at`: a sighting of it started at or before `at` and
+    /// seen at or after it; failing that, the latest one started before `at`.
+    static func resolve(_ sightings: [ProcessSighting], at: Int64) -> ([ProcessSighting], String?) {
+        let groups = SightingGroup.group(sightings, key: \.identity, seen: { $0.firstSeen...$0.lastSeen }, seq: \.recordSeq)
+        let started = groups.filter { ($0.row.startTime ?? $0.firstSeen) <= at }
+        func start(_ group: SightingGroup<ProcessSighting>) -> Int64 { group.row.startTime ?? group.firstSeen }
+        let running = started.filter { $0.lastSeen >= at }.max { start($0) < start($1) }
+        guard let chosen = running ?? started.max(by: { start($0) < start($1) }) else { return ([], nil) }
+        let resolution = running != nil
+            ? "running: started \(UTCTime(millisecondsSinceEpoch: start(chosen))), last seen \(UTCTime(millisecondsSinceEpoch: chosen.lastSeen))"
+            : "latest_start_before: no record saw PID \(chosen.row.pid) at that time; the latest process started before it was last seen \(UTCTime(millisecondsSinceEpoch: chosen.lastSeen))"
+        return (sightings.filter { $0.identity == chosen.row.identity }, resolution)
+    }
+
+    /// One report per distinct state of each process; a job's pilot side first, then by start time.
+    static func processReports(_ sightings: [ProcessSighting], references: [Int64: RecordReference],
+                               pilotSideFirst: Bool = false) -> [ProcessReport] {
+        SightingGroup.group(sightings, key: \.facts, seen: { $0.firstSeen...$0.lastSeen }, seq: \.recordSeq)
+            .sorted { lhs, rhs in
+                (pilotSideFirst ? lhs.row.roleRank : 0, lhs.row.startTime ?? .max, lhs.row.pid, lhs.firstSeen)
+                    < (pilotSideFirst ? rhs.row.roleRank : 0, rhs.row.startTime ?? .max, rhs.row.pid, rhs.firstSeen)
+            }
+            .map { group in
+                ProcessReport(sighting: group.row, firstSeen: group.firstSeen, lastSeen: group.lastSeen,
+                              records: group.seqs.compactMap { references[$0] })
+            }
+    }
+
+    private func rows(forJob pandaID: String) throws -> JobRows {
+        JobRows(
+            pandaID: pandaID,
+            jobs: try windowed(JobSighting.filter(JobSighting.Columns.pandaID == pandaID))
+                .order(JobSighting.Columns.recordSeq).fetchAll(db),
+            processes: try windowed(ProcessSighting.filter(ProcessSighting.Columns.pandaID == pandaID))
+                .filter(ProcessSighting.Columns.role != "unattributed").order(Column.rowID).fetchAll(db),
+            findings: try findings(RecordedFinding.filter(RecordedFinding.Columns.pandaID == pandaID))
+                .order(Column.rowID).fetchAll(db))
+    }
+
+    private func windowed(_ request: QueryInterfaceRequest<ProcessSighting>) -> QueryInterfaceRequest<ProcessSighting> {
+        var request = request
+        if let since { request = request.filter(ProcessSighting.Columns.lastSeen >= since) }
+        if let until { request = request.filter(ProcessSighting.Columns.firstSeen <= until) }
+        return request
+    }
+
+    private func windowed(_ request: QueryInterfaceRequest<JobSighting>) -> QueryInterfaceRequest<JobSighting> {
+        var request = request
+        if let since { request = request.filter(JobSighting.Columns.lastSeen >= since) }
+        if let until { request = request.filter(JobSighting.Columns.firstSeen <= until) }
+        return request
+    }
+
+    private func findings(_ request: QueryInterfaceRequest<RecordedFinding>) -> QueryInterfaceRequest<RecordedFinding> {
+        var request = request
+        if let since { request = request.filter(RecordedFinding.Columns.seen >= since) }
+        if let until { request = request.filter(RecordedFinding.Columns.seen <= until) }
+        return request
+    }
+
+    /// The index rows of `seqs`, fetched in chunks below SQLite's variable limit.
+    private func fetchRecords(_ seqs: Set<Int64>) throws -> [Int64: IndexedRecord] {
+        var records: [Int64: IndexedRecord] = [:]
+        let sorted = seqs.sorted()
+        for start in stride(from: 0, to: sorted.count, by: 500) {
+            let chunk = Array(sorted[start..<min(start + 500, sorted.count)])
+            for record in try IndexedRecord.fetchAll(db, keys: chunk) { records[record.seq] = record }
+        }
+        return records
+    }
+}

@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import GRDB
+
+/// Turns segment lines into index rows: one `record` row per line, and for `audit`, `process`
+/// and `exit` records the process sightings, job sightings and findings they state.
+struct RecordIngester {
+    private let decoder = JSONDecoder()
+    private let evidenceEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    /// Indexes `line` when its seq is above `lastSeq`; returns why it was not indexed otherwise.
+    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database) throws -> Result<Int64, IndexProblem> {
+        func problem(_ reason: String) -> Result<Int64, IndexProblem> {
+            .failure(IndexProblem(file: line.file, line: line.line, reason: reason))
+        }
+        guard line.complete else { return problem("incomplete last line (no newline): not indexed") }
+        guard !line.bytes.isEmpty else { return problem("empty line: not indexed") }
+        let envelope: RecordEnvelope
+        do {
+            envelope = try decoder.decode(RecordEnvelope.self, from: Data(line.bytes))
+        } catch let error as DecodingError {
+            return problem(Self.describe(error) + ": not indexed")
+        }
+        guard let time = TimeExpression.rfc3339(envelope.time) else {
+            return problem("seq \(envelope.seq): invalid time '\(envelope.time)': not indexed")
+        }
+        if let lastSeq, envelope.seq <= lastSeq {
+            return problem("seq \(envelope.seq) is not above the last indexed seq \(lastSeq): not indexed")
+        }
+        try IndexedRecord(
+            seq: envelope.seq, file: line.file, line: line.line, offset: line.offset, length: Int64(line.bytes.count),
+            type: envelope.type, time: time.millisecondsSinceEpoch, sha256: Self.sha256(line.bytes),
+            hostname: envelope.node?.hostname, bootID: envelope.node?.bootID
+        ).insert(db)
+        switch envelope.type {
+        case "audit":
+            if let audit = envelope.audit { try ingest(audit, envelope: envelope, time: time.millisecondsSinceEpoch, db: db) }
+        case "process", "exit":
+            if let process = envelope.process {
+                let first = process.firstSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
+                let last = process.lastSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
+                try sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
+                             envelope: envelope, seen: first...max(first, last), job: nil).insert(db)
+            }
+        default:
+            break
+        }
+        return .success(envelope.seq)
+    }
+
+    private func ingest(_ audit: AuditDocument, envelope: RecordEnvelope, time: Int64, db: Database) throws {
+        let seen = audit.takenAt.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time
+        for job in audit.jobs {
+            try JobSighting(
+                recordSeq: envelope.seq, pandaID: job.pandaID, taskID: job.taskID,
+                pilotBootID: job.pilot.map { $0.bootID ?? envelope.node?.bootID ?? "" }, pilotPID: job.pilot?.pid,
+                pilotStartTicks: job.pilot?.startTicks, firstSeen: seen, lastSeen: seen, isolated: job.isolated,
+                failingRules: job.failingRules, containerRuntime: job.container?.runtime,
+                containerImage: job.container?.image, jobDirectory: job.jobDirectory, batchJobID: job.batchJobID?.text
+            ).insert(db)
+            if let pilot = job.pilot {
+                try sighting(pilot, role: "pilot", envelope: envelope, seen: seen...seen, job: job).insert(db)
+            }
+            if let wrapper = job.pilotWrapper {
+                try sighting(wrapper, role: "pilot_wrapper", envelope: envelope, seen: seen...seen, job: job).insert(db)
+            }
+            for process in job.processes {
+                try sighting(process, role: "payload", envelope: envelope, seen: seen...seen, job: job).insert(db)
+            }
+            for finding in job.findings ?? [] {
+                try recorded(finding, pandaID: job.pandaID, seq: envelope.seq, seen: seen).insert(db)
+            }
+        }
+        for process in audit.unattributed ?? [] {
+            var row = sighting(process, role: "unattributed", envelope: envelope, seen: seen...seen, job: nil)
+            row.claimedPandaID = process.pandaID
+            row.pandaID = nil
+            try row.insert(db)
+        }
+        for finding in audit.nodeFindings ?? [] {
+            try recorded(finding, pandaID: nil, seq: envelope.seq, seen: seen).insert(db)
+        }
+    }
+
+    private func sighting(_ process: RecordedProcess, role: String, envelope: RecordEnvelope,
+                          seen: ClosedRange<Int64>, job: AuditJob?) -> ProcessSighting {
+        let pilot: RecordedIdentity? = job?.pilot.map { RecordedIdentity(bootID: $0.bootID, pid: $0.pid, startTicks: $0.startTicks) }
+            ?? process.pilot
+        let bootID = process.bootID ?? envelope.node?.bootID ?? ""
+        let ns = process.namespaces
+        return ProcessSighting(
+            recordSeq: envelope.seq, role: role, bootID: bootID, pid: process.pid, startTicks: process.startTicks,
+            startTime: process.startTime.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch,
+            firstSeen: seen.lowerBound, lastSeen: seen.upperBound, uid: process.uid, uids: process.uids, gids: process.gids,
+            pandaID: job?.pandaID ?? process.pandaID, taskID: job?.taskID ?? process.taskID, claimedPandaID: nil,
+            pilotBootID: pilot.map { $0.bootID ?? bootID }, pilotPID: pilot?.pid, pilotStartTicks: pilot?.startTicks,
+            containerRuntime: process.container?.runtime, containerImage: process.container?.image,
+            nsCgroup: ns?.cgroup, nsIPC: ns?.ipc, nsMnt: ns?.mnt, nsNet: ns?.net, nsPID: ns?.pid,
+            nsPIDForChildren: ns?.pidForChildren, nsTime: ns?.time, nsUser: ns?.user, nsUTS: ns?.uts,
+            cmdline: process.cmdline, exe: process.exe, cgroup: process.cgroup)
+    }
+
+    private func recorded(_ finding: RecordedFindingFacts, pandaID: String?, seq: Int64, seen: Int64) throws -> RecordedFinding {
+        RecordedFinding(
+            recordSeq: seq, seen: seen, pandaID: pandaID, rule: finding.rule, status: finding.status,
+            severity: finding.severity, pid: finding.pid, message: finding.message,
+            evidence: try finding.evidence.map { String(decoding: try evidenceEncoder.encode($0), as: UTF8.self) })
+    }
+
+    static func sha256(_ bytes: some Sequence<UInt8>) -> String {
+        SHA256.hash(data: Array(bytes)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// "not valid JSON", or which field of the record is missing or of the wrong type.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context, _ key: CodingKey? = nil) -> String {
+            (context.codingPath + (key.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+                .joined(separator: ".")
+        }
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "not valid JSON"
+        case .dataCorrupted(let context):
+            return "not a record: \(path(context)) is invalid"
+        case .keyNotFound(let key, let context):
+            return "not a record: no \(path(context, key))"
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return "not a record: \(path(context)) has the wrong type"
+        @unknown default:
+            return "not a record"
+        }
+    }
+}
