@@ -10,7 +10,9 @@ CC ?= cc
 # libbpf-dev and xxd: the BPF task iterator (Sources/CTaskIter; its object is compiled with the
 # Swift toolchain's clang -target bpf and embedded as a byte array); bpftool to inspect it.
 # python3-venv and openssl: the records tests (the outside-verification recipe, key interop).
-SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd
+# strace, rsyslog, python3-prometheus-client: the daemon's tests (tracing, a real rsyslogd, metrics parsing).
+SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \
+	strace rsyslog python3-prometheus-client
 # Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
 SCRATCH ?= .build
 RELEASE_BIN = $(SCRATCH)/release/isotrace
@@ -103,3 +105,19 @@ bench: release $(BENCH_BINARIES)
 
 clean:
 	rm -rf .build
+
+# `make install` (as root): the release binary, the policies, the systemd unit and, unless they
+# exist, /etc/isotrace/policy.yaml and a signing key in /var/lib/isotrace/keys.
+PREFIX ?= /usr/local
+STATE_DIR ?= /var/lib/isotrace
+.PHONY: install
+install: release
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/isotrace/policies $(DESTDIR)/etc/isotrace $(DESTDIR)/etc/systemd/system
+	install -d -m 0750 $(DESTDIR)$(STATE_DIR)
+	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/isotrace
+	install -m 0644 policies/*.yaml $(DESTDIR)$(PREFIX)/share/isotrace/policies/
+	[ -e $(DESTDIR)/etc/isotrace/policy.yaml ] || install -m 0644 policies/wlcg-mupj.yaml $(DESTDIR)/etc/isotrace/policy.yaml
+	sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/isotrace.service > $(DESTDIR)/etc/systemd/system/isotrace.service
+	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.key ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
+	@echo "isotrace: installed; start with: systemctl enable --now isotrace (or run the unit's ExecStart by hand)" >&2

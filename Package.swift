@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+// isotrace (CLI) -> Agent -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         .systemLibrary(
@@ -66,9 +67,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The daemon: change-only records, metrics, syslog, self-confinement (capabilities, libseccomp).
+        .target(
+            name: "Agent",
+            dependencies: [
+                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
+                "Agent",
                 "RecordIndex",
                 "Records",
                 "Policy",
@@ -77,6 +88,7 @@ let package = Package(
                 "CSeccomp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
@@ -112,6 +124,11 @@ let package = Package(
             name: "RecordIndexTests",
             dependencies: ["RecordIndex", "ProcFS", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
+        ),
+        // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
+        .testTarget(
+            name: "AgentTests",
+            dependencies: ["Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

@@ -7,11 +7,27 @@ public enum RecordType: String, Sendable, CaseIterable {
     /// A writer found a partial last line (a crash mid-append), moved it to `partial_file` in the
     /// records directory and continued the chain.
     case recovery
+    /// Daemon: first sight of a pilot or payload process (`"process"`: PROCESS + role, attribution,
+    /// first_seen, last_seen).
+    case process
+    /// Daemon: a recorded process is gone (`"process"`: identity, attribution, first_seen, last_seen).
+    case exit
+    /// Daemon: a rule's verdict for a job (or the node) changed (`"finding"`, `"panda_id"`, `"pilot"`,
+    /// `"previous_status"`).
+    case finding
+    /// Daemon: alive, with counters (`"heartbeat"`).
+    case heartbeat
+    /// Prune: the chain head before old segments were removed (`"checkpoint"`).
+    case checkpoint
 
     public var bodyKeys: [String] {
         switch self {
         case .audit: return ["audit"]
         case .recovery: return ["partial_bytes", "partial_file"]
+        case .process, .exit: return ["process"]
+        case .finding: return ["finding", "panda_id", "pilot", "previous_status"]
+        case .heartbeat: return ["heartbeat"]
+        case .checkpoint: return ["checkpoint"]
         }
     }
 }

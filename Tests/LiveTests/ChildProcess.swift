@@ -42,6 +42,12 @@ final class ChildProcess {
         return exitStatus != nil
     }
 
+    /// The exit code once it exited (128 + signal when killed), nil while it runs.
+    var exitCode: Int32? {
+        guard hasExited, let status = exitStatus else { return nil }
+        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
     var stderrText: String {
         (try? String(contentsOf: outputDirectory.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
     }

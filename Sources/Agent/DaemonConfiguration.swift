@@ -1,0 +1,24 @@
+/// What `isotrace daemon` was asked to do.
+public struct DaemonConfiguration: Sendable {
+    public var interval = DurationText(milliseconds: 30_000)
+    /// The policy file (already resolved); SIGHUP loads it again.
+    public var policyPath: String
+    public var outputDirectory = "/var/lib/isotrace"
+    public var keyPath: String
+    public var metricsPath: String?
+    /// The syslog socket, nil for no syslog.
+    public var syslogSocket: String?
+    public var fullEvery = DurationText(milliseconds: 3_600_000)
+    /// A heartbeat record every this many cycles (and one at a clean stop).
+    public var heartbeatEvery = 10
+    public var procRoot = "/proc"
+    public var confine = true
+    /// Keep DIR/index.sqlite up to date after each cycle that appended records.
+    public var updateIndex = true
+
+    public init(policyPath: String, outputDirectory: String, keyPath: String) {
+        self.policyPath = policyPath
+        self.outputDirectory = outputDirectory
+        self.keyPath = keyPath
+    }
+}

@@ -1,0 +1,272 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Policy
+import ProcFS
+import RecordIndex
+import Records
+
+/// The daemon: each cycle samples /proc (known processes only refreshed), audits, turns what
+/// changed into records (`process`, `exit`, `finding`; an `audit` at start and every
+/// --full-every; a `heartbeat` every N cycles), appends them to the chain, updates the index,
+/// writes metrics and sends syslog. A job's first verdicts are `finding` records with
+/// `previous_status` null, except in a cycle that writes a full audit record, which holds them.
+///
+/// Signals are blocked and taken with sigtimedwait between cycles, so a cycle always finishes:
+/// SIGHUP reloads the policy (a broken one is logged and the old one kept), SIGUSR1 runs a cycle
+/// now, SIGTERM/SIGINT write a final heartbeat (appended with fsync) and end the loop.
+public final class DaemonLoop {
+    public static let signals: [Int32] = [SIGHUP, SIGTERM, SIGINT, SIGUSR1]
+
+    let configuration: DaemonConfiguration
+    let key: RecordSigningKey
+    var logger: Logger
+    var policy: Policy
+    let metricsFile: MetricsFile?
+    let syslog: SyslogSender?
+
+    var tracker = ProcessTracker()
+    var known: [Int32: ProcessSample] = [:]
+    var node: RecordNode?
+    var hostname: String?
+    var pending: [RecordBody] = []
+    var counters = HeartbeatCounters()
+    var metrics = DaemonMetrics()
+    var cyclesSinceHeartbeat = 0
+    var lastFullAudit: Int64?
+    let startedAt: Int64
+    static let pendingLimit = 10_000
+
+    /// Blocks the daemon's signals; call first thing, before any thread is started, so that
+    /// every thread inherits the mask and sigtimedwait is the only taker.
+    public static func blockSignals() { Syscalls.blockSignals(signals) }
+
+    public init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger) {
+        self.configuration = configuration
+        self.policy = policy
+        self.key = key
+        self.logger = logger
+        metricsFile = configuration.metricsPath.map(MetricsFile.init(path:))
+        syslog = configuration.syslogSocket.map(SyslogSender.init(socketPath:))
+        startedAt = Self.monotonicMilliseconds()
+        counters.pid = getpid()
+        counters.policySHA256 = policy.sha256
+    }
+
+    /// Opens the syslog socket before confinement so that a wrong path shows at start (sends
+    /// connect again later when needed).
+    public func prepare() {
+        guard let syslog else { return }
+        do {
+            try syslog.connect()
+        } catch {
+            count("syslog")
+            logger.warning("syslog socket \(syslog.socketPath) not usable yet: \(error)")
+        }
+    }
+
+    /// Runs until SIGTERM/SIGINT; returns the exit code (0 after a clean stop).
+    public func run() -> Int32 {
+        var next = Self.monotonicMilliseconds()
+        while true {
+            let now = Self.monotonicMilliseconds()
+            if now >= next {
+                cycle()
+                next = Self.monotonicMilliseconds() + configuration.interval.milliseconds
+                continue
+            }
+            guard let signal = Syscalls.waitForSignal(Self.signals, milliseconds: next - now) else { continue }
+            switch signal {
+            case SIGHUP: reloadPolicy()
+            case SIGUSR1:
+                logger.info("SIGUSR1: cycle now")
+                next = Self.monotonicMilliseconds()
+            default:
+                logger.info("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): writing the final heartbeat and stopping")
+                return stop()
+            }
+        }
+    }
+
+    func stop() -> Int32 {
+        counters.final = true
+        counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
+        pending.append(DaemonRecords.heartbeat(counters))
+        let written = appendPending()
+        writeMetrics()
+        if written {
+            logger.info("stopped after \(counters.cycles) cycle(s), \(counters.recordsWritten) record(s) written")
+            return 0
+        }
+        logger.error("stopped, but \(pending.count) record(s) could not be written")
+        return 2
+    }
+
+    func reloadPolicy() {
+        do {
+            let fresh = try PolicyLoader.load(path: configuration.policyPath)
+            policy = fresh
+            counters.policySHA256 = fresh.sha256
+            logger.info("SIGHUP: policy \(fresh.id) \(fresh.version) reloaded from \(configuration.policyPath) (sha256 \(fresh.sha256.prefix(16)))")
+        } catch {
+            count("policy")
+            for issue in error.issues { logger.error("\(issue)") }
+            logger.error("SIGHUP: policy \(configuration.policyPath) is not usable (\(error.issues.count) problem(s)); keeping policy \(policy.id) \(policy.version)")
+        }
+    }
+
+    /// One cycle: sample, audit, records, index, syslog, metrics.
+    func cycle() {
+        let started = Self.monotonicMilliseconds()
+        let snapshot: Snapshot
+        do {
+            snapshot = try ProcSampler(procRoot: configuration.procRoot, extraEnvironment: policy.extraEnvironment)
+                .sample(reusing: known)
+        } catch {
+            count("sample")
+            logger.error("cannot sample \(configuration.procRoot): \(error)")
+            return
+        }
+        known = Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
+        if !snapshot.problems.isEmpty {
+            count("proc", snapshot.problems.count)
+            for problem in snapshot.problems.prefix(5) { logger.warning("\(problem)") }
+        }
+        if node == nil {
+            node = RecordNode(snapshot.node)
+            hostname = snapshot.node.hostname
+        }
+        let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot)).audit(snapshot)
+        let events = tracker.update(with: audit)
+
+        let writesAudit = lastFullAudit.map({ started - $0 >= configuration.fullEvery.milliseconds }) ?? true
+        if writesAudit {
+            lastFullAudit = started
+            build("audit") { try RecordBody.audit(audit) }
+        }
+        for event in events {
+            switch event {
+            case .processStarted(let process, let sample): build("process") { try DaemonRecords.process(process, sample: sample) }
+            case .processExited(let process): pending.append(DaemonRecords.exit(process))
+            case .verdictChanged(let change):
+                // A new job's first verdicts are in this cycle's audit record when there is one.
+                if change.previous == nil && writesAudit { continue }
+                build("finding") { try DaemonRecords.finding(change) }
+            case .jobStarted(let job): logger.info("job \(job.key.pandaID) started (pilot \(job.key.pilot?.pid ?? 0), root \(job.rootPID), \(job.isolated ? "isolated" : "NOT isolated"))")
+            case .jobEnded(let job): logger.info("job \(job.key.pandaID) ended (pilot \(job.key.pilot?.pid ?? 0))")
+            }
+        }
+        counters.cycles += 1
+        counters.processes = snapshot.processes.count
+        counters.tracked = tracker.processes.count
+        counters.jobs = audit.jobs.count
+        counters.payloadProcesses = audit.graph.payloadProcessCount
+        counters.notIsolated = audit.jobs.filter { !$0.isolated }.count
+        cyclesSinceHeartbeat += 1
+        if cyclesSinceHeartbeat >= configuration.heartbeatEvery {
+            cyclesSinceHeartbeat = 0
+            counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
+            pending.append(DaemonRecords.heartbeat(counters))
+        }
+        _ = appendPending()
+        sendSyslog(events, time: snapshot.takenAt)
+
+        let elapsed = Self.monotonicMilliseconds() - started
+        counters.lastCycleMilliseconds = Int(elapsed)
+        metrics.jobs = audit.jobs.count
+        metrics.payloadProcesses = audit.graph.payloadProcessCount
+        metrics.jobsNotIsolated = counters.notIsolated
+        var findings: [DaemonMetrics.FindingKey: Int] = [:]
+        for finding in audit.allFindings {
+            findings[DaemonMetrics.FindingKey(rule: finding.rule, status: finding.status.rawValue, severity: finding.severity.rawValue), default: 0] += 1
+        }
+        metrics.findings = findings
+        metrics.cycleDurationSeconds = Double(elapsed) / 1000
+        metrics.lastCycleTimestampSeconds = Double(UTCTime.now().millisecondsSinceEpoch) / 1000
+        writeMetrics()
+        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s), \(events.count) event(s), \(elapsed) ms")
+    }
+
+    private func build(_ kind: String, _ make: () throws -> RecordBody) {
+        do {
+            pending.append(try make())
+        } catch {
+            count("encode")
+            logger.error("cannot build a \(kind) record: \(error)")
+        }
+    }
+
+    /// Appends what is pending (one fsync per segment); on failure keeps it for the next cycle,
+    /// dropping the oldest beyond `pendingLimit`. Then brings the index up to date.
+    @discardableResult
+    func appendPending() -> Bool {
+        guard !pending.isEmpty, let node else { return pending.isEmpty }
+        do {
+            let writer = try ChainWriter.open(outputDirectory: configuration.outputDirectory, key: key, node: node)
+            defer { writer.close() }
+            for partial in writer.recovered {
+                logger.warning("recovered a partial last line (\(partial.bytes) bytes) into \(partial.file); recovery record seq \(partial.record.seq)")
+            }
+            let appended = try writer.append(pending)
+            counters.recordsWritten += appended.count + writer.recovered.count
+            metrics.recordsTotal = counters.recordsWritten
+            pending.removeAll(keepingCapacity: true)
+        } catch {
+            count("records")
+            logger.error("cannot append \(pending.count) record(s) to \(configuration.outputDirectory)/records: \(error); retrying next cycle")
+            if pending.count > Self.pendingLimit {
+                count("records_dropped", pending.count - Self.pendingLimit)
+                pending.removeFirst(pending.count - Self.pendingLimit)
+            }
+            return false
+        }
+        if configuration.updateIndex {
+            do {
+                let report = try RecordIndex.update(directory: configuration.outputDirectory)
+                for notice in report.notices { logger.warning("index: \(notice)") }
+            } catch {
+                count("index")
+                logger.error("cannot update the index: \(error)")
+            }
+        }
+        return true
+    }
+
+    private func sendSyslog(_ events: [TrackerEvent], time: UTCTime) {
+        guard let syslog else { return }
+        let messages = SyslogSender.messages(for: events, time: time, hostname: hostname, procID: counters.pid)
+        for (index, message) in messages.enumerated() {
+            do {
+                try syslog.send(message)
+            } catch {
+                // One failure ends this cycle's sending (the socket is gone or full): counted per message.
+                count("syslog", messages.count - index)
+                logger.warning("syslog: \(error); \(messages.count - index) message(s) not sent")
+                return
+            }
+        }
+    }
+
+    private func writeMetrics() {
+        guard let metricsFile else { return }
+        metrics.errorsTotal = counters.errors
+        do {
+            try metricsFile.write(metrics)
+        } catch {
+            count("metrics")
+            logger.error("cannot write metrics \(metricsFile.path): \(error)")
+        }
+    }
+
+    func count(_ kind: String, _ amount: Int = 1) {
+        counters.errors[kind, default: 0] += amount
+        metrics.errorsTotal = counters.errors
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,119 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcFS
+
+/// The daemon's numbers after a cycle, for node_exporter's textfile collector.
+public struct DaemonMetrics: Sendable, Equatable {
+    /// A failing/passing/... verdict count by rule, status and severity.
+    public struct FindingKey: Sendable, Hashable {
+        public var rule: String
+        public var status: String
+        public var severity: String
+
+        public init(rule: String, status: String, severity: String) {
+            self.rule = rule
+            self.status = status
+            self.severity = severity
+        }
+    }
+
+    public var jobs = 0
+    public var payloadProcesses = 0
+    public var findings: [FindingKey: Int] = [:]
+    public var jobsNotIsolated = 0
+    public var cycleDurationSeconds = 0.0
+    public var recordsTotal = 0
+    public var lastCycleTimestampSeconds = 0.0
+    public var errorsTotal: [String: Int] = [:]
+
+    public init() {}
+}
+
+/// Writes `DaemonMetrics` in the Prometheus text exposition format (version 0.0.4), atomically:
+/// to a temp file in the same directory, then rename(2) over the target, so the textfile
+/// collector never reads half a file. The temp name does not end in `.prom`, which the collector
+/// ignores.
+public struct MetricsFile: Sendable {
+    public var path: String
+
+    public init(path: String) { self.path = path }
+
+    public func write(_ metrics: DaemonMetrics) throws(SystemCallError) {
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
+        let fd = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+        do {
+            try Syscalls.writeAll(fd, Array(Self.render(metrics).utf8), path: temporary)
+            Syscalls.close(fd)
+            try Syscalls.rename(temporary, path)
+        } catch {
+            Syscalls.close(fd)
+            Syscalls.unlink(temporary)
+            throw error
+        }
+    }
+
+    /// The exposition text: each family with its HELP and TYPE lines, samples sorted by labels.
+    public static func render(_ metrics: DaemonMetrics) -> String {
+        var out = ""
+        func family(_ name: String, _ type: String, _ help: String, _ samples: [(labels: [(String, String)], value: String)]) {
+            out += "# HELP \(name) \(escapeHelp(help))\n# TYPE \(name) \(type)\n"
+            for sample in samples {
+                let labels = sample.labels.isEmpty ? "" : "{" + sample.labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",") + "}"
+                out += "\(name)\(labels) \(sample.value)\n"
+            }
+        }
+        family("isotrace_jobs", "gauge", "PanDA jobs (payloads with a PanDA ID) on this node in the last cycle.",
+               [([], String(metrics.jobs))])
+        family("isotrace_payload_processes", "gauge", "Payload processes on this node in the last cycle.",
+               [([], String(metrics.payloadProcesses))])
+        let findings = metrics.findings.sorted { ($0.key.rule, $0.key.status, $0.key.severity) < ($1.key.rule, $1.key.status, $1.key.severity) }
+        family("isotrace_findings", "gauge", "Verdicts of the last cycle by rule, status (pass, fail, warn, skip) and severity.",
+               findings.map { ([("rule", $0.key.rule), ("status", $0.key.status), ("severity", $0.key.severity)], String($0.value)) })
+        family("isotrace_jobs_not_isolated", "gauge", "Jobs for which an ISO-* rule failed in the last cycle.",
+               [([], String(metrics.jobsNotIsolated))])
+        family("isotrace_cycle_duration_seconds", "gauge", "Wall-clock time of the last cycle (sample, audit, records).",
+               [([], number(metrics.cycleDurationSeconds))])
+        family("isotrace_records_total", "counter", "Records appended to the chain by this daemon since it started.",
+               [([], String(metrics.recordsTotal))])
+        family("isotrace_last_cycle_timestamp_seconds", "gauge", "Unix time at which the last cycle ended.",
+               [([], number(metrics.lastCycleTimestampSeconds))])
+        family("isotrace_errors_total", "counter", "Errors since the daemon started, by kind.",
+               metrics.errorsTotal.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], String($0.value)) })
+        return out
+    }
+
+    /// Label values: backslash, double quote and line feed escaped.
+    public static func escapeLabel(_ value: String) -> String {
+        var out = ""
+        for character in value.unicodeScalars {
+            switch character {
+            case "\\": out += "\\\\"
+            case "\"": out += "\\\""
+            case "\n": out += "\\n"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// HELP text: backslash and line feed escaped.
+    static func escapeHelp(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    static func number(_ value: Double) -> String {
+        if value.isNaN { return "NaN" }
+        if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
+        return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
+        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}

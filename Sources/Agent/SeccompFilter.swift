@@ -1,0 +1,107 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSeccomp
+import ProcFS
+
+/// The daemon's seccomp allowlist, built with libseccomp: every syscall not listed fails with
+/// EPERM. execve/execveat, ptrace, kill and the other ways to act on other processes are not
+/// listed; `socket` is allowed only with domain AF_UNIX (an argument comparison on its first
+/// argument), so syslog over /dev/log works and no network socket can be made; `prctl` and
+/// `tgkill` only with the conditions in `conditional`.
+///
+/// The list is what the daemon loop was seen to need with `strace -f -c` (sampling /proc,
+/// policy and key files, the record chain with flock and fsync, the SQLite index, metrics,
+/// syslog, signals, swift-log), plus what the Swift runtime and glibc use on their own
+/// (memory, futexes, thread start, time).
+public enum SeccompFilter {
+    public static let allowed: [String] = [
+        // files and /proc
+        "read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "openat2", "close", "close_range",
+        "fstat", "newfstatat", "stat", "lstat", "statx", "statfs", "fstatfs", "lseek", "readlink", "readlinkat",
+        "getdents64", "access", "faccessat", "faccessat2", "getxattr", "lgetxattr", "fgetxattr", "fcntl", "flock", "fsync", "fdatasync",
+        "ftruncate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat", "fchmod", "fchown",
+        "getcwd", "umask", "dup", "dup3", "ioctl",
+        // memory and threads (the Swift runtime, Foundation, glibc)
+        "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list", "rseq", "clone", "clone3",
+        "sched_yield", "sched_getaffinity", "getrlimit", "prlimit64", "membarrier",
+        // signals and time
+        "rt_sigprocmask", "rt_sigtimedwait", "rt_sigaction", "rt_sigreturn", "sigaltstack", "clock_gettime",
+        "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday",
+        // identity
+        "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
+        "capget", "getrandom", "uname", "sysinfo",
+        // syslog (socket itself is added with its AF_UNIX condition)
+        "connect", "sendto", "sendmsg", "getsockopt", "getsockname",
+        // libdispatch worker threads (GRDB queues): their event loop
+        "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "pipe2",
+        "timerfd_create", "timerfd_settime", "timerfd_gettime",
+        // SQLite asks for extended attributes of its files
+        "listxattr", "llistxattr", "flistxattr",
+        "exit", "exit_group",
+    ]
+
+    /// A syscall allowed only when its argument `argument` equals `value`.
+    public struct Conditional: Sendable {
+        public var name: String
+        public var argument: UInt32
+        public var value: UInt64
+        public var condition: String
+    }
+
+    /// socket: AF_UNIX only (syslog; no network). prctl: PR_SET_NAME only (libdispatch names its
+    /// threads; no capability or securebit changes). tgkill: this process's own threads only (the
+    /// Swift runtime's crash handler suspends threads with it; no signal to anyone else).
+    public static func conditional(ownPID: Int32 = getpid()) -> [Conditional] {
+        [
+            Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
+            Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
+            Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
+        ]
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var step: String
+        public var result: Int32
+        public var description: String { "seccomp: \(step) failed: \(String(cString: strerror(-result))) (\(-result))" }
+    }
+
+    /// Loads the filter into the calling process (all threads: TSYNC). libseccomp sets
+    /// NoNewPrivs first, which also makes the kernel accept the filter without CAP_SYS_ADMIN.
+    public static func install() throws(Failure) {
+        guard let context = seccomp_init(0x0005_0000 | UInt32(EPERM)) else { throw Failure(step: "seccomp_init", result: -ENOMEM) }
+        defer { seccomp_release(context) }
+        func check(_ step: String, _ result: Int32) throws(Failure) {
+            if result < 0 { throw Failure(step: step, result: result) }
+        }
+        try check("set TSYNC", seccomp_attr_set(context, SCMP_FLTATR_CTL_TSYNC, 1))
+        let allow: UInt32 = 0x7fff_0000
+        for name in allowed {
+            let number = seccomp_syscall_resolve_name(name)
+            if number == __NR_SCMP_ERROR { continue }  // not a syscall on this architecture
+            try check("allow \(name)", seccomp_rule_add_array(context, allow, number, 0, nil))
+        }
+        for rule in conditional() {
+            var comparison = scmp_arg_cmp(arg: rule.argument, op: SCMP_CMP_EQ, datum_a: rule.value, datum_b: 0)
+            let number = seccomp_syscall_resolve_name(rule.name)
+            if number == __NR_SCMP_ERROR { continue }
+            try check("allow \(rule.name) (\(rule.condition))", seccomp_rule_add_array(context, allow, number, 1, &comparison))
+        }
+        try check("seccomp_load", seccomp_load(context))
+    }
+
+    /// The allowed syscalls as libseccomp resolves them on this architecture: `name (number)`,
+    /// sorted by name; conditional ones with their condition.
+    public static func describe() -> [String] {
+        var lines: [String] = []
+        let conditions = conditional()
+        for name in allowed + conditions.map(\.name) {
+            let number = seccomp_syscall_resolve_name(name)
+            guard number != __NR_SCMP_ERROR, let resolved = seccomp_syscall_resolve_num_arch(UInt32(SCMP_ARCH_NATIVE), number) else { continue }
+            defer { free(resolved) }
+            let condition = conditions.first { $0.name == name }.map { "  [\($0.condition)]" } ?? ""
+            lines.append("\(String(cString: resolved)) (\(number))\(condition)")
+        }
+        return lines.sorted()
+    }
+}

@@ -1,0 +1,26 @@
+#define _GNU_SOURCE
+#include "confine.h"
+
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int isotrace_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+    struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+    struct __user_cap_data_struct data[2] = {
+        { .effective = (uint32_t)effective, .permitted = (uint32_t)permitted, .inheritable = (uint32_t)inheritable },
+        { .effective = (uint32_t)(effective >> 32), .permitted = (uint32_t)(permitted >> 32),
+          .inheritable = (uint32_t)(inheritable >> 32) },
+    };
+    return (int)syscall(SYS_capset, &header, data);
+}
+
+int isotrace_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5) {
+    return prctl(option, arg2, arg3, arg4, arg5);
+}
+
+long isotrace_ptrace_attach(int pid) {
+    return ptrace(PTRACE_ATTACH, (pid_t)pid, 0, 0);
+}

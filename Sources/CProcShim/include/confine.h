@@ -1,0 +1,16 @@
+#ifndef ISOTRACE_CONFINE_H
+#define ISOTRACE_CONFINE_H
+
+#include <stdint.h>
+
+/// capset(2) of the calling thread to the given 64-bit masks (_LINUX_CAPABILITY_VERSION_3).
+/// capset has no glibc wrapper and no header declaring it, hence this shim. 0, or -1 with errno.
+int isotrace_capset(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+
+/// prctl(2) with five arguments (prctl is variadic in C and so not callable from Swift).
+int isotrace_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5);
+
+/// ptrace(PTRACE_ATTACH, pid) (ptrace is variadic in C): the confinement self-check expects EPERM.
+long isotrace_ptrace_attach(int pid);
+
+#endif

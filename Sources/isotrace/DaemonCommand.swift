@@ -1,0 +1,169 @@
+import Agent
+import ArgumentParser
+import Logging
+import Policy
+import Records
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `isotrace daemon`: the node watching itself. Change-only signed records, metrics, syslog,
+/// confined by capabilities and a seccomp allowlist.
+struct DaemonCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Audit this node continuously: change-only signed records, Prometheus metrics, syslog.",
+        discussion: """
+            Each cycle samples /proc, audits, and appends to DIR/records only what changed: a process \
+            record at the first sight of a pilot or payload process, an exit record when it is gone, \
+            a finding record when a rule's verdict for a job changes, a heartbeat every N cycles and a \
+            full audit record at start and every --full-every. SIGHUP reloads the policy (a broken one \
+            is logged and the old one kept), SIGUSR1 runs a cycle now, SIGTERM/SIGINT write a final \
+            heartbeat and exit 0. After start-up the daemon keeps only CAP_DAC_READ_SEARCH and \
+            CAP_SYS_PTRACE and installs a seccomp allowlist (--print-filter lists it). Exit 2 when \
+            another daemon runs on DIR, or the policy, key or confinement is not usable.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Time between cycles (500ms, 30s, 5m, 1h).", valueName: "duration"))
+    var interval: String = "30s"
+
+    @Option(help: ArgumentHelp("Policy file (default as for audit); SIGHUP reloads it.", valueName: "file"))
+    var policy: String?
+
+    @Option(help: ArgumentHelp("Output directory: records/, index.sqlite, keys/.", valueName: "dir"))
+    var out: String = "/var/lib/isotrace"
+
+    @Option(help: ArgumentHelp("Private key (default: DIR/keys/isotrace.key).", valueName: "file"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("Write Prometheus metrics to this file (node_exporter textfile collector), atomically.", valueName: "file"))
+    var metrics: String?
+
+    @Flag(help: "Send job start/end and failing findings to syslog (RFC 5424, authpriv).")
+    var syslog = false
+
+    @Option(help: ArgumentHelp("The syslog socket for --syslog.", valueName: "path"))
+    var syslogSocket: String = "/dev/log"
+
+    @Option(help: ArgumentHelp("A full audit record at start and this often.", valueName: "duration"))
+    var fullEvery: String = "1h"
+
+    @Option(help: ArgumentHelp("A heartbeat record every this many cycles.", valueName: "n"))
+    var heartbeatEvery: Int = 10
+
+    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
+    var procRoot: String = "/proc"
+
+    @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
+    var printFilter = false
+
+    @Flag(help: "Do not drop capabilities nor install the seccomp filter (warns on stderr).")
+    var noConfine = false
+
+    @Flag(help: "Do not update DIR/index.sqlite after each cycle.")
+    var noIndex = false
+
+    @Flag(help: "Log every cycle.")
+    var verbose = false
+
+    func validate() throws {
+        guard let interval = DurationText(interval), interval.milliseconds >= 100 else {
+            throw ValidationError("--interval must be a duration of at least 100ms (500ms, 30s, 5m, 1h)")
+        }
+        _ = interval
+        guard DurationText(fullEvery) != nil else { throw ValidationError("--full-every must be a duration (30m, 1h, 1d)") }
+        guard heartbeatEvery >= 1 else { throw ValidationError("--heartbeat-every must be at least 1") }
+    }
+
+    func run() throws {
+        if printFilter {
+            FileOutput.standardOutput.write(SeccompFilter.describe().joined(separator: "\n") + "\n")
+            FileOutput.standardOutput.write("default action: ERRNO(EPERM); execve, execveat, ptrace, kill and non-AF_UNIX sockets are refused\n")
+            return
+        }
+        DaemonLoop.blockSignals()
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = verbose ? .debug : .info
+            return handler
+        }
+        let logger = Logger(label: "isotrace")
+        guard let policyPath = PolicyLocation.resolve(policy) else {
+            _ = try PolicyLocation.load(policy)  // prints why and exits 2
+            return
+        }
+        let loaded = try PolicyLocation.load(policyPath)
+        var configuration = DaemonConfiguration(
+            policyPath: policyPath, outputDirectory: out, keyPath: key ?? KeyPairFiles(outputDirectory: out).privateKeyPath)
+        configuration.interval = DurationText(interval)!
+        configuration.fullEvery = DurationText(fullEvery)!
+        configuration.heartbeatEvery = heartbeatEvery
+        configuration.metricsPath = metrics
+        configuration.syslogSocket = syslog ? syslogSocket : nil
+        configuration.procRoot = procRoot
+        configuration.confine = !noConfine
+        configuration.updateIndex = !noIndex
+
+        let signingKey: RecordSigningKey
+        do {
+            signingKey = try RecordSigningKey.load(path: configuration.keyPath)
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error) (create one with: isotrace keygen --out \(out))\n")
+            throw ExitCodeError.operational
+        }
+        let lock: DaemonLock
+        do {
+            lock = try DaemonLock.acquire(outputDirectory: out)
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+        defer { lock.release() }
+
+        let loop = DaemonLoop(configuration: configuration, policy: loaded, key: signingKey, logger: logger)
+        loop.prepare()
+        if configuration.confine {
+            do {
+                let outcome = try SelfConfinement.confine()
+                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + 1) syscalls, execve/ptrace/AF_INET refused")
+            } catch {
+                logger.critical("refusing to run: \(error)")
+                throw ExitCodeError.operational
+            }
+        } else {
+            FileOutput.standardError.write("isotrace: warning: --no-confine: running with every capability and no seccomp filter\n")
+        }
+        logger.info("started: pid \(getpid()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records")
+        let code = loop.run()
+        if code != 0 { throw ExitCode(code) }
+    }
+}
+
+/// `isotrace confinement-probe`: installs the daemon's confinement in this process and tries
+/// what it must refuse (for the tests; hidden).
+struct ConfinementProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "confinement-probe", abstract: "Install the daemon's confinement and try what it must refuse.", shouldDisplay: false)
+
+    @Option(help: "PID to try ptrace(PTRACE_ATTACH) on.")
+    var ptracePID: Int32
+
+    func run() throws {
+        do {
+            try ConfinementProbe.run(ptracePID: ptracePID) { name, outcome in
+                FileOutput.standardOutput.write("\(name)=\(outcome)\n")
+            }
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+    }
+}
+
+enum CapabilityText {
+    static func hex(_ mask: UInt64) -> String {
+        let digits = String(mask, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
+    }
+}

@@ -1,0 +1,193 @@
+import Agent
+import Foundation
+import ProcFS
+import Records
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// RFC 5424 over a unix datagram socket: against a socket server the test owns (the header
+/// parsed strictly), and against a real rsyslogd started on a private socket.
+@Suite(.serialized) struct SyslogTests {
+    /// A bound unix datagram socket in a temp dir; `receive` waits up to 2 s for a datagram.
+    final class DatagramServer {
+        let directory: URL
+        let path: String
+        let fd: Int32
+
+        init() throws {
+            directory = try AgentFixtures.temporaryDirectory("syslog")
+            path = directory.appendingPathComponent("log").path
+            fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            try #require(fd >= 0)
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            }
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            try #require(bound == 0, "bind \(path): errno \(errno)")
+            var timeout = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        }
+
+        deinit {
+            close(fd)
+            try? FileManager.default.removeItem(at: directory)
+        }
+
+        func receive() -> String? {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let n = recv(fd, &buffer, buffer.count, 0)
+            return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+        }
+    }
+
+    /// The RFC 5424 header fields, parsed strictly (section 6).
+    struct Header {
+        var priority: Int, version: Int, timestamp: String, hostname: String, appName: String, procID: String, msgID: String
+        var structuredData: String, message: String
+
+        init(_ text: String) throws {
+            try #require(text.hasPrefix("<"), "no PRI: \(text)")
+            let close = try #require(text.firstIndex(of: ">"))
+            let pri = String(text[text.index(after: text.startIndex)..<close])
+            try #require((1...3).contains(pri.count) && pri.allSatisfy(\.isNumber) && (pri == "0" || !pri.hasPrefix("0")), "PRI \(pri)")
+            priority = Int(pri)!
+            let fields = text[text.index(after: close)...].split(separator: " ", maxSplits: 7, omittingEmptySubsequences: false).map(String.init)
+            try #require(fields.count == 8, "expected VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG: \(text)")
+            version = try #require(Int(fields[0]))
+            (timestamp, hostname, appName, procID, msgID, structuredData, message) = (fields[1], fields[2], fields[3], fields[4], fields[5], fields[6], fields[7])
+            for (field, limit) in [(hostname, 255), (appName, 48), (procID, 128), (msgID, 32)] {
+                try #require(!field.isEmpty && field.utf8.count <= limit && field.utf8.allSatisfy { (33...126).contains($0) }, "header field \(field)")
+            }
+            let pattern = Array("0000-00-00T00:00:00.000Z".utf8)
+            try #require(timestamp.utf8.count == pattern.count && zip(timestamp.utf8, pattern).allSatisfy { $1 == UInt8(ascii: "0") ? (48...57).contains($0) : $0 == $1 },
+                         "timestamp \(timestamp)")
+        }
+    }
+
+    static func message(_ level: SyslogMessage.Level = .error, msgID: String = "finding") -> SyslogMessage {
+        SyslogMessage(level: level, time: UTCTime(millisecondsSinceEpoch: 1_795_000_000_123), hostname: "wn042.example.org",
+                      procID: 4242, msgID: msgID, body: .object([JSONMember("event", .string("finding")), JSONMember("rule", .string("ISO-UID")),
+                                                                 JSONMember("message", .string("line\nbreak \"quoted\""))]))
+    }
+
+    @Test("one datagram per message: PRI authpriv*8+severity, version 1, timestamp, host, isotrace, pid, msgid, one-line JSON")
+    func headerIsRFC5424() throws {
+        let server = try DatagramServer()
+        let sender = SyslogSender(socketPath: server.path)
+        try sender.send(Self.message())
+        let text = try #require(server.receive(), "nothing arrived")
+        let header = try Header(text)
+        #expect(header.priority == 10 * 8 + 3)
+        #expect(header.version == 1)
+        #expect(header.timestamp == "2026-11-18T11:06:40.123Z")
+        #expect(header.hostname == "wn042.example.org")
+        #expect(header.appName == "isotrace")
+        #expect(header.procID == "4242")
+        #expect(header.msgID == "finding")
+        #expect(header.structuredData == "-")
+        #expect(!header.message.contains("\n"), "one line")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(header.message.utf8)) as? [String: String])
+        #expect(body == ["event": "finding", "rule": "ISO-UID", "message": "line\nbreak \"quoted\""])
+    }
+
+    @Test("a hostname with a space is sent as '-'; the severity follows the finding's")
+    func nilValues() throws {
+        var message = Self.message(.critical)
+        message.hostname = "bad host"
+        #expect(try Header(message.formatted()).hostname == "-")
+        #expect(try Header(message.formatted()).priority == 82)
+        #expect(SyslogMessage.level(forSeverity: "critical") == .critical)
+        #expect(SyslogMessage.level(forSeverity: "high") == .error)
+        #expect(SyslogMessage.level(forSeverity: "medium") == .warning)
+        #expect(SyslogMessage.level(forSeverity: "low") == .notice)
+    }
+
+    @Test("no socket: an error to count, no crash; the server coming back is found again")
+    func reconnects() throws {
+        let directory = try AgentFixtures.temporaryDirectory("syslog-missing")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let sender = SyslogSender(socketPath: directory.appendingPathComponent("log").path)
+        #expect(throws: SystemCallError.self) { try sender.send(Self.message()) }
+        let server = try DatagramServer()
+        let moving = SyslogSender(socketPath: server.path)
+        try moving.connect()
+        try moving.send(Self.message(msgID: "first"))
+        #expect(try Header(try #require(server.receive())).msgID == "first")
+    }
+
+    @Test("the events of a cycle: job start at notice, failing verdicts at their severity, passing ones not sent")
+    func messagesForEvents() throws {
+        let policy = try AgentFixtures.policy()
+        var tracker = ProcessTracker()
+        let events = tracker.update(with: AgentFixtures.audit(try AgentFixtures.snapshot(), at: 0, policy: policy))
+        let messages = SyslogSender.messages(for: events, time: UTCTime(millisecondsSinceEpoch: 0), hostname: "vm", procID: 7)
+        let start = try #require(messages.first { $0.msgID == "job_start" })
+        #expect(start.level == .notice)
+        #expect(start.body["panda_id"]?.stringValue == "6402753124")
+        let findings = messages.filter { $0.msgID == "finding" }
+        #expect(!findings.isEmpty && findings.allSatisfy { $0.body["status"]?.stringValue == "fail" })
+        let uid = try #require(findings.first { $0.body["rule"]?.stringValue == "ISO-UID" })
+        #expect(uid.level == .error && uid.priority == 83)
+    }
+
+    static let rsyslogd = "/usr/sbin/rsyslogd"
+
+    @Test("a real rsyslogd on a private socket files the messages under authpriv, app isotrace, with msgid and JSON body",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: rsyslogd), "needs rsyslog (apt-get install rsyslog)"),
+          .enabled(if: geteuid() == 0, "rsyslogd runs as root here"))
+    func realRsyslog() throws {
+        let directory = try AgentFixtures.temporaryDirectory("rsyslog")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let socketPath = directory.appendingPathComponent("log").path
+        let output = directory.appendingPathComponent("authpriv.log").path
+        let configuration = """
+            global(workDirectory="\(directory.path)")
+            module(load="imuxsock" SysSock.Use="off")
+            input(type="imuxsock" Socket="\(socketPath)" UseSpecialParser="off" ParseHostname="on")
+            template(name="fields" type="string" string="%syslogfacility-text%|%syslogseverity-text%|%hostname%|%app-name%|%procid%|%msgid%|%msg%\\n")
+            authpriv.* action(type="omfile" file="\(output)" template="fields")
+            """
+        let configPath = directory.appendingPathComponent("rsyslog.conf").path
+        try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let daemon = Process()
+        daemon.executableURL = URL(fileURLWithPath: Self.rsyslogd)
+        daemon.arguments = ["-n", "-f", configPath, "-i", directory.appendingPathComponent("rsyslogd.pid").path]
+        daemon.standardOutput = FileHandle.nullDevice
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer {
+            // SIGKILL: the child inherits the test thread's signal mask, in which SIGTERM may be blocked.
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+        }
+        var ready = false
+        for _ in 0..<200 where !ready {
+            ready = FileManager.default.fileExists(atPath: socketPath)
+            if !ready { usleep(25_000) }
+        }
+        try #require(ready, "rsyslogd made no socket at \(socketPath)")
+        let sender = SyslogSender(socketPath: socketPath)
+        try sender.send(Self.message())
+        var filed = ""
+        for _ in 0..<200 where !filed.hasSuffix("\n") {
+            filed = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            if !filed.hasSuffix("\n") { usleep(25_000) }
+        }
+        let fields = filed.split(separator: "\n").first.map { $0.split(separator: "|", maxSplits: 6).map(String.init) } ?? []
+        try #require(fields.count == 7, "rsyslog wrote: \(filed)")
+        #expect(fields[0] == "authpriv")
+        #expect(fields[1] == "err")
+        #expect(fields[2] == "wn042.example.org")
+        #expect(fields[3] == "isotrace")
+        #expect(fields[4] == "4242")
+        #expect(fields[5] == "finding")
+        let body = try #require(try JSONSerialization.jsonObject(with: Data(fields[6].trimmingCharacters(in: .whitespaces).utf8)) as? [String: String])
+        #expect(body["rule"] == "ISO-UID")
+    }
+}

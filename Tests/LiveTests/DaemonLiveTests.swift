@@ -1,0 +1,214 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Live {
+    /// `isotrace daemon` at a 1 s interval against `isotrace simulate` (issue 6, item 9): process
+    /// records appear, killing a payload process gives its exit record, tracing a payload flips
+    /// ISO-PTRACE and gives a finding record, SIGHUP with a broken policy keeps it running,
+    /// SIGTERM exits 0 and verify passes, kill -9 then restart continues the chain, a second
+    /// daemon is refused; and the daemon runs confined (Seccomp 2, reduced CapEff).
+    @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: the daemon reads every process and confines itself"),
+           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
+    struct DaemonLiveTests {
+        @Test("records a simulated job's life: process, exit and finding records; SIGHUP, SIGUSR1, SIGTERM; verify")
+        func jobLife() throws {
+            let simulation = try LiveSimulation("all")
+            defer { simulation.stop() }
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--metrics", run.directory + "/isotrace.prom"])
+            defer { daemon.stop() }
+
+            let leaky = try simulation.job("leaky"), isolated = try simulation.job("isolated")
+            let root = try #require(leaky.payloadPIDs.first)
+            let processRecords = try #require(run.waitForRecords(daemon) { records in
+                let pids = Set(records.filter { $0["type"] as? String == "process" }.compactMap { Self.process($0)?["pid"] as? Int })
+                return pids.isSuperset(of: [root, leaky.pilotPID, isolated.pilotPID]) ? records : nil
+            }, "no process records for the simulated pilots and payload root; stderr: \(daemon.stderrText)")
+            let rootRecord = try #require(processRecords.compactMap(Self.process).first { $0["pid"] as? Int == root && $0["role"] as? String == "payload" })
+            #expect(rootRecord["panda_id"] as? String == leaky.pandaID)
+            #expect((rootRecord["pilot"] as? [String: Any])?["pid"] as? Int == leaky.pilotPID)
+            #expect(processRecords.first?["type"] as? String == "audit", "a full audit record at start")
+            #expect(daemon.stderrText.contains("confinement verified"), "\(daemon.stderrText)")
+
+            // Confined: seccomp filter mode, only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE.
+            let status = try String(contentsOfFile: "/proc/\(daemon.pid)/status", encoding: .utf8)
+            #expect(status.contains("\nSeccomp:\t2\n"), "\(status)")
+            #expect(status.contains("\nCapEff:\t0000000000080004\n"), "\(status)")
+            #expect(status.contains("\nCapBnd:\t0000000000080004\n"), "\(status)")
+            #expect(status.contains("\nNoNewPrivs:\t1\n"))
+
+            // Killing one payload process gives its exit record.
+            let child = try #require(Self.children(of: root).first, "the leaky payload root has no child")
+            kill(pid_t(child), SIGKILL)
+            #expect(run.waitForRecords(daemon) { records in
+                records.contains { $0["type"] as? String == "exit" && Self.process($0)?["pid"] as? Int == child } ? true : nil
+            } == true, "no exit record for pid \(child)")
+
+            // Tracing the isolated payload flips its ISO-PTRACE verdict: a finding record pass -> fail.
+            if SimulationRequirements.hasStrace {
+                let isolatedRoot = try #require(isolated.payloadPIDs.first)
+                let traced = try #require(Self.children(of: isolatedRoot).first)
+                let tracer = try ChildProcess(["/usr/bin/strace", "-p", String(traced), "-o", "/dev/null"])
+                defer { tracer.stop() }
+                let flip = run.waitForRecords(daemon) { records in
+                    records.first { $0["type"] as? String == "finding" && $0["panda_id"] as? String == isolated.pandaID
+                        && ($0["finding"] as? [String: Any])?["rule"] as? String == "ISO-PTRACE" && $0["previous_status"] as? String == "pass" }
+                }
+                #expect((flip?["finding"] as? [String: Any])?["status"] as? String == "fail", "no ISO-PTRACE pass -> fail record")
+            }
+
+            // SIGHUP with a broken policy: logged, old policy kept, still running.
+            try "id: [unclosed\n".write(toFile: run.policy, atomically: true, encoding: .utf8)
+            kill(daemon.pid, SIGHUP)
+            #expect(daemon.waitFor(attempts: 1000) { daemon.stderrText.contains("keeping policy") ? true : nil } == true, "\(daemon.stderrText)")
+            let before = try run.records().count
+            kill(daemon.pid, SIGUSR1)
+            #expect(run.waitForRecords(daemon) { $0.count > before ? true : nil } == true || !daemon.hasExited)
+            #expect(!daemon.hasExited, "the daemon kept running after a broken policy: \(daemon.stderrText)")
+
+            let metrics = try String(contentsOfFile: run.directory + "/isotrace.prom", encoding: .utf8)
+            #expect(metrics.contains("# TYPE isotrace_jobs gauge"))
+            #expect(metrics.contains("isotrace_findings{rule=\"ISO-UID\",status=\"fail\",severity=\"high\"}"), "\(metrics)")
+
+            // SIGTERM: final heartbeat, exit 0, the chain verifies.
+            kill(daemon.pid, SIGTERM)
+            let exit = daemon.waitFor(attempts: 6000) { daemon.exitCode }
+            #expect(exit == 0, "daemon exit \(String(describing: exit)): \(daemon.stderrText)")
+            let last = try run.records().last
+            #expect(last?["type"] as? String == "heartbeat" && (last?["heartbeat"] as? [String: Any])?["final"] as? Bool == true)
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0 && verify.stdout.hasPrefix("intact:"), "\(verify.description)")
+        }
+
+        @Test("kill -9 then restart continues the chain (verify passes); a second daemon on the same directory exits 2")
+        func restartAndLock() throws {
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let first = try run.start()
+            defer { first.stop() }
+            #expect(run.waitForRecords(first) { $0.isEmpty ? nil : true } == true, "no record: \(first.stderrText)")
+
+            let second = try IsotraceBinary.run(["daemon", "--interval", "1s", "--out", run.directory, "--policy", run.policy])
+            #expect(second.status == 2, "\(second.description)")
+            #expect(second.stderr.contains("another isotrace daemon (pid \(first.pid)) is already running"), "\(second.stderr)")
+
+            kill(first.pid, SIGKILL)
+            _ = first.waitFor { first.exitCode }
+            let count = try run.records().count
+            let restarted = try run.start()
+            defer { restarted.stop() }
+            #expect(run.waitForRecords(restarted) { $0.count > count ? true : nil } == true, "no record after restart: \(restarted.stderrText)")
+            kill(restarted.pid, SIGTERM)
+            #expect(restarted.waitFor(attempts: 6000) { restarted.exitCode } == 0)
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+            let seqs = try run.records().compactMap { $0["seq"] as? Int }
+            #expect(seqs == Array(1...seqs.count), "one chain, no gap, no fork")
+        }
+
+        @Test("the daemon's filter in a process of its own: execve, ptrace attach and socket(AF_INET) fail with EPERM, AF_UNIX works")
+        func confinementProbe() throws {
+            let target = try ChildProcess(["/bin/sleep", "60"])
+            defer { target.stop() }
+            let result = try IsotraceBinary.run("confinement-probe", "--ptrace-pid", String(target.pid))
+            #expect(result.status == 0, "\(result.description)")
+            let outcomes = Dictionary(uniqueKeysWithValues: result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            })
+            #expect(outcomes == ["confined": "ok", "socket_inet": "EPERM", "socket_unix": "ok", "ptrace_attach": "EPERM", "execve": "EPERM"],
+                    "\(result.description)")
+            let tracer = try String(contentsOfFile: "/proc/\(target.pid)/status", encoding: .utf8)
+            #expect(tracer.contains("\nTracerPid:\t0\n"), "the probe did not attach")
+        }
+
+        @Test("--print-filter lists the syscalls by name, socket with its AF_UNIX condition; execve and ptrace absent")
+        func printFilter() throws {
+            let result = try IsotraceBinary.run("daemon", "--print-filter")
+            #expect(result.status == 0)
+            let names = Set(result.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
+            #expect(names.isSuperset(of: ["read", "openat", "readlinkat", "fsync", "flock", "rename", "socket", "connect", "rt_sigtimedwait"]))
+            #expect(names.isDisjoint(with: ["execve", "execveat", "ptrace", "kill", "process_vm_readv", "bpf", "mount", "setuid"]))
+            #expect(result.stdout.contains("socket (41)  [domain AF_UNIX only]"), "\(result.stdout)")
+        }
+
+        /// The two capabilities kept are what reading another uid's /proc entries needs: without
+        /// CAP_SYS_PTRACE the namespace links, cwd and exe are refused; without
+        /// CAP_DAC_READ_SEARCH environ is (mode 0400).
+        @Test("CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE are both needed, and enough, to read another uid's process",
+              .enabled(if: LiveRequirements.hasSetpriv, "needs setpriv"))
+        func capabilitiesNeeded() throws {
+            let other = try ChildProcess(["/usr/bin/setpriv", "--reuid", "64933", "--regid", "64933", "--clear-groups", "/bin/sleep", "60"])
+            defer { other.stop() }
+            _ = other.waitFor { (try? String(contentsOfFile: "/proc/\(other.pid)/status", encoding: .utf8))?.contains("Uid:\t64933") == true ? true : nil }
+            func sample(_ caps: String) throws -> [String: Any] {
+                let result = try Command.run(["/usr/bin/setpriv", "--bounding-set=-all,\(caps)", "--", try IsotraceBinary.path(),
+                                              "snapshot", "--pid", String(other.pid), "--format", "json"])
+                let document = try IsotraceBinary.json(result)
+                return try #require((document["processes"] as? [[String: Any]])?.first)
+            }
+            let both = try sample("+dac_read_search,+sys_ptrace")
+            #expect(both["env"] is [String: Any] && (both["ns"] as? [String: Any])?["mnt"] is Int && both["cwd"] is String, "\(both)")
+            let noPtrace = try sample("+dac_read_search")
+            #expect((noPtrace["ns"] as? [String: Any])?["mnt"] is NSNull && noPtrace["cwd"] is NSNull, "\(noPtrace)")
+            let noDAC = try sample("+sys_ptrace")
+            #expect(noDAC["env"] is NSNull && (noDAC["ns"] as? [String: Any])?["mnt"] is Int, "\(noDAC)")
+        }
+
+        static func process(_ record: [String: Any]) -> [String: Any]? { record["process"] as? [String: Any] }
+
+        static func children(of pid: Int) -> [Int] {
+            let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").compactMap { Int($0) }
+        }
+    }
+}
+
+/// One daemon output directory with a fresh key and a copy of the base policy (which a test may
+/// break); removed at the end.
+final class DaemonRun {
+    let directory: String
+    let policy: String
+
+    init() throws {
+        directory = try TempDirectory.make(prefix: "isotrace-live-daemon").path
+        policy = directory + "/policy.yaml"
+        try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: policy)
+        let keygen = try IsotraceBinary.run("keygen", "--out", directory)
+        try #require(keygen.status == 0, "\(keygen.description)")
+    }
+
+    func start(_ extra: [String] = []) throws -> ChildProcess {
+        try ChildProcess([try IsotraceBinary.path(), "daemon", "--interval", "1s", "--out", directory, "--policy", policy,
+                          "--heartbeat-every", "3"] + extra)
+    }
+
+    /// Every record of every segment, in order.
+    func records() throws -> [[String: Any]] {
+        let segments = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/records"))?.filter { $0.hasSuffix(".jsonl") }.sorted() ?? []
+        var records: [[String: Any]] = []
+        for segment in segments {
+            let text = try String(contentsOfFile: directory + "/records/" + segment, encoding: .utf8)
+            for line in text.split(separator: "\n") {
+                if let record = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { records.append(record) }
+            }
+        }
+        return records
+    }
+
+    /// Polls the records (every 100 ms, up to 60 s) until `condition` gives a value or the daemon exits.
+    func waitForRecords<T>(_ daemon: ChildProcess, _ condition: ([[String: Any]]) -> T?) -> T? {
+        for _ in 0..<600 {
+            if let value = condition((try? records()) ?? []) { return value }
+            if daemon.hasExited { return condition((try? records()) ?? []) }
+            usleep(100_000)
+        }
+        return nil
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+}
