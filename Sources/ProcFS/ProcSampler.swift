@@ -159,23 +159,7 @@ struct ProcessReader {
         }
         sample.cwd = try link("cwd", &process, &sample)
         sample.exe = try link("exe", &process, &sample)
-        sample.namespaces.inodes.reserveCapacity(NamespaceKind.all.count)
-        for (kind, name) in NamespaceKind.linkNames {
-            switch try process.readLink(name) {
-            case .success(let text):
-                do throws(ParseError) {
-                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
-                } catch {
-                    report(pid: pid, process, error)
-                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
-                    malformed = true
-                }
-            case .failure(let failure):
-                sample.unavailable["ns." + kind.rawValue] = failure.reason
-            }
-        }
-        try readIDMaps(pid, &process, &sample, &malformed)
-        try readMounts(pid, &process, &sample, &malformed)
+        try readNamespaces(pid, &process, &sample, &malformed)
 
         // Kernel threads have no memory map, zombies have released theirs: exe and environ
         // then fail with ENOENT/ESRCH, which is the normal state of such a task, not an error.
@@ -220,6 +204,29 @@ struct ProcessReader {
             sample.unavailable[name] = failure.reason
             return nil
         }
+    }
+
+    /// The nine namespace links, then what belongs to the namespaces: uid/gid maps once per user
+    /// namespace and mountinfo once per mount namespace.
+    private mutating func readNamespaces(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+                                         _ malformed: inout Bool) throws(Vanished) {
+        sample.namespaces.inodes.reserveCapacity(NamespaceKind.all.count)
+        for (kind, name) in NamespaceKind.linkNames {
+            switch try process.readLink(name) {
+            case .success(let text):
+                do throws(ParseError) {
+                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
+                } catch {
+                    report(pid: pid, process, error)
+                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
+                    malformed = true
+                }
+            case .failure(let failure):
+                sample.unavailable["ns." + kind.rawValue] = failure.reason
+            }
+        }
+        try readIDMaps(pid, &process, &sample, &malformed)
+        try readMounts(pid, &process, &sample, &malformed)
     }
 
     /// uid_map and gid_map are properties of the user namespace: read once per namespace.
@@ -351,22 +358,7 @@ extension ProcessReader {
             try CgroupEntry.parseFile(bytes)
         }
         sample.namespaces = NamespaceSet()
-        for kind in NamespaceKind.allCases {
-            switch try process.readLink("ns/" + kind.rawValue) {
-            case .success(let text):
-                do throws(ParseError) {
-                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
-                } catch {
-                    report(pid: pid, process, error)
-                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
-                    malformed = true
-                }
-            case .failure(let failure):
-                sample.unavailable["ns." + kind.rawValue] = failure.reason
-            }
-        }
-        try readIDMaps(pid, &process, &sample, &malformed)
-        try readMounts(pid, &process, &sample, &malformed)
+        try readNamespaces(pid, &process, &sample, &malformed)
         if stat.state == "Z" {
             for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
                 sample.unavailable[field] = "none (zombie)"
