@@ -117,7 +117,9 @@ install: release
 	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/isotrace
 	install -m 0644 policies/*.yaml $(DESTDIR)$(PREFIX)/share/isotrace/policies/
 	[ -e $(DESTDIR)/etc/isotrace/policy.yaml ] || install -m 0644 policies/wlcg-mupj.yaml $(DESTDIR)/etc/isotrace/policy.yaml
-	sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/isotrace.service > $(DESTDIR)/etc/systemd/system/isotrace.service
+	for unit in isotrace.service isotrace-prune.service isotrace-prune.timer; do \
+	  sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/$$unit > $(DESTDIR)/etc/systemd/system/$$unit; \
+	done
 	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.key ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
-	@echo "isotrace: installed; start with: systemctl enable --now isotrace (or run the unit's ExecStart by hand)" >&2
+	@echo "isotrace: installed; start with: systemctl enable --now isotrace isotrace-prune.timer (or run the unit's ExecStart by hand)" >&2

@@ -5,6 +5,9 @@ import ProcFS
 /// zeros for the first), `seq` goes up by exactly one, and every segment ends with a newline.
 /// Every problem is reported with file, line and seq; checking goes on after one, so a single
 /// edit shows up as all of its consequences (bad signature here, broken chain on the next line).
+/// A chain may start after seq 1 only where `isotrace prune` removed old segments: a valid
+/// `checkpoint` record later in the chain must name exactly that start (seq and prev); any other
+/// missing beginning is a problem.
 /// Operational problems (unreadable directory or segment) are thrown instead.
 public struct ChainVerifier {
     public var directory: SegmentDirectory
@@ -27,6 +30,8 @@ public struct ChainVerifier {
         var previousHash = Record.genesisPrev
         var previousSeq: Int64?  // the highest seq so far
         var previousPlace: String?
+        var prunedStart: (seq: Int64, prev: String?, file: String, line: Int)?
+        var checkpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
         let segments = try directory.segments()
         report.segments = segments.count
         for segment in segments {
@@ -48,7 +53,14 @@ public struct ChainVerifier {
                     continue
                 }
                 for reason in outcome.reasons { problem(outcome.seq, reason) }
-                if let prev = outcome.prev, prev != previousHash {
+                if outcome.reasons.isEmpty, let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
+                    checkpoints.append((seq, start))
+                }
+                let isFirst = previousPlace == nil
+                if isFirst, let seq = outcome.seq, seq > 1 {
+                    prunedStart = (seq, outcome.prev, path, line.number)
+                    previousSeq = seq - 1
+                } else if let prev = outcome.prev, prev != previousHash {
                     problem(outcome.seq, previousPlace.map { "broken chain: prev is not the SHA-256 of the previous line (\($0))" }
                         ?? "broken chain: the first record's prev must be 64 zeros")
                 }
@@ -66,6 +78,17 @@ public struct ChainVerifier {
                 if outcome.type == .recovery, let file = outcome.value?["partial_file"]?.stringValue {
                     report.partialFiles.append(directory.path(of: file))
                 }
+            }
+        }
+        if let start = prunedStart {
+            if let checkpoint = checkpoints.first(where: { $0.start.seq == start.seq && $0.start.prev == start.prev }) {
+                report.prunedThrough = start.seq - 1
+                report.checkpointSeq = checkpoint.seq
+            } else {
+                report.problems.insert(VerificationProblem(
+                    file: start.file, line: start.line, seq: start.seq,
+                    reason: "the chain starts at seq \(start.seq) but no checkpoint record names this start: seq 1...\(start.seq - 1) removed without isotrace prune"
+                ), at: 0)
             }
         }
         return report

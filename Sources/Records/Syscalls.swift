@@ -115,6 +115,12 @@ enum Syscalls {
         _ = unlink(path)
     }
 
+    /// Removes a file; one that is already gone is not an error.
+    static func removeExisting(_ path: String) throws(SystemCallError) {
+        if retrying({ unlink(path) }) == 0 || errno == ENOENT { return }
+        throw error("unlink", path)
+    }
+
     /// True when `path` exists (any type).
     static func exists(_ path: String) -> Bool {
         retrying { access(path, F_OK) } == 0

@@ -27,6 +27,10 @@ public struct VerificationReport: Sendable {
     public var problems: [VerificationProblem] = []
     /// `.partial` files named by `recovery` records (moved aside, outside the chain).
     public var partialFiles: [String] = []
+    /// Seq 1 through this were removed by `isotrace prune`, as the `checkpoint` record at
+    /// `checkpointSeq` says; nil for a chain that starts at seq 1.
+    public var prunedThrough: Int64?
+    public var checkpointSeq: Int64?
 
     public var isIntact: Bool { problems.isEmpty }
 }

@@ -36,7 +36,8 @@ struct VerifyCommand: ParsableCommand {
         let counts = "\(report.records) record(s) in \(report.segments) segment(s), \(range), key_id \(report.keyID)"
         if report.isIntact {
             let partial = report.partialFiles.isEmpty ? "" : "; \(report.partialFiles.count) partial line(s) moved aside by recovery"
-            FileOutput.standardOutput.write("intact: \(counts)\(partial)\n")
+            let pruned = report.prunedThrough.map { "; seq 1-\($0) pruned (checkpoint seq \(report.checkpointSeq!))" } ?? ""
+            FileOutput.standardOutput.write("intact: \(counts)\(partial)\(pruned)\n")
         } else {
             FileOutput.standardOutput.write("TAMPERED: \(report.problems.count) problem(s); \(counts)\n")
             throw ExitCodeError.violations

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Agent
+import ArgumentParser
+import ProcFS
+import RecordIndex
+import Records
+
+/// `isotrace prune`: retention. Removes whole daily segments older than the period, after a
+/// signed `checkpoint` record, so `verify` still passes on what remains and shows what went.
+struct PruneCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prune",
+        abstract: "Remove record segments older than a retention period, keeping the chain verifiable.",
+        discussion: """
+            First checks the whole chain (a chain that does not verify is never pruned: exit 2), \
+            then appends a signed checkpoint record naming the chain head, where the remaining \
+            chain starts and every removed segment (records, bytes, SHA-256), fsyncs it, and only \
+            then removes the segments whose whole UTC day is older than --older-than. The default, \
+            180d, is twice the 90 days WLCG asks traceability data to be kept. Safe while the \
+            daemon runs (it waits for the writers' lock). The index is rebuilt afterwards.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
+    var out: String = "reports"
+
+    @Option(name: .customLong("older-than"), help: ArgumentHelp("Retention period: 180d, 4320h, ... (at least 1d).", valueName: "period"))
+    var olderThan: String = "180d"
+
+    @Option(help: ArgumentHelp("Private key PEM that signs the checkpoint (default: DIR/keys/isotrace.key).", valueName: "file"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("The /proc to read the node's identity from.", valueName: "dir"))
+    var procRoot: String = "/proc"
+
+    @Flag(help: "Say what would be removed; write and remove nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        guard let period = DurationText(olderThan), period.milliseconds >= 86_400_000 else {
+            throw ValidationError("--older-than '\(olderThan)' is not a period of at least one day (e.g. 180d)")
+        }
+    }
+
+    func run() throws {
+        let period = DurationText(olderThan)!
+        let report: ChainPruner.Report
+        do {
+            let signingKey = try RecordSigningKey.load(path: key ?? KeyPairFiles(outputDirectory: out).privateKeyPath)
+            let node = RecordNode(try NodeFactsReader(procRoot: procRoot).read())
+            let pruner = ChainPruner(outputDirectory: out, key: signingKey, node: node)
+            report = try pruner.prune(olderThanMilliseconds: period.milliseconds, label: period.description, dryRun: dryRun)
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+        guard let plan = report.plan else {
+            FileOutput.standardOutput.write("nothing to prune: no segment before \(report.keptFromDate) (older than \(period))\n")
+            return
+        }
+        let records = plan.removed.reduce(0) { $0 + $1.records }
+        let action = dryRun ? "would remove" : "removed"
+        for file in report.removedFiles { FileOutput.standardOutput.write("\(action) \(file)\n") }
+        if let checkpoint = report.checkpoint {
+            FileOutput.standardOutput.write("""
+                pruned: \(records) record(s), seq \(plan.removed.first?.firstSeq ?? 1)-\(plan.firstKeptSeq - 1), in \(plan.removed.count) \
+                segment(s) dated before \(report.keptFromDate); checkpoint seq \(checkpoint.seq) in \(checkpoint.file); \
+                the chain now starts at seq \(plan.firstKeptSeq)
+
+                """)
+            if Self.fileExists(out + "/index.sqlite") {
+                do {
+                    _ = try RecordIndex.rebuild(directory: out)
+                } catch {
+                    FileOutput.standardError.write("isotrace: warning: index not rebuilt (\(error)); `isotrace index --rebuild` restores it\n")
+                }
+            }
+        } else {
+            FileOutput.standardOutput.write("dry run: \(records) record(s) in \(plan.removed.count) segment(s) dated before \(report.keptFromDate); nothing written or removed\n")
+        }
+    }
+
+    private static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+}
