@@ -2,6 +2,7 @@
 #include "confine.h"
 
 #include <linux/capability.h>
+#include <malloc.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -23,4 +24,8 @@ int isotrace_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned 
 
 long isotrace_ptrace_attach(int pid) {
     return ptrace(PTRACE_ATTACH, (pid_t)pid, 0, 0);
+}
+
+int isotrace_release_free_memory(void) {
+    return malloc_trim(0);
 }

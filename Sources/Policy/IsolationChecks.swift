@@ -175,20 +175,11 @@ enum IsolationChecks {
     static func crossPayload(_ rule: PolicyRule, _ context: JobContext) -> Finding {
         let others = context.graph.jobs.filter { $0.pandaID != context.job.pandaID || $0.rootPID != context.job.rootPID }
         guard !others.isEmpty else { return rule.skip(context.job.rootPID, "no other job on the node") }
-        // (uid, PID namespace) -> the first process of another job with them: one pass over each job.
-        struct Key: Hashable { var uid: UInt32; var pidNamespace: UInt64 }
-        var peers: [Key: (job: Job, pid: Int32)] = [:]
-        for other in others {
-            for peer in other.processes {
-                guard let uid = peer.effectiveUID, let ns = peer.namespaces[.pid] else { continue }
-                if peers[Key(uid: uid, pidNamespace: ns)] == nil { peers[Key(uid: uid, pidNamespace: ns)] = (other, peer.pid) }
-            }
-        }
         for process in context.payload where !context.isRuntimeProcess(process) {
             guard let uid = process.effectiveUID, let ns = process.namespaces[.pid],
-                  let peer = peers[Key(uid: uid, pidNamespace: ns)] else { continue }
-            return rule.fail(process.pid, "shares uid \(uid) and PID namespace with job \(peer.job.pandaID) (pid \(peer.pid))", [
-                "other_panda_id": .string(peer.job.pandaID), "other_pid": .int(peer.pid), "uid": .int(uid), "pid_ns": .int(ns),
+                  let peer = context.peers.peer(uid: uid, pidNamespace: ns, otherThan: context.job) else { continue }
+            return rule.fail(process.pid, "shares uid \(uid) and PID namespace with job \(peer.pandaID) (pid \(peer.pid))", [
+                "other_panda_id": .string(peer.pandaID), "other_pid": .int(peer.pid), "uid": .int(uid), "pid_ns": .int(ns),
             ])
         }
         return rule.pass(context.job.rootPID, "separated from \(others.count) other job(s) by uid or PID namespace",

@@ -7,14 +7,17 @@ struct JobContext {
     let pilot: ProcessSample
     let snapshot: Snapshot
     let graph: JobGraph
+    /// Every job's (uid, PID namespace) pairs, for the cross-payload check.
+    let peers: PeerIndex
     /// Container runtime processes at the top of the payload (see `runtimeChain`).
     let runtimePIDs: Set<Int32>
 
-    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph) {
+    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex) {
         self.job = job
         self.pilot = pilot
         self.snapshot = snapshot
         self.graph = graph
+        self.peers = peers
         self.runtimePIDs = Self.runtimeChain(of: job)
     }
 
@@ -34,14 +37,16 @@ struct JobContext {
     static func runtimeChain(of job: Job) -> Set<Int32> {
         var chain: Set<Int32> = []
         let rootPID = job.rootPID
+        let runtimes = job.processes.indices.filter { index in
+            ContainerInfo.recognise(argv: job.processes[index].arguments ?? [], comm: job.processes[index].stat.comm) != nil
+        }
         var changed = true
         while changed {
             changed = false
-            for process in job.processes where !chain.contains(process.pid) {
-                guard ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) != nil else { continue }
-                let parent = process.stat.ppid
-                if process.pid == rootPID || parent == rootPID || chain.contains(parent) {
-                    chain.insert(process.pid)
+            for index in runtimes where !chain.contains(job.processes[index].pid) {
+                let pid = job.processes[index].pid, parent = job.processes[index].stat.ppid
+                if pid == rootPID || parent == rootPID || chain.contains(parent) {
+                    chain.insert(pid)
                     changed = true
                 }
             }

@@ -18,15 +18,16 @@ public struct PolicyEvaluator: Sendable {
     public func audit(_ snapshot: Snapshot) -> AuditResult {
         let graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes)
         var jobs: [JobAudit] = []
+        let peers = PeerIndex(graph.jobs)
         for job in graph.jobs {
             let pilot = graph.pilot(pid: job.pilotPID)
+            let context = pilot.map { JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers) }
             var findings: [Finding] = []
             for rule in policy.rules where !rule.check.isNodeCheck {
-                guard let pilotProcess = pilot?.process else {
+                guard let context else {
                     findings.append(skip(rule, pid: job.rootPID, "no pilot visible for this job"))
                     continue
                 }
-                let context = JobContext(job: job, pilot: pilotProcess, snapshot: snapshot, graph: graph)
                 findings.append(evaluate(rule, context))
             }
             let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }

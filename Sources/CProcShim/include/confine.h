@@ -13,4 +13,8 @@ int isotrace_prctl(int option, unsigned long arg2, unsigned long arg3, unsigned 
 /// ptrace(PTRACE_ATTACH, pid) (ptrace is variadic in C): the confinement self-check expects EPERM.
 long isotrace_ptrace_attach(int pid);
 
+/// malloc_trim(0): gives freed heap back to the kernel (glibc's <malloc.h> is not in Swift's Glibc
+/// module). The daemon calls it after each cycle so its RSS follows what it keeps.
+int isotrace_release_free_memory(void);
+
 #endif
