@@ -6,6 +6,7 @@ public enum SamplerChoice: String, CaseIterable, Sendable {
 /// `--sampler bpf` was asked for and BPF cannot be used here; `reason` says why.
 public struct SamplerUnavailable: Error, CustomStringConvertible, Sendable {
     public var reason: String
+    public init(reason: String) { self.reason = reason }
     public var description: String { "--sampler bpf: \(reason)" }
 }
 
