@@ -10,7 +10,9 @@ import SystemPackage
 /// its cmdline, environ, cwd and exe; its cgroup file is read again only when its cgroup id
 /// changed. A process the record cannot fully describe (a zombie or exiting task without
 /// namespaces, NSpid deeper or Groups longer than the record holds) is read from /proc exactly
-/// as `ProcSampler` reads it. Always reads the live `/proc`: BPF sees the running kernel only.
+/// as `ProcSampler` reads it. `/proc` is listed too, and a process the iterator did not report is
+/// read from /proc (this machine's sandboxed PID 1 is never handed to BPF iterators), so both
+/// samplers list the same processes. Always reads the live `/proc`: BPF sees the running kernel only.
 public struct TaskIterSampler: Sendable {
     public let iterator: TaskIterator
     public var environmentAllowlist: EnvironmentAllowlist
@@ -38,7 +40,7 @@ public struct TaskIterSampler: Sendable {
             let wanted = Set(pids)
             let found = Dictionary(records.filter { wanted.contains($0.pid) }.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
             for pid in wanted.sorted() {
-                let outcome = found[pid].map { reader.read(record: $0, known: known[pid]) } ?? .vanished
+                let outcome = found[pid].map { reader.read(record: $0, known: known[pid]) } ?? reader.read(pid: pid, known: known[pid])
                 switch outcome {
                 case .sample(let sample): processes.append(sample)
                 case .vanished: reader.problems.append(SampleProblem(pid: pid, file: "\(procRoot)/\(pid)", reason: "no such process"))
@@ -46,19 +48,39 @@ public struct TaskIterSampler: Sendable {
                 }
             }
         } else {
-            processes.reserveCapacity(records.count)
-            for record in records {
-                switch reader.read(record: record, known: known[record.pid]) {
-                case .sample(let sample): processes.append(sample)
-                case .vanished: reader.counters.vanished += 1
-                case .dropped: break
+            let listed: [Int32]
+            do {
+                listed = try Syscalls.listDirectory(procRoot).compactMap { name in
+                    name.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int32(name) : nil
                 }
+            } catch {
+                throw ProcRootError(path: procRoot, reason: "cannot list: \(error.reason)")
+            }
+            let reported = Set(records.map(\.pid))
+            let unreported = listed.filter { !reported.contains($0) }.sorted()
+            processes.reserveCapacity(records.count + unreported.count)
+            var next = unreported.startIndex
+            for record in records + [nil] {
+                // Merged in PID order, as ProcSampler goes (mountinfo is read through the first PID of a namespace).
+                while next < unreported.endIndex && unreported[next] < record?.pid ?? Int32.max {
+                    append(reader.read(pid: unreported[next], known: known[unreported[next]]), &reader, &processes)
+                    next += 1
+                }
+                if let record { append(reader.read(record: record, known: known[record.pid]), &reader, &processes) }
             }
         }
         reader.counters.processes = processes.count
         return Snapshot(
             takenAt: takenAt, procRoot: procRoot, node: node, counters: reader.counters, processes: processes,
             mountNamespaces: reader.mountNamespaces(), problems: reader.problems, sampler: .bpf)
+    }
+
+    private func append(_ outcome: ProcessReader.Outcome, _ reader: inout ProcessReader, _ processes: inout [ProcessSample]) {
+        switch outcome {
+        case .sample(let sample): processes.append(sample)
+        case .vanished: reader.counters.vanished += 1
+        case .dropped: break
+        }
     }
 }
 
