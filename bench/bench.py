@@ -192,7 +192,7 @@ def main():
     if os.geteuid() != 0:
         print("bench: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
         return 2
-    tool = lambda name: os.path.join(args.tools, name)
+    tool = lambda name: os.path.abspath(os.path.join(args.tools, name))  # nodeshape chdirs before exec
     isotrace = os.path.abspath(args.isotrace)
     has_sampler = supports(isotrace, "snapshot", "--sampler")
     has_daemon = " daemon " in subprocess.run([isotrace, "--help"], capture_output=True, text=True).stdout
