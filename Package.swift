@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Agent -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+// isotrace (CLI) -> Agent -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim, CTaskIter; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -26,10 +26,18 @@ let package = Package(
         ),
         // openat2(2) for resolving paths inside a process's root (Swift cannot call syscall(2)).
         .target(name: "CProcShim"),
+        // The BPF task iterator (bpf/, compiled by make with clang -target bpf into generated/) and
+        // its libbpf loader; without the generated object, opening it says "not built (run make)".
+        .target(
+            name: "CTaskIter",
+            exclude: ["bpf"],
+            linkerSettings: [.linkedLibrary("bpf")]
+        ),
         .target(
             name: "ProcFS",
             dependencies: [
                 "CProcShim",
+                "CTaskIter",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),

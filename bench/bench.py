@@ -79,6 +79,44 @@ def bpf_pass(bpfpass, runs, scratch):
     return (float(values["load_ms"]) / 1000, float(values["pass_ms"]) / 1000), None
 
 
+def daemon_cycles(isotrace, sampler, scratch, cycles, timeout=600):
+    """Runs `isotrace daemon --sampler SAMPLER --interval 1s --verbose` on its own key and output
+    directory until it has logged CYCLES steady cycles after the first (which records every
+    process), then SIGTERM by PID. Returns (median steady cycle seconds, None) or (None, why)."""
+    out = os.path.join(scratch, f"daemon-{sampler or 'default'}")
+    os.mkdir(out)
+    keygen = subprocess.run([isotrace, "keygen", "--out", out], capture_output=True, text=True)
+    if keygen.returncode != 0:
+        return None, f"keygen: {keygen.stderr.strip()}"
+    policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
+    log = open(os.path.join(out, "log"), "w+")
+    daemon = subprocess.Popen([isotrace, "daemon"] + (["--sampler", sampler] if sampler else []) + ["--interval", "1s", "--out", out, "--policy", policy,
+                               "--no-index", "--verbose", "--heartbeat-every", "100000"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    times, deadline = [], time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and daemon.poll() is None:
+            time.sleep(0.5)
+            log.seek(0)
+            times = [float(line.rsplit(", ", 1)[1].split(" ms")[0]) / 1000 for line in log
+                     if "] cycle " in line and line.rstrip().endswith(" ms")]
+            if len(times) > cycles:
+                break
+    finally:
+        if daemon.poll() is None:
+            daemon.send_signal(signal.SIGTERM)
+            try:
+                daemon.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                daemon.kill()
+                daemon.wait()
+        log.close()
+        shutil.rmtree(out, ignore_errors=True)
+    if len(times) <= 1:
+        return None, "no steady cycle logged"
+    return statistics.median(times[1:]), None
+
+
 def supports(isotrace, subcommand, flag):
     out = subprocess.run([isotrace, subcommand, "--help"], capture_output=True, text=True)
     return out.returncode == 0 and flag in out.stdout
@@ -154,11 +192,17 @@ def main():
     if os.geteuid() != 0:
         print("bench: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
         return 2
-    tool = lambda name: os.path.join(args.tools, name)
+    tool = lambda name: os.path.abspath(os.path.join(args.tools, name))  # nodeshape chdirs before exec
     isotrace = os.path.abspath(args.isotrace)
     has_sampler = supports(isotrace, "snapshot", "--sampler")
     has_daemon = " daemon " in subprocess.run([isotrace, "--help"], capture_output=True, text=True).stdout
     bpfpass = tool("bpfpass") if os.access(tool("bpfpass"), os.X_OK) else None
+    bpf_unusable = None
+    if has_sampler:
+        probe = subprocess.run([isotrace, "snapshot", "--format", "json", "--sampler", "bpf", "--pid", "1"],
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            bpf_unusable = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
 
     scratch = tempfile.mkdtemp(prefix="isotrace-bench-", dir="/var/tmp")
     node = None
@@ -176,14 +220,20 @@ def main():
             samplers = ["procfs", "bpf"] if has_sampler else [None]
             for sampler in samplers:
                 flag = ["--sampler", sampler] if sampler else []
-                rows.append(Row(f"isotrace snapshot --format json{' --sampler ' + sampler if sampler else ''}",
-                                [isotrace, "snapshot", "--format", "json"] + flag, ok=(0, 2)))
+                name = f"isotrace snapshot --format json{' --sampler ' + sampler if sampler else ''}"
+                if sampler == "bpf" and bpf_unusable:
+                    rows.append(Row(name, note=f"n/a ({bpf_unusable})"))
+                    continue
+                rows.append(Row(name, [isotrace, "snapshot", "--format", "json"] + flag, ok=(0, 2)))
             if args.extra:
                 rows.append(Row("isotrace snapshot --format table", [isotrace, "snapshot", "--format", "table"], ok=(0, 2)))
             for sampler in samplers:
                 flag = ["--sampler", sampler] if sampler else []
-                rows.append(Row(f"isotrace audit --format json{' --sampler ' + sampler if sampler else ''}",
-                                [isotrace, "audit", "--format", "json"] + flag, ok=(0, 1, 2)))
+                name = f"isotrace audit --format json{' --sampler ' + sampler if sampler else ''}"
+                if sampler == "bpf" and bpf_unusable:
+                    rows.append(Row(name, note=f"n/a ({bpf_unusable})"))
+                    continue
+                rows.append(Row(name, [isotrace, "audit", "--format", "json"] + flag, ok=(0, 1, 2)))
             if not has_sampler:
                 rows.append(Row("isotrace snapshot --sampler bpf", note="n/a (no BPF sampler yet)"))
             results = []
@@ -203,8 +253,15 @@ def main():
                     results.append(("BPF task iterator pass", None, None, f"n/a ({why})", None))
             else:
                 results.append(("BPF task iterator pass", None, None, "n/a (bench/bpfpass not built)", None))
-            results.append(("daemon steady-state cycle", None, None,
-                            "n/a (no daemon yet)" if not has_daemon else "n/a (bench does not drive the daemon yet)", None))
+            if not has_daemon:
+                results.append(("daemon steady-state cycle", None, None, "n/a (no daemon yet)", None))
+            for sampler in samplers if has_daemon else []:
+                if sampler == "bpf" and bpf_unusable:
+                    results.append(("daemon steady-state cycle --sampler bpf", None, None, f"n/a ({bpf_unusable})", None))
+                    continue
+                seconds, why = daemon_cycles(isotrace, sampler, scratch, cycles=max(3, runs))
+                name = "daemon steady-state cycle" + (f" --sampler {sampler}" if sampler else "") + " (sample + audit)"
+                results.append((name, seconds, None, f"n/a ({why})" if why else "in-process, median", None))
             table(size, processes, results)
             stop_node(node)
             node = None

@@ -26,6 +26,10 @@ public final class DaemonLoop {
     var policy: Policy
     let metricsFile: MetricsFile?
     let syslog: SyslogSender?
+    /// Chosen at start (the BPF iterator is loaded before confinement and reused every cycle).
+    let sampler: Sampler
+    /// The sampler of the last cycle (the /proc one when a BPF read failed).
+    var lastSampler: SamplerKind
 
     var tracker = ProcessTracker()
     var known: [Int32: ProcessSample] = [:]
@@ -43,8 +47,10 @@ public final class DaemonLoop {
     /// every thread inherits the mask and sigtimedwait is the only taker.
     public static func blockSignals() { Syscalls.blockSignals(signals) }
 
-    public init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger) {
+    public init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil) {
         self.configuration = configuration
+        self.sampler = sampler ?? .procfs(procRoot: configuration.procRoot)
+        lastSampler = self.sampler.kind
         self.policy = policy
         self.key = key
         self.logger = logger
@@ -93,7 +99,7 @@ public final class DaemonLoop {
     func stop() -> Int32 {
         counters.final = true
         counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
-        pending.append(DaemonRecords.heartbeat(counters))
+        pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
         let written = appendPending()
         writeMetrics()
         if written {
@@ -120,15 +126,26 @@ public final class DaemonLoop {
     /// One cycle: sample, audit, records, index, syslog, metrics.
     func cycle() {
         let started = Self.monotonicMilliseconds()
-        let snapshot: Snapshot
+        var snapshot: Snapshot
         do {
-            snapshot = try ProcSampler(procRoot: configuration.procRoot, extraEnvironment: policy.extraEnvironment)
-                .sample(reusing: known)
+            snapshot = try sampler.sample(reusing: known, extraEnvironment: policy.extraEnvironment)
         } catch {
             count("sample")
-            logger.error("cannot sample \(configuration.procRoot): \(error)")
-            return
+            guard sampler.kind == .bpf else {
+                logger.error("cannot sample \(configuration.procRoot): \(error)")
+                return
+            }
+            // The records of this cycle say "procfs": what was read, not what was configured.
+            logger.error("BPF sampler failed (\(error)); sampling /proc this cycle")
+            do {
+                snapshot = try ProcSampler(procRoot: configuration.procRoot, extraEnvironment: policy.extraEnvironment)
+                    .sample(reusing: known)
+            } catch {
+                logger.error("cannot sample \(configuration.procRoot): \(error)")
+                return
+            }
         }
+        lastSampler = snapshot.sampler
         known = Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
         if !snapshot.problems.isEmpty {
             count("proc", snapshot.problems.count)
@@ -148,12 +165,13 @@ public final class DaemonLoop {
         }
         for event in events {
             switch event {
-            case .processStarted(let process, let sample): build("process") { try DaemonRecords.process(process, sample: sample) }
-            case .processExited(let process): pending.append(DaemonRecords.exit(process))
+            case .processStarted(let process, let sample):
+                build("process") { try DaemonRecords.process(process, sample: sample, sampler: snapshot.sampler) }
+            case .processExited(let process): pending.append(DaemonRecords.exit(process, sampler: snapshot.sampler))
             case .verdictChanged(let change):
                 // A new job's first verdicts are in this cycle's audit record when there is one.
                 if change.previous == nil && writesAudit { continue }
-                build("finding") { try DaemonRecords.finding(change) }
+                build("finding") { try DaemonRecords.finding(change, sampler: snapshot.sampler) }
             case .jobStarted(let job): logger.info("job \(job.key.pandaID) started (pilot \(job.key.pilot?.pid ?? 0), root \(job.rootPID), \(job.isolated ? "isolated" : "NOT isolated"))")
             case .jobEnded(let job): logger.info("job \(job.key.pandaID) ended (pilot \(job.key.pilot?.pid ?? 0))")
             }
@@ -168,7 +186,7 @@ public final class DaemonLoop {
         if cyclesSinceHeartbeat >= configuration.heartbeatEvery {
             cyclesSinceHeartbeat = 0
             counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
-            pending.append(DaemonRecords.heartbeat(counters))
+            pending.append(DaemonRecords.heartbeat(counters, sampler: snapshot.sampler))
         }
         _ = appendPending()
         sendSyslog(events, time: snapshot.takenAt)

@@ -7,19 +7,19 @@ import Records
 /// the chain writer's generic `append(RecordBody)`. Key names follow the audit contract: a
 /// `process` record's PROCESS is the snapshot's process object plus `panda_id`, `task_id`,
 /// `container`, `role`, `pilot` (identity), `first_seen` and `last_seen`, which is what the
-/// index reads.
+/// index reads. Each record also names the `sampler` of the cycle that saw it.
 public enum DaemonRecords {
     /// `process`: first sight of a pilot or payload process, with everything sampled about it.
-    public static func process(_ process: TrackedProcess, sample: ProcessSample) throws -> RecordBody {
+    public static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind? = nil) throws -> RecordBody {
         guard case .object(var members) = try JSONValue(encoding: sample) else {
             preconditionFailure("a process sample encodes as a JSON object")
         }
         members += attribution(process)
-        return RecordBody(type: .process, members: [JSONMember("process", .object(members))])
+        return RecordBody(type: .process, members: [JSONMember("process", .object(members))] + named(sampler))
     }
 
     /// `exit`: a recorded process is gone; `last_seen` is the last cycle that saw it.
-    public static func exit(_ process: TrackedProcess) -> RecordBody {
+    public static func exit(_ process: TrackedProcess, sampler: SamplerKind? = nil) -> RecordBody {
         var members = identity(process.identity)
         members += [
             JSONMember("start_time", .string(process.startTime.description)),
@@ -27,23 +27,28 @@ public enum DaemonRecords {
             JSONMember("uid", process.uid.map { .number(Double($0)) } ?? .null),
         ]
         members += attribution(process)
-        return RecordBody(type: .exit, members: [JSONMember("process", .object(members))])
+        return RecordBody(type: .exit, members: [JSONMember("process", .object(members))] + named(sampler))
     }
 
     /// `finding`: a rule's verdict for a job (panda_id and pilot identity; both null for the node)
     /// that is new (`previous_status` null) or changed.
-    public static func finding(_ change: VerdictChange) throws -> RecordBody {
+    public static func finding(_ change: VerdictChange, sampler: SamplerKind? = nil) throws -> RecordBody {
         RecordBody(type: .finding, members: [
             JSONMember("finding", try JSONValue(encoding: change.finding)),
             JSONMember("panda_id", change.job.map { .string($0.pandaID) } ?? .null),
             JSONMember("pilot", change.job?.pilot.map { .object(identity($0)) } ?? .null),
             JSONMember("previous_status", change.previous.map { .string($0.rawValue) } ?? .null),
-        ])
+        ] + named(sampler))
     }
 
     /// `heartbeat`: the daemon is alive; counters since it started.
-    public static func heartbeat(_ counters: HeartbeatCounters) -> RecordBody {
-        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)])
+    public static func heartbeat(_ counters: HeartbeatCounters, sampler: SamplerKind? = nil) -> RecordBody {
+        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)] + named(sampler))
+    }
+
+    /// The optional `sampler` body key (RecordType.optionalBodyKeys).
+    private static func named(_ sampler: SamplerKind?) -> [JSONMember] {
+        sampler.map { [JSONMember("sampler", .string($0.rawValue))] } ?? []
     }
 
     static func identity(_ identity: ProcessIdentity) -> [JSONMember] {

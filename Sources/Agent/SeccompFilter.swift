@@ -57,6 +57,7 @@ public enum SeccompFilter {
             Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
             Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
+            Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
         ]
     }
 

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#if __has_include("task_iter_object.h")
-#include "task_iter_object.h"
+// Quoted includes are searched beside this file first, so SwiftPM and the bench's cc find it alike.
+#if __has_include("generated/task_iter_object.h")
+#include "generated/task_iter_object.h"
 #define HAVE_TASK_ITER_OBJECT 1
 #endif
 
@@ -115,14 +116,14 @@ void isotrace_task_iter_close(struct isotrace_task_iter *iter) {
 struct isotrace_task_iter { int unused; };
 
 struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_size) {
-    snprintf(error, error_size, "BPF object not built into this binary (build with make, which compiles bpf/task_iter.bpf.c)");
+    snprintf(error, error_size, "BPF object not built (run make: it compiles Sources/CTaskIter/bpf/task_iter.bpf.c with clang -target bpf)");
     return NULL;
 }
 
 long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotrace_task_record **records,
                              char *error, size_t error_size) {
     (void)iter; (void)records;
-    snprintf(error, error_size, "BPF object not built into this binary");
+    snprintf(error, error_size, "BPF object not built (run make)");
     return -1;
 }
 

@@ -3,13 +3,13 @@ import ProcFS
 
 // The JSON shape of an audit (`isotrace audit --format json`): a contract other tools rely on.
 // {"summary", "node", "policy", "jobs": [{"panda_id", "task_id", "isolated", "pilot", "processes",
-// "findings"}], "unattributed", "node_findings"}; a PROCESS is the snapshot process plus
+// "findings"}], "unattributed", "node_findings", "sampler"}; a PROCESS is the snapshot process plus
 // "panda_id" and "container".
 
 extension AuditResult: Encodable {
     enum CodingKeys: String, CodingKey {
         case summary, node, policy, jobs, unattributed, nodeFindings = "node_findings", takenAt = "taken_at"
-        case procRoot = "proc_root", counters, errors
+        case procRoot = "proc_root", counters, errors, sampler
     }
 
     enum SummaryKeys: String, CodingKey {
@@ -46,6 +46,7 @@ extension AuditResult: Encodable {
         try container.encode(snapshot.procRoot, forKey: .procRoot)
         try container.encode(snapshot.counters, forKey: .counters)
         try container.encode(snapshot.problems, forKey: .errors)
+        try container.encode(snapshot.sampler, forKey: .sampler)
     }
 }
 

@@ -79,9 +79,9 @@ struct ProcessReader {
     let allowlist: EnvironmentAllowlist
     var counters = SampleCounters()
     var problems: [SampleProblem] = []
-    private var buffer: [UInt8] = []
-    private var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
-    private var mountTables: [UInt64: MountNamespaceSample] = [:]
+    var buffer: [UInt8] = []
+    var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
+    var mountTables: [UInt64: MountNamespaceSample] = [:]
 
     init(procRoot: String, node: NodeFacts, allowlist: EnvironmentAllowlist) {
         self.procRoot = procRoot
@@ -149,6 +149,15 @@ struct ProcessReader {
         sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
             try ProcessStatus.parse(bytes)
         }
+        try readProcessFiles(pid, &process, &sample, &malformed)
+        try readNamespaces(pid, &process, &sample, &malformed)
+        finish(&sample, malformed: malformed)
+        return .sample(sample)
+    }
+
+    /// What only /proc gives, per process: cmdline, environ (allowlisted), cgroup, cwd, exe.
+    mutating func readProcessFiles(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+                                   _ malformed: inout Bool) throws(Vanished) {
         sample.arguments = try parsed("cmdline", pid, &process, &sample, &malformed) { ProcessArguments.parse($0) }
         let allowlist = self.allowlist
         sample.environment = try parsed("environ", pid, &process, &sample, &malformed, field: "env") {
@@ -159,12 +168,14 @@ struct ProcessReader {
         }
         sample.cwd = try link("cwd", &process, &sample)
         sample.exe = try link("exe", &process, &sample)
-        try readNamespaces(pid, &process, &sample, &malformed)
+    }
 
+    /// Names the normal absences of kernel threads and zombies, and counts the process.
+    mutating func finish(_ sample: inout ProcessSample, malformed: Bool) {
         // Kernel threads have no memory map, zombies have released theirs: exe and environ
         // then fail with ENOENT/ESRCH, which is the normal state of such a task, not an error.
-        if stat.isKernelThread || stat.state == "Z" {
-            let reason = stat.isKernelThread ? "none (kernel thread)" : "none (zombie)"
+        if sample.stat.isKernelThread || sample.stat.state == "Z" {
+            let reason = sample.stat.isKernelThread ? "none (kernel thread)" : "none (zombie)"
             for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
                 sample.unavailable[field] = reason
             }
@@ -173,11 +184,10 @@ struct ProcessReader {
         if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
             counters.unreadable += 1
         }
-        return .sample(sample)
     }
 
     /// Reads and parses one file; a failure to read or parse leaves the field nil and says why.
-    private mutating func parsed<T>(
+    mutating func parsed<T>(
         _ file: String, _ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
         _ malformed: inout Bool, field: String? = nil, _ parse: (Bytes) throws(ParseError) -> T
     ) throws(Vanished) -> T? {
@@ -197,7 +207,7 @@ struct ProcessReader {
         }
     }
 
-    private mutating func link(_ name: String, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
+    mutating func link(_ name: String, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
         switch try process.readLink(name) {
         case .success(let bytes): return LinkTarget.parse(bytes)
         case .failure(let failure):
@@ -230,7 +240,7 @@ struct ProcessReader {
     }
 
     /// uid_map and gid_map are properties of the user namespace: read once per namespace.
-    private mutating func readIDMaps(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+    mutating func readIDMaps(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                      _ malformed: inout Bool) throws(Vanished) {
         if let userNS = sample.namespaces[.user], let cached = idMaps[userNS] {
             sample.uidMap = value(of: cached.uid, field: "uid_map", &sample)
@@ -244,7 +254,7 @@ struct ProcessReader {
         sample.gidMap = value(of: gid, field: "gid_map", &sample)
     }
 
-    private func value(of result: Result<[IDMapEntry], FieldFailure>, field name: String,
+    func value(of result: Result<[IDMapEntry], FieldFailure>, field name: String,
                        _ sample: inout ProcessSample) -> [IDMapEntry]? {
         switch result {
         case .success(let map): return map
@@ -270,7 +280,7 @@ struct ProcessReader {
     }
 
     /// mountinfo once per mount namespace, through the first process of it that can be read.
-    private mutating func readMounts(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+    mutating func readMounts(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                      _ malformed: inout Bool) throws(Vanished) {
         guard let mountNS = sample.namespaces[.mnt] else { return }
         // Read once per namespace; only a table that could not be read at all is tried again
@@ -290,7 +300,7 @@ struct ProcessReader {
         }
     }
 
-    private mutating func report(pid: Int32, _ process: ProcessFiles, _ error: ParseError) {
+    mutating func report(pid: Int32, _ process: ProcessFiles, _ error: ParseError) {
         problems.append(SampleProblem(pid: pid, file: process.path(error.file), line: error.line, reason: error.reason))
     }
 }

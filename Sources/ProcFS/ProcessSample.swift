@@ -19,6 +19,9 @@ public struct ProcessSample: Sendable, Equatable {
     public var environment: [String: String]?
     /// Field name (as in the JSON output) -> reason it could not be read.
     public var unavailable: [String: String]
+    /// The cgroup v2 id when the BPF task iterator sampled the process (not part of the JSON): a
+    /// known process's cgroup file is read again only when it changed.
+    public var cgroupID: UInt64?
 
     public init(identity: ProcessIdentity, stat: ProcessStat, startTime: UTCTime, status: ProcessStatus? = nil,
                 arguments: [String]? = nil, cwd: LinkTarget? = nil, exe: LinkTarget? = nil,

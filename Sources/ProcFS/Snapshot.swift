@@ -10,9 +10,12 @@ public struct Snapshot: Sendable, Equatable {
     public var mountNamespaces: [MountNamespaceSample]
     /// Malformed content and missing PIDs, each naming the PID and file.
     public var problems: [SampleProblem]
+    /// Which sampler took it.
+    public var sampler: SamplerKind
 
     public init(takenAt: UTCTime, procRoot: String, node: NodeFacts, counters: SampleCounters,
-                processes: [ProcessSample], mountNamespaces: [MountNamespaceSample], problems: [SampleProblem]) {
+                processes: [ProcessSample], mountNamespaces: [MountNamespaceSample], problems: [SampleProblem],
+                sampler: SamplerKind = .procfs) {
         self.takenAt = takenAt
         self.procRoot = procRoot
         self.node = node
@@ -20,6 +23,7 @@ public struct Snapshot: Sendable, Equatable {
         self.processes = processes
         self.mountNamespaces = mountNamespaces
         self.problems = problems
+        self.sampler = sampler
     }
 }
 

@@ -5,7 +5,7 @@
 extension Snapshot: Encodable {
     enum CodingKeys: String, CodingKey {
         case takenAt = "taken_at", procRoot = "proc_root", node, counters, processes
-        case mountNamespaces = "mount_namespaces", problems = "errors"
+        case mountNamespaces = "mount_namespaces", problems = "errors", sampler
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -17,6 +17,7 @@ extension Snapshot: Encodable {
         try container.encode(processes, forKey: .processes)
         try container.encode(mountNamespaces, forKey: .mountNamespaces)
         try container.encode(problems, forKey: .problems)
+        try container.encode(sampler, forKey: .sampler)
     }
 }
 

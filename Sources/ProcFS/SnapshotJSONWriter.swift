@@ -47,6 +47,8 @@ public enum SnapshotJSONWriter {
             flushIfFull()
         }
         json.endArray()
+        json.key("sampler")
+        json.string(snapshot.sampler.rawValue)
         json.key("taken_at")
         json.string(snapshot.takenAt.description)
         json.endObject()

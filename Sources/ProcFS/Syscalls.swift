@@ -68,6 +68,11 @@ enum Syscalls {
         retrying { faccessat(directory.rawValue, name, F_OK, 0) } == 0
     }
 
+    /// True when `path` exists and is readable by this process (access(2) with R_OK).
+    static func isReadable(_ path: String) -> Bool {
+        retrying { access(path, R_OK) } == 0
+    }
+
     /// Lists the entries of a directory (without "." and "..").
     static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
         guard let dir = opendir(path) else {

@@ -13,7 +13,10 @@ public struct RecordBody: Sendable {
 
     /// An `audit` record: the whole audit, exactly as `isotrace audit --format json` prints it.
     public static func audit(_ result: AuditResult) throws -> RecordBody {
-        RecordBody(type: .audit, members: [JSONMember("audit", try JSONValue(encoding: result))])
+        RecordBody(type: .audit, members: [
+            JSONMember("audit", try JSONValue(encoding: result)),
+            JSONMember("sampler", .string(result.snapshot.sampler.rawValue)),
+        ])
     }
 
     /// A `recovery` record naming the file a partial last line was moved to.

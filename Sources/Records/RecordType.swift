@@ -30,4 +30,13 @@ public enum RecordType: String, Sendable, CaseIterable {
         case .checkpoint: return ["checkpoint"]
         }
     }
+
+    /// Body keys a record of this type may carry: `sampler` ("bpf" or "procfs"), which sampler
+    /// saw what the record says; records written before it existed lack it and stay valid.
+    public var optionalBodyKeys: [String] {
+        switch self {
+        case .audit, .process, .exit, .finding, .heartbeat: return ["sampler"]
+        case .recovery, .checkpoint: return []
+        }
+    }
 }

@@ -46,8 +46,9 @@ struct RecordValidator {
     private func keyProblems(_ value: JSONValue, _ members: [JSONMember], type: RecordType?) -> [String] {
         var reasons: [String] = []
         if type == nil { reasons.append("unknown record type \(value["type"].map(describe) ?? "(missing)")") }
-        let allowed = Record.envelopeKeys + (type?.bodyKeys ?? [])
-        for key in allowed where value[key] == nil && (type != nil || Record.envelopeKeys.contains(key)) {
+        let required = Record.envelopeKeys + (type?.bodyKeys ?? [])
+        let allowed = required + (type?.optionalBodyKeys ?? [])
+        for key in required where value[key] == nil && (type != nil || Record.envelopeKeys.contains(key)) {
             reasons.append("missing key \"\(key)\"")
         }
         if type != nil {
@@ -68,6 +69,9 @@ struct RecordValidator {
             let wellFormed = node.objectMembers != nil && members.count == RecordNode.keys.count
                 && RecordNode.keys.allSatisfy { key in node[key].map { $0 == .null || $0.stringValue != nil } ?? false }
             if !wellFormed { reasons.append("node must be {\"hostname\", \"boot_id\", \"machine_id\"} (strings or null)") }
+        }
+        if let sampler = value["sampler"], sampler != .string("bpf") && sampler != .string("procfs") {
+            reasons.append("sampler \(describe(sampler)) is not \"bpf\" or \"procfs\"")
         }
         return reasons
     }

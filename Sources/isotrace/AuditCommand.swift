@@ -35,12 +35,15 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Private key for --record (default: DIR/keys/isotrace.key).", valueName: "file"))
     var key: String?
 
+    @Option(help: SamplerStartup.help)
+    var sampler: SamplerChoice = .auto
+
     func validate() throws {
         if !record && (key != nil) { throw ValidationError("--key needs --record") }
     }
 
     func run() throws {
-        let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot)
+        let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot, sampler: sampler)
         switch format {
         case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
         case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
@@ -54,11 +57,12 @@ extension Severity: ExpressibleByArgument {}
 
 /// The audit steps shared by `audit` and `check`.
 enum AuditRun {
-    static func perform(policyPath: String?, procRoot: String) throws -> AuditResult {
+    static func perform(policyPath: String?, procRoot: String, sampler choice: SamplerChoice) throws -> AuditResult {
         let policy = try PolicyLocation.load(policyPath)
+        let sampler = try SamplerStartup.choose(choice, procRoot: procRoot)
         let snapshot: Snapshot
         do {
-            snapshot = try ProcSampler(procRoot: procRoot, extraEnvironment: policy.extraEnvironment).sample()
+            snapshot = try sampler.sample(extraEnvironment: policy.extraEnvironment)
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Policy
+import ProcFS
 
 /// `isotrace check`: a Nagios/ETF probe. One status line with perfdata; exit 0 OK, 1 WARNING,
 /// 2 CRITICAL, 3 UNKNOWN (Nagios plugin guidelines).
@@ -22,10 +23,13 @@ struct CheckCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Lowest severity whose failure is CRITICAL.", valueName: "severity"))
     var critical: Severity = .high
 
+    @Option(help: SamplerStartup.help)
+    var sampler: SamplerChoice = .auto
+
     func run() throws {
         let result: AuditResult
         do {
-            result = try AuditRun.perform(policyPath: policy, procRoot: procRoot)
+            result = try AuditRun.perform(policyPath: policy, procRoot: procRoot, sampler: sampler)
         } catch {
             FileOutput.standardOutput.write("ISOTRACE UNKNOWN - audit could not run (see stderr)\n")
             throw ExitCode(3)

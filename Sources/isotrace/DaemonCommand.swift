@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Logging
 import Policy
+import ProcFS
 import Records
 #if canImport(Glibc)
 import Glibc
@@ -14,7 +15,7 @@ struct DaemonCommand: ParsableCommand {
         commandName: "daemon",
         abstract: "Audit this node continuously: change-only signed records, Prometheus metrics, syslog.",
         discussion: """
-            Each cycle samples /proc, audits, and appends to DIR/records only what changed: a process \
+            Each cycle samples the processes (--sampler: the BPF task iterator, loaded once, or /proc), audits, and appends to DIR/records only what changed: a process \
             record at the first sight of a pilot or payload process, an exit record when it is gone, \
             a finding record when a rule's verdict for a job changes, a heartbeat every N cycles and a \
             full audit record at start and every --full-every. SIGHUP reloads the policy (a broken one \
@@ -54,6 +55,9 @@ struct DaemonCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
     var procRoot: String = "/proc"
+
+    @Option(help: SamplerStartup.help)
+    var sampler: SamplerChoice = .auto
 
     @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
     var printFilter = false
@@ -121,7 +125,9 @@ struct DaemonCommand: ParsableCommand {
         }
         defer { lock.release() }
 
-        let loop = DaemonLoop(configuration: configuration, policy: loaded, key: signingKey, logger: logger)
+        // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
+        let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
+        let loop = DaemonLoop(configuration: configuration, policy: loaded, key: signingKey, logger: logger, sampler: chosen)
         loop.prepare()
         if configuration.confine {
             do {

@@ -23,10 +23,14 @@ struct SnapshotCommand: ParsableCommand {
     @Option(name: .customLong("pid"), help: ArgumentHelp("Sample only this PID (repeatable).", valueName: "pid"))
     var pids: [Int32] = []
 
+    @Option(help: SamplerStartup.help)
+    var sampler: SamplerChoice = .auto
+
     func run() throws {
+        let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
         let snapshot: Snapshot
         do {
-            snapshot = try ProcSampler(procRoot: procRoot).sample(pids: pids.isEmpty ? nil : pids)
+            snapshot = try chosen.sample(pids: pids.isEmpty ? nil : pids)
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCode(2)
