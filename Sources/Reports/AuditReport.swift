@@ -65,10 +65,10 @@ public enum AuditReport {
             return .tr(
                 .td(.class("num"), .a(.href("#" + anchor(audit)), .untrusted(audit.job.pandaID))),
                 .td(ReportPage.badge(audit.isolated ? "ISOLATED" : "NOT ISOLATED", audit.isolated ? "ok" : "bad")),
-                ReportPage.cell(audit.job.taskID),
+                ReportPage.cell(audit.job.taskID, className: "num"),
                 ReportPage.cell(audit.pilot.map { "PID \($0.pid) uid \($0.process.effectiveUID.map(String.init) ?? "?")" }, className: "num"),
                 ReportPage.cell("\(audit.job.processes.count) process(es), root \(audit.job.rootPID)"),
-                ReportPage.cell(audit.job.container.map(describe)),
+                ReportPage.cell(audit.job.container.map(describe), className: "words"),
                 .td(.class("failing-rules"), .untrusted(failing.joined(separator: " ")))
             )
         })
@@ -148,7 +148,7 @@ public enum AuditReport {
             TreeProcess(pid: sample.pid, ppid: sample.stat.ppid, side: side, uid: sample.effectiveUID,
                         command: commandLine(sample), container: job.containers[sample.pid].map(describe),
                         namespaces: sample.namespaces,
-                        sharesPilotUID: side == .payload && pilotUID != nil && sample.effectiveUID == pilotUID,
+                        sharesPilotUID: side == .payload && pilotUID != nil && sample.effectiveUID == pilotUID && !isRuntime(sample),
                         failingRules: failing[sample.pid] ?? [])
         }
         var processes: [TreeProcess] = []
@@ -161,24 +161,43 @@ public enum AuditReport {
         return processes
     }
 
+    /// A container runtime process (bwrap, starter-suid, apptainer, ...) runs with the pilot's
+    /// privileges by design; only the workload below it is held to another uid.
+    static func isRuntime(_ sample: ProcessSample) -> Bool {
+        ContainerInfo.recognise(argv: sample.arguments ?? [], comm: sample.stat.comm) != nil
+    }
+
+    /// Processes in tree order with their namespaces: the pilot's in full, the others as the
+    /// kinds that differ from the pilot's ("as pilot" when none does).
     static func processTable(_ layout: ProcessTreeLayout) -> BodyNode {
+        let kinds: [NamespaceKind] = [.pid, .mnt, .ipc, .user, .net, .uts, .cgroup]
+        let pilot = layout.rows.lazy.compactMap { row -> TreeProcess? in
+            if case .process(let process, _, _) = row, process.side == .pilot { return process }
+            return nil
+        }.first
         let rows: [Node<HTML.TableContext>] = layout.rows.compactMap { row in
             guard case .process(let process, let depth, _) = row else { return nil }
-            let ns = [NamespaceKind.pid, .mnt, .ipc, .user].map { kind in "\(kind.rawValue):\(process.namespaces[kind].map(String.init) ?? "?")" }
+            let shown = process.side == .pilot || pilot == nil
+                ? Array(kinds.prefix(4))
+                : kinds.filter { process.namespaces[$0] != pilot?.namespaces[$0] }
+            let ns = shown.isEmpty ? ["as pilot"] : shown.map { kind in "\(kind.rawValue):\(process.namespaces[kind].map(String.init) ?? "?")" }
             return .tr(
                 ReportPage.cell(String(repeating: "· ", count: depth) + String(process.pid), className: "num"),
                 ReportPage.cell(process.side.rawValue, className: "num"),
                 .td(.class(process.sharesPilotUID ? "num failing-rules" : "num"), .untrusted(process.uid.map(String.init) ?? "?")),
                 ReportPage.cell(.code(.untrusted(process.command))),
-                ReportPage.cell(process.container),
+                ReportPage.cell(process.container, className: "words"),
                 ReportPage.cell(.code(.group(ns.enumerated().map { index, text in .group(.if(index > 0, .br()), .untrusted(text)) })), className: "num")
             )
         }
-        return ReportPage.table(headers: ["PID", "side", "uid", "command", "container", "namespaces"], rows: rows, className: "processes")
+        return ReportPage.table(headers: ["PID", "side", "uid", "command", "container", "namespaces (where not the pilot's)"], rows: rows, className: "processes")
     }
 
+    /// Every verdict with its evidence; the remediation column only when something fails or warns.
     static func ruleTable(_ findings: [Finding], policy: Policy) -> BodyNode {
-        ReportPage.table(headers: ["rule", "status", "severity", "PID", "message", "evidence", "remediation"], rows: findings.map { finding in
+        let needsFix = findings.contains { $0.status == .fail || $0.status == .warn }
+        let headers = ["rule", "status", "severity", "PID", "message", "evidence"] + (needsFix ? ["remediation"] : [])
+        return ReportPage.table(headers: headers, rows: findings.map { finding in
             let rule = policy.rule(finding.rule)
             let fix = finding.status == .fail || finding.status == .warn ? rule.map { oneLine($0.remediation) } : nil
             return .tr(
@@ -191,7 +210,7 @@ public enum AuditReport {
                 .td(.code(.group(EvidenceText.lines(finding.evidence).enumerated().map { index, line in
                     .group(.if(index > 0, .br()), .untrusted(line))
                 }))),
-                ReportPage.cell(fix ?? "")
+                .if(needsFix, ReportPage.cell(fix ?? ""))
             )
         })
     }

@@ -115,20 +115,25 @@ public enum IncidentReport {
     }
 
     static func what(_ job: JobReport) -> BodyNode {
-        ReportPage.table(headers: ["role", "PID", "started", "first seen", "last seen", "uids", "command", "records"], rows: job.processes.map { process in
+        ReportPage.table(headers: ["role", "PID", "started", "first seen / last seen", "uid", "command", "records"], rows: job.processes.map { process in
             .tr(
-                .class(process.role == "payload" ? "" : "pilot-row"),
-                ReportPage.cell(process.role),
+                ReportPage.cell(process.role, className: "num"),
                 ReportPage.cell(String(process.pid), className: "num"),
-                ReportPage.cell(process.startTime?.description, className: "num"),
-                ReportPage.cell(process.firstSeen.description, className: "num"),
-                ReportPage.cell(process.lastSeen.description, className: "num"),
-                ReportPage.cell(process.uids.map { $0.map(String.init).joined(separator: ",") } ?? process.uid.map(String.init)),
+                ReportPage.cell(process.startTime?.description, className: "num time"),
+                .td(.class("num time"), .untrusted(process.firstSeen.description),
+                    .if(process.lastSeen != process.firstSeen, .group(.br(), .untrusted(process.lastSeen.description)))),
+                ReportPage.cell(uidText(process), className: "num"),
                 .td(.code(.untrusted(process.cmdline.map { $0.joined(separator: " ") } ?? "?")),
                     .if(process.exe != nil, .group(.br(), .small(.class("meta"), .untrusted("exe \(process.exe ?? "")"))))),
                 .td(links(process.records))
             )
         })
+    }
+
+    /// The effective uid, or real/effective/saved/fs when they differ.
+    static func uidText(_ process: ProcessReport) -> String? {
+        guard let uids = process.uids, Set(uids).count > 1 else { return process.uid.map(String.init) }
+        return uids.map(String.init).joined(separator: "/")
     }
 
     static func whereSection(_ evidence: IncidentEvidence, job: JobReport) -> BodyNode {
@@ -138,7 +143,7 @@ public enum IncidentReport {
         let cgroups = Array(Set(job.processes.compactMap(\.cgroup))).sorted()
         let kinds = ["pid", "mnt", "ipc", "user", "net", "uts", "cgroup"]
         let rows: [Node<HTML.TableContext>] = job.processes.map { process in
-            .tr(.group([ReportPage.cell(process.role), ReportPage.cell(String(process.pid), className: "num")]
+            .tr(.group([ReportPage.cell(process.role, className: "num"), ReportPage.cell(String(process.pid), className: "num")]
                 + kinds.map { kind in ReportPage.cell((process.namespaces[kind] ?? nil).map(String.init), className: "num") }
                 + [ReportPage.cell(process.cgroup)]))
         }
@@ -151,7 +156,7 @@ public enum IncidentReport {
                 ("cgroup(s)", .group(cgroups.enumerated().map { index, text in .group(.if(index > 0, .br()), .code(.untrusted(text))) })),
             ]),
             .h3(.text("Namespaces (inode numbers; equal numbers mean the same namespace)")),
-            ReportPage.table(headers: ["role", "PID"] + kinds + ["cgroup"], rows: rows)
+            ReportPage.table(headers: ["role", "PID"] + kinds + ["cgroup path"], rows: rows)
         )
     }
 
@@ -186,9 +191,9 @@ public enum IncidentReport {
     static func findings(_ job: JobReport) -> BodyNode {
         ReportPage.table(headers: ["rule", "status", "severity", "PID", "message", "evidence", "seen", "records"], rows: job.findings.map { finding in
             .tr(.class("st-\(finding.status)"),
-                .td(.strong(.untrusted(finding.rule))),
+                .td(.class("num"), .strong(.untrusted(finding.rule))),
                 .td(ReportPage.badge(finding.status, "st-\(finding.status)")),
-                ReportPage.cell(finding.severity),
+                ReportPage.cell(finding.severity, className: "num"),
                 ReportPage.cell(finding.pid.map(String.init), className: "num"),
                 ReportPage.cell(finding.message),
                 .td(.code(.untrusted(finding.evidence.map { evidenceJSON($0) } ?? ""))),

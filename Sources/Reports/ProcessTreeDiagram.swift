@@ -24,7 +24,7 @@ enum ProcessTreeDiagram {
             case .process(let process, let depth, _):
                 nodes.append(processBox(process, row: index, depth: depth, level: level(of: index, in: layout)))
             case .boundary(let label, let depth):
-                nodes.append(SVG.text("⧉ " + label, ["x": "\(x(depth) + 2)", "y": "\(y(index) + 16)", "class": "ns-label"]))
+                nodes.append(SVG.text(label, ["x": "\(x(depth) + 2)", "y": "\(y(index) + 16)", "class": "ns-label"]))
             }
         }
         return SVG.element("svg", [

@@ -22,6 +22,8 @@ enum ReportStyle {
         th{background:#f2f4f7;font-size:12px;white-space:nowrap}
         td{overflow-wrap:anywhere}
         td.num{white-space:nowrap}
+        td.time{font-size:12px}
+        td.words{overflow-wrap:break-word}
         table.processes td:nth-child(4){width:60%}
         .badge{display:inline-block;padding:0 7px;border-radius:9px;font-weight:bold;font-size:12px;white-space:nowrap}
         .st-pass,.ok{background:var(--ok-bg);color:var(--ok)}
@@ -51,7 +53,7 @@ enum ReportStyle {
         .sw-payload{background:var(--payload-bg);border-color:var(--payload)}
         .sw-ns{border:1px dashed var(--ns)}
         .sw-fail{border:2px solid var(--bad)}
-        svg{display:block;max-width:100%;height:auto;margin:6px 0}
+        svg{display:block;width:100%;height:auto;margin:6px 0}
         svg text{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px;fill:var(--ink)}
         .proc rect{stroke-width:1.2}
         .side-pilot rect,.side-wrapper rect{fill:var(--pilot-bg);stroke:var(--pilot)}
