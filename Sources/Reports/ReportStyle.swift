@@ -77,9 +77,12 @@ enum ReportStyle {
         footer{margin-top:30px;color:var(--muted);font-size:11px;border-top:1px solid var(--line);padding-top:6px}
         a{color:var(--pilot)}
         @media print{
-        body{max-width:none;padding:0;font-size:10.5px}
-        h2{break-after:avoid}
-        .job,tr,svg{break-inside:avoid}
+        body{max-width:none;padding:0;font-size:10px}
+        code,pre,.mono,td.time{font-size:8.5px}
+        th,.badge,.legend span,.meta{font-size:9px}
+        h2,h3{break-after:avoid}
+        tr,svg,dl.facts,header{break-inside:avoid}
+        .job{border-left-width:6px;padding:4px 8px}
         a{color:inherit;text-decoration:none}
         *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
         @page{size:A4;margin:12mm}

@@ -21,8 +21,20 @@ enum ReportFile {
         FileOutput.standardError.write("isotrace: wrote \(what) \(path) (\(shown))\n")
     }
 
+    /// The POSIX reason when Foundation kept one, else what its error code means.
     private static func reason(_ error: Error) -> String {
-        let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-        return underlying.map { String(cString: strerror(Int32($0.code))) } ?? error.localizedDescription
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
+        switch (error as? CocoaError)?.code {
+        case .fileNoSuchFile?, .fileReadNoSuchFile?: return "no such file or directory"
+        case .fileWriteNoPermission?, .fileReadNoPermission?: return "permission denied"
+        case .fileWriteVolumeReadOnly?: return "read-only file system"
+        case .fileWriteOutOfSpace?: return "no space left on device"
+        case .fileWriteFileExists?: return "a file is in the way of the directory"
+        default: return nsError.localizedDescription
+        }
     }
 }
