@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Policy
 import ProcFS
 @testable import Reports
@@ -52,7 +53,9 @@ struct AuditReportTests {
     @Test("a hostile command line (markup, quotes, entities, invalid UTF-8, bidi override, control byte) is shown as text")
     func hostileCommandLineIsEscaped() throws {
         try ReportFixtures.withHostileTree { procRoot in
-            let result = try ReportFixtures.audit(procRoot: procRoot)
+            var result = try ReportFixtures.audit(procRoot: procRoot)
+            // A DN from a file the payload could write is a claim: shown, escaped, and marked so.
+            result.jobs[0].owner = JobOwner(dn: "/DC=ch/CN=<b onclick=\"x\">Mallory</b>", source: "/work/PanDA_Pilot-1/base_trace_report.json", payloadWritable: true)
             let process = try #require(result.jobs.first?.job.processes.first { $0.pid == ReportFixtures.hostilePID })
             #expect(process.arguments?.count == ReportFixtures.hostileArguments.count, "the sampler kept every argument: \(process.arguments ?? [])")
             let directory = try TemporaryDirectory()
@@ -68,6 +71,9 @@ struct AuditReportTests {
                 #expect(page.text.contains(shown), "shown as text: \(shown)")
             }
             #expect(!page.text.contains("\u{202E}"), "the bidi override does not reach the reader")
+            #expect(page.text.contains("/DC=ch/CN=<b onclick=\"x\">Mallory</b> claim"), "the DN as text, marked a claim")
+            #expect(page.text.contains("a claim only: the payload could write /work/PanDA_Pilot-1/base_trace_report.json"))
+            #expect(!page.elements.contains("b") && !page.attributes.contains("onclick"))
             #expect(!page.text.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "no control character reaches the page")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Jobs
 import Policy
 import ProcFS
 import RecordIndex
@@ -34,7 +35,8 @@ struct IncidentReportTests {
 
     @Test("who, what, where, when and proof: every process, every cited record verified, the re-verify command")
     func incidentReportFromSignedRecords() throws {
-        let result = try ReportFixtures.audit(procRoot: ReportFixtures.pilot3 + "/proc")
+        var result = try ReportFixtures.audit(procRoot: ReportFixtures.pilot3 + "/proc")
+        result.jobs[0].owner = JobOwner(dn: "/DC=ch/DC=cern/OU=Users/CN=jdoe", source: "/home/isopilot/work/pilotlog.txt", payloadWritable: false)
         let directory = try Self.recordDirectory(result)
         defer { directory.remove() }
         let evidence = try Self.evidence(directory)
@@ -49,6 +51,7 @@ struct IncidentReportTests {
         #expect(keyIDs == [key.keyID])
         #expect(evidence.nodes.map(\.hostname) == [result.snapshot.node.hostname])
         #expect(evidence.allVerified)
+        #expect(evidence.owners == [RecordedOwner(dn: "/DC=ch/DC=cern/OU=Users/CN=jdoe", source: "/home/isopilot/work/pilotlog.txt", payloadWritable: false, seqs: [1, 2])])
 
         let html = IncidentReport.render(evidence, generatedAt: Self.generatedAt, generator: "isotrace test")
         let page = try ReportChecker.page(try directory.write(html, "incident.html"))
@@ -77,6 +80,7 @@ struct IncidentReportTests {
         #expect(page.text.contains(result.snapshot.node.bootID ?? "no boot id"))
         #expect(page.text.contains("NOT ISOLATED"))
         #expect(page.text.contains("ISO-UID"))
+        #expect(page.text.contains("/DC=ch/DC=cern/OU=Users/CN=jdoe evidence read from /home/isopilot/work/pilotlog.txt, which the payload cannot write; records #1, #2"))
     }
 
     @Test("an altered record: its signature and indexed hash fail, the chain says TAMPERED")
