@@ -1,8 +1,10 @@
 /// The audit's summary bar: one SVG bar split into isolated (green) and not isolated (red) jobs,
-/// with the counts written on it, so the verdict is read before anything else.
+/// with the counts written on it, so the verdict is read before anything else. A non-empty side
+/// is at least `minimumSegment` wide, so its count stays visible.
 enum SummaryBar {
     static let width = 1000
     static let height = 34
+    static let minimumSegment = 80
 
     static func render(isolated: Int, notIsolated: Int) -> BodyNode {
         let total = isolated + notIsolated
@@ -11,7 +13,9 @@ enum SummaryBar {
             nodes.append(SVG.element("rect", ["x": "0", "y": "0", "width": "\(width)", "height": "\(height)", "rx": "5", "class": "bar-none"]))
             nodes.append(SVG.text("no PanDA job on this node", ["x": "12", "y": "23", "class": "bar-label", "style": "fill:#5b6475"]))
         } else {
-            let okWidth = isolated * width / total
+            // Neither side shrinks to nothing: one isolated job among a thousand still shows.
+            let share = isolated * width / total
+            let okWidth = isolated == 0 ? 0 : notIsolated == 0 ? width : min(max(share, minimumSegment), width - minimumSegment)
             if isolated > 0 {
                 nodes.append(SVG.element("rect", ["x": "0", "y": "0", "width": "\(okWidth)", "height": "\(height)", "class": "bar-ok"]))
                 nodes.append(SVG.text(label(isolated, "isolated", room: okWidth), ["x": "10", "y": "23", "class": "bar-label"]))

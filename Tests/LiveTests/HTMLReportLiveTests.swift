@@ -69,15 +69,17 @@ extension Live {
                                             "--user-data-dir=\(profile)", "--screenshot=\(png)", "--window-size=1280,2000",
                                             URL(fileURLWithPath: file).absoluteString])
             defer { browser.stop() }
-            let ended = browser.waitFor(attempts: 12_000) { browser.hasExited ? true : nil } == true
+            // Other engineers' node-shaped benchmarks can put a thousand jobs on the page: allow for it.
+            let ended = browser.waitFor(attempts: 30_000) { browser.hasExited ? true : nil } == true
             #expect(ended && browser.exitCode == 0, "chromium: exit \(String(describing: browser.exitCode)) \(browser.stderrText.suffix(800))")
             browser.stop()
             let size = (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
             #expect(size > 50_000 && size < 5_000_000, "PNG of \(size) bytes")
             let image = try Self.check("png", png)
             #expect(image["width"] as? Int == 1280 && image["height"] as? Int == 2000, "IHDR \(image)")
-            #expect((image["ok_pixels"] as? Int ?? 0) > 5_000, "the isolated green is on screen: \(image)")
-            #expect((image["bad_pixels"] as? Int ?? 0) > 5_000, "the not-isolated red is on screen: \(image)")
+            // The summary bar alone gives each side at least 80x34 pixels, however many foreign jobs the node runs.
+            #expect((image["ok_pixels"] as? Int ?? 0) > 2_000, "the isolated green is on screen: \(image)")
+            #expect((image["bad_pixels"] as? Int ?? 0) > 2_000, "the not-isolated red is on screen: \(image)")
         }
 
         @Test("query --panda-id 9100000001 --format html: every process of the isolated job and verified proofs")

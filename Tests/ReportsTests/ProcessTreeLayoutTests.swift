@@ -60,4 +60,15 @@ struct ProcessTreeLayoutTests {
         #expect(svg.contains("…"))
         #expect(svg.contains("&lt;end&gt;"), "the tooltip keeps the whole, escaped")
     }
+
+    @Test("the summary bar keeps a visible segment for one isolated job among a thousand")
+    func summaryBarMinimumSegment() {
+        let svg = SummaryBar.render(isolated: 1, notIsolated: 1028).render()
+        #expect(svg.contains("class=\"bar-ok\"") && svg.contains("width=\"80\""), "\(svg)")
+        #expect(svg.contains(">1<"), "the count is written on the green segment")
+        let none = SummaryBar.render(isolated: 0, notIsolated: 0).render()
+        #expect(none.contains("no PanDA job on this node"))
+        let all = SummaryBar.render(isolated: 3, notIsolated: 0).render()
+        #expect(all.contains("width=\"1000\"") && !all.contains("bar-bad"))
+    }
 }
