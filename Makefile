@@ -11,8 +11,10 @@ CC ?= cc
 # Swift toolchain's clang -target bpf and embedded as a byte array); bpftool to inspect it.
 # python3-venv and openssl: the records tests (the outside-verification recipe, key interop).
 # strace, rsyslog, python3-prometheus-client: the daemon's tests (tracing, a real rsyslogd, metrics parsing).
+# chromium: the HTML report tests render a report headless to a PNG (skipped, with the reason, without it).
 SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \
-	strace rsyslog python3-prometheus-client
+	strace rsyslog python3-prometheus-client \
+	chromium
 # Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
 SCRATCH ?= .build
 RELEASE_BIN = $(SCRATCH)/release/isotrace

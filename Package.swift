@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
     ],
     targets: [
         .systemLibrary(
@@ -84,10 +85,16 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Self-contained HTML audit and incident reports (Plot; untrusted text escaped by HTMLText).
+        .target(
+            name: "Reports",
+            dependencies: ["Policy", "Jobs", "ProcFS", "Records", "RecordIndex", .product(name: "Plot", package: "Plot")]
+        ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
                 "Agent",
+                "Reports",
                 "RecordIndex",
                 "Records",
                 "Policy",
@@ -137,6 +144,12 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: ["Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
+        ),
+        // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            exclude: ["check_html.py"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Policy
 import ProcFS
+import Reports
 
 /// `isotrace audit`: classify pilots and payloads and check every job against the policy.
 struct AuditCommand: ParsableCommand {
@@ -10,15 +11,20 @@ struct AuditCommand: ParsableCommand {
         discussion: """
             Exit 0 when no rule at or above --fail-on fails, 1 when one does, 2 on error \
             (unusable policy or proc root, malformed /proc content, a record that could not be written). \
-            --record appends the audit as a signed record to DIR/records (see `isotrace verify`).
+            --record appends the audit as a signed record to DIR/records (see `isotrace verify`). \
+            --format html writes a self-contained report to DIR/audit-<host>-<UTC time>.html, or to \
+            --output FILE ("-" for stdout).
             """
     )
 
     @Option(help: ArgumentHelp("Policy file (default: /etc/isotrace/policy.yaml, else the bundled wlcg-mupj.yaml).", valueName: "file"))
     var policy: String?
 
-    @Option(help: "Output format: table or json.")
-    var format: OutputFormat = .table
+    @Option(help: "Output format: table, json or html.")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("With --format html: the report file (default: DIR/audit-<host>-<UTC time>.html; - for stdout).", valueName: "file"))
+    var output: String?
 
     @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
     var procRoot: String = "/proc"
@@ -29,7 +35,7 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Append the audit as a signed, hash-chained record to DIR/records.")
     var record = false
 
-    @Option(help: ArgumentHelp("Output directory for --record (records/ and keys/ below it).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Output directory for --record (records/ and keys/ below it) and HTML reports.", valueName: "dir"))
     var out: String = "reports"
 
     @Option(help: ArgumentHelp("Private key for --record (default: DIR/keys/isotrace.key).", valueName: "file"))
@@ -40,6 +46,7 @@ struct AuditCommand: ParsableCommand {
 
     func validate() throws {
         if !record && (key != nil) { throw ValidationError("--key needs --record") }
+        if output != nil, format != .html { throw ValidationError("--output goes with --format html") }
     }
 
     func run() throws {
@@ -47,6 +54,10 @@ struct AuditCommand: ParsableCommand {
         switch format {
         case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
         case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
+        case .html:
+            let html = AuditReport.render(result, generatedAt: UTCTime.now(), generator: "isotrace \(Isotrace.version)")
+            let path = output ?? ReportFileName.audit(host: result.snapshot.node.hostname, at: result.snapshot.takenAt, directory: out)
+            try ReportFile.write(html, to: path, what: "HTML audit report")
         }
         if record { try AuditRecording.append(result, outputDirectory: out, keyPath: key) }
         try AuditRun.finish(result, failOn: failOn)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ProcFS
 import RecordIndex
+import Reports
 
 /// `isotrace query`: what the records say about a PanDA job, a task, a PID (at a time) or a uid,
 /// with the record seqs and segment lines that prove each fact. Reads the index, brought up to
@@ -14,7 +15,10 @@ struct QueryCommand: ParsableCommand {
             one process that had the PID then (PID reuse resolved by start time). Times are RFC 3339 \
             (2026-11-26T03:12:00Z, with fraction or offset) or relative ("now", "2h ago", "30m ago", \
             "1d ago"). Exit 0 with the result (empty, with a "no record of" message on stderr, when \
-            nothing matched), 1 when --verify finds a cited record altered, 2 on errors.
+            nothing matched), 1 when --verify finds a cited record altered, 2 on errors. \
+            --panda-id N --format html writes the incident report for the job (who, what, where, when, \
+            and every cited record with its signature checked) to DIR/incident-<N>-<UTC time>.html or \
+            --output FILE ("-" for stdout); exit 1 when a cited record or the chain fails verification.
             """
     )
 
@@ -39,8 +43,11 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only facts seen at or before this time.", valueName: "time"))
     var until: String?
 
-    @Option(help: "Output format: table or json.")
-    var format: OutputFormat = .table
+    @Option(help: "Output format: table, json or html (html: the incident report for --panda-id).")
+    var format: ReportFormat = .table
+
+    @Option(help: ArgumentHelp("With --format html: the report file (default: DIR/incident-<id>-<UTC time>.html; - for stdout).", valueName: "file"))
+    var output: String?
 
     @Option(help: ArgumentHelp("Output directory holding records/ and index.sqlite.", valueName: "dir"))
     var out: String = "reports"
@@ -54,6 +61,8 @@ struct QueryCommand: ParsableCommand {
             throw ValidationError("give exactly one of --panda-id, --task-id, --pid or --uid")
         }
         if at != nil, pid == nil { throw ValidationError("--at goes with --pid") }
+        if format == .html, pandaID == nil { throw ValidationError("--format html is the incident report of one job: give --panda-id") }
+        if output != nil, format != .html { throw ValidationError("--output goes with --format html") }
     }
 
     func run() throws {
@@ -91,11 +100,34 @@ struct QueryCommand: ParsableCommand {
         switch format {
         case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
         case .table: FileOutput.standardOutput.write(QueryTable.render(result))
+        case .html: try writeIncidentReport(result, reader: reader, now: now)
         }
         if result.isEmpty {
             FileOutput.standardError.write("isotrace: no record of \(result.subject)\(Self.describe(window)) in \(out)/records\n")
         }
         if let verifier { try Self.verify(result, reader: reader, verifier: verifier) }
+    }
+
+    /// The incident report for --panda-id: exit 1 (after writing it) when a cited record or the
+    /// chain fails verification; without a public key it is written with the checks marked undone.
+    func writeIncidentReport(_ result: QueryResult, reader: IndexReader, now: UTCTime) throws {
+        let id = pandaID!
+        let evidence = IncidentEvidenceCollector.collect(pandaID: id, result: result, reader: reader, directory: out)
+        let html = IncidentReport.render(evidence, generatedAt: now, generator: "isotrace \(Isotrace.version)")
+        try ReportFile.write(html, to: output ?? ReportFileName.incident(pandaID: id, at: now, directory: out), what: "HTML incident report")
+        if evidence.publicKeyID == nil {
+            FileOutput.standardError.write("isotrace: warning: no public key at \(evidence.publicKeyPath): signatures not checked\n")
+            return
+        }
+        let failed = evidence.proofs.filter { !$0.isVerified }
+        for proof in failed {
+            FileOutput.standardError.write("isotrace: verify: \(proof.record.file):\(proof.record.line) (seq \(proof.record.seq)) failed\n")
+        }
+        for problem in evidence.chain?.problems ?? [] { FileOutput.standardError.write("isotrace: verify: \(problem)\n") }
+        if !failed.isEmpty || evidence.chain?.problems.isEmpty == false {
+            throw ExitCodeError.violations
+        }
+        FileOutput.standardError.write("isotrace: verify: all \(evidence.proofs.count) cited record(s) verified, chain intact\n")
     }
 
     /// Checks every cited record: its line is the one indexed, and its signature holds. Exit 1
