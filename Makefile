@@ -43,8 +43,10 @@ deps:
 build: deps bpf-object
 	$(SWIFT) build
 
+# The Swift runtime and Foundation are linked in statically: the binary runs on worker nodes that
+# have no Swift toolchain, and loads only the pages it uses (the daemon's file-backed RSS).
 release: deps bpf-object
-	$(SWIFT) build -c release --scratch-path $(SCRATCH)
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
 
 # Exit 1 means "violations found": a result, not a failure of make.
 audit: release

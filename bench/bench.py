@@ -5,7 +5,8 @@ For each size N it starts N real processes shaped like a grid worker node (bench
 then times, in one run on the same processes: the C reader of exactly the /proc files isotrace
 reads (bench/procreader, the floor), `isotrace snapshot` with each sampler, `isotrace audit`, the
 BPF task iterator alone after loading (bench/bpfpass, when built) and the daemon's steady cycle
-(when there is a daemon). Each row: median wall time over several runs, cost per process in µs,
+(bench/daemonbench.py: cycles driven back to back with SIGUSR1; CPU per cycle, RSS and its growth).
+Each row: median wall time over several runs, cost per process in µs,
 ratio to the C reader, and peak RSS (from wait4's rusage of the child).
 
 Every process nodeshape started is killed by PID when a size is done, on error, Ctrl-C, SIGTERM
@@ -22,6 +23,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import daemonbench
 
 
 class Stop(Exception):
@@ -77,44 +80,6 @@ def bpf_pass(bpfpass, runs, scratch):
     fields = out.stdout.split()
     values = dict(zip(fields[0::2], fields[1::2]))
     return (float(values["load_ms"]) / 1000, float(values["pass_ms"]) / 1000), None
-
-
-def daemon_cycles(isotrace, sampler, scratch, cycles, timeout=600):
-    """Runs `isotrace daemon --sampler SAMPLER --interval 1s --verbose` on its own key and output
-    directory until it has logged CYCLES steady cycles after the first (which records every
-    process), then SIGTERM by PID. Returns (median steady cycle seconds, None) or (None, why)."""
-    out = os.path.join(scratch, f"daemon-{sampler or 'default'}")
-    os.mkdir(out)
-    keygen = subprocess.run([isotrace, "keygen", "--out", out], capture_output=True, text=True)
-    if keygen.returncode != 0:
-        return None, f"keygen: {keygen.stderr.strip()}"
-    policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
-    log = open(os.path.join(out, "log"), "w+")
-    daemon = subprocess.Popen([isotrace, "daemon"] + (["--sampler", sampler] if sampler else []) + ["--interval", "1s", "--out", out, "--policy", policy,
-                               "--no-index", "--verbose", "--heartbeat-every", "100000"],
-                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
-    times, deadline = [], time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and daemon.poll() is None:
-            time.sleep(0.5)
-            log.seek(0)
-            times = [float(line.rsplit(", ", 1)[1].split(" ms")[0]) / 1000 for line in log
-                     if "] cycle " in line and line.rstrip().endswith(" ms")]
-            if len(times) > cycles:
-                break
-    finally:
-        if daemon.poll() is None:
-            daemon.send_signal(signal.SIGTERM)
-            try:
-                daemon.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                daemon.kill()
-                daemon.wait()
-        log.close()
-        shutil.rmtree(out, ignore_errors=True)
-    if len(times) <= 1:
-        return None, "no steady cycle logged"
-    return statistics.median(times[1:]), None
 
 
 def supports(isotrace, subcommand, flag):
@@ -186,6 +151,8 @@ def main():
     parser.add_argument("--sizes", default="1000,10000")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--extra", action="store_true", help="also time snapshot --format table")
+    parser.add_argument("--daemon-cycles", default="500,50",
+                        help="steady cycles the daemon is driven through, per size (500 at 1,000 processes)")
     args = parser.parse_args()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
@@ -207,7 +174,10 @@ def main():
     scratch = tempfile.mkdtemp(prefix="isotrace-bench-", dir="/var/tmp")
     node = None
     try:
-        for size in [int(s) for s in args.sizes.split(",")]:
+        sizes = [int(s) for s in args.sizes.split(",")]
+        cycle_counts = [int(c) for c in args.daemon_cycles.split(",")]
+        for position, size in enumerate(sizes):
+            daemon_cycles = cycle_counts[min(position, len(cycle_counts) - 1)]
             problem = check_limits(size)
             if problem:
                 print(f"\nN = {size:,}: skipped: {problem}")
@@ -259,9 +229,18 @@ def main():
                 if sampler == "bpf" and bpf_unusable:
                     results.append(("daemon steady-state cycle --sampler bpf", None, None, f"n/a ({bpf_unusable})", None))
                     continue
-                seconds, why = daemon_cycles(isotrace, sampler, scratch, cycles=max(3, runs))
-                name = "daemon steady-state cycle" + (f" --sampler {sampler}" if sampler else "") + " (sample + audit)"
-                results.append((name, seconds, None, f"n/a ({why})" if why else "in-process, median", None))
+                name = "daemon steady-state cycle" + (f" --sampler {sampler}" if sampler else "")
+                try:
+                    figures = daemonbench.run(isotrace, scratch, cycles=daemon_cycles, sampler=sampler)
+                except RuntimeError as error:
+                    results.append((name, None, None, f"n/a ({error})", None))
+                    continue
+                late, early = figures["rss_late"], figures["rss_early"]
+                results.append((name, figures["median"], late["VmRSS"],
+                                f"median of {figures['cycles']}; first cycle {figures['first']:.1f} s; "
+                                f"CPU {figures['cpu_per_cycle'] * 1000:.0f} ms/cycle = {figures['core_share_30s'] * 100:.2f} % "
+                                f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
+                                f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']}", None))
             table(size, processes, results)
             stop_node(node)
             node = None
