@@ -94,6 +94,14 @@ struct ProcessReader {
     }
 
     mutating func read(pid: Int32, known: ProcessSample? = nil) -> Outcome {
+        withProcessFiles(pid) { reader, process throws(Vanished) in try reader.read(pid: pid, &process, known: known) }
+    }
+
+    /// Opens `/proc/<pid>` as a directory fd that every read of the process goes through (a reused
+    /// PID then fails instead of mixing two processes): gone is vanished, refused is counted.
+    mutating func withProcessFiles(
+        _ pid: Int32, _ body: (inout ProcessReader, inout ProcessFiles) throws(Vanished) -> Outcome
+    ) -> Outcome {
         let directory = "\(procRoot)/\(pid)"
         let fd: FileDescriptor
         do {
@@ -110,7 +118,7 @@ struct ProcessReader {
         defer { Syscalls.closeDirectory(fd) }
         var process = ProcessFiles(directory: directory, fd: fd)
         do {
-            return try read(pid: pid, &process, known: known)
+            return try body(&self, &process)
         } catch {
             return .vanished
         }

@@ -99,32 +99,6 @@ extension ProcessReader {
         }
     }
 
-    /// Opens `/proc/<pid>` as `read(pid:)` does (gone: vanished; refused: counted) and runs `body`.
-    private mutating func withProcessFiles(
-        _ pid: Int32, _ body: (inout ProcessReader, inout ProcessFiles) throws(Vanished) -> Outcome
-    ) -> Outcome {
-        let directory = "\(procRoot)/\(pid)"
-        let fd: FileDescriptor
-        do {
-            fd = try Syscalls.openDirectory(directory)
-        } catch {
-            if error.isNotFound { return .vanished }
-            if error.isPermissionDenied {
-                counters.unreadable += 1
-            } else {
-                problems.append(SampleProblem(pid: pid, file: directory, reason: error.reason))
-            }
-            return .dropped
-        }
-        defer { Syscalls.closeDirectory(fd) }
-        var process = ProcessFiles(directory: directory, fd: fd)
-        do {
-            return try body(&self, &process)
-        } catch {
-            return .vanished
-        }
-    }
-
     private mutating func readNew(_ record: TaskRecord, identity: ProcessIdentity, startTime: UTCTime,
                                   _ process: inout ProcessFiles) throws(Vanished) -> Outcome {
         let pid = record.pid

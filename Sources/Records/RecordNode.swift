@@ -2,7 +2,7 @@ import ProcFS
 
 /// Which machine and which boot wrote a record: `"node": {"hostname", "boot_id", "machine_id"}`.
 /// A fact that could not be read is null, never left out.
-public struct RecordNode: Sendable, Equatable {
+public struct RecordNode: Sendable, Equatable, Hashable {
     public var hostname: String?
     public var bootID: String?
     public var machineID: String?

@@ -1,5 +1,6 @@
 import ProcFS
 import RecordIndex
+import Records
 
 /// What an incident report is made of: the index's answer for one PanDA job and what was read
 /// and checked in the records it cites. `IncidentEvidenceCollector` gathers it (the I/O);
@@ -9,7 +10,7 @@ public struct IncidentEvidence: Sendable {
     public var result: QueryResult
     public var proofs: [RecordProof]
     public var owners: [RecordedOwner]
-    public var nodes: [RecordedNodeFacts]
+    public var nodes: [RecordNode]
     /// nil when the chain could not be checked (no public key).
     public var chain: ChainSummary?
     /// The `--out` directory, as the user gave it (used in the re-verify commands).
@@ -18,7 +19,7 @@ public struct IncidentEvidence: Sendable {
     /// The key_id of the public key used, nil when it could not be loaded.
     public var publicKeyID: String?
 
-    public init(pandaID: String, result: QueryResult, proofs: [RecordProof], owners: [RecordedOwner], nodes: [RecordedNodeFacts],
+    public init(pandaID: String, result: QueryResult, proofs: [RecordProof], owners: [RecordedOwner], nodes: [RecordNode],
                 chain: ChainSummary?, recordDirectory: String, publicKeyPath: String, publicKeyID: String?) {
         self.pandaID = pandaID
         self.result = result

@@ -13,7 +13,7 @@ public enum IncidentEvidenceCollector {
         let lines = readLines(result.records, directory: directory)
         var proofs: [RecordProof] = []
         var owners: [RecordedOwner] = []
-        var nodes: [RecordedNodeFacts] = []
+        var nodes: [RecordNode] = []
         for record in result.records {
             let line = lines[record.file]?[Int(record.line)]
             let facts = line.flatMap { RecordLineFacts.parse($0, pandaID: pandaID, seq: record.seq) }

@@ -1,10 +1,11 @@
 import Foundation
+import Records
 
 /// What an incident report reads from a cited record's line beyond the index: its key_id, the
 /// node it was written on, and the owner an `audit` record states for the job. Pure: bytes in.
 public struct RecordLineFacts: Sendable, Equatable {
     public var keyID: String?
-    public var node: RecordedNodeFacts?
+    public var node: RecordNode?
     /// (dn, source, payload_writable) for the job, from `audit.jobs[].owner`.
     public var owners: [RecordedOwner]
 
@@ -12,7 +13,7 @@ public struct RecordLineFacts: Sendable, Equatable {
     public static func parse(_ line: [UInt8], pandaID: String, seq: Int64) -> RecordLineFacts? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else { return nil }
         let node = (object["node"] as? [String: Any]).map {
-            RecordedNodeFacts(hostname: $0["hostname"] as? String, bootID: $0["boot_id"] as? String, machineID: $0["machine_id"] as? String)
+            RecordNode(hostname: $0["hostname"] as? String, bootID: $0["boot_id"] as? String, machineID: $0["machine_id"] as? String)
         }
         var owners: [RecordedOwner] = []
         let jobs = (object["audit"] as? [String: Any])?["jobs"] as? [[String: Any]] ?? []

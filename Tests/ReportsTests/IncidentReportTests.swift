@@ -120,7 +120,7 @@ struct IncidentReportTests {
         let line = #"{"audit":{"jobs":[{"panda_id":"42","owner":{"dn":"/DC=ch/CN=Jane <x>","source":"/pilot/pilotlog.txt","payload_writable":false}},{"panda_id":"43","owner":{"dn":"other","source":"s","payload_writable":true}}]},"key_id":"abc","node":{"hostname":"wn1","boot_id":"b","machine_id":"m"},"seq":7}"#
         let facts = try #require(RecordLineFacts.parse(Array(line.utf8), pandaID: "42", seq: 7))
         #expect(facts.keyID == "abc")
-        #expect(facts.node == RecordedNodeFacts(hostname: "wn1", bootID: "b", machineID: "m"))
+        #expect(facts.node == RecordNode(hostname: "wn1", bootID: "b", machineID: "m"))
         #expect(facts.owners == [RecordedOwner(dn: "/DC=ch/CN=Jane <x>", source: "/pilot/pilotlog.txt", payloadWritable: false, seqs: [7])])
         let merged = RecordLineFacts.merge(facts.owners + [RecordedOwner(dn: "/DC=ch/CN=Jane <x>", source: "/pilot/pilotlog.txt", payloadWritable: false, seqs: [9])])
         #expect(merged.map(\.seqs) == [[7, 9]])
