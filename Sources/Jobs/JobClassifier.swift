@@ -106,14 +106,18 @@ public struct JobClassifier: Sendable {
 
     /// Two roots of the same PanDA ID under one pilot are one job.
     private func merge(_ jobs: [Job]) -> [Job] {
+        struct Key: Hashable { var pandaID: String; var pilotPID: Int32 }
         var merged: [Job] = []
+        var index: [Key: Int] = [:]
         for job in jobs {
-            if let index = merged.firstIndex(where: { $0.pandaID == job.pandaID && $0.pilotPID == job.pilotPID }) {
+            let key = Key(pandaID: job.pandaID, pilotPID: job.pilotPID)
+            if let index = index[key] {
                 merged[index].processes += job.processes
                 merged[index].spoofs += job.spoofs
                 merged[index].conflicts += job.conflicts
                 merged[index].containers.merge(job.containers) { first, _ in first }
             } else {
+                index[key] = merged.count
                 merged.append(job)
             }
         }
