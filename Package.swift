@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -67,11 +68,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The central PostgreSQL store (postgres-nio): migrations, shipping the signed lines with a
+        // cursor, cross-node queries and chain verification from the stored lines.
+        .target(
+            name: "CentralStore",
+            dependencies: [
+                "Records", "RecordIndex",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The daemon: change-only records, metrics, syslog, self-confinement (capabilities, libseccomp).
         .target(
             name: "Agent",
             dependencies: [
-                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim",
+                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim", "CentralStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -80,6 +92,7 @@ let package = Package(
             name: "isotrace",
             dependencies: [
                 "Agent",
+                "CentralStore",
                 "RecordIndex",
                 "Records",
                 "Policy",
@@ -129,6 +142,12 @@ let package = Package(
         .testTarget(
             name: "AgentTests",
             dependencies: ["Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
+        ),
+        // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):
+        // migrations, concurrent shipping through an outage, cross-node queries, tamper detection.
+        .testTarget(
+            name: "CentralStoreTests",
+            dependencies: ["CentralStore", "Records", "RecordIndex", "ProcFS", "isotrace"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
