@@ -18,13 +18,22 @@ public final class CentralDatabase: Sendable {
         try? await connection.close()
     }
 
-    /// Runs `query`, turning postgres-nio's generic error into the server's message.
+    /// How long one statement may take before the connection is given up: six times the URL's
+    /// connect_timeout (10 s by default, so one minute).
+    var statementDeadline: Int { url.connectTimeoutSeconds * 6 }
+
+    /// Runs `query` and collects its rows within `statementDeadline`, turning postgres-nio's
+    /// generic error into the server's message. After a deadline the connection is closed.
     @discardableResult
-    func run(_ query: PostgresQuery, _ what: String) async throws(SinkError) -> PostgresRowSequence {
+    func run(_ query: PostgresQuery, _ what: String) async throws(SinkError) -> [PostgresRow] {
+        let connection = self.connection, logger = self.logger
         do {
-            return try await connection.query(query, logger: logger)
+            return try await Deadline.run(seconds: statementDeadline, what) {
+                try await connection.query(query, logger: logger).collect()
+            }
         } catch {
-            throw .database("\(what): \(SinkError.describe(error))")
+            connection.close().whenComplete { _ in }
+            throw error
         }
     }
 
@@ -55,7 +64,7 @@ public final class CentralDatabase: Sendable {
             let done = try await inTransaction("migration \(migration.version)") { () throws(SinkError) -> Bool in
                 try await run("SELECT pg_advisory_xact_lock(7305237)", "lock migrations")
                 let rows = try await run("SELECT 1 FROM isotrace.schema_migration WHERE version = \(migration.version)", "read migrations")
-                if try await Self.count(rows) > 0 { return true }
+                if !rows.isEmpty { return true }
                 for statement in migration.statements {
                     try await run(PostgresQuery(unsafeSQL: statement), "migration \(migration.version) (\(migration.name))")
                 }
@@ -71,8 +80,8 @@ public final class CentralDatabase: Sendable {
     /// The highest applied migration, nil when `db init` never ran.
     public func schemaVersion() async throws(SinkError) -> Int? {
         let rows = try await run("SELECT to_regclass('isotrace.schema_migration') IS NOT NULL", "read schema")
-        guard try await Self.first(rows, as: Bool.self) == true else { return nil }
-        return try await Self.first(try await run("SELECT max(version) FROM isotrace.schema_migration", "read schema"), as: Int?.self) ?? nil
+        guard try Self.first(rows, as: Bool.self) == true else { return nil }
+        return try Self.first(try await run("SELECT max(version) FROM isotrace.schema_migration", "read schema"), as: Int?.self) ?? nil
     }
 
     /// Throws a usage error naming `db init` unless the schema is at the version this isotrace knows.
@@ -99,8 +108,8 @@ public final class CentralDatabase: Sendable {
             INSERT INTO isotrace.node_key (key_id, node, public_key) VALUES (\(keyID), \(node), \(publicKeyPEM))
             ON CONFLICT (key_id) DO NOTHING RETURNING key_id
             """, "register key \(keyID)")
-        if try await Self.count(rows) == 1 { return .added }
-        let existing = try await Self.first(try await run("SELECT node FROM isotrace.node_key WHERE key_id = \(keyID)", "read key"), as: String.self)
+        if rows.count == 1 { return .added }
+        let existing = try Self.first(try await run("SELECT node FROM isotrace.node_key WHERE key_id = \(keyID)", "read key"), as: String.self)
         return existing == node ? .alreadyRegistered : .conflict(node: existing ?? "?")
     }
 
@@ -111,23 +120,15 @@ public final class CentralDatabase: Sendable {
     }
 
     public func keys() async throws(SinkError) -> [NodeKey] {
-        var keys: [NodeKey] = []
         let rows = try await run("SELECT key_id, node, public_key FROM isotrace.node_key ORDER BY node, key_id", "read keys")
-        do {
-            for try await (keyID, node, pem) in rows.decode((String, String, String).self) {
-                keys.append(NodeKey(keyID: keyID, node: node, publicKeyPEM: pem))
-            }
-        } catch {
-            throw .database("read keys: \(SinkError.describe(error))")
-        }
-        return keys
+        return try Self.decode(rows, as: (String, String, String).self).map { NodeKey(keyID: $0.0, node: $0.1, publicKeyPEM: $0.2) }
     }
 
     // MARK: records
 
     /// The highest stored seq of a chain (key_id), nil when none is stored.
     public func lastSeq(keyID: String) async throws(SinkError) -> Int64? {
-        try await Self.first(try await run("SELECT max(seq) FROM isotrace.record WHERE key_id = \(keyID)", "read last seq"), as: Int64?.self) ?? nil
+        try Self.first(try await run("SELECT max(seq) FROM isotrace.record WHERE key_id = \(keyID)", "read last seq"), as: Int64?.self) ?? nil
     }
 
     /// Stores `lines` in one statement; a (key_id, seq) already stored is left as it is
@@ -153,21 +154,20 @@ public final class CentralDatabase: Sendable {
             ON CONFLICT (key_id, seq) DO NOTHING RETURNING 1)
             SELECT count(*) FROM inserted
             """, "store \(lines.count) record(s)")
-        return Int(try await Self.first(rows, as: Int64.self) ?? 0)
+        return Int(try Self.first(rows, as: Int64.self) ?? 0)
     }
 
-    static func count(_ rows: PostgresRowSequence) async throws(SinkError) -> Int {
+    static func first<T: PostgresDecodable>(_ rows: [PostgresRow], as type: T.Type) throws(SinkError) -> T? {
         do {
-            return try await rows.collect().count
+            return try rows.first?.decode(T.self)
         } catch {
             throw .database(SinkError.describe(error))
         }
     }
 
-    static func first<T: PostgresDecodable>(_ rows: PostgresRowSequence, as type: T.Type) async throws(SinkError) -> T? {
+    static func decode<each T: PostgresDecodable>(_ rows: [PostgresRow], as type: (repeat each T).Type) throws(SinkError) -> [(repeat each T)] {
         do {
-            for try await value in rows.decode(T.self) { return value }
-            return nil
+            return try rows.map { try $0.decode((repeat each T).self) }
         } catch {
             throw .database(SinkError.describe(error))
         }

@@ -73,12 +73,8 @@ extension CentralDatabase {
             binds: condition.binds)
         var chains: [String: Chain] = [:]
         let rows = try await run(sql, "query records")
-        do {
-            for try await (keyID, node, segment, lineNumber, line) in rows.decode((String, String, String, Int64, String).self) {
-                chains[keyID, default: Chain(node: node, lines: [])].lines.append(SourcedLine(file: segment, line: lineNumber, bytes: Array(line.utf8)))
-            }
-        } catch {
-            throw .database("query records: \(SinkError.describe(error))")
+        for (keyID, node, segment, lineNumber, line) in try Self.decode(rows, as: (String, String, String, Int64, String).self) {
+            chains[keyID, default: Chain(node: node, lines: [])].lines.append(SourcedLine(file: segment, line: lineNumber, bytes: Array(line.utf8)))
         }
         return chains
     }

@@ -30,6 +30,8 @@ public struct CentralVerification: Sendable {
 }
 
 extension CentralDatabase {
+    static let verifyPage = 20_000
+
     /// Verifies every registered node's chain from the stored signed lines alone, with the public
     /// keys `db add-key` registered: each line's signature and fields (as `isotrace verify`), its
     /// seq against the row's, its node against the key's, and the chain: seqs without gaps, each
@@ -46,15 +48,11 @@ extension CentralDatabase {
             WHERE key_id NOT IN (SELECT key_id FROM isotrace.node_key) AND (\(node)::text IS NULL OR node = \(node))
             GROUP BY key_id, node ORDER BY node, key_id
             """, "find unknown keys")
-        do {
-            for try await (keyID, host, count, first, last) in rows.decode((String, String, Int64, Int64, Int64).self) {
-                verification.problems.append(CentralProblem(
-                    node: host, keyID: keyID, seq: first,
-                    reason: "unknown key: \(count) record(s), seq \(first)-\(last), signed with a key not registered (isotrace db add-key)"))
-                verification.chains.append(ChainSummary(node: host, keyID: keyID, records: Int(count), firstSeq: first, lastSeq: last, problems: 1))
-            }
-        } catch {
-            throw .database("find unknown keys: \(SinkError.describe(error))")
+        for (keyID, host, count, first, last) in try Self.decode(rows, as: (String, String, Int64, Int64, Int64).self) {
+            verification.problems.append(CentralProblem(
+                node: host, keyID: keyID, seq: first,
+                reason: "unknown key: \(count) record(s), seq \(first)-\(last), signed with a key not registered (isotrace db add-key)"))
+            verification.chains.append(ChainSummary(node: host, keyID: keyID, records: Int(count), firstSeq: first, lastSeq: last, problems: 1))
         }
         return verification
     }
@@ -75,16 +73,18 @@ extension CentralDatabase {
         let checker = ChainVerifier(outputDirectory: "", publicKey: publicKey)
         var floor: (seq: Int64, hash: String)?
         let floorRows = try await run("SELECT seq, line_sha256 FROM isotrace.chain_floor WHERE key_id = \(key.keyID)", "read chain floor")
-        do {
-            for try await (seq, hash) in floorRows.decode((Int64, String).self) { floor = (seq, hash) }
-        } catch {
-            throw .database("read chain floor: \(SinkError.describe(error))")
-        }
+        for (seq, hash) in try Self.decode(floorRows, as: (Int64, String).self) { floor = (seq, hash) }
         var previous: (seq: Int64, hash: String)?
         var start: (seq: Int64, prev: String?)?  // a first stored seq above 1, checked after the scan
-        let rows = try await run("SELECT seq, node, line FROM isotrace.record WHERE key_id = \(key.keyID) ORDER BY seq", "read chain \(key.keyID)")
-        do {
-            for try await (seq, host, line) in rows.decode((Int64, String, String).self) {
+        // Pages of the chain in seq order, so that no statement runs long and memory stays flat.
+        var after = Int64.min
+        while true {
+            let rows = try await run("""
+                SELECT seq, node, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq > \(after) ORDER BY seq LIMIT \(Self.verifyPage)
+                """, "read chain \(key.keyID)")
+            if rows.isEmpty { break }
+            for (seq, host, line) in try Self.decode(rows, as: (Int64, String, String).self) {
+                after = seq
                 let bytes = Array(line.utf8)
                 summary.records += 1
                 summary.firstSeq = summary.firstSeq ?? seq
@@ -116,8 +116,6 @@ extension CentralDatabase {
                 }
                 previous = (seq, Record.hash(ofLine: bytes))
             }
-        } catch {
-            throw .database("read chain \(key.keyID): \(SinkError.describe(error))")
         }
         if let start, !(try await continuesAnotherKey(key, seq: start.seq, prev: start.prev)) {
             problems.insert(CentralProblem(node: key.node, keyID: key.keyID, seq: start.seq,
@@ -135,11 +133,6 @@ extension CentralDatabase {
             SELECT r.line FROM isotrace.record r JOIN isotrace.node_key k ON k.key_id = r.key_id
             WHERE k.node = \(key.node) AND r.key_id <> \(key.keyID) AND r.seq = \(seq - 1)
             """, "read previous key's chain")
-        do {
-            for try await line in rows.decode(String.self) where Record.hash(ofLine: Array(line.utf8)) == prev { return true }
-        } catch {
-            throw .database("read previous key's chain: \(SinkError.describe(error))")
-        }
-        return false
+        return try Self.decode(rows, as: (String).self).contains { Record.hash(ofLine: Array($0.utf8)) == prev }
     }
 }

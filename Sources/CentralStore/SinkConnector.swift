@@ -59,11 +59,9 @@ public struct SinkConnector: Sendable {
 
     public func connect(id: Int = 1) async throws(SinkError) -> CentralDatabase {
         let configuration = try configuration()
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: id, logger: Self.quietLogger)
-            return CentralDatabase(connection: connection, url: url)
-        } catch {
-            throw .database("cannot connect to \(url.redacted): \(SinkError.describe(error))")
+        let connection = try await Deadline.run(seconds: url.connectTimeoutSeconds + 5, "cannot connect to \(url.redacted)") {
+            try await PostgresConnection.connect(configuration: configuration, id: id, logger: Self.quietLogger)
         }
+        return CentralDatabase(connection: connection, url: url)
     }
 }

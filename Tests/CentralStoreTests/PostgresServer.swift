@@ -65,7 +65,7 @@ final class PostgresServer {
     private let settings: [String]
 
     /// `postgres://isotrace@127.0.0.1:PORT/postgres?sslmode=disable`: no password in it.
-    var url: String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(Self.database)?sslmode=disable" }
+    var url: String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(Self.database)?sslmode=disable&connect_timeout=2" }
 
     /// Starts the server (on the same port after a stop); waits until it accepts connections.
     func start() throws {
@@ -104,9 +104,13 @@ final class PostgresServer {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Runs a server tool (as the server account when root) with every inherited descriptor above
+    /// stderr closed first: the postmaster pg_ctl leaves running must not hold the pipe through
+    /// which Foundation's Process learns that its child exited.
     private func runAsServer(_ arguments: [String]) throws -> CommandResult {
-        guard geteuid() == 0, let account = Self.serverAccount else { return try Command.run(arguments) }
-        return try Command.run(["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups", "--"] + arguments,
+        let closing = ["/bin/bash", "-c", #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; exec "$@""#, "bash"]
+        guard geteuid() == 0, let account = Self.serverAccount else { return try Command.run(closing + arguments) }
+        return try Command.run(["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups", "--"] + closing + arguments,
                                directory: directory)
     }
 
