@@ -40,8 +40,8 @@ public enum SelfConfinement {
 
     /// Drops capabilities, installs the filter, runs the self-check. Throws when any step fails:
     /// the daemon then refuses to run.
-    /// `allowNetwork` (a `--sink` over TCP) lets AF_INET/AF_INET6 sockets through the filter.
-    public static func confine(procRoot: String = "/proc", allowNetwork: Bool = false) throws(Failure) -> Outcome {
+    /// `sink` adds what shipping to a central database needs (a sink over TCP: AF_INET/AF_INET6).
+    public static func confine(procRoot: String = "/proc", sink: SeccompFilter.SinkAccess = .none) throws(Failure) -> Outcome {
         let threads = (try? threadCount(procRoot: procRoot)) ?? 0
         do {
             try dropCapabilities(procRoot: procRoot)
@@ -54,11 +54,11 @@ public enum SelfConfinement {
             throw Failure(description: "thread(s) \(stray.map(String.init).joined(separator: ", ")) still hold dropped capabilities")
         }
         do {
-            try SeccompFilter.install(allowNetwork: allowNetwork)
+            try SeccompFilter.install(sink: sink)
         } catch {
             throw Failure(description: "\(error)")
         }
-        let problems = selfCheck(allowNetwork: allowNetwork)
+        let problems = selfCheck(allowNetwork: sink.allowsNetwork)
         guard problems.isEmpty else {
             throw Failure(description: "confinement self-check failed: " + problems.joined(separator: "; "))
         }

@@ -84,9 +84,9 @@ struct DaemonCommand: ParsableCommand {
 
     func run() throws {
         let sinkConnector = try sink.map { try SinkAccess.connector(url: $0, passwordFile: passwordFile) }
-        let networkSink = sinkConnector.map { $0.url.socketDirectory == nil } ?? false
+        let sinkAccess: SeccompFilter.SinkAccess = sinkConnector.map { $0.url.socketDirectory == nil ? .network : .unixSocket } ?? .none
         if printFilter {
-            FileOutput.standardOutput.write(SeccompFilter.describe(allowNetwork: networkSink).joined(separator: "\n") + "\n")
+            FileOutput.standardOutput.write(SeccompFilter.describe(sink: sinkAccess).joined(separator: "\n") + "\n")
             FileOutput.standardOutput.write("default action: ERRNO(EPERM); execve, execveat, ptrace, kill and non-AF_UNIX sockets are refused\n")
             return
         }
@@ -134,9 +134,9 @@ struct DaemonCommand: ParsableCommand {
         loop.prepare()
         if configuration.confine {
             do {
-                let outcome = try SelfConfinement.confine(allowNetwork: networkSink)
-                let refused = networkSink ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
-                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + (networkSink ? SeccompFilter.network.count : 0) + 1) syscalls, \(refused)")
+                let outcome = try SelfConfinement.confine(sink: sinkAccess)
+                let refused = sinkAccess == .network ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
+                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused)")
             } catch {
                 logger.critical("refusing to run: \(error)")
                 throw ExitCodeError.operational

@@ -80,7 +80,10 @@ struct CentralStoreTests {
             usleep(150_000)
             try server.stop(mode: "immediate")
             let firstRound = shippers.map { $0.wait() }
-            for result in firstRound { #expect(result.status == 0 || result.status == 2, "\(result)") }
+            for result in firstRound {
+                #expect(result.status == 0 || result.status == 2, "\(result)")
+                print("first round (database stopped while shipping): exit \(result.status): \(result.stdout)\(result.stderr)")
+            }
             // While it is down: more records, and a ship that fails without losing anything.
             for node in nodes { try node.append(500, pandaIDs: ["4267387837"]) }
             let down = try isotrace(["ship", "--out", nodes[0].directory] + sink)
@@ -203,6 +206,51 @@ struct CentralStoreTests {
             #expect(removed.stdout.contains("node node-a key_id \(a.key.keyID) seq 31: missing seq 30"), "\(removed)")
             #expect(removed.stdout.contains("seq 70: the stored line says seq 40"), "\(removed)")
             #expect(!removed.stdout.contains("node-b"), "\(removed)")
+        }
+    }
+
+    @Test("daemon --sink ships every cycle, keeps a backlog while the database is down, and catches up in order")
+    func daemonShipsThroughOutage() throws {
+        try withServer { server in
+            let sink = ["--sink", server.url, "--password-file", server.passwordFile]
+            #expect(try isotrace(["db", "init"] + sink).status == 0)
+            let out = "/tmp/isotrace-daemon-\(getpid())-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: out) }
+            #expect(try isotrace(["keygen", "--out", out]).status == 0)
+            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+            // As root the daemon confines itself (seccomp with the sink's syscalls); otherwise it cannot.
+            let daemon = try Command.start([isotraceBinary!, "daemon", "--interval", "300ms", "--heartbeat-every", "1", "--out", out,
+                                            "--proc-root", repository + "/Tests/ProcFSTests/Fixtures/pilot3-generic/proc",
+                                            "--policy", repository + "/policies/wlcg-mupj.yaml"] + sink + (geteuid() == 0 ? [] : ["--no-confine"]))
+            var stopped = false
+            defer { if !stopped { daemon.signal(SIGKILL); _ = daemon.wait() } }
+            func stored() -> Int { Int((try? server.sql("SELECT count(*) FROM isotrace.record")) ?? "") ?? -1 }
+            func local() -> Int {
+                ((try? FileManager.default.contentsOfDirectory(atPath: out + "/records")) ?? []).filter { $0.hasSuffix(".jsonl") }
+                    .reduce(0) { $0 + ((try? String(contentsOfFile: out + "/records/" + $1, encoding: .utf8))?.split(separator: "\n").count ?? 0) }
+            }
+            func waitFor(_ condition: () -> Bool) {
+                for _ in 0..<100 where !condition() { usleep(100_000) }
+            }
+            waitFor { stored() >= 3 }
+            #expect(stored() >= 3)
+            try server.stop(mode: "immediate")
+            let atStop = local()
+            waitFor { local() >= atStop + 5 }
+            #expect(local() >= atStop + 5, "the daemon goes on recording while the database is down")
+            try server.start()
+            waitFor { stored() == local() && stored() > atStop + 5 }
+            daemon.signal(SIGTERM)
+            let result = daemon.wait()
+            stopped = true
+            #expect(result.status == 0, "\(result)")
+            #expect(result.stderr.contains("confinement verified") || geteuid() != 0, "\(result)")
+            #expect(result.stderr.contains("records stay in"), "\(result)")
+            #expect(result.stderr.contains("reachable again"), "\(result)")
+            #expect(!result.stderr.contains(server.password))
+            let count = local()
+            #expect(try server.sql("SELECT count(*), count(DISTINCT seq), min(seq), max(seq) FROM isotrace.record") == "\(count)|\(count)|1|\(count)",
+                    "the final heartbeat too: every local record once, in the database")
         }
     }
 
