@@ -62,6 +62,7 @@ public struct RecordShipper: Sendable {
         var batch: [ShippedLine] = []
         var batchSize = 0
         var consumed: ShipCursor? = cursor
+        var consumedLine: [UInt8] = []
         func flush() async throws(SinkError) {
             if !batch.isEmpty {
                 report.inserted += try await database.insert(batch)
@@ -70,9 +71,11 @@ public struct RecordShipper: Sendable {
                 batch.removeAll(keepingCapacity: true)
                 batchSize = 0
             }
-            if let next = consumed, next != cursor {
+            if var next = consumed, next != cursor {
+                if next.lineSHA256.isEmpty { next.lineSHA256 = ShipCursor.sha256(consumedLine) }
                 try next.save(outputDirectory: outputDirectory)
                 cursor = next
+                consumed = next
             }
         }
         let startIndex = cursor.flatMap { segments.firstIndex(of: $0.segment) } ?? 0
@@ -87,9 +90,11 @@ public struct RecordShipper: Sendable {
                 lineNumber += 1
                 offset += Int64(newline - start + 1)
                 start = newline + 1
+                // The line's hash is filled in when the cursor is saved (once per batch, not per line).
                 var next = ShipCursor(sink: database.url.endpoint, segment: segment, offset: offset, line: lineNumber,
-                                      lineLength: Int64(line.count), lineSHA256: ShipCursor.sha256(line),
+                                      lineLength: Int64(line.count), lineSHA256: "",
                                       keyID: consumed?.keyID, seq: consumed?.seq)
+                consumedLine = line
                 switch RecordFacts.extract(line) {
                 case .failure(let problem):
                     report.problems.append("records/\(segment):\(lineNumber): \(problem): not sent")

@@ -40,12 +40,18 @@ struct CentralBenchmarkTests {
         }.reduce(0, +) : 0
         print("bench: \(bytes / (perNode * 10)) bytes per record line on average")
 
+        var before = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &before)
         started = Self.now()
         let results = try nodes.map { try Command.start([isotraceBinary!, "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
         let elapsed = Self.now() - started
         for result in results { #expect(result.status == 0, "\(result)") }
         #expect(try server.sql("SELECT count(*) FROM isotrace.record") == String(perNode * 10))
-        print("bench: ingest \(perNode * 10) records from 10 concurrent shippers in \(String(format: "%.2f", elapsed)) s = \(Int(Double(perNode * 10) / elapsed)) records/s")
+        var after = rusage()
+        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &after)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        let shipperCPU = seconds(after.ru_utime) + seconds(after.ru_stime) - seconds(before.ru_utime) - seconds(before.ru_stime)
+        print("bench: ingest \(perNode * 10) records from 10 concurrent shippers in \(String(format: "%.2f", elapsed)) s = \(Int(Double(perNode * 10) / elapsed)) records/s; the shippers used \(String(format: "%.1f", shipperCPU)) s of CPU (the rest is PostgreSQL and other load on the 2 cores)")
 
         if extraRows > 0 {
             started = Self.now()
