@@ -4,8 +4,10 @@ import Testing
 import Glibc
 #endif
 
-/// The isotrace binary built next to this test bundle (the test target depends on it).
+/// The isotrace binary built next to this test bundle (the test target depends on it), or
+/// $ISOTRACE_BIN (the benchmark runs a release build that way).
 let isotraceBinary: String? = {
+    if let binary = ProcessInfo.processInfo.environment["ISOTRACE_BIN"] { return access(binary, X_OK) == 0 ? binary : nil }
     var directories: [URL] = []
     if let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
         directories.append(URL(fileURLWithPath: own).deletingLastPathComponent())
