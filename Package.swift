@@ -2,7 +2,7 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Agent -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
+// isotrace (CLI) -> Agent -> CentralStore (postgres-nio) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
