@@ -15,6 +15,9 @@ CC ?= cc
 SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \
 	strace rsyslog python3-prometheus-client \
 	chromium
+# postgresql-15 (initdb, pg_ctl, postgres) and postgresql-client-15 (psql): the central-store tests
+# start their own server on loopback (Tests/CentralStoreTests); nothing else uses them.
+SYSTEM_PACKAGES += postgresql-15 postgresql-client-15
 # Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
 SCRATCH ?= .build
 RELEASE_BIN = $(SCRATCH)/release/isotrace

@@ -2,7 +2,8 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Agent -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim, CTaskIter; isotrace -> CSeccomp.
+// isotrace (CLI) -> Agent -> CentralStore (postgres-nio) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim, CTaskIter;
+// isotrace -> Reports (Plot) -> RecordIndex, Records; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -18,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/JohnSundell/Plot", from: "0.14.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         .systemLibrary(
@@ -76,11 +78,22 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The central PostgreSQL store (postgres-nio): migrations, shipping the signed lines with a
+        // cursor, cross-node queries and chain verification from the stored lines.
+        .target(
+            name: "CentralStore",
+            dependencies: [
+                "Records", "RecordIndex",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         // The daemon: change-only records, metrics, syslog, self-confinement (capabilities, libseccomp).
         .target(
             name: "Agent",
             dependencies: [
-                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim",
+                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim", "CentralStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -95,6 +108,7 @@ let package = Package(
             dependencies: [
                 "Agent",
                 "Reports",
+                "CentralStore",
                 "RecordIndex",
                 "Records",
                 "Policy",
@@ -150,6 +164,12 @@ let package = Package(
             name: "ReportsTests",
             dependencies: ["Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
+        ),
+        // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):
+        // migrations, concurrent shipping through an outage, cross-node queries, tamper detection.
+        .testTarget(
+            name: "CentralStoreTests",
+            dependencies: ["CentralStore", "Records", "RecordIndex", "ProcFS", "isotrace"]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

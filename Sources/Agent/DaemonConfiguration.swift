@@ -1,3 +1,5 @@
+import CentralStore
+
 /// What `isotrace daemon` was asked to do.
 public struct DaemonConfiguration: Sendable {
     public var interval = DurationText(milliseconds: 30_000)
@@ -15,6 +17,8 @@ public struct DaemonConfiguration: Sendable {
     public var confine = true
     /// Keep DIR/index.sqlite up to date after each cycle that appended records.
     public var updateIndex = true
+    /// Ship new records to this central database after each cycle (`--sink`).
+    public var sink: SinkConnector?
 
     public init(policyPath: String, outputDirectory: String, keyPath: String) {
         self.policyPath = policyPath

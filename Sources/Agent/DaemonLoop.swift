@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CProcShim
+import CentralStore
 import Logging
 import Policy
 import ProcFS
@@ -40,6 +41,8 @@ public final class DaemonLoop {
     var metrics = DaemonMetrics()
     var cyclesSinceHeartbeat = 0
     var lastFullAudit: Int64?
+    /// Set while the central database is unreachable: a "reachable again" line when it returns.
+    var sinkDown = false
     let startedAt: Int64
     static let pendingLimit = 10_000
 
@@ -101,6 +104,7 @@ public final class DaemonLoop {
         counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
         pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
         let written = appendPending()
+        shipToSink()
         writeMetrics()
         if written {
             logger.info("stopped after \(counters.cycles) cycle(s), \(counters.recordsWritten) record(s) written")
@@ -189,6 +193,7 @@ public final class DaemonLoop {
             pending.append(DaemonRecords.heartbeat(counters, sampler: snapshot.sampler))
         }
         _ = appendPending()
+        shipToSink()
         sendSyslog(events, time: snapshot.takenAt)
 
         let elapsed = Self.monotonicMilliseconds() - started
@@ -253,6 +258,43 @@ public final class DaemonLoop {
             }
         }
         return true
+    }
+
+    /// Sends what the central database does not have yet (`RecordShipper`, from DIR/sink.cursor).
+    /// While it is unreachable the records stay in the segments and the next cycle tries again:
+    /// one error line when it goes away, one when it is back.
+    func shipToSink() {
+        guard let sink = configuration.sink else { return }
+        let shipper = RecordShipper(outputDirectory: configuration.outputDirectory)
+        do {
+            let report = try Blocking.run { () throws(SinkError) -> RecordShipper.Report in
+                let database = try await sink.connect()
+                do throws(SinkError) {
+                    let report = try await shipper.ship(to: database)
+                    await database.close()
+                    return report
+                } catch {
+                    await database.close()
+                    throw error
+                }
+            }
+            for notice in report.notices { logger.warning("sink: \(notice)") }
+            for problem in report.problems { logger.error("sink: \(problem)") }
+            if sinkDown {
+                sinkDown = false
+                logger.info("sink \(sink.url.redacted) reachable again: \(report.sent) record(s) sent (\(report.inserted) new)")
+            } else if report.sent > 0 {
+                logger.debug("sink: \(report.sent) record(s) sent (\(report.inserted) new), last seq \(report.lastSeq ?? 0)")
+            }
+        } catch {
+            count("sink")
+            if !sinkDown {
+                logger.error("sink: \(error); records stay in \(configuration.outputDirectory)/records and are sent when it is back")
+            } else {
+                logger.debug("sink still unreachable: \(error)")
+            }
+            sinkDown = true
+        }
     }
 
     private func sendSyslog(_ events: [TrackerEvent], time: UTCTime) {

@@ -41,6 +41,27 @@ public enum SeccompFilter {
         "exit", "exit_group",
     ]
 
+    /// Added only when the daemon ships records to a central database (`--sink`): what
+    /// postgres-nio (SwiftNIO's event loop threads) and glibc's resolver use, seen with
+    /// `strace -f -c`. socket itself is added for AF_INET and AF_INET6 only when the sink is
+    /// reached over TCP, as conditional rules; a sink on a Unix socket needs no network at all.
+    public static let sink: [String] = [
+        "epoll_create", "epoll_pwait2", "setpriority", "setsockopt", "getpeername", "shutdown", "recvfrom", "recvmsg",
+        "sendmmsg", "recvmmsg", "poll", "ppoll",
+    ]
+
+    /// What `--sink` needs from the filter.
+    public enum SinkAccess: Sendable {
+        case none
+        /// A sink on a Unix socket (`?host=/run/postgresql`): NIO's syscalls, no network socket.
+        case unixSocket
+        /// A sink over TCP: NIO's syscalls and AF_INET/AF_INET6 sockets.
+        case network
+
+        var syscalls: [String] { self == .none ? [] : SeccompFilter.sink }
+        var allowsNetwork: Bool { self == .network }
+    }
+
     /// A syscall allowed only when its argument `argument` equals `value`.
     public struct Conditional: Sendable {
         public var name: String
@@ -52,13 +73,16 @@ public enum SeccompFilter {
     /// socket: AF_UNIX only (syslog; no network). prctl: PR_SET_NAME only (libdispatch names its
     /// threads; no capability or securebit changes). tgkill: this process's own threads only (the
     /// Swift runtime's crash handler suspends threads with it; no signal to anyone else).
-    public static func conditional(ownPID: Int32 = getpid()) -> [Conditional] {
+    public static func conditional(ownPID: Int32 = getpid(), sink: SinkAccess = .none) -> [Conditional] {
         [
             Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
             Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
             Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
-        ]
+        ] + (sink.allowsNetwork ? [
+            Conditional(name: "socket", argument: 0, value: UInt64(AF_INET), condition: "domain AF_INET (--sink over TCP)"),
+            Conditional(name: "socket", argument: 0, value: UInt64(AF_INET6), condition: "domain AF_INET6 (--sink over TCP)"),
+        ] : [])
     }
 
     public struct Failure: Error, CustomStringConvertible {
@@ -69,7 +93,7 @@ public enum SeccompFilter {
 
     /// Loads the filter into the calling process (all threads: TSYNC). libseccomp sets
     /// NoNewPrivs first, which also makes the kernel accept the filter without CAP_SYS_ADMIN.
-    public static func install() throws(Failure) {
+    public static func install(sink: SinkAccess = .none) throws(Failure) {
         guard let context = seccomp_init(0x0005_0000 | UInt32(EPERM)) else { throw Failure(step: "seccomp_init", result: -ENOMEM) }
         defer { seccomp_release(context) }
         func check(_ step: String, _ result: Int32) throws(Failure) {
@@ -77,12 +101,12 @@ public enum SeccompFilter {
         }
         try check("set TSYNC", seccomp_attr_set(context, SCMP_FLTATR_CTL_TSYNC, 1))
         let allow: UInt32 = 0x7fff_0000
-        for name in allowed {
+        for name in allowed + sink.syscalls {
             let number = seccomp_syscall_resolve_name(name)
             if number == __NR_SCMP_ERROR { continue }  // not a syscall on this architecture
             try check("allow \(name)", seccomp_rule_add_array(context, allow, number, 0, nil))
         }
-        for rule in conditional() {
+        for rule in conditional(sink: sink) {
             var comparison = scmp_arg_cmp(arg: rule.argument, op: SCMP_CMP_EQ, datum_a: rule.value, datum_b: 0)
             let number = seccomp_syscall_resolve_name(rule.name)
             if number == __NR_SCMP_ERROR { continue }
@@ -93,14 +117,14 @@ public enum SeccompFilter {
 
     /// The allowed syscalls as libseccomp resolves them on this architecture: `name (number)`,
     /// sorted by name; conditional ones with their condition.
-    public static func describe() -> [String] {
+    public static func describe(sink: SinkAccess = .none) -> [String] {
         var lines: [String] = []
-        let conditions = conditional()
-        for name in allowed + conditions.map(\.name) {
+        let conditions = conditional(sink: sink)
+        for name in Set(allowed + sink.syscalls + conditions.map(\.name)) {
             let number = seccomp_syscall_resolve_name(name)
             guard number != __NR_SCMP_ERROR, let resolved = seccomp_syscall_resolve_num_arch(UInt32(SCMP_ARCH_NATIVE), number) else { continue }
             defer { free(resolved) }
-            let condition = conditions.first { $0.name == name }.map { "  [\($0.condition)]" } ?? ""
+            let condition = conditions.filter { $0.name == name }.map { "  [\($0.condition)]" }.joined()
             lines.append("\(String(cString: resolved)) (\(number))\(condition)")
         }
         return lines.sorted()

@@ -40,7 +40,8 @@ public enum SelfConfinement {
 
     /// Drops capabilities, installs the filter, runs the self-check. Throws when any step fails:
     /// the daemon then refuses to run.
-    public static func confine(procRoot: String = "/proc") throws(Failure) -> Outcome {
+    /// `sink` adds what shipping to a central database needs (a sink over TCP: AF_INET/AF_INET6).
+    public static func confine(procRoot: String = "/proc", sink: SeccompFilter.SinkAccess = .none) throws(Failure) -> Outcome {
         let threads = (try? threadCount(procRoot: procRoot)) ?? 0
         do {
             try dropCapabilities(procRoot: procRoot)
@@ -53,11 +54,11 @@ public enum SelfConfinement {
             throw Failure(description: "thread(s) \(stray.map(String.init).joined(separator: ", ")) still hold dropped capabilities")
         }
         do {
-            try SeccompFilter.install()
+            try SeccompFilter.install(sink: sink)
         } catch {
             throw Failure(description: "\(error)")
         }
-        let problems = selfCheck()
+        let problems = selfCheck(allowNetwork: sink.allowsNetwork)
         guard problems.isEmpty else {
             throw Failure(description: "confinement self-check failed: " + problems.joined(separator: "; "))
         }
@@ -88,12 +89,15 @@ public enum SelfConfinement {
     /// harmless if it did go through: socket(AF_INET) is closed at once, execve of /bin/true is
     /// given an invalid argv (the kernel returns EFAULT before replacing the process), and
     /// ptrace attaches to PID 0, which does not exist.
-    public static func selfCheck() -> [String] {
+    public static func selfCheck(allowNetwork: Bool = false) -> [String] {
         var problems: [String] = []
-        let inet = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        let inetErrno = errno
-        if inet >= 0 { close(inet); problems.append("socket(AF_INET) succeeded") }
-        else if inetErrno != EPERM { problems.append("socket(AF_INET) failed with errno \(inetErrno), not EPERM") }
+        // AF_PACKET is refused in both modes; AF_INET too unless the sink needs it.
+        for (domain, name) in [(AF_PACKET, "AF_PACKET")] + (allowNetwork ? [] : [(AF_INET, "AF_INET")]) {
+            let probe = socket(domain, Int32(SOCK_DGRAM.rawValue), 0)
+            let probeErrno = errno
+            if probe >= 0 { close(probe); problems.append("socket(\(name)) succeeded") }
+            else if probeErrno != EPERM { problems.append("socket(\(name)) failed with errno \(probeErrno), not EPERM") }
+        }
 
         let badArgv = UnsafePointer<UnsafeMutablePointer<CChar>?>(bitPattern: 8)!
         let exec = execve("/bin/true", badArgv, nil)

@@ -11,9 +11,13 @@ struct RecordEnvelope: Decodable {
     var audit: AuditDocument?
     /// `process` / `exit` records (daemon): one process with first_seen / last_seen.
     var process: RecordedProcess?
+    var keyID: String?
+    /// `finding` records (daemon): the job the verdict is about.
+    var pandaID: LenientString?
+    var finding: FindingProcess?
 
     enum CodingKeys: String, CodingKey {
-        case version = "v", type, seq, time, node, audit, process
+        case version = "v", type, seq, time, node, audit, process, keyID = "key_id", pandaID = "panda_id", finding
     }
 }
 
@@ -26,4 +30,9 @@ struct RecordNode: Decodable {
     enum CodingKeys: String, CodingKey {
         case hostname, bootID = "boot_id", machineID = "machine_id"
     }
+}
+
+/// The process a `finding` record names, if any.
+struct FindingProcess: Decodable {
+    var pid: Int64?
 }

@@ -14,6 +14,18 @@ struct RecordIngester {
 
     /// Indexes `line` when its seq is above `lastSeq`; returns why it was not indexed otherwise.
     func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database) throws -> Result<Int64, IndexProblem> {
+        var none: Set<Int64>? = nil
+        return try ingest(line, after: lastSeq, into: db, seenSeqs: &none)
+    }
+
+    /// As above, for lines in any order: `seen` holds the seqs indexed so far (a seq twice is skipped).
+    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database, skipping seen: inout Set<Int64>) throws -> Result<Int64, IndexProblem> {
+        var seenSeqs: Set<Int64>? = seen
+        defer { seen = seenSeqs ?? seen }
+        return try ingest(line, after: lastSeq, into: db, seenSeqs: &seenSeqs)
+    }
+
+    private func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database, seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
         func problem(_ reason: String) -> Result<Int64, IndexProblem> {
             .failure(IndexProblem(file: line.file, line: line.line, reason: reason))
         }
@@ -31,6 +43,10 @@ struct RecordIngester {
         if let lastSeq, envelope.seq <= lastSeq {
             return problem("seq \(envelope.seq) is not above the last indexed seq \(lastSeq): not indexed")
         }
+        if let seen = seenSeqs {
+            guard !seen.contains(envelope.seq) else { return problem("seq \(envelope.seq) twice: not indexed") }
+        }
+        seenSeqs?.insert(envelope.seq)
         try IndexedRecord(
             seq: envelope.seq, file: line.file, line: line.line, offset: line.offset, length: Int64(line.bytes.count),
             type: envelope.type, time: time.millisecondsSinceEpoch, sha256: Self.sha256(line.bytes),

@@ -26,6 +26,11 @@ public struct RecordPublicKey: Sendable, Equatable {
         return try RecordPublicKey(rawRepresentation: raw)
     }
 
+    /// A `PUBLIC KEY` PEM text (as a central database stores it); nil unless it is an Ed25519 key.
+    public static func parse(pem text: String) -> RecordPublicKey? {
+        Ed25519PEM.rawPublicKey(fromPEM: text).flatMap { try? RecordPublicKey(rawRepresentation: $0) }
+    }
+
     public var der: [UInt8] { Ed25519PEM.publicKeyDER(raw: rawRepresentation) }
     public var pem: String { Ed25519PEM.pem(der, label: "PUBLIC KEY") }
 

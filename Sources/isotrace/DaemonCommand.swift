@@ -71,6 +71,12 @@ struct DaemonCommand: ParsableCommand {
     @Flag(help: "Log every cycle.")
     var verbose = false
 
+    @Option(help: ArgumentHelp("After each cycle, ship new records to this central PostgreSQL database (isotrace ship); a backlog stays on disk while it is down.", valueName: "url"))
+    var sink: String?
+
+    @Option(help: ArgumentHelp("With --sink: file whose first line is the database password (mode 0600).", valueName: "file"))
+    var passwordFile: String?
+
     func validate() throws {
         guard let interval = DurationText(interval), interval.milliseconds >= 100 else {
             throw ValidationError("--interval must be a duration of at least 100ms (500ms, 30s, 5m, 1h)")
@@ -81,8 +87,10 @@ struct DaemonCommand: ParsableCommand {
     }
 
     func run() throws {
+        let sinkConnector = try sink.map { try SinkAccess.connector(url: $0, passwordFile: passwordFile) }
+        let sinkAccess: SeccompFilter.SinkAccess = sinkConnector.map { $0.url.socketDirectory == nil ? .network : .unixSocket } ?? .none
         if printFilter {
-            FileOutput.standardOutput.write(SeccompFilter.describe().joined(separator: "\n") + "\n")
+            FileOutput.standardOutput.write(SeccompFilter.describe(sink: sinkAccess).joined(separator: "\n") + "\n")
             FileOutput.standardOutput.write("default action: ERRNO(EPERM); execve, execveat, ptrace, kill and non-AF_UNIX sockets are refused\n")
             return
         }
@@ -108,6 +116,7 @@ struct DaemonCommand: ParsableCommand {
         configuration.procRoot = procRoot
         configuration.confine = !noConfine
         configuration.updateIndex = !noIndex
+        configuration.sink = sinkConnector
 
         let signingKey: RecordSigningKey
         do {
@@ -131,8 +140,9 @@ struct DaemonCommand: ParsableCommand {
         loop.prepare()
         if configuration.confine {
             do {
-                let outcome = try SelfConfinement.confine()
-                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + 1) syscalls, execve/ptrace/AF_INET refused")
+                let outcome = try SelfConfinement.confine(sink: sinkAccess)
+                let refused = sinkAccess == .network ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
+                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused)")
             } catch {
                 logger.critical("refusing to run: \(error)")
                 throw ExitCodeError.operational
@@ -140,7 +150,7 @@ struct DaemonCommand: ParsableCommand {
         } else {
             FileOutput.standardError.write("isotrace: warning: --no-confine: running with every capability and no seccomp filter\n")
         }
-        logger.info("started: pid \(getpid()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records")
+        logger.info("started: pid \(getpid()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records\(sinkConnector.map { ", shipped to \($0.url.redacted)" } ?? "")")
         let code = loop.run()
         if code != 0 { throw ExitCode(code) }
     }

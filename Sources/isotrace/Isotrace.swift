@@ -14,7 +14,8 @@ struct Isotrace: ParsableCommand {
             """,
         version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
         subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self,
-                      KeygenCommand.self, VerifyCommand.self, DaemonCommand.self, ConfinementProbeCommand.self, QueryCommand.self, IndexCommand.self, PruneCommand.self]
+                      KeygenCommand.self, VerifyCommand.self, DaemonCommand.self, ConfinementProbeCommand.self, QueryCommand.self, IndexCommand.self,
+                      PruneCommand.self, DbCommand.self, ShipCommand.self]
     )
 
     /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64.

@@ -1,0 +1,138 @@
+import PostgresNIO
+import Records
+
+/// One problem found by `verify --db`: which node, key and seq, and why.
+public struct CentralProblem: Sendable, Equatable, CustomStringConvertible {
+    public var node: String
+    public var keyID: String
+    public var seq: Int64?
+    public var reason: String
+
+    public var description: String {
+        "node \(node) key_id \(keyID)" + (seq.map { " seq \($0)" } ?? "") + ": \(reason)"
+    }
+}
+
+/// One node chain as verified.
+public struct ChainSummary: Sendable, Equatable {
+    public var node: String
+    public var keyID: String
+    public var records: Int
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    public var problems: Int
+}
+
+public struct CentralVerification: Sendable {
+    public var chains: [ChainSummary] = []
+    public var problems: [CentralProblem] = []
+    public var isIntact: Bool { problems.isEmpty }
+}
+
+extension CentralDatabase {
+    static let verifyPage = 20_000
+
+    /// Verifies every registered node's chain from the stored signed lines alone, with the public
+    /// keys `db add-key` registered: each line's signature and fields (as `isotrace verify`), its
+    /// seq against the row's, its node against the key's, and the chain: seqs without gaps, each
+    /// `prev` the SHA-256 of the line before, from seq 1 (or from the floor `isotrace.prune` left).
+    /// Records under a key nobody registered are reported, never accepted.
+    public func verify(node: String? = nil) async throws(SinkError) -> CentralVerification {
+        var verification = CentralVerification()
+        let keys = try await keys().filter { node == nil || $0.node == node }
+        for key in keys {
+            try await verifyChain(key, into: &verification)
+        }
+        let rows = try await run("""
+            SELECT key_id, node, count(*), min(seq), max(seq) FROM isotrace.record
+            WHERE key_id NOT IN (SELECT key_id FROM isotrace.node_key) AND (\(node)::text IS NULL OR node = \(node))
+            GROUP BY key_id, node ORDER BY node, key_id
+            """, "find unknown keys")
+        for (keyID, host, count, first, last) in try Self.decode(rows, as: (String, String, Int64, Int64, Int64).self) {
+            verification.problems.append(CentralProblem(
+                node: host, keyID: keyID, seq: first,
+                reason: "unknown key: \(count) record(s), seq \(first)-\(last), signed with a key not registered (isotrace db add-key)"))
+            verification.chains.append(ChainSummary(node: host, keyID: keyID, records: Int(count), firstSeq: first, lastSeq: last, problems: 1))
+        }
+        return verification
+    }
+
+    private func verifyChain(_ key: NodeKey, into verification: inout CentralVerification) async throws(SinkError) {
+        var summary = ChainSummary(node: key.node, keyID: key.keyID, records: 0, problems: 0)
+        var problems: [CentralProblem] = []
+        func problem(_ seq: Int64?, _ reason: String) {
+            problems.append(CentralProblem(node: key.node, keyID: key.keyID, seq: seq, reason: reason))
+        }
+        guard let publicKey = RecordPublicKey.parse(pem: key.publicKeyPEM), publicKey.keyID == key.keyID else {
+            problem(nil, "the registered public key is not an Ed25519 key with this key_id")
+            verification.problems += problems
+            summary.problems = problems.count
+            verification.chains.append(summary)
+            return
+        }
+        let checker = ChainVerifier(outputDirectory: "", publicKey: publicKey)
+        var floor: (seq: Int64, hash: String)?
+        let floorRows = try await run("SELECT seq, line_sha256 FROM isotrace.chain_floor WHERE key_id = \(key.keyID)", "read chain floor")
+        for (seq, hash) in try Self.decode(floorRows, as: (Int64, String).self) { floor = (seq, hash) }
+        var previous: (seq: Int64, hash: String)?
+        var start: (seq: Int64, prev: String?)?  // a first stored seq above 1, checked after the scan
+        // Pages of the chain in seq order, so that no statement runs long and memory stays flat.
+        var after = Int64.min
+        while true {
+            let rows = try await run("""
+                SELECT seq, node, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq > \(after) ORDER BY seq LIMIT \(Self.verifyPage)
+                """, "read chain \(key.keyID)")
+            if rows.isEmpty { break }
+            for (seq, host, line) in try Self.decode(rows, as: (Int64, String, String).self) {
+                after = seq
+                let bytes = Array(line.utf8)
+                summary.records += 1
+                summary.firstSeq = summary.firstSeq ?? seq
+                summary.lastSeq = seq
+                for reason in checker.problems(inLine: bytes) { problem(seq, reason) }
+                let parsed = try? JSONParser().parse(bytes)
+                let lineSeq = parsed?["seq"]?.integerValue
+                let prev = parsed?["prev"]?.stringValue
+                if lineSeq != seq { problem(seq, "the stored line says seq \(lineSeq.map(String.init) ?? "none"), the row seq \(seq): moved or replaced") }
+                let named = parsed?["node"]?["hostname"]?.stringValue
+                if host != key.node || named != key.node {
+                    problem(seq, "record of node \(named ?? host), but key_id \(key.keyID) is registered for node \(key.node)")
+                }
+                if let before = previous {
+                    if seq > before.seq + 1 {
+                        problem(seq, seq == before.seq + 2 ? "missing seq \(before.seq + 1)" : "missing seq \(before.seq + 1)...\(seq - 1)")
+                    }
+                    if prev != before.hash { problem(seq, "broken chain: prev is not the SHA-256 of the stored seq \(before.seq)") }
+                } else if let floor {
+                    if seq > floor.seq + 1 {
+                        let missing = seq == floor.seq + 2 ? "\(floor.seq + 1)" : "\(floor.seq + 1)...\(seq - 1)"
+                        problem(seq, "missing seq \(missing) after the pruned floor seq \(floor.seq)")
+                    }
+                    if prev != floor.hash, seq == floor.seq + 1 { problem(seq, "broken chain: prev is not the SHA-256 of the last pruned record (seq \(floor.seq))") }
+                } else if seq == 1 {
+                    if prev != Record.genesisPrev { problem(seq, "broken chain: the first record's prev must be 64 zeros") }
+                } else {
+                    start = (seq, prev)
+                }
+                previous = (seq, Record.hash(ofLine: bytes))
+            }
+        }
+        if let start, !(try await continuesAnotherKey(key, seq: start.seq, prev: start.prev)) {
+            problems.insert(CentralProblem(node: key.node, keyID: key.keyID, seq: start.seq,
+                                           reason: "chain starts at seq \(start.seq): seq 1...\(start.seq - 1) are not in the database"), at: 0)
+        }
+        summary.problems = problems.count
+        verification.problems += problems
+        verification.chains.append(summary)
+    }
+
+    /// Whether a chain's first stored record continues the same node's chain under its previous
+    /// key (a key rotation): seq - 1 stored under another key of the node, hashing to `prev`.
+    private func continuesAnotherKey(_ key: NodeKey, seq: Int64, prev: String?) async throws(SinkError) -> Bool {
+        let rows = try await run("""
+            SELECT r.line FROM isotrace.record r JOIN isotrace.node_key k ON k.key_id = r.key_id
+            WHERE k.node = \(key.node) AND r.key_id <> \(key.keyID) AND r.seq = \(seq - 1)
+            """, "read previous key's chain")
+        return try Self.decode(rows, as: (String).self).contains { Record.hash(ofLine: Array($0.utf8)) == prev }
+    }
+}

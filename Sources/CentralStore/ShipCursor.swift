@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+
+/// How far `ship` got, in DIR/sink.cursor: the end of the last segment line it consumed (segment,
+/// byte offset, line number, and that line's length and SHA-256, so that a cursor that no longer
+/// matches the segment is noticed), and the last record the database acknowledged (key_id, seq),
+/// so that a database restored from an older backup is noticed and sent the rest again.
+/// The cursor only saves work: sending again is harmless (ON CONFLICT DO NOTHING).
+struct ShipCursor: Codable, Equatable {
+    var version = 1
+    /// The database it refers to (`HOST:PORT/DB`).
+    var sink: String
+    var segment: String
+    /// Byte offset just after the consumed line's newline.
+    var offset: Int64
+    var line: Int64
+    var lineLength: Int64
+    var lineSHA256: String
+    var keyID: String?
+    var seq: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case version = "v", sink, segment, offset, line, lineLength = "line_length", lineSHA256 = "line_sha256"
+        case keyID = "key_id", seq
+    }
+
+    static func path(outputDirectory: String) -> String { outputDirectory + "/sink.cursor" }
+
+    static func load(outputDirectory: String) -> ShipCursor? {
+        guard let data = FileManager.default.contents(atPath: path(outputDirectory: outputDirectory)) else { return nil }
+        return try? JSONDecoder().decode(ShipCursor.self, from: data)
+    }
+
+    func save(outputDirectory: String) throws(SinkError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data: Data
+        do { data = try encoder.encode(self) } catch { throw .local("cannot encode the ship cursor: \(error)") }
+        try Syscalls.replaceDurably(Self.path(outputDirectory: outputDirectory), with: Array(data) + [0x0A], directory: outputDirectory)
+    }
+
+    /// Whether the line before `offset` in the segment is still the one consumed.
+    func matches(recordsPath: String) throws(SinkError) -> Bool {
+        guard offset >= lineLength + 1,
+              let bytes = try Syscalls.read(recordsPath + "/" + segment, from: offset - lineLength - 1, length: lineLength + 1),
+              bytes.count == lineLength + 1, bytes.last == 0x0A
+        else { return false }
+        return Self.sha256(bytes.dropLast()) == lineSHA256
+    }
+
+    static func sha256(_ bytes: some Collection<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = []
+        for byte in SHA256.hash(data: Array(bytes)) {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

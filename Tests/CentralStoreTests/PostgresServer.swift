@@ -1,0 +1,135 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real PostgreSQL 15 for one test, from Debian's packages: initdb into a fresh directory under
+/// /tmp (data, Unix socket, log), started with pg_ctl on a free loopback port with password
+/// (scram-sha-256) authentication over TCP and trust on its own Unix socket (for psql in the
+/// tests). initdb refuses to run as root, so as root the server runs as the `postgres` user
+/// (created by the Debian package) or `nobody`. `remove()` stops it and deletes the directory.
+final class PostgresServer {
+    static let binDirectory = "/usr/lib/postgresql/15/bin"
+    static let user = "isotrace"
+    static let database = "postgres"
+
+    /// Why no server can be started here, nil when one can.
+    static let unavailableReason: String? = {
+        for tool in ["initdb", "pg_ctl", "postgres", "psql"] where access("\(binDirectory)/\(tool)", X_OK) != 0 {
+            return "\(binDirectory)/\(tool) not found: install postgresql-15 and postgresql-client-15 (make deps)"
+        }
+        if geteuid() == 0, serverAccount == nil { return "running as root and neither a postgres nor a nobody user exists for initdb" }
+        if access("/usr/bin/setpriv", X_OK) != 0, geteuid() == 0 { return "setpriv (util-linux) not found" }
+        return nil
+    }()
+
+    /// The account the server runs as when the tests run as root.
+    static let serverAccount: (uid: uid_t, gid: gid_t, name: String)? = {
+        for name in ["postgres", "nobody"] {
+            if let entry = getpwnam(name) { return (entry.pointee.pw_uid, entry.pointee.pw_gid, name) }
+        }
+        return nil
+    }()
+
+    let directory: String
+    var dataDirectory: String { directory + "/data" }
+    let password: String
+    /// The password for isotrace's --password-file (mode 0600, owned by the tests' user).
+    let passwordFile: String
+    private(set) var port: Int = 0
+
+    init(settings: [String] = ["fsync=off"]) throws {
+        directory = "/tmp/isotrace-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
+        password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+        passwordFile = directory + "-password"
+        self.settings = settings
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let initPassword = directory + "/initdb-password"
+        FileManager.default.createFile(atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
+        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        if geteuid() == 0, let account = Self.serverAccount {
+            chown(directory, account.uid, account.gid)
+            chown(initPassword, account.uid, account.gid)
+        }
+        do {
+            let result = try runAsServer(["\(Self.binDirectory)/initdb", "-D", dataDirectory, "-U", Self.user, "--pwfile", initPassword,
+                                          "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
+            guard result.status == 0 else { throw ServerError("initdb failed: \(result)") }
+            try start()
+        } catch {
+            remove()
+            throw error
+        }
+    }
+
+    private let settings: [String]
+
+    /// `postgres://isotrace@127.0.0.1:PORT/postgres?sslmode=disable`: no password in it.
+    var url: String { "postgres://\(Self.user)@127.0.0.1:\(port)/\(Self.database)?sslmode=disable&connect_timeout=2" }
+
+    /// Starts the server (on the same port after a stop); waits until it accepts connections.
+    func start() throws {
+        var lastError = ""
+        for _ in 0..<5 {
+            if port == 0 { port = Self.freePort() }
+            let options = (["-p \(port)", "-k \(directory)", "-c listen_addresses=127.0.0.1"] + settings.map { "-c \($0)" }).joined(separator: " ")
+            let result = try runAsServer(["\(Self.binDirectory)/pg_ctl", "-D", dataDirectory, "-o", options, "-l", directory + "/server.log", "-w", "-t", "60", "start"])
+            if result.status == 0 { return }
+            lastError = "\(result)\n" + ((try? String(contentsOfFile: directory + "/server.log", encoding: .utf8))?.suffix(2000) ?? "")
+            if !lastError.contains("Address already in use") { break }
+            port = 0
+        }
+        throw ServerError("pg_ctl start failed: \(lastError)")
+    }
+
+    /// Stops the server: `fast` (clean) or `immediate` (as if it crashed).
+    func stop(mode: String = "fast") throws {
+        let result = try runAsServer(["\(Self.binDirectory)/pg_ctl", "-D", dataDirectory, "-m", mode, "-w", "-t", "60", "stop"])
+        guard result.status == 0 else { throw ServerError("pg_ctl stop failed: \(result)") }
+    }
+
+    /// Stops the server if it runs and deletes its directory and the password file.
+    func remove() {
+        if FileManager.default.fileExists(atPath: dataDirectory + "/postmaster.pid") { try? stop(mode: "immediate") }
+        try? FileManager.default.removeItem(atPath: directory)
+        try? FileManager.default.removeItem(atPath: passwordFile)
+    }
+
+    /// Runs SQL with psql over the server's Unix socket (trust); returns its unaligned output.
+    @discardableResult
+    func sql(_ statement: String) throws -> String {
+        let result = try Command.run(["\(Self.binDirectory)/psql", "-h", directory, "-p", String(port), "-U", Self.user, "-d", Self.database,
+                                      "-v", "ON_ERROR_STOP=1", "-Atqc", statement])
+        guard result.status == 0 else { throw ServerError("psql failed: \(result)") }
+        return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs a server tool (as the server account when root) with every inherited descriptor above
+    /// stderr closed first: the postmaster pg_ctl leaves running must not hold the pipe through
+    /// which Foundation's Process learns that its child exited.
+    private func runAsServer(_ arguments: [String]) throws -> CommandResult {
+        let closing = ["/bin/bash", "-c", #"for fd in /proc/$$/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-" 2>/dev/null; done; exec "$@""#, "bash"]
+        guard geteuid() == 0, let account = Self.serverAccount else { return try Command.run(closing + arguments) }
+        return try Command.run(["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups", "--"] + closing + arguments,
+                               directory: directory)
+    }
+
+    /// A port the kernel just gave to a bound socket on 127.0.0.1 (closed again at once).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct ServerError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import ProcFS
+import Records
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A worker node as the central database sees it: its own output directory with a real key pair
+/// (DIR/keys) and a real signed chain (DIR/records) written with the Records API under its own
+/// hostname. Its jobs' processes are `process` records with PanDA IDs, PIDs and uids.
+final class SimulatedNode {
+    let hostname: String
+    let directory: String
+    let key: RecordSigningKey
+    private(set) var written: Int64 = 0
+    var publicKeyPath: String { KeyPairFiles(outputDirectory: directory).publicKeyPath }
+
+    init(hostname: String) throws {
+        self.hostname = hostname
+        directory = "/tmp/isotrace-node-\(hostname)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        key = try KeyPairFiles(outputDirectory: directory).create()
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: directory) }
+
+    /// Appends `count` process records: job `pandaIDs[i % n]`, PID `pidBase + seq`, uid 64901, all
+    /// seen at `time`; returns the seqs written.
+    @discardableResult
+    func append(_ count: Int, pandaIDs: [String], pidBase: Int64 = 20_000, time: String = "2026-11-26T03:12:00.000Z") throws -> ClosedRange<Int64> {
+        let writer = try ChainWriter.open(outputDirectory: directory, key: key,
+                                          node: RecordNode(hostname: hostname, bootID: "boot-\(hostname)", machineID: "machine-\(hostname)"))
+        defer { writer.close() }
+        let first = writer.head.seq + 1
+        var bodies: [RecordBody] = []
+        for index in 0..<count {
+            let seq = first + Int64(index)
+            let pandaID = pandaIDs[Int(seq) % pandaIDs.count]
+            bodies.append(RecordBody(type: .process, members: [JSONMember("process", .object([
+                JSONMember("boot_id", .string("boot-\(hostname)")),
+                JSONMember("pid", JSONValue(exactly: pidBase + seq)!),
+                JSONMember("start_ticks", JSONValue(exactly: 1000 + seq)!),
+                JSONMember("start_time", .string(time)),
+                JSONMember("uid", JSONValue(exactly: 64901)!),
+                JSONMember("cmdline", .array([.string("/bin/bash"), .string("-c"), .string("payload \(pandaID)")])),
+                JSONMember("role", .string("payload")),
+                JSONMember("panda_id", .string(pandaID)),
+                JSONMember("task_id", .string("910000")),
+                JSONMember("first_seen", .string(time)),
+                JSONMember("last_seen", .string(time)),
+            ]))]))
+        }
+        let appended = try writer.append(bodies)
+        written = appended.last?.seq ?? written
+        return first...written
+    }
+}
