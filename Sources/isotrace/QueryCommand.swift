@@ -55,14 +55,7 @@ struct QueryCommand: ParsableCommand {
     @Flag(help: "Check the signature of every cited record, and that its line is the one indexed.")
     var verify = false
 
-    @Option(help: ArgumentHelp("Ask the central PostgreSQL database (all nodes) instead of DIR's index.", valueName: "url"))
-    var db: String?
-
-    @Option(help: ArgumentHelp("With --db: only this node.", valueName: "host"))
-    var node: String?
-
-    @Option(help: ArgumentHelp("With --db: file whose first line is the password (mode 0600).", valueName: "file"))
-    var passwordFile: String?
+    @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
         let selectors = [pandaID != nil, taskID != nil, pid != nil, uid != nil].filter { $0 }.count
@@ -72,9 +65,8 @@ struct QueryCommand: ParsableCommand {
         if at != nil, pid == nil { throw ValidationError("--at goes with --pid") }
         if format == .html, pandaID == nil { throw ValidationError("--format html is the incident report of one job: give --panda-id") }
         if output != nil, format != .html { throw ValidationError("--output goes with --format html") }
-        if db == nil, node != nil || passwordFile != nil { throw ValidationError("--node and --password-file go with --db") }
-        if db != nil, format == .html { throw ValidationError("--format html is built from the local records (--out); with --db use table or json") }
-        if db != nil, verify { throw ValidationError("--verify checks local segments; for the database use isotrace verify --db URL") }
+        if central.db != nil, format == .html { throw ValidationError("--format html is built from the local records (--out); with --db use table or json") }
+        if central.db != nil, verify { throw ValidationError("--verify checks local segments; for the database use isotrace verify --db URL") }
     }
 
     func run() throws {
@@ -92,8 +84,8 @@ struct QueryCommand: ParsableCommand {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational
         }
-        if let db {
-            return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: passwordFile, node: node, format: format == .json ? .json : .table)
+        if let db = central.db {
+            return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
         let verifier: RecordVerifying? = verify ? RecordVerifierProvider.verifier(directory: out) : nil
         if verify, verifier == nil {

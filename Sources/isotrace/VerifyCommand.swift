@@ -19,22 +19,14 @@ struct VerifyCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "pubkey"))
     var key: String?
 
-    @Option(help: ArgumentHelp("Verify every node's chain in the central PostgreSQL database instead, with the keys registered by db add-key.", valueName: "url"))
-    var db: String?
-
-    @Option(help: ArgumentHelp("With --db: only this node.", valueName: "host"))
-    var node: String?
-
-    @Option(help: ArgumentHelp("With --db: file whose first line is the password (mode 0600).", valueName: "file"))
-    var passwordFile: String?
+    @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
-        if db == nil, node != nil || passwordFile != nil { throw ValidationError("--node and --password-file go with --db") }
-        if db != nil, key != nil { throw ValidationError("--key is for local segments; --db uses the keys registered with db add-key") }
+        if central.db != nil, key != nil { throw ValidationError("--key is for local segments; --db uses the keys registered with db add-key") }
     }
 
     func run() throws {
-        if let db { return try CentralVerifyOutput.run(url: db, passwordFile: passwordFile, node: node) }
+        if let db = central.db { return try CentralVerifyOutput.run(url: db, passwordFile: central.passwordFile, node: central.node) }
         let report: VerificationReport
         do {
             let publicKey = try RecordPublicKey.load(path: key ?? KeyPairFiles(outputDirectory: out).publicKeyPath)
