@@ -9,7 +9,8 @@ CC ?= cc
 # isolated payload (`isotrace simulate`, used by the tests too).
 # libbpf-dev and xxd: the BPF task iterator (Sources/CTaskIter; its object is compiled with the
 # Swift toolchain's clang -target bpf and embedded as a byte array); bpftool to inspect it.
-# python3-venv and openssl: the records tests (the outside-verification recipe, key interop).
+# python3-venv and openssl: the records tests (the outside-verification recipe, key interop);
+# openssl also makes the CA and certificates of the central store's TLS test.
 # strace, rsyslog, python3-prometheus-client: the daemon's tests (tracing, a real rsyslogd, metrics parsing).
 # chromium: the HTML report tests render a report headless to a PNG (skipped, with the reason, without it).
 SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \

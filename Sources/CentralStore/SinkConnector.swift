@@ -5,8 +5,8 @@ import PostgresNIO
 ///
 /// sslmode maps onto postgres-nio's TLS: `disable` no TLS; `allow` and `prefer` TLS when the
 /// server offers it, without certificate checks; `require` TLS or fail, without certificate
-/// checks (libpq's behaviour without a root certificate); `verify-ca` TLS with the server's
-/// chain checked against `sslrootcert` (else the system's trust store) but not its name;
+/// checks unless `sslrootcert` is given (then as `verify-ca`, as libpq does); `verify-ca` TLS
+/// with the server's chain checked against `sslrootcert` (else the system's trust store) but not its name;
 /// `verify-full` both chain and host name. `sslcert` + `sslkey` present a client certificate
 /// (PostgreSQL's `cert` authentication). postgres-nio has no `allow` (plain first, TLS on
 /// refusal): it behaves as `prefer`.
@@ -40,7 +40,8 @@ public struct SinkConnector: Sendable {
         guard url.sslMode != .disable else { return .disable }
         var tls = TLSConfiguration.makeClientConfiguration()
         switch url.sslMode {
-        case .disable, .allow, .prefer, .require: tls.certificateVerification = .none
+        case .disable, .allow, .prefer: tls.certificateVerification = .none
+        case .require: tls.certificateVerification = url.sslRootCert == nil ? .none : .noHostnameVerification
         case .verifyCA: tls.certificateVerification = .noHostnameVerification
         case .verifyFull: tls.certificateVerification = .fullVerification
         }
@@ -48,7 +49,9 @@ public struct SinkConnector: Sendable {
             if let root = url.sslRootCert { tls.trustRoots = .file(root) }
             if let cert = url.sslCert, let key = url.sslKey {
                 tls.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                tls.privateKey = .file(key)
+                // PEM, as libpq reads sslkey: NIOSSL's `.file` guesses the format from the file name
+                // and takes `.key` (libpq's postgresql.key) for DER.
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
             }
             let context = try NIOSSLContext(configuration: tls)
             return url.sslMode == .allow || url.sslMode == .prefer ? .prefer(context) : .require(context)

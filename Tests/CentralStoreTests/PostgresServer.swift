@@ -7,8 +7,20 @@ import Glibc
 /// /tmp (data, Unix socket, log), started with pg_ctl on a free loopback port with password
 /// (scram-sha-256) authentication over TCP and trust on its own Unix socket (for psql in the
 /// tests). initdb refuses to run as root, so as root the server runs as the `postgres` user
-/// (created by the Debian package) or `nobody`. `remove()` stops it and deletes the directory.
+/// (created by the Debian package) or `nobody`. With `tls`, the server has `ssl=on` and takes
+/// TCP connections only as pg_hba.conf's `hostssl` lines say. `remove()` stops it and deletes the
+/// directory.
 final class PostgresServer {
+    /// TLS for the server: its certificate and key, the CA it checks client certificates with,
+    /// and the `hostssl` lines that replace initdb's TCP lines in pg_hba.conf (its own Unix
+    /// socket stays `trust`, for psql).
+    struct TLS {
+        var certificate: String
+        var key: String
+        var authority: String
+        var hostSSLLines: [String]
+    }
+
     static let binDirectory = "/usr/lib/postgresql/15/bin"
     static let user = "isotrace"
     static let database = "postgres"
@@ -38,11 +50,11 @@ final class PostgresServer {
     let passwordFile: String
     private(set) var port: Int = 0
 
-    init(settings: [String] = ["fsync=off"]) throws {
+    init(settings: [String] = ["fsync=off"], tls: TLS? = nil) throws {
         directory = "/tmp/isotrace-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
         password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
         passwordFile = directory + "-password"
-        self.settings = settings
+        self.settings = settings + (tls == nil ? [] : ["ssl=on", "ssl_cert_file=server.crt", "ssl_key_file=server.key", "ssl_ca_file=root.crt"])
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let initPassword = directory + "/initdb-password"
         FileManager.default.createFile(atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
@@ -55,6 +67,7 @@ final class PostgresServer {
             let result = try runAsServer(["\(Self.binDirectory)/initdb", "-D", dataDirectory, "-U", Self.user, "--pwfile", initPassword,
                                           "--auth-host=scram-sha-256", "--auth-local=trust", "-E", "UTF8", "--locale=C", "--no-sync"])
             guard result.status == 0 else { throw ServerError("initdb failed: \(result)") }
+            if let tls { try install(tls) }
             try start()
         } catch {
             remove()
@@ -82,6 +95,25 @@ final class PostgresServer {
         throw ServerError("pg_ctl start failed: \(lastError)")
     }
 
+    /// Copies the certificate, key (0600, owned by the server's account, as PostgreSQL demands)
+    /// and CA into the data directory (paths in it are relative to it) and writes pg_hba.conf.
+    private func install(_ tls: TLS) throws {
+        let hba = (["local all all trust"] + tls.hostSSLLines).joined(separator: "\n") + "\n"
+        let files = [("server.crt", try Data(contentsOf: URL(fileURLWithPath: tls.certificate)), 0o644),
+                     ("server.key", try Data(contentsOf: URL(fileURLWithPath: tls.key)), 0o600),
+                     ("root.crt", try Data(contentsOf: URL(fileURLWithPath: tls.authority)), 0o644),
+                     ("pg_hba.conf", Data(hba.utf8), 0o600)]
+        for (name, contents, mode) in files {
+            let path = dataDirectory + "/" + name
+            try? FileManager.default.removeItem(atPath: path)
+            guard FileManager.default.createFile(atPath: path, contents: contents, attributes: [.posixPermissions: mode]) else {
+                throw ServerError("cannot write \(path)")
+            }
+            chmod(path, mode_t(mode))
+            if geteuid() == 0, let account = Self.serverAccount { chown(path, account.uid, account.gid) }
+        }
+    }
+
     /// Stops the server: `fast` (clean) or `immediate` (as if it crashed).
     func stop(mode: String = "fast") throws {
         let result = try runAsServer(["\(Self.binDirectory)/pg_ctl", "-D", dataDirectory, "-m", mode, "-w", "-t", "60", "stop"])
@@ -97,8 +129,8 @@ final class PostgresServer {
 
     /// Runs SQL with psql over the server's Unix socket (trust); returns its unaligned output.
     @discardableResult
-    func sql(_ statement: String) throws -> String {
-        let result = try Command.run(["\(Self.binDirectory)/psql", "-h", directory, "-p", String(port), "-U", Self.user, "-d", Self.database,
+    func sql(_ statement: String, database: String = PostgresServer.database) throws -> String {
+        let result = try Command.run(["\(Self.binDirectory)/psql", "-h", directory, "-p", String(port), "-U", Self.user, "-d", database,
                                       "-v", "ON_ERROR_STOP=1", "-Atqc", statement])
         guard result.status == 0 else { throw ServerError("psql failed: \(result)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
