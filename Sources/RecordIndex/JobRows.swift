@@ -49,10 +49,27 @@ struct JobRows {
             pandaID: pandaID, taskID: latest?.taskID ?? processes.last(where: { $0.taskID != nil })?.taskID,
             firstSeen: firstSeen.map(UTCTime.init(millisecondsSinceEpoch:)),
             lastSeen: lastSeen.map(UTCTime.init(millisecondsSinceEpoch:)),
-            isolated: latest?.isolated, pilot: pilot, containerRuntime: latest?.containerRuntime,
+            isolated: currentVerdict(latestAudit: latest), pilot: pilot, containerRuntime: latest?.containerRuntime,
             containerImage: latest?.containerImage, jobDirectory: latest?.jobDirectory, batchJobID: latest?.batchJobID,
             verdicts: verdicts, processes: QueryPlan.processReports(processes, references: references, pilotSideFirst: true),
             findings: findingReports, records: cite(jobs.map(\.recordSeq)))
+    }
+}
+
+extension JobRows {
+    /// Isolated or not as the records last said: the latest audit's verdict, updated by the
+    /// daemon's `finding` records written after it (a rule's status per record; a job the daemon
+    /// saw start and end between two audits has only those). The audit's rule: isolated unless
+    /// an ISO- rule fails.
+    func currentVerdict(latestAudit: JobSighting?) -> Bool? {
+        let since = latestAudit?.recordSeq ?? 0
+        let later = findings.filter { $0.recordSeq > since }.sorted { $0.recordSeq < $1.recordSeq }
+        guard !later.isEmpty else { return latestAudit?.isolated }
+        var failing = Set(latestAudit?.failingRules ?? [])
+        for finding in later {
+            if finding.status == "fail" { failing.insert(finding.rule) } else { failing.remove(finding.rule) }
+        }
+        return !failing.contains { $0.hasPrefix("ISO-") }
     }
 }
 

@@ -12,9 +12,9 @@ struct RecordEnvelope: Decodable {
     /// `process` / `exit` records (daemon): one process with first_seen / last_seen.
     var process: RecordedProcess?
     var keyID: String?
-    /// `finding` records (daemon): the job the verdict is about.
+    /// `finding` records (daemon): the job the verdict is about, and the verdict.
     var pandaID: LenientString?
-    var finding: FindingProcess?
+    var finding: RecordedFindingFacts?
 
     enum CodingKeys: String, CodingKey {
         case version = "v", type, seq, time, node, audit, process, keyID = "key_id", pandaID = "panda_id", finding
@@ -30,9 +30,4 @@ struct RecordNode: Decodable {
     enum CodingKeys: String, CodingKey {
         case hostname, bootID = "boot_id", machineID = "machine_id"
     }
-}
-
-/// The process a `finding` record names, if any.
-struct FindingProcess: Decodable {
-    var pid: Int64?
 }

@@ -62,6 +62,12 @@ struct RecordIngester {
                 try sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
                              envelope: envelope, seen: first...max(first, last), job: nil).insert(db)
             }
+        case "finding":
+            // The daemon's verdict changes: a job's first verdicts (when no audit record was
+            // written in that cycle) and every later change of one rule.
+            if let finding = envelope.finding {
+                try recorded(finding, pandaID: envelope.pandaID?.value, seq: envelope.seq, seen: time.millisecondsSinceEpoch).insert(db)
+            }
         default:
             break
         }

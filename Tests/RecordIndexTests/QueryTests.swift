@@ -178,3 +178,54 @@ import Testing
         #expect((record["sha256"] as? String)?.count == 64)
     }
 }
+
+/// The daemon's `finding` records are indexed: a job it saw start and end between two audit
+/// records gets its verdict from them, and a later change overrides the last audit's verdict.
+@Suite struct DaemonFindingQueryTests {
+    typealias R = SyntheticRecords
+
+    static func finding(seq: Int, time: String, pandaID: String, rule: String, status: String, previous: String?) -> String {
+        R.record(seq: seq, time: time, type: "finding", body: [
+            "finding": R.finding(rule: rule, status: status, pid: 4242, message: "\(rule) \(status)"),
+            "panda_id": pandaID, "pilot": ["boot_id": R.bootID, "pid": 100, "start_ticks": 10],
+            "previous_status": previous.map { $0 as Any } ?? NSNull(),
+        ])
+    }
+
+    func run(_ lines: [String], _ pandaID: String) throws -> JobReport? {
+        let directory = RecordDirectory()
+        directory.append(lines)
+        try RecordIndex.update(directory: directory.path)
+        return try IndexReader(directory: directory.path).run(.pandaID(pandaID), window: TimeWindow()).jobs.first
+    }
+
+    @Test func findingsAloneGiveTheVerdict() throws {
+        let payload = R.process(pid: 4242, startTicks: 1000, startTime: "2026-11-26T10:00:00.000Z", uid: 64901, pandaID: "2001")
+        let job = try #require(try run([
+            R.record(seq: 1, time: "2026-11-26T10:00:05.000Z", type: "process", body: ["process": payload]),
+            Self.finding(seq: 2, time: "2026-11-26T10:00:05.000Z", pandaID: "2001", rule: "ISO-UID", status: "fail", previous: nil),
+            Self.finding(seq: 3, time: "2026-11-26T10:00:05.000Z", pandaID: "2001", rule: "PRIV-NNP", status: "pass", previous: nil),
+        ], "2001"))
+        #expect(job.isolated == false)
+        #expect(Set(job.findings.map(\.rule)) == ["ISO-UID", "PRIV-NNP"])
+        #expect(job.findings.first { $0.rule == "ISO-UID" }?.records.map(\.seq) == [2])
+        let fixed = try #require(try run([
+            Self.finding(seq: 1, time: "2026-11-26T10:00:05.000Z", pandaID: "2001", rule: "ISO-UID", status: "fail", previous: nil),
+            Self.finding(seq: 2, time: "2026-11-26T10:01:05.000Z", pandaID: "2001", rule: "ISO-UID", status: "pass", previous: "fail"),
+        ], "2001"))
+        #expect(fixed.isolated == true)
+    }
+
+    @Test func aLaterFindingOverridesTheLastAudit() throws {
+        let pilot = R.process(pid: 100, startTicks: 10, startTime: "2026-11-26T09:00:00.000Z", uid: 64901)
+        let payload = R.process(pid: 4242, startTicks: 1000, startTime: "2026-11-26T10:00:00.000Z", uid: 64902, pandaID: "2002")
+        let audit = R.audit(seq: 1, time: "2026-11-26T10:05:00.000Z", jobs: [R.job(pandaID: "2002", taskID: "7", pilot: pilot, processes: [payload])])
+        let before = try #require(try run([audit], "2002"))
+        #expect(before.isolated == true)
+        let after = try #require(try run([
+            audit, Self.finding(seq: 2, time: "2026-11-26T10:06:00.000Z", pandaID: "2002", rule: "ISO-PTRACE", status: "fail", previous: "pass"),
+        ], "2002"))
+        #expect(after.isolated == false)
+        #expect(after.verdicts.map(\.isolated) == [true])  // the audit records' verdicts, as before
+    }
+}
