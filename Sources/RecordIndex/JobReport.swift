@@ -30,7 +30,6 @@ public struct JobReport: Encodable, Equatable, Sendable {
         case findings, records
     }
 
-    enum ContainerKeys: String, CodingKey { case runtime, image }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -40,13 +39,7 @@ public struct JobReport: Encodable, Equatable, Sendable {
         try container.encodeValueOrNull(lastSeen?.description, forKey: .lastSeen)
         try container.encodeValueOrNull(isolated, forKey: .isolated)
         try container.encodeValueOrNull(pilot, forKey: .pilot)
-        if let containerRuntime {
-            var nested = container.nestedContainer(keyedBy: ContainerKeys.self, forKey: .container)
-            try nested.encode(containerRuntime, forKey: .runtime)
-            try nested.encodeValueOrNull(containerImage, forKey: .image)
-        } else {
-            try container.encodeNil(forKey: .container)
-        }
+        try container.encodeContainer(runtime: containerRuntime, image: containerImage, forKey: .container)
         try container.encodeValueOrNull(jobDirectory, forKey: .jobDirectory)
         try container.encodeValueOrNull(batchJobID, forKey: .batchJobID)
         try container.encode(verdicts, forKey: .verdicts)

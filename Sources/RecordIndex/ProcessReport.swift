@@ -62,7 +62,6 @@ public struct ProcessReport: Encodable, Equatable, Sendable {
         case cmdline, exe, cgroup, records
     }
 
-    enum ContainerKeys: String, CodingKey { case runtime, image }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -80,13 +79,7 @@ public struct ProcessReport: Encodable, Equatable, Sendable {
         try container.encodeValueOrNull(taskID, forKey: .taskID)
         try container.encodeValueOrNull(claimedPandaID, forKey: .claimedPandaID)
         try container.encodeValueOrNull(pilot, forKey: .pilot)
-        if let containerRuntime {
-            var nested = container.nestedContainer(keyedBy: ContainerKeys.self, forKey: .container)
-            try nested.encode(containerRuntime, forKey: .runtime)
-            try nested.encodeValueOrNull(containerImage, forKey: .image)
-        } else {
-            try container.encodeNil(forKey: .container)
-        }
+        try container.encodeContainer(runtime: containerRuntime, image: containerImage, forKey: .container)
         var ns = container.nestedContainer(keyedBy: DynamicKey.self, forKey: .namespaces)
         for (kind, inode) in namespaces.sorted(by: { $0.key < $1.key }) {
             try ns.encodeValueOrNull(inode, forKey: DynamicKey(kind))
@@ -120,4 +113,14 @@ extension KeyedEncodingContainer {
     mutating func encodeValueOrNull<T: Encodable>(_ value: T?, forKey key: Key) throws {
         if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
     }
+
+    /// `"container": {"runtime", "image"}`, or null when no runtime was recorded.
+    mutating func encodeContainer(runtime: String?, image: String?, forKey key: Key) throws {
+        guard let runtime else { return try encodeNil(forKey: key) }
+        var nested = nestedContainer(keyedBy: ContainerKeys.self, forKey: key)
+        try nested.encode(runtime, forKey: .runtime)
+        try nested.encodeValueOrNull(image, forKey: .image)
+    }
 }
+
+private enum ContainerKeys: String, CodingKey { case runtime, image }
