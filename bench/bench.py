@@ -186,7 +186,8 @@ def main():
             os.mkdir(workdir)
             node = start_node(tool("nodeshape"), tool("holder"), size, workdir, timeout=300)
             runs = args.runs if size <= 2000 else max(3, args.runs - 2)
-            rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")])]
+            rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")]),
+                    Row("C reader of what a /proc cycle re-reads (--refresh)", [tool("procreader"), "--refresh"])]
             samplers = ["procfs", "bpf"] if has_sampler else [None]
             for sampler in samplers:
                 flag = ["--sampler", sampler] if sampler else []

@@ -2,6 +2,10 @@
 // for each process (stat, status, cmdline, environ, cgroup, exe, cwd, the nine ns links), with
 // uid_map/gid_map once per user namespace and mountinfo once per mount namespace. It parses only
 // the namespace inodes it needs for those caches. Prints processes, namespaces and bytes read.
+//
+// `procreader --refresh` reads only what the daemon's /proc sampler re-reads for a process it
+// already knows (stat, status, cgroup, the nine ns links, maps and mountinfo once per namespace):
+// the floor of a steady /proc cycle, with no parsing and no audit.
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
@@ -44,8 +48,13 @@ static uint64_t read_link(int dir, const char *name) {
 }
 
 int main(int argc, char **argv) {
+    int refresh = argc > 1 && strcmp(argv[1], "--refresh") == 0;
+    if (refresh) { argc--; argv++; }
     const char *root = argc > 1 ? argv[1] : "/proc";
-    static const char *files[] = {"stat", "status", "cmdline", "environ", "cgroup"};
+    static const char *all_files[] = {"stat", "status", "cmdline", "environ", "cgroup"};
+    static const char *refresh_files[] = {"stat", "status", "cgroup"};
+    const char **files = refresh ? refresh_files : all_files;
+    size_t file_count = refresh ? 3 : 5;
     static const char *ns[] = {"ns/cgroup", "ns/ipc", "ns/mnt", "ns/net", "ns/pid",
                                "ns/pid_for_children", "ns/time", "ns/user", "ns/uts"};
     DIR *proc = opendir(root);
@@ -58,9 +67,11 @@ int main(int argc, char **argv) {
         snprintf(path, sizeof path, "%s/%s", root, entry->d_name);
         int dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0) continue;
-        for (size_t i = 0; i < sizeof files / sizeof *files; i++) read_file(dir, files[i]);
-        read_link(dir, "cwd");
-        read_link(dir, "exe");
+        for (size_t i = 0; i < file_count; i++) read_file(dir, files[i]);
+        if (!refresh) {
+            read_link(dir, "cwd");
+            read_link(dir, "exe");
+        }
         uint64_t inodes[9];
         for (size_t i = 0; i < 9; i++) inodes[i] = read_link(dir, ns[i]);
         if (add(seen_user, inodes[7])) { user_namespaces++; read_file(dir, "uid_map"); read_file(dir, "gid_map"); }

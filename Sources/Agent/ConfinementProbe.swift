@@ -7,7 +7,7 @@ import CProcShim
 /// confinement-probe`, used by the tests): installs exactly the daemon's confinement, then tries
 /// what must fail, for real: socket(AF_INET), ptrace(PTRACE_ATTACH) of a live process, and
 /// execve of /bin/true (last: if it went through, the probe would be replaced and print nothing
-/// more). socket(AF_UNIX) must still work.
+/// more). socket(AF_UNIX) and poll of a kept mountinfo (the mount table watch) must still work.
 public enum ConfinementProbe {
     /// Each probe's outcome: `ok` or the errno name (`EPERM`). `emit` gets them as they happen,
     /// because a successful execve ends the process.
@@ -20,6 +20,12 @@ public enum ConfinementProbe {
         let unix = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
         emit("socket_unix", unix >= 0 ? "ok" : name(errno))
         if unix >= 0 { close(unix) }
+        // What the mount table watch does each cycle: poll a kept mountinfo.
+        let mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
+        var entry = pollfd(fd: mountinfo, events: Int16(POLLPRI), revents: 0)
+        let polled = mountinfo >= 0 ? poll(&entry, 1, 0) : -1
+        emit("poll_mountinfo", polled >= 0 ? "ok" : name(errno))
+        if mountinfo >= 0 { close(mountinfo) }
         let attach = isotrace_ptrace_attach(ptracePID)
         emit("ptrace_attach", attach == 0 ? "ok" : name(errno))
         let path = strdup("/bin/true")

@@ -41,6 +41,13 @@ public final class DaemonLoop {
     var metrics = DaemonMetrics()
     var cyclesSinceHeartbeat = 0
     var lastFullAudit: Int64?
+    /// The previous cycle's audit: what did not change is taken over from it (same policy).
+    var lastAudit: AuditResult?
+    /// Owners not found yet are looked for again every this many cycles (and with each full audit):
+    /// reading pilot logs each cycle for every job would cost more than all the rest.
+    static let ownerLookupEvery = 10
+    /// The warning that the iterator's task count cannot be read was given (once is enough).
+    var warnedTaskCount = false
     /// Set while the central database is unreachable: a "reachable again" line when it returns.
     var sinkDown = false
     let startedAt: Int64
@@ -52,7 +59,8 @@ public final class DaemonLoop {
 
     public init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil) {
         self.configuration = configuration
-        self.sampler = sampler ?? .procfs(procRoot: configuration.procRoot)
+        // Mount tables are read again only when the kernel says they changed (MountTableWatch).
+        self.sampler = (sampler ?? .procfs(procRoot: configuration.procRoot)).watchingMountTables()
         lastSampler = self.sampler.kind
         self.policy = policy
         self.key = key
@@ -150,6 +158,10 @@ public final class DaemonLoop {
             }
         }
         lastSampler = snapshot.sampler
+        if snapshot.sampler == .bpf, let iterator = sampler.iterator, iterator.tasksVisitedByLastRead() == nil, !warnedTaskCount {
+            warnedTaskCount = true
+            logger.warning("the BPF task iterator's task count is unreadable: /proc is listed every cycle")
+        }
         known = Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
         if !snapshot.problems.isEmpty {
             count("proc", snapshot.problems.count)
@@ -159,10 +171,12 @@ public final class DaemonLoop {
             node = RecordNode(snapshot.node)
             hostname = snapshot.node.hostname
         }
-        let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot)).audit(snapshot)
+        let writesAudit = lastFullAudit.map({ started - $0 >= configuration.fullEvery.milliseconds }) ?? true
+        let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot))
+            .audit(snapshot, reusing: lastAudit, lookUpOwners: writesAudit || counters.cycles % Self.ownerLookupEvery == 0)
+        lastAudit = audit
         let events = tracker.update(with: audit)
 
-        let writesAudit = lastFullAudit.map({ started - $0 >= configuration.fullEvery.milliseconds }) ?? true
         if writesAudit {
             lastFullAudit = started
             build("audit") { try RecordBody.audit(audit) }
@@ -212,7 +226,7 @@ public final class DaemonLoop {
         // The first cycle parses every process in full and builds every process record; give the
         // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.
         _ = isotrace_release_free_memory()
-        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s), \(events.count) event(s), \(elapsed) ms")
+        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
     }
 
     private func build(_ kind: String, _ make: () throws -> RecordBody) {

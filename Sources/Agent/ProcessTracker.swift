@@ -11,34 +11,42 @@ import ProcFS
 /// Memory is bounded by what is alive: an exited process, an ended job and its verdicts are
 /// forgotten as soon as their events are emitted.
 public struct ProcessTracker: Sendable {
+    /// Recorded processes still alive; their `lastSeen` is filled in when they exit (every
+    /// process present in a cycle is seen in it, so a process gone now was last seen in the
+    /// cycle before: no per-process write each cycle).
     public private(set) var processes: [ProcessIdentity: TrackedProcess] = [:]
     public private(set) var jobs: [JobKey: TrackedJob] = [:]
-    private var verdicts: [VerdictKey: Finding.Status] = [:]
+    /// Each job's (nil: the node's) last verdict per rule, in the order the rules came.
+    private var verdicts: [JobKey?: [RuleVerdict]] = [:]
+    /// When the previous update's audit was taken.
+    private var lastCycle: UTCTime?
 
-    private struct VerdictKey: Hashable {
-        var job: JobKey?
+    private struct RuleVerdict {
         var rule: String
+        var status: Finding.Status
     }
 
     public init() {}
 
     public mutating func update(with audit: AuditResult) -> [TrackerEvent] {
         let now = audit.snapshot.takenAt
+        defer { lastCycle = now }
         var events: [TrackerEvent] = []
-        let present = Set(audit.snapshot.processes.map(\.identity))
+        var present: Set<ProcessIdentity> = []
+        present.reserveCapacity(audit.snapshot.processes.count)
+        for process in audit.snapshot.processes { present.insert(process.identity) }
 
         // Exits first: a PID reused within one interval is an exit and a start, in that order.
-        let gone = processes.values.filter { !present.contains($0.identity) }.sorted { $0.identity.pid < $1.identity.pid }
-        for process in gone {
+        var gone = processes.values.filter { !present.contains($0.identity) }
+        gone.sort { $0.identity.pid < $1.identity.pid }
+        for var process in gone {
+            process.lastSeen = lastCycle ?? process.firstSeen
             events.append(.processExited(process))
             processes[process.identity] = nil
         }
-        for (sample, role, attribution) in Self.watched(audit) {
-            if var known = processes[sample.identity] {
-                known.lastSeen = now
-                processes[sample.identity] = known
-                continue
-            }
+        Self.forEachWatched(audit) { sample, role, attribution in
+            // A process in two roles (a pilot that is also another job's payload) is recorded once, first role first.
+            guard processes[sample.identity] == nil else { return }
             let process = TrackedProcess(
                 identity: sample.identity, role: role, pandaID: attribution.pandaID, taskID: attribution.taskID,
                 pilot: attribution.pilot, container: attribution.container, startTime: sample.startTime, comm: sample.stat.comm,
@@ -48,10 +56,6 @@ public struct ProcessTracker: Sendable {
         }
         // A recorded process that is still alive but no longer classified (its pilot exited) is
         // kept until it is gone.
-        for (identity, var process) in processes where present.contains(identity) && process.lastSeen != now {
-            process.lastSeen = now
-            processes[identity] = process
-        }
 
         events += updateJobs(audit, now: now)
         return events
@@ -74,7 +78,7 @@ public struct ProcessTracker: Sendable {
         for job in jobs.values.filter({ current[$0.key] == nil }).sorted(by: { $0.rootPID < $1.rootPID }) {
             let key = job.key
             events.append(.jobEnded(job))
-            verdicts = verdicts.filter { $0.key.job != key }
+            verdicts[key] = nil
         }
         jobs = current
         events += verdictChanges(audit.nodeFindings, job: nil)
@@ -82,15 +86,20 @@ public struct ProcessTracker: Sendable {
     }
 
     private mutating func verdictChanges(_ findings: [Finding], job: JobKey?) -> [TrackerEvent] {
+        var known = verdicts[job] ?? []
+        // The common case, every verdict as it was: one comparison per rule, no lookups.
+        if known.count == findings.count && zip(known, findings).allSatisfy({ $0.rule == $1.rule && $0.status == $1.status }) {
+            return []
+        }
         var events: [TrackerEvent] = []
         for finding in findings {
-            let key = VerdictKey(job: job, rule: finding.rule)
-            let previous = verdicts[key]
-            if previous != finding.status {
-                events.append(.verdictChanged(VerdictChange(job: job, finding: finding, previous: previous)))
-                verdicts[key] = finding.status
-            }
+            let index = known.firstIndex { $0.rule == finding.rule }
+            let previous = index.map { known[$0].status }
+            guard previous != finding.status else { continue }
+            events.append(.verdictChanged(VerdictChange(job: job, finding: finding, previous: previous)))
+            if let index { known[index].status = finding.status } else { known.append(RuleVerdict(rule: finding.rule, status: finding.status)) }
         }
+        verdicts[job] = known
         return events
     }
 
@@ -102,26 +111,22 @@ public struct ProcessTracker: Sendable {
         var container: ContainerInfo?
     }
 
-    /// Pilots (with their wrappers), payload processes and unattributed claimants of an audit.
-    static func watched(_ audit: AuditResult) -> [(ProcessSample, ProcessRole, Attribution)] {
-        var result: [(ProcessSample, ProcessRole, Attribution)] = []
-        var seen: Set<ProcessIdentity> = []
-        func add(_ sample: ProcessSample, _ role: ProcessRole, _ attribution: Attribution) {
-            if seen.insert(sample.identity).inserted { result.append((sample, role, attribution)) }
-        }
+    /// Pilots (with their wrappers), payload processes and unattributed claimants of an audit, in
+    /// that order (a process may come more than once).
+    static func forEachWatched(_ audit: AuditResult, _ body: (ProcessSample, ProcessRole, Attribution) -> Void) {
         for pilot in audit.graph.pilots {
-            add(pilot.process, .pilot, Attribution())
-            if let wrapper = pilot.wrapper { add(wrapper, .pilotWrapper, Attribution()) }
+            body(pilot.process, .pilot, Attribution())
+            if let wrapper = pilot.wrapper { body(wrapper, .pilotWrapper, Attribution()) }
         }
+        let pilots = audit.graph.pilotsByPID
         for job in audit.graph.jobs {
-            let pilot = audit.graph.pilot(pid: job.pilotPID)?.process.identity
+            let pilot = pilots[job.pilotPID]?.process.identity
             for process in job.processes {
-                add(process, .payload, Attribution(pandaID: job.pandaID, taskID: job.taskID, pilot: pilot, container: job.containers[process.pid]))
+                body(process, .payload, Attribution(pandaID: job.pandaID, taskID: job.taskID, pilot: pilot, container: job.containers[process.pid]))
             }
         }
         for entry in audit.graph.unattributed {
-            add(entry.process, .unattributed, Attribution(pandaID: entry.claimedPandaID))
+            body(entry.process, .unattributed, Attribution(pandaID: entry.claimedPandaID))
         }
-        return result
     }
 }

@@ -20,6 +20,8 @@ public enum SeccompFilter {
         "read", "write", "readv", "writev", "pread64", "pwrite64", "open", "openat", "openat2", "close", "close_range",
         "fstat", "newfstatat", "stat", "lstat", "statx", "statfs", "fstatfs", "lseek", "readlink", "readlinkat",
         "getdents64", "access", "faccessat", "faccessat2", "getxattr", "lgetxattr", "fgetxattr", "fcntl", "flock", "fsync", "fdatasync",
+        // kept mountinfo files: poll tells which mount tables changed (MountTableWatch)
+        "poll", "ppoll",
         "ftruncate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat", "fchmod", "fchown",
         "getcwd", "umask", "dup", "dup3", "ioctl",
         // memory and threads (the Swift runtime, Foundation, glibc)
@@ -27,6 +29,8 @@ public enum SeccompFilter {
         "sched_yield", "sched_getaffinity", "getrlimit", "prlimit64", "membarrier",
         // signals and time
         "rt_sigprocmask", "rt_sigtimedwait", "rt_sigaction", "rt_sigreturn", "sigaltstack", "clock_gettime",
+        // the kernel resumes an interrupted wait with it after SIGSTOP/SIGCONT or a debugger's attach
+        "restart_syscall",
         "clock_getres", "clock_nanosleep", "nanosleep", "gettimeofday",
         // identity
         "getpid", "gettid", "getppid", "getuid", "geteuid", "getgid", "getegid", "getgroups", "getresuid", "getresgid",
@@ -47,7 +51,7 @@ public enum SeccompFilter {
     /// reached over TCP, as conditional rules; a sink on a Unix socket needs no network at all.
     public static let sink: [String] = [
         "epoll_create", "epoll_pwait2", "setpriority", "setsockopt", "getpeername", "shutdown", "recvfrom", "recvmsg",
-        "sendmmsg", "recvmmsg", "poll", "ppoll",
+        "sendmmsg", "recvmmsg",
     ]
 
     /// What `--sink` needs from the filter.
@@ -79,6 +83,7 @@ public enum SeccompFilter {
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
             Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
             Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
+            Conditional(name: "bpf", argument: 0, value: 1, condition: "BPF_MAP_LOOKUP_ELEM only (the iterator's count of the tasks it saw)"),
         ] + (sink.allowsNetwork ? [
             Conditional(name: "socket", argument: 0, value: UInt64(AF_INET), condition: "domain AF_INET (--sink over TCP)"),
             Conditional(name: "socket", argument: 0, value: UInt64(AF_INET6), condition: "domain AF_INET6 (--sink over TCP)"),

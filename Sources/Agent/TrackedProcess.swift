@@ -25,6 +25,7 @@ public struct TrackedProcess: Sendable, Equatable {
     public var comm: String
     public var uid: UInt32?
     public var firstSeen: UTCTime
+    /// The last cycle that saw it: filled in by the tracker when it exits (until then, firstSeen).
     public var lastSeen: UTCTime
 
     public init(identity: ProcessIdentity, role: ProcessRole, pandaID: String?, taskID: String?, pilot: ProcessIdentity?,

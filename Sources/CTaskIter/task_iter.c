@@ -26,6 +26,10 @@ struct isotrace_task_iter {
     struct bpf_link *link;
     char *buffer;
     size_t capacity;
+    /// The fd of the program's .bss map, which holds `threads_visited` (-1 when not found), and
+    /// the tasks the last read saw: its records plus what it added to that counter.
+    int bss_fd;
+    unsigned long long last_visited;
 };
 
 /// libbpf's last warning, so a failed load can say why (it prints to stderr otherwise).
@@ -41,6 +45,17 @@ static void fail(char *error, size_t size, const char *what, int code) {
     while (n > 0 && last_libbpf_message[n - 1] == '\n') last_libbpf_message[--n] = 0;
     snprintf(error, size, "%s: %s%s%s", what, strerror(code < 0 ? -code : code),
              n ? "; libbpf: " : "", last_libbpf_message);
+}
+
+/// The program's `threads_visited` (the 8 bytes of its .bss map; libbpf 1.1 does not map it
+/// into our memory without a skeleton, so it is looked up). 1 when read.
+static int read_tasks_visited(const struct isotrace_task_iter *iter, unsigned long long *value) {
+    if (iter->bss_fd < 0) return 0;
+    __u32 zero = 0;
+    unsigned long long section[1] = {0};
+    if (bpf_map_lookup_elem(iter->bss_fd, &zero, section) != 0) return 0;
+    *value = section[0];
+    return 1;
 }
 
 struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_size) {
@@ -62,6 +77,16 @@ struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_siz
     iter->link = bpf_program__attach_iter(program, NULL);
     code = libbpf_get_error(iter->link);
     if (code) { iter->link = NULL; fail(error, error_size, "attach iter/task", (int)code); goto failed; }
+    iter->last_visited = ~0ull;
+    iter->bss_fd = -1;
+    struct bpf_map *map;
+    bpf_object__for_each_map(map, iter->object) {
+        const char *name = bpf_map__name(map);
+        size_t length = strlen(name);
+        if (length >= 4 && strcmp(name + length - 4, ".bss") == 0 && bpf_map__value_size(map) == sizeof(unsigned long long)) {
+            iter->bss_fd = bpf_map__fd(map);
+        }
+    }
     return iter;
 failed:
     isotrace_task_iter_close(iter);
@@ -70,6 +95,9 @@ failed:
 
 long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotrace_task_record **records,
                              char *error, size_t error_size) {
+    unsigned long long visited_before = 0;
+    int counted = read_tasks_visited(iter, &visited_before);
+    iter->last_visited = ~0ull;
     int fd = bpf_iter_create(bpf_link__fd(iter->link));
     if (fd < 0) { fail(error, error_size, "create iterator", errno); return -1; }
     size_t used = 0;
@@ -94,6 +122,10 @@ long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotr
         used += (size_t)n;
     }
     close(fd);
+    unsigned long long visited_after = 0;
+    if (counted && read_tasks_visited(iter, &visited_after)) {
+        iter->last_visited = visited_after - visited_before + used / sizeof(struct isotrace_task_record);
+    }
     if (used % sizeof(struct isotrace_task_record) != 0) {
         snprintf(error, error_size, "read iterator: %zu bytes is not a whole number of %zu-byte records",
                  used, sizeof(struct isotrace_task_record));
@@ -101,6 +133,10 @@ long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotr
     }
     *records = (const struct isotrace_task_record *)(void *)iter->buffer;
     return (long)(used / sizeof(struct isotrace_task_record));
+}
+
+unsigned long long isotrace_task_iter_tasks_visited(const struct isotrace_task_iter *iter) {
+    return iter ? iter->last_visited : ~0ull;
 }
 
 void isotrace_task_iter_close(struct isotrace_task_iter *iter) {
@@ -125,6 +161,11 @@ long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotr
     (void)iter; (void)records;
     snprintf(error, error_size, "BPF object not built (run make)");
     return -1;
+}
+
+unsigned long long isotrace_task_iter_tasks_visited(const struct isotrace_task_iter *iter) {
+    (void)iter;
+    return ~0ull;
 }
 
 void isotrace_task_iter_close(struct isotrace_task_iter *iter) { (void)iter; }

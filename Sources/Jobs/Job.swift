@@ -80,5 +80,10 @@ public struct JobGraph: Sendable, Equatable {
 
     public func pilot(pid: Int32) -> Pilot? { pilots.first { $0.pid == pid } }
 
+    /// Pilots by PID, for looking up every job's pilot at once (`pilot(pid:)` is a linear search).
+    public var pilotsByPID: [Int32: Pilot] {
+        Dictionary(pilots.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     public var payloadProcessCount: Int { jobs.reduce(0) { $0 + $1.processes.count } }
 }

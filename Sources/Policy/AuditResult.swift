@@ -9,6 +9,12 @@ public struct AuditResult: Sendable {
     public var graph: JobGraph
     public var jobs: [JobAudit]
     public var nodeFindings: [Finding]
+    /// The cross-payload index this audit used: the next audit compares it with its own (reuse).
+    var peers: PeerIndex?
+    /// How many jobs this audit evaluated in full, and how many it took over from the previous
+    /// audit (file-based rules evaluated afresh); see `PolicyEvaluator.audit(_:reusing:)`.
+    public var jobsEvaluated = 0
+    public var jobsReused = 0
 
     public init(snapshot: Snapshot, policy: Policy, graph: JobGraph, jobs: [JobAudit], nodeFindings: [Finding]) {
         self.snapshot = snapshot
@@ -33,6 +39,8 @@ public struct JobAudit: Sendable {
     /// The submitter's DN, when the pilot's files name it.
     public var owner: JobOwner?
     public var findings: [Finding]
+    /// The job's container runtime chain (see `JobContext.runtimeChain`), kept for reuse.
+    var runtimePIDs: Set<Int32>?
 
     public init(job: Job, pilot: Pilot?, owner: JobOwner? = nil, findings: [Finding]) {
         self.job = job

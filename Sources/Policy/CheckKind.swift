@@ -40,6 +40,10 @@ public enum CheckKind: String, CaseIterable, Sendable, Codable {
         }
     }
 
+    /// Job checks whose verdict depends on files as well as on the processes (credential modes
+    /// can change while no process does): an audit that reuses a job's verdicts evaluates these again.
+    public var looksAtFiles: Bool { self == .credentialsUnreadable }
+
     /// The parameters each kind accepts, with their types. Lint rejects any other.
     public var parameters: [String: PolicyValue.Kind] {
         switch self {

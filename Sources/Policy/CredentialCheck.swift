@@ -19,8 +19,7 @@ struct CredentialCheck {
         var undecided: Finding?
         for process in representatives() {
             guard let status = process.status else { return rule.skip(process.pid, "payload process \(process.pid): status unreadable") }
-            for path in paths {
-                let facts = inspector.inspect(path: path, throughPID: process.pid)
+            for (path, facts) in zip(paths, inspector.inspect(paths: paths, throughPID: process.pid)) {
                 if let error = facts.error {
                     return rule.skip(process.pid, "cannot inspect \(path) through pid \(process.pid): \(error)")
                 }

@@ -12,13 +12,13 @@ struct JobContext {
     /// Container runtime processes at the top of the payload (see `runtimeChain`).
     let runtimePIDs: Set<Int32>
 
-    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex) {
+    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex, runtimePIDs: Set<Int32>? = nil) {
         self.job = job
         self.pilot = pilot
         self.snapshot = snapshot
         self.graph = graph
         self.peers = peers
-        self.runtimePIDs = Self.runtimeChain(of: job)
+        self.runtimePIDs = runtimePIDs ?? Self.runtimeChain(of: job)
     }
 
     var payload: [ProcessSample] { job.processes }

@@ -4,14 +4,14 @@ import ProcFS
 /// For the cross-payload check: which jobs have a process with a given effective uid in a given
 /// PID namespace (two processes sharing both can signal and ptrace each other). Built once per
 /// audit, so the check costs one lookup per payload process instead of a pass over every job.
-struct PeerIndex {
+struct PeerIndex: Equatable {
     struct Key: Hashable {
         var uid: UInt32
         var pidNamespace: UInt64
     }
 
     /// The first process (in job order) of a job with that key.
-    struct Peer {
+    struct Peer: Equatable {
         var pandaID: String
         var rootPID: Int32
         var pid: Int32

@@ -57,12 +57,23 @@ public struct CredentialLocations: Sendable, Equatable {
 
 extension String {
     fileprivate func replacingUID(with uid: UInt32) -> String {
-        var output = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: "{uid}") {
-            output += rest[..<range.lowerBound] + String(uid)
-            rest = rest[range.upperBound...]
+        // Byte by byte: this runs for every job's credential check in every daemon cycle.
+        let placeholder = Array("{uid}".utf8)
+        let bytes = Array(utf8)
+        guard bytes.contains(placeholder[0]) else { return self }
+        let number = Array(String(uid).utf8)
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + number.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == placeholder[0], bytes[index...].starts(with: placeholder) {
+                output += number
+                index += placeholder.count
+            } else {
+                output.append(bytes[index])
+                index += 1
+            }
         }
-        return output + rest
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -15,23 +15,52 @@ public struct PolicyEvaluator: Sendable {
         self.inspector = inspector
     }
 
-    public func audit(_ snapshot: Snapshot) -> AuditResult {
-        let graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes)
-        var jobs: [JobAudit] = []
+    public func audit(_ snapshot: Snapshot) -> AuditResult { audit(snapshot, reusing: nil) }
+
+    /// An audit that takes over what has not changed since `previous` (the daemon's last cycle,
+    /// same policy): the job graph when what classification reads is unchanged
+    /// (`ClassificationInput`), and a job's verdicts when its processes and pilot have the same
+    /// facts (the samplers hand back a known process's sample unchanged; only the state letter
+    /// may differ, which no check reads), and so are what the checks see around it (mount tables, ptrace_scope, the other jobs'
+    /// uids and PID namespaces). Rules that look at files (ISO-CRED) are evaluated afresh every
+    /// time. A job's owner is looked up again when it was not found and the job changed, or when
+    /// `lookUpOwners` is set. The result equals a full audit of the same snapshot whenever the
+    /// files looked at did not change in between (tested against `audit(_:)`).
+    public func audit(_ snapshot: Snapshot, reusing previous: AuditResult?, lookUpOwners: Bool = false) -> AuditResult {
+        let previous = previous.flatMap { $0.policy == policy ? $0 : nil }
+        let graph: JobGraph
+        if let previous, ClassificationInput.same(snapshot.processes, previous.snapshot.processes) {
+            graph = previous.graph.replacingSamples(
+                Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first }))
+        } else {
+            graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes)
+        }
         let peers = PeerIndex(graph.jobs)
+        // What every job's checks see besides its own processes.
+        let surroundingsSame = previous.map { previous in
+            previous.peers == peers && previous.snapshot.node.ptraceScope == snapshot.node.ptraceScope
+                && previous.snapshot.mountNamespaces == snapshot.mountNamespaces
+                && previous.graph.jobs.elementsEqual(graph.jobs) { $0.pandaID == $1.pandaID && $0.rootPID == $1.rootPID }
+        } ?? false
+        var earlier: [ReuseKey: JobAudit] = [:]
+        if surroundingsSame, let previous {
+            earlier.reserveCapacity(previous.jobs.count)
+            for jobAudit in previous.jobs { earlier[ReuseKey(jobAudit.job)] = jobAudit }
+        }
+        var jobs: [JobAudit] = []
+        jobs.reserveCapacity(graph.jobs.count)
+        var reused = 0
+        let pilots = graph.pilotsByPID
         for job in graph.jobs {
-            let pilot = graph.pilot(pid: job.pilotPID)
-            let context = pilot.map { JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers) }
-            var findings: [Finding] = []
-            for rule in policy.rules where !rule.check.isNodeCheck {
-                guard let context else {
-                    findings.append(skip(rule, pid: job.rootPID, "no pilot visible for this job"))
-                    continue
-                }
-                findings.append(evaluate(rule, context))
+            let pilot = pilots[job.pilotPID]
+            if let before = earlier[ReuseKey(job)], before.runtimePIDs != nil, let pilot, let beforePilot = before.pilot,
+               pilot.process.hasSameFacts(as: beforePilot.process), Self.sameSamples(job.processes, before.job.processes) {
+                jobs.append(refreshed(before, job: job, pilot: pilot, snapshot: snapshot, graph: graph, peers: peers,
+                                      lookUpOwner: lookUpOwners))
+                reused += 1
+                continue
             }
-            let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
-            jobs.append(JobAudit(job: job, pilot: pilot, owner: owner, findings: findings))
+            jobs.append(evaluate(job, pilot: pilot, snapshot: snapshot, graph: graph, peers: peers))
         }
         var nodeFindings: [Finding] = []
         for rule in policy.rules where rule.check.isNodeCheck {
@@ -40,7 +69,62 @@ public struct PolicyEvaluator: Sendable {
         if let attribution = policy.rules.first(where: { $0.check == .attribution && $0.enabled }), !graph.unattributed.isEmpty {
             nodeFindings.append(TraceabilityChecks.unattributed(rule: attribution, graph.unattributed))
         }
-        return AuditResult(snapshot: snapshot, policy: policy, graph: graph, jobs: jobs, nodeFindings: nodeFindings)
+        var result = AuditResult(snapshot: snapshot, policy: policy, graph: graph, jobs: jobs, nodeFindings: nodeFindings)
+        result.peers = peers
+        result.jobsReused = reused
+        result.jobsEvaluated = jobs.count - reused
+        return result
+    }
+
+    /// Every job rule for one job, and its owner.
+    private func evaluate(_ job: Job, pilot: Pilot?, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex) -> JobAudit {
+        let context = pilot.map { JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers) }
+        var findings: [Finding] = []
+        for rule in policy.rules where !rule.check.isNodeCheck {
+            guard let context else {
+                findings.append(skip(rule, pid: job.rootPID, "no pilot visible for this job"))
+                continue
+            }
+            findings.append(evaluate(rule, context))
+        }
+        let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
+        var audit = JobAudit(job: job, pilot: pilot, owner: owner, findings: findings)
+        audit.runtimePIDs = context?.runtimePIDs
+        return audit
+    }
+
+    /// A job unchanged since `before`: its verdicts kept, the file-based rules evaluated again.
+    private func refreshed(_ before: JobAudit, job: Job, pilot: Pilot, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex,
+                           lookUpOwner: Bool) -> JobAudit {
+        var audit = before
+        audit.job = job
+        audit.pilot = pilot
+        let context = JobContext(job: job, pilot: pilot.process, snapshot: snapshot, graph: graph, peers: peers,
+                                 runtimePIDs: before.runtimePIDs)
+        var index = 0
+        for rule in policy.rules where !rule.check.isNodeCheck {
+            if rule.check.looksAtFiles { audit.findings[index] = evaluate(rule, context) }
+            index += 1
+        }
+        if audit.owner == nil && lookUpOwner {
+            audit.owner = OwnerLocator(inspector: inspector).owner(of: job, pilot: pilot.process)
+        }
+        return audit
+    }
+
+    /// Same processes, in the same order, each the very sample it was or with the same facts.
+    static func sameSamples(_ current: [ProcessSample], _ previous: [ProcessSample]) -> Bool {
+        current.count == previous.count && zip(current, previous).allSatisfy { $0.hasSameFacts(as: $1) }
+    }
+
+    /// A job across audits: its PanDA ID and its payload root.
+    private struct ReuseKey: Hashable {
+        var pandaID: String
+        var root: ProcessIdentity
+        init(_ job: Job) {
+            pandaID = job.pandaID
+            root = job.root.identity
+        }
     }
 
     func evaluate(_ rule: PolicyRule, _ context: JobContext) -> Finding {
@@ -74,10 +158,18 @@ public struct PolicyEvaluator: Sendable {
 public protocol FileInspector: Sendable {
     /// `path` as the process `pid` sees it (resolved inside `/proc/<pid>/root`, never escaping it).
     func inspect(path: String, throughPID pid: Int32) -> FileFacts
+    /// Several paths as `pid` sees them (an inspector may open the root once for all).
+    func inspect(paths: [String], throughPID pid: Int32) -> [FileFacts]
     /// `path` on the host (the root the proc root belongs to).
     func inspectHost(path: String) -> FileFacts
     /// At most `limit` bytes of a regular file as process `pid` sees it (evidence, never credentials).
     func read(path: String, throughPID pid: Int32, limit: Int) -> (facts: FileFacts, content: [UInt8]?)
+}
+
+extension FileInspector {
+    public func inspect(paths: [String], throughPID pid: Int32) -> [FileFacts] {
+        paths.map { inspect(path: $0, throughPID: pid) }
+    }
 }
 
 extension RootedFileInspector: FileInspector {}

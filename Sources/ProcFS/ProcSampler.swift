@@ -10,10 +10,13 @@ public struct ProcSampler: Sendable {
     public var procRoot: String
     /// Which environment variables are kept (the rest never leave the parser).
     public var environmentAllowlist: EnvironmentAllowlist
+    /// Kept mount tables between samples (the daemon); nil reads every table every sample.
+    public var mountWatch: MountTableWatch?
 
-    public init(procRoot: String = "/proc", extraEnvironment: [String] = []) {
+    public init(procRoot: String = "/proc", extraEnvironment: [String] = [], mountWatch: MountTableWatch? = nil) {
         self.procRoot = procRoot
         self.environmentAllowlist = EnvironmentAllowlist(extra: extraEnvironment)
+        self.mountWatch = mountWatch
     }
 
     /// Samples every process, or only `pids` when given (a missing PID is then a problem).
@@ -32,14 +35,12 @@ public struct ProcSampler: Sendable {
             targets = Array(Set(pids)).sorted()
         } else {
             do {
-                targets = try Syscalls.listDirectory(procRoot).compactMap { name in
-                    name.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int32(name) : nil
-                }.sorted()
+                targets = try Syscalls.listPIDs(procRoot).sorted()
             } catch {
                 throw ProcRootError(path: procRoot, reason: "cannot list: \(error.reason)")
             }
         }
-        var reader = ProcessReader(procRoot: procRoot, node: node, allowlist: environmentAllowlist)
+        var reader = ProcessReader(procRoot: procRoot, node: node, allowlist: environmentAllowlist, mountWatch: mountWatch)
         var processes: [ProcessSample] = []
         processes.reserveCapacity(targets.count)
         for pid in targets {
@@ -55,6 +56,7 @@ public struct ProcSampler: Sendable {
             }
         }
         reader.counters.processes = processes.count
+        if !explicit { reader.finishSample() }
         return Snapshot(
             takenAt: takenAt, procRoot: procRoot, node: node, counters: reader.counters, processes: processes,
             mountNamespaces: reader.mountNamespaces(), problems: reader.problems)
@@ -71,6 +73,9 @@ struct ProcessReader {
         case dropped
     }
 
+    /// The fields a known process's refresh reads again (both samplers; /proc also reads cgroups).
+    static let refreshedFields = ["status", "uid_map", "gid_map"] + NamespaceKind.allCases.map { "ns." + $0.rawValue }
+
     /// Thrown inside a read when the process is found gone.
     struct Vanished: Error {}
 
@@ -82,11 +87,16 @@ struct ProcessReader {
     var buffer: [UInt8] = []
     var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
     var mountTables: [UInt64: MountNamespaceSample] = [:]
+    let mountWatch: MountTableWatch?
+    /// Set by the BPF sampler when the pass accounted for every task (no /proc listing).
+    var skippedListing = false
 
-    init(procRoot: String, node: NodeFacts, allowlist: EnvironmentAllowlist) {
+    init(procRoot: String, node: NodeFacts, allowlist: EnvironmentAllowlist, mountWatch: MountTableWatch? = nil) {
         self.procRoot = procRoot
         self.node = node
         self.allowlist = allowlist
+        self.mountWatch = mountWatch
+        mountWatch?.poll()
     }
 
     func mountNamespaces() -> [MountNamespaceSample] {
@@ -189,6 +199,11 @@ struct ProcessReader {
             }
         }
         if malformed { counters.malformed += 1 }
+        countUnreadable(sample)
+    }
+
+    /// A process with a field refused counts once as unreadable.
+    mutating func countUnreadable(_ sample: ProcessSample) {
         if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
             counters.unreadable += 1
         }
@@ -287,25 +302,72 @@ struct ProcessReader {
         }
     }
 
-    /// mountinfo once per mount namespace, through the first process of it that can be read.
+    /// mountinfo once per mount namespace, through the first process of it that can be read;
+    /// with a `MountTableWatch`, only for namespaces whose table changed since the last sample.
     mutating func readMounts(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                      _ malformed: inout Bool) throws(Vanished) {
         guard let mountNS = sample.namespaces[.mnt] else { return }
         // Read once per namespace; only a table that could not be read at all is tried again
         // through the namespace's next process.
-        if let known = mountTables[mountNS], known.readThroughPID != nil { return }
-        switch try process.readFile("mountinfo", into: &buffer) {
-        case .success(let count):
-            do throws(ParseError) {
-                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: try MountEntry.parseFile(buffer[0..<count]))
-            } catch {
-                report(pid: pid, process, error)
-                malformed = true
-                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: nil, unavailable: "malformed: \(error.summary)")
+        if hasMountTable(mountNS) { return }
+        if let watch = mountWatch, watch.hasRoom || watch.file(mountNS) != nil {
+            watch.forget(mountNS)
+            switch try process.openFile("mountinfo") {
+            case .success(let fd):
+                let count: Int
+                switch try process.readAll(fd, "mountinfo", into: &buffer) {
+                case .success(let read): count = read
+                case .failure(let failure):
+                    Syscalls.closeFile(fd)
+                    mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+                    return
+                }
+                if let table = mountTable(mountNS, pid, process, count, &malformed), table.mounts != nil {
+                    watch.keep(mountNS, fd: fd, table: table)
+                } else {
+                    Syscalls.closeFile(fd)
+                }
+            case .failure(let failure):
+                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
             }
+            return
+        }
+        switch try process.readFile("mountinfo", into: &buffer) {
+        case .success(let count): _ = mountTable(mountNS, pid, process, count, &malformed)
         case .failure(let failure):
             mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
         }
+    }
+
+    /// Parses the mountinfo in `buffer` into this sample's table of `mountNS`.
+    private mutating func mountTable(_ mountNS: UInt64, _ pid: Int32, _ process: ProcessFiles, _ count: Int,
+                                     _ malformed: inout Bool) -> MountNamespaceSample? {
+        let table: MountNamespaceSample
+        do throws(ParseError) {
+            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: try MountEntry.parseFile(buffer[0..<count]))
+        } catch {
+            report(pid: pid, process, error)
+            malformed = true
+            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: nil, unavailable: "malformed: \(error.summary)")
+        }
+        mountTables[mountNS] = table
+        return table
+    }
+
+    /// True when this sample has the table of `mountNS`: read already, or unchanged in the watch
+    /// (then taken from it, with the PID it was read through then).
+    mutating func hasMountTable(_ mountNS: UInt64) -> Bool {
+        if let known = mountTables[mountNS], known.readThroughPID != nil { return true }
+        if let table = mountWatch?.unchangedTable(mountNS) {
+            mountTables[mountNS] = table
+            return true
+        }
+        return false
+    }
+
+    /// Ends a sample: the watch lets go of namespaces no process was seen in.
+    func finishSample() {
+        mountWatch?.keepOnly(Set(mountTables.keys))
     }
 
     mutating func report(pid: Int32, _ process: ProcessFiles, _ error: ParseError) {
@@ -340,6 +402,24 @@ struct ProcessFiles {
         }
     }
 
+    /// Opens a file to keep (the mount table watch); the caller closes it or hands it on.
+    func openFile(_ name: String) throws(ProcessReader.Vanished) -> Result<FileDescriptor, FieldFailure> {
+        do {
+            return .success(try Syscalls.openFile(at: fd, name, displayPath: path(name)))
+        } catch {
+            return .failure(try failure(error))
+        }
+    }
+
+    /// Reads a file opened by `openFile` from its start.
+    func readAll(_ file: FileDescriptor, _ name: String, into buffer: inout [UInt8]) throws(ProcessReader.Vanished) -> Result<Int, FieldFailure> {
+        do {
+            return .success(try Syscalls.readAll(file, displayPath: path(name), into: &buffer))
+        } catch {
+            return .failure(try failure(error))
+        }
+    }
+
     func readLink(_ name: String) throws(ProcessReader.Vanished) -> Result<[UInt8], FieldFailure> {
         do {
             return .success(try Syscalls.readLink(at: fd, name, displayPath: path(name)))
@@ -366,8 +446,8 @@ extension ProcessReader {
         var sample = known
         sample.stat = stat
         var malformed = false
-        for field in ["status", "cgroups", "uid_map", "gid_map"] + NamespaceKind.allCases.map({ "ns." + $0.rawValue }) {
-            sample.unavailable[field] = nil
+        if !sample.unavailable.isEmpty {
+            for field in Self.refreshedFields + ["cgroups"] { sample.unavailable[field] = nil }
         }
         sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
             try ProcessStatus.parse(bytes)
@@ -383,9 +463,8 @@ extension ProcessReader {
             }
         }
         if malformed { counters.malformed += 1 }
-        if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
-            counters.unreadable += 1
-        }
-        return sample
+        countUnreadable(sample)
+        // Unchanged: the same storage as before, which the audit recognises without comparing.
+        return sample == known ? known : sample
     }
 }

@@ -15,4 +15,12 @@ public struct ProcessIdentity: Sendable, Hashable, Codable {
         self.pid = pid
         self.startTicks = startTicks
     }
+
+    /// pid and start ticks only: they already tell processes apart within a boot, and hashing
+    /// the boot ID's text for each of a node's thousands of processes per cycle is what costs.
+    /// Equality still compares all three.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(pid)
+        hasher.combine(startTicks)
+    }
 }

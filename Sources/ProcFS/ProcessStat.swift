@@ -25,6 +25,14 @@ public struct ProcessStat: Sendable, Equatable {
         self.startTicks = startTicks
     }
 
+    /// `num_threads` (field 20) of a stat file, without parsing the rest.
+    public static func threadCount(_ bytes: Bytes) -> Int? {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let rest = ByteScan.leadingFields(ByteScan.trimmed(bytes[(close + 1)...]), limit: 18)
+        guard rest.count >= 18, let value = ByteScan.signed(rest[17]) else { return nil }
+        return Int(value)
+    }
+
     /// Parses the one-line stat file. `comm` is taken between the first `(` and the LAST `)`,
     /// because the process controls its name and may put `) R 1 ...` into it.
     public static func parse(_ bytes: Bytes) throws(ParseError) -> ProcessStat {

@@ -12,6 +12,24 @@ public struct RootedFileInspector: Sendable {
         facts(path: path, root: "\(procRoot)/\(pid)/root", pid: pid)
     }
 
+    /// Several paths as process `pid` sees them, through one open of its root.
+    public func inspect(paths: [String], throughPID pid: Int32) -> [FileFacts] {
+        let root = "\(procRoot)/\(pid)/root"
+        do throws(SystemCallError) {
+            return try Syscalls.withRoot(root) { rootFD in
+                paths.map { path in
+                    do throws(SystemCallError) {
+                        return Self.facts(try Syscalls.statusInRoot(rootFD, root, path), path: path, pid: pid)
+                    } catch {
+                        return FileFacts(path: path, viewedThroughPID: pid, exists: false, error: "\(error.path): \(error.reason)")
+                    }
+                }
+            }
+        } catch {
+            return paths.map { FileFacts(path: $0, viewedThroughPID: pid, exists: false, error: "\(error.path): \(error.reason)") }
+        }
+    }
+
     /// `path` on the host this proc root belongs to (the proc root's parent directory).
     public func inspectHost(path: String) -> FileFacts {
         facts(path: path, root: NodeFactsReader(procRoot: procRoot).hostRoot, pid: 0)
@@ -32,13 +50,15 @@ public struct RootedFileInspector: Sendable {
         }
     }
 
+    private static func facts(_ status: FileStatus?, path: String, pid: Int32) -> FileFacts {
+        guard let status else { return FileFacts(path: path, viewedThroughPID: pid, exists: false) }
+        return FileFacts(path: path, viewedThroughPID: pid, exists: true, uid: status.uid, gid: status.gid,
+                         mode: status.mode & 0o7777, hasACL: status.hasACL)
+    }
+
     private func facts(path: String, root: String, pid: Int32) -> FileFacts {
         do throws(SystemCallError) {
-            guard let status = try Syscalls.statusInRoot(root, path) else {
-                return FileFacts(path: path, viewedThroughPID: pid, exists: false)
-            }
-            return FileFacts(path: path, viewedThroughPID: pid, exists: true, uid: status.uid, gid: status.gid,
-                             mode: status.mode & 0o7777, hasACL: status.hasACL)
+            return Self.facts(try Syscalls.statusInRoot(root, path), path: path, pid: pid)
         } catch {
             return FileFacts(path: path, viewedThroughPID: pid, exists: false, error: "\(error.path): \(error.reason)")
         }

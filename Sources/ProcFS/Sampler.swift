@@ -18,6 +18,8 @@ public struct Sampler: Sendable {
     public let reason: String?
     public let iterator: TaskIterator?
     public let procRoot: String
+    /// Set by `watchingMountTables()` (the daemon): mount tables re-read only when changed.
+    public private(set) var mountWatch: MountTableWatch?
 
     /// `auto`: BPF when running as root (or with CAP_BPF and CAP_PERFMON), in the initial PID and
     /// user namespaces, on a kernel with BTF, reading the live /proc, and the iterator loads;
@@ -46,6 +48,14 @@ public struct Sampler: Sendable {
         Sampler(kind: .procfs, reason: "asked for", iterator: nil, procRoot: procRoot)
     }
 
+    /// This sampler keeping mountinfo files open between samples (see `MountTableWatch`): for a
+    /// process that samples again and again, never for one-shot commands.
+    public func watchingMountTables(limit: Int = 512) -> Sampler {
+        var sampler = self
+        sampler.mountWatch = MountTableWatch(limit: limit)
+        return sampler
+    }
+
     /// For stderr: `sampler bpf`, or `sampler procfs (why)`.
     public var announcement: String {
         kind == .bpf ? "sampler bpf" : "sampler procfs (\(reason ?? "asked for"))"
@@ -55,9 +65,11 @@ public struct Sampler: Sendable {
     public func sample(pids: [Int32]? = nil, reusing known: [Int32: ProcessSample] = [:],
                        extraEnvironment: [String] = []) throws(ProcRootError) -> Snapshot {
         if let iterator {
-            return try TaskIterSampler(iterator: iterator, extraEnvironment: extraEnvironment).sample(pids: pids, reusing: known)
+            return try TaskIterSampler(iterator: iterator, extraEnvironment: extraEnvironment, mountWatch: mountWatch)
+                .sample(pids: pids, reusing: known)
         }
-        return try ProcSampler(procRoot: procRoot, extraEnvironment: extraEnvironment).sample(pids: pids, reusing: known)
+        return try ProcSampler(procRoot: procRoot, extraEnvironment: extraEnvironment, mountWatch: mountWatch)
+            .sample(pids: pids, reusing: known)
     }
 }
 

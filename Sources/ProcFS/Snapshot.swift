@@ -12,6 +12,9 @@ public struct Snapshot: Sendable, Equatable {
     public var problems: [SampleProblem]
     /// Which sampler took it.
     public var sampler: SamplerKind
+    /// BPF only: /proc was not listed, because the pass accounted for every task of the kernel
+    /// (see `TaskIterSampler`). Not encoded: how, not what, was sampled.
+    public var skippedListing = false
 
     public init(takenAt: UTCTime, procRoot: String, node: NodeFacts, counters: SampleCounters,
                 processes: [ProcessSample], mountNamespaces: [MountNamespaceSample], problems: [SampleProblem],

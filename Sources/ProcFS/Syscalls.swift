@@ -42,6 +42,75 @@ enum Syscalls {
         }
     }
 
+    /// Opens a file below `directory` for reading, to be kept open (`readAll`, `pollChanged`).
+    static func openFile(at directory: FileDescriptor, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> FileDescriptor {
+        let fd = retrying { openat(directory.rawValue, name, O_RDONLY | O_CLOEXEC) }
+        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath(), errno: Errno(rawValue: errno)) }
+        return FileDescriptor(rawValue: fd)
+    }
+
+    /// Reads an open file from its start to its end into `buffer`; returns the byte count.
+    static func readAll(_ fd: FileDescriptor, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
+        guard retrying({ Int32(truncatingIfNeeded: lseek(fd.rawValue, 0, SEEK_SET)) }) >= 0 else {
+            throw SystemCallError(operation: "lseek", path: displayPath(), errno: Errno(rawValue: errno))
+        }
+        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
+        var used = 0
+        while true {
+            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { raw in
+                retrying { read(fd.rawValue, raw.baseAddress! + used, raw.count - used) }
+            }
+            if n < 0 { throw SystemCallError(operation: "read", path: displayPath(), errno: Errno(rawValue: errno)) }
+            if n == 0 { return used }
+            used += n
+        }
+    }
+
+    /// Which of `fds` poll(2) reports with POLLPRI or POLLERR right now: for /proc's mountinfo, the
+    /// mount table changed since the file was opened or last reported (proc(5), /proc/pid/mounts).
+    /// Indices into `fds`; every index when poll itself fails (the caller then reads them all).
+    static func pollChanged(_ fds: [FileDescriptor]) -> [Int] {
+        guard !fds.isEmpty else { return [] }
+        var entries = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLPRI), revents: 0) }
+        let n = entries.withUnsafeMutableBufferPointer { buffer in
+            retrying { poll(buffer.baseAddress!, nfds_t(buffer.count), 0) }
+        }
+        guard n >= 0 else { return Array(fds.indices) }
+        return entries.indices.filter { entries[$0].revents & Int16(POLLPRI | POLLERR | POLLNVAL) != 0 }
+    }
+
+    /// Closes a descriptor kept open by `openFile`.
+    static func closeFile(_ fd: FileDescriptor) {
+        _ = close(fd.rawValue)
+    }
+
+    /// The numeric entries of a proc root: its processes (no String made per entry).
+    static func listPIDs(_ path: String) throws(SystemCallError) -> [Int32] {
+        guard let dir = opendir(path) else {
+            throw SystemCallError(operation: "opendir", path: path, errno: Errno(rawValue: errno))
+        }
+        defer { closedir(dir) }
+        var pids: [Int32] = []
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                if errno != 0 { throw SystemCallError(operation: "readdir", path: path, errno: Errno(rawValue: errno)) }
+                return pids
+            }
+            let pid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
+                var value: Int64 = 0
+                for byte in raw {
+                    if byte == 0 { break }
+                    guard byte >= 48 && byte <= 57, value < Int64(Int32.max) else { return nil }
+                    value = value * 10 + Int64(byte - 48)
+                }
+                return raw.first == 0 || value > Int64(Int32.max) ? nil : Int32(value)
+            }
+            if let pid { pids.append(pid) }
+        }
+    }
+
     /// Reads a symbolic link below `directory` (for /proc: exe, cwd, ns/*).
     static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> [UInt8] {
         // Almost every link fits PATH_MAX: read into the stack, make one array of the right size.
@@ -107,9 +176,19 @@ enum Syscalls {
     /// Owner, group and mode of a file as seen from `root` (a directory, e.g. `/proc/<pid>/root`),
     /// resolved by the kernel inside that root. nil when the file does not exist there.
     static func statusInRoot(_ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
+        try withRoot(root) { rootFD throws(SystemCallError) in try statusInRoot(rootFD, root, path) }
+    }
+
+    /// Opens `root` (O_PATH directory) for lookups resolved inside it, and closes it after `body`.
+    static func withRoot<T>(_ root: String, _ body: (Int32) throws(SystemCallError) -> T) throws(SystemCallError) -> T {
         let rootFD = retrying { isotrace_open_path_directory(root) }
         guard rootFD >= 0 else { throw SystemCallError(operation: "open", path: root, errno: Errno(rawValue: errno)) }
         defer { _ = close(rootFD) }
+        return try body(rootFD)
+    }
+
+    /// `statusInRoot` through a root already opened by `withRoot`.
+    static func statusInRoot(_ rootFD: Int32, _ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
         let relative = path.hasPrefix("/") ? String(path.drop(while: { $0 == "/" })) : path
         let fd = retrying { isotrace_open_in_root(rootFD, relative.isEmpty ? "." : relative) }
         guard fd >= 0 else {

@@ -1,3 +1,4 @@
+import CTaskIter
 import SystemPackage
 
 /// Samples the live node through the BPF task iterator: one pass gives every process's stat,
@@ -17,30 +18,34 @@ public struct TaskIterSampler: Sendable {
     public let iterator: TaskIterator
     public var environmentAllowlist: EnvironmentAllowlist
     public let procRoot = "/proc"
+    /// Kept mount tables between samples (the daemon); nil reads every table every sample.
+    public var mountWatch: MountTableWatch?
 
-    public init(iterator: TaskIterator, extraEnvironment: [String] = []) {
+    public init(iterator: TaskIterator, extraEnvironment: [String] = [], mountWatch: MountTableWatch? = nil) {
         self.iterator = iterator
         self.environmentAllowlist = EnvironmentAllowlist(extra: extraEnvironment)
+        self.mountWatch = mountWatch
     }
 
     /// Samples every process, or only `pids` when given (a missing PID is then a problem).
     public func sample(pids: [Int32]? = nil, reusing known: [Int32: ProcessSample] = [:]) throws(ProcRootError) -> Snapshot {
         let takenAt = UTCTime.now()
         let node = try NodeFactsReader(procRoot: procRoot).read()
-        var records: [TaskRecord]
+        var records: [isotrace_task_record]
         do {
-            records = try iterator.read()
+            records = try iterator.readRaw()
         } catch {
             throw ProcRootError(path: "BPF task iterator", reason: error.reason)
         }
-        records.sort { $0.pid < $1.pid }
-        var reader = ProcessReader(procRoot: procRoot, node: node, allowlist: environmentAllowlist)
+        // The iterator walks in PID order; sort only if it ever does not (moving records costs).
+        if !zip(records, records.dropFirst()).allSatisfy({ $0.pid < $1.pid }) { records.sort { $0.pid < $1.pid } }
+        var reader = ProcessReader(procRoot: procRoot, node: node, allowlist: environmentAllowlist, mountWatch: mountWatch)
         var processes: [ProcessSample] = []
         if let pids {
             let wanted = Set(pids)
             let found = Dictionary(records.filter { wanted.contains($0.pid) }.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
             for pid in wanted.sorted() {
-                let outcome = found[pid].map { reader.read(record: $0, known: known[pid]) } ?? reader.read(pid: pid, known: known[pid])
+                let outcome = found[pid].map { reader.read(raw: $0, known: known[pid]) } ?? reader.read(pid: pid, known: known[pid])
                 switch outcome {
                 case .sample(let sample): processes.append(sample)
                 case .vanished: reader.problems.append(SampleProblem(pid: pid, file: "\(procRoot)/\(pid)", reason: "no such process"))
@@ -48,31 +53,62 @@ public struct TaskIterSampler: Sendable {
                 }
             }
         } else {
-            let listed: [Int32]
-            do {
-                listed = try Syscalls.listDirectory(procRoot).compactMap { name in
-                    name.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } ? Int32(name) : nil
-                }
-            } catch {
-                throw ProcRootError(path: procRoot, reason: "cannot list: \(error.reason)")
-            }
             let reported = Set(records.map(\.pid))
-            let unreported = listed.filter { !reported.contains($0) }.sorted()
+            let unreported = try unreportedPIDs(reported: reported, known: known, &reader)
             processes.reserveCapacity(records.count + unreported.count)
             var next = unreported.startIndex
-            for record in records + [nil] {
+            for index in records.indices {
+                let pid = records[index].pid
                 // Merged in PID order, as ProcSampler goes (mountinfo is read through the first PID of a namespace).
-                while next < unreported.endIndex && unreported[next] < record?.pid ?? Int32.max {
+                while next < unreported.endIndex && unreported[next] < pid {
                     append(reader.read(pid: unreported[next], known: known[unreported[next]]), &reader, &processes)
                     next += 1
                 }
-                if let record { append(reader.read(record: record, known: known[record.pid]), &reader, &processes) }
+                append(reader.read(raw: records[index], known: known[pid]), &reader, &processes)
             }
+            for pid in unreported[next...] { append(reader.read(pid: pid, known: known[pid]), &reader, &processes) }
+            reader.finishSample()
         }
         reader.counters.processes = processes.count
-        return Snapshot(
+        var snapshot = Snapshot(
             takenAt: takenAt, procRoot: procRoot, node: node, counters: reader.counters, processes: processes,
             mountNamespaces: reader.mountNamespaces(), problems: reader.problems, sampler: .bpf)
+        snapshot.skippedListing = reader.skippedListing
+        return snapshot
+    }
+
+    /// The processes of /proc the pass did not report. /proc is listed for them unless the
+    /// kernel's thread count (/proc/loadavg) equals the tasks the pass visited plus the threads of
+    /// the processes known to be unreported (read from /proc last time): then there is no other.
+    /// A task started or ended during the pass makes the counts differ, and /proc is listed.
+    private func unreportedPIDs(reported: Set<Int32>, known: [Int32: ProcessSample], _ reader: inout ProcessReader) throws(ProcRootError) -> [Int32] {
+        let formerly = known.values.filter { $0.taskRecord == nil && !reported.contains($0.pid) }.map(\.pid).sorted()
+        if let visited = iterator.tasksVisitedByLastRead(), let threads = Self.kernelThreadCount(&reader.buffer) {
+            var expected = visited
+            for pid in formerly {
+                if let count = try? Syscalls.readFile(at: nil, "\(procRoot)/\(pid)/stat", displayPath: "", into: &reader.buffer),
+                   let stat = ProcessStat.threadCount(reader.buffer[0..<count]) {
+                    expected += UInt64(max(stat, 0))
+                }
+            }
+            if expected == threads {
+                reader.skippedListing = true
+                return formerly
+            }
+        }
+        do {
+            return try Syscalls.listPIDs(procRoot).filter { !reported.contains($0) }.sorted()
+        } catch {
+            throw ProcRootError(path: procRoot, reason: "cannot list: \(error.reason)")
+        }
+    }
+
+    /// The kernel's number of tasks (`nr_threads`, after the slash in /proc/loadavg's fourth field).
+    static func kernelThreadCount(_ buffer: inout [UInt8]) -> UInt64? {
+        guard let count = try? Syscalls.readFile(at: nil, "/proc/loadavg", displayPath: "/proc/loadavg", into: &buffer) else { return nil }
+        let fields = ByteScan.leadingFields(buffer[0..<count], limit: 4)
+        guard fields.count == 4, let slash = fields[3].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+        return ByteScan.unsigned(fields[3][(slash + 1)...])
     }
 
     private func append(_ outcome: ProcessReader.Outcome, _ reader: inout ProcessReader, _ processes: inout [ProcessSample]) {
@@ -85,6 +121,32 @@ public struct TaskIterSampler: Sendable {
 }
 
 extension ProcessReader {
+    /// One process from its raw BPF record: a known process whose record is byte-for-byte the
+    /// one it was sampled from last time is handed back as it was (same storage), else the record
+    /// is converted and completed from /proc.
+    mutating func read(raw: isotrace_task_record, known: ProcessSample?) -> Outcome {
+        if let known, let previous = known.taskRecord, previous.hasSameBytes(as: raw), let unchanged = unchanged(known) {
+            return .sample(unchanged)
+        }
+        let record = TaskRecord(raw)
+        let outcome = read(record: record, known: known)
+        guard case .sample(var sample) = outcome, !record.isIncomplete else { return outcome }
+        sample.taskRecord = raw
+        return .sample(sample)
+    }
+
+    /// `known` when its namespaces' uid/gid maps (read this sample) are what it holds and its
+    /// mount namespace's table was read this sample; nil when /proc must be opened for it.
+    private mutating func unchanged(_ known: ProcessSample) -> ProcessSample? {
+        guard let userNS = known.namespaces[.user], let maps = idMaps[userNS],
+              case .success(let uidMap) = maps.uid, uidMap == known.uidMap,
+              case .success(let gidMap) = maps.gid, gidMap == known.gidMap
+        else { return nil }
+        if let mountNS = known.namespaces[.mnt], !hasMountTable(mountNS) { return nil }
+        countUnreadable(known)
+        return known
+    }
+
     /// One process from its BPF record, completed from /proc.
     mutating func read(record: TaskRecord, known: ProcessSample?) -> Outcome {
         if record.isIncomplete { return read(pid: record.pid, known: known) }
@@ -144,14 +206,14 @@ extension ProcessReader {
         sample.stat = record.stat(clockTicksPerSecond: node.clockTicksPerSecond, comm: record.isKernelThread ? known.stat.comm : nil)
         sample.status = record.status
         sample.namespaces = record.namespaces
-        for field in ["status", "uid_map", "gid_map"] + NamespaceKind.allCases.map({ "ns." + $0.rawValue }) {
-            sample.unavailable[field] = nil
+        if !sample.unavailable.isEmpty {
+            for field in Self.refreshedFields { sample.unavailable[field] = nil }
         }
         let cgroupChanged = known.cgroupID != record.cgroupID
         sample.cgroupID = record.cgroupID
         let userNS = record.namespaces[.user], mountNS = record.namespaces[.mnt]
         let mapsKnown = userNS.map { idMaps[$0] != nil } ?? false
-        let mountsKnown = mountNS.map { mountTables[$0]?.readThroughPID != nil } ?? true
+        let mountsKnown = mountNS.map { hasMountTable($0) } ?? true
         if !cgroupChanged && mapsKnown && mountsKnown {
             let cached = idMaps[userNS!]!
             sample.uidMap = value(of: cached.uid, field: "uid_map", &sample)

@@ -22,11 +22,24 @@ public final class TaskIterator: @unchecked Sendable {
 
     /// Every thread-group leader of the caller's PID namespace, in the iterator's (PID) order.
     public func read() throws(TaskIteratorError) -> [TaskRecord] {
+        try readRaw().map(TaskRecord.init)
+    }
+
+    /// The records as the kernel wrote them: the sampler compares a known process's record with
+    /// its previous one byte for byte and converts only what changed.
+    func readRaw() throws(TaskIteratorError) -> [isotrace_task_record] {
         var error = [CChar](repeating: 0, count: 512)
         var records: UnsafePointer<isotrace_task_record>?
         let count = isotrace_task_iter_read(handle, &records, &error, error.count)
         guard count >= 0, let records else { throw TaskIteratorError(reason: Self.text(error)) }
-        return UnsafeBufferPointer(start: records, count: count).map(TaskRecord.init)
+        return Array(UnsafeBufferPointer(start: records, count: count))
+    }
+
+    /// How many tasks, threads included, the last read visited (nil when the program's counter
+    /// is not readable): with the kernel's thread count it tells whether the pass missed any.
+    public func tasksVisitedByLastRead() -> UInt64? {
+        let visited = isotrace_task_iter_tasks_visited(handle)
+        return visited == UInt64.max ? nil : visited
     }
 
     private static func text(_ buffer: [CChar]) -> String {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CTaskIter
 
 /// One thread-group leader as the BPF task iterator reports it (`struct isotrace_task_record` in
@@ -100,5 +103,15 @@ public struct TaskRecord: Sendable, Equatable {
         return ProcessStatus(
             uids: uids, gids: gids, groups: groups, nspid: nspid, capabilities: capabilities, noNewPrivs: noNewPrivs,
             seccomp: seccomp, seccompFilters: Int(seccompFilters), tracerPid: tracerPID)
+    }
+}
+
+extension isotrace_task_record {
+    /// Byte equality of two records. The BPF program zeroes each record before filling it and the
+    /// struct has no padding before its end, so equal facts are equal bytes.
+    func hasSameBytes(as other: isotrace_task_record) -> Bool {
+        withUnsafeBytes(of: self) { mine in
+            withUnsafeBytes(of: other) { theirs in memcmp(mine.baseAddress!, theirs.baseAddress!, mine.count) == 0 }
+        }
     }
 }

@@ -52,7 +52,7 @@ struct EvaluatorFixtureTests {
     /// ISO-CRED on real files: a copy of the tree whose payload root holds the pilot's proxy.
     @Test(.enabled(if: getuid() == 0, "needs root: chown of the proxy file to the pilot's uid"))
     func credentialReadableThroughThePayloadRootFails() throws {
-        try withCopy { procRoot in
+        try Self.withCopy { procRoot in
             let root = "\(procRoot)/25625/root"
             try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
             let proxy = "\(root)/tmp/x509up_u2001"
@@ -77,7 +77,7 @@ struct EvaluatorFixtureTests {
 
     /// A symlink planted in the payload's root cannot make the check read a file outside it.
     @Test func symlinkOutOfThePayloadRootIsResolvedInsideIt() throws {
-        try withCopy { procRoot in
+        try Self.withCopy { procRoot in
             let root = "\(procRoot)/25625/root"
             try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
             let outside = "\(procRoot)/outside-secret"
@@ -92,7 +92,7 @@ struct EvaluatorFixtureTests {
     /// The owner's DN from the pilot's log, marked payload-writable when the payload could forge it.
     @Test(.enabled(if: getuid() == 0, "needs root: chown of the pilot log"))
     func ownerDNComesFromThePilotLog() throws {
-        try withCopy { procRoot in
+        try Self.withCopy { procRoot in
             let home = "/home/isopilot/work/PanDA_Pilot3_25588_1795671853"
             let root = "\(procRoot)/25588/root"
             try FileManager.default.createDirectory(atPath: root + home, withIntermediateDirectories: true)
@@ -113,7 +113,7 @@ struct EvaluatorFixtureTests {
     }
 
     /// Copies the fixture tree (symlinks kept) into a temporary directory.
-    private func withCopy(_ body: (String) throws -> Void) throws {
+    static func withCopy(_ body: (String) throws -> Void) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-eval-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -140,13 +140,23 @@ static __always_inline __u32 state_letter(struct task_struct *task) {
     return (__u32)letters[index & 15];
 }
 
+/// Threads other than leaders that any pass visited since the program was loaded. User space
+/// reads it (the .bss map) before and after a pass: with the leaders' records it makes the
+/// number of tasks the pass saw, which, equal to the kernel's thread count, means /proc need not
+/// be listed for processes the pass missed. Leaders are not counted here: a leader whose record
+/// did not fit the read buffer is shown again in the next read, and would count twice.
+__u64 threads_visited = 0;
+
 SEC("iter/task")
 int dump_task(struct bpf_iter__task *ctx) {
     struct seq_file *seq = ctx->meta->seq;
     struct task_struct *task = ctx->task;
     if (!task) return 0;
     int pid = task->pid, tgid = task->tgid;
-    if (pid != tgid) return 0;  // one record per thread-group leader
+    if (pid != tgid) {  // one record per thread-group leader
+        threads_visited++;
+        return 0;
+    }
     __u32 zero = 0;
     struct isotrace_task_record *r = bpf_map_lookup_elem(&scratch, &zero);
     if (!r) return 0;

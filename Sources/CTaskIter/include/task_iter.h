@@ -56,6 +56,10 @@ struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_siz
 long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotrace_task_record **records,
                              char *error, size_t error_size);
 
+/// How many tasks (leaders and their threads) the last read visited; UINT64_MAX when unknown
+/// (the program's counter could not be read).
+unsigned long long isotrace_task_iter_tasks_visited(const struct isotrace_task_iter *iter);
+
 void isotrace_task_iter_close(struct isotrace_task_iter *iter);
 #endif
 

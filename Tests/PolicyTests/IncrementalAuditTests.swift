@@ -1,0 +1,128 @@
+import Foundation
+import Jobs
+import Policy
+import ProcFS
+import Testing
+
+/// `PolicyEvaluator.audit(_:reusing:)`, the daemon's audit: what it takes over from the previous
+/// audit must be exactly what a full audit of the same snapshot finds.
+struct IncrementalAuditTests {
+    static func evaluator(_ procRoot: String, policy: String = "wlcg-mupj.yaml") throws -> PolicyEvaluator {
+        PolicyEvaluator(policy: try PolicyLoader.load(path: PolicyFixtures.policy(policy)), inspector: RootedFileInspector(procRoot: procRoot))
+    }
+
+    /// The next sample as the daemon takes it: known processes passed in.
+    static func next(_ procRoot: String, after snapshot: Snapshot) throws -> Snapshot {
+        try ProcSampler(procRoot: procRoot).sample(reusing: Dictionary(uniqueKeysWithValues: snapshot.processes.map { ($0.pid, $0) }))
+    }
+
+    static func rules(_ result: AuditResult) -> [String: Finding.Status] {
+        Dictionary(uniqueKeysWithValues: result.jobs[0].findings.map { ($0.rule, $0.status) })
+    }
+
+    @Test func anUnchangedNodeTakesEveryJobOverAndEqualsAFullAudit() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            #expect(before.jobsEvaluated == 1 && before.jobsReused == 0)
+
+            let second = try Self.next(procRoot, after: first)
+            // The sampler hands back each unchanged process's very sample.
+            #expect(second.processes.count == first.processes.count)
+            #expect(zip(second.processes, first.processes).allSatisfy { $0.isSameStorage(as: $1) })
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobsReused == 1 && incremental.jobsEvaluated == 0)
+            let full = evaluator.audit(second)
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+            #expect(incremental.nodeFindings == full.nodeFindings)
+            #expect(incremental.graph == full.graph)
+            #expect(incremental.jobs.map(\.owner) == full.jobs.map(\.owner))
+        }
+    }
+
+    /// A process going from sleeping to running changes nothing the checks read: the job is taken
+    /// over, and the audit holds the current samples (its graph equals a full audit's).
+    @Test func aStateChangeKeepsTheVerdictsAndShowsTheCurrentState() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            let path = "\(procRoot)/25629/stat"
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            let changed = text.replacingOccurrences(of: ") S ", with: ") R ")
+            try #require(changed != text)
+            try Data(changed.utf8).write(to: URL(fileURLWithPath: path))
+
+            let second = try Self.next(procRoot, after: first)
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobsReused == 1 && incremental.jobsEvaluated == 0)
+            let full = evaluator.audit(second)
+            #expect(incremental.graph == full.graph)
+            #expect(incremental.jobs[0].job.processes.first { $0.pid == 25629 }?.stat.state == "R")
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+        }
+    }
+
+    @Test func aPayloadThatChangesUIDIsEvaluatedAgain() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            #expect(Self.rules(before)["ISO-UID"] == .fail)
+
+            for pid in ["25625", "25628", "25629", "25630"] {
+                let path = "\(procRoot)/\(pid)/status"
+                let text = try String(contentsOfFile: path, encoding: .utf8)
+                    .replacingOccurrences(of: "Uid:\t2001\t2001\t2001\t2001", with: "Uid:\t3001\t3001\t3001\t3001")
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            }
+            let second = try Self.next(procRoot, after: first)
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobsEvaluated == 1 && incremental.jobsReused == 0)
+            #expect(Self.rules(incremental)["ISO-UID"] == .pass)
+            let full = evaluator.audit(second)
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+            #expect(incremental.graph == full.graph)
+        }
+    }
+
+    @Test func anotherPolicyMeansAFullAudit() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = try Self.evaluator(procRoot).audit(first)
+            let site = try PolicyLoader.load(path: PolicyFixtures.policy("wlcg-mupj.yaml"))
+            try #require(site.rules[0].enabled && !site.rules[0].check.isNodeCheck)
+            var changed = site
+            changed.rules[0].enabled = false
+            let evaluator = PolicyEvaluator(policy: changed, inspector: RootedFileInspector(procRoot: procRoot))
+            let incremental = evaluator.audit(try Self.next(procRoot, after: first), reusing: before)
+            #expect(incremental.jobsReused == 0 && incremental.jobsEvaluated == 1)
+            #expect(before.jobs[0].findings[0].status != .skip)
+            #expect(incremental.jobs[0].findings[0].status == .skip)
+        }
+    }
+
+    /// Credential files change without any process changing: ISO-CRED is looked at every time.
+    @Test(.enabled(if: getuid() == 0, "needs root: chown of the proxy file to the pilot's uid"))
+    func credentialFilesAreLookedAtAgainForAnUnchangedJob() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let root = "\(procRoot)/25625/root"
+            try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
+            let proxy = "\(root)/tmp/x509up_u2001"
+            try Data("proxy".utf8).write(to: URL(fileURLWithPath: proxy))
+            chmod(proxy, 0o600)
+            chown(proxy, 3001, 3001)
+            for pid in ["25628", "25629", "25630"] { try FileManager.default.createSymbolicLink(atPath: "\(procRoot)/\(pid)/root", withDestinationPath: "../25625/root") }
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            #expect(Self.rules(before)["ISO-CRED"] == .pass)
+
+            chmod(proxy, 0o644)
+            let incremental = evaluator.audit(try Self.next(procRoot, after: first), reusing: before)
+            #expect(incremental.jobsReused == 1)
+            #expect(Self.rules(incremental)["ISO-CRED"] == .fail)
+        }
+    }
+}
