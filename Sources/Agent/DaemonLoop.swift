@@ -226,6 +226,7 @@ public final class DaemonLoop {
         // The first cycle parses every process in full and builds every process record; give the
         // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.
         _ = isotrace_release_free_memory()
+        if counters.cycles == 1 { _ = isotrace_release_startup_code() }
         logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
     }
 

@@ -1,8 +1,10 @@
 #define _GNU_SOURCE
 #include "confine.h"
 
+#include <link.h>
 #include <linux/capability.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -28,4 +30,25 @@ long isotrace_ptrace_attach(int pid) {
 
 int isotrace_release_free_memory(void) {
     return malloc_trim(0);
+}
+
+static int release_read_only_segments(struct dl_phdr_info *info, size_t size, void *data) {
+    (void)size;
+    long *released = data;
+    long page = sysconf(_SC_PAGESIZE);
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *segment = &info->dlpi_phdr[i];
+        // Never a writable segment: its private pages hold relocated data, not file contents.
+        if (segment->p_type != PT_LOAD || (segment->p_flags & PF_W)) continue;
+        uintptr_t start = (uintptr_t)(info->dlpi_addr + segment->p_vaddr) & ~(uintptr_t)(page - 1);
+        uintptr_t end = ((uintptr_t)(info->dlpi_addr + segment->p_vaddr + segment->p_memsz) + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1);
+        if (end > start && madvise((void *)start, end - start, MADV_DONTNEED) == 0) *released += (long)(end - start);
+    }
+    return 1;  // the first object is the executable itself: stop there
+}
+
+long isotrace_release_startup_code(void) {
+    long released = 0;
+    dl_iterate_phdr(release_read_only_segments, &released);
+    return released;
 }

@@ -1,23 +1,61 @@
 import ProcFS
 
 /// What `JobClassifier.classify` reads of the processes, to tell when the graph of an earlier
-/// classification still holds (the daemon's cycles): the processes by identity and in order,
-/// and of each the fields classification reads: argv, environment, cwd, comm, ppid, session,
-/// kernel-thread flag. Uids, capabilities, namespaces, cgroups and the process state play no part.
+/// classification still holds (the daemon's cycles): of each process, argv, environment, cwd,
+/// comm, ppid, session and the kernel-thread flag. Uids, capabilities, namespaces, cgroups and
+/// the process state play no part.
 public enum ClassificationInput {
-    /// True when `classify(current)` gives the graph `classify(previous)` gave, but holding the
-    /// current samples (see `JobGraph.replacingSamples`).
-    public static func same(_ current: [ProcessSample], _ previous: [ProcessSample]) -> Bool {
-        guard current.count == previous.count else { return false }
-        return zip(current, previous).allSatisfy { now, before in
-            now.isSameStorage(as: before) || (now.identity == before.identity && now.stat.comm == before.stat.comm
-                && now.stat.ppid == before.stat.ppid && now.stat.sid == before.stat.sid && now.stat.flags == before.stat.flags
-                && now.arguments == before.arguments && now.environment == before.environment && now.cwd == before.cwd)
+    /// True when `classify(current)` gives the graph `classify(previous)` gave (`graph`), but
+    /// holding the current samples (`JobGraph.replacingSamples`). Processes come and go on any
+    /// node all the time; most are nothing to the graph. It holds when every process of the graph
+    /// is still there unchanged, and every process that is new or changed is none of: a kernel
+    /// thread (ignored), in or below the graph (its parent is a graph process), a pilot by the
+    /// patterns, a claimant of a PanDA ID (environment or job directory). Such a process is
+    /// outside every pilot's tree and claims nothing, which is all the classifier could make of it.
+    public static func graphHolds(_ graph: JobGraph, from previous: [ProcessSample], for current: [ProcessSample],
+                                  patterns: PilotPatterns) -> Bool {
+        if current.count == previous.count && zip(current, previous).allSatisfy({ same($0, $1) }) { return true }
+        let members = graph.processIDs
+        var before: [Int32: ProcessSample] = [:]
+        before.reserveCapacity(previous.count)
+        for process in previous { before[process.pid] = process }
+        var membersSeen = 0
+        for process in current where !process.stat.isKernelThread {
+            let isMember = members.contains(process.pid)
+            if let old = before[process.pid], same(process, old) {
+                if isMember { membersSeen += 1 }
+                continue
+            }
+            if isMember || members.contains(process.stat.ppid) || patterns.isPilot(process.arguments ?? []) { return false }
+            if ["PANDAID", "PandaID"].contains(where: { process.environment?[$0] != nil }) { return false }
+            if let cwd = process.cwd?.path, patterns.jobDirectoryID(cwd, innermostOnly: false) != nil { return false }
         }
+        return membersSeen == members.count
+    }
+
+    /// The same process with the same fields classification reads.
+    static func same(_ now: ProcessSample, _ before: ProcessSample) -> Bool {
+        now.isSameStorage(as: before) || (now.identity == before.identity && now.stat.comm == before.stat.comm
+            && now.stat.ppid == before.stat.ppid && now.stat.sid == before.stat.sid && now.stat.flags == before.stat.flags
+            && now.arguments == before.arguments && now.environment == before.environment && now.cwd == before.cwd)
     }
 }
 
 extension JobGraph {
+    /// Every process the graph holds: pilots, their wrappers and pilot-side processes, the jobs'
+    /// processes, the unattributed.
+    public var processIDs: Set<Int32> {
+        var pids: Set<Int32> = []
+        for pilot in pilots {
+            pids.insert(pilot.pid)
+            if let wrapper = pilot.wrapper { pids.insert(wrapper.pid) }
+            pids.formUnion(pilot.pilotSidePIDs)
+        }
+        for job in jobs { for process in job.processes { pids.insert(process.pid) } }
+        for entry in unattributed { pids.insert(entry.process.pid) }
+        return pids
+    }
+
     /// The same graph holding `samples`' version of each of its processes (by PID); a process
     /// missing there keeps the sample it has.
     public func replacingSamples(_ samples: [Int32: ProcessSample]) -> JobGraph {

@@ -18,8 +18,8 @@ public struct PolicyEvaluator: Sendable {
     public func audit(_ snapshot: Snapshot) -> AuditResult { audit(snapshot, reusing: nil) }
 
     /// An audit that takes over what has not changed since `previous` (the daemon's last cycle,
-    /// same policy): the job graph when what classification reads is unchanged
-    /// (`ClassificationInput`), and a job's verdicts when its processes and pilot have the same
+    /// same policy): the job graph when no process that matters to it came, went or changed
+    /// (`ClassificationInput.graphHolds`), and a job's verdicts when its processes and pilot have the same
     /// facts (the samplers hand back a known process's sample unchanged; only the state letter
     /// may differ, which no check reads), and so are what the checks see around it (mount tables, ptrace_scope, the other jobs'
     /// uids and PID namespaces). Rules that look at files (ISO-CRED) are evaluated afresh every
@@ -29,7 +29,8 @@ public struct PolicyEvaluator: Sendable {
     public func audit(_ snapshot: Snapshot, reusing previous: AuditResult?, lookUpOwners: Bool = false) -> AuditResult {
         let previous = previous.flatMap { $0.policy == policy ? $0 : nil }
         let graph: JobGraph
-        if let previous, ClassificationInput.same(snapshot.processes, previous.snapshot.processes) {
+        if let previous, ClassificationInput.graphHolds(previous.graph, from: previous.snapshot.processes, for: snapshot.processes,
+                                                        patterns: policy.pilots) {
             graph = previous.graph.replacingSamples(
                 Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first }))
         } else {

@@ -10,6 +10,21 @@ public enum NamespaceKind: String, CaseIterable, Sendable, Codable, Comparable {
     static let all = allCases
     /// Each kind with its link below the process directory (`ns/pid`), made once, not per process.
     static let linkNames = allCases.map { ($0, "ns/" + $0.rawValue) }
+
+    /// What the link's text starts with (`mnt:[`); pid_for_children links to a `pid:` namespace.
+    var linkPrefix: [UInt8] {
+        switch self {
+        case .cgroup: return Self.prefixes[0]
+        case .ipc: return Self.prefixes[1]
+        case .mnt: return Self.prefixes[2]
+        case .net: return Self.prefixes[3]
+        case .pid, .pidForChildren: return Self.prefixes[4]
+        case .time: return Self.prefixes[5]
+        case .user: return Self.prefixes[6]
+        case .uts: return Self.prefixes[7]
+        }
+    }
+    private static let prefixes = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"].map { Array(($0 + ":[").utf8) }
 }
 
 /// The namespace inodes of one process. Two processes share a namespace exactly when the inodes
@@ -27,13 +42,14 @@ public struct NamespaceSet: Sendable, Equatable {
 
     /// Parses a namespace link's text, `mnt:[4026531832]`, checking the kind matches.
     public static func parseLink(_ bytes: Bytes, expecting kind: NamespaceKind) throws(ParseError) -> UInt64 {
-        let file = "ns/\(kind.rawValue)"
         // pid_for_children and time_for_children link to a "pid:[...]" / "time:[...]" namespace.
-        let expected = kind == .pidForChildren ? "pid" : kind.rawValue
-        guard let open = bytes.firstIndex(of: UInt8(ascii: "[")), bytes.last == UInt8(ascii: "]"),
-              String(decoding: bytes[bytes.startIndex..<open], as: UTF8.self) == expected + ":",
-              let inode = ByteScan.unsigned(bytes[(open + 1)..<(bytes.endIndex - 1)])
-        else { throw ParseError(file: file, reason: "expected '\(expected):[inode]', found \(ByteScan.preview(bytes))") }
+        let expected = kind.linkPrefix
+        guard bytes.count > expected.count + 1, bytes.starts(with: expected), bytes.last == UInt8(ascii: "]"),
+              let inode = ByteScan.unsigned(bytes[(bytes.startIndex + expected.count)..<(bytes.endIndex - 1)])
+        else {
+            let name = String(decoding: expected.dropLast(2), as: UTF8.self)
+            throw ParseError(file: "ns/\(kind.rawValue)", reason: "expected '\(name):[inode]', found \(ByteScan.preview(bytes))")
+        }
         return inode
     }
 }

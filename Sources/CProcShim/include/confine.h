@@ -17,4 +17,11 @@ long isotrace_ptrace_attach(int pid);
 /// module). The daemon calls it after each cycle so its RSS follows what it keeps.
 int isotrace_release_free_memory(void);
 
+/// madvise(MADV_DONTNEED) on the executable's read-only segments (code and constants): they are
+/// unmapped from this process and mapped back in from the page cache as they are used. The daemon
+/// calls it once, after its first cycle, so start-up code (argument parsing, policy and key
+/// loading, confinement, the first full audit) stops counting in its RSS. Writable segments are
+/// never touched. Returns the bytes advised.
+long isotrace_release_startup_code(void);
+
 #endif
