@@ -241,7 +241,8 @@ def main():
                                 f"median of {figures['cycles']}; first cycle {figures['first']:.1f} s; "
                                 f"CPU {figures['cpu_per_cycle'] * 1000:.0f} ms/cycle = {figures['core_share_30s'] * 100:.2f} % "
                                 f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
-                                f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']}", None))
+                                f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']} "
+                                f"(anon {(late['RssAnon'] - early['RssAnon']) / 1024:+.1f})", None))
             table(size, processes, results)
             stop_node(node)
             node = None

@@ -9,6 +9,7 @@ import os
 import signal
 import statistics
 import subprocess
+import tempfile
 import time
 
 
@@ -56,8 +57,7 @@ def _wait_cycle(metrics, after, process, timeout):
 
 def run(isotrace, scratch, cycles, sampler=None, timeout=600):
     """Returns a dict of figures, or raises RuntimeError with the reason."""
-    out = os.path.join(scratch, f"daemon-{sampler or 'default'}")
-    os.makedirs(out)
+    out = tempfile.mkdtemp(prefix=f"daemon-{sampler or 'default'}-", dir=scratch)  # one per size and sampler
     subprocess.run([isotrace, "keygen", "--out", out], check=True, stdout=subprocess.DEVNULL)
     metrics = os.path.join(out, "isotrace.prom")
     policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")

@@ -243,7 +243,6 @@ struct ProcessReader {
     /// namespace and mountinfo once per mount namespace.
     private mutating func readNamespaces(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                          _ malformed: inout Bool) throws(Vanished) {
-        sample.namespaces.inodes.reserveCapacity(NamespaceKind.all.count)
         for (kind, name) in NamespaceKind.linkNames {
             switch try process.readLink(name) {
             case .success(let text):

@@ -58,12 +58,15 @@ public enum SecretRedactor {
     static func redactText(_ text: String) -> String {
         guard mayHoldSecret(text) else { return text }
         var scalars = Array(text.unicodeScalars)
+        let original = scalars
         redactFlagValues(&scalars)
         redactAssignments(&scalars)
         redactJSONPairs(&scalars)
         redactBearer(&scalars)
         redactURLPasswords(&scalars)
         redactJWTs(&scalars)
+        // Most candidates hold nothing secret: then nothing was written and the text is kept as it was.
+        if scalars == original { return text }
         var output = String.UnicodeScalarView()
         output.append(contentsOf: scalars)
         return String(output)

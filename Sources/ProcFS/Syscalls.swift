@@ -142,26 +142,6 @@ enum Syscalls {
         retrying { access(path, R_OK) } == 0
     }
 
-    /// Lists the entries of a directory (without "." and "..").
-    static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
-        guard let dir = opendir(path) else {
-            throw SystemCallError(operation: "opendir", path: path, errno: Errno(rawValue: errno))
-        }
-        defer { closedir(dir) }
-        var names: [String] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                if errno != 0 { throw SystemCallError(operation: "readdir", path: path, errno: Errno(rawValue: errno)) }
-                return names
-            }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.baseAddress!.assumingMemoryBound(to: CChar.self))
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-    }
-
     /// Closes a descriptor opened by `openDirectory`.
     static func closeDirectory(_ fd: FileDescriptor) {
         _ = close(fd.rawValue)

@@ -80,7 +80,7 @@ public struct TaskRecord: Sendable, Equatable {
     /// exiting task), NSpid or Groups longer than the record holds, an unknown seccomp mode.
     /// Such a process is read from /proc instead.
     public var isIncomplete: Bool {
-        namespaces.inodes.count != NamespaceKind.all.count || nspidLevel + 1 > Self.nspidLimit
+        namespaces.count != NamespaceKind.all.count || nspidLevel + 1 > Self.nspidLimit
             || groupCount > Self.groupLimit || SeccompMode(statusValue: UInt64(seccompMode)) == nil || state == UInt8(ascii: "Z")
     }
 

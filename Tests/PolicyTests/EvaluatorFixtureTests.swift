@@ -53,13 +53,7 @@ struct EvaluatorFixtureTests {
     @Test(.enabled(if: getuid() == 0, "needs root: chown of the proxy file to the pilot's uid"))
     func credentialReadableThroughThePayloadRootFails() throws {
         try Self.withCopy { procRoot in
-            let root = "\(procRoot)/25625/root"
-            try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
-            let proxy = "\(root)/tmp/x509up_u2001"
-            try Data("proxy".utf8).write(to: URL(fileURLWithPath: proxy))
-            chmod(proxy, 0o600)
-            chown(proxy, 2001, 2001)
-            for pid in ["25628", "25629", "25630"] { try FileManager.default.createSymbolicLink(atPath: "\(procRoot)/\(pid)/root", withDestinationPath: "../25625/root") }
+            let proxy = try Self.plantProxy(in: procRoot, owner: 2001)
             let result = try Self.audit(procRoot: procRoot)
             let finding = try #require(result.jobs.first?.findings.first { $0.rule == "ISO-CRED" })
             #expect(finding.status == .fail)
@@ -110,6 +104,19 @@ struct EvaluatorFixtureTests {
             chown(log, 0, 0)
             #expect(try Self.audit(procRoot: procRoot).jobs.first?.owner?.payloadWritable == false)
         }
+    }
+
+    /// The pilot's proxy /tmp/x509up_u2001 (mode 0600, owned by `owner`) in the payload root's
+    /// view, which every payload process shares (their `root` links point at the root's).
+    static func plantProxy(in procRoot: String, owner: uid_t) throws -> String {
+        let root = "\(procRoot)/25625/root"
+        try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
+        let proxy = "\(root)/tmp/x509up_u2001"
+        try Data("proxy".utf8).write(to: URL(fileURLWithPath: proxy))
+        chmod(proxy, 0o600)
+        chown(proxy, owner, owner)
+        for pid in ["25628", "25629", "25630"] { try FileManager.default.createSymbolicLink(atPath: "\(procRoot)/\(pid)/root", withDestinationPath: "../25625/root") }
+        return proxy
     }
 
     /// Copies the fixture tree (symlinks kept) into a temporary directory.

@@ -16,6 +16,14 @@ struct IncrementalAuditTests {
         try ProcSampler(procRoot: procRoot).sample(reusing: Dictionary(uniqueKeysWithValues: snapshot.processes.map { ($0.pid, $0) }))
     }
 
+    /// Changes a fixture file in place (the text must be there).
+    static func rewrite(_ path: String, _ text: String, _ replacement: String) throws {
+        let before = try String(contentsOfFile: path, encoding: .utf8)
+        let after = before.replacingOccurrences(of: text, with: replacement)
+        try #require(after != before, "\(text) not in \(path)")
+        try Data(after.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
     static func rules(_ result: AuditResult) -> [String: Finding.Status] {
         Dictionary(uniqueKeysWithValues: result.jobs[0].findings.map { ($0.rule, $0.status) })
     }
@@ -48,11 +56,7 @@ struct IncrementalAuditTests {
             let evaluator = try Self.evaluator(procRoot)
             let first = try ProcSampler(procRoot: procRoot).sample()
             let before = evaluator.audit(first)
-            let path = "\(procRoot)/25629/stat"
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            let changed = text.replacingOccurrences(of: ") S ", with: ") R ")
-            try #require(changed != text)
-            try Data(changed.utf8).write(to: URL(fileURLWithPath: path))
+            try Self.rewrite("\(procRoot)/25629/stat", ") S ", ") R ")
 
             let second = try Self.next(procRoot, after: first)
             let incremental = evaluator.audit(second, reusing: before)
@@ -72,10 +76,7 @@ struct IncrementalAuditTests {
             #expect(Self.rules(before)["ISO-UID"] == .fail)
 
             for pid in ["25625", "25628", "25629", "25630"] {
-                let path = "\(procRoot)/\(pid)/status"
-                let text = try String(contentsOfFile: path, encoding: .utf8)
-                    .replacingOccurrences(of: "Uid:\t2001\t2001\t2001\t2001", with: "Uid:\t3001\t3001\t3001\t3001")
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+                try Self.rewrite("\(procRoot)/\(pid)/status", "Uid:\t2001\t2001\t2001\t2001", "Uid:\t3001\t3001\t3001\t3001")
             }
             let second = try Self.next(procRoot, after: first)
             let incremental = evaluator.audit(second, reusing: before)
@@ -107,13 +108,7 @@ struct IncrementalAuditTests {
     @Test(.enabled(if: getuid() == 0, "needs root: chown of the proxy file to the pilot's uid"))
     func credentialFilesAreLookedAtAgainForAnUnchangedJob() throws {
         try EvaluatorFixtureTests.withCopy { procRoot in
-            let root = "\(procRoot)/25625/root"
-            try FileManager.default.createDirectory(atPath: "\(root)/tmp", withIntermediateDirectories: true)
-            let proxy = "\(root)/tmp/x509up_u2001"
-            try Data("proxy".utf8).write(to: URL(fileURLWithPath: proxy))
-            chmod(proxy, 0o600)
-            chown(proxy, 3001, 3001)
-            for pid in ["25628", "25629", "25630"] { try FileManager.default.createSymbolicLink(atPath: "\(procRoot)/\(pid)/root", withDestinationPath: "../25625/root") }
+            let proxy = try EvaluatorFixtureTests.plantProxy(in: procRoot, owner: 3001)
             let evaluator = try Self.evaluator(procRoot)
             let first = try ProcSampler(procRoot: procRoot).sample()
             let before = evaluator.audit(first)
