@@ -86,14 +86,9 @@ public struct ProcessSample: Sendable, Equatable {
     /// which no policy check reads: what the daemon's audit compares to take a job's verdicts over.
     public func hasSameFacts(as other: ProcessSample) -> Bool {
         if storage === other.storage { return true }
-        let mine = storage.fields, theirs = other.storage.fields
-        var stat = theirs.stat
-        stat.state = mine.stat.state
-        return mine.stat == stat && mine.identity == theirs.identity && mine.status == theirs.status
-            && mine.namespaces == theirs.namespaces && mine.cgroups == theirs.cgroups && mine.uidMap == theirs.uidMap
-            && mine.gidMap == theirs.gidMap && mine.arguments == theirs.arguments && mine.environment == theirs.environment
-            && mine.cwd == theirs.cwd && mine.exe == theirs.exe && mine.startTime == theirs.startTime
-            && mine.unavailable == theirs.unavailable
+        var theirs = other.storage.fields
+        theirs.stat.state = storage.fields.stat.state
+        return storage.fields == theirs
     }
 
     public var identity: ProcessIdentity {
