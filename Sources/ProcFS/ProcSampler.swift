@@ -318,7 +318,7 @@ struct ProcessReader {
                 case .success(let read): count = read
                 case .failure(let failure):
                     Syscalls.closeFile(fd)
-                    mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+                    unreadableTable(mountNS, failure)
                     return
                 }
                 if let table = mountTable(mountNS, pid, process, count, &malformed), table.mounts != nil {
@@ -327,15 +327,20 @@ struct ProcessReader {
                     Syscalls.closeFile(fd)
                 }
             case .failure(let failure):
-                mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+                unreadableTable(mountNS, failure)
             }
             return
         }
         switch try process.readFile("mountinfo", into: &buffer) {
         case .success(let count): _ = mountTable(mountNS, pid, process, count, &malformed)
         case .failure(let failure):
-            mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+            unreadableTable(mountNS, failure)
         }
+    }
+
+    /// The table of `mountNS` could not be read through this process (the next one may try).
+    private mutating func unreadableTable(_ mountNS: UInt64, _ failure: FieldFailure) {
+        mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
     }
 
     /// Parses the mountinfo in `buffer` into this sample's table of `mountNS`.

@@ -26,6 +26,11 @@ enum Syscalls {
         let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath(), errno: Errno(rawValue: errno)) }
         defer { _ = close(fd) }
+        return try readToEnd(fd, displayPath: displayPath(), into: &buffer)
+    }
+
+    /// Reads an open file from where it is to its end into `buffer`; returns the byte count.
+    private static func readToEnd(_ fd: Int32, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
         if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
         var used = 0
         while true {
@@ -54,17 +59,7 @@ enum Syscalls {
         guard retrying({ Int32(truncatingIfNeeded: lseek(fd.rawValue, 0, SEEK_SET)) }) >= 0 else {
             throw SystemCallError(operation: "lseek", path: displayPath(), errno: Errno(rawValue: errno))
         }
-        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
-        var used = 0
-        while true {
-            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-            let n = buffer.withUnsafeMutableBytes { raw in
-                retrying { read(fd.rawValue, raw.baseAddress! + used, raw.count - used) }
-            }
-            if n < 0 { throw SystemCallError(operation: "read", path: displayPath(), errno: Errno(rawValue: errno)) }
-            if n == 0 { return used }
-            used += n
-        }
+        return try readToEnd(fd.rawValue, displayPath: displayPath(), into: &buffer)
     }
 
     /// Which of `fds` poll(2) reports with POLLPRI or POLLERR right now: for /proc's mountinfo, the
