@@ -185,6 +185,7 @@ deb: release
 # completion, the RPM, and the release binary and the .deb in a minimal Debian 12 root.
 package-test: rpm deb
 	$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) check-baseline
+	sh dist/tests/baseline-selftest.sh dist/el9-baseline.txt
 	sh dist/tests/manpages.sh $(DIST)
 	bash dist/tests/completion.sh $(DIST)
 	sh dist/tests/rpm.sh $(PACKAGES)/isotrace-$(VERSION)-1.el9.x86_64.rpm $(PACKAGES)/isotrace-debuginfo-$(VERSION)-1.el9.x86_64.rpm $(SCRATCH)/minroot
