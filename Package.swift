@@ -197,7 +197,7 @@ let package = Package(
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["ProcFS", "isotrace"]
+            dependencies: ["Base", "ProcFS", "isotrace"]
         ),
     ]
 )
