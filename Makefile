@@ -24,6 +24,9 @@ SYSTEM_PACKAGES += postgresql-15 postgresql-client-15
 # readelf, objdump and objcopy (the EL9 baseline check, the stripped binary and its debug file);
 # groff-base and man-db render the man pages (man -l); bash-completion drives the completion test.
 SYSTEM_PACKAGES += debootstrap rpm binutils groff-base man-db bash-completion
+# slurm-wlm (slurmctld, slurmd, sbatch) and munge: the batch-system live test starts its own
+# single-node Slurm with cgroup tracking under a temporary directory (Tests/LiveTests/LocalSlurm.swift).
+SYSTEM_PACKAGES += slurm-wlm munge
 # Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
 SCRATCH ?= .build
 RELEASE_BIN = $(SCRATCH)/release/isotrace
