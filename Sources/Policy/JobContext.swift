@@ -59,6 +59,7 @@ struct JobContext {
 enum Capability: Int {
     case dacOverride = 1
     case dacReadSearch = 2
+    case fowner = 3
     case kill = 5
     case sysPtrace = 19
 

@@ -92,7 +92,7 @@ public struct PolicyEvaluator: Sendable {
             }
             findings.append(evaluate(rule, context))
         }
-        let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
+        let owner = pilot.flatMap { OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: $0.process) }
         var audit = JobAudit(job: job, pilot: pilot, owner: owner, findings: findings)
         audit.runtimePIDs = context?.runtimePIDs
         return audit
@@ -112,7 +112,7 @@ public struct PolicyEvaluator: Sendable {
             index += 1
         }
         if audit.owner == nil && lookUpOwner {
-            audit.owner = OwnerLocator(inspector: inspector).owner(of: job, pilot: pilot.process)
+            audit.owner = OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: pilot.process)
         }
         return audit
     }

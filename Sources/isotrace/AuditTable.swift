@@ -28,7 +28,9 @@ enum AuditTable {
             if let batch = job.batchJobID { out += "  batch \(text(batch.variable))=\(text(batch.value))" }
             out += "\n"
             if let owner = audit.owner {
-                let trust = owner.payloadWritable ? palette.yellow("payload-writable, a claim only") : "pilot-written"
+                let trust = owner.payloadWritable
+                    ? palette.yellow("a claim only: \(text(owner.claimReason ?? "the payload could write or replace it"))")
+                    : "evidence: no payload process could write or replace it"
                 out += "  owner    \(text(owner.dn))  (\(text(owner.source)), \(trust))\n"
             }
             out += findings(audit.findings, policy: policy, palette: palette)
