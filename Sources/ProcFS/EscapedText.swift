@@ -30,50 +30,6 @@ public enum EscapedText {
         return output
     }
 
-    /// The one escaping rule for text output (tables, `check`'s line, logs): every value that came
-    /// from a process or a file goes through it before it reaches a terminal or a log line.
-    ///
-    /// Newline, carriage return and tab become `\n`, `\r`, `\t`; every other C0 control, DEL and
-    /// ESC become `\xNN` (so `ESC[2J`, OSC 52 and OSC 0 arrive as `\x1b[2J`, `\x1b]52;...`);
-    /// C1 controls (U+0080–U+009F, which some terminals treat as CSI/OSC), the Unicode line and
-    /// paragraph separators and the bidirectional overrides and isolates (which reorder what the
-    /// reader sees, CVE-2021-42574) become `\u{NNNN}`. A payload therefore cannot clear the screen,
-    /// write the clipboard, set the window title, or forge a line of its own in isotrace's output.
-    /// Everything else, including other non-ASCII text, is kept as it is; text that needs no
-    /// escaping is returned unchanged.
-    public static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
-        var output = ""
-        output.reserveCapacity(text.utf8.count + 16)
-        for scalar in text.unicodeScalars {
-            guard needsEscape(scalar) else {
-                output.unicodeScalars.append(scalar)
-                continue
-            }
-            switch scalar {
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            default:
-                if scalar.value < 0x80 {
-                    output += "\\x" + hexByte(UInt8(scalar.value))
-                } else {
-                    output += "\\u{" + String(scalar.value, radix: 16) + "}"
-                }
-            }
-        }
-        return output
-    }
-
-    /// C0 and C1 controls, DEL, line/paragraph separators, bidirectional controls.
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0..<0x20, 0x7F...0x9F: return true
-        case 0x061C, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: return true
-        default: return false
-        }
-    }
-
     /// Length of a structurally valid UTF-8 sequence starting at `index`, or 0.
     private static func sequenceLength(_ bytes: Bytes, at index: Int) -> Int {
         let lead = bytes[index]

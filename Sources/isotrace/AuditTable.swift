@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import Policy
 import ProcFS
@@ -71,7 +72,7 @@ enum AuditTable {
     }
 
     /// Every value from a process, a file or the policy is shown through the one escaping rule.
-    private static func text(_ value: String) -> String { EscapedText.printable(value) }
+    private static func text(_ value: String) -> String { PrintableText.escape(value) }
 
     private static func summary(_ process: ProcessSample) -> String {
         let text = (process.arguments?.isEmpty == false ? process.arguments! : ["[\(process.stat.comm)]"]).joined(separator: " ")

@@ -1,5 +1,5 @@
+import Base
 import CentralStore
-import ProcFS
 import RecordIndex
 
 /// `isotrace query --db URL`: the query answered across all nodes from the central database,
@@ -33,12 +33,12 @@ enum CentralQueryOutput {
     static func render(_ result: CentralQueryResult) -> String {
         var text = ""
         for section in result.nodes {
-            text += "NODE \(EscapedText.printable(section.node))  key_id \(EscapedText.printable(section.keyID))\n"
+            text += "NODE \(PrintableText.escape(section.node))  key_id \(PrintableText.escape(section.keyID))\n"
             text += QueryTable.render(section.result)
             text += "\n"
         }
         if !result.nodes.isEmpty {
-            text += "\(result.nodes.count) node chain(s): \(EscapedText.printable(result.nodes.map(\.node).joined(separator: ", ")))\n"
+            text += "\(result.nodes.count) node chain(s): \(PrintableText.escape(result.nodes.map(\.node).joined(separator: ", ")))\n"
         }
         return text
     }

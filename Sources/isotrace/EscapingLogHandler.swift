@@ -1,8 +1,8 @@
+import Base
 import Logging
-import ProcFS
 
 /// The daemon's log handler: every message (and metadata value) goes through the one escaping
-/// rule (`EscapedText.printable`) before the wrapped handler writes it, so a value from a process
+/// rule (`PrintableText.escape`) before the wrapped handler writes it, so a value from a process
 /// or a file in a log message cannot start a forged log line or drive the reader's terminal.
 struct EscapingLogHandler: LogHandler {
     var wrapped: any LogHandler
@@ -11,19 +11,19 @@ struct EscapingLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         var escaped = event
-        escaped.message = Logger.Message(stringLiteral: EscapedText.printable(event.message.description))
-        escaped.metadata = event.metadata?.mapValues { .string(EscapedText.printable($0.description)) }
+        escaped.message = Logger.Message(stringLiteral: PrintableText.escape(event.message.description))
+        escaped.metadata = event.metadata?.mapValues { .string(PrintableText.escape($0.description)) }
         wrapped.log(event: escaped)
     }
 
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue.map { .string(EscapedText.printable($0.description)) } }
+        set { wrapped[metadataKey: key] = newValue.map { .string(PrintableText.escape($0.description)) } }
     }
 
     var metadata: Logger.Metadata {
         get { wrapped.metadata }
-        set { wrapped.metadata = newValue.mapValues { .string(EscapedText.printable($0.description)) } }
+        set { wrapped.metadata = newValue.mapValues { .string(PrintableText.escape($0.description)) } }
     }
 
     var logLevel: Logger.Level {

@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import SystemPackage
 
 /// Results go to stdout, errors and progress to stderr (never mixed, so `| jq` always works).
@@ -17,7 +17,7 @@ struct FileOutput {
     /// a crash: the reader has gone away.
     func write(_ text: String) {
         let shown = escapesEachLine
-            ? text.split(separator: "\n", omittingEmptySubsequences: false).map { EscapedText.printable(String($0)) }.joined(separator: "\n")
+            ? text.split(separator: "\n", omittingEmptySubsequences: false).map { PrintableText.escape(String($0)) }.joined(separator: "\n")
             : text
         _ = try? descriptor.writeAll(shown.utf8)
     }

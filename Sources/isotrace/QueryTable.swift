@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import RecordIndex
 
 /// The query result for people: per process and job the facts, and after each the records
@@ -69,7 +69,7 @@ enum QueryTable {
     }
 
     /// Every value read from a record (it came from a process or a file) through the one escaping rule.
-    static func text(_ value: String) -> String { EscapedText.printable(value) }
+    static func text(_ value: String) -> String { PrintableText.escape(value) }
 
     static func cite(_ records: [RecordReference], limit: Int = 3) -> String {
         let shown = records.prefix(limit).map { "#\($0.seq) \(text($0.file)):\($0.line)" }.joined(separator: ", ")

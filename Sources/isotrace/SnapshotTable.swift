@@ -1,10 +1,11 @@
+import Base
 import ProcFS
 
 /// The human view of a snapshot: node facts, then one line per process.
 enum SnapshotTable {
     static func render(_ snapshot: Snapshot) -> String {
         let node = snapshot.node
-        var out = "node \(EscapedText.printable(node.hostname ?? "?"))  boot \(EscapedText.printable(node.bootID ?? "?"))  kernel \(EscapedText.printable(node.kernelRelease ?? "?"))"
+        var out = "node \(PrintableText.escape(node.hostname ?? "?"))  boot \(PrintableText.escape(node.bootID ?? "?"))  kernel \(PrintableText.escape(node.kernelRelease ?? "?"))"
         out += "  ptrace_scope \(node.ptraceScope.map(String.init) ?? "n/a")"
         out += "  max_user_namespaces \(node.maxUserNamespaces.map(String.init) ?? "n/a")\n"
         let c = snapshot.counters
@@ -35,7 +36,7 @@ enum SnapshotTable {
                 status.map { $0.noNewPrivs ? "1" : "0" } ?? "?",
                 seccomp ?? "?",
                 status.map { CapabilitySets.hex($0.capabilities.effective) } ?? "?",
-                EscapedText.printable(command),
+                PrintableText.escape(command),
             ])
         }
         let widths = header.indices.dropLast().map { column in rows.map { $0[column].count }.max() ?? 0 }
