@@ -19,6 +19,6 @@ struct FileOutput {
         let shown = escapesEachLine
             ? text.split(separator: "\n", omittingEmptySubsequences: false).map { PrintableText.escape(String($0)) }.joined(separator: "\n")
             : text
-        _ = try? descriptor.writeAll(shown.utf8)
+        _ = try? Syscalls.writeAll(descriptor, Array(shown.utf8))
     }
 }

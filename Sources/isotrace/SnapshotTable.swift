@@ -35,7 +35,7 @@ enum SnapshotTable {
                 process.namespaces[.user].map(String.init) ?? "?",
                 status.map { $0.noNewPrivs ? "1" : "0" } ?? "?",
                 seccomp ?? "?",
-                status.map { CapabilitySets.hex($0.capabilities.effective) } ?? "?",
+                status.map { Capability.hex($0.capabilities.effective) } ?? "?",
                 PrintableText.escape(command),
             ])
         }
