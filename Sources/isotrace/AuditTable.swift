@@ -26,8 +26,13 @@ enum AuditTable {
             if let container = job.container {
                 out += "  container \(text(container.runtime))\(container.image.map { " " + text($0) } ?? "")"
             }
-            if let batch = job.batchJobID { out += "  batch \(text(batch.variable))=\(text(batch.value))" }
+            if let batch = audit.batchJobID {
+                out += "  batch \(text(batch.variable))=\(text(batch.value))\(batch.source == .cgroup ? " (cgroup)" : "")"
+            }
             out += "\n"
+            if let batch = audit.batch {
+                out += "  batch    \(text(batch.system)) job cgroup \(text(batch.cgroup)) (\(batch.hierarchy))\n"
+            }
             if let owner = audit.owner {
                 let trust = owner.payloadWritable
                     ? palette.yellow("a claim only: \(text(owner.claimReason ?? "the payload could write or replace it"))")
