@@ -28,7 +28,7 @@ struct ShipCursor: Codable, Equatable {
     static func path(outputDirectory: String) -> String { outputDirectory + "/sink.cursor" }
 
     static func load(outputDirectory: String) -> ShipCursor? {
-        guard let bytes = try? Syscalls.readRange(path(outputDirectory: outputDirectory), from: 0) else { return nil }
+        guard let bytes = try? Syscalls.readRange(path(outputDirectory: outputDirectory), from: 0, followingLinks: false) else { return nil }
         return try? JSONDecoder().decode(ShipCursor.self, from: Data(bytes))
     }
 
