@@ -2,8 +2,8 @@
 import PackageDescription
 
 // One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Agent -> CentralStore (postgres-nio) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim, CTaskIter;
-// isotrace -> Reports (Plot) -> RecordIndex, Records; isotrace -> CSeccomp.
+// isotrace (CLI) -> Agent -> CentralStore (postgres-nio) -> RecordIndex -> Records -> ProcFS -> CProcShim, CTaskIter;
+// Agent -> Policy -> Jobs -> ProcFS; isotrace -> Reports (Plot) -> RecordIndex, Records; isotrace -> CSeccomp.
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -63,7 +63,6 @@ let package = Package(
             name: "Records",
             dependencies: [
                 "ProcFS",
-                "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -74,6 +73,7 @@ let package = Package(
             name: "RecordIndex",
             dependencies: [
                 "ProcFS",
+                "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -140,7 +140,7 @@ let package = Package(
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["Records", "ProcFS", "Policy", "isotrace"],
+            dependencies: ["Records", "ProcFS", "Policy", "Agent", "isotrace"],
             exclude: ["Vectors"]
         ),
         // The byte-level snapshot JSON writer against JSONEncoder's output.
@@ -162,7 +162,7 @@ let package = Package(
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            dependencies: ["Reports", "Agent", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
         ),
         // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):

@@ -24,3 +24,9 @@ public struct RecordNode: Sendable, Equatable, Hashable {
         return .object([JSONMember("hostname", text(hostname)), JSONMember("boot_id", text(bootID)), JSONMember("machine_id", text(machineID))])
     }
 }
+
+extension RecordNode: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case hostname, bootID = "boot_id", machineID = "machine_id"
+    }
+}

@@ -1,3 +1,4 @@
+import Agent
 import Policy
 import ProcFS
 import RecordIndex

@@ -1,4 +1,5 @@
 import Foundation
+import Agent
 import Policy
 import ProcFS
 import Records

@@ -1,5 +1,6 @@
 import Foundation
 import Jobs
+import Agent
 import Policy
 import ProcFS
 import RecordIndex
