@@ -68,7 +68,8 @@ let package = Package(
             ]
         ),
         // The SQLite index over the record segments (GRDB): sightings, jobs, findings; always
-        // rebuildable from the segments, never trusted over them.
+        // rebuildable from the segments, never trusted over them. Reads records through Records,
+        // and holds the use cases over them: append + index, cited-record verification.
         .target(
             name: "RecordIndex",
             dependencies: [
