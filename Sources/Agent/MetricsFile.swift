@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import ProcFS
 
 /// The daemon's numbers after a cycle, for node_exporter's textfile collector.
@@ -26,6 +27,12 @@ public struct DaemonMetrics: Sendable, Equatable {
     public var recordsTotal = 0
     public var lastCycleTimestampSeconds = 0.0
     public var errorsTotal: [String: Int] = [:]
+    /// False in the file a clean stop leaves behind, so a stopped daemon's last values never read
+    /// as current (after a crash the file keeps saying 1: watch the last cycle's timestamp too).
+    public var up = true
+    /// `isotrace_build_info`'s labels: the binary's version and the sampler of the last cycle.
+    public var version = ""
+    public var sampler = ""
 
     public init() {}
 }
@@ -43,15 +50,15 @@ public struct MetricsFile: Sendable {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
-        let fd = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(Syscalls.processID()).tmp"
+        let fd = try Syscalls.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
         do {
             try Syscalls.writeAll(fd, Array(Self.render(metrics).utf8), path: temporary)
-            Syscalls.close(fd)
+            Syscalls.closeFile(fd)
             try Syscalls.rename(temporary, path)
         } catch {
-            Syscalls.close(fd)
-            Syscalls.unlink(temporary)
+            Syscalls.closeFile(fd)
+            Syscalls.remove(temporary)
             throw error
         }
     }
@@ -66,6 +73,10 @@ public struct MetricsFile: Sendable {
                 out += "\(name)\(labels) \(sample.value)\n"
             }
         }
+        family("isotrace_up", "gauge", "1 while the daemon runs; 0 once it stopped cleanly (these values are then its last).",
+               [([], metrics.up ? "1" : "0")])
+        family("isotrace_build_info", "gauge", "Always 1; the labels name the isotrace version and the sampler of the last cycle.",
+               [([("version", metrics.version), ("sampler", metrics.sampler)], "1")])
         family("isotrace_jobs", "gauge", "PanDA jobs (payloads with a PanDA ID) on this node in the last cycle.",
                [([], String(metrics.jobs))])
         family("isotrace_payload_processes", "gauge", "Payload processes on this node in the last cycle.",

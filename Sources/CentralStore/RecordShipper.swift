@@ -1,3 +1,4 @@
+import Base
 import RecordIndex
 import Records
 
@@ -82,18 +83,18 @@ public struct RecordShipper: Sendable {
         for segment in segments[startIndex...] {
             let resume = cursor?.segment == segment ? cursor : nil
             let path = directory.path(of: segment)
-            var reader: SegmentLineReader
+            var reader: LineReader
             do {
-                reader = try SegmentLineReader(path: path, offset: resume?.offset ?? 0, firstLine: Int(resume?.line ?? 0) + 1)
+                reader = try LineReader(path: path, offset: resume?.offset ?? 0, firstLine: Int(resume?.line ?? 0) + 1)
             } catch where error.errno == .noSuchFileOrDirectory {
                 continue
             } catch {
-                throw .local("\(error)")
+                throw LocalFile.sinkError(error)
             }
             defer { reader.close() }
             while true {
-                let read: SegmentLineReader.Line?
-                do { read = try reader.next() } catch { throw .local("\(error)") }
+                let read: LineReader.Line?
+                do { read = try reader.next() } catch { throw LocalFile.sinkError(error) }
                 // A line still being written (no newline yet) is left for the next time.
                 guard let read, read.terminated else { break }
                 let line = read.bytes

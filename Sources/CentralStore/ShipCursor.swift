@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Records
 
@@ -36,22 +37,22 @@ struct ShipCursor: Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do { data = try encoder.encode(self) } catch { throw .local("cannot encode the ship cursor: \(error)") }
-        try Syscalls.replaceDurably(Self.path(outputDirectory: outputDirectory), with: Array(data) + [0x0A], directory: outputDirectory)
+        try LocalFile.replaceDurably(Self.path(outputDirectory: outputDirectory), with: Array(data) + [0x0A], directory: outputDirectory)
     }
 
     /// Whether the line before `offset` in the segment is still the one consumed.
     func matches(recordsPath: String) throws(SinkError) -> Bool {
         guard offset >= lineLength + 1 else { return false }
         let path = recordsPath + "/" + segment
-        let line: SegmentLineReader.Line?
+        let line: LineReader.Line?
         do {
-            var reader = try SegmentLineReader(path: path, offset: offset - lineLength - 1)
+            var reader = try LineReader(path: path, offset: offset - lineLength - 1)
             defer { reader.close() }
             line = try reader.next()
         } catch where error.errno == .noSuchFileOrDirectory {
             return false
         } catch {
-            throw .local("\(error)")
+            throw LocalFile.sinkError(error)
         }
         guard let line, line.terminated, line.bytes.count == lineLength else { return false }
         return Record.hash(ofLine: line.bytes) == lineSHA256

@@ -1,3 +1,5 @@
+import Base
+
 /// The children the kernel lists for a task: `/proc/<pid>/task/<pid>/children` (proc(5); one
 /// space-separated line of PIDs). Used to wait for a process tree to be up (`isotrace simulate`).
 public enum ProcessChildren {

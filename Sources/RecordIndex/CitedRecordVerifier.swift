@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import Records
 
 /// Checks the records an answer cites, as `isotrace verify` would: that each cited line is still
@@ -69,7 +69,7 @@ public struct CitedRecordVerifier {
         for (file, numbers) in wanted {
             var lines: [Int: [UInt8]] = [:]
             do {
-                var reader = try SegmentLineReader(path: directory + "/" + file)
+                var reader = try LineReader(path: directory + "/" + file)
                 defer { reader.close() }
                 let last = numbers.max() ?? 0
                 while let next = try reader.next(), next.number <= last {

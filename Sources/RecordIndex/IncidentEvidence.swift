@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import Records
 
 /// What an incident report is made of: the index's answer for one PanDA job and what was read

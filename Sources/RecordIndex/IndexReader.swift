@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
+import Base
 import Records
-import ProcFS
 
 /// Answers `RecordQuery`s from the index (never from the segments: run `RecordIndex.update`
 /// first). Every fact in an answer cites the records, by seq and segment line, that state it.

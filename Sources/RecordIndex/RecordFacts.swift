@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import Records
 
 /// What one record line states that a central store indexes it by: its place in the chain

@@ -1,3 +1,4 @@
+import Base
 import Records
 
 /// A daily segment `records/<YYYY-MM-DD>.jsonl` (named and listed by Records' `SegmentDirectory`).
@@ -18,7 +19,7 @@ struct SegmentLine {
     var complete: Bool
 }
 
-/// Lists segments and reads their lines from a byte offset (Records' `SegmentLineReader`), so an
+/// Lists segments and reads their lines from a byte offset (Base's `LineReader`), so an
 /// incremental update reads only what was appended since the last indexed record.
 enum SegmentReader {
     static func segments(directory: String) throws(IndexError) -> [Segment] {
@@ -28,7 +29,7 @@ enum SegmentReader {
         } catch where error.errno == .noSuchFileOrDirectory {
             throw .noRecords(path: records.path)
         } catch {
-            throw .unreadable(path: records.path, reason: "\(error.operation) failed: \(error.errno)")
+            throw .unreadable(path: records.path, reason: "\(error.errno)")
         }
     }
 
@@ -45,25 +46,25 @@ enum SegmentReader {
     }
 
     /// The line of `path` that starts at `offset`, nil at the end of the file.
-    static func line(_ path: String, at offset: Int64) throws(IndexError) -> SegmentLineReader.Line? {
+    static func line(_ path: String, at offset: Int64) throws(IndexError) -> LineReader.Line? {
         var reader = try opened(path, from: offset, firstLine: 1)
         defer { reader.close() }
         return try next(&reader, path)
     }
 
-    private static func opened(_ path: String, from offset: Int64, firstLine: Int64) throws(IndexError) -> SegmentLineReader {
+    private static func opened(_ path: String, from offset: Int64, firstLine: Int64) throws(IndexError) -> LineReader {
         do {
-            return try SegmentLineReader(path: path, offset: offset, firstLine: Int(firstLine))
+            return try LineReader(path: path, offset: offset, firstLine: Int(firstLine))
         } catch {
-            throw .unreadable(path: path, reason: "\(error.operation) failed: \(error.errno)")
+            throw .unreadable(path: path, reason: "\(error.errno)")
         }
     }
 
-    private static func next(_ reader: inout SegmentLineReader, _ path: String) throws(IndexError) -> SegmentLineReader.Line? {
+    private static func next(_ reader: inout LineReader, _ path: String) throws(IndexError) -> LineReader.Line? {
         do {
             return try reader.next()
         } catch {
-            throw .unreadable(path: path, reason: "\(error.operation) failed: \(error.errno)")
+            throw .unreadable(path: path, reason: "\(error.errno)")
         }
     }
 }

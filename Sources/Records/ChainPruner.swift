@@ -1,5 +1,5 @@
+import Base
 import Crypto
-import ProcFS
 
 /// Retention: removes whole segments older than a retention period, after a signed `checkpoint`
 /// record (see `Checkpoint`) has made the removal part of the chain.
@@ -83,7 +83,7 @@ public struct ChainPruner {
     }
 
     private func summary(of name: String, in directory: SegmentDirectory) throws -> (Checkpoint.RemovedSegment, [UInt8]?) {
-        var reader = try SegmentLineReader(path: directory.path(of: name))
+        var reader = try LineReader(path: directory.path(of: name))
         defer { reader.close() }
         var hasher = SHA256()
         var records = 0, bytes: Int64 = 0
@@ -107,7 +107,7 @@ public struct ChainPruner {
     }
 
     private func firstSeq(of name: String, in directory: SegmentDirectory) throws -> Int64? {
-        var reader = try SegmentLineReader(path: directory.path(of: name))
+        var reader = try LineReader(path: directory.path(of: name))
         defer { reader.close() }
         guard let line = try reader.next() else { return nil }
         return try JSONParser().parse(line.bytes)["seq"]?.integerValue

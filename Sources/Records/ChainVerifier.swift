@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// Checks every line of every segment in chain order with only the public key: each record on
 /// its own (`RecordValidator`), then the chain: `prev` is the SHA-256 of the previous line (64
@@ -34,7 +34,7 @@ public struct ChainVerifier {
         report.segments = segments.count
         for segment in segments {
             let path = directory.path(of: segment)
-            var reader = try SegmentLineReader(path: path)
+            var reader = try LineReader(path: path)
             defer { reader.close() }
             while let line = try reader.next() {
                 report.records += 1

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ProcFS
+import Base
 
 /// `mkdir -p` that makes each directory it creates durable (fsync of its parent), so a record
 /// acknowledged in a new directory survives a power cut.

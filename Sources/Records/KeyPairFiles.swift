@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ProcFS
+import Base
 
 /// Where `isotrace keygen` puts a node's key pair, and how: DIR/keys/isotrace.key (PKCS#8 PEM,
 /// mode 0600) and DIR/keys/isotrace.pub (SubjectPublicKeyInfo PEM). Both are created with O_EXCL,

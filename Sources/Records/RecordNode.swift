@@ -1,5 +1,3 @@
-import ProcFS
-
 /// Which machine and which boot wrote a record: `"node": {"hostname", "boot_id", "machine_id"}`.
 /// A fact that could not be read is null, never left out.
 public struct RecordNode: Sendable, Equatable, Hashable {
@@ -11,10 +9,6 @@ public struct RecordNode: Sendable, Equatable, Hashable {
         self.hostname = hostname
         self.bootID = bootID
         self.machineID = machineID
-    }
-
-    public init(_ facts: NodeFacts) {
-        self.init(hostname: facts.hostname, bootID: facts.bootID, machineID: facts.machineID)
     }
 
     public static let keys = ["boot_id", "hostname", "machine_id"]

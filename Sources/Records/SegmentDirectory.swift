@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// The records directory (DIR/records): daily segments `<UTC date>.jsonl`, the writers' lock file
 /// `.lock`, and `<segment>.<n>.partial` files that recovery moved partial lines to.

@@ -1,4 +1,5 @@
-import ProcFS
+import Base
+import SystemPackage
 
 /// The end of a segment, read backwards: where its complete lines end, and its last complete line.
 /// Bytes after `completeEnd` are a partial line left by a crash.
@@ -9,7 +10,7 @@ struct SegmentTail {
 
     var hasPartialLine: Bool { completeEnd < size }
 
-    static func read(_ fd: Int32, path: String) throws(SystemCallError) -> SegmentTail {
+    static func read(_ fd: FileDescriptor, path: String) throws(SystemCallError) -> SegmentTail {
         let size = try Syscalls.status(fd, path: path).size
         var position = size
         var tail: [UInt8] = []

@@ -1,4 +1,5 @@
 import Agent
+import Base
 import Policy
 import ProcFS
 import RecordIndex

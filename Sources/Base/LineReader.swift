@@ -1,13 +1,11 @@
-#if canImport(Glibc)
 import Glibc
-#endif
-import ProcFS
+import SystemPackage
 
-/// The one reader of segment lines: reads a segment line by line in large chunks, without loading
-/// the whole file, from its start or from a byte offset (an index or a ship cursor resuming): each
-/// line's bytes (without the newline), its 1-based number, its byte offset, and whether a newline
-/// ended it (only a crashed, truncated or still-being-written last line has none).
-public struct SegmentLineReader {
+/// The one line reader: reads a file line by line in large chunks, without loading the whole
+/// file, from its start or from a byte offset (an index or a ship cursor resuming): each line's
+/// bytes (without the newline), its 1-based number, its byte offset, and whether a newline ended
+/// it (only a crashed, truncated or still-being-written last line has none).
+public struct LineReader {
     public struct Line {
         public var number: Int
         public var bytes: [UInt8]
@@ -16,7 +14,7 @@ public struct SegmentLineReader {
         public var offset: Int64
     }
 
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let path: String
     private var offset: Int64
     /// The file offset of `buffer[0]`.
