@@ -1,3 +1,5 @@
+import Base
+
 /// The Nagios/ETF probe's verdict on an audit (`isotrace check`): one status line with perfdata and
 /// the plugin exit code, 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (Nagios plugin guidelines).
 /// CRITICAL when a job is not isolated or a rule at or above `critical` fails; WARNING when any
@@ -18,7 +20,7 @@ public enum CheckVerdict {
         }
         let criticalFails = fails.filter { $0.severity >= critical }
         if !notIsolated.isEmpty || !criticalFails.isEmpty {
-            let rules = ordered(notIsolated.flatMap(\.failingRules).filter { $0.hasPrefix("ISO-") } + criticalFails.map(\.rule))
+            let rules = ordered(notIsolated.flatMap(\.failingRules).filter { RuleFamily(ruleID: $0) == .isolation } + criticalFails.map(\.rule))
             let what = notIsolated.isEmpty
                 ? "\(criticalFails.count) critical finding(s)"
                 : "\(notIsolated.count) of \(result.jobs.count) jobs not isolated"
