@@ -4,7 +4,8 @@ import SystemPackage
 /// The one line reader: reads a file line by line in large chunks, without loading the whole
 /// file, from its start or from a byte offset (an index or a ship cursor resuming): each line's
 /// bytes (without the newline), its 1-based number, its byte offset, and whether a newline ended
-/// it (only a crashed, truncated or still-being-written last line has none).
+/// it (only a crashed, truncated or still-being-written last line has none). The files it reads
+/// are the tool's own (segments), so it follows no symbolic link on the way (`Syscalls.openStateFile`).
 public struct LineReader {
     public struct Line {
         public var number: Int
@@ -31,7 +32,7 @@ public struct LineReader {
         self.offset = offset
         bufferOffset = offset
         number = firstLine - 1
-        fd = try Syscalls.openFile(path, O_RDONLY)
+        fd = try Syscalls.openStateFile(path, O_RDONLY)
     }
 
     public func close() { Syscalls.closeFile(fd) }
