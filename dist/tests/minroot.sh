@@ -136,7 +136,8 @@ run_ok "the packaged binary" 0 /usr/bin/isotrace --version || :
 # The daemon's system user: made by the postinst, owning the state directory (the records and key
 # root made above included); the daemon becomes it after start-up, root's verify still trusts it.
 grep -q '^isotrace:' "$root/etc/passwd" || say_fail "dpkg -i made no isotrace user"
-owners=$(find "$root/var/lib/isotrace" ! -user isotrace | head -3)
+user_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/passwd")
+owners=$(find "$root/var/lib/isotrace" ! -uid "${user_id:-0}" | head -3)
 [ -z "$owners" ] || say_fail "after dpkg -i, not owned by isotrace: $owners"
 set +e
 in_root timeout -s TERM 5 /usr/bin/isotrace daemon --interval 1s --out /var/lib/isotrace --heartbeat-every 1 --user isotrace \

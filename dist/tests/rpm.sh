@@ -90,8 +90,15 @@ installed /usr/share/isotrace/policies/wlcg-mupj.yaml 644 root root "regular fil
 installed /usr/lib/systemd/system/isotrace.service 644 root root "regular file"
 # The daemon's user, made by %pre (only when the scriptlets run: without them rpm falls back to root).
 if [ -z "$scripts_option" ]; then
-  grep -q '^isotrace:' "$root/etc/passwd" || say_fail "rpm -i made no isotrace user: $(cat "$work/install.log")"
-  installed /var/lib/isotrace 750 isotrace isotrace directory
+  # Owners by the root's own user database (the host has no isotrace user).
+  user_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/passwd")
+  group_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/group")
+  if [ -z "$user_id" ] || [ -z "$group_id" ]; then
+    say_fail "rpm -i made no isotrace user and group: $(cat "$work/install.log")"
+  else
+    got=$(stat -c '%a %u %g %F' "$root/var/lib/isotrace")
+    [ "$got" = "750 $user_id $group_id directory" ] || say_fail "after rpm -i: /var/lib/isotrace is '$got', expected '750 $user_id $group_id directory' (isotrace)"
+  fi
 else
   installed /var/lib/isotrace 750 root root directory
 fi
