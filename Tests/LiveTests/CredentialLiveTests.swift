@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 /// setpriv(1) options and the credentials they must give.

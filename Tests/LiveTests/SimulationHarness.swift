@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,8 @@ import Musl
 /// What the audit live tests need beyond root and the isotrace binary.
 enum SimulationRequirements {
     static let hasSimulateTools = ["/usr/bin/python3", "/usr/bin/bwrap", "/usr/bin/setpriv", "/usr/bin/unshare"]
-        .allSatisfy(LiveRequirements.isExecutable)
-    static let hasStrace = LiveRequirements.isExecutable("/usr/bin/strace")
+        .allSatisfy(Executables.isExecutable)
+    static let hasStrace = Executables.isExecutable("/usr/bin/strace")
     /// The cgroup v1 name=systemd hierarchy, which TRACE-CGROUP reads on a hybrid node.
     static let systemdCgroupRoot = "/sys/fs/cgroup/systemd"
     static let hasSystemdCgroupV1: Bool = {
@@ -25,9 +26,7 @@ enum SimulationRequirements {
         .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
     /// The repository's base policy (the tests never rely on /etc/isotrace/policy.yaml).
-    static let basePolicy: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("policies/wlcg-mupj.yaml").path
+    static let basePolicy: String = Repository.policy
 
     /// uids the simulated pilots and payloads run as: unused, and not simulate's defaults, so a
     /// simulation someone runs by hand beside the tests does not share them.
@@ -72,7 +71,7 @@ final class LiveSimulation {
 
     /// Starts `isotrace simulate <mode>` and waits for its `ready:` line.
     init(_ mode: String, payloadCommand: String? = nil, hold: Int = 120) throws {
-        var arguments = [try IsotraceBinary.path(), "simulate", mode, "--hold", String(hold),
+        var arguments = [try Isotrace.path(), "simulate", mode, "--hold", String(hold),
                          "--pilot-uid", String(SimulationRequirements.pilotUID),
                          "--payload-uid", String(SimulationRequirements.payloadUID)]
         if let payloadCommand { arguments += ["--payload-command", payloadCommand] }
@@ -158,9 +157,9 @@ struct AuditDocument {
 
     /// Runs the audit with the repository's policy unless `policy` names another file.
     static func run(policy: String = SimulationRequirements.basePolicy, _ extra: [String] = []) throws -> AuditDocument {
-        let result = try IsotraceBinary.run(["audit", "--format", "json", "--policy", policy] + extra)
+        let result = try Isotrace.run(["audit", "--format", "json", "--policy", policy] + extra)
         try #require(result.status == 0 || result.status == 1, "audit failed: \(result.description)")
-        return AuditDocument(status: result.status, document: try IsotraceBinary.json(result), stderr: result.stderr)
+        return AuditDocument(status: result.status, document: try Isotrace.json(result), stderr: result.stderr)
     }
 
     var jobs: [[String: Any]] { document["jobs"] as? [[String: Any]] ?? [] }
@@ -230,7 +229,7 @@ final class TemporaryPolicy {
 
     /// `overrides` is the YAML of the `rules:` list (entries indented by two spaces).
     init(rules overrides: String) throws {
-        directory = try TempDirectory.make(prefix: "isotrace-live-policy")
+        directory = try TestDirectory("isotrace-live-policy").url
         path = directory.appendingPathComponent("site.yaml").path
         let text = """
             extends: \(SimulationRequirements.basePolicy)

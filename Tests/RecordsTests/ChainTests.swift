@@ -1,6 +1,7 @@
 import Foundation
 import ProcFS
 import Records
+import TestSupport
 import Testing
 
 /// A clock the test moves by hand (milliseconds since the epoch).

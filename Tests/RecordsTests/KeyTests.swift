@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Records
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

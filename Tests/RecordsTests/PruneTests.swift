@@ -1,6 +1,7 @@
 import Foundation
 import ProcFS
 import Records
+import TestSupport
 import Testing
 
 /// Retention: `prune` removes whole old segments after a signed checkpoint, and `verify` (Swift

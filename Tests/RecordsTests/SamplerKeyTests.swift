@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// The optional `sampler` body key (issue 7): records with and without it verify; a value other

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// Each way of tampering with a chain of six records makes `isotrace verify` exit 1 and name the
