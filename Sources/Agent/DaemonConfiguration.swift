@@ -19,6 +19,8 @@ public struct DaemonConfiguration: Sendable {
     public var updateIndex = true
     /// Ship new records to this central database after each cycle (`--sink`).
     public var sink: SinkConnector?
+    /// The binary's version, for the metrics' `isotrace_build_info`.
+    public var version = "unknown"
 
     public init(policyPath: String, outputDirectory: String, keyPath: String) {
         self.policyPath = policyPath

@@ -70,6 +70,8 @@ public final class DaemonLoop {
         startedAt = Self.monotonicMilliseconds()
         counters.pid = getpid()
         counters.policySHA256 = policy.sha256
+        metrics.version = configuration.version
+        metrics.sampler = lastSampler.rawValue
     }
 
     /// Opens the syslog socket before confinement so that a wrong path shows at start (sends
@@ -113,6 +115,7 @@ public final class DaemonLoop {
         pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
         let written = appendPending()
         shipToSink()
+        metrics.up = false
         writeMetrics()
         if written {
             logger.info("stopped after \(counters.cycles) cycle(s), \(counters.recordsWritten) record(s) written")
@@ -222,6 +225,7 @@ public final class DaemonLoop {
         metrics.findings = findings
         metrics.cycleDurationSeconds = Double(elapsed) / 1000
         metrics.lastCycleTimestampSeconds = Double(UTCTime.now().millisecondsSinceEpoch) / 1000
+        metrics.sampler = lastSampler.rawValue
         writeMetrics()
         // The first cycle parses every process in full and builds every process record; give the
         // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.

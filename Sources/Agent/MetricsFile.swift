@@ -26,6 +26,12 @@ public struct DaemonMetrics: Sendable, Equatable {
     public var recordsTotal = 0
     public var lastCycleTimestampSeconds = 0.0
     public var errorsTotal: [String: Int] = [:]
+    /// False in the file a clean stop leaves behind, so a stopped daemon's last values never read
+    /// as current (after a crash the file keeps saying 1: watch the last cycle's timestamp too).
+    public var up = true
+    /// `isotrace_build_info`'s labels: the binary's version and the sampler of the last cycle.
+    public var version = ""
+    public var sampler = ""
 
     public init() {}
 }
@@ -66,6 +72,10 @@ public struct MetricsFile: Sendable {
                 out += "\(name)\(labels) \(sample.value)\n"
             }
         }
+        family("isotrace_up", "gauge", "1 while the daemon runs; 0 once it stopped cleanly (these values are then its last).",
+               [([], metrics.up ? "1" : "0")])
+        family("isotrace_build_info", "gauge", "Always 1; the labels name the isotrace version and the sampler of the last cycle.",
+               [([("version", metrics.version), ("sampler", metrics.sampler)], "1")])
         family("isotrace_jobs", "gauge", "PanDA jobs (payloads with a PanDA ID) on this node in the last cycle.",
                [([], String(metrics.jobs))])
         family("isotrace_payload_processes", "gauge", "Payload processes on this node in the last cycle.",

@@ -117,6 +117,7 @@ struct DaemonCommand: ParsableCommand {
         configuration.confine = !noConfine
         configuration.updateIndex = !noIndex
         configuration.sink = sinkConnector
+        configuration.version = Isotrace.version
 
         let signingKey: RecordSigningKey
         do {

@@ -19,6 +19,8 @@ import Testing
         metrics.recordsTotal = 42
         metrics.lastCycleTimestampSeconds = 1_795_000_000.5
         metrics.errorsTotal = ["syslog": 3, "records": 1]
+        metrics.version = "0.1.0"
+        metrics.sampler = "bpf"
         return metrics
     }
 
@@ -99,7 +101,10 @@ import Testing
             "isotrace_jobs": "gauge", "isotrace_payload_processes": "gauge", "isotrace_findings": "gauge",
             "isotrace_jobs_not_isolated": "gauge", "isotrace_cycle_duration_seconds": "gauge", "isotrace_records_total": "counter",
             "isotrace_last_cycle_timestamp_seconds": "gauge", "isotrace_errors_total": "counter",
+            "isotrace_up": "gauge", "isotrace_build_info": "gauge",
         ])
+        #expect(parsed.value("isotrace_up") == 1)
+        #expect(parsed.value("isotrace_build_info", ["version": "0.1.0", "sampler": "bpf"]) == 1)
         #expect(parsed.value("isotrace_jobs") == 3)
         #expect(parsed.value("isotrace_payload_processes") == 11)
         #expect(parsed.value("isotrace_jobs_not_isolated") == 2)
@@ -109,6 +114,15 @@ import Testing
         #expect(parsed.value("isotrace_records_total") == 42)
         #expect(parsed.value("isotrace_last_cycle_timestamp_seconds") == 1_795_000_000.5)
         #expect(parsed.value("isotrace_errors_total", ["kind": "syslog"]) == 3)
+    }
+
+    @Test("a stopped daemon's file says so: isotrace_up 0")
+    func stoppedIsMarked() throws {
+        var metrics = Self.sample()
+        metrics.up = false
+        let parsed = try Parsed(MetricsFile.render(metrics))
+        #expect(parsed.value("isotrace_up") == 0)
+        #expect(parsed.value("isotrace_jobs") == 3, "the last values stay, marked by isotrace_up")
     }
 
     @Test("written atomically: the target appears whole, no temp file is left")

@@ -14,6 +14,12 @@ extension Live {
     @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: the daemon reads every process and confines itself"),
            .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
     struct DaemonLiveTests {
+        /// The version `isotrace --version` prints ("isotrace 0.1.0 (libseccomp …)").
+        static var version: String {
+            let words = ((try? IsotraceBinary.run("--version"))?.stdout ?? "").split(separator: " ")
+            return words.count > 1 ? String(words[1]) : "?"
+        }
+
         @Test("records a simulated job's life: process, exit and finding records; SIGHUP, SIGUSR1, SIGTERM; verify")
         func jobLife() throws {
             let simulation = try LiveSimulation("all")
@@ -74,6 +80,8 @@ extension Live {
             let metrics = try String(contentsOfFile: run.directory + "/isotrace.prom", encoding: .utf8)
             #expect(metrics.contains("# TYPE isotrace_jobs gauge"))
             #expect(metrics.contains("isotrace_findings{rule=\"ISO-UID\",status=\"fail\",severity=\"high\"}"), "\(metrics)")
+            #expect(metrics.contains("\nisotrace_up 1\n"), "\(metrics)")
+            #expect(metrics.contains("isotrace_build_info{version=\"\(Self.version)\",sampler=\""), "\(metrics)")
 
             // SIGTERM: final heartbeat, exit 0, the chain verifies.
             kill(daemon.pid, SIGTERM)
@@ -83,6 +91,8 @@ extension Live {
             #expect(last?["type"] as? String == "heartbeat" && (last?["heartbeat"] as? [String: Any])?["final"] as? Bool == true)
             let verify = try Isotrace.run("verify", "--out", run.directory)
             #expect(verify.status == 0 && verify.stdout.hasPrefix("intact:"), "\(verify.description)")
+            let stopped = try String(contentsOfFile: run.directory + "/isotrace.prom", encoding: .utf8)
+            #expect(stopped.contains("\nisotrace_up 0\n"), "a clean stop marks the metrics file: \(stopped)")
         }
 
         @Test("kill -9 then restart continues the chain (verify passes); a second daemon on the same directory exits 2")
