@@ -180,7 +180,7 @@ let package = Package(
         // The README as a contract: every subcommand has its section and every example still parses.
         .testTarget(
             name: "DocsTests",
-            dependencies: ["isotrace", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TestSupport", "isotrace", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.

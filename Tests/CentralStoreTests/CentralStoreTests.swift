@@ -9,7 +9,7 @@ let centralUnavailable: String? = PostgresServer.unavailableReason ?? (Executabl
 
 /// Runs isotrace with `arguments`.
 func isotrace(_ arguments: [String]) throws -> CommandResult {
-    try Isotrace.run(arguments)
+    try IsotraceBinary.run(arguments)
 }
 
 /// Runs `body` with a fresh PostgreSQL server and removes it afterwards, also when `body` throws
@@ -67,7 +67,7 @@ struct CentralStoreTests {
                 try node.append(3_000, pandaIDs: ["91000000\(index)1", "91000000\(index)2", "4267387837"])
             }
             // Three shippers at once; the database is stopped (as by a crash) while they run.
-            let shippers = try nodes.map { try Command.start([try Isotrace.path(), "ship", "--out", $0.directory] + sink) }
+            let shippers = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }
             usleep(150_000)
             try server.stop(mode: "immediate")
             let firstRound = shippers.map { $0.wait() }
@@ -82,7 +82,7 @@ struct CentralStoreTests {
             #expect(down.stderr.contains("cannot connect"), "\(down)")
             #expect(!down.stderr.contains(server.password))
             try server.start()
-            let secondRound = try nodes.map { try Command.start([try Isotrace.path(), "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
+            let secondRound = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
             for result in secondRound { #expect(result.status == 0, "\(result)") }
             for node in nodes {
                 let row = try server.sql("""
@@ -210,7 +210,7 @@ struct CentralStoreTests {
             let out = outDirectory.path
             #expect(try isotrace(["keygen", "--out", out]).status == 0)
             // As root the daemon confines itself (seccomp with the sink's syscalls); otherwise it cannot.
-            let daemon = try Command.start([try Isotrace.path(), "daemon", "--interval", "300ms", "--heartbeat-every", "1", "--out", out,
+            let daemon = try Command.start([try IsotraceBinary.path(), "daemon", "--interval", "300ms", "--heartbeat-every", "1", "--out", out,
                                             "--proc-root", Repository.pilot3ProcRoot,
                                             "--policy", Repository.policy] + sink + (geteuid() == 0 ? [] : ["--no-confine"]))
             var stopped = false

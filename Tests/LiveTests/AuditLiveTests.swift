@@ -137,7 +137,7 @@ extension Live {
         func checkProbe() throws {
             let simulation = try LiveSimulation("all")
             defer { simulation.stop() }
-            let result = try Isotrace.run("check", "--policy", SimulationRequirements.basePolicy)
+            let result = try IsotraceBinary.run("check", "--policy", SimulationRequirements.basePolicy)
             let lines = result.stdout.split(separator: "\n")
             #expect(lines.count == 1, "one status line: \(result.stdout)")
             let line = String(lines.first ?? "")

@@ -260,13 +260,13 @@ extension Live {
             defer { zoo.stop() }
             try zoo.start()
             let pidArguments = zoo.pids.flatMap { ["--pid", String($0.pid)] }
-            let bpf = try Isotrace.run(["snapshot", "--format", "json", "--sampler", "bpf"] + pidArguments)
-            let procfs = try Isotrace.run(["snapshot", "--format", "json", "--sampler", "procfs"] + pidArguments)
+            let bpf = try IsotraceBinary.run(["snapshot", "--format", "json", "--sampler", "bpf"] + pidArguments)
+            let procfs = try IsotraceBinary.run(["snapshot", "--format", "json", "--sampler", "procfs"] + pidArguments)
             #expect(bpf.status == 0, "\(bpf.description)")
             #expect(procfs.status == 0, "\(procfs.description)")
             #expect(bpf.stderr == "isotrace: sampler bpf\n")
             #expect(procfs.stderr == "isotrace: sampler procfs (asked for)\n")
-            var fromBPF = try Isotrace.json(bpf), fromProc = try Isotrace.json(procfs)
+            var fromBPF = try IsotraceBinary.json(bpf), fromProc = try IsotraceBinary.json(procfs)
             #expect(fromBPF["sampler"] as? String == "bpf" && fromProc["sampler"] as? String == "procfs")
             #expect((fromBPF["processes"] as? [Any])?.count == zoo.pids.count)
             for key in ["sampler", "taken_at"] {
@@ -284,10 +284,10 @@ extension Live {
             let simulation = try LiveSimulation("all")
             defer { simulation.stop() }
             func audit(_ sampler: String) throws -> [String: Any] {
-                let result = try Isotrace.run("audit", "--format", "json", "--policy", SimulationRequirements.basePolicy, "--sampler", sampler)
+                let result = try IsotraceBinary.run("audit", "--format", "json", "--policy", SimulationRequirements.basePolicy, "--sampler", sampler)
                 #expect(result.status == 1, "\(result.description)")
                 #expect(result.stderr.hasPrefix("isotrace: sampler \(sampler)"), "\(result.stderr)")
-                return try Isotrace.json(result)
+                return try IsotraceBinary.json(result)
             }
             let bpf = try audit("bpf"), procfs = try audit("procfs")
             #expect(bpf["sampler"] as? String == "bpf" && procfs["sampler"] as? String == "procfs")
@@ -315,11 +315,11 @@ extension Live {
         @Test("--proc-root forces /proc: auto says why, --sampler bpf exits 2 with the reason")
         func procRootForcesProcfs() throws {
             let fixture = Repository.pilot3ProcRoot
-            let auto = try Isotrace.run("snapshot", "--format", "json", "--proc-root", fixture)
+            let auto = try IsotraceBinary.run("snapshot", "--format", "json", "--proc-root", fixture)
             #expect(auto.status == 0, "\(auto.description)")
             #expect(auto.stderr.hasPrefix("isotrace: sampler procfs (--proc-root \(fixture) is not the live /proc"), "\(auto.stderr)")
-            #expect(try Isotrace.json(auto)["sampler"] as? String == "procfs")
-            let bpf = try Isotrace.run("audit", "--format", "json", "--sampler", "bpf", "--proc-root", fixture)
+            #expect(try IsotraceBinary.json(auto)["sampler"] as? String == "procfs")
+            let bpf = try IsotraceBinary.run("audit", "--format", "json", "--sampler", "bpf", "--proc-root", fixture)
             #expect(bpf.status == 2, "\(bpf.description)")
             #expect(bpf.stdout == "")
             #expect(bpf.stderr.contains("isotrace: error: --sampler bpf: --proc-root \(fixture) is not the live /proc"), "\(bpf.stderr)")
@@ -327,7 +327,7 @@ extension Live {
 
         @Test("without privileges auto falls back to /proc with the reason and --sampler bpf exits 2")
         func unprivilegedFallsBack() throws {
-            let binary = try Isotrace.path()
+            let binary = try IsotraceBinary.path()
             let asNobody = ["/usr/bin/setpriv", "--reuid", "65534", "--regid", "65534", "--clear-groups", binary]
             let auto = try Command.run(asNobody + ["snapshot", "--format", "json", "--pid", "1"])
             if auto.status != 0 && auto.stderr.contains("Permission denied") {
@@ -368,7 +368,7 @@ extension Live {
             kill(daemon.pid, SIGTERM)
             _ = daemon.waitFor(attempts: 3000) { daemon.hasExited ? true : nil }
             #expect(daemon.exitCode == 0, "\(daemon.stderrText)")
-            let verify = try Isotrace.run("verify", "--out", run.directory)
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
             #expect(verify.status == 0, "\(verify.description)")
         }
 

@@ -89,7 +89,7 @@ extension Live {
             #expect(exit == 0, "daemon exit \(String(describing: exit)): \(daemon.stderrText)")
             let last = try run.records().last
             #expect(last?["type"] as? String == "heartbeat" && (last?["heartbeat"] as? [String: Any])?["final"] as? Bool == true)
-            let verify = try Isotrace.run("verify", "--out", run.directory)
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
             #expect(verify.status == 0 && verify.stdout.hasPrefix("intact:"), "\(verify.description)")
             let stopped = try String(contentsOfFile: run.directory + "/isotrace.prom", encoding: .utf8)
             #expect(stopped.contains("\nisotrace_up 0\n"), "a clean stop marks the metrics file: \(stopped)")
@@ -103,7 +103,7 @@ extension Live {
             defer { first.stop() }
             #expect(run.waitForRecords(first) { $0.isEmpty ? nil : true } == true, "no record: \(first.stderrText)")
 
-            let second = try Isotrace.run(["daemon", "--interval", "1s", "--out", run.directory, "--policy", run.policy])
+            let second = try IsotraceBinary.run(["daemon", "--interval", "1s", "--out", run.directory, "--policy", run.policy])
             #expect(second.status == 2, "\(second.description)")
             #expect(second.stderr.contains("another isotrace daemon (pid \(first.pid)) is already running"), "\(second.stderr)")
 
@@ -115,7 +115,7 @@ extension Live {
             #expect(run.waitForRecords(restarted) { $0.count > count ? true : nil } == true, "no record after restart: \(restarted.stderrText)")
             kill(restarted.pid, SIGTERM)
             #expect(restarted.waitFor(attempts: 6000) { restarted.exitCode } == 0)
-            let verify = try Isotrace.run("verify", "--out", run.directory)
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
             #expect(verify.status == 0, "\(verify.description)")
             let seqs = try run.records().compactMap { $0["seq"] as? Int }
             #expect(seqs == Array(1...seqs.count), "one chain, no gap, no fork")
@@ -164,7 +164,7 @@ extension Live {
         func confinementProbe() throws {
             let target = try ChildProcess(["/bin/sleep", "60"])
             defer { target.stop() }
-            let result = try Isotrace.run("confinement-probe", "--ptrace-pid", String(target.pid))
+            let result = try IsotraceBinary.run("confinement-probe", "--ptrace-pid", String(target.pid))
             #expect(result.status == 0, "\(result.description)")
             let outcomes = Dictionary(uniqueKeysWithValues: result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
                 let parts = line.split(separator: "=", maxSplits: 1)
@@ -179,7 +179,7 @@ extension Live {
 
         @Test("--print-filter lists the syscalls by name, socket with its AF_UNIX condition; execve and ptrace absent")
         func printFilter() throws {
-            let result = try Isotrace.run("daemon", "--print-filter")
+            let result = try IsotraceBinary.run("daemon", "--print-filter")
             #expect(result.status == 0)
             let names = Set(result.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) })
             #expect(names.isSuperset(of: ["read", "openat", "readlinkat", "fsync", "flock", "rename", "socket", "connect", "rt_sigtimedwait"]))
@@ -198,9 +198,9 @@ extension Live {
             defer { other.stop() }
             _ = other.waitFor { (try? String(contentsOfFile: "/proc/\(other.pid)/status", encoding: .utf8))?.contains("Uid:\t64933") == true ? true : nil }
             func sample(_ caps: String) throws -> [String: Any] {
-                let result = try Command.run(["/usr/bin/setpriv", "--bounding-set=-all,\(caps)", "--", try Isotrace.path(),
+                let result = try Command.run(["/usr/bin/setpriv", "--bounding-set=-all,\(caps)", "--", try IsotraceBinary.path(),
                                               "snapshot", "--pid", String(other.pid), "--format", "json"])
-                let document = try Isotrace.json(result)
+                let document = try IsotraceBinary.json(result)
                 return try #require((document["processes"] as? [[String: Any]])?.first)
             }
             let both = try sample("+dac_read_search,+sys_ptrace")
@@ -230,12 +230,12 @@ final class DaemonRun {
         directory = try TestDirectory("isotrace-live-daemon").url.path
         policy = directory + "/policy.yaml"
         try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: policy)
-        let keygen = try Isotrace.run("keygen", "--out", directory)
+        let keygen = try IsotraceBinary.run("keygen", "--out", directory)
         try #require(keygen.status == 0, "\(keygen.description)")
     }
 
     func start(_ extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess([try Isotrace.path(), "daemon", "--interval", "1s", "--out", directory, "--policy", policy,
+        try ChildProcess([try IsotraceBinary.path(), "daemon", "--interval", "1s", "--out", directory, "--policy", policy,
                           "--heartbeat-every", "3"] + extra)
     }
 

@@ -7,7 +7,7 @@ extension Live {
     @Suite struct ErrorExitTests {
         @Test("--proc-root that does not exist: exit 2, path named, nothing on stdout")
         func missingProcRoot() throws {
-            let result = try Isotrace.run("snapshot", "--proc-root", "/nonexistent")
+            let result = try IsotraceBinary.run("snapshot", "--proc-root", "/nonexistent")
             #expect(result.status == 2, "\(result.description)")
             #expect(result.stderr.contains("/nonexistent"), "\(result.description)")
             #expect(result.stdout == "")
@@ -20,7 +20,7 @@ extension Live {
             let file = directory.appendingPathComponent("not-proc").path
             try #require(FileManager.default.createFile(atPath: file, contents: Data("hello\n".utf8)))
             for format in ["json", "table"] {
-                let result = try Isotrace.run("snapshot", "--format", format, "--proc-root", file)
+                let result = try IsotraceBinary.run("snapshot", "--format", format, "--proc-root", file)
                 #expect(result.status == 2, "\(result.description)")
                 #expect(result.stderr.contains(file), "\(result.description)")
                 #expect(result.stdout == "")
@@ -31,7 +31,7 @@ extension Live {
         func emptyProcRoot() throws {
             let directory = try TestDirectory("isotrace-live-error").url
             defer { try? FileManager.default.removeItem(at: directory) }
-            let result = try Isotrace.run("snapshot", "--format", "json", "--proc-root", directory.path)
+            let result = try IsotraceBinary.run("snapshot", "--format", "json", "--proc-root", directory.path)
             #expect(result.status == 2, "\(result.description)")
             #expect(result.stderr.contains(directory.path), "\(result.description)")
             #expect(result.stdout == "")
@@ -40,7 +40,7 @@ extension Live {
         @Test("unknown option: usage error exits 2, not 64")
         func unknownOption() throws {
             for arguments in [["snapshot", "--no-such-option"], ["--no-such-option"], ["snapshot", "--format", "xml"]] {
-                let result = try Isotrace.run(arguments)
+                let result = try IsotraceBinary.run(arguments)
                 #expect(result.status == 2, "\(arguments): \(result.description)")
                 #expect(result.stderr.isEmpty == false, "\(arguments): usage error without a message")
                 #expect(result.stdout == "")
@@ -51,7 +51,7 @@ extension Live {
         func missingPID() throws {
             let pidMax = Int(ProcFacts.text("/proc/sys/kernel/pid_max")?.trimmingCharacters(in: .newlines) ?? "") ?? 32768
             let pid = try #require((1..<pidMax).reversed().first { !FileManager.default.fileExists(atPath: "/proc/\($0)") })
-            let result = try Isotrace.run("snapshot", "--format", "json", "--pid", String(pid))
+            let result = try IsotraceBinary.run("snapshot", "--format", "json", "--pid", String(pid))
             #expect(result.status == 2, "\(result.description)")
             #expect(result.stderr.contains("no such process"), "\(result.description)")
             #expect(result.stderr.contains(String(pid)), "\(result.description)")

@@ -31,7 +31,7 @@ extension Live {
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("audit.html").path
 
-            let run = try Isotrace.run(["audit", "--format", "html", "--policy", SimulationRequirements.basePolicy, "--output", file])
+            let run = try IsotraceBinary.run(["audit", "--format", "html", "--policy", SimulationRequirements.basePolicy, "--output", file])
             #expect(run.status == 1, "violations found: exit 1\n\(run.description)")
             #expect(run.stdout.isEmpty, "the report goes to the file, not stdout")
             #expect(run.stderr.contains("wrote HTML audit report \(file)"), "\(run.stderr)")
@@ -89,16 +89,16 @@ extension Live {
             let directory = try TestDirectory("isotrace-live-incident").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let out = directory.path
-            let keygen = try Isotrace.run(["keygen", "--out", out])
+            let keygen = try IsotraceBinary.run(["keygen", "--out", out])
             try #require(keygen.status == 0, "\(keygen.description)")
-            let record = try Isotrace.run(["audit", "--record", "--out", out, "--format", "json", "--policy", SimulationRequirements.basePolicy])
+            let record = try IsotraceBinary.run(["audit", "--record", "--out", out, "--format", "json", "--policy", SimulationRequirements.basePolicy])
             try #require(record.status == 1, "\(record.description)")
-            let audit = AuditDocument(status: record.status, document: try Isotrace.json(record), stderr: record.stderr)
+            let audit = AuditDocument(status: record.status, document: try IsotraceBinary.json(record), stderr: record.stderr)
             let simulated = try simulation.job("isolated")
             let job = try audit.job(simulated)
 
             let file = directory.appendingPathComponent("incident.html").path
-            let query = try Isotrace.run(["query", "--panda-id", simulated.pandaID, "--format", "html", "--out", out, "--output", file])
+            let query = try IsotraceBinary.run(["query", "--panda-id", simulated.pandaID, "--format", "html", "--out", out, "--output", file])
             #expect(query.status == 0, "\(query.description)")
             #expect(query.stderr.contains("wrote HTML incident report \(file)"))
             #expect(query.stderr.contains("cited record(s) verified, chain intact"), "\(query.stderr)")
@@ -113,9 +113,9 @@ extension Live {
             #expect(text.contains("intact: 1 record(s)"))
             #expect(text.contains("tools/verify_records.py \(out)/records \(out)/keys/isotrace.pub"))
 
-            let stdout = try Isotrace.run(["query", "--panda-id", simulated.pandaID, "--format", "html", "--out", out, "--output", "-"])
+            let stdout = try IsotraceBinary.run(["query", "--panda-id", simulated.pandaID, "--format", "html", "--out", out, "--output", "-"])
             #expect(stdout.status == 0 && stdout.stdout.hasPrefix("<!DOCTYPE html>"), "--output - writes the page to stdout")
-            let refused = try Isotrace.run(["query", "--pid", "1", "--format", "html", "--out", out])
+            let refused = try IsotraceBinary.run(["query", "--pid", "1", "--format", "html", "--out", out])
             #expect(refused.status == 2, "html needs --panda-id: usage error, exit 2: \(refused.description)")
         }
     }

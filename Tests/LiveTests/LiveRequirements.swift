@@ -22,7 +22,7 @@ enum LiveRequirements {
     static let hasDpkgQuery = Executables.isExecutable("/usr/bin/dpkg-query")
 }
 
-extension Isotrace {
+extension IsotraceBinary {
     /// Parses stdout as one JSON object.
     static func json(_ result: CommandResult) throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))

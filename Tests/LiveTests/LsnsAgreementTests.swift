@@ -84,10 +84,10 @@ extension Live {
             let (unshare, keep) = try Self.startChild()
             defer { unshare.stop() }
             let before = try Self.lsns()
-            let result = try Isotrace.run("snapshot", "--format", "json")
+            let result = try IsotraceBinary.run("snapshot", "--format", "json")
             let after = try Self.lsns()
             #expect(result.status == 0, "\(result.description)")
-            let processes = try Isotrace.processes(try Isotrace.json(result))
+            let processes = try IsotraceBinary.processes(try IsotraceBinary.json(result))
             var seen = Set<NamespaceID>()
             for (pid, process) in processes {
                 let ns = try #require(process["ns"] as? [String: Any], "pid \(pid) has no ns object")

@@ -38,14 +38,14 @@ extension Live {
             let pidArguments = pids.flatMap { ["--pid", String($0)] }
             for arguments in [["--format", "json"], ["--format", "table"],
                               ["--format", "json"] + pidArguments, ["--format", "table"] + pidArguments] {
-                let result = try Isotrace.run(["snapshot"] + arguments)
+                let result = try IsotraceBinary.run(["snapshot"] + arguments)
                 #expect(result.status == 0, "\(arguments): \(result.description)")
                 for secret in Self.secrets {
                     let leaked = result.stdout.contains(secret) || result.stderr.contains(secret)
                     #expect(!leaked, "\(secret) leaked into the output of snapshot \(arguments)")
                 }
                 if arguments.contains("json") {
-                    let processes = try Isotrace.processes(try Isotrace.json(result))
+                    let processes = try IsotraceBinary.processes(try IsotraceBinary.json(result))
                     for pid in pids {
                         let process = try #require(processes[Int(pid)], "pid \(pid) missing from \(arguments)")
                         #expect(process["env"] as? [String: String] == ["PANDAID": "4267387837", "PanDA_TaskID": "42"],

@@ -71,7 +71,7 @@ final class LiveSimulation {
 
     /// Starts `isotrace simulate <mode>` and waits for its `ready:` line.
     init(_ mode: String, payloadCommand: String? = nil, hold: Int = 120) throws {
-        var arguments = [try Isotrace.path(), "simulate", mode, "--hold", String(hold),
+        var arguments = [try IsotraceBinary.path(), "simulate", mode, "--hold", String(hold),
                          "--pilot-uid", String(SimulationRequirements.pilotUID),
                          "--payload-uid", String(SimulationRequirements.payloadUID)]
         if let payloadCommand { arguments += ["--payload-command", payloadCommand] }
@@ -157,9 +157,9 @@ struct AuditDocument {
 
     /// Runs the audit with the repository's policy unless `policy` names another file.
     static func run(policy: String = SimulationRequirements.basePolicy, _ extra: [String] = []) throws -> AuditDocument {
-        let result = try Isotrace.run(["audit", "--format", "json", "--policy", policy] + extra)
+        let result = try IsotraceBinary.run(["audit", "--format", "json", "--policy", policy] + extra)
         try #require(result.status == 0 || result.status == 1, "audit failed: \(result.description)")
-        return AuditDocument(status: result.status, document: try Isotrace.json(result), stderr: result.stderr)
+        return AuditDocument(status: result.status, document: try IsotraceBinary.json(result), stderr: result.stderr)
     }
 
     var jobs: [[String: Any]] { document["jobs"] as? [[String: Any]] ?? [] }

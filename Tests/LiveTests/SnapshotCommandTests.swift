@@ -21,11 +21,11 @@ extension Live {
         @Test("snapshot --format json lists every process /proc lists, with the contract keys")
         func jsonListsEveryProcess() throws {
             let before = try ProcFacts.pids()
-            let result = try Isotrace.run("snapshot", "--format", "json")
+            let result = try IsotraceBinary.run("snapshot", "--format", "json")
             let after = try ProcFacts.pids()
             #expect(result.status == 0, "\(result.description)")
             #expect(result.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("isotrace: sampler ") }, "only the sampler line: \(result.stderr)")
-            let document = try Isotrace.json(result)
+            let document = try IsotraceBinary.json(result)
             #expect(Set(document.keys).isSuperset(of: ["node", "counters", "processes"]))
             let counters = try #require(document["counters"] as? [String: Any])
             #expect(Set(counters.keys).isSuperset(of: ["processes", "vanished", "unreadable"]))
@@ -33,7 +33,7 @@ extension Live {
             #expect(node["boot_id"] as? String == ProcFacts.text("/proc/sys/kernel/random/boot_id")?
                 .trimmingCharacters(in: .newlines))
 
-            let processes = try Isotrace.processes(document)
+            let processes = try IsotraceBinary.processes(document)
             #expect(counters["processes"] as? Int == processes.count)
             let stable = before.intersection(after)
             #expect(stable.subtracting(processes.keys).sorted() == [], "PIDs in /proc before and after, missing from the snapshot")
@@ -58,9 +58,9 @@ extension Live {
         func jsonForOnePID() throws {
             let child = try ChildProcess.execingSleep(["/bin/sleep", "300"])
             defer { child.stop() }
-            let result = try Isotrace.run("snapshot", "--format", "json", "--pid", String(child.pid))
+            let result = try IsotraceBinary.run("snapshot", "--format", "json", "--pid", String(child.pid))
             #expect(result.status == 0, "\(result.description)")
-            let processes = try Isotrace.processes(try Isotrace.json(result))
+            let processes = try IsotraceBinary.processes(try IsotraceBinary.json(result))
             #expect(Array(processes.keys) == [Int(child.pid)])
             let process = try #require(processes[Int(child.pid)])
             let status = try ProcFacts.status(child.pid)
@@ -96,7 +96,7 @@ extension Live {
             let child = try ChildProcess.execingSleep(["/bin/sleep", "300"])
             defer { child.stop() }
             for arguments in [["snapshot"], ["snapshot", "--format", "table", "--pid", String(child.pid)]] {
-                let result = try Isotrace.run(arguments)
+                let result = try IsotraceBinary.run(arguments)
                 #expect(result.status == 0, "\(result.description)")
                 let lines = result.stdout.split(separator: "\n")
                 let header = lines.first { $0.hasPrefix("PID ") }

@@ -26,10 +26,10 @@ extension Live {
             #expect(samples >= 4)
             let churner = try ChildProcess(Self.churn)
             defer { churner.stop() }
-            let result = try Isotrace.run("snapshot", "--format", "json")
+            let result = try IsotraceBinary.run("snapshot", "--format", "json")
             #expect(result.status == 0, "\(result.description)")
             #expect(result.stderr.split(separator: "\n").allSatisfy { $0.hasPrefix("isotrace: sampler ") }, "only the sampler line: \(result.stderr)")
-            let counters = try #require(try Isotrace.json(result)["counters"] as? [String: Any])
+            let counters = try #require(try IsotraceBinary.json(result)["counters"] as? [String: Any])
             #expect((counters["vanished"] as? Int ?? -1) >= 0)
         }
     }

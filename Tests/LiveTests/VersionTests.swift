@@ -16,7 +16,7 @@ extension Live {
             if let colon = upstream.firstIndex(of: ":") { upstream = upstream[upstream.index(after: colon)...] }
             if let dash = upstream.lastIndex(of: "-") { upstream = upstream[..<dash] }
 
-            let result = try Isotrace.run("--version")
+            let result = try IsotraceBinary.run("--version")
             #expect(result.status == 0, "\(result.description)")
             #expect(result.stdout.contains("libseccomp \(upstream)"), "dpkg says \(dpkg.stdout): \(result.description)")
             #expect(result.stdout.hasPrefix("isotrace "))

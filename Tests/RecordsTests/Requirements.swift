@@ -25,7 +25,7 @@ enum Requirements {
     }()
 }
 
-extension Isotrace {
+extension IsotraceBinary {
     /// `audit --record` on the fixture /proc copy: exit 1 (its payload is not isolated) when recorded.
     static func auditRecordArguments(out: String, key: String? = nil) throws -> [String] {
         [try path(), "audit", "--record", "--out", out, "--proc-root", Repository.pilot3ProcRoot, "--format", "json"]

@@ -36,7 +36,7 @@ public enum Executables {
 }
 
 /// Runs the isotrace binary as a user would.
-public enum Isotrace {
+public enum IsotraceBinary {
     public static func path() throws -> String {
         guard let path = Executables.isotrace else {
             throw SpawnError(message: "isotrace binary not found next to \(CommandLine.arguments[0]) nor in any .build/debug above \(FileManager.default.currentDirectoryPath)")
