@@ -36,21 +36,31 @@ let package = Package(
             exclude: ["bpf"],
             linkerSettings: [.linkedLibrary("bpf")]
         ),
+        // UTCTime, the one error type (SystemCallError) and the one system-call layer (Syscalls):
+        // the only Swift code that calls the kernel. Below every other Swift target.
+        .target(
+            name: "Base",
+            dependencies: [
+                "CProcShim",
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .target(
             name: "ProcFS",
             dependencies: [
-                "CProcShim",
+                "Base",
                 "CTaskIter",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
             name: "Jobs",
-            dependencies: ["ProcFS"]
+            dependencies: ["Base", "ProcFS"]
         ),
         .target(
             name: "Policy",
             dependencies: [
+                "Base",
                 "Jobs",
                 "ProcFS",
                 .product(name: "Yams", package: "Yams"),
@@ -62,6 +72,7 @@ let package = Package(
         .target(
             name: "Records",
             dependencies: [
+                "Base",
                 "ProcFS",
                 "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -73,7 +84,7 @@ let package = Package(
         .target(
             name: "RecordIndex",
             dependencies: [
-                "ProcFS",
+                "Base",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -83,7 +94,7 @@ let package = Package(
         .target(
             name: "CentralStore",
             dependencies: [
-                "Records", "RecordIndex",
+                "Base", "Records", "RecordIndex",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -93,7 +104,7 @@ let package = Package(
         .target(
             name: "Agent",
             dependencies: [
-                "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CProcShim", "CentralStore",
+                "Base", "ProcFS", "Jobs", "Policy", "Records", "RecordIndex", "CSeccomp", "CentralStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -101,11 +112,12 @@ let package = Package(
         // Self-contained HTML audit and incident reports (Plot; untrusted text escaped by HTMLText).
         .target(
             name: "Reports",
-            dependencies: ["Policy", "Jobs", "ProcFS", "Records", "RecordIndex", .product(name: "Plot", package: "Plot")]
+            dependencies: ["Base", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex", .product(name: "Plot", package: "Plot")]
         ),
         .executableTarget(
             name: "isotrace",
             dependencies: [
+                "Base",
                 "Agent",
                 "Reports",
                 "CentralStore",
@@ -126,16 +138,21 @@ let package = Package(
             name: "TestSupport",
             path: "Tests/TestSupport"
         ),
+        // UTCTime and the system-call layer on real temporary files.
+        .testTarget(
+            name: "BaseTests",
+            dependencies: ["TestSupport", "Base"]
+        ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(
             name: "ProcFSTests",
-            dependencies: ["TestSupport", "ProcFS"],
+            dependencies: ["TestSupport", "Base", "ProcFS"],
             exclude: ["Fixtures"]
         ),
         // The classifier on process trees shaped like real pilots (pilot3, ATLAS with Apptainer).
         .testTarget(
             name: "JobsTests",
-            dependencies: ["Jobs", "ProcFS"]
+            dependencies: ["Base", "Jobs", "ProcFS"]
         ),
         // Policy files: loading, lint with line and column, site overrides, verbatim sources.
         .testTarget(
@@ -146,29 +163,29 @@ let package = Package(
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["TestSupport", "Records", "ProcFS", "Policy", "isotrace"],
+            dependencies: ["TestSupport", "Base", "Records", "ProcFS", "Policy", "isotrace"],
             exclude: ["Vectors"]
         ),
         // The byte-level snapshot JSON writer against JSONEncoder's output.
         .testTarget(
             name: "SamplerTests",
-            dependencies: ["TestSupport", "ProcFS"]
+            dependencies: ["TestSupport", "Base", "ProcFS"]
         ),
         // Index building, incremental update, rebuild of a corrupt index, queries (PID reuse, time).
         .testTarget(
             name: "RecordIndexTests",
-            dependencies: ["TestSupport", "RecordIndex", "ProcFS", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "RecordIndex", "Base", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
         // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
         .testTarget(
             name: "AgentTests",
-            dependencies: ["TestSupport", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
+            dependencies: ["TestSupport", "Base", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
         ),
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["TestSupport", "Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            dependencies: ["TestSupport", "Base", "Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
         ),
         // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):

@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CProcShim
+import Base
+import SystemPackage
 
 /// Proof that the daemon's filter holds, run in a process of its own (`isotrace
 /// confinement-probe`, used by the tests): installs exactly the daemon's confinement, then tries
@@ -14,25 +15,29 @@ public enum ConfinementProbe {
     public static func run(ptracePID: Int32, emit: (String, String) -> Void) throws(SelfConfinement.Failure) {
         _ = try SelfConfinement.confine()
         emit("confined", "ok")
-        let inet = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        emit("socket_inet", inet >= 0 ? "ok" : name(errno))
-        if inet >= 0 { close(inet) }
-        let unix = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        emit("socket_unix", unix >= 0 ? "ok" : name(errno))
-        if unix >= 0 { close(unix) }
+        emit("socket_inet", name(Syscalls.socketProbe(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue))))
+        emit("socket_unix", name(Syscalls.socketProbe(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))))
         // What the mount table watch does each cycle: poll a kept mountinfo.
-        let mountinfo = open("/proc/self/mountinfo", O_RDONLY | O_CLOEXEC)
-        var entry = pollfd(fd: mountinfo, events: Int16(POLLPRI), revents: 0)
-        let polled = mountinfo >= 0 ? poll(&entry, 1, 0) : -1
-        emit("poll_mountinfo", polled >= 0 ? "ok" : name(errno))
-        if mountinfo >= 0 { close(mountinfo) }
-        let attach = isotrace_ptrace_attach(ptracePID)
-        emit("ptrace_attach", attach == 0 ? "ok" : name(errno))
-        let path = strdup("/bin/true")
-        var argv: [UnsafeMutablePointer<CChar>?] = [path, nil]
-        let result = execve("/bin/true", &argv, nil)
-        emit("execve", result == 0 ? "ok" : name(errno))
-        free(path)
+        emit("poll_mountinfo", name(pollMountinfo()))
+        emit("ptrace_attach", name(Syscalls.ptraceAttach(ptracePID)))
+        emit("execve", name(Syscalls.execute("/bin/true", arguments: ["/bin/true"])))
+    }
+
+    /// Opens /proc/self/mountinfo and polls it as `MountTableWatch` does; nil when both worked.
+    static func pollMountinfo() -> Errno? {
+        do {
+            let fd = try Syscalls.openFile("/proc/self/mountinfo", O_RDONLY)
+            defer { Syscalls.closeFile(fd) }
+            return Syscalls.poll(fd, events: Int16(POLLPRI))
+        } catch {
+            return error.errno
+        }
+    }
+
+    /// `ok` for nil, else the errno's name.
+    static func name(_ errno: Errno?) -> String {
+        guard let errno else { return "ok" }
+        return name(errno.rawValue)
     }
 
     static func name(_ code: Int32) -> String {

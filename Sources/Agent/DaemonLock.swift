@@ -1,14 +1,15 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import ProcFS
+import Base
+import SystemPackage
 
 /// One daemon per output directory: an exclusive, non-blocking flock on DIR/daemon.lock, held
 /// for the daemon's life (the kernel releases it when the process dies, even by kill -9). The
 /// file holds the holder's PID, so the refusal can name it.
 public final class DaemonLock {
     public let path: String
-    private var fd: Int32?
+    private var fd: FileDescriptor?
 
     public struct Held: Error, CustomStringConvertible {
         public var path: String
@@ -18,7 +19,7 @@ public final class DaemonLock {
         }
     }
 
-    private init(path: String, fd: Int32) {
+    private init(path: String, fd: FileDescriptor) {
         self.path = path
         self.fd = fd
     }
@@ -28,25 +29,25 @@ public final class DaemonLock {
     /// Takes the lock or throws `Held` (another daemon) or `SystemCallError` (cannot open it).
     public static func acquire(outputDirectory: String) throws -> DaemonLock {
         let path = outputDirectory + "/daemon.lock"
-        let fd = try Syscalls.open(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
+        let fd = try Syscalls.openFile(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
         do {
             guard try Syscalls.tryLock(fd, path: path) else {
-                let text = String(decoding: (try? Syscalls.readSmall(fd, path: path)) ?? [], as: UTF8.self)
+                let text = String(decoding: (try? Syscalls.readAll(fd, path: path, limit: 4096)) ?? [], as: UTF8.self)
                 let holder = text.split(separator: "\n").first.map(String.init)
-                Syscalls.close(fd)
+                Syscalls.closeFile(fd)
                 throw Held(path: path, holder: holder?.isEmpty == false ? holder : nil)
             }
-            try Syscalls.truncate(fd, path: path)
-            try Syscalls.writeAll(fd, Array("\(getpid())\n".utf8), path: path)
+            try Syscalls.truncate(fd, to: 0, path: path)
+            try Syscalls.writeAll(fd, Array("\(Syscalls.processID())\n".utf8), path: path)
         } catch let error as SystemCallError {
-            Syscalls.close(fd)
+            Syscalls.closeFile(fd)
             throw error
         }
         return DaemonLock(path: path, fd: fd)
     }
 
     public func release() {
-        if let fd { Syscalls.close(fd) }
+        if let fd { Syscalls.closeFile(fd) }
         fd = nil
     }
 }

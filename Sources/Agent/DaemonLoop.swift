@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CProcShim
+import Base
 import CentralStore
 import Logging
 import Policy
@@ -67,8 +67,8 @@ public final class DaemonLoop {
         self.logger = logger
         metricsFile = configuration.metricsPath.map(MetricsFile.init(path:))
         syslog = configuration.syslogSocket.map(SyslogSender.init(socketPath:))
-        startedAt = Self.monotonicMilliseconds()
-        counters.pid = getpid()
+        startedAt = Syscalls.monotonicMilliseconds()
+        counters.pid = Syscalls.processID()
         counters.policySHA256 = policy.sha256
         metrics.version = configuration.version
         metrics.sampler = lastSampler.rawValue
@@ -88,12 +88,12 @@ public final class DaemonLoop {
 
     /// Runs until SIGTERM/SIGINT; returns the exit code (0 after a clean stop).
     public func run() -> Int32 {
-        var next = Self.monotonicMilliseconds()
+        var next = Syscalls.monotonicMilliseconds()
         while true {
-            let now = Self.monotonicMilliseconds()
+            let now = Syscalls.monotonicMilliseconds()
             if now >= next {
                 cycle()
-                next = Self.monotonicMilliseconds() + configuration.interval.milliseconds
+                next = Syscalls.monotonicMilliseconds() + configuration.interval.milliseconds
                 continue
             }
             guard let signal = Syscalls.waitForSignal(Self.signals, milliseconds: next - now) else { continue }
@@ -101,7 +101,7 @@ public final class DaemonLoop {
             case SIGHUP: reloadPolicy()
             case SIGUSR1:
                 logger.info("SIGUSR1: cycle now")
-                next = Self.monotonicMilliseconds()
+                next = Syscalls.monotonicMilliseconds()
             default:
                 logger.info("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): writing the final heartbeat and stopping")
                 return stop()
@@ -111,7 +111,7 @@ public final class DaemonLoop {
 
     func stop() -> Int32 {
         counters.final = true
-        counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
+        counters.uptimeSeconds = Int((Syscalls.monotonicMilliseconds() - startedAt) / 1000)
         pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
         let written = appendPending()
         shipToSink()
@@ -140,7 +140,7 @@ public final class DaemonLoop {
 
     /// One cycle: sample, audit, records, index, syslog, metrics.
     func cycle() {
-        let started = Self.monotonicMilliseconds()
+        let started = Syscalls.monotonicMilliseconds()
         var snapshot: Snapshot
         do {
             snapshot = try sampler.sample(reusing: known, extraEnvironment: policy.extraEnvironment)
@@ -206,14 +206,14 @@ public final class DaemonLoop {
         cyclesSinceHeartbeat += 1
         if cyclesSinceHeartbeat >= configuration.heartbeatEvery {
             cyclesSinceHeartbeat = 0
-            counters.uptimeSeconds = Int((Self.monotonicMilliseconds() - startedAt) / 1000)
+            counters.uptimeSeconds = Int((Syscalls.monotonicMilliseconds() - startedAt) / 1000)
             pending.append(DaemonRecords.heartbeat(counters, sampler: snapshot.sampler))
         }
         _ = appendPending()
         shipToSink()
         sendSyslog(events, time: snapshot.takenAt)
 
-        let elapsed = Self.monotonicMilliseconds() - started
+        let elapsed = Syscalls.monotonicMilliseconds() - started
         counters.lastCycleMilliseconds = Int(elapsed)
         metrics.jobs = audit.jobs.count
         metrics.payloadProcesses = audit.graph.payloadProcessCount
@@ -229,8 +229,8 @@ public final class DaemonLoop {
         writeMetrics()
         // The first cycle parses every process in full and builds every process record; give the
         // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.
-        _ = isotrace_release_free_memory()
-        if counters.cycles == 1 { _ = isotrace_release_startup_code() }
+        Syscalls.releaseFreeMemory()
+        if counters.cycles == 1 { Syscalls.releaseStartupCode() }
         logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
     }
 
@@ -347,9 +347,4 @@ public final class DaemonLoop {
         metrics.errorsTotal = counters.errors
     }
 
-    static func monotonicMilliseconds() -> Int64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
-    }
 }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import ProcFS
 
 /// The daemon's numbers after a cycle, for node_exporter's textfile collector.
@@ -49,15 +50,15 @@ public struct MetricsFile: Sendable {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
-        let fd = try Syscalls.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(Syscalls.processID()).tmp"
+        let fd = try Syscalls.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
         do {
             try Syscalls.writeAll(fd, Array(Self.render(metrics).utf8), path: temporary)
-            Syscalls.close(fd)
+            Syscalls.closeFile(fd)
             try Syscalls.rename(temporary, path)
         } catch {
-            Syscalls.close(fd)
-            Syscalls.unlink(temporary)
+            Syscalls.closeFile(fd)
+            Syscalls.remove(temporary)
             throw error
         }
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import CSeccomp
 import ProcFS
 
@@ -77,7 +78,7 @@ public enum SeccompFilter {
     /// socket: AF_UNIX only (syslog; no network). prctl: PR_SET_NAME only (libdispatch names its
     /// threads; no capability or securebit changes). tgkill: this process's own threads only (the
     /// Swift runtime's crash handler suspends threads with it; no signal to anyone else).
-    public static func conditional(ownPID: Int32 = getpid(), sink: SinkAccess = .none) -> [Conditional] {
+    public static func conditional(ownPID: Int32 = Syscalls.processID(), sink: SinkAccess = .none) -> [Conditional] {
         [
             Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CProcShim
+import Base
 import ProcFS
 import SystemPackage
 
@@ -93,23 +93,22 @@ public enum SelfConfinement {
         var problems: [String] = []
         // AF_PACKET is refused in both modes; AF_INET too unless the sink needs it.
         for (domain, name) in [(AF_PACKET, "AF_PACKET")] + (allowNetwork ? [] : [(AF_INET, "AF_INET")]) {
-            let probe = socket(domain, Int32(SOCK_DGRAM.rawValue), 0)
-            let probeErrno = errno
-            if probe >= 0 { close(probe); problems.append("socket(\(name)) succeeded") }
-            else if probeErrno != EPERM { problems.append("socket(\(name)) failed with errno \(probeErrno), not EPERM") }
+            if let refusal = Syscalls.socketProbe(domain: domain, type: Int32(SOCK_DGRAM.rawValue)) {
+                if refusal != .notPermitted { problems.append("socket(\(name)) failed with errno \(refusal.rawValue), not EPERM") }
+            } else {
+                problems.append("socket(\(name)) succeeded")
+            }
         }
 
-        let badArgv = UnsafePointer<UnsafeMutablePointer<CChar>?>(bitPattern: 8)!
-        let exec = execve("/bin/true", badArgv, nil)
-        let execErrno = errno
-        if exec == 0 || execErrno != EPERM { problems.append("execve(/bin/true) was not refused with EPERM (errno \(execErrno))") }
+        let execErrno = Syscalls.executeWithInvalidArguments("/bin/true")
+        if execErrno != .notPermitted { problems.append("execve(/bin/true) was not refused with EPERM (errno \(execErrno.rawValue))") }
 
-        let attach = isotrace_ptrace_attach(0)
-        let ptraceErrno = errno
-        if attach == 0 || ptraceErrno != EPERM { problems.append("ptrace(PTRACE_ATTACH) was not refused with EPERM (errno \(ptraceErrno))") }
+        let ptraceErrno = Syscalls.ptraceAttach(0)
+        if ptraceErrno != .notPermitted { problems.append("ptrace(PTRACE_ATTACH) was not refused with EPERM (errno \(ptraceErrno?.rawValue ?? 0))") }
 
-        let unix = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
-        if unix >= 0 { close(unix) } else { problems.append("socket(AF_UNIX) refused (errno \(errno)): syslog would not work") }
+        if let refusal = Syscalls.socketProbe(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue)) {
+            problems.append("socket(AF_UNIX) refused (errno \(refusal.rawValue)): syslog would not work")
+        }
         return problems
     }
 
@@ -147,23 +146,16 @@ public enum SelfConfinement {
 /// Reads a small text file whole (for /proc/self/status and sysctls).
 enum ProcText {
     static func read(_ path: String, into buffer: inout [UInt8]) throws(SystemCallError) -> String {
-        let fd = try Syscalls.open(path, O_RDONLY)
-        defer { Syscalls.close(fd) }
-        buffer = try Syscalls.readSmall(fd, path: path)
+        let fd = try Syscalls.openFile(path, O_RDONLY)
+        defer { Syscalls.closeFile(fd) }
+        buffer = try Syscalls.readAll(fd, path: path, limit: 4096)
         return String(decoding: buffer, as: UTF8.self)
     }
 }
 
 /// The thread IDs under /proc/self/task.
 enum ProcTasks {
-    static func list(_ path: String) throws -> [Int32] {
-        guard let directory = opendir(path) else { throw SystemCallError(operation: "opendir", path: path, errno: Errno(rawValue: errno)) }
-        defer { closedir(directory) }
-        var tids: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.baseAddress!.assumingMemoryBound(to: CChar.self)) }
-            if let tid = Int32(name) { tids.append(tid) }
-        }
-        return tids
+    static func list(_ path: String) throws(SystemCallError) -> [Int32] {
+        try Syscalls.listDirectory(path).compactMap { Int32($0) }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 import Records
 

@@ -1,6 +1,8 @@
+import Base
 import Policy
 import ProcFS
 import Records
+import SystemPackage
 
 /// Sends RFC 5424 messages to the local syslog daemon over a unix datagram socket (`/dev/log`
 /// by default), so the site's rsyslog or fluent-bit ships them to the SIEM: a job's start and
@@ -11,7 +13,7 @@ import Records
 /// make a new socket).
 public final class SyslogSender {
     public let socketPath: String
-    private var fd: Int32?
+    private var fd: FileDescriptor?
 
     public init(socketPath: String = "/dev/log") {
         self.socketPath = socketPath
@@ -20,7 +22,7 @@ public final class SyslogSender {
     deinit { close() }
 
     public func close() {
-        if let fd { Syscalls.close(fd) }
+        if let fd { Syscalls.closeFile(fd) }
         fd = nil
     }
 
@@ -31,7 +33,7 @@ public final class SyslogSender {
         do {
             try Syscalls.connect(socket, unixPath: socketPath)
         } catch {
-            Syscalls.close(socket)
+            Syscalls.closeFile(socket)
             throw error
         }
         fd = socket

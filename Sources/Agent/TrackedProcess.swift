@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import ProcFS
 

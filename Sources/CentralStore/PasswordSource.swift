@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Base
 import Foundation
 
 /// Where the database password comes from, never the command line: `--password-file FILE` (its
@@ -16,7 +14,7 @@ public enum PasswordSource {
         }
         if let password = url.password { return password }
         let pgpass = environment["PGPASSFILE"] ?? environment["HOME"].map { $0 + "/.pgpass" }
-        guard let pgpass, access(pgpass, R_OK) == 0 else { return nil }
+        guard let pgpass, Syscalls.isReadable(pgpass) else { return nil }
         return lookup(try readPrivate(pgpass), url: url)
     }
 
@@ -39,14 +37,16 @@ public enum PasswordSource {
     }
 
     private static func readPrivate(_ path: String) throws(SinkError) -> String {
-        var status = stat()
-        guard stat(path, &status) == 0 else {
-            throw .usage("password file \(path): \(String(cString: strerror(errno)))")
+        let mode: mode_t
+        do {
+            mode = try Syscalls.status(of: path).mode
+        } catch {
+            throw .usage("password file \(path): \(error.errno)")
         }
-        guard status.st_mode & 0o077 == 0 else {
-            throw .usage("password file \(path) is readable by group or others (mode \(String(status.st_mode & 0o777, radix: 8))); chmod 600 it")
+        guard mode & 0o077 == 0 else {
+            throw .usage("password file \(path) is readable by group or others (mode \(String(mode & 0o777, radix: 8))); chmod 600 it")
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let bytes = try? Syscalls.readRange(path, from: 0), let text = String(data: Data(bytes), encoding: .utf8) else {
             throw .usage("password file \(path): cannot read it as UTF-8 text")
         }
         return text

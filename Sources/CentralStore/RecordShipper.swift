@@ -1,3 +1,4 @@
+import Base
 import RecordIndex
 import Records
 
@@ -83,7 +84,7 @@ public struct RecordShipper: Sendable {
             let resume = cursor?.segment == segment ? cursor : nil
             var offset = resume?.offset ?? 0
             var lineNumber = resume?.line ?? 0
-            guard let bytes = try Syscalls.read(directory.path(of: segment), from: offset) else { continue }
+            guard let bytes = try LocalFile.read(directory.path(of: segment), from: offset) else { continue }
             var start = 0
             while let newline = bytes[start...].firstIndex(of: 0x0A) {
                 let line = Array(bytes[start..<newline])

@@ -1,3 +1,4 @@
+import Base
 import Crypto
 import Foundation
 
@@ -36,13 +37,13 @@ struct ShipCursor: Codable, Equatable {
         encoder.outputFormatting = [.sortedKeys]
         let data: Data
         do { data = try encoder.encode(self) } catch { throw .local("cannot encode the ship cursor: \(error)") }
-        try Syscalls.replaceDurably(Self.path(outputDirectory: outputDirectory), with: Array(data) + [0x0A], directory: outputDirectory)
+        try LocalFile.replaceDurably(Self.path(outputDirectory: outputDirectory), with: Array(data) + [0x0A], directory: outputDirectory)
     }
 
     /// Whether the line before `offset` in the segment is still the one consumed.
     func matches(recordsPath: String) throws(SinkError) -> Bool {
         guard offset >= lineLength + 1,
-              let bytes = try Syscalls.read(recordsPath + "/" + segment, from: offset - lineLength - 1, length: lineLength + 1),
+              let bytes = try LocalFile.read(recordsPath + "/" + segment, from: offset - lineLength - 1, length: lineLength + 1),
               bytes.count == lineLength + 1, bytes.last == 0x0A
         else { return false }
         return Self.sha256(bytes.dropLast()) == lineSHA256

@@ -1,3 +1,4 @@
+import Base
 import SystemPackage
 
 /// The daemon's memory of mount tables between samples: one open `mountinfo` per mount

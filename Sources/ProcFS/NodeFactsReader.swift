@@ -1,3 +1,5 @@
+import Base
+
 /// Reads `NodeFacts` from a proc root. The machine ID lives outside /proc, in `etc/machine-id`
 /// beside the proc root (`/etc/machine-id` for `/proc`), so a copied node tree `X/proc` + `X/etc`
 /// is read exactly like the live one.

@@ -1,3 +1,4 @@
+import Base
 import SystemPackage
 
 /// Samples processes from a proc root (`/proc`, or a fixture tree / copy for tests and offline
@@ -125,7 +126,7 @@ struct ProcessReader {
             }
             return .dropped
         }
-        defer { Syscalls.closeDirectory(fd) }
+        defer { Syscalls.closeFile(fd) }
         var process = ProcessFiles(directory: directory, fd: fd)
         do {
             return try body(&self, &process)

@@ -1,3 +1,4 @@
+import Base
 import CTaskIter
 
 /// Everything isotrace knows about one process at one moment, read from `/proc/<pid>/`.

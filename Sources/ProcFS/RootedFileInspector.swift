@@ -1,3 +1,5 @@
+import Base
+
 /// Looks at files the way a process sees them: through `/proc/<pid>/root`, resolved by the
 /// kernel inside that root (openat2 RESOLVE_IN_ROOT), so a symlink planted by a payload cannot
 /// make isotrace look outside the payload's view. Used for pilot credentials (ISO-CRED) and

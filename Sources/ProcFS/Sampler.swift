@@ -1,3 +1,5 @@
+import Base
+
 /// What `--sampler` asks for: `auto` takes BPF when it can be used, else /proc.
 public enum SamplerChoice: String, CaseIterable, Sendable {
     case auto, bpf, procfs

@@ -1,3 +1,5 @@
+import Base
+
 /// One sample of the whole node (or of the PIDs asked for).
 public struct Snapshot: Sendable, Equatable {
     public var takenAt: UTCTime

@@ -1,3 +1,5 @@
+import Base
+
 // The JSON shape of a snapshot. Key names are a contract: audit, records and other tools build
 // on them (issue "Foundation", item 4). Absent values are encoded as null, never omitted, so
 // every process object has the same keys.

@@ -1,3 +1,5 @@
+import Base
+
 /// Writes a snapshot as JSON bytes directly, for `isotrace snapshot --format json` on large nodes
 /// where `JSONEncoder` cost as much as sampling itself.
 ///

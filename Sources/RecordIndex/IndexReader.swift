@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import ProcFS
+import Base
 
 /// Answers `RecordQuery`s from the index (never from the segments: run `RecordIndex.update`
 /// first). Every fact in an answer cites the records, by seq and segment line, that state it.

@@ -1,8 +1,6 @@
-#if canImport(Glibc)
 import Glibc
-#endif
+import Base
 import GRDB
-import ProcFS
 
 /// Opens DIR/index.sqlite, and moves an index that cannot be trusted (not a database, another
 /// schema version) aside to `index.sqlite.corrupt-<time>` so that it is rebuilt from the segments:
@@ -67,12 +65,12 @@ enum IndexStore {
     /// Creates a missing index file with mode 0640, as the segments it copies facts from (SQLite
     /// gives its WAL and SHM files the database's mode); the umask default would be world-readable.
     private static func createPrivately(_ path: String) throws(IndexError) {
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640)
-        if descriptor >= 0 {
-            fchmod(descriptor, 0o640)
-            close(descriptor)
-        } else if errno != EEXIST {
-            throw .database(path: path, reason: String(cString: strerror(errno)))
+        do {
+            guard let descriptor = try Syscalls.createExclusive(path, O_WRONLY, mode: 0o640) else { return }
+            try? Syscalls.setMode(descriptor, 0o640, path: path)
+            Syscalls.closeFile(descriptor)
+        } catch {
+            throw .database(path: path, reason: "\(error.errno)")
         }
     }
 
@@ -82,15 +80,17 @@ enum IndexStore {
         let stamp = UTCTime.now().description.filter { $0.isNumber || $0 == "T" || $0 == "Z" }
         var target = "\(path).corrupt-\(stamp)"
         var attempt = 1
-        while access(target, F_OK) == 0 {
+        while Syscalls.exists(target) {
             attempt += 1
             target = "\(path).corrupt-\(stamp)-\(attempt)"
         }
-        guard rename(path, target) == 0 else {
-            throw .database(path: path, reason: "\(reason); cannot move it aside: \(String(cString: strerror(errno)))")
+        do {
+            try Syscalls.rename(path, target)
+        } catch {
+            throw .database(path: path, reason: "\(reason); cannot move it aside: \(error.errno)")
         }
-        for suffix in ["-wal", "-shm"] where access(path + suffix, F_OK) == 0 {
-            if rename(path + suffix, target + suffix) != 0 { unlink(path + suffix) }
+        for suffix in ["-wal", "-shm"] where Syscalls.exists(path + suffix) {
+            do { try Syscalls.rename(path + suffix, target + suffix) } catch { Syscalls.remove(path + suffix) }
         }
         return "index \(path): \(reason); moved aside to \(target) and rebuilt from the segments"
     }

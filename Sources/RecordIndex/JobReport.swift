@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// Everything recorded for one PanDA job: task, pilot, every process (pilot side and payload)
 /// with start and last-seen times, its verdicts and findings, each with the records proving it.

@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// The index rows of one job, before merging into a `JobReport`.
 struct JobRows {

@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// One process as the records state it: its identity, role, credentials, namespaces and
 /// container, seen from `first_seen` to `last_seen`, and the records that say so. When a

@@ -1,5 +1,5 @@
+import Base
 import GRDB
-import ProcFS
 
 /// Runs one query inside one read transaction: fetches the rows, merges those that state the
 /// same fact, and resolves every cited seq to its segment line.

@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// The answer to a `RecordQuery`: the processes (for --pid and --uid) and jobs found, and every
 /// record cited anywhere in it.

@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import ProcFS
 
 /// What one record line states that a central store indexes it by: its place in the chain
 /// (key_id, seq), type, time, node, and every PanDA ID, task ID, PID and uid it mentions, so that

@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// What an incident responder asks the index.
 public enum RecordQuery: Sendable, Equatable {

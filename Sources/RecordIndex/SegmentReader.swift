@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Base
 
 /// A daily segment `records/<YYYY-MM-DD>.jsonl`; `.partial` files and anything else are not
 /// segments. Segments sort by name, which is their order in the chain.
@@ -25,17 +23,13 @@ struct SegmentLine {
 enum SegmentReader {
     static func segments(directory: String) throws(IndexError) -> [Segment] {
         let recordsPath = directory + "/records"
-        guard let stream = opendir(recordsPath) else {
-            if errno == ENOENT { throw .noRecords(path: recordsPath) }
-            throw .unreadable(path: recordsPath, reason: systemError())
-        }
-        defer { closedir(stream) }
-        var names: [String] = []
-        while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if isSegmentName(name) { names.append(name) }
+        let names: [String]
+        do {
+            names = try Syscalls.listDirectory(recordsPath).filter(isSegmentName)
+        } catch where error.errno == .noSuchFileOrDirectory && error.operation == "opendir" {
+            throw .noRecords(path: recordsPath)
+        } catch {
+            throw .unreadable(path: recordsPath, reason: "\(error.errno)")
         }
         return names.sorted().map { Segment(file: "records/" + $0, path: recordsPath + "/" + $0) }
     }
@@ -67,26 +61,10 @@ enum SegmentReader {
 
     /// The bytes of `path` from `offset`: `length` of them, or up to its end.
     static func read(_ path: String, from offset: Int64, length: Int64? = nil) throws(IndexError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw .unreadable(path: path, reason: systemError()) }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { throw .unreadable(path: path, reason: systemError()) }
-        let available = max(Int64(status.st_size) - offset, 0)
-        let count = Int(min(length ?? available, available))
-        var bytes = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let got = bytes.withUnsafeMutableBytes { buffer in
-                pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset) + off_t(done))
-            }
-            if got < 0, errno == EINTR { continue }
-            guard got >= 0 else { throw .unreadable(path: path, reason: systemError()) }
-            if got == 0 { break }
-            done += got
+        do {
+            return try Syscalls.readRange(path, from: offset, length: length)
+        } catch {
+            throw .unreadable(path: path, reason: "\(error.errno)")
         }
-        return Array(bytes[0..<done])
     }
-
-    static func systemError() -> String { String(cString: strerror(errno)) }
 }

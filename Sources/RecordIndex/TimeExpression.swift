@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 
 /// Parses the times a responder types: RFC 3339 (`2026-11-26T03:12:00Z`, with or without
 /// fractional seconds, `Z` or a `+02:00` offset; a bare `2026-11-26` means its midnight UTC),

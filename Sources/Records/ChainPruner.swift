@@ -1,3 +1,4 @@
+import Base
 import Crypto
 import ProcFS
 
@@ -83,7 +84,7 @@ public struct ChainPruner {
     }
 
     private func summary(of name: String, in directory: SegmentDirectory) throws -> (Checkpoint.RemovedSegment, [UInt8]?) {
-        var reader = try SegmentLineReader(path: directory.path(of: name))
+        var reader = try LineReader(path: directory.path(of: name))
         defer { reader.close() }
         var hasher = SHA256()
         var records = 0, bytes: Int64 = 0
@@ -107,7 +108,7 @@ public struct ChainPruner {
     }
 
     private func firstSeq(of name: String, in directory: SegmentDirectory) throws -> Int64? {
-        var reader = try SegmentLineReader(path: directory.path(of: name))
+        var reader = try LineReader(path: directory.path(of: name))
         defer { reader.close() }
         guard let line = try reader.next() else { return nil }
         return try JSONParser().parse(line.bytes)["seq"]?.integerValue

@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// Checks every line of every segment in chain order with only the public key: each record on
@@ -36,7 +37,7 @@ public struct ChainVerifier {
         report.segments = segments.count
         for segment in segments {
             let path = directory.path(of: segment)
-            var reader = try SegmentLineReader(path: path)
+            var reader = try LineReader(path: path)
             defer { reader.close() }
             while let line = try reader.next() {
                 report.records += 1

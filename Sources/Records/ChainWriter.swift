@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
+import SystemPackage
 import ProcFS
 
 /// Appends signed records to the chain in DIR/records, durably and alone.
@@ -25,7 +27,7 @@ public final class ChainWriter {
 
     private let keyID: String
     private let clock: () -> UTCTime
-    private var lockDescriptor: Int32?
+    private var lockDescriptor: FileDescriptor?
 
     /// Opens (creating DIR/records when missing), locks, reads the head and recovers a partial line.
     public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
@@ -45,7 +47,7 @@ public final class ChainWriter {
         return writer
     }
 
-    private init(directory: SegmentDirectory, key: RecordSigningKey, node: RecordNode, clock: @escaping () -> UTCTime, lock: Int32) {
+    private init(directory: SegmentDirectory, key: RecordSigningKey, node: RecordNode, clock: @escaping () -> UTCTime, lock: FileDescriptor) {
         self.directory = directory
         self.key = key
         self.node = node

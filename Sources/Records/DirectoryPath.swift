@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import ProcFS
 
 /// `mkdir -p` that makes each directory it creates durable (fsync of its parent), so a record

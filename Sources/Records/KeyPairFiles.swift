@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import ProcFS
 
 /// Where `isotrace keygen` puts a node's key pair, and how: DIR/keys/isotrace.key (PKCS#8 PEM,

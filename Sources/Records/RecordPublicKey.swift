@@ -1,3 +1,5 @@
+import Base
+import SystemPackage
 import Crypto
 import ProcFS
 
@@ -47,7 +49,7 @@ enum KeyFile {
     static let sizeLimit = 16 * 1024
 
     static func read(path: String, isPrivate: Bool) throws -> String {
-        let fd: Int32
+        let fd: FileDescriptor
         do {
             fd = try Syscalls.openFile(path, O_RDONLY)
         } catch {

@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// The records directory (DIR/records): daily segments `<UTC date>.jsonl`, the writers' lock file

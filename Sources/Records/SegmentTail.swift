@@ -1,3 +1,5 @@
+import Base
+import SystemPackage
 import ProcFS
 
 /// The end of a segment, read backwards: where its complete lines end, and its last complete line.
@@ -9,7 +11,7 @@ struct SegmentTail {
 
     var hasPartialLine: Bool { completeEnd < size }
 
-    static func read(_ fd: Int32, path: String) throws(SystemCallError) -> SegmentTail {
+    static func read(_ fd: FileDescriptor, path: String) throws(SystemCallError) -> SegmentTail {
         let size = try Syscalls.status(fd, path: path).size
         var position = size
         var tail: [UInt8] = []

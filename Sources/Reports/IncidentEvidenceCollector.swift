@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 import RecordIndex
 import Records
@@ -53,7 +54,7 @@ public enum IncidentEvidenceCollector {
         for record in records { wanted[record.file, default: []].insert(Int(record.line)) }
         var lines: [String: [Int: [UInt8]]] = [:]
         for (file, numbers) in wanted {
-            guard var reader = try? SegmentLineReader(path: directory + "/" + file) else { continue }
+            guard var reader = try? LineReader(path: directory + "/" + file) else { continue }
             defer { reader.close() }
             let last = numbers.max() ?? 0
             while let next = try? reader.next(), next.number <= last {

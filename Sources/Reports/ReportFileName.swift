@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// Default file names under `reports/`: `audit-<host>-<UTC time>.html` and

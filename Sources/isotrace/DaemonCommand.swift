@@ -1,3 +1,4 @@
+import Base
 import Agent
 import ArgumentParser
 import Logging
@@ -151,7 +152,7 @@ struct DaemonCommand: ParsableCommand {
         } else {
             FileOutput.standardError.write("isotrace: warning: --no-confine: running with every capability and no seccomp filter\n")
         }
-        logger.info("started: pid \(getpid()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records\(sinkConnector.map { ", shipped to \($0.url.redacted)" } ?? "")")
+        logger.info("started: pid \(Syscalls.processID()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records\(sinkConnector.map { ", shipped to \($0.url.redacted)" } ?? "")")
         let code = loop.run()
         if code != 0 { throw ExitCode(code) }
     }

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 import Agent
 import ArgumentParser
 import ProcFS
@@ -83,5 +84,5 @@ struct PruneCommand: ParsableCommand {
         }
     }
 
-    private static func fileExists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+    private static func fileExists(_ path: String) -> Bool { Syscalls.exists(path) }
 }

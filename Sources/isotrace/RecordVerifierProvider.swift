@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 import RecordIndex
 import Records
@@ -24,7 +25,7 @@ struct CitedRecordVerifier: RecordVerifying {
     func verify(file: String, line: Int) -> RecordVerdict {
         let path = directory + "/" + file
         do throws(SystemCallError) {
-            var reader = try SegmentLineReader(path: path)
+            var reader = try LineReader(path: path)
             defer { reader.close() }
             while let next = try reader.next(), next.number <= line {
                 guard next.number == line else { continue }

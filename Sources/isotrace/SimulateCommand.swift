@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Foundation
 
@@ -50,16 +51,16 @@ struct SimulateCommand: ParsableCommand {
 
     func run() throws {
         let modes = which == .all ? SimulationMode.allCases : [SimulationMode(rawValue: which.rawValue)!]
-        guard geteuid() == 0 else {
+        guard Syscalls.effectiveUserID() == 0 else {
             FileOutput.standardError.write("isotrace: error: simulate needs root (payloads under another uid, new namespaces)\n")
             throw ExitCodeError.operational
         }
-        let missing = (["/usr/bin/python3"] + modes.flatMap(\.tools)).filter { access($0, X_OK) != 0 }
+        let missing = (["/usr/bin/python3"] + modes.flatMap(\.tools)).filter { !Syscalls.isExecutable($0) }
         guard missing.isEmpty else {
             FileOutput.standardError.write("isotrace: error: simulate needs \(missing.joined(separator: ", ")) (make deps installs them)\n")
             throw ExitCodeError.operational
         }
-        let directory = URL(fileURLWithPath: dir ?? "/var/tmp/isotrace-simulate-\(getpid())")
+        let directory = URL(fileURLWithPath: dir ?? "/var/tmp/isotrace-simulate-\(Syscalls.processID())")
         let simulation = Simulation(directory: directory, pilotUID: pilotUID, payloadUID: payloadUID, hold: hold,
                                     payloadCommand: payloadCommand)
         let stopSignals = SignalWaiter(signals: [SIGINT, SIGTERM, SIGHUP])
@@ -85,22 +86,19 @@ struct SimulateCommand: ParsableCommand {
 /// Waits for one of `signals` (blocked and taken with sigtimedwait, so no handler runs at an
 /// awkward moment) or for a timeout.
 struct SignalWaiter {
-    private var set = sigset_t()
+    private let signals: [Int32]
 
     init(signals: [Int32]) {
-        sigemptyset(&set)
-        for signal in signals { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+        self.signals = signals
+        Syscalls.blockSignals(signals)
     }
 
     /// The signal that arrived, or nil when the time ran out.
     func wait(seconds: Int) -> Int32? {
-        var set = self.set
         let deadline = Date().addingTimeInterval(TimeInterval(seconds))
         while Date() < deadline {
-            var timeout = timespec(tv_sec: min(1, Int(deadline.timeIntervalSinceNow.rounded(.up))), tv_nsec: 0)
-            let signal = sigtimedwait(&set, nil, &timeout)
-            if signal > 0 { return signal }
+            let timeout = min(1, Int(deadline.timeIntervalSinceNow.rounded(.up)))
+            if let signal = Syscalls.waitForSignal(signals, milliseconds: Int64(timeout) * 1000) { return signal }
         }
         return nil
     }

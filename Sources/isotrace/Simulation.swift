@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// Starts pilot-shaped process trees on this node, reports them, and removes every process and
@@ -49,8 +50,12 @@ final class Simulation {
             ]
             let planFile = work.appendingPathComponent("plan.json")
             try JSONSerialization.data(withJSONObject: plan).write(to: planFile)
-            for path in [work.path, proxy.path, planFile.path] where chown(path, uid, uid) != 0 {
-                throw SimulationError("cannot give \(path) to uid \(uid): \(String(cString: strerror(errno)))")
+            for path in [work.path, proxy.path, planFile.path] {
+                do {
+                    try Syscalls.changeOwner(path, uid: uid, gid: uid)
+                } catch {
+                    throw SimulationError("cannot give \(path) to uid \(uid): \(error.errno)")
+                }
             }
             let pilot = Process()
             var arguments = ["/usr/bin/python3", script.path, "-q", "ISOTRACE_SIMULATION", "--pilot-user", "generic", "--plan", planFile.path]
@@ -83,7 +88,7 @@ final class Simulation {
                 let roots = pids.map(Int32.init)
                 if roots.allSatisfy({ descendants(of: $0) >= 2 }) { return roots }
             }
-            usleep(50_000)
+            Syscalls.sleep(milliseconds: 50)
         }
         throw SimulationError("the \(run.mode.rawValue) payload did not start within 10 s (see \(directory.path)/\(run.mode.rawValue))")
     }
@@ -104,8 +109,8 @@ final class Simulation {
     /// removes the directory. Safe to call twice.
     func stop() {
         for run in started {
-            for pid in run.payloadPIDs { _ = killpg(pid, SIGKILL) }
-            if run.pilot.isRunning { kill(run.pilot.processIdentifier, SIGKILL) }
+            for pid in run.payloadPIDs { try? Syscalls.sendSignal(SIGKILL, toGroup: pid) }
+            if run.pilot.isRunning { try? Syscalls.sendSignal(SIGKILL, to: run.pilot.processIdentifier) }
             run.pilot.waitUntilExit()
         }
         started = []

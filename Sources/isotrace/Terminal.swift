@@ -1,12 +1,13 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Base
 
 /// Colour only on a terminal, and never when NO_COLOR is set (no-color.org) or TERM is dumb.
 enum Terminal {
     static var wantsColour: Bool {
         let term = getenv("TERM").map { String(cString: $0) } ?? "dumb"
-        return isatty(1) == 1 && getenv("NO_COLOR") == nil && term != "dumb"
+        return Syscalls.isTerminal(1) && getenv("NO_COLOR") == nil && term != "dumb"
     }
 }
 

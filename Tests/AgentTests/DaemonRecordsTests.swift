@@ -1,3 +1,4 @@
+import Base
 import Agent
 import Foundation
 import Policy

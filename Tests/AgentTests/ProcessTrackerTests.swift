@@ -1,3 +1,4 @@
+import Base
 import Agent
 import Policy
 import ProcFS

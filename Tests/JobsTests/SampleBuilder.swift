@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// Builds `ProcessSample` values for classifier tests: the classifier is pure (samples in, job

@@ -1,6 +1,6 @@
+import Base
 import Foundation
 import GRDB
-import ProcFS
 import Testing
 @testable import RecordIndex
 

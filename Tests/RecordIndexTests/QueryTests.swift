@@ -1,5 +1,5 @@
+import Base
 import Foundation
-import ProcFS
 import Testing
 @testable import RecordIndex
 

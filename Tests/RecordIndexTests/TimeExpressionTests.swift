@@ -1,4 +1,4 @@
-import ProcFS
+import Base
 import Testing
 @testable import RecordIndex
 

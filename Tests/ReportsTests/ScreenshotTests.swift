@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import ProcFS
 @testable import Reports

@@ -1,10 +1,10 @@
 import SystemPackage
 
-/// A failed system call, with the context a reader needs to act on it: which call, on which
-/// file, for which process.
+/// The one error type for a failed system call, with the context a reader needs to act on it:
+/// which call, on which file, for which process, at which line of that file.
 ///
-/// Every syscall in ProcFS goes through `Syscalls`, which throws only this type, so callers can
-/// tell "the process is gone" from "permission denied" from "the file does not exist".
+/// Every call in `Syscalls` throws only this type, so callers can tell "the process is gone"
+/// from "permission denied" from "the file does not exist", and add the PID or line they know.
 public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The call that failed, e.g. `open`, `read`, `readlink`.
     public var operation: String
@@ -12,11 +12,31 @@ public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatab
     public var path: String
     /// The errno the kernel returned.
     public var errno: Errno
+    /// The process the call was about, when the caller knows it.
+    public var pid: Int32?
+    /// The 1-based line of `path` being read, when the caller knows it.
+    public var line: Int?
 
-    public init(operation: String, path: String, errno: Errno) {
+    public init(operation: String, path: String, errno: Errno, pid: Int32? = nil, line: Int? = nil) {
         self.operation = operation
         self.path = path
         self.errno = errno
+        self.pid = pid
+        self.line = line
+    }
+
+    /// The same error with the process it concerned.
+    public func about(pid: Int32) -> SystemCallError {
+        var copy = self
+        copy.pid = pid
+        return copy
+    }
+
+    /// The same error at `line` of its file.
+    public func at(line: Int) -> SystemCallError {
+        var copy = self
+        copy.line = line
+        return copy
     }
 
     /// True when the kernel says the object is not there (ENOENT) or the task is dead (ESRCH).
@@ -36,5 +56,8 @@ public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatab
         }
     }
 
-    public var description: String { "\(path): \(operation) failed: \(errno)" }
+    /// `path[:line]: [pid P: ]operation failed: strerror`.
+    public var description: String {
+        "\(path)\(line.map { ":\($0)" } ?? ""): \(pid.map { "pid \($0): " } ?? "")\(operation) failed: \(errno)"
+    }
 }

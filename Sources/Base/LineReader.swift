@@ -1,19 +1,17 @@
-#if canImport(Glibc)
 import Glibc
-#endif
-import ProcFS
+import SystemPackage
 
-/// Reads a segment line by line in large chunks, without loading the whole file: each line's
+/// Reads a file line by line in large chunks, without loading the whole file: each line's
 /// bytes (without the newline), its 1-based number, and whether a newline ended it (only a
 /// crashed or truncated last line has none).
-public struct SegmentLineReader {
+public struct LineReader {
     public struct Line {
         public var number: Int
         public var bytes: [UInt8]
         public var terminated: Bool
     }
 
-    private let fd: Int32
+    private let fd: FileDescriptor
     private let path: String
     private var offset: Int64 = 0
     private var buffer: [UInt8] = []

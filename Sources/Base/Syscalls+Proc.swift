@@ -1,18 +1,14 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CProcShim
 import SystemPackage
 
-/// The only place ProcFS talks to the kernel. Each call retries EINTR and turns errno into a
-/// `SystemCallError` naming the path, so the readers above never see a raw errno.
-enum Syscalls {
+/// /proc and the files of other processes: directories opened once for the `*At` calls, whole
+/// files read into a reused buffer, links, and lookups resolved inside a process's own root.
+extension Syscalls {
     /// Opens a directory for use with the `*At` calls (O_DIRECTORY | O_CLOEXEC).
-    static func openDirectory(_ path: String) throws(SystemCallError) -> FileDescriptor {
+    public static func openDirectory(_ path: String) throws(SystemCallError) -> FileDescriptor {
         let fd = retrying { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemCallError(operation: "open", path: path, errno: Errno(rawValue: errno)) }
+        guard fd >= 0 else { throw lastError("open", path) }
         return FileDescriptor(rawValue: fd)
     }
 
@@ -20,11 +16,11 @@ enum Syscalls {
     /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF
     /// (a read returning 0, or less than asked).
     /// `displayPath` names the file in errors.
-    static func readFile(
+    public static func readFile(
         at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]
     ) throws(SystemCallError) -> Int {
         let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath(), errno: Errno(rawValue: errno)) }
+        guard fd >= 0 else { throw lastError("open", displayPath()) }
         defer { _ = close(fd) }
         return try readToEnd(fd, displayPath: displayPath(), into: &buffer)
     }
@@ -36,9 +32,9 @@ enum Syscalls {
         while true {
             if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
             let n = buffer.withUnsafeMutableBytes { raw in
-                retrying { read(fd, raw.baseAddress! + used, raw.count - used) }
+                retrying { Glibc.read(fd, raw.baseAddress! + used, raw.count - used) }
             }
-            if n < 0 { throw SystemCallError(operation: "read", path: displayPath(), errno: Errno(rawValue: errno)) }
+            if n < 0 { throw lastError("read", displayPath()) }
             if n == 0 { return used }
             used += n
             // A short read is the end: /proc's files (seq_file, cmdline, environ) only return less
@@ -48,16 +44,16 @@ enum Syscalls {
     }
 
     /// Opens a file below `directory` for reading, to be kept open (`readAll`, `pollChanged`).
-    static func openFile(at directory: FileDescriptor, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> FileDescriptor {
+    public static func openFile(at directory: FileDescriptor, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> FileDescriptor {
         let fd = retrying { openat(directory.rawValue, name, O_RDONLY | O_CLOEXEC) }
-        guard fd >= 0 else { throw SystemCallError(operation: "open", path: displayPath(), errno: Errno(rawValue: errno)) }
+        guard fd >= 0 else { throw lastError("open", displayPath()) }
         return FileDescriptor(rawValue: fd)
     }
 
     /// Reads an open file from its start to its end into `buffer`; returns the byte count.
-    static func readAll(_ fd: FileDescriptor, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
+    public static func readAll(_ fd: FileDescriptor, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
         guard retrying({ Int32(truncatingIfNeeded: lseek(fd.rawValue, 0, SEEK_SET)) }) >= 0 else {
-            throw SystemCallError(operation: "lseek", path: displayPath(), errno: Errno(rawValue: errno))
+            throw lastError("lseek", displayPath())
         }
         return try readToEnd(fd.rawValue, displayPath: displayPath(), into: &buffer)
     }
@@ -65,32 +61,31 @@ enum Syscalls {
     /// Which of `fds` poll(2) reports with POLLPRI or POLLERR right now: for /proc's mountinfo, the
     /// mount table changed since the file was opened or last reported (proc(5), /proc/pid/mounts).
     /// Indices into `fds`; every index when poll itself fails (the caller then reads them all).
-    static func pollChanged(_ fds: [FileDescriptor]) -> [Int] {
+    public static func pollChanged(_ fds: [FileDescriptor]) -> [Int] {
         guard !fds.isEmpty else { return [] }
         var entries = fds.map { pollfd(fd: $0.rawValue, events: Int16(POLLPRI), revents: 0) }
         let n = entries.withUnsafeMutableBufferPointer { buffer in
-            retrying { poll(buffer.baseAddress!, nfds_t(buffer.count), 0) }
+            retrying { Glibc.poll(buffer.baseAddress!, nfds_t(buffer.count), 0) }
         }
         guard n >= 0 else { return Array(fds.indices) }
         return entries.indices.filter { entries[$0].revents & Int16(POLLPRI | POLLERR | POLLNVAL) != 0 }
     }
 
-    /// Closes a descriptor kept open by `openFile`.
-    static func closeFile(_ fd: FileDescriptor) {
-        _ = close(fd.rawValue)
+    /// One poll(2) of `fd` for `events` that does not wait; nil when poll worked, else its errno.
+    public static func poll(_ fd: FileDescriptor, events: Int16) -> Errno? {
+        var entry = pollfd(fd: fd.rawValue, events: events, revents: 0)
+        return retrying { Glibc.poll(&entry, 1, 0) } >= 0 ? nil : Errno(rawValue: errno)
     }
 
     /// The numeric entries of a proc root: its processes (no String made per entry).
-    static func listPIDs(_ path: String) throws(SystemCallError) -> [Int32] {
-        guard let dir = opendir(path) else {
-            throw SystemCallError(operation: "opendir", path: path, errno: Errno(rawValue: errno))
-        }
+    public static func listPIDs(_ path: String) throws(SystemCallError) -> [Int32] {
+        guard let dir = opendir(path) else { throw lastError("opendir", path) }
         defer { closedir(dir) }
         var pids: [Int32] = []
         while true {
             errno = 0
             guard let entry = readdir(dir) else {
-                if errno != 0 { throw SystemCallError(operation: "readdir", path: path, errno: Errno(rawValue: errno)) }
+                if errno != 0 { throw lastError("readdir", path) }
                 return pids
             }
             let pid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
@@ -107,13 +102,13 @@ enum Syscalls {
     }
 
     /// Reads a symbolic link below `directory` (for /proc: exe, cwd, ns/*).
-    static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> [UInt8] {
+    public static func readLink(at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> [UInt8] {
         // Almost every link fits PATH_MAX: read into the stack, make one array of the right size.
         let onStack = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4096) { raw -> (Int, [UInt8]?) in
             let n = retrying { readlinkat(directory?.rawValue ?? AT_FDCWD, name, UnsafeMutableRawPointer(raw.baseAddress!).assumingMemoryBound(to: CChar.self), raw.count) }
             return n >= 0 && n < raw.count ? (n, Array(UnsafeBufferPointer(rebasing: raw[0..<n]))) : (n, nil)
         }
-        if onStack.0 < 0 { throw SystemCallError(operation: "readlink", path: displayPath(), errno: Errno(rawValue: errno)) }
+        if onStack.0 < 0 { throw lastError("readlink", displayPath()) }
         if let target = onStack.1 { return target }
         var size = 16384
         while true {
@@ -121,51 +116,41 @@ enum Syscalls {
             let n = target.withUnsafeMutableBytes { raw in
                 retrying { readlinkat(directory?.rawValue ?? AT_FDCWD, name, raw.baseAddress!.assumingMemoryBound(to: CChar.self), size) }
             }
-            if n < 0 { throw SystemCallError(operation: "readlink", path: displayPath(), errno: Errno(rawValue: errno)) }
+            if n < 0 { throw lastError("readlink", displayPath()) }
             if n < size { return Array(target[0..<n]) }
             size *= 4
         }
     }
 
     /// True when `name` below `directory` exists (used to tell a vanished process from a missing file).
-    static func exists(at directory: FileDescriptor, _ name: String) -> Bool {
+    public static func exists(at directory: FileDescriptor, _ name: String) -> Bool {
         retrying { faccessat(directory.rawValue, name, F_OK, 0) } == 0
     }
 
-    /// True when `path` exists and is readable by this process (access(2) with R_OK).
-    static func isReadable(_ path: String) -> Bool {
-        retrying { access(path, R_OK) } == 0
-    }
-
-    /// Closes a descriptor opened by `openDirectory`.
-    static func closeDirectory(_ fd: FileDescriptor) {
-        _ = close(fd.rawValue)
-    }
-
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), the unit of stat's start time.
-    static func clockTicksPerSecond() -> Int {
+    public static func clockTicksPerSecond() -> Int {
         let ticks = sysconf(Int32(_SC_CLK_TCK))
         return ticks > 0 ? ticks : 100
     }
 
     /// Owner, group and mode of a file as seen from `root` (a directory, e.g. `/proc/<pid>/root`),
     /// resolved by the kernel inside that root. nil when the file does not exist there.
-    static func statusInRoot(_ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
+    public static func statusInRoot(_ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
         try withRoot(root) { rootFD throws(SystemCallError) in try statusInRoot(rootFD, root, path) }
     }
 
     /// Opens `root` (O_PATH directory) for lookups resolved inside it, and closes it after `body`.
-    static func withRoot<T>(_ root: String, _ body: (Int32) throws(SystemCallError) -> T) throws(SystemCallError) -> T {
+    public static func withRoot<T>(_ root: String, _ body: (FileDescriptor) throws(SystemCallError) -> T) throws(SystemCallError) -> T {
         let rootFD = retrying { isotrace_open_path_directory(root) }
-        guard rootFD >= 0 else { throw SystemCallError(operation: "open", path: root, errno: Errno(rawValue: errno)) }
+        guard rootFD >= 0 else { throw lastError("open", root) }
         defer { _ = close(rootFD) }
-        return try body(rootFD)
+        return try body(FileDescriptor(rawValue: rootFD))
     }
 
     /// `statusInRoot` through a root already opened by `withRoot`.
-    static func statusInRoot(_ rootFD: Int32, _ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
+    public static func statusInRoot(_ rootFD: FileDescriptor, _ root: String, _ path: String) throws(SystemCallError) -> FileStatus? {
         let relative = path.hasPrefix("/") ? String(path.drop(while: { $0 == "/" })) : path
-        let fd = retrying { isotrace_open_in_root(rootFD, relative.isEmpty ? "." : relative) }
+        let fd = retrying { isotrace_open_in_root(rootFD.rawValue, relative.isEmpty ? "." : relative) }
         guard fd >= 0 else {
             let error = Errno(rawValue: errno)
             if error == .noSuchFileOrDirectory || error == .notDirectory { return nil }
@@ -173,18 +158,16 @@ enum Syscalls {
         }
         defer { _ = close(fd) }
         var info = stat()
-        guard retrying({ fstat(fd, &info) }) == 0 else {
-            throw SystemCallError(operation: "fstat", path: root + "/" + relative, errno: Errno(rawValue: errno))
-        }
+        guard retrying({ fstat(fd, &info) }) == 0 else { throw lastError("fstat", root + "/" + relative) }
         let acl = retrying { isotrace_has_access_acl(fd) }
         return FileStatus(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode, hasACL: acl > 0)
     }
 
     /// Reads at most `limit` bytes of a regular file as seen from `root`, resolved inside it
     /// like `statusInRoot`. nil when the file does not exist there.
-    static func readInRoot(_ root: String, _ path: String, limit: Int) throws(SystemCallError) -> (FileStatus, [UInt8])? {
+    public static func readInRoot(_ root: String, _ path: String, limit: Int) throws(SystemCallError) -> (FileStatus, [UInt8])? {
         let rootFD = retrying { isotrace_open_path_directory(root) }
-        guard rootFD >= 0 else { throw SystemCallError(operation: "open", path: root, errno: Errno(rawValue: errno)) }
+        guard rootFD >= 0 else { throw lastError("open", root) }
         defer { _ = close(rootFD) }
         let relative = String(path.drop(while: { $0 == "/" }))
         let display = root + "/" + relative
@@ -196,37 +179,34 @@ enum Syscalls {
         }
         defer { _ = close(fd) }
         var info = stat()
-        guard retrying({ fstat(fd, &info) }) == 0 else {
-            throw SystemCallError(operation: "fstat", path: display, errno: Errno(rawValue: errno))
-        }
+        guard retrying({ fstat(fd, &info) }) == 0 else { throw lastError("fstat", display) }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw SystemCallError(operation: "read", path: display, errno: .invalidArgument)
         }
         var bytes = [UInt8](repeating: 0, count: min(limit, max(Int(info.st_size), 0)))
         var used = 0
         while used < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { raw in retrying { read(fd, raw.baseAddress! + used, raw.count - used) } }
-            if n < 0 { throw SystemCallError(operation: "read", path: display, errno: Errno(rawValue: errno)) }
+            let n = bytes.withUnsafeMutableBytes { raw in retrying { Glibc.read(fd, raw.baseAddress! + used, raw.count - used) } }
+            if n < 0 { throw lastError("read", display) }
             if n == 0 { break }
             used += n
         }
         let status = FileStatus(uid: info.st_uid, gid: info.st_gid, mode: info.st_mode, hasACL: retrying { isotrace_has_access_acl(fd) } > 0)
         return (status, Array(bytes[0..<used]))
     }
-
-    private static func retrying<T: BinaryInteger>(_ call: () -> T) -> T {
-        while true {
-            let result = call()
-            if result < 0 && errno == EINTR { continue }
-            return result
-        }
-    }
 }
 
 /// The parts of stat(2) the checks need.
-struct FileStatus {
-    var uid: UInt32
-    var gid: UInt32
-    var mode: UInt32
-    var hasACL: Bool
+public struct FileStatus: Sendable, Equatable {
+    public var uid: UInt32
+    public var gid: UInt32
+    public var mode: UInt32
+    public var hasACL: Bool
+
+    public init(uid: UInt32, gid: UInt32, mode: UInt32, hasACL: Bool) {
+        self.uid = uid
+        self.gid = gid
+        self.mode = mode
+        self.hasACL = hasACL
+    }
 }

@@ -1,5 +1,5 @@
+@testable import Base
 import Testing
-@testable import ProcFS
 
 @Suite struct UTCTimeTests {
     @Test(arguments: [
