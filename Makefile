@@ -62,7 +62,9 @@ audit: release
 # when PyPI cannot be reached).
 PYVENV = .build/pyvenv
 
+# The layer diagram in docs/architecture.md is drawn from Package.swift; a stale one fails here.
 test: deps bpf-object
+	$(SWIFT) package dump-package | python3 tools/architecture_diagram.py --check docs/architecture.md
 	$(SWIFT) build
 	@[ -x $(PYVENV)/bin/python3 ] || python3 -m venv $(PYVENV) >&2 || true
 	@$(PYVENV)/bin/python3 -c "import cryptography, rfc8785" 2>/dev/null \

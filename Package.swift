@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// One target per layer (see DESIGN.md); dependencies point down only:
-// isotrace (CLI) -> Agent -> CentralStore (postgres-nio) -> RecordIndex, Records -> Policy -> Jobs -> ProcFS -> CProcShim, CTaskIter;
-// isotrace -> Reports (Plot) -> RecordIndex, Records; isotrace -> CSeccomp.
+// One target per layer, dependencies pointing down only: docs/architecture.md says what each one
+// does and where a change goes; its diagram is generated from this file
+// (tools/architecture_diagram.py, checked by `make test`).
 let package = Package(
     name: "isotrace",
     platforms: [.macOS(.v13)],
@@ -203,7 +203,7 @@ let package = Package(
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["TestSupport", "ProcFS", "isotrace"]
+            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"]
         ),
     ]
 )

@@ -22,10 +22,8 @@ import SystemPackage
 /// inheritable sets are emptied, so nothing can regain them. capset(2) acts on the calling
 /// thread only, so confinement refuses to go on if another thread still holds more.
 public enum SelfConfinement {
-    public static let capDacReadSearch = 2
-    public static let capSysPtrace = 19
-    public static let kept: [Int] = [capDacReadSearch, capSysPtrace]
-    public static var keptMask: UInt64 { kept.reduce(0) { $0 | (1 << UInt64($1)) } }
+    public static let kept: [Capability] = [.dacReadSearch, .sysPtrace]
+    public static var keptMask: UInt64 { Capability.mask(kept) }
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -73,9 +71,9 @@ public enum SelfConfinement {
     static func dropCapabilities(procRoot: String) throws(SystemCallError) {
         let last = lastCapability(procRoot: procRoot)
         let status = try? currentStatus(procRoot: procRoot)
-        let canDropBounding = (status?.capabilities.effective ?? 0) & (1 << 8) != 0  // CAP_SETPCAP
+        let canDropBounding = Capability.setpcap.isSet(in: status?.capabilities.effective ?? 0)
         if canDropBounding {
-            for capability in 0...last where !kept.contains(capability) {
+            for capability in 0...last where !kept.contains(where: { $0.number == capability }) {
                 _ = try Syscalls.prctl(24, UInt(capability))  // PR_CAPBSET_DROP
             }
         }

@@ -196,19 +196,32 @@ extension Syscalls {
 
     /// The entries of a directory (without "." and "..").
     public static func listDirectory(_ path: String) throws(SystemCallError) -> [String] {
+        var names: [String] = []
+        try forEachEntry(path) { name in
+            let name = String(decoding: name.prefix(while: { $0 != 0 }), as: UTF8.self)
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// Calls `body` with the NUL-terminated name of every entry of the directory `path`
+    /// (opendir/readdir; "." and ".." included), without making a String per entry.
+    static func forEachEntry(_ path: String, _ body: (UnsafeRawBufferPointer) -> Void) throws(SystemCallError) {
         guard let directory = opendir(path) else { throw lastError("opendir", path) }
         defer { closedir(directory) }
-        var names: [String] = []
         while true {
             errno = 0
             guard let entry = readdir(directory) else {
                 if errno != 0 { throw lastError("readdir", path) }
-                return names
+                return
             }
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name != "." && name != ".." { names.append(name) }
+            withUnsafeBytes(of: entry.pointee.d_name, body)
         }
+    }
+
+    /// Writes all of `bytes` to standard output or error (`FileDescriptor.standardOutput`),
+    /// as `writeAll` does; `name` ("stdout") names it in errors.
+    public static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) throws(SystemCallError) {
+        try writeAll(fd, bytes, path: fd == .standardError ? "stderr" : "stdout")
     }
 }

@@ -79,26 +79,17 @@ extension Syscalls {
 
     /// The numeric entries of a proc root: its processes (no String made per entry).
     public static func listPIDs(_ path: String) throws(SystemCallError) -> [Int32] {
-        guard let dir = opendir(path) else { throw lastError("opendir", path) }
-        defer { closedir(dir) }
         var pids: [Int32] = []
-        while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
-                if errno != 0 { throw lastError("readdir", path) }
-                return pids
+        try forEachEntry(path) { raw in
+            var value: Int64 = 0
+            for byte in raw {
+                if byte == 0 { break }
+                guard byte >= 48 && byte <= 57, value < Int64(Int32.max) else { return }
+                value = value * 10 + Int64(byte - 48)
             }
-            let pid = withUnsafeBytes(of: entry.pointee.d_name) { raw -> Int32? in
-                var value: Int64 = 0
-                for byte in raw {
-                    if byte == 0 { break }
-                    guard byte >= 48 && byte <= 57, value < Int64(Int32.max) else { return nil }
-                    value = value * 10 + Int64(byte - 48)
-                }
-                return raw.first == 0 || value > Int64(Int32.max) ? nil : Int32(value)
-            }
-            if let pid { pids.append(pid) }
+            if raw.first != 0 && value <= Int64(Int32.max) { pids.append(Int32(value)) }
         }
+        return pids
     }
 
     /// Reads a symbolic link below `directory` (for /proc: exe, cwd, ns/*).

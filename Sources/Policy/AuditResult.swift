@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import ProcFS
 
@@ -49,8 +50,8 @@ public struct JobAudit: Sendable {
         self.findings = findings
     }
 
-    /// A job is isolated when no ISO-* rule fails for it (DESIGN.md).
-    public var isolated: Bool { !findings.contains { $0.rule.hasPrefix("ISO-") && $0.status == .fail } }
+    /// A job is isolated when no rule of the isolation family (ISO-*) fails for it (DESIGN.md).
+    public var isolated: Bool { !findings.contains { $0.family == .isolation && $0.status == .fail } }
 
     public var failingRules: [String] { findings.filter { $0.status == .fail }.map(\.rule) }
 }

@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// Whether a process may read or write a file, decided as the kernel's generic_permission does

@@ -1,3 +1,5 @@
+import Base
+
 /// The verdict of one rule for one job (or for the node).
 public struct Finding: Sendable, Equatable {
     public enum Status: String, Sendable, Codable, CaseIterable {
@@ -5,6 +7,8 @@ public struct Finding: Sendable, Equatable {
     }
 
     public var rule: String
+    /// The rule's family (`RuleFamily`): an isolation finding that fails makes its job not isolated.
+    public var family: RuleFamily { RuleFamily(ruleID: rule) }
     public var status: Status
     public var severity: Severity
     /// The process the verdict is about (the first offending one on failure), when there is one.

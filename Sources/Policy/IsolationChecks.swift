@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import ProcFS
 
@@ -24,7 +25,7 @@ enum IsolationChecks {
             return rule.skip(nil, "rule has no valid 'namespace' parameter")
         }
         guard let pilotNS = context.pilot.namespaces[kind] else {
-            return rule.skip(context.pilot.pid, "pilot's \(name) namespace unreadable (\(context.pilot.unavailable["ns." + name] ?? "unknown"))")
+            return rule.skip(context.pilot.pid, "pilot's \(name) namespace unreadable (\(context.pilot.unavailable["ns." + name]?.description ?? "unknown"))")
         }
         for process in context.payload where !context.isRuntimeProcess(process) {
             guard let ns = process.namespaces[kind] else {

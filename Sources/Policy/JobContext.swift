@@ -55,16 +55,6 @@ struct JobContext {
     }
 }
 
-/// Capability numbers (capability.h) the checks ask about.
-enum Capability: Int {
-    case dacOverride = 1
-    case dacReadSearch = 2
-    case kill = 5
-    case sysPtrace = 19
-
-    func isSet(in mask: UInt64) -> Bool { mask & (1 << UInt64(rawValue)) != 0 }
-}
-
 /// The initial user namespace's inode is fixed (PROC_USER_INIT_INO in include/linux/proc_ns.h).
 let initialUserNamespace: UInt64 = 0xEFFF_FFFD
 

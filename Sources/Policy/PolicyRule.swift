@@ -1,7 +1,11 @@
+import Base
+
 /// One rule of a policy: a check kind, graded and explained, with the text it implements.
 public struct PolicyRule: Sendable, Equatable {
     /// Stable ID other tools match on (ISO-UID, PRIV-NNP, ...; DESIGN.md "Rule IDs").
     public var id: String
+    /// Isolation, privilege, traceability or node, from the ID (`RuleFamily`).
+    public var family: RuleFamily { RuleFamily(ruleID: id) }
     public var title: String
     public var check: CheckKind
     public var severity: Severity

@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// PRIV-*: what the payload could gain.
@@ -29,10 +30,10 @@ enum PrivilegeChecks {
                 return rule.skip(process.pid, "payload process \(process.pid) has capabilities but its user namespace is unreadable")
             }
             if userNS == initialUserNamespace {
-                return rule.fail(process.pid, "payload process \(process.pid) (\(process.stat.comm)) has effective capabilities \(CapabilitySets.hex(effective)) in the initial user namespace",
-                                 ["cap_eff": .string(CapabilitySets.hex(effective)), "user_ns": .int(userNS)])
+                return rule.fail(process.pid, "payload process \(process.pid) (\(process.stat.comm)) has effective capabilities \(Capability.hex(effective)) in the initial user namespace",
+                                 ["cap_eff": .string(Capability.hex(effective)), "user_ns": .int(userNS)])
             }
-            inChildNamespace.append(.string("\(process.pid): \(CapabilitySets.hex(effective)) in user ns \(userNS)"))
+            inChildNamespace.append(.string("\(process.pid): \(Capability.hex(effective)) in user ns \(userNS)"))
         }
         if inChildNamespace.isEmpty {
             return rule.pass(context.job.rootPID, "no payload process has effective capabilities")

@@ -13,10 +13,4 @@ public struct CapabilitySets: Sendable, Equatable {
         self.bounding = bounding
         self.ambient = ambient
     }
-
-    /// A mask as /proc prints it: 16 lower-case hex digits.
-    public static func hex(_ mask: UInt64) -> String {
-        let digits = String(mask, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
 }

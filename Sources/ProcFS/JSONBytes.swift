@@ -84,7 +84,7 @@ struct JSONBytes {
     }
 
     /// A capability mask as /proc prints it (16 lower-case hex digits), as a JSON string;
-    /// the same text as `CapabilitySets.hex`.
+    /// the same text as `Capability.hex`.
     mutating func hexMask(_ mask: UInt64) {
         separate()
         bytes.append(UInt8(ascii: "\""))
@@ -118,6 +118,16 @@ struct JSONBytes {
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             self.key(key)
             string(value)
+        }
+        endObject()
+    }
+
+    /// An `unavailable` map: each reason as its text, keys sorted as `dictionary` sorts them.
+    mutating func dictionary(_ values: [String: UnavailableReason]) {
+        beginObject()
+        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+            self.key(key)
+            string(value.description)
         }
         endObject()
     }

@@ -17,9 +17,11 @@ public struct MountEntry: Sendable, Equatable, Codable {
     /// Per-superblock options, e.g. proc's `hidepid=invisible` or `hidepid=2`.
     public var superOptions: [String]
 
-    enum CodingKeys: String, CodingKey {
-        case mountID = "mount_id", parentID = "parent_id", device, root, mountPoint = "mount_point", options
-        case optionalFields = "optional_fields", fsType = "fs_type", source, superOptions = "super_options"
+    /// In sorted order: `SnapshotJSONWriter` writes them in this order (`SnapshotKey`).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case device, fsType = "fs_type", mountID = "mount_id", mountPoint = "mount_point"
+        case optionalFields = "optional_fields", options, parentID = "parent_id", root, source
+        case superOptions = "super_options"
     }
 
     public init(mountID: Int, parentID: Int, device: String, root: String, mountPoint: String, options: [String],

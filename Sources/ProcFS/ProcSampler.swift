@@ -152,7 +152,7 @@ struct ProcessReader {
             if failure.permissionDenied {
                 counters.unreadable += 1
             } else {
-                problems.append(SampleProblem(pid: pid, file: process.path("stat"), reason: failure.reason))
+                problems.append(SampleProblem(pid: pid, file: process.path("stat"), reason: failure.reason.description))
             }
             return .dropped
         }
@@ -194,8 +194,8 @@ struct ProcessReader {
         // Kernel threads have no memory map, zombies have released theirs: exe and environ
         // then fail with ENOENT/ESRCH, which is the normal state of such a task, not an error.
         if sample.stat.isKernelThread || sample.stat.state == "Z" {
-            let reason = sample.stat.isKernelThread ? "none (kernel thread)" : "none (zombie)"
-            for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
+            let reason: UnavailableReason = sample.stat.isKernelThread ? .kernelThread : .zombie
+            for (field, why) in sample.unavailable where why.isAbsent {
                 sample.unavailable[field] = reason
             }
         }
@@ -205,7 +205,7 @@ struct ProcessReader {
 
     /// A process with a field refused counts once as unreadable.
     mutating func countUnreadable(_ sample: ProcessSample) {
-        if sample.unavailable.values.contains(where: { $0.hasPrefix("permission denied") || $0.hasPrefix("operation not permitted") }) {
+        if sample.unavailable.values.contains(where: \.isRefused) {
             counters.unreadable += 1
         }
     }
@@ -221,7 +221,7 @@ struct ProcessReader {
                 return try parse(buffer[0..<count])
             } catch {
                 report(pid: pid, process, error)
-                sample.unavailable[field ?? file] = "malformed: \(error.summary)"
+                sample.unavailable[field ?? file] = .malformed(error.summary)
                 malformed = true
                 return nil
             }
@@ -251,7 +251,7 @@ struct ProcessReader {
                     sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
                 } catch {
                     report(pid: pid, process, error)
-                    sample.unavailable["ns." + kind.rawValue] = "malformed: \(error.summary)"
+                    sample.unavailable["ns." + kind.rawValue] = .malformed(error.summary)
                     malformed = true
                 }
             case .failure(let failure):
@@ -296,7 +296,7 @@ struct ProcessReader {
             } catch {
                 report(pid: pid, process, error)
                 malformed = true
-                return .failure(FieldFailure(reason: "malformed: \(error.summary)"))
+                return .failure(FieldFailure(reason: .malformed(error.summary)))
             }
         case .failure(let failure): return .failure(failure)
         }
@@ -341,7 +341,7 @@ struct ProcessReader {
 
     /// The table of `mountNS` could not be read through this process (the next one may try).
     private mutating func unreadableTable(_ mountNS: UInt64, _ failure: FieldFailure) {
-        mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason)
+        mountTables[mountNS] = MountNamespaceSample(inode: mountNS, readThroughPID: nil, mounts: nil, unavailable: failure.reason.description)
     }
 
     /// Parses the mountinfo in `buffer` into this sample's table of `mountNS`.
@@ -353,7 +353,7 @@ struct ProcessReader {
         } catch {
             report(pid: pid, process, error)
             malformed = true
-            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: nil, unavailable: "malformed: \(error.summary)")
+            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: nil, unavailable: UnavailableReason.malformed(error.summary).description)
         }
         mountTables[mountNS] = table
         return table
@@ -382,8 +382,8 @@ struct ProcessReader {
 
 /// Why one field of a process could not be read.
 struct FieldFailure: Error {
-    var reason: String
-    var permissionDenied = false
+    var reason: UnavailableReason
+    var permissionDenied: Bool { reason.isRefused }
 }
 
 extension ParseError {
@@ -438,7 +438,7 @@ struct ProcessFiles {
     /// exactly when its `stat` is gone too.
     private func failure(_ error: SystemCallError) throws(ProcessReader.Vanished) -> FieldFailure {
         if error.isNotFound && !Syscalls.exists(at: fd, "stat") { throw ProcessReader.Vanished() }
-        return FieldFailure(reason: error.reason, permissionDenied: error.isPermissionDenied)
+        return FieldFailure(reason: UnavailableReason(error))
     }
 }
 
@@ -463,8 +463,8 @@ extension ProcessReader {
         sample.namespaces = NamespaceSet()
         try readNamespaces(pid, &process, &sample, &malformed)
         if stat.state == "Z" {
-            for (field, why) in sample.unavailable where why.hasPrefix("missing") || why.hasPrefix("process gone") {
-                sample.unavailable[field] = "none (zombie)"
+            for (field, why) in sample.unavailable where why.isAbsent {
+                sample.unavailable[field] = .zombie
             }
         }
         if malformed { counters.malformed += 1 }

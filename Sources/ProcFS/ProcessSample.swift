@@ -25,7 +25,7 @@ public struct ProcessSample: Sendable, Equatable {
         var gidMap: [IDMapEntry]?
         var cgroups: [CgroupEntry]?
         var environment: [String: String]?
-        var unavailable: [String: String]
+        var unavailable: [String: UnavailableReason]
         var cgroupID: UInt64?
     }
 
@@ -68,7 +68,7 @@ public struct ProcessSample: Sendable, Equatable {
     public init(identity: ProcessIdentity, stat: ProcessStat, startTime: UTCTime, status: ProcessStatus? = nil,
                 arguments: [String]? = nil, cwd: LinkTarget? = nil, exe: LinkTarget? = nil,
                 namespaces: NamespaceSet = NamespaceSet(), uidMap: [IDMapEntry]? = nil, gidMap: [IDMapEntry]? = nil,
-                cgroups: [CgroupEntry]? = nil, environment: [String: String]? = nil, unavailable: [String: String] = [:]) {
+                cgroups: [CgroupEntry]? = nil, environment: [String: String]? = nil, unavailable: [String: UnavailableReason] = [:]) {
         storage = Storage(Fields(
             identity: identity, stat: stat, startTime: startTime, status: status, arguments: arguments, cwd: cwd, exe: exe,
             namespaces: namespaces, uidMap: uidMap, gidMap: gidMap, cgroups: cgroups, environment: environment,
@@ -142,7 +142,7 @@ public struct ProcessSample: Sendable, Equatable {
         _modify { yield &fields.environment }
     }
     /// Field name (as in the JSON output) -> reason it could not be read.
-    public var unavailable: [String: String] {
+    public var unavailable: [String: UnavailableReason] {
         get { storage.fields.unavailable }
         _modify { yield &fields.unavailable }
     }

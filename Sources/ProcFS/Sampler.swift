@@ -78,9 +78,6 @@ public struct Sampler: Sendable {
 /// What the BPF sampler needs besides a loadable iterator, checked before loading so the reason
 /// is plain.
 enum BPFRequirements {
-    static let capSysAdmin: UInt64 = 1 << 21
-    static let capPerfmon: UInt64 = 1 << 38
-    static let capBPF: UInt64 = 1 << 39
 
     /// nil when every requirement holds, else the first one that does not.
     static func unmet(procRoot: String) -> String? {
@@ -92,7 +89,7 @@ enum BPFRequirements {
               let status = try? ProcessStatus.parse(buffer[0..<count])
         else { return "cannot read /proc/self/status" }
         let effective = status.capabilities.effective
-        if effective & capSysAdmin == 0 && effective & (capBPF | capPerfmon) != capBPF | capPerfmon {
+        if !Capability.sysAdmin.isSet(in: effective) && !(Capability.bpf.isSet(in: effective) && Capability.perfmon.isSet(in: effective)) {
             return "needs root, or CAP_BPF and CAP_PERFMON"
         }
         if status.nspid.count > 1 {

@@ -5,107 +5,96 @@ import Base
 // every process object has the same keys.
 
 extension Snapshot: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case takenAt = "taken_at", procRoot = "proc_root", node, counters, processes
-        case mountNamespaces = "mount_namespaces", problems = "errors", sampler
-    }
-
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(takenAt.description, forKey: .takenAt)
-        try container.encode(procRoot, forKey: .procRoot)
-        try container.encode(node, forKey: .node)
-        try container.encode(counters, forKey: .counters)
-        try container.encode(processes, forKey: .processes)
-        try container.encode(mountNamespaces, forKey: .mountNamespaces)
-        try container.encode(problems, forKey: .problems)
-        try container.encode(sampler, forKey: .sampler)
+        var container = encoder.container(keyedBy: SnapshotKey.Snapshot.self)
+        for key in SnapshotKey.Snapshot.allCases {
+            switch key {
+            case .counters: try container.encode(counters, forKey: key)
+            case .errors: try container.encode(problems, forKey: key)
+            case .mountNamespaces: try container.encode(mountNamespaces, forKey: key)
+            case .node: try container.encode(node, forKey: key)
+            case .procRoot: try container.encode(procRoot, forKey: key)
+            case .processes: try container.encode(processes, forKey: key)
+            case .sampler: try container.encode(sampler, forKey: key)
+            case .takenAt: try container.encode(takenAt.description, forKey: key)
+            }
+        }
     }
 }
 
 extension NodeFacts: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case hostname, bootID = "boot_id", machineID = "machine_id", kernelRelease = "kernel_release"
-        case ptraceScope = "ptrace_scope", maxUserNamespaces = "max_user_namespaces"
-        case unprivilegedUsernsClone = "unprivileged_userns_clone", pidMax = "pid_max"
-        case bootTime = "boot_time", btime, clockTicks = "clock_ticks", unavailable
-    }
-
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encodeOrNull(hostname, forKey: .hostname)
-        try container.encodeOrNull(bootID, forKey: .bootID)
-        try container.encodeOrNull(machineID, forKey: .machineID)
-        try container.encodeOrNull(kernelRelease, forKey: .kernelRelease)
-        try container.encodeOrNull(ptraceScope, forKey: .ptraceScope)
-        try container.encodeOrNull(maxUserNamespaces, forKey: .maxUserNamespaces)
-        try container.encodeOrNull(unprivilegedUsernsClone, forKey: .unprivilegedUsernsClone)
-        try container.encodeOrNull(pidMax, forKey: .pidMax)
-        try container.encode(UTCTime(millisecondsSinceEpoch: Int64(bootTime) * 1000).description, forKey: .bootTime)
-        try container.encode(bootTime, forKey: .btime)
-        try container.encode(clockTicksPerSecond, forKey: .clockTicks)
-        try container.encode(unavailable, forKey: .unavailable)
+        var container = encoder.container(keyedBy: SnapshotKey.Node.self)
+        for key in SnapshotKey.Node.allCases {
+            switch key {
+            case .bootID: try container.encodeOrNull(bootID, forKey: key)
+            case .bootTime: try container.encode(UTCTime(millisecondsSinceEpoch: Int64(bootTime) * 1000).description, forKey: key)
+            case .btime: try container.encode(bootTime, forKey: key)
+            case .clockTicks: try container.encode(clockTicksPerSecond, forKey: key)
+            case .hostname: try container.encodeOrNull(hostname, forKey: key)
+            case .kernelRelease: try container.encodeOrNull(kernelRelease, forKey: key)
+            case .machineID: try container.encodeOrNull(machineID, forKey: key)
+            case .maxUserNamespaces: try container.encodeOrNull(maxUserNamespaces, forKey: key)
+            case .pidMax: try container.encodeOrNull(pidMax, forKey: key)
+            case .ptraceScope: try container.encodeOrNull(ptraceScope, forKey: key)
+            case .unavailable: try container.encode(unavailable, forKey: key)
+            case .unprivilegedUsernsClone: try container.encodeOrNull(unprivilegedUsernsClone, forKey: key)
+            }
+        }
     }
 }
 
 extension ProcessSample: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case pid, ppid, pgid, sid, state, comm, kernelThread = "kernel_thread"
-        case startTime = "start_time", startTicks = "start_ticks", bootID = "boot_id"
-        case uid, uids, gids, groups, cmdline, cwd, cwdDeleted = "cwd_deleted", exe, exeDeleted = "exe_deleted"
-        case ns, nspid, cgroup, cgroups, caps, noNewPrivs = "no_new_privs", seccomp
-        case seccompFilters = "seccomp_filters", tracerPid = "tracer_pid", uidMap = "uid_map", gidMap = "gid_map"
-        case env, unavailable
-    }
-
-    enum CapabilityKeys: String, CodingKey { case inh, prm, eff, bnd, amb }
-
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(identity.pid, forKey: .pid)
-        try container.encode(stat.ppid, forKey: .ppid)
-        try container.encode(stat.pgid, forKey: .pgid)
-        try container.encode(stat.sid, forKey: .sid)
-        try container.encode(stat.state, forKey: .state)
-        try container.encode(stat.comm, forKey: .comm)
-        try container.encode(stat.isKernelThread, forKey: .kernelThread)
-        try container.encode(startTime.description, forKey: .startTime)
-        try container.encode(identity.startTicks, forKey: .startTicks)
-        try container.encode(identity.bootID, forKey: .bootID)
-        try container.encodeOrNull(status?.uids[1], forKey: .uid)
-        try container.encodeOrNull(status?.uids, forKey: .uids)
-        try container.encodeOrNull(status?.gids, forKey: .gids)
-        try container.encodeOrNull(status?.groups, forKey: .groups)
-        try container.encodeOrNull(arguments, forKey: .cmdline)
-        try container.encodeOrNull(cwd?.path, forKey: .cwd)
-        try container.encodeOrNull(cwd?.deleted, forKey: .cwdDeleted)
-        try container.encodeOrNull(exe?.path, forKey: .exe)
-        try container.encodeOrNull(exe?.deleted, forKey: .exeDeleted)
-        var ns = container.nestedContainer(keyedBy: NamespaceKind.CodingKeys.self, forKey: .ns)
-        for kind in NamespaceKind.allCases {
-            try ns.encodeOrNull(namespaces[kind], forKey: NamespaceKind.CodingKeys(kind))
+        var container = encoder.container(keyedBy: SnapshotKey.Process.self)
+        for key in SnapshotKey.Process.allCases {
+            switch key {
+            case .bootID: try container.encode(identity.bootID, forKey: key)
+            case .caps:
+                if let caps = status?.capabilities {
+                    var nested = container.nestedContainer(keyedBy: SnapshotKey.Capabilities.self, forKey: key)
+                    for set in SnapshotKey.Capabilities.allCases {
+                        try nested.encode(Capability.hex(set.mask(of: caps)), forKey: set)
+                    }
+                } else {
+                    try container.encodeNil(forKey: key)
+                }
+            case .cgroup: try container.encodeOrNull(cgroupPath, forKey: key)
+            case .cgroups: try container.encodeOrNull(cgroups?.map(\.line), forKey: key)
+            case .cmdline: try container.encodeOrNull(arguments, forKey: key)
+            case .comm: try container.encode(stat.comm, forKey: key)
+            case .cwd: try container.encodeOrNull(cwd?.path, forKey: key)
+            case .cwdDeleted: try container.encodeOrNull(cwd?.deleted, forKey: key)
+            case .env: try container.encodeOrNull(environment, forKey: key)
+            case .exe: try container.encodeOrNull(exe?.path, forKey: key)
+            case .exeDeleted: try container.encodeOrNull(exe?.deleted, forKey: key)
+            case .gidMap: try container.encodeOrNull(gidMap, forKey: key)
+            case .gids: try container.encodeOrNull(status?.gids, forKey: key)
+            case .groups: try container.encodeOrNull(status?.groups, forKey: key)
+            case .kernelThread: try container.encode(stat.isKernelThread, forKey: key)
+            case .noNewPrivs: try container.encodeOrNull(status?.noNewPrivs, forKey: key)
+            case .ns:
+                var ns = container.nestedContainer(keyedBy: NamespaceKind.CodingKeys.self, forKey: key)
+                for kind in NamespaceKind.allCases {
+                    try ns.encodeOrNull(namespaces[kind], forKey: NamespaceKind.CodingKeys(kind))
+                }
+            case .nspid: try container.encodeOrNull(status?.nspid, forKey: key)
+            case .pgid: try container.encode(stat.pgid, forKey: key)
+            case .pid: try container.encode(identity.pid, forKey: key)
+            case .ppid: try container.encode(stat.ppid, forKey: key)
+            case .seccomp: try container.encodeOrNull(status?.seccomp, forKey: key)
+            case .seccompFilters: try container.encodeOrNull(status?.seccompFilters, forKey: key)
+            case .sid: try container.encode(stat.sid, forKey: key)
+            case .startTicks: try container.encode(identity.startTicks, forKey: key)
+            case .startTime: try container.encode(startTime.description, forKey: key)
+            case .state: try container.encode(stat.state, forKey: key)
+            case .tracerPid: try container.encodeOrNull(status?.tracerPid, forKey: key)
+            case .uid: try container.encodeOrNull(status?.uids[1], forKey: key)
+            case .uidMap: try container.encodeOrNull(uidMap, forKey: key)
+            case .uids: try container.encodeOrNull(status?.uids, forKey: key)
+            case .unavailable: try container.encode(unavailable.mapValues(\.description), forKey: key)
+            }
         }
-        try container.encodeOrNull(status?.nspid, forKey: .nspid)
-        try container.encodeOrNull(cgroupPath, forKey: .cgroup)
-        try container.encodeOrNull(cgroups?.map(\.line), forKey: .cgroups)
-        if let caps = status?.capabilities {
-            var nested = container.nestedContainer(keyedBy: CapabilityKeys.self, forKey: .caps)
-            try nested.encode(CapabilitySets.hex(caps.inheritable), forKey: .inh)
-            try nested.encode(CapabilitySets.hex(caps.permitted), forKey: .prm)
-            try nested.encode(CapabilitySets.hex(caps.effective), forKey: .eff)
-            try nested.encode(CapabilitySets.hex(caps.bounding), forKey: .bnd)
-            try nested.encode(CapabilitySets.hex(caps.ambient), forKey: .amb)
-        } else {
-            try container.encodeNil(forKey: .caps)
-        }
-        try container.encodeOrNull(status?.noNewPrivs, forKey: .noNewPrivs)
-        try container.encodeOrNull(status?.seccomp, forKey: .seccomp)
-        try container.encodeOrNull(status?.seccompFilters, forKey: .seccompFilters)
-        try container.encodeOrNull(status?.tracerPid, forKey: .tracerPid)
-        try container.encodeOrNull(uidMap, forKey: .uidMap)
-        try container.encodeOrNull(gidMap, forKey: .gidMap)
-        try container.encodeOrNull(environment, forKey: .env)
-        try container.encode(unavailable, forKey: .unavailable)
     }
 }
 
@@ -120,17 +109,17 @@ extension NamespaceKind {
 }
 
 extension MountNamespaceSample: Encodable {
-    enum CodingKeys: String, CodingKey {
-        case inode, readThroughPID = "read_through_pid", procHidePID = "proc_hidepid", mounts, unavailable
-    }
-
     public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(inode, forKey: .inode)
-        try container.encodeOrNull(readThroughPID, forKey: .readThroughPID)
-        try container.encodeOrNull(procHidePID, forKey: .procHidePID)
-        try container.encodeOrNull(mounts, forKey: .mounts)
-        try container.encodeOrNull(unavailable, forKey: .unavailable)
+        var container = encoder.container(keyedBy: SnapshotKey.MountNamespace.self)
+        for key in SnapshotKey.MountNamespace.allCases {
+            switch key {
+            case .inode: try container.encode(inode, forKey: key)
+            case .mounts: try container.encodeOrNull(mounts, forKey: key)
+            case .procHidePID: try container.encodeOrNull(procHidePID, forKey: key)
+            case .readThroughPID: try container.encodeOrNull(readThroughPID, forKey: key)
+            case .unavailable: try container.encodeOrNull(unavailable, forKey: key)
+            }
+        }
     }
 }
 

@@ -5,8 +5,8 @@ import Base
 ///
 /// The output is the same document, byte for byte, as `JSONEncoder` with
 /// `[.sortedKeys, .withoutEscapingSlashes]` makes from the `Encodable` conformances in
-/// SnapshotJSON.swift, which stay the definition of the key contract; the tests compare the two
-/// on the fixture trees and on a live sample. Keys are written here in sorted (byte) order.
+/// SnapshotJSON.swift; both follow the key lists of `SnapshotKey` (declared there once, in sorted
+/// order), and the tests compare the two on the fixture trees and on a live sample.
 public enum SnapshotJSONWriter {
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
         var whole: [UInt8] = []
@@ -25,34 +25,34 @@ public enum SnapshotJSONWriter {
             }
         }
         json.beginObject()
-        json.key("counters")
-        write(snapshot.counters, &json)
-        json.key("errors")
-        json.beginArray()
-        for problem in snapshot.problems { write(problem, &json) }
-        json.endArray()
-        json.key("mount_namespaces")
-        json.beginArray()
-        for namespace in snapshot.mountNamespaces {
-            write(namespace, &json)
-            flushIfFull()
+        for key in SnapshotKey.Snapshot.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .counters: write(snapshot.counters, &json)
+            case .errors:
+                json.beginArray()
+                for problem in snapshot.problems { write(problem, &json) }
+                json.endArray()
+            case .mountNamespaces:
+                json.beginArray()
+                for namespace in snapshot.mountNamespaces {
+                    write(namespace, &json)
+                    flushIfFull()
+                }
+                json.endArray()
+            case .node: write(snapshot.node, &json)
+            case .procRoot: json.string(snapshot.procRoot)
+            case .processes:
+                json.beginArray()
+                for process in snapshot.processes {
+                    write(process, &json)
+                    flushIfFull()
+                }
+                json.endArray()
+            case .sampler: json.string(snapshot.sampler.rawValue)
+            case .takenAt: json.string(snapshot.takenAt.description)
+            }
         }
-        json.endArray()
-        json.key("node")
-        write(snapshot.node, &json)
-        json.key("proc_root")
-        json.string(snapshot.procRoot)
-        json.key("processes")
-        json.beginArray()
-        for process in snapshot.processes {
-            write(process, &json)
-            flushIfFull()
-        }
-        json.endArray()
-        json.key("sampler")
-        json.string(snapshot.sampler.rawValue)
-        json.key("taken_at")
-        json.string(snapshot.takenAt.description)
         json.endObject()
         output(json.bytes)
     }
@@ -78,106 +78,125 @@ public enum SnapshotJSONWriter {
 
     static func write(_ node: NodeFacts, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("boot_id"); json.string(node.bootID)
-        json.key("boot_time"); json.string(UTCTime(millisecondsSinceEpoch: Int64(node.bootTime) * 1000).description)
-        json.key("btime"); json.integer(node.bootTime)
-        json.key("clock_ticks"); json.integer(node.clockTicksPerSecond)
-        json.key("hostname"); json.string(node.hostname)
-        json.key("kernel_release"); json.string(node.kernelRelease)
-        json.key("machine_id"); json.string(node.machineID)
-        json.key("max_user_namespaces"); optional(node.maxUserNamespaces, &json)
-        json.key("pid_max"); optional(node.pidMax, &json)
-        json.key("ptrace_scope"); optional(node.ptraceScope, &json)
-        json.key("unavailable"); json.dictionary(node.unavailable)
-        json.key("unprivileged_userns_clone"); optional(node.unprivilegedUsernsClone, &json)
+        for key in SnapshotKey.Node.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .bootID: json.string(node.bootID)
+            case .bootTime: json.string(UTCTime(millisecondsSinceEpoch: Int64(node.bootTime) * 1000).description)
+            case .btime: json.integer(node.bootTime)
+            case .clockTicks: json.integer(node.clockTicksPerSecond)
+            case .hostname: json.string(node.hostname)
+            case .kernelRelease: json.string(node.kernelRelease)
+            case .machineID: json.string(node.machineID)
+            case .maxUserNamespaces: optional(node.maxUserNamespaces, &json)
+            case .pidMax: optional(node.pidMax, &json)
+            case .ptraceScope: optional(node.ptraceScope, &json)
+            case .unavailable: json.dictionary(node.unavailable)
+            case .unprivilegedUsernsClone: optional(node.unprivilegedUsernsClone, &json)
+            }
+        }
         json.endObject()
     }
 
     static func write(_ namespace: MountNamespaceSample, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("inode"); json.integer(namespace.inode)
-        json.key("mounts")
-        if let mounts = namespace.mounts {
-            json.beginArray()
-            for mount in mounts { write(mount, &json) }
-            json.endArray()
-        } else {
-            json.null()
+        for key in SnapshotKey.MountNamespace.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .inode: json.integer(namespace.inode)
+            case .mounts:
+                if let mounts = namespace.mounts {
+                    json.beginArray()
+                    for mount in mounts { write(mount, &json) }
+                    json.endArray()
+                } else {
+                    json.null()
+                }
+            case .procHidePID: json.string(namespace.procHidePID)
+            case .readThroughPID: optional(namespace.readThroughPID, &json)
+            case .unavailable: json.string(namespace.unavailable)
+            }
         }
-        json.key("proc_hidepid"); json.string(namespace.procHidePID)
-        json.key("read_through_pid"); optional(namespace.readThroughPID, &json)
-        json.key("unavailable"); json.string(namespace.unavailable)
         json.endObject()
     }
 
     static func write(_ mount: MountEntry, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("device"); json.string(mount.device)
-        json.key("fs_type"); json.string(mount.fsType)
-        json.key("mount_id"); json.integer(mount.mountID)
-        json.key("mount_point"); json.string(mount.mountPoint)
-        json.key("optional_fields"); json.strings(mount.optionalFields)
-        json.key("options"); json.strings(mount.options)
-        json.key("parent_id"); json.integer(mount.parentID)
-        json.key("root"); json.string(mount.root)
-        json.key("source"); json.string(mount.source)
-        json.key("super_options"); json.strings(mount.superOptions)
+        for key in SnapshotKey.Mount.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .device: json.string(mount.device)
+            case .fsType: json.string(mount.fsType)
+            case .mountID: json.integer(mount.mountID)
+            case .mountPoint: json.string(mount.mountPoint)
+            case .optionalFields: json.strings(mount.optionalFields)
+            case .options: json.strings(mount.options)
+            case .parentID: json.integer(mount.parentID)
+            case .root: json.string(mount.root)
+            case .source: json.string(mount.source)
+            case .superOptions: json.strings(mount.superOptions)
+            }
+        }
         json.endObject()
     }
 
     static func write(_ process: ProcessSample, _ json: inout JSONBytes) {
         let status = process.status
         json.beginObject()
-        json.key("boot_id"); json.string(process.identity.bootID)
-        json.key("caps")
-        if let caps = status?.capabilities {
-            json.beginObject()
-            json.key("amb"); json.hexMask(caps.ambient)
-            json.key("bnd"); json.hexMask(caps.bounding)
-            json.key("eff"); json.hexMask(caps.effective)
-            json.key("inh"); json.hexMask(caps.inheritable)
-            json.key("prm"); json.hexMask(caps.permitted)
-            json.endObject()
-        } else {
-            json.null()
+        for key in SnapshotKey.Process.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .bootID: json.string(process.identity.bootID)
+            case .caps:
+                if let caps = status?.capabilities {
+                    json.beginObject()
+                    for set in SnapshotKey.Capabilities.allCases {
+                        json.key(set.rawValue)
+                        json.hexMask(set.mask(of: caps))
+                    }
+                    json.endObject()
+                } else {
+                    json.null()
+                }
+            case .cgroup: json.string(process.cgroupPath)
+            case .cgroups: json.strings(process.cgroups?.map(\.line))
+            case .cmdline: json.strings(process.arguments)
+            case .comm: json.string(process.stat.comm)
+            case .cwd: json.string(process.cwd?.path)
+            case .cwdDeleted: optional(process.cwd?.deleted, &json)
+            case .env: json.dictionary(process.environment)
+            case .exe: json.string(process.exe?.path)
+            case .exeDeleted: optional(process.exe?.deleted, &json)
+            case .gidMap: write(process.gidMap, &json)
+            case .gids: json.integers(status?.gids)
+            case .groups: json.integers(status?.groups)
+            case .kernelThread: json.bool(process.stat.isKernelThread)
+            case .noNewPrivs: optional(status?.noNewPrivs, &json)
+            case .ns:
+                json.beginObject()
+                // NamespaceKind's raw values sort as its cases are declared.
+                for kind in NamespaceKind.all {
+                    json.key(kind.rawValue)
+                    optional(process.namespaces[kind], &json)
+                }
+                json.endObject()
+            case .nspid: json.integers(status?.nspid)
+            case .pgid: json.integer(process.stat.pgid)
+            case .pid: json.integer(process.identity.pid)
+            case .ppid: json.integer(process.stat.ppid)
+            case .seccomp: json.string(status?.seccomp.rawValue)
+            case .seccompFilters: optional(status?.seccompFilters, &json)
+            case .sid: json.integer(process.stat.sid)
+            case .startTicks: json.integer(process.identity.startTicks)
+            case .startTime: json.string(process.startTime.description)
+            case .state: json.string(process.stat.state)
+            case .tracerPid: optional(status?.tracerPid, &json)
+            case .uid: optional(status?.uids[1], &json)
+            case .uidMap: write(process.uidMap, &json)
+            case .uids: json.integers(status?.uids)
+            case .unavailable: json.dictionary(process.unavailable)
+            }
         }
-        json.key("cgroup"); json.string(process.cgroupPath)
-        json.key("cgroups"); json.strings(process.cgroups?.map(\.line))
-        json.key("cmdline"); json.strings(process.arguments)
-        json.key("comm"); json.string(process.stat.comm)
-        json.key("cwd"); json.string(process.cwd?.path)
-        json.key("cwd_deleted"); optional(process.cwd?.deleted, &json)
-        json.key("env"); json.dictionary(process.environment)
-        json.key("exe"); json.string(process.exe?.path)
-        json.key("exe_deleted"); optional(process.exe?.deleted, &json)
-        json.key("gid_map"); write(process.gidMap, &json)
-        json.key("gids"); json.integers(status?.gids)
-        json.key("groups"); json.integers(status?.groups)
-        json.key("kernel_thread"); json.bool(process.stat.isKernelThread)
-        json.key("no_new_privs"); optional(status?.noNewPrivs, &json)
-        json.key("ns")
-        json.beginObject()
-        // NamespaceKind's raw values sort as its cases are declared.
-        for kind in NamespaceKind.all {
-            json.key(kind.rawValue)
-            optional(process.namespaces[kind], &json)
-        }
-        json.endObject()
-        json.key("nspid"); json.integers(status?.nspid)
-        json.key("pgid"); json.integer(process.stat.pgid)
-        json.key("pid"); json.integer(process.identity.pid)
-        json.key("ppid"); json.integer(process.stat.ppid)
-        json.key("seccomp"); json.string(status?.seccomp.rawValue)
-        json.key("seccomp_filters"); optional(status?.seccompFilters, &json)
-        json.key("sid"); json.integer(process.stat.sid)
-        json.key("start_ticks"); json.integer(process.identity.startTicks)
-        json.key("start_time"); json.string(process.startTime.description)
-        json.key("state"); json.string(process.stat.state)
-        json.key("tracer_pid"); optional(status?.tracerPid, &json)
-        json.key("uid"); optional(status?.uids[1], &json)
-        json.key("uid_map"); write(process.uidMap, &json)
-        json.key("uids"); json.integers(status?.uids)
-        json.key("unavailable"); json.dictionary(process.unavailable)
         json.endObject()
     }
 

@@ -193,7 +193,7 @@ extension ProcessReader {
             if failure.permissionDenied {
                 counters.unreadable += 1
             } else {
-                problems.append(SampleProblem(pid: pid, file: process.path("stat"), reason: failure.reason))
+                problems.append(SampleProblem(pid: pid, file: process.path("stat"), reason: failure.reason.description))
             }
             return .dropped
         }

@@ -60,7 +60,7 @@ extension JobRows {
     /// Isolated or not as the records last said: the latest audit's verdict, updated by the
     /// daemon's `finding` records written after it (a rule's status per record; a job the daemon
     /// saw start and end between two audits has only those). The audit's rule: isolated unless
-    /// an ISO- rule fails.
+    /// a rule of the isolation family fails.
     func currentVerdict(latestAudit: JobSighting?) -> Bool? {
         let since = latestAudit?.recordSeq ?? 0
         let later = findings.filter { $0.recordSeq > since }.sorted { $0.recordSeq < $1.recordSeq }
@@ -69,7 +69,7 @@ extension JobRows {
         for finding in later {
             if finding.status == "fail" { failing.insert(finding.rule) } else { failing.remove(finding.rule) }
         }
-        return !failing.contains { $0.hasPrefix("ISO-") }
+        return !failing.contains { RuleFamily(ruleID: $0) == .isolation }
     }
 }
 

@@ -1,3 +1,4 @@
+import Base
 import ArgumentParser
 import Policy
 import ProcFS
@@ -57,7 +58,7 @@ enum CheckVerdict {
         }
         let criticalFails = fails.filter { $0.severity >= critical }
         if !notIsolated.isEmpty || !criticalFails.isEmpty {
-            let rules = ordered(notIsolated.flatMap(\.failingRules).filter { $0.hasPrefix("ISO-") } + criticalFails.map(\.rule))
+            let rules = ordered(notIsolated.flatMap(\.failingRules).filter { RuleFamily(ruleID: $0) == .isolation } + criticalFails.map(\.rule))
             let what = notIsolated.isEmpty
                 ? "\(criticalFails.count) critical finding(s)"
                 : "\(notIsolated.count) of \(result.jobs.count) jobs not isolated"

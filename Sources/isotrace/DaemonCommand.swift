@@ -144,7 +144,7 @@ struct DaemonCommand: ParsableCommand {
             do {
                 let outcome = try SelfConfinement.confine(sink: sinkAccess)
                 let refused = sinkAccess == .network ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
-                logger.info("confinement verified: CapEff \(CapabilityText.hex(outcome.effective)) (cap_dac_read_search, cap_sys_ptrace), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused)")
+                logger.info("confinement verified: CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused)")
             } catch {
                 logger.critical("refusing to run: \(error)")
                 throw ExitCodeError.operational
@@ -179,9 +179,3 @@ struct ConfinementProbeCommand: ParsableCommand {
     }
 }
 
-enum CapabilityText {
-    static func hex(_ mask: UInt64) -> String {
-        let digits = String(mask, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-    }
-}

@@ -1,3 +1,4 @@
+import Base
 import SystemPackage
 
 /// Results go to stdout, errors and progress to stderr (never mixed, so `| jq` always works).
@@ -10,6 +11,6 @@ struct FileOutput {
     /// Writes all of `text`, retrying short writes and EINTR. A closed pipe (EPIPE) is not worth
     /// a crash: the reader has gone away.
     func write(_ text: String) {
-        _ = try? descriptor.writeAll(text.utf8)
+        _ = try? Syscalls.writeAll(descriptor, Array(text.utf8))
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import ProcFS
 import SystemPackage
 
@@ -39,8 +40,8 @@ struct SnapshotCommand: ParsableCommand {
         case .json:
             // Written directly as bytes, streamed: the same document as JSONOutput.encode, at a
             // fraction of the time and memory. A closed pipe (EPIPE) ends nothing but the output.
-            SnapshotJSONWriter.write(snapshot) { _ = try? FileOutput.standardOutput.descriptor.writeAll($0) }
-            _ = try? FileOutput.standardOutput.descriptor.writeAll([UInt8(ascii: "\n")])
+            SnapshotJSONWriter.write(snapshot) { _ = try? Syscalls.writeAll(.standardOutput, $0) }
+            _ = try? Syscalls.writeAll(.standardOutput, [UInt8(ascii: "\n")])
         case .table: FileOutput.standardOutput.write(SnapshotTable.render(snapshot))
         }
         for problem in snapshot.problems {

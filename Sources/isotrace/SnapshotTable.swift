@@ -1,3 +1,4 @@
+import Base
 import ProcFS
 
 /// The human view of a snapshot: node facts, then one line per process.
@@ -34,7 +35,7 @@ enum SnapshotTable {
                 process.namespaces[.user].map(String.init) ?? "?",
                 status.map { $0.noNewPrivs ? "1" : "0" } ?? "?",
                 seccomp ?? "?",
-                status.map { CapabilitySets.hex($0.capabilities.effective) } ?? "?",
+                status.map { Capability.hex($0.capabilities.effective) } ?? "?",
                 printable(command),
             ])
         }

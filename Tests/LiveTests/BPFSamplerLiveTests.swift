@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import ProcFS
 import TestSupport
@@ -171,7 +172,7 @@ extension Live {
                 let caps = record.capabilities
                 for (key, mask) in [("CapInh", caps.inheritable), ("CapPrm", caps.permitted), ("CapEff", caps.effective),
                                     ("CapBnd", caps.bounding), ("CapAmb", caps.ambient)] {
-                    #expect(status[key] == CapabilitySets.hex(mask), "\(key), \(context)")
+                    #expect(status[key] == Capability.hex(mask), "\(key), \(context)")
                 }
                 if fields[0] == "Z" {
                     // A zombie's nsproxy is gone: /proc shows its user and pid namespaces only.

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import ProcFS
 import TestSupport
@@ -48,11 +49,11 @@ extension Live {
             #expect(sample.effectiveUID == status.uids[1])
 
             let caps = status.capabilities
-            #expect(CapabilitySets.hex(caps.inheritable) == lines["CapInh"])
-            #expect(CapabilitySets.hex(caps.permitted) == lines["CapPrm"])
-            #expect(CapabilitySets.hex(caps.effective) == lines["CapEff"])
-            #expect(CapabilitySets.hex(caps.bounding) == lines["CapBnd"])
-            #expect(CapabilitySets.hex(caps.ambient) == lines["CapAmb"])
+            #expect(Capability.hex(caps.inheritable) == lines["CapInh"])
+            #expect(Capability.hex(caps.permitted) == lines["CapPrm"])
+            #expect(Capability.hex(caps.effective) == lines["CapEff"])
+            #expect(Capability.hex(caps.bounding) == lines["CapBnd"])
+            #expect(Capability.hex(caps.ambient) == lines["CapAmb"])
             if credentials.uids != nil {
                 #expect(caps.effective == 0, "root capabilities are dropped when all uids become non-zero")
             }

@@ -55,26 +55,26 @@ import Testing
         let snapshot = try Self.snapshot()
         let badUid = try #require(snapshot.process(103))
         #expect(badUid.status == nil)
-        #expect(badUid.unavailable == ["status": "malformed: line 9: Uid: expected 4 values, found 3"])
+        #expect(badUid.unavailable.mapValues(\.description) == ["status": "malformed: line 9: Uid: expected 4 values, found 3"])
         #expect(badUid.arguments == ["-bash"] && badUid.environment == ["SLURM_JOB_ID": "77"])
 
         let truncated = try #require(snapshot.process(104))
         #expect(truncated.status == nil)
-        #expect(truncated.unavailable == ["status": "malformed: no 'Seccomp:' line"])
+        #expect(truncated.unavailable.mapValues(\.description) == ["status": "malformed: no 'Seccomp:' line"])
 
         let wrongNS = try #require(snapshot.process(105))
         #expect(wrongNS.namespaces[.ipc] == nil)
         #expect(wrongNS.namespaces[.net] == 4_026_531_833)
-        #expect(wrongNS.unavailable["ns.ipc"]?.hasPrefix("malformed: expected 'ipc:[inode]'") == true)
+        #expect(wrongNS.unavailable["ns.ipc"]?.description.hasPrefix("malformed: expected 'ipc:[inode]'") == true)
 
         let badMap = try #require(snapshot.process(106))
         #expect(badMap.uidMap == nil)
         #expect(badMap.gidMap == [IDMapEntry(inside: 0, outside: 1000, count: 1)])
-        #expect(badMap.unavailable["uid_map"]?.hasPrefix("malformed: line 1: ") == true)
+        #expect(badMap.unavailable["uid_map"]?.description.hasPrefix("malformed: line 1: ") == true)
 
         let badCgroup = try #require(snapshot.process(108))
         #expect(badCgroup.cgroups == nil && badCgroup.cgroupPath == nil)
-        #expect(badCgroup.unavailable["cgroups"]?.hasPrefix("malformed: line 2: ") == true)
+        #expect(badCgroup.unavailable["cgroups"]?.description.hasPrefix("malformed: line 2: ") == true)
     }
 
     @Test func askingForAVanishedOrGarbledPID() throws {

@@ -27,7 +27,7 @@ import Testing
         #expect(kthreadd.arguments == [])
         #expect(kthreadd.exe == nil && kthreadd.environment == nil)
         // (cwd "/" is left out of the fixture: see FixtureHygieneTests.)
-        #expect(kthreadd.unavailable == ["exe": "none (kernel thread)", "env": "none (kernel thread)", "cwd": "none (kernel thread)"])
+        #expect(kthreadd.unavailable.mapValues(\.description) == ["exe": "none (kernel thread)", "env": "none (kernel thread)", "cwd": "none (kernel thread)"])
         #expect(kthreadd.status?.uids == [0, 0, 0, 0])
     }
 
@@ -40,7 +40,7 @@ import Testing
         #expect(systemd.cgroupPath == "/init.scope")
         #expect(systemd.environment == [:])
         #expect(systemd.status?.capabilities.effective == 0x1ff_ffff_ffff)
-        #expect(systemd.unavailable == ["cwd": "missing (ENOENT)"])
+        #expect(systemd.unavailable.mapValues(\.description) == ["cwd": "missing (ENOENT)"])
     }
 
     @Test func zombie() throws {
@@ -48,7 +48,7 @@ import Testing
         #expect(zombie.stat.state == "Z" && !zombie.stat.isKernelThread)
         #expect(zombie.arguments == [])
         #expect(zombie.environment == [:])
-        #expect(zombie.unavailable == ["exe": "none (zombie)", "cwd": "none (zombie)"])
+        #expect(zombie.unavailable.mapValues(\.description) == ["exe": "none (zombie)", "cwd": "none (zombie)"])
     }
 
     @Test func hostileCommNonUTF8ArgvDeletedExeAndMissingFiles() throws {
@@ -62,7 +62,7 @@ import Testing
         #expect(process.environment == nil)
         #expect(process.namespaces[.time] == nil)
         #expect(process.namespaces[.mnt] == 4_026_531_832)
-        #expect(process.unavailable == ["env": "missing (ENOENT)", "ns.time": "missing (ENOENT)"])
+        #expect(process.unavailable.mapValues(\.description) == ["env": "missing (ENOENT)", "ns.time": "missing (ENOENT)"])
     }
 
     @Test func parenthesesInCommAndCgroupV1() throws {

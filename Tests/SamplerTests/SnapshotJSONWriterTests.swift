@@ -58,7 +58,7 @@ import Testing
         full.uidMap = [IDMapEntry(inside: 0, outside: 100000, count: 65536)]
         full.gidMap = []
         full.cgroups = [CgroupEntry(hierarchy: 0, controllers: [], path: nasty), CgroupEntry(hierarchy: 1, controllers: ["name=systemd"], path: "/x")]
-        full.unavailable = ["exe": "missing (ENOENT)", "env": nasty]
+        full.unavailable = ["exe": .absent(.noSuchFileOrDirectory), "env": .malformed(nasty)]
         let bare = ProcessSample(identity: ProcessIdentity(bootID: "", pid: 8, startTicks: 0), stat: stat, startTime: UTCTime(millisecondsSinceEpoch: 0))
         let node = NodeFacts(hostname: nasty, bootID: nil, bootTime: 1_795_676_748, clockTicksPerSecond: 100, unavailable: ["boot_id": nasty])
         let mounts = [
