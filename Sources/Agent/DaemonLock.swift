@@ -29,7 +29,7 @@ public final class DaemonLock {
     /// Takes the lock or throws `Held` (another daemon) or `SystemCallError` (cannot open it).
     public static func acquire(outputDirectory: String) throws -> DaemonLock {
         let path = outputDirectory + "/daemon.lock"
-        let fd = try Syscalls.openFile(path, O_RDWR | O_CREAT | O_NOFOLLOW, mode: 0o644)
+        let fd = try Syscalls.openOrCreateStateFile(path, O_RDWR, mode: 0o644)
         do {
             guard try Syscalls.tryLock(fd, path: path) else {
                 let text = String(decoding: (try? Syscalls.readAll(fd, path: path, limit: 4096)) ?? [], as: UTF8.self)

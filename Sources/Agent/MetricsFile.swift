@@ -51,7 +51,10 @@ public struct MetricsFile: Sendable {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(name).\(Syscalls.processID()).tmp"
-        let fd = try Syscalls.openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, mode: 0o644)
+        try Syscalls.removeExisting(temporary)
+        guard let fd = try Syscalls.createStateFile(temporary, O_WRONLY, mode: 0o644) else {
+            throw SystemCallError(operation: "open", path: temporary, errno: .fileExists)
+        }
         do {
             try Syscalls.writeAll(fd, Array(Self.render(metrics).utf8), path: temporary)
             Syscalls.closeFile(fd)

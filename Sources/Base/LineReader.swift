@@ -3,7 +3,8 @@ import SystemPackage
 
 /// Reads a file line by line in large chunks, without loading the whole file: each line's
 /// bytes (without the newline), its 1-based number, and whether a newline ended it (only a
-/// crashed or truncated last line has none).
+/// crashed or truncated last line has none). The files it reads are the tool's own (segments), so
+/// it follows no symbolic link on the way (`Syscalls.openStateFile`).
 public struct LineReader {
     public struct Line {
         public var number: Int
@@ -22,7 +23,7 @@ public struct LineReader {
 
     public init(path: String) throws(SystemCallError) {
         self.path = path
-        fd = try Syscalls.openFile(path, O_RDONLY)
+        fd = try Syscalls.openStateFile(path, O_RDONLY)
     }
 
     public func close() { Syscalls.closeFile(fd) }

@@ -71,8 +71,9 @@ extension Syscalls {
 
     /// The bytes of `path` from `offset` to its end as fstat sees it at open (or `length` of
     /// them): the pread-to-end loop for segments read from where the last reader stopped.
-    public static func readRange(_ path: String, from offset: Int64, length: Int64? = nil) throws(SystemCallError) -> [UInt8] {
-        let fd = try openFile(path, O_RDONLY)
+    /// A state file (a segment) is read with `followingLinks: false` (`openStateFile`).
+    public static func readRange(_ path: String, from offset: Int64, length: Int64? = nil, followingLinks: Bool = true) throws(SystemCallError) -> [UInt8] {
+        let fd = try followingLinks ? openFile(path, O_RDONLY) : openStateFile(path, O_RDONLY)
         defer { closeFile(fd) }
         let available = max(try status(fd, path: path).size - offset, 0)
         return try read(fd, at: offset, count: Int(min(length ?? available, available)), path: path)
@@ -105,11 +106,16 @@ extension Syscalls {
         try sync(fd, path: path)
     }
 
-    /// Replaces `path` with `bytes`: `path.tmp` written and fsynced, renamed over it, and the
-    /// directory fsynced (best effort), so a crash leaves the old or the new content, never half.
+    /// Replaces `path` with `bytes`: `path.tmp` created with exactly `mode` (whatever the umask),
+    /// written and fsynced, renamed over it, and the directory fsynced (best effort), so a crash
+    /// leaves the old or the new content, never half. A `.tmp` left by a crash is removed first;
+    /// no symbolic link is followed on the way to it (`createStateFile`).
     public static func replaceDurably(_ path: String, with bytes: [UInt8], directory: String, mode: mode_t = 0o640) throws(SystemCallError) {
         let temporary = path + ".tmp"
-        let fd = try openFile(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode: mode)
+        try removeExisting(temporary)
+        guard let fd = try createStateFile(temporary, O_WRONLY, mode: mode) else {
+            throw SystemCallError(operation: "open", path: temporary, errno: .fileExists)
+        }
         do {
             try writeAll(fd, bytes, path: temporary)
         } catch {
@@ -156,6 +162,20 @@ extension Syscalls {
         if retrying({ mkdir(path, mode) }) == 0 { return true }
         if errno == EEXIST { return false }
         throw lastError("mkdir", path)
+    }
+
+    /// `mkdir -p` with `mode` for each directory it creates, each made durable (fsync of its
+    /// parent), so a record acknowledged in a new directory survives a power cut.
+    public static func makeDirectories(_ path: String, mode: mode_t) throws(SystemCallError) {
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            let parent = prefix.isEmpty ? "/" : prefix
+            prefix += "/" + component
+            if component == "." || component == ".." { continue }
+            if try makeDirectory(prefix, mode: mode) {
+                try fsyncDirectory(parent)
+            }
+        }
     }
 
     /// rename(2); errors name the target.

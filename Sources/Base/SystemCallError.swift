@@ -58,6 +58,8 @@ public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatab
 
     /// `path[:line]: [pid P: ]operation failed: strerror`.
     public var description: String {
-        "\(path)\(line.map { ":\($0)" } ?? ""): \(pid.map { "pid \($0): " } ?? "")\(operation) failed: \(errno)"
+        // ELOOP almost always comes from the state directory's opens, which follow no link.
+        let link = errno == .tooManySymbolicLinkLevels ? " (a symbolic link where isotrace follows none)" : ""
+        return "\(path)\(line.map { ":\($0)" } ?? ""): \(pid.map { "pid \($0): " } ?? "")\(operation) failed: \(errno)\(link)"
     }
 }

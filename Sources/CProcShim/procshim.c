@@ -27,6 +27,18 @@ int isotrace_open_in_root_for_reading(int root_fd, const char *path) {
     return (int)syscall(SYS_openat2, root_fd, path, &how, sizeof(how));
 }
 
+int isotrace_open_no_symlinks(int dir_fd, const char *path, int flags, unsigned int mode) {
+    int creates = (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
+    struct open_how how = {
+        .flags = (unsigned long long)(flags | O_CLOEXEC),
+        .mode = creates ? mode : 0,
+        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+    if (fd < 0 && errno == ENOSYS) fd = openat(dir_fd, path, flags | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
+    return fd;
+}
+
 int isotrace_open_path_directory(const char *path) {
     return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }

@@ -6,7 +6,7 @@ enum LocalFile {
     /// The bytes of `path` from `offset` to its end (or `length` of them); nil when it does not exist.
     static func read(_ path: String, from offset: Int64, length: Int64? = nil) throws(SinkError) -> [UInt8]? {
         do {
-            return try Syscalls.readRange(path, from: offset, length: length)
+            return try Syscalls.readRange(path, from: offset, length: length, followingLinks: false)
         } catch where error.errno == .noSuchFileOrDirectory && error.operation == "open" {
             return nil
         } catch {

@@ -5,6 +5,11 @@ public struct IDMapEntry: Sendable, Equatable, Codable {
     public var outside: UInt32
     public var count: UInt32
 
+    /// In sorted order: `SnapshotJSONWriter` writes them in this order (`SnapshotKey`).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case count, inside, outside
+    }
+
     public init(inside: UInt32, outside: UInt32, count: UInt32) {
         self.inside = inside
         self.outside = outside

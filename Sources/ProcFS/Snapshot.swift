@@ -40,6 +40,11 @@ public struct SampleCounters: Sendable, Equatable, Codable {
     public var unreadable = 0
     public var malformed = 0
 
+    /// In sorted order: `SnapshotJSONWriter` writes them in this order (`SnapshotKey`).
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case malformed, processes, unreadable, vanished
+    }
+
     public init(processes: Int = 0, vanished: Int = 0, unreadable: Int = 0, malformed: Int = 0) {
         self.processes = processes
         self.vanished = vanished
@@ -55,6 +60,12 @@ public struct SampleProblem: Sendable, Equatable, Codable, CustomStringConvertib
     public var file: String
     public var line: Int?
     public var reason: String
+
+    /// In sorted order: `SnapshotJSONWriter` writes them in this order (`SnapshotKey`); absent
+    /// `line` and `pid` are left out, as synthesized `Codable` leaves them out.
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case file, line, pid, reason
+    }
 
     public init(pid: Int32?, file: String, line: Int? = nil, reason: String) {
         self.pid = pid

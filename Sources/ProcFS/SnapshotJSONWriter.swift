@@ -59,20 +59,29 @@ public enum SnapshotJSONWriter {
 
     static func write(_ counters: SampleCounters, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("malformed"); json.integer(counters.malformed)
-        json.key("processes"); json.integer(counters.processes)
-        json.key("unreadable"); json.integer(counters.unreadable)
-        json.key("vanished"); json.integer(counters.vanished)
+        for key in SnapshotKey.Counters.allCases {
+            json.key(key.rawValue)
+            switch key {
+            case .malformed: json.integer(counters.malformed)
+            case .processes: json.integer(counters.processes)
+            case .unreadable: json.integer(counters.unreadable)
+            case .vanished: json.integer(counters.vanished)
+            }
+        }
         json.endObject()
     }
 
     /// Synthesized `Codable`: absent optionals are left out, not null.
     static func write(_ problem: SampleProblem, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("file"); json.string(problem.file)
-        if let line = problem.line { json.key("line"); json.integer(line) }
-        if let pid = problem.pid { json.key("pid"); json.integer(pid) }
-        json.key("reason"); json.string(problem.reason)
+        for key in SnapshotKey.Problem.allCases {
+            switch key {
+            case .file: json.key(key.rawValue); json.string(problem.file)
+            case .line: if let line = problem.line { json.key(key.rawValue); json.integer(line) }
+            case .pid: if let pid = problem.pid { json.key(key.rawValue); json.integer(pid) }
+            case .reason: json.key(key.rawValue); json.string(problem.reason)
+            }
+        }
         json.endObject()
     }
 
@@ -205,9 +214,14 @@ public enum SnapshotJSONWriter {
         json.beginArray()
         for entry in map {
             json.beginObject()
-            json.key("count"); json.integer(entry.count)
-            json.key("inside"); json.integer(entry.inside)
-            json.key("outside"); json.integer(entry.outside)
+            for key in SnapshotKey.IDMap.allCases {
+                json.key(key.rawValue)
+                switch key {
+                case .count: json.integer(entry.count)
+                case .inside: json.integer(entry.inside)
+                case .outside: json.integer(entry.outside)
+                }
+            }
             json.endObject()
         }
         json.endArray()

@@ -2,7 +2,9 @@
 /// sorted by their bytes, as `JSONEncoder` with `.sortedKeys` sorts them. The `Encodable`
 /// conformances (SnapshotJSON.swift) and the byte-level `SnapshotJSONWriter` each walk
 /// `allCases` with an exhaustive switch, so a new key is one case here and the compiler stops at
-/// both writers until they write it. The names are a contract (audit, records and other tools).
+/// both writers until they write it. The small value types with synthesized `Codable` (mounts,
+/// counters, problems, ID maps) declare theirs as their `CodingKeys`, named here too. The names
+/// are a contract (audit, records and other tools).
 public enum SnapshotKey {
     /// The document's top level.
     public enum Snapshot: String, CodingKey, CaseIterable {
@@ -49,4 +51,10 @@ public enum SnapshotKey {
 
     /// Each element of a namespace's `mounts` (`MountEntry`'s coding keys).
     public typealias Mount = MountEntry.CodingKeys
+    /// `counters` (`SampleCounters`' coding keys).
+    public typealias Counters = SampleCounters.CodingKeys
+    /// Each element of `errors` (`SampleProblem`'s coding keys).
+    public typealias Problem = SampleProblem.CodingKeys
+    /// Each element of `uid_map` and `gid_map` (`IDMapEntry`'s coding keys).
+    public typealias IDMap = IDMapEntry.CodingKeys
 }

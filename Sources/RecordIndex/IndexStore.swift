@@ -11,6 +11,7 @@ enum IndexStore {
     /// The open index and, when it had to be moved aside, a notice saying so.
     static func open(directory: String) throws(IndexError) -> (DatabaseQueue, String?) {
         let path = path(directory: directory)
+        try checkPath(directory: directory, path: path)
         try createPrivately(path)
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration())
@@ -62,12 +63,36 @@ enum IndexStore {
         }
     }
 
+    /// SQLite opens the database and its journal files by path, following links: so before it
+    /// does, the directory must be private (`Syscalls.checkPrivateDirectory`, then no other user
+    /// can plant anything in it) and none of the files may be a symbolic link or anything but a
+    /// regular file (a link planted before the directory was made private).
+    private static func checkPath(directory: String, path: String) throws(IndexError) {
+        do {
+            try Syscalls.checkPrivateDirectory(directory)
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
+        for file in [path, path + "-wal", path + "-shm", path + "-journal"] {
+            let status: (type: mode_t, uid: uid_t, mode: mode_t)?
+            do {
+                status = try Syscalls.linkStatus(of: file)
+            } catch {
+                throw .database(path: file, reason: "\(error.errno)")
+            }
+            if let status, status.type != S_IFREG {
+                throw .database(path: file, reason: status.type == S_IFLNK
+                    ? "is a symbolic link; refusing to let SQLite follow it (remove it: the index is rebuilt from the segments)"
+                    : "is not a regular file")
+            }
+        }
+    }
+
     /// Creates a missing index file with mode 0640, as the segments it copies facts from (SQLite
     /// gives its WAL and SHM files the database's mode); the umask default would be world-readable.
     private static func createPrivately(_ path: String) throws(IndexError) {
         do {
-            guard let descriptor = try Syscalls.createExclusive(path, O_WRONLY, mode: 0o640) else { return }
-            try? Syscalls.setMode(descriptor, 0o640, path: path)
+            guard let descriptor = try Syscalls.createStateFile(path, O_WRONLY, mode: 0o640) else { return }
             Syscalls.closeFile(descriptor)
         } catch {
             throw .database(path: path, reason: "\(error.errno)")

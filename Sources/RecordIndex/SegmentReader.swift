@@ -62,7 +62,7 @@ enum SegmentReader {
     /// The bytes of `path` from `offset`: `length` of them, or up to its end.
     static func read(_ path: String, from offset: Int64, length: Int64? = nil) throws(IndexError) -> [UInt8] {
         do {
-            return try Syscalls.readRange(path, from: offset, length: length)
+            return try Syscalls.readRange(path, from: offset, length: length, followingLinks: false)
         } catch {
             throw .unreadable(path: path, reason: "\(error.errno)")
         }

@@ -33,8 +33,10 @@ public final class ChainWriter {
     public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
                             clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
         let directory = SegmentDirectory(outputDirectory: outputDirectory)
-        try DirectoryPath.make(directory.path, mode: 0o750)
-        let lock = try Syscalls.openFile(directory.lockPath, O_RDWR | O_CREAT, mode: 0o600)
+        try Syscalls.makeDirectories(directory.path, mode: 0o750)
+        try Syscalls.checkPrivateDirectory(outputDirectory)
+        try Syscalls.checkPrivateDirectory(directory.path)
+        let lock = try Syscalls.openOrCreateStateFile(directory.lockPath, O_RDWR, mode: 0o600)
         do {
             try Syscalls.lockExclusive(lock, path: directory.lockPath)
         } catch {
@@ -113,9 +115,11 @@ public final class ChainWriter {
     /// back to its old size (or removed when this call created it) and the head stays.
     private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead) throws {
         let path = directory.path(of: segment)
-        let existing = try Syscalls.openExisting(path, O_WRONLY | O_APPEND)
+        let existing = try Syscalls.openExistingStateFile(path, O_WRONLY | O_APPEND)
         let created = existing == nil
-        let fd = try existing ?? Syscalls.openFile(path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL, mode: 0o640)
+        guard let fd = try existing ?? Syscalls.createStateFile(path, O_WRONLY | O_APPEND, mode: 0o640) else {
+            throw ChainError(path: path, reason: "appeared while this writer held the lock")
+        }
         defer { Syscalls.closeFile(fd) }
         let oldSize = try Syscalls.status(fd, path: path).size
         do {
@@ -147,7 +151,7 @@ public final class ChainWriter {
         var partial: PartialLine?
         for segment in try directory.segments().reversed() {
             let path = directory.path(of: segment)
-            let fd = try Syscalls.openFile(path, O_RDONLY)
+            let fd = try Syscalls.openStateFile(path, O_RDONLY)
             defer { Syscalls.closeFile(fd) }
             let tail = try SegmentTail.read(fd, path: path)
             if tail.size == 0 { continue }
@@ -175,7 +179,7 @@ public final class ChainWriter {
     /// appends the `recovery` record. A crash in between only leaves a duplicate `.partial` file.
     private func recover(_ partial: PartialLine) throws {
         let path = directory.path(of: partial.segment)
-        let fd = try Syscalls.openFile(path, O_RDWR)
+        let fd = try Syscalls.openStateFile(path, O_RDWR)
         defer { Syscalls.closeFile(fd) }
         let bytes = try Syscalls.read(fd, at: partial.completeEnd, count: Int(partial.size - partial.completeEnd), path: path)
         let (name, partialPath) = try writeNewPartialFile(for: partial.segment, bytes)
@@ -191,7 +195,7 @@ public final class ChainWriter {
         while true {
             let name = "\(segment).\(number).partial"
             let path = directory.path(of: name)
-            guard let fd = try Syscalls.createExclusive(path, O_WRONLY, mode: 0o640) else {
+            guard let fd = try Syscalls.createStateFile(path, O_WRONLY, mode: 0o640) else {
                 number += 1
                 continue
             }

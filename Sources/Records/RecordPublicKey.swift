@@ -49,6 +49,13 @@ enum KeyFile {
     static let sizeLimit = 16 * 1024
 
     static func read(path: String, isPrivate: Bool) throws -> String {
+        if isPrivate {
+            // A private key in a directory another user can write is a key they can swap for
+            // theirs (StrictModes): records would then be signed with the attacker's key.
+            let slash = path.lastIndex(of: "/")
+            let directory = slash.map { String(path[..<$0]) } ?? "."
+            try Syscalls.checkPrivateDirectory(directory.isEmpty ? "/" : directory)
+        }
         let fd: FileDescriptor
         do {
             fd = try Syscalls.openFile(path, O_RDONLY)

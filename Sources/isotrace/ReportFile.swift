@@ -1,4 +1,4 @@
-import Foundation
+import Base
 
 /// Where an HTML report goes: a file (default in the state directory, written whole or not at all) or,
 /// for `--output -`, stdout. The path is said on stderr, so stdout stays the result.
@@ -8,33 +8,18 @@ enum ReportFile {
             FileOutput.standardOutput.write(html)
             return
         }
-        let url = URL(fileURLWithPath: path)
+        // Mode 0640 like the segments whose facts it shows, whatever the umask; no link followed.
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
         do {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(html.utf8).write(to: url, options: .atomic)
+            try Syscalls.makeDirectories(directory.isEmpty ? "/" : directory, mode: 0o750)
+            try Syscalls.replaceDurably(path, with: Array(html.utf8), directory: directory.isEmpty ? "/" : directory, mode: 0o640)
         } catch {
-            FileOutput.standardError.write("isotrace: error: cannot write \(what) to \(path): \(Self.reason(error))\n")
+            FileOutput.standardError.write("isotrace: error: cannot write \(what) to \(path): \(error.description)\n")
             throw ExitCodeError.operational
         }
         let size = html.utf8.count
         let shown = size >= 10_240 ? "\(size / 1024) KB" : "\(size) bytes"
         FileOutput.standardError.write("isotrace: wrote \(what) \(path) (\(shown))\n")
-    }
-
-    /// The POSIX reason when Foundation kept one, else what its error code means.
-    private static func reason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if nsError.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(nsError.code))) }
-        switch (error as? CocoaError)?.code {
-        case .fileNoSuchFile?, .fileReadNoSuchFile?: return "no such file or directory"
-        case .fileWriteNoPermission?, .fileReadNoPermission?: return "permission denied"
-        case .fileWriteVolumeReadOnly?: return "read-only file system"
-        case .fileWriteOutOfSpace?: return "no space left on device"
-        case .fileWriteFileExists?: return "a file is in the way of the directory"
-        default: return nsError.localizedDescription
-        }
     }
 }

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// The daemon's state directory, where every command that reads or writes records looks unless
@@ -56,14 +57,17 @@ struct StateDirectoryConfig: Equatable {
     static func load(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Problem) -> StateDirectoryConfig {
         let named = environment[environmentVariable].flatMap { $0.isEmpty ? nil : $0 }
         let file = named ?? defaultFile
-        guard named != nil || FileManager.default.fileExists(atPath: file) else {
+        guard Syscalls.exists(file) else {
+            guard named == nil else { throw Problem(file: file, line: nil, reason: "no such file (named by $\(environmentVariable))") }
             return StateDirectoryConfig(directory: defaultDirectory, setAt: nil)
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            let reason = FileManager.default.fileExists(atPath: file) ? "cannot be read" : "no such file (named by $\(environmentVariable))"
-            throw Problem(file: file, line: nil, reason: reason)
+        let bytes: [UInt8]
+        do {
+            bytes = try Syscalls.readRange(file, from: 0)
+        } catch {
+            throw Problem(file: file, line: nil, reason: "cannot be read (\(error))")
         }
-        guard let text = String(data: data, encoding: .utf8) else { throw Problem(file: file, line: nil, reason: "is not UTF-8 text") }
+        guard let text = String(bytes: bytes, encoding: .utf8) else { throw Problem(file: file, line: nil, reason: "is not UTF-8 text") }
         return try parse(text, file: file)
     }
 

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import Base
 
 /// `--out DIR`, shared by every command that reads or writes records: the state directory holding
 /// records/, index.sqlite, keys/ and reports. Without it, the daemon's state directory
@@ -29,8 +29,7 @@ struct StateDirectoryOption: ParsableArguments {
     /// command's own error says what is missing.
     func requireRecords() throws {
         let records = directory + "/records"
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: records, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        if Syscalls.exists(records) { return }
         guard let configured = try? StateDirectoryConfig.load(), configured.directory == directory else { return }
         let origin = configured.setAt.map { "the daemon's state directory, set in \($0)" } ?? "the daemon's state directory"
         FileOutput.standardError.write("isotrace: error: no records at \(records) (\(origin)); use --out DIR\n")
@@ -41,11 +40,10 @@ struct StateDirectoryOption: ParsableArguments {
     /// records/ the chain writer makes (keys/ below it is 0700), so a first `keygen` does not
     /// decide its mode by accident.
     func create() throws {
-        guard !FileManager.default.fileExists(atPath: directory) else { return }
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o750])
+            try Syscalls.makeDirectories(directory, mode: 0o750)
         } catch {
-            FileOutput.standardError.write("isotrace: error: cannot create the state directory \(directory): \(error.localizedDescription)\n")
+            FileOutput.standardError.write("isotrace: error: cannot create the state directory: \(error)\n")
             throw ExitCodeError.operational
         }
     }

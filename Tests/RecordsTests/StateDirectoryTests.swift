@@ -1,110 +1,116 @@
+import Base
 import Foundation
 import Records
 import TestSupport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// One state directory for every command that reads or writes records: without --out they use
-/// `state_directory` from the config file ($ISOTRACE_CONFIG here, /etc/isotrace/isotrace.conf on
-/// a node), else /var/lib/isotrace; a malformed config line and a missing directory are errors
-/// that say what to do.
+/// Issue 21 finding 6 and 12: an unprivileged user prepares the output directory and root's
+/// `audit --record --out DIR` must not write where that user's links point, nor use a key
+/// directory that user owns; files are created with their own mode whatever the umask.
 @Suite struct StateDirectoryTests {
-    /// isotrace with $ISOTRACE_CONFIG pointing at `config` (the rest of our environment kept).
-    static func run(_ arguments: [String], config: String) throws -> CommandResult {
-        try IsotraceBinary.run(arguments, environment: ProcessInfo.processInfo.environment.merging(["ISOTRACE_CONFIG": config]) { $1 })
+    /// A file outside the output directory that a planted link points at (think /etc/nologin).
+    struct Victim {
+        let directory: TestDirectory
+        init() throws { directory = try TestDirectory("isotrace-victim") }
+        var path: String { directory.file("protected") }
     }
 
-    static func mode(_ path: String) throws -> Int? {
-        try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+    @Test func recordsDirectoryLinkIsRefused() throws {
+        let chain = try TestChain(records: 0)
+        defer { chain.directory.remove() }
+        let victim = try Victim()
+        defer { victim.directory.remove() }
+        try FileManager.default.createSymbolicLink(atPath: chain.directory.file("records"), withDestinationPath: victim.directory.path)
+        #expect(throws: (any Error).self) { try chain.writer() }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: victim.directory.path).isEmpty, "segments or lock written through the link")
     }
 
-    @Test("without --out, keygen, audit --record, verify, index, query and prune use state_directory from the config file")
-    func configuredDirectory() throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let state = directory.file("state")
-        let config = try directory.write("# the daemon's state\n\n   # indented comment\nstate_directory = \(state)\n", "isotrace.conf")
-
-        let keygen = try Self.run(["keygen"], config: config)
-        #expect(keygen.status == 0, "\(keygen)")
-        #expect(keygen.stdout.contains("private key \(state)/keys/isotrace.key"), "\(keygen)")
-        #expect(try Self.mode(state) == 0o750 && Self.mode(state + "/keys") == 0o700, "the state directory 0750, keys/ 0700")
-        let audit = try Self.run(["audit", "--record", "--proc-root", Repository.pilot3ProcRoot, "--format", "json"], config: config)
-        #expect(audit.status == 1, "\(audit)")
-        #expect(audit.stderr.contains("recorded audit as seq 1 in \(state)/records/"), "\(audit.stderr)")
-        #expect(try Self.mode(state + "/records") == 0o750, "a writing command makes records/ with mode 0750")
-        let verify = try Self.run(["verify"], config: config)
-        #expect(verify.status == 0 && verify.stdout.contains("intact: 1 record(s)"), "\(verify)")
-        let index = try Self.run(["index"], config: config)
-        #expect(index.status == 0 && index.stdout.contains("\(state)/index.sqlite"), "\(index)")
-        let query = try Self.run(["query", "--panda-id", "6402753124", "--format", "json"], config: config)
-        #expect(query.status == 0 && query.stdout.contains("6402753124"), "\(query)")
-        let prune = try Self.run(["prune", "--older-than", "180d", "--dry-run"], config: config)
-        #expect(prune.status == 0, "\(prune)")
-
-        // --out still wins over the config file.
-        let elsewhere = try Self.run(["verify", "--out", directory.file("elsewhere")], config: config)
-        #expect(elsewhere.status == 2 && !elsewhere.stderr.contains("state_directory"), "\(elsewhere)")
+    @Test func lockFileLinkIsRefused() throws {
+        let chain = try TestChain(records: 0)
+        defer { chain.directory.remove() }
+        let victim = try Victim()
+        defer { victim.directory.remove() }
+        try FileManager.default.createDirectory(atPath: chain.directory.file("records"), withIntermediateDirectories: false, attributes: [.posixPermissions: 0o750])
+        try FileManager.default.createSymbolicLink(atPath: chain.directory.file("records/.lock"), withDestinationPath: victim.path)
+        let error = try #require(throws: (any Error).self) { try chain.writer() }
+        #expect("\(error)".contains("records/.lock"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: victim.path), "root created the link's target")
     }
 
-    @Test("a malformed config line: exit 2 naming the file and line, nothing done",
-          arguments: [
-            ("state_directory = /var/lib/isotrace\nstate-directory /tmp/x\n", 2, "expected `name = value`"),
-            ("# site\nstatedir = /tmp/x\n", 2, "unknown setting 'statedir'"),
-            ("state_directory = relative/dir\n", 1, "state_directory must be an absolute path, found 'relative/dir'"),
-            ("state_directory =\n", 1, "state_directory must be an absolute path, found ''"),
-            ("state_directory = /a\n\nstate_directory = /b\n", 3, "state_directory is set again (first on line 1)"),
-          ])
-    func malformedConfig(text: String, line: Int, reason: String) throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let config = try directory.write(text, "isotrace.conf")
-        for arguments in [["verify"], ["keygen"], ["query", "--panda-id", "1"]] {
-            let result = try Self.run(arguments, config: config)
-            #expect(result.status == 2, "\(arguments): \(result)")
-            #expect(result.stderr.contains("isotrace: error: \(config):\(line): \(reason)"), "\(arguments): \(result.stderr)")
-            #expect(result.stdout.isEmpty, "\(arguments): \(result)")
+    @Test func segmentLinkIsNeverAppendedTo() throws {
+        let chain = try TestChain(records: 0)
+        defer { chain.directory.remove() }
+        let victim = try Victim()
+        defer { victim.directory.remove() }
+        try Data("root:x:0:0\n".utf8).write(to: URL(fileURLWithPath: victim.path))
+        try FileManager.default.createDirectory(atPath: chain.directory.file("records"), withIntermediateDirectories: false, attributes: [.posixPermissions: 0o750])
+        let today = SegmentDirectory.segmentName(for: chain.clock.now())
+        try FileManager.default.createSymbolicLink(atPath: chain.directory.file("records/" + today), withDestinationPath: victim.path)
+        #expect(throws: (any Error).self) {
+            let writer = try chain.writer()
+            defer { writer.close() }
+            _ = try writer.append(TestChain.body(1))
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["isotrace.conf"], "keygen wrote nothing")
+        #expect(try String(contentsOfFile: victim.path, encoding: .utf8) == "root:x:0:0\n", "a record was appended to the link's target")
     }
 
-    @Test("$ISOTRACE_CONFIG naming a missing file is an error naming it, exit 2")
-    func missingConfig() throws {
-        let directory = try TestDirectory()
-        defer { directory.remove() }
-        let result = try Self.run(["verify"], config: directory.file("absent.conf"))
-        #expect(result.status == 2, "\(result)")
-        #expect(result.stderr.contains("\(directory.file("absent.conf")): no such file (named by $ISOTRACE_CONFIG)"), "\(result.stderr)")
+    @Test func outputDirectoryWritableByOthersIsRefused() throws {
+        let chain = try TestChain(records: 0)
+        defer { chain.directory.remove() }
+        #expect(chmod(chain.directory.path, 0o777) == 0)
+        let error = try #require(throws: (any Error).self) { try chain.writer() }
+        #expect("\(error)".contains("\(chain.directory.path): is writable by others"), "\(error)")
     }
 
-    @Test("a missing state directory: reading commands exit 2 naming the directory and --out")
-    func missingStateDirectory() throws {
+    @Test func keyDirectoryOwnedByAnotherUserIsRefused() throws {
+        guard Requirements.isRoot else {
+            print("skipped: chown to another uid needs root")
+            return
+        }
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let state = directory.file("absent")
-        let config = try directory.write("state_directory = \(state)\n", "isotrace.conf")
-        for arguments in [["query", "--panda-id", "1"], ["verify"], ["index"], ["prune", "--older-than", "180d"]] {
-            let result = try Self.run(arguments, config: config)
-            #expect(result.status == 2, "\(arguments): \(result)")
-            #expect(result.stderr == "isotrace: error: no records at \(state)/records (the daemon's state directory, set in \(config) line 1); use --out DIR\n",
-                    "\(arguments): \(result.stderr)")
-            #expect(!FileManager.default.fileExists(atPath: state), "\(arguments) created \(state)")
+        let keys = directory.file("keys")
+        try FileManager.default.createDirectory(atPath: keys, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        #expect(chown(keys, 65534, 65534) == 0)
+        // keygen refuses to put the private key there...
+        let error = try #require(throws: (any Error).self) { try KeyPairFiles(outputDirectory: directory.path).create() }
+        #expect("\(error)".contains("\(keys): is owned by uid 65534"), "\(error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: keys).isEmpty)
+        // ...and a pair that user swapped in is never used to sign.
+        #expect(chown(keys, 0, 0) == 0)
+        _ = try KeyPairFiles(outputDirectory: directory.path).create()
+        #expect(chown(keys, 65534, 65534) == 0)
+        let loading = try #require(throws: (any Error).self) { try RecordSigningKey.load(path: KeyPairFiles(outputDirectory: directory.path).privateKeyPath) }
+        #expect("\(loading)".contains("\(keys): is owned by uid 65534"), "\(loading)")
+    }
+
+    @Test func filesGetTheirModeWhateverTheUmask() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let old = umask(0)
+        defer { umask(old) }
+        let fd = try #require(try Syscalls.createStateFile(directory.file("segment"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(fd)
+        try Syscalls.replaceDurably(directory.file("cursor"), with: [0x31], directory: directory.path, mode: 0o640)
+        try Syscalls.makeDirectories(directory.file("a/b"), mode: 0o750)
+        for (name, mode) in [("segment", 0o640), ("cursor", 0o640), ("a", 0o750), ("a/b", 0o750)] {
+            let status = try Syscalls.status(of: directory.file(name))
+            #expect(status.mode == mode_t(mode), "\(name): \(String(status.mode, radix: 8))")
         }
     }
 
-    @Test("verify names the public key --public-key; the old --key still works, hidden from --help")
-    func publicKeyOption() throws {
-        let chain = try TestDirectory(), keys = try TestDirectory()
-        defer { chain.remove(); keys.remove() }
-        #expect(try IsotraceBinary.run("keygen", "--out", keys.path).status == 0)
-        let files = KeyPairFiles(outputDirectory: keys.path)
-        #expect(try Command.run(try IsotraceBinary.auditRecordArguments(out: chain.path, key: files.privateKeyPath)).status == 1)
-        let named = try IsotraceBinary.run("verify", "--out", chain.path, "--public-key", files.publicKeyPath)
-        #expect(named.status == 0 && named.stdout.contains("intact: 1 record(s)"), "\(named)")
-        let old = try IsotraceBinary.run("verify", "--out", chain.path, "--key", files.publicKeyPath)
-        #expect(old.status == 0 && old.stdout == named.stdout, "\(old)")
-        let both = try IsotraceBinary.run("verify", "--out", chain.path, "--key", files.publicKeyPath, "--public-key", files.publicKeyPath)
-        #expect(both.status == 2 && both.stderr.contains("--key is the old name of --public-key"), "\(both)")
-        let help = try IsotraceBinary.run("verify", "--help")
-        #expect(help.stdout.contains("--public-key <file>") && !help.stdout.contains("--key"), "\(help.stdout)")
+    /// Finding 12: `audit --format html` under umask 000 made a world-writable report (0666).
+    @Test func htmlReportIsNotWorldWritableUnderUmaskZero() throws {
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        let report = directory.file("reports/audit.html")
+        let run = try Command.run(["/bin/sh", "-c", "umask 000; exec \"$0\" \"$@\"", try IsotraceBinary.path(),
+                                   "audit", "--proc-root", Repository.pilot3ProcRoot, "--format", "html", "--output", report])
+        #expect(run.status == 0 || run.status == 1, "\(run)")
+        #expect(try Syscalls.status(of: report).mode == 0o640)
+        #expect(try Syscalls.status(of: directory.file("reports")).mode == 0o750)
     }
 }

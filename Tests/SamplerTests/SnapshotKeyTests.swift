@@ -13,6 +13,9 @@ import Testing
         #expect(Self.isSorted(SnapshotKey.Capabilities.allCases.map(\.rawValue)))
         #expect(Self.isSorted(SnapshotKey.MountNamespace.allCases.map(\.rawValue)))
         #expect(Self.isSorted(SnapshotKey.Mount.allCases.map(\.rawValue)))
+        #expect(Self.isSorted(SnapshotKey.Counters.allCases.map(\.rawValue)))
+        #expect(Self.isSorted(SnapshotKey.Problem.allCases.map(\.rawValue)))
+        #expect(Self.isSorted(SnapshotKey.IDMap.allCases.map(\.rawValue)))
     }
 
     @Test func theProcessObjectHasTheContractedKeys() {

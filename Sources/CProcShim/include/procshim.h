@@ -13,6 +13,13 @@ int isotrace_open_in_root(int root_fd, const char *path);
 /// so a FIFO planted by a payload cannot block the reader).
 int isotrace_open_in_root_for_reading(int root_fd, const char *path);
 
+/// openat(2) of `path` below `dir_fd` (AT_FDCWD: the working directory) that follows no symbolic
+/// link in any component: openat2(2) with RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS, failing with
+/// ELOOP when a component is a link. On kernels without openat2 (ENOSYS, before 5.6) it falls back
+/// to O_NOFOLLOW, which covers the last component only. `mode` applies when O_CREAT creates the
+/// file. O_CLOEXEC is always added. Returns the fd, or -1 with errno set.
+int isotrace_open_no_symlinks(int dir_fd, const char *path, int flags, unsigned int mode);
+
 /// open(2) of a directory with O_PATH | O_DIRECTORY | O_CLOEXEC (O_PATH needs _GNU_SOURCE,
 /// which Swift's Glibc module does not define). Follows the final magic link (/proc/<pid>/root).
 int isotrace_open_path_directory(const char *path);
