@@ -27,6 +27,13 @@ let package = Package(
             pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"])]
         ),
+        // The EL9 baseline (dist/el9-baseline.txt): hypot/hypotf and the static libstdc++'s arc4random
+        // without the GLIBC_2.35/2.36 versions Debian 12's glibc would give (see glibc_compat.c).
+        .target(
+            name: "CGlibcCompat",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=hypot", "-Xlinker", "--wrap=hypotf", "-Xlinker", "--wrap=arc4random"],
+                                          .when(platforms: [.linux]))]
+        ),
         // openat2(2) for resolving paths inside a process's root (Swift cannot call syscall(2)).
         .target(name: "CProcShim"),
         // The BPF task iterator (bpf/, compiled by make with clang -target bpf into generated/) and
@@ -34,7 +41,13 @@ let package = Package(
         .target(
             name: "CTaskIter",
             exclude: ["bpf"],
-            linkerSettings: [.linkedLibrary("bpf")]
+            // The release links libbpf.a, so worker nodes need no libbpf (the EL9 baseline), and then
+            // libelf and zlib, which it needs; debug builds link the shared libbpf.
+            linkerSettings: [
+                .linkedLibrary("bpf", .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-l:libbpf.a", "-Xlinker", "-lelf", "-Xlinker", "-lz"], .when(configuration: .release)),
+                .linkedLibrary("elf"), .linkedLibrary("z"),
+            ]
         ),
         // UTCTime, the one error type (SystemCallError) and the one system-call layer (Syscalls):
         // the only Swift code that calls the kernel. Below every other Swift target.
@@ -73,18 +86,18 @@ let package = Package(
             name: "Records",
             dependencies: [
                 "Base",
-                "ProcFS",
-                "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The SQLite index over the record segments (GRDB): sightings, jobs, findings; always
-        // rebuildable from the segments, never trusted over them.
+        // rebuildable from the segments, never trusted over them. Reads records through Records,
+        // and holds the use cases over them: append + index, cited-record verification.
         .target(
             name: "RecordIndex",
             dependencies: [
                 "Base",
+                "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -127,6 +140,7 @@ let package = Package(
                 "Jobs",
                 "ProcFS",
                 "CSeccomp",
+                "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
@@ -163,7 +177,7 @@ let package = Package(
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["TestSupport", "Base", "Records", "ProcFS", "Policy", "isotrace"],
+            dependencies: ["TestSupport", "Base", "Records", "ProcFS", "Policy", "Agent", "isotrace"],
             exclude: ["Vectors"]
         ),
         // The byte-level snapshot JSON writer against JSONEncoder's output.
@@ -185,7 +199,7 @@ let package = Package(
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["TestSupport", "Base", "Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            dependencies: ["TestSupport", "Base", "Reports", "Agent", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
         ),
         // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):
