@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -185,14 +186,13 @@ extension Live {
         @Test("the Landlock ruleset: state directory read-write, policy and /proc read-only, the rest refused, other processes' links refused")
         func landlockRuleset() throws {
             if case .failure(let errno) = Syscalls.landlockABI() {
-                print("skipped: this kernel offers no Landlock (landlock_create_ruleset: \(errno))")
-                return
+                try Test.cancel("this kernel offers no Landlock (landlock_create_ruleset: \(errno)); the ruleset's pure parts are in ConfinementTests")
             }
             let target = try ChildProcess(["/bin/sleep", "60"])
             defer { target.stop() }
-            let state = try TempDirectory.make(prefix: "isotrace-landlock")
-            defer { try? FileManager.default.removeItem(at: state) }
-            try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: state.path + "/policy.yaml")
+            let state = try TestDirectory("isotrace-landlock")
+            defer { state.remove() }
+            try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: state.file("policy.yaml"))
             let outside = "/etc/isotrace-landlock-\(getpid())-\(UUID().uuidString.prefix(8))"
             defer {
                 #expect(!FileManager.default.fileExists(atPath: outside), "Landlock let the probe create \(outside)")
@@ -265,7 +265,7 @@ final class DaemonRun {
     let policy: String
 
     init() throws {
-        directory = try TempDirectory.make(prefix: "isotrace-live-daemon").path
+        directory = try TestDirectory("isotrace-live-daemon").url.path
         policy = directory + "/policy.yaml"
         try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: policy)
         let keygen = try IsotraceBinary.run("keygen", "--out", directory)

@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -13,8 +14,8 @@ extension Live {
     /// few more. The daemon runs as a system user made for the test (never `isotrace` itself:
     /// other tests' daemons would switch to it), which is removed at the end.
     @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: the daemon switches users and reads every process"),
-           .enabled(if: LiveRequirements.isExecutable("/usr/bin/cc"), "needs the system C compiler (cc) for the LD_PRELOAD object"),
-           .enabled(if: LiveRequirements.isExecutable("/usr/sbin/useradd") && LiveRequirements.isExecutable("/usr/sbin/userdel"),
+           .enabled(if: Executables.isExecutable("/usr/bin/cc"), "needs the system C compiler (cc) for the LD_PRELOAD object"),
+           .enabled(if: Executables.isExecutable("/usr/sbin/useradd") && Executables.isExecutable("/usr/sbin/userdel"),
                     "needs useradd and userdel for the daemon's test user"),
            .enabled(if: LiveRequirements.hasSetpriv, "needs setpriv for a process of another uid"),
            .enabled(if: SimulationRequirements.hasSimulateTools, "needs the base policy and isotrace simulate's tools"))
@@ -32,10 +33,10 @@ extension Live {
         func escapesRefused() throws {
             let user = try TestUser()
             defer { user.remove() }
-            let scratch = try TempDirectory.make(prefix: "isotrace-escape")
-            defer { try? FileManager.default.removeItem(at: scratch) }
+            let scratch = try TestDirectory("isotrace-escape")
+            defer { scratch.remove() }
             chmod(scratch.path, 0o755)
-            let probe = scratch.path + "/escape_probe.so"
+            let probe = scratch.file("escape_probe.so")
             let compile = try Command.run(["/usr/bin/cc", "-Wall", "-shared", "-fPIC", "-o", probe, Self.source, "-ldl"])
             try #require(compile.status == 0, "\(compile.description)")
 
@@ -44,7 +45,7 @@ extension Live {
             let otherProcess = try ChildProcess(["/usr/bin/setpriv", "--reuid", "64935", "--regid", "64935", "--clear-groups", "/bin/sleep", "120"])
             defer { otherProcess.stop() }
             _ = otherProcess.waitFor { (try? String(contentsOfFile: "/proc/\(otherProcess.pid)/status", encoding: .utf8))?.contains("Uid:\t64935") == true ? true : nil }
-            let socket = try RootOnlySocket(path: scratch.path + "/root-only.sock")
+            let socket = try RootOnlySocket(path: scratch.file("root-only.sock"))
             defer { socket.close() }
             let etcFile = "/etc/isotrace-escape-\(getpid())-\(UUID().uuidString.prefix(8))"
             defer {
@@ -117,9 +118,7 @@ extension Live {
             #expect(result.status == 2 && result.stderr.contains("does not exist") && result.stderr.contains("make install"), "\(result.description)")
         }
 
-        static var source: String {
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("EscapeProbe/escape_probe.c").path
-        }
+        static var source: String { Repository.path("Tests/LiveTests/EscapeProbe/escape_probe.c") }
     }
 }
 
