@@ -2,6 +2,7 @@ import Base
 import ArgumentParser
 import ProcFS
 import RecordIndex
+import Records
 import Reports
 
 /// `isotrace query`: what the records say about a PanDA job, a task, a PID (at a time) or a uid,
@@ -88,17 +89,43 @@ struct QueryCommand: ParsableCommand {
         if let db = central.db {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
-        let verifier = verify ? CitedRecordVerifier(directory: out) : nil
-        if let verifier, verifier.publicKey == nil {
-            FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(verifier.publicKeyPath)\n")
+        let publicKeyPath = KeyPairFiles(outputDirectory: out).publicKeyPath
+        let publicKey = try? RecordPublicKey.load(path: publicKeyPath)
+        if verify, publicKey == nil {
+            FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(publicKeyPath)\n")
             throw ExitCodeError.operational
         }
+        if format == .html || verify, let publicKey {
+            let verified: VerifiedAnswer
+            do {
+                verified = try VerifiedQuery(directory: out, publicKey: publicKey, publicKeyPath: publicKeyPath).run(query, window: window)
+            } catch {
+                FileOutput.standardError.write("isotrace: error: \(error)\n")
+                throw ExitCodeError.operational
+            }
+            for notice in verified.notices { FileOutput.standardError.write("isotrace: \(notice)\n") }
+            switch format {
+            case .json: FileOutput.standardOutput.write(try JSONOutput.encode(verified.result) + "\n")
+            case .table: FileOutput.standardOutput.write(QueryTable.render(verified.result))
+            case .html:
+                let evidence = IncidentEvidenceCollector.collect(pandaID: pandaID!, verified: verified, directory: out)
+                try writeIncidentReport(evidence, now: now)
+            }
+            if verified.result.isEmpty {
+                FileOutput.standardError.write("isotrace: no record of \(verified.result.subject)\(Self.describe(window)) in \(out)/records\n")
+            }
+            let answer = QueryAnswer(verified, directory: out)
+            for failure in answer.verification.failures { FileOutput.standardError.write("isotrace: verify: \(failure.text)\n") }
+            for problem in verified.chain.problems { FileOutput.standardError.write("isotrace: verify: \(problem)\n") }
+            FileOutput.standardError.write("isotrace: \(answer.verification.summary)\n")
+            if !verified.isVerified { throw ExitCodeError.violations }
+            return
+        }
         let result: QueryResult
-        let reader: IndexReader
         do {
             let report = try RecordIndex.update(directory: out)
             IndexCommand.printToStderr(report)
-            reader = try IndexReader(directory: out)
+            let reader = try IndexReader(directory: out)
             if let notice = reader.notice { FileOutput.standardError.write("isotrace: \(notice)\n") }
             result = try reader.run(query, window: window)
         } catch {
@@ -108,58 +135,20 @@ struct QueryCommand: ParsableCommand {
         switch format {
         case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
         case .table: FileOutput.standardOutput.write(QueryTable.render(result))
-        case .html: try writeIncidentReport(result, reader: reader, now: now)
+        case .html:
+            FileOutput.standardError.write("isotrace: warning: no public key at \(publicKeyPath): signatures not checked\n")
+            try writeIncidentReport(IncidentEvidenceCollector.collect(pandaID: pandaID!, unverified: result, directory: out, publicKeyPath: publicKeyPath), now: now)
         }
         if result.isEmpty {
             FileOutput.standardError.write("isotrace: no record of \(result.subject)\(Self.describe(window)) in \(out)/records\n")
         }
-        if let verifier { try Self.verify(result, reader: reader, verifier: verifier) }
     }
 
-    /// The incident report for --panda-id: exit 1 (after writing it) when a cited record or the
-    /// chain fails verification; without a public key it is written with the checks marked undone.
-    func writeIncidentReport(_ result: QueryResult, reader: IndexReader, now: UTCTime) throws {
+    /// The incident report for --panda-id, to DIR/incident-<N>-<UTC time>.html or --output.
+    func writeIncidentReport(_ evidence: IncidentEvidence, now: UTCTime) throws {
         let id = pandaID!
-        let evidence = IncidentEvidenceCollector.collect(pandaID: id, result: result, reader: reader, directory: out)
         let html = IncidentReport.render(evidence, generatedAt: now, generator: "isotrace \(Isotrace.version)")
         try ReportFile.write(html, to: output ?? ReportFileName.incident(pandaID: id, at: now, directory: out), what: "HTML incident report")
-        if evidence.publicKeyID == nil {
-            FileOutput.standardError.write("isotrace: warning: no public key at \(evidence.publicKeyPath): signatures not checked\n")
-            return
-        }
-        let failed = evidence.proofs.filter { !$0.isVerified }
-        for proof in failed {
-            FileOutput.standardError.write("isotrace: verify: \(proof.record.file):\(proof.record.line) (seq \(proof.record.seq)) failed\n")
-        }
-        for problem in evidence.chain?.problems ?? [] { FileOutput.standardError.write("isotrace: verify: \(problem)\n") }
-        if !failed.isEmpty || evidence.chain?.problems.isEmpty == false {
-            throw ExitCodeError.violations
-        }
-        FileOutput.standardError.write("isotrace: verify: all \(evidence.proofs.count) cited record(s) verified, chain intact\n")
-    }
-
-    /// Checks every cited record: its line is the one indexed, and its signature holds. Exit 1
-    /// when one does not.
-    static func verify(_ result: QueryResult, reader: IndexReader, verifier: CitedRecordVerifier) throws {
-        var failures = 0
-        for check in verifier.check(result.records, reader: reader) {
-            let record = check.record
-            var reason: String?
-            if case .failed(let why) = check.citation {
-                reason = why
-            } else if case .failed(let why) = check.signature {
-                reason = "\(record.file):\(record.line) (seq \(record.seq)): \(why)"
-            }
-            if let reason {
-                failures += 1
-                FileOutput.standardError.write("isotrace: verify: \(reason)\n")
-            }
-        }
-        if failures > 0 {
-            FileOutput.standardError.write("isotrace: verify: \(failures) of \(result.records.count) cited record(s) failed\n")
-            throw ExitCodeError.violations
-        }
-        FileOutput.standardError.write("isotrace: verify: all \(result.records.count) cited record(s) verified\n")
     }
 
     static func describe(_ window: TimeWindow) -> String {
