@@ -25,6 +25,9 @@ public struct QueryAnswer: Encodable, Sendable {
     public var jobs: [JobAnswer]
     public var verification: AnswerVerification
     public var records: [RecordCheck]
+    /// uid -> user name as the querying machine's passwd has it (set by the command; not a
+    /// recorded fact: the node's names may differ).
+    public var userNames: [Int64: String] = [:]
 
     /// Exit status 0: something matched (alive, for --pid --at), and verification (unless
     /// skipped) found nothing wrong.
@@ -175,14 +178,17 @@ public struct AnswerVerification: Encodable, Sendable {
     public var index: String?
     public var indexTampered: Bool
     public var failures: [RecordMark]
+    /// Why nothing was checked, when nothing was.
+    public var note: String?
 
     /// One line: "verified: all 12 cited record(s) verified, chain intact (40 record(s), seq 1-40), ...".
     public var summary: String {
         switch status {
-        case .notVerified: return "NOT VERIFIED (--no-verify): facts as the index holds them"
+        case .notVerified: return "NOT VERIFIED: " + (note ?? "facts as the index holds them")
         case .verified, .failed:
             var parts: [String] = []
-            parts.append(failures.isEmpty ? "all \(cited) cited record(s) verified" : "\(failures.count) of \(cited) cited record(s) FAILED verification")
+            parts.append(cited == 0 ? "no record cited" : failures.isEmpty ? "all \(cited) cited record(s) verified"
+                : "\(failures.count) of \(cited) cited record(s) FAILED verification")
             if let chain {
                 parts.append(chain.problems.isEmpty
                     ? "chain intact (\(chain.records) record(s), seq \(chain.firstSeq.map(String.init) ?? "-")-\(chain.lastSeq.map(String.init) ?? "-"))"
@@ -210,7 +216,7 @@ extension ChainSummary: Encodable {
 // JSON: snake_case keys, every key present (null when absent), as the rest of query's output.
 
 extension QueryAnswer {
-    enum CodingKeys: String, CodingKey { case query, outcome, message, processes, jobs, verification, records }
+    enum CodingKeys: String, CodingKey { case query, outcome, message, processes, jobs, verification, records, userNames = "user_names_local" }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
@@ -222,6 +228,13 @@ extension QueryAnswer {
         try container.encode(jobs, forKey: .jobs)
         try container.encode(verification, forKey: .verification)
         try container.encode(records, forKey: .records)
+        var names = container.nestedContainer(keyedBy: DynamicKey.self, forKey: .userNames)
+        for (uid, name) in userNames.sorted(by: { $0.key < $1.key }) { try names.encode(name, forKey: DynamicKey(String(uid))) }
+    }
+
+    /// Every uid the answer shows (payload, pilot, process rows), for looking up names.
+    public var uids: Set<Int64> {
+        Set(processes.flatMap(\.uidsSeen) + jobs.flatMap { $0.payloadUIDs + $0.pilots.compactMap(\.uid) + $0.processes.flatMap(\.uidsSeen) })
     }
 }
 
@@ -358,7 +371,7 @@ extension RecordCheck {
 
 extension AnswerVerification {
     enum CodingKeys: String, CodingKey {
-        case status, summary, cited, publicKey = "public_key", keyID = "key_id", chain, index, indexTampered = "index_tampered", failures
+        case status, summary, cited, publicKey = "public_key", keyID = "key_id", chain, index, indexTampered = "index_tampered", failures, note
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -372,5 +385,6 @@ extension AnswerVerification {
         try c.encodeValueOrNull(index, forKey: .index)
         try c.encode(indexTampered, forKey: .indexTampered)
         try c.encode(failures, forKey: .failures)
+        try c.encodeValueOrNull(note, forKey: .note)
     }
 }

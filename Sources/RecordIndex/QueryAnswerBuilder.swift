@@ -24,14 +24,15 @@ extension QueryAnswer {
         let verification = AnswerVerification(
             status: verified.isVerified ? .verified : .failed, cited: verified.result.records.count, publicKey: verified.publicKeyPath, keyID: verified.publicKeyID,
             chain: verified.chain, index: indexText, indexTampered: tampered,
-            failures: marks.values.sorted { $0.seq < $1.seq })
+            failures: marks.values.sorted { $0.seq < $1.seq }, note: nil)
         self.init(verified.result, marks: marks, checked: true, owners: verified.owners, verification: verification, directory: directory)
     }
 
-    /// The answer as the index holds it (`--no-verify`): nothing checked, and said so.
-    public init(unverified result: QueryResult, owners: [String: [RecordedOwner]] = [:], directory: String) {
+    /// The answer as the index holds it (`--no-verify`): nothing checked, and said so (`note`).
+    public init(unverified result: QueryResult, owners: [String: [RecordedOwner]] = [:], directory: String,
+                note: String = "--no-verify: the facts as the index holds them") {
         let verification = AnswerVerification(status: .notVerified, cited: result.records.count, publicKey: nil, keyID: nil, chain: nil, index: nil,
-                                              indexTampered: false, failures: [])
+                                              indexTampered: false, failures: [], note: note)
         self.init(result, marks: [:], checked: false, owners: owners, verification: verification, directory: directory)
     }
 
@@ -75,7 +76,7 @@ extension QueryAnswer {
         return (.notAlive, "no record shows PID \(pid) alive at \(at): the last process with that PID started before then\(job) was last seen \(row.lastSeen), and no later record saw it")
     }
 
-    static func describe(_ window: TimeWindow) -> String {
+    public static func describe(_ window: TimeWindow) -> String {
         switch (window.since, window.until) {
         case (nil, nil): return ""
         case (let since?, nil): return " since \(since)"

@@ -28,7 +28,10 @@ enum CentralQueryOutput {
         var text = ""
         for section in result.nodes {
             text += "NODE \(PrintableText.escape(section.node))  key_id \(PrintableText.escape(section.keyID))\n"
-            text += QueryTable.render(section.result)
+            var answer = QueryAnswer(unverified: section.result, directory: section.node,
+                                     note: "answered from the central database; isotrace verify --db URL checks its chains")
+            answer.userNames = UserNames.lookUp(answer.uids)
+            text += QueryTable.render(answer)
             text += "\n"
         }
         if !result.nodes.isEmpty {
