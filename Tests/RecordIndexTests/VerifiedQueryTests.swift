@@ -50,6 +50,17 @@ import Testing
         #expect(answer.records.allSatisfy { $0.status == .verified })
     }
 
+    @Test("a last line still being written (no newline yet) is not a broken chain")
+    func lineBeingWrittenIsNotTampering() throws {
+        let records = try Self.twoPilotRuns()
+        records.directory.appendRaw(#"{"v":1,"type":"heartbeat","seq":5"#, day: Self.day)
+        let verified = try records.verifiedQuery().run(.pandaID("6402753124"))
+        #expect(verified.isVerified, "\(verified.chain.problems)")
+        // Anywhere else a line without its newline is a problem.
+        records.directory.appendRaw("\n", day: Self.day)
+        #expect(!(try records.verifiedQuery().run(.pandaID("6402753124")).isVerified))
+    }
+
     @Test("two pilot runs of one PanDA ID are two pilot blocks, each with its payload and verdicts")
     func pilotInstancesStayApart() throws {
         let records = try Self.twoPilotRuns()
