@@ -62,8 +62,8 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --format html: the report file (default: DIR/incident-<id>-<UTC time>.html; - for stdout).", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Output directory holding records/ and index.sqlite.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     @Option(name: .customLong("public-key"),
             help: ArgumentHelp("The public key to verify with (default: DIR/keys/isotrace.pub, which root on the node could replace).", valueName: "file"))
@@ -109,6 +109,7 @@ struct QueryCommand: ParsableCommand {
         if let db = central.db {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
+        try stateDirectory.requireRecords()
         let keyPath = publicKey ?? KeyPairFiles(outputDirectory: out).publicKeyPath
         var answer: QueryAnswer
         var evidence: IncidentEvidence?

@@ -14,20 +14,28 @@ struct VerifyCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
-    @Option(help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "pubkey"))
-    var key: String?
+    @Option(name: .customLong("public-key"), help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "file"))
+    var publicKey: String?
+
+    /// The name this option had before --public-key; still accepted, no longer shown.
+    @Option(name: .customLong("key"), help: ArgumentHelp("Old name of --public-key.", valueName: "file", visibility: .hidden))
+    var oldPublicKeyName: String?
+
+    var key: String? { publicKey ?? oldPublicKeyName }
 
     @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
-        if central.db != nil, key != nil { throw ValidationError("--key is for local segments; --db uses the keys registered with db add-key") }
+        if publicKey != nil, oldPublicKeyName != nil { throw ValidationError("--key is the old name of --public-key: give one of them") }
+        if central.db != nil, key != nil { throw ValidationError("--public-key is for local segments; --db uses the keys registered with db add-key") }
     }
 
     func run() throws {
         if let db = central.db { return try CentralVerifyOutput.run(url: db, passwordFile: central.passwordFile, node: central.node) }
+        try stateDirectory.requireRecords()
         let report: VerificationReport
         do {
             let publicKey = try RecordPublicKey.load(path: key ?? KeyPairFiles(outputDirectory: out).publicKeyPath)

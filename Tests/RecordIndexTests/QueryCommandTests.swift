@@ -2,6 +2,7 @@ import Base
 import Foundation
 import GRDB
 import Records
+import TestSupport
 import Testing
 @testable import RecordIndex
 
