@@ -71,12 +71,7 @@ import Testing
 
     @Test("a record edited on disk and re-indexed: FORGED in text, JSON and HTML, its uid not summarised, exit 1")
     func forgedRecordIsMarkedEverywhere() throws {
-        let records = try SignedRecords()
-        try records.audit(at: "2026-11-26T10:05:00.000Z", jobs: [V.job(pilot: V.pilotA, processes: [V.payload])])
-        try records.audit(at: "2026-11-26T10:30:00.000Z", jobs: [V.job(pilot: V.pilotA, processes: [V.payload])])
-        var lines = records.lines(day: Self.day)
-        lines[0] = lines[0].replacingOccurrences(of: "64902", with: "64802")
-        records.rewrite(lines, day: Self.day)
+        let records = try V.editedAudits(line: 1)
         let reindex = try IsotraceBinary.run(["index", "--rebuild", "--out", records.path])
         #expect(reindex.status == 0, "\(reindex)")
         let mark = "FORGED: bad signature at \(Self.segment):1"

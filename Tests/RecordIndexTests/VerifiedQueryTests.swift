@@ -35,6 +35,18 @@ import Testing
         return records
     }
 
+    /// Two audits of the job's payload (uid 64902); then the payload uid of line `edited` (1-based)
+    /// changed to 64802 on disk, keeping the line's length (the index is not told).
+    static func editedAudits(line edited: Int) throws -> SignedRecords {
+        let records = try SignedRecords()
+        try records.audit(at: "2026-11-26T10:05:00.000Z", jobs: [job(pilot: pilotA, processes: [payload])])
+        try records.audit(at: "2026-11-26T10:30:00.000Z", jobs: [job(pilot: pilotA, processes: [payload])])
+        var lines = records.lines(day: day)
+        lines[edited - 1] = lines[edited - 1].replacingOccurrences(of: "64902", with: "64802")
+        records.rewrite(lines, day: day)
+        return records
+    }
+
     @Test func aCleanChainIsVerifiedAndDerivedFromTheLines() throws {
         let records = try Self.twoPilotRuns()
         let verified = try records.verifiedQuery().run(.pandaID("6402753124"))
@@ -84,12 +96,7 @@ import Testing
 
     @Test("a record edited on disk and re-indexed: FORGED where it is cited, its uid never summarised")
     func editedRecordIsMarkedForged() throws {
-        let records = try SignedRecords()
-        try records.audit(at: "2026-11-26T10:05:00.000Z", jobs: [Self.job(pilot: Self.pilotA, processes: [Self.payload])])
-        try records.audit(at: "2026-11-26T10:30:00.000Z", jobs: [Self.job(pilot: Self.pilotA, processes: [Self.payload])])
-        var lines = records.lines(day: Self.day)
-        lines[1] = lines[1].replacingOccurrences(of: "64902", with: "64802")
-        records.rewrite(lines, day: Self.day)
+        let records = try Self.editedAudits(line: 2)
         try RecordIndex.rebuild(directory: records.path)
 
         let verified = try records.verifiedQuery().run(.pandaID("6402753124"))
