@@ -217,7 +217,9 @@ let package = Package(
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"]
+            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"],
+            // The LD_PRELOAD escape probe's C source, compiled by the test itself.
+            exclude: ["EscapeProbe"]
         ),
     ]
 )
