@@ -188,7 +188,7 @@ let package = Package(
         // Index building, incremental update, rebuild of a corrupt index, queries (PID reuse, time).
         .testTarget(
             name: "RecordIndexTests",
-            dependencies: ["TestSupport", "RecordIndex", "Base", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "RecordIndex", "Records", "Base", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
         // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
