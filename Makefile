@@ -2,6 +2,7 @@
 #   make audit   installs what is missing (as root), builds the release binary, audits this node
 #   make test    builds and runs every test
 #   make bench   (as root) times the samplers on 1,000 and 10,000 node-shaped processes (bench/)
+#                and the secret redactor before and after its byte-level rewrite (make bench-redaction)
 SWIFT ?= swift
 CC ?= cc
 # libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
@@ -165,9 +166,16 @@ $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/in
 	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c -lbpf
 
 # The BPF rows are optional: without clang's bpf target or libbpf they say n/a.
-bench: release $(BENCH_BINARIES)
+bench: release $(BENCH_BINARIES) bench-redaction
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS)
+
+# The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
+# run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).
+.PHONY: bench-redaction
+bench-redaction: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product redaction-bench
+	$(SCRATCH)/release/redaction-bench
 
 clean:
 	rm -rf .build

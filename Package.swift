@@ -157,10 +157,22 @@ let package = Package(
             name: "BaseTests",
             dependencies: ["TestSupport", "Base"]
         ),
+        // The secret redactor as it was before it worked on bytes: the reference the byte-level one
+        // is compared with (ProcFSTests) and timed against (make bench). Test code; nothing ships it.
+        .target(
+            name: "RedactionReference",
+            path: "Tests/RedactionReference"
+        ),
+        // make bench's redaction row: both redactors on ATLAS transform command lines, same run.
+        .executableTarget(
+            name: "redaction-bench",
+            dependencies: ["ProcFS", "RedactionReference"],
+            path: "Tests/RedactionBench"
+        ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(
             name: "ProcFSTests",
-            dependencies: ["TestSupport", "Base", "ProcFS"],
+            dependencies: ["TestSupport", "Base", "ProcFS", "RedactionReference"],
             exclude: ["Fixtures"]
         ),
         // The classifier on process trees shaped like real pilots (pilot3, ATLAS with Apptainer).

@@ -13,37 +13,14 @@ enum ASCIIScan {
         } ?? nil
     }
 
-    /// True when `needle` (lower-case ASCII) occurs in `bytes`, letters compared case-insensitively.
-    static func containsFolded(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
+    /// True when `needle` (lower-case ASCII) stands at `offset` in `bytes`, letters compared case-insensitively.
+    @inline(__always)
+    static func hasFolded(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, _ needle: StaticString) -> Bool {
         let count = needle.utf8CodeUnitCount
-        guard count > 0, bytes.count >= count else { return false }
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: count)
-        let first = pattern[0]
-        var start = 0
-        while start + count <= bytes.count {
-            if lower(bytes[start]) == first {
-                var offset = 1
-                while offset < count && lower(bytes[start + offset]) == pattern[offset] { offset += 1 }
-                if offset == count { return true }
-            }
-            start += 1
-        }
-        return false
-    }
-
-    /// True when `needle` occurs in `bytes` exactly.
-    static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ needle: StaticString) -> Bool {
-        let count = needle.utf8CodeUnitCount
-        guard bytes.count >= count else { return false }
-        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: count)
-        var start = 0
-        while start + count <= bytes.count {
-            var offset = 0
-            while offset < count && bytes[start + offset] == pattern[offset] { offset += 1 }
-            if offset == count { return true }
-            start += 1
-        }
-        return false
+        guard offset >= 0, offset + count <= bytes.count else { return false }
+        let pattern = needle.utf8Start
+        for index in 0..<count where lower(bytes[offset + index]) != pattern[index] { return false }
+        return true
     }
 
     @inline(__always)

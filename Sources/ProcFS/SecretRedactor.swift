@@ -4,6 +4,14 @@
 /// `bash -c` string, `https://user:pw@host`, bearer tokens, JWTs). isotrace records command lines
 /// as evidence that outlives the job, so anything that looks like a secret is replaced by
 /// `<redacted>`: a false positive costs a little detail, a false negative leaks a credential.
+///
+/// The sampler calls this for every process, so it works on UTF-8 bytes: a first test of each
+/// argument (`ArgumentTriggers`) finds which rules could apply at all, only those rules run, and
+/// each jumps from one candidate byte to the next.
+/// The rules are those of the earlier `Unicode.Scalar` implementation, applied in the same order
+/// with the same results byte for byte (the test target keeps that implementation as the
+/// reference and compares both on random argv). Text that is not ASCII keeps the `String`
+/// operations (case mapping, grapheme clusters) wherever the reference used them.
 public enum SecretRedactor {
     public static let marker = "<redacted>"
 
@@ -16,22 +24,23 @@ public enum SecretRedactor {
     public static func redact(_ argv: [String]) -> [String] {
         var result: [String] = []
         result.reserveCapacity(argv.count)
+        var scratch = RedactionBuffer()
         var hideNext = false
         for argument in argv {
-            let flag = ASCIIScan.withASCII(argument) { $0.first == UInt8(ascii: "-") } ?? argument.hasPrefix("-")
+            let triggers = ArgumentTriggers(argument)
+            let flag = triggers.isASCII ? triggers.startsWithDash : argument.hasPrefix("-")
             if hideNext && !flag {
                 result.append(marker)
                 hideNext = false
                 continue
             }
             hideNext = false
-            if flag, !(ASCIIScan.withASCII(argument) { $0.contains(UInt8(ascii: "=")) } ?? argument.contains("=")),
-               namesSecret(argument) {
+            if flag, !(triggers.isASCII ? triggers.contains(.equals) : argument.contains("=")), namesSecret(argument) {
                 hideNext = true
                 result.append(argument)
                 continue
             }
-            result.append(redactText(argument))
+            result.append(redactText(argument, triggers, &scratch))
         }
         return result
     }
@@ -42,172 +51,227 @@ public enum SecretRedactor {
         return secretWords.contains { lowered.contains($0) }
     }
 
-    /// `namesSecret` on ASCII bytes, without allocating (the sampler calls it for most arguments).
-    private static func asciiNamesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        ASCIIScan.containsFolded(bytes, "token") || ASCIIScan.containsFolded(bytes, "passwd")
-            || ASCIIScan.containsFolded(bytes, "password") || ASCIIScan.containsFolded(bytes, "secret")
-            || ASCIIScan.containsFolded(bytes, "apikey") || ASCIIScan.containsFolded(bytes, "api_key")
-            || ASCIIScan.containsFolded(bytes, "api-key") || ASCIIScan.containsFolded(bytes, "credential")
-            || ASCIIScan.containsFolded(bytes, "private_key") || ASCIIScan.containsFolded(bytes, "private-key")
-            || ASCIIScan.containsFolded(bytes, "access_key") || ASCIIScan.containsFolded(bytes, "access-key")
-            || ASCIIScan.containsFolded(bytes, "cookie") || ASCIIScan.containsFolded(bytes, "session_key")
-            || ASCIIScan.containsFolded(bytes, "auth")
+    /// `namesSecret` on UTF-8 bytes: ASCII is searched in place, other text as a `String`.
+    static func namesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        for byte in bytes where byte >= 0x80 {
+            return namesSecret(String(decoding: bytes, as: UTF8.self))
+        }
+        return asciiNamesSecret(bytes)
+    }
+
+    /// `namesSecret` on ASCII bytes in one pass: at each byte, only the words starting with its
+    /// letter are compared (every secret word starts with t, p, s, a or c).
+    static func asciiNamesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = bytes.count
+        var index = 0
+        while index < count {
+            switch ASCIIScan.lower(bytes[index]) {
+            case UInt8(ascii: "t"):
+                if ASCIIScan.hasFolded(bytes, at: index, "token") { return true }
+            case UInt8(ascii: "p"):
+                if ASCIIScan.hasFolded(bytes, at: index, "passwd") || ASCIIScan.hasFolded(bytes, at: index, "password")
+                    || ASCIIScan.hasFolded(bytes, at: index, "private_key") || ASCIIScan.hasFolded(bytes, at: index, "private-key") {
+                    return true
+                }
+            case UInt8(ascii: "s"):
+                if ASCIIScan.hasFolded(bytes, at: index, "secret") || ASCIIScan.hasFolded(bytes, at: index, "session_key") { return true }
+            case UInt8(ascii: "a"):
+                if ASCIIScan.hasFolded(bytes, at: index, "auth") || ASCIIScan.hasFolded(bytes, at: index, "apikey")
+                    || ASCIIScan.hasFolded(bytes, at: index, "api_key") || ASCIIScan.hasFolded(bytes, at: index, "api-key")
+                    || ASCIIScan.hasFolded(bytes, at: index, "access_key") || ASCIIScan.hasFolded(bytes, at: index, "access-key") {
+                    return true
+                }
+            case UInt8(ascii: "c"):
+                if ASCIIScan.hasFolded(bytes, at: index, "credential") || ASCIIScan.hasFolded(bytes, at: index, "cookie") { return true }
+            default:
+                break
+            }
+            index += 1
+        }
+        return false
     }
 
     /// Redacts secrets inside one argument, which may be a whole shell command (`bash -c "..."`).
     static func redactText(_ text: String) -> String {
-        guard mayHoldSecret(text) else { return text }
-        var scalars = Array(text.unicodeScalars)
-        let original = scalars
-        redactFlagValues(&scalars)
-        redactAssignments(&scalars)
-        redactJSONPairs(&scalars)
-        redactBearer(&scalars)
-        redactURLPasswords(&scalars)
-        redactJWTs(&scalars)
-        // Most candidates hold nothing secret: then nothing was written and the text is kept as it was.
-        if scalars == original { return text }
-        var output = String.UnicodeScalarView()
-        output.append(contentsOf: scalars)
-        return String(output)
+        var scratch = RedactionBuffer()
+        return redactText(text, ArgumentTriggers(text), &scratch)
     }
 
-    /// Cheap pre-check so ordinary arguments cost one scan.
-    private static func mayHoldSecret(_ text: String) -> Bool {
-        if let found = ASCIIScan.withASCII(text, { bytes in
-            bytes.contains { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: ":") }
-                || ASCIIScan.contains(bytes, "eyJ") || ASCIIScan.containsFolded(bytes, "bearer")
-                || (ASCIIScan.contains(bytes, " -") && asciiNamesSecret(bytes))
-        }) { return found }
+    private static func redactText(_ text: String, _ triggers: ArgumentTriggers, _ scratch: inout RedactionBuffer) -> String {
+        guard mayHoldSecret(text, triggers), triggers.mayChange else { return text }
+        scratch.load(text)
+        if triggers.contains(.dashAfterBlank) { redactFlagValues(&scratch) }
+        if triggers.contains(.equals) { redactAssignments(&scratch) }
+        if triggers.contains(.colon) && triggers.contains(.quote) { redactJSONPairs(&scratch) }
+        if triggers.contains(.bearer) { redactBearer(&scratch) }
+        if triggers.contains(.schemeSlashes) { redactURLPasswords(&scratch) }
+        if triggers.contains(.eyJ) { redactJWTs(&scratch) }
+        // Most candidates hold nothing secret: then nothing was written and the text is kept as it was.
+        guard scratch.changed else { return text }
+        return scratch.text(unlessEqualTo: text)
+    }
+
+    /// The cheap first test, as it always was: ordinary arguments stop here.
+    private static func mayHoldSecret(_ text: String, _ triggers: ArgumentTriggers) -> Bool {
+        if triggers.isASCII {
+            if triggers.contains(.equals) || triggers.contains(.at) || triggers.contains(.colon)
+                || triggers.contains(.eyJ) || triggers.contains(.bearerWord) { return true }
+            guard triggers.contains(.spaceDash) else { return false }
+            return ASCIIScan.withASCII(text, asciiNamesSecret) ?? false
+        }
         return text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
             || text.contains(":") || (text.contains(" -") && namesSecret(text))
     }
 
-    private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
-        if s.isASCII {
-            let v = s.value
-            return (v >= 65 && v <= 90) || (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || s == "_" || s == "-" || s == "."
-        }
-        return s.properties.isAlphabetic || ("0"..."9").contains(s) || s == "_" || s == "-" || s == "."
+    @inline(__always)
+    private static func isASCIINameByte(_ v: UInt8) -> Bool {
+        (v >= 65 && v <= 90) || (v >= 97 && v <= 122) || (v >= 48 && v <= 57) || v == 95 || v == 45 || v == 46
     }
 
-    private static func isValueEnd(_ s: Unicode.Scalar) -> Bool {
-        s == " " || s == "\t" || s == "\n" || s == ";" || s == "&" || s == "|"
+    @inline(__always)
+    static func isValueEnd(_ byte: UInt8) -> Bool {
+        byte == 32 || byte == 9 || byte == 10 || byte == 59 || byte == 38 || byte == 124  // space \t \n ; & |
     }
 
     /// `--token X` inside one argument that is a whole shell command (`bash -c "run --token X"`).
-    private static func redactFlagValues(_ scalars: inout [Unicode.Scalar]) {
+    private static func redactFlagValues(_ text: inout RedactionBuffer) {
         var index = 0
-        while index < scalars.count {
-            guard scalars[index] == "-", index > 0, scalars[index - 1] == " " || scalars[index - 1] == "\t" else {
+        while index < text.count {
+            index = text.next(UInt8(ascii: "-"), from: index)
+            guard index < text.count, index > 0, text[index - 1] == 32 || text[index - 1] == 9 else {
                 index += 1
                 continue
             }
             var end = index
-            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "=" { end += 1 }
-            guard end < scalars.count, scalars[end] == " " || scalars[end] == "\t",
-                  namesSecret(String(String.UnicodeScalarView(scalars[index..<end]))) else { index = end; continue }
+            while end < text.count && !isValueEnd(text[end]) && text[end] != UInt8(ascii: "=") { end += 1 }
+            guard end < text.count, text[end] == 32 || text[end] == 9,
+                  text.withBytes(index..<end, namesSecret) else { index = end; continue }
             var value = end
-            while value < scalars.count && (scalars[value] == " " || scalars[value] == "\t") { value += 1 }
-            guard value < scalars.count, scalars[value] != "-", !isValueEnd(scalars[value]) else { index = value; continue }
-            index = replaceValue(&scalars, from: value)
+            while value < text.count && (text[value] == 32 || text[value] == 9) { value += 1 }
+            guard value < text.count, text[value] != UInt8(ascii: "-"), !isValueEnd(text[value]) else { index = value; continue }
+            index = replaceValue(&text, from: value)
         }
     }
 
     /// `NAME=value` and `--name=value` where NAME names a secret.
-    private static func redactAssignments(_ scalars: inout [Unicode.Scalar]) {
+    private static func redactAssignments(_ text: inout RedactionBuffer) {
         var index = 0
-        while index < scalars.count {
-            guard scalars[index] == "=" else { index += 1; continue }
-            var start = index
-            while start > 0 && isNameScalar(scalars[start - 1]) { start -= 1 }
-            let name = String(String.UnicodeScalarView(scalars[start..<index]))
-            guard !name.isEmpty, namesSecret(name) else { index += 1; continue }
-            index = replaceValue(&scalars, from: index + 1)
+        while index < text.count {
+            index = text.next(UInt8(ascii: "="), from: index)
+            guard index < text.count else { break }
+            let start = nameStart(text, before: index)
+            guard start < index, text.withBytes(start..<index, namesSecret) else { index += 1; continue }
+            index = replaceValue(&text, from: index + 1)
         }
     }
 
-    /// `"NAME": "value"` in JSON passed as an argument (environments handed over as JSON blobs).
-    private static func redactJSONPairs(_ scalars: inout [Unicode.Scalar]) {
-        var index = 0
-        while index < scalars.count {
-            guard scalars[index] == ":" else { index += 1; continue }
-            var close = index - 1
-            while close >= 0 && scalars[close] == " " { close -= 1 }
-            guard close > 0, scalars[close] == "\"" else { index += 1; continue }
-            var open = close - 1
-            while open >= 0 && scalars[open] != "\"" { open -= 1 }
-            guard open >= 0, namesSecret(String(String.UnicodeScalarView(scalars[(open + 1)..<close]))) else { index += 1; continue }
-            var value = index + 1
-            while value < scalars.count && scalars[value] == " " { value += 1 }
-            guard value < scalars.count, scalars[value] == "\"" else { index += 1; continue }
-            var end = value + 1
-            while end < scalars.count && scalars[end] != "\"" {
-                end += scalars[end] == "\\" ? 2 : 1
+    /// Where the name ending at `end` starts: letters (Unicode alphabetic ones too), digits, `_`, `-`, `.`.
+    private static func nameStart(_ text: RedactionBuffer, before end: Int) -> Int {
+        var start = end
+        while start > 0 {
+            let byte = text[start - 1]
+            if byte < 0x80 {
+                guard isASCIINameByte(byte) else { break }
+                start -= 1
+                continue
             }
-            let replacement = Array(marker.unicodeScalars)
-            scalars.replaceSubrange((value + 1)..<min(end, scalars.count), with: replacement)
-            index = value + 1 + replacement.count + 1
+            // The last byte of a longer UTF-8 sequence: step back to its lead byte and decode the scalar.
+            var lead = start - 1
+            while lead > 0 && text[lead] & 0xC0 == 0x80 { lead -= 1 }
+            guard let scalar = text.scalar(at: lead), scalar.properties.isAlphabetic else { break }
+            start = lead
+        }
+        return start
+    }
+
+    /// `"NAME": "value"` in JSON passed as an argument (environments handed over as JSON blobs).
+    private static func redactJSONPairs(_ text: inout RedactionBuffer) {
+        let quote = UInt8(ascii: "\"")
+        var index = 0
+        while index < text.count {
+            index = text.next(UInt8(ascii: ":"), from: index)
+            guard index < text.count else { break }
+            var close = index - 1
+            while close >= 0 && text[close] == 32 { close -= 1 }
+            guard close > 0, text[close] == quote else { index += 1; continue }
+            var open = close - 1
+            while open >= 0 && text[open] != quote { open -= 1 }
+            guard open >= 0, text.withBytes((open + 1)..<close, namesSecret) else { index += 1; continue }
+            var value = index + 1
+            while value < text.count && text[value] == 32 { value += 1 }
+            guard value < text.count, text[value] == quote else { index += 1; continue }
+            var end = value + 1
+            // A backslash escapes the next character; the bytes of a longer UTF-8 sequence are
+            // never a quote or a backslash, so stepping over its first byte is enough.
+            while end < text.count && text[end] != quote {
+                end += text[end] == UInt8(ascii: "\\") ? 2 : 1
+            }
+            text.replace((value + 1)..<min(end, text.count))
+            index = value + 1 + RedactionBuffer.markerBytes.count + 1
         }
     }
 
     /// Replaces the value starting at `start` (quoted or up to a word end); returns the index after it.
-    private static func replaceValue(_ scalars: inout [Unicode.Scalar], from start: Int) -> Int {
-        guard start < scalars.count else { return start }
+    private static func replaceValue(_ text: inout RedactionBuffer, from start: Int) -> Int {
+        guard start < text.count else { return start }
         var end = start
-        if scalars[start] == "\"" || scalars[start] == "'" {
-            let quote = scalars[start]
+        let first = text[start]
+        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") {
             end = start + 1
-            while end < scalars.count && scalars[end] != quote { end += 1 }
-            end = min(end + 1, scalars.count)
+            while end < text.count && text[end] != first { end += 1 }
+            end = min(end + 1, text.count)
         } else {
             // An unquoted value inside a quoted string ends at that string's closing quote.
-            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "\"" && scalars[end] != "'" { end += 1 }
+            while end < text.count && !isValueEnd(text[end]) && text[end] != UInt8(ascii: "\"") && text[end] != UInt8(ascii: "'") {
+                end += 1
+            }
         }
         guard end > start else { return start }
-        let replacement = Array(marker.unicodeScalars)
-        scalars.replaceSubrange(start..<end, with: replacement)
-        return start + replacement.count
+        text.replace(start..<end)
+        return start + RedactionBuffer.markerBytes.count
     }
 
     /// `Bearer <token>` (HTTP Authorization headers passed to curl and friends).
-    private static func redactBearer(_ scalars: inout [Unicode.Scalar]) {
+    private static func redactBearer(_ text: inout RedactionBuffer) {
         let length = 6
         var index = 0
-        while index + length < scalars.count {
-            // ASCII case folding equals lowercased() here: no other scalar lowercases to one of b, e, a, r.
-            if isBearer(scalars[index..<index + length]), scalars[index + length] == " " {
+        while index + length < text.count {
+            if text.hasFolded(at: index, "bearer"), text[index + length] == 32 {
                 var valueStart = index + length
-                while valueStart < scalars.count && scalars[valueStart] == " " { valueStart += 1 }
-                index = replaceValue(&scalars, from: valueStart)
+                while valueStart < text.count && text[valueStart] == 32 { valueStart += 1 }
+                index = replaceValue(&text, from: valueStart)
             } else {
                 index += 1
             }
         }
     }
 
-    private static func isBearer(_ word: ArraySlice<Unicode.Scalar>) -> Bool {
-        zip(word, "bearer".unicodeScalars).allSatisfy { scalar, expected in
-            scalar.isASCII && ASCIIScan.lower(UInt8(scalar.value)) == UInt8(expected.value)
-        }
-    }
-
     /// `scheme://user:password@host` keeps the user and hides the password.
-    private static func redactURLPasswords(_ scalars: inout [Unicode.Scalar]) {
+    private static func redactURLPasswords(_ text: inout RedactionBuffer) {
         var index = 0
-        while index + 3 <= scalars.count {
-            guard scalars[index] == ":", index + 2 < scalars.count, scalars[index + 1] == "/", scalars[index + 2] == "/" else {
+        while index + 3 <= text.count {
+            index = text.next(UInt8(ascii: ":"), from: index)
+            guard index + 2 < text.count,
+                  text[index + 1] == UInt8(ascii: "/"), text[index + 2] == UInt8(ascii: "/") else {
                 index += 1
                 continue
             }
             let authorityStart = index + 3
             var end = authorityStart
-            while end < scalars.count && !isValueEnd(scalars[end]) && scalars[end] != "/" { end += 1 }
-            if let at = scalars[authorityStart..<end].lastIndex(of: "@"),
-               let colon = scalars[authorityStart..<at].firstIndex(of: ":"), colon + 1 < at {
-                let replacement = Array(marker.unicodeScalars)
-                scalars.replaceSubrange((colon + 1)..<at, with: replacement)
-                index = colon + 1 + replacement.count
+            var at = -1
+            while end < text.count && !isValueEnd(text[end]) && text[end] != UInt8(ascii: "/") {
+                if text[end] == UInt8(ascii: "@") { at = end }
+                end += 1
+            }
+            var colon = -1
+            if at >= 0 {
+                var probe = authorityStart
+                while probe < at && text[probe] != UInt8(ascii: ":") { probe += 1 }
+                if probe < at { colon = probe }
+            }
+            if colon >= 0, colon + 1 < at {
+                text.replace((colon + 1)..<at)
+                index = colon + 1 + RedactionBuffer.markerBytes.count
             } else {
                 index = end
             }
@@ -215,23 +279,25 @@ public enum SecretRedactor {
     }
 
     /// JSON Web Tokens (`eyJ<header>.<payload>.<signature>`), wherever they stand.
-    private static func redactJWTs(_ scalars: inout [Unicode.Scalar]) {
-        func isBase64URL(_ s: Unicode.Scalar) -> Bool {
-            ("A"..."Z").contains(s) || ("a"..."z").contains(s) || ("0"..."9").contains(s) || s == "-" || s == "_" || s == "="
+    private static func redactJWTs(_ text: inout RedactionBuffer) {
+        func isBase64URL(_ b: UInt8) -> Bool {
+            (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 45 || b == 95 || b == 61
         }
         var index = 0
-        while index + 3 < scalars.count {
-            guard scalars[index] == "e", scalars[index + 1] == "y", scalars[index + 2] == "J" else { index += 1; continue }
+        while index + 3 < text.count {
+            guard text[index] == UInt8(ascii: "e"), text[index + 1] == UInt8(ascii: "y"), text[index + 2] == UInt8(ascii: "J") else {
+                index += 1
+                continue
+            }
             var end = index
             var dots = 0
-            while end < scalars.count && (isBase64URL(scalars[end]) || scalars[end] == ".") {
-                if scalars[end] == "." { dots += 1 }
+            while end < text.count && (isBase64URL(text[end]) || text[end] == UInt8(ascii: ".")) {
+                if text[end] == UInt8(ascii: ".") { dots += 1 }
                 end += 1
             }
             if dots >= 2 && end - index >= 20 {
-                let replacement = Array(marker.unicodeScalars)
-                scalars.replaceSubrange(index..<end, with: replacement)
-                index += replacement.count
+                text.replace(index..<end)
+                index += RedactionBuffer.markerBytes.count
             } else {
                 index = end
             }
