@@ -24,6 +24,16 @@ import Testing
         #expect(report.problems.count == 3, "every record is out of its day: \(report.problems)")
     }
 
+    /// The point of the renaming: `prune` deleted such segments under a valid checkpoint.
+    @Test func pruneRefusesARenamedSegment() throws {
+        let chain = try renamedChain()
+        defer { chain.directory.remove() }
+        _ = try chain.append([TestChain.body(4)])  // today's segment, so the old one is not the head
+        let pruner = ChainPruner(outputDirectory: chain.directory.path, key: chain.key, node: chain.node, clock: chain.clock.now)
+        #expect(throws: (any Error).self) { try pruner.prune(olderThanMilliseconds: 180 * 86_400_000, label: "180d") }
+        #expect(FileManager.default.fileExists(atPath: chain.directory.path + "/records/2026-01-01.jsonl"))
+    }
+
     @Test func segmentRenamedToALaterDayFails() throws {
         let chain = try TestChain(records: 2)
         defer { chain.directory.remove() }
