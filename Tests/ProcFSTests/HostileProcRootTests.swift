@@ -75,7 +75,7 @@ import Glibc
         let snapshot = try tree.sample()
         let process = try #require(snapshot.process(300))
         #expect(process.arguments == nil)
-        #expect(process.unavailable.values.contains { $0.contains("not a regular file") }, "\(process.unavailable)")
+        #expect(process.unavailable.values.contains { $0.description.contains("not a regular file") }, "\(process.unavailable)")
         #expect(snapshot.process(100)?.arguments == ["-bash"])
     }
 
@@ -85,7 +85,7 @@ import Glibc
         try tree.replace("400/environ") { path in try FileManager.default.createSymbolicLink(atPath: path, withDestinationPath: "/dev/zero") }
         let process = try #require(try tree.sample().process(400))
         #expect(process.environment == nil)
-        #expect(process.unavailable.values.contains { $0.contains("not a regular file") }, "\(process.unavailable)")
+        #expect(process.unavailable.values.contains { $0.description.contains("not a regular file") }, "\(process.unavailable)")
     }
 
     @Test func hugeRegularEnvironIsBounded() throws {
@@ -97,7 +97,7 @@ import Glibc
         }
         let process = try #require(try tree.sample().process(500))
         #expect(process.environment == nil)
-        #expect(process.unavailable.values.contains { $0.contains("over 64 MiB") }, "\(process.unavailable)")
+        #expect(process.unavailable.values.contains { $0.description.contains("over 64 MiB") }, "\(process.unavailable)")
     }
 
     @Test func leadingZeroDirectoryIsNotASecondProcess() throws {
