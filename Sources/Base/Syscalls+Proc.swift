@@ -13,9 +13,10 @@ extension Syscalls {
     }
 
     /// The most `readFile` and `readAll` read of one file. Real /proc files stay far below it
-    /// (environ and cmdline are bounded by the exec limits); a proc root handed to isotrace may
+    /// (environ and cmdline together by the exec limit, at most 6 MiB; a mount table of 10,000
+    /// mounts is about 2 MiB); a proc root handed to isotrace may
     /// hold anything, e.g. a huge file or a link to /dev/zero.
-    public static let procFileLimit = 64 << 20
+    public static let procFileLimit = 16 << 20
 
     /// Reads a whole file below `directory` into `buffer` (grown as needed, reused across calls)
     /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF

@@ -97,7 +97,7 @@ import Glibc
         }
         let process = try #require(try tree.sample().process(500))
         #expect(process.environment == nil)
-        #expect(process.unavailable.values.contains { $0.description.contains("over 64 MiB") }, "\(process.unavailable)")
+        #expect(process.unavailable.values.contains { $0.description.contains("over 16 MiB") }, "\(process.unavailable)")
     }
 
     @Test func leadingZeroDirectoryIsNotASecondProcess() throws {
