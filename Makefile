@@ -19,6 +19,9 @@ SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap open
 # postgresql-15 (initdb, pg_ctl, postgres) and postgresql-client-15 (psql): the central-store tests
 # start their own server on loopback (Tests/CentralStoreTests); nothing else uses them.
 SYSTEM_PACKAGES += postgresql-15 postgresql-client-15
+# slurm-wlm (slurmctld, slurmd, sbatch) and munge: the batch-system live test starts its own
+# single-node Slurm with cgroup tracking under a temporary directory (Tests/LiveTests/LocalSlurm.swift).
+SYSTEM_PACKAGES += slurm-wlm munge
 # Where SwiftPM builds (`make bench SCRATCH=.build-mine` keeps a second build apart).
 SCRATCH ?= .build
 RELEASE_BIN = $(SCRATCH)/release/isotrace

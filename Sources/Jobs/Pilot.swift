@@ -24,12 +24,31 @@ public struct Pilot: Sendable, Equatable {
 
 /// A batch system's job ID and which variable held it.
 public struct BatchJobID: Sendable, Equatable, Codable {
+    /// Where the ID was read: the pilot side's environment, or the batch system's cgroup path
+    /// (which the payload cannot set, and which wins when the two disagree).
+    public enum Source: String, Sendable, Codable {
+        case environment, cgroup
+    }
+
+    /// The variable that held it; for an ID from the cgroup, the variable that carries the same
+    /// ID in the environment (`SLURM_JOB_ID`).
     public var variable: String
     public var value: String
+    public var source: Source
 
-    public init(variable: String, value: String) {
+    public init(variable: String, value: String, source: Source = .environment) {
         self.variable = variable
         self.value = value
+        self.source = source
+    }
+
+    enum CodingKeys: String, CodingKey { case variable, value, source }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        variable = try container.decode(String.self, forKey: .variable)
+        value = try container.decode(String.self, forKey: .value)
+        source = try container.decodeIfPresent(Source.self, forKey: .source) ?? .environment
     }
 
     /// In order of preference; `_CONDOR_JOB_AD` is a path to the job ad, kept as the value.

@@ -40,6 +40,8 @@ public struct JobAudit: Sendable {
     /// The submitter's DN, when the pilot's files name it.
     public var owner: JobOwner?
     public var findings: [Finding]
+    /// The batch job the pilot runs in, as its cgroup names it (the policy's `batch_systems`).
+    public var batch: BatchCgroupMatch?
     /// The job's container runtime chain (see `JobContext.runtimeChain`), kept for reuse.
     var runtimePIDs: Set<Int32>?
 
@@ -54,4 +56,13 @@ public struct JobAudit: Sendable {
     public var isolated: Bool { !findings.contains { $0.family == .isolation && $0.status == .fail } }
 
     public var failingRules: [String] { findings.filter { $0.status == .fail }.map(\.rule) }
+
+    /// The batch job ID to report: the batch system's cgroup when it names one (the payload
+    /// cannot set it), else the pilot side's environment.
+    public var batchJobID: BatchJobID? {
+        if let batch, let id = batch.jobID {
+            return BatchJobID(variable: batch.jobIDVariable ?? job.batchJobID?.variable ?? "cgroup", value: id, source: .cgroup)
+        }
+        return job.batchJobID
+    }
 }

@@ -3,7 +3,7 @@ import ProcFS
 
 // The JSON shape of an audit (`isotrace audit --format json`): a contract other tools rely on.
 // {"summary", "node", "policy", "jobs": [{"panda_id", "task_id", "isolated", "pilot", "processes",
-// "findings"}], "unattributed", "node_findings", "sampler"}; a PROCESS is the snapshot process plus
+// "findings", "batch_job_id", "batch_system", "batch_cgroup", "batch_pattern", ...}], "unattributed", "node_findings", "sampler"}; a PROCESS is the snapshot process plus
 // "panda_id" and "container".
 
 extension AuditResult: Encodable {
@@ -55,6 +55,7 @@ extension JobAudit: Encodable {
         case pandaID = "panda_id", taskID = "task_id", attemptNumber = "attempt_nr", isolated, pilot, pilotWrapper = "pilot_wrapper"
         case processes, findings, container, jobDirectory = "job_directory", batchJobID = "batch_job_id"
         case attribution, spoofs, failing = "failing_rules", owner
+        case batchSystem = "batch_system", batchCgroup = "batch_cgroup", batchPattern = "batch_pattern"
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -75,7 +76,10 @@ extension JobAudit: Encodable {
         try container.encode(findings, forKey: .findings)
         try container.encodeOrNull(job.container, forKey: .container)
         try container.encode(job.jobDirectory, forKey: .jobDirectory)
-        try container.encodeOrNull(job.batchJobID, forKey: .batchJobID)
+        try container.encodeOrNull(batchJobID, forKey: .batchJobID)
+        try container.encodeOrNull(batch?.system, forKey: .batchSystem)
+        try container.encodeOrNull(batch?.cgroup, forKey: .batchCgroup)
+        try container.encodeOrNull(batch?.patternID, forKey: .batchPattern)
         try container.encode(job.evidence + job.conflicts.filter { !job.evidence.contains($0) }, forKey: .attribution)
         try container.encode(job.spoofs, forKey: .spoofs)
         try container.encodeOrNull(owner, forKey: .owner)

@@ -11,10 +11,17 @@ struct JobContext {
     let peers: PeerIndex
     /// Container runtime processes at the top of the payload (see `runtimeChain`).
     let runtimePIDs: Set<Int32>
+    /// The runpilot wrapper above the pilot, when seen.
+    let wrapper: ProcessSample?
+    /// The batch job the pilot runs in, as its cgroup names it (the policy's `batch_systems`).
+    let batch: BatchCgroupMatch?
 
-    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex, runtimePIDs: Set<Int32>? = nil) {
+    init(job: Job, pilot: ProcessSample, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex, runtimePIDs: Set<Int32>? = nil,
+         wrapper: ProcessSample? = nil, batch: BatchCgroupMatch? = nil) {
         self.job = job
         self.pilot = pilot
+        self.wrapper = wrapper
+        self.batch = batch
         self.snapshot = snapshot
         self.graph = graph
         self.peers = peers

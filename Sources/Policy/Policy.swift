@@ -11,11 +11,13 @@ public struct Policy: Sendable, Equatable {
     /// Environment variables kept by the sampler in addition to its built-in allowlist.
     public var extraEnvironment: [String]
     public var rules: [PolicyRule]
+    /// How the batch systems name a job's cgroup (`batch_systems`): the batch job of each pilot.
+    public var batchSystems: [BatchCgroupPattern]
     /// Hex SHA-256 of the policy file's bytes: which exact policy an audit used.
     public var sha256: String
 
     public init(id: String, version: String, title: String, pilots: PilotPatterns, credentials: CredentialLocations,
-                extraEnvironment: [String], rules: [PolicyRule], sha256: String) {
+                extraEnvironment: [String], rules: [PolicyRule], sha256: String, batchSystems: [BatchCgroupPattern] = []) {
         self.id = id
         self.version = version
         self.title = title
@@ -23,6 +25,7 @@ public struct Policy: Sendable, Equatable {
         self.credentials = credentials
         self.extraEnvironment = extraEnvironment
         self.rules = rules
+        self.batchSystems = batchSystems
         self.sha256 = sha256
     }
 

@@ -4,7 +4,7 @@ import Yams
 /// What one policy file says, before it is merged with the file it `extends`: every field is
 /// optional, because an extending file gives only what it changes (see policies/site-example.yaml).
 struct PolicyDocument {
-    static let keys = ["extends", "id", "version", "title", "pilots", "credentials", "environment", "rules"]
+    static let keys = ["extends", "id", "version", "title", "pilots", "credentials", "environment", "batch_systems", "rules"]
     static let pilotKeys = ["interpreters", "scripts", "wrappers", "job_directory_prefix"]
     static let credentialKeys = ["environment_variables", "paths"]
     static let environmentKeys = ["extra_allowlist"]
@@ -21,6 +21,7 @@ struct PolicyDocument {
     var credentialVariables: [String]?
     var credentialPaths: [String]?
     var extraAllowlist: [String]?
+    var batchSystems: [BatchSystemEntry] = []
     var rules: [RuleEntry] = []
 
     /// The policy this file defines on top of `base` (nil for a standalone file): a key given
@@ -45,7 +46,8 @@ struct PolicyDocument {
                 environmentVariables: credentialVariables ?? credentials.environmentVariables,
                 paths: credentialPaths ?? credentials.paths),
             extraEnvironment: extraAllowlist ?? base?.extraEnvironment ?? [],
-            rules: rules, sha256: sha256)
+            rules: rules, sha256: sha256,
+            batchSystems: BatchSystemEntry.merge(batchSystems, over: base?.batchSystems ?? []))
     }
 }
 
@@ -86,6 +88,7 @@ extension PolicyYAMLReader {
            let list = environment["extra_allowlist"] {
             document.extraAllowlist = variableNames(list, "'environment.extra_allowlist'")
         }
+        if let node = fields["batch_systems"] { document.batchSystems = batchSystems(node) }
         if let node = fields["rules"], let list = sequence(node, "'rules'") {
             if list.isEmpty && base == nil { report("'rules' is empty: a policy needs at least one rule", at: node) }
             var firstLine: [String: Int] = [:]

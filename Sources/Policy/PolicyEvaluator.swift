@@ -79,7 +79,10 @@ public struct PolicyEvaluator: Sendable {
 
     /// Every job rule for one job, and its owner.
     private func evaluate(_ job: Job, pilot: Pilot?, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex) -> JobAudit {
-        let context = pilot.map { JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers) }
+        let batch = pilot.flatMap { BatchCgroupClassifier(patterns: policy.batchSystems).classify([$0.wrapper, $0.process]) }
+        let context = pilot.map {
+            JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers, wrapper: $0.wrapper, batch: batch)
+        }
         var findings: [Finding] = []
         for rule in policy.rules where !rule.check.isNodeCheck {
             guard let context else {
@@ -90,6 +93,7 @@ public struct PolicyEvaluator: Sendable {
         }
         let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
         var audit = JobAudit(job: job, pilot: pilot, owner: owner, findings: findings)
+        audit.batch = batch
         audit.runtimePIDs = context?.runtimePIDs
         return audit
     }
@@ -101,7 +105,7 @@ public struct PolicyEvaluator: Sendable {
         audit.job = job
         audit.pilot = pilot
         let context = JobContext(job: job, pilot: pilot.process, snapshot: snapshot, graph: graph, peers: peers,
-                                 runtimePIDs: before.runtimePIDs)
+                                 runtimePIDs: before.runtimePIDs, wrapper: pilot.wrapper, batch: before.batch)
         var index = 0
         for rule in policy.rules where !rule.check.isNodeCheck {
             if rule.check.looksAtFiles { audit.findings[index] = evaluate(rule, context) }

@@ -25,8 +25,13 @@ enum AuditTable {
             if let container = job.container {
                 out += "  container \(container.runtime)\(container.image.map { " " + SnapshotTable.printable($0) } ?? "")"
             }
-            if let batch = job.batchJobID { out += "  batch \(batch.variable)=\(SnapshotTable.printable(batch.value))" }
+            if let batch = audit.batchJobID {
+                out += "  batch \(batch.variable)=\(SnapshotTable.printable(batch.value))\(batch.source == .cgroup ? " (cgroup)" : "")"
+            }
             out += "\n"
+            if let batch = audit.batch {
+                out += "  batch    \(SnapshotTable.printable(batch.system)) job cgroup \(SnapshotTable.printable(batch.cgroup)) (\(batch.hierarchy))\n"
+            }
             if let owner = audit.owner {
                 let trust = owner.payloadWritable ? palette.yellow("payload-writable, a claim only") : "pilot-written"
                 out += "  owner    \(SnapshotTable.printable(owner.dn))  (\(SnapshotTable.printable(owner.source)), \(trust))\n"
@@ -63,7 +68,7 @@ enum AuditTable {
         let passed = findings.filter { $0.status == .pass }.map(\.rule)
         if !passed.isEmpty { out += "  " + palette.green("pass") + "  \(passed.joined(separator: " "))\n" }
         for finding in findings where finding.status == .skip {
-            out += "  " + palette.dim("skip  \(finding.rule): \(finding.message)") + "\n"
+            out += "  " + palette.dim("skip  \(finding.rule): \(SnapshotTable.printable(finding.message))") + "\n"
         }
         return out
     }

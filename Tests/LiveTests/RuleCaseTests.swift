@@ -103,8 +103,7 @@ extension Live {
                 }
             }
             let before = try AuditDocument.run().job(simulated).finding("TRACE-CGROUP")
-            #expect(before.status == "pass", "\(before.description)")
-            let pilotBefore = before.evidence["pilot_cgroup"] as? String ?? ""
+            #expect(before.status == SimulationRequirements.cgroupVerdict, "\(before.description)")
 
             guard mkdir(directory, 0o755) == 0 else {
                 Issue.record("mkdir \(directory): \(String(cString: strerror(errno)))")
@@ -114,8 +113,11 @@ extension Live {
             let job = try AuditDocument.run().job(simulated)
             let finding = try job.finding("TRACE-CGROUP")
             #expect(finding.status == "fail", "\(finding.description)")
+            // The pilot now holds the job in name=systemd; the payload stayed in its root there.
             #expect(finding.evidence["pilot_cgroup"] as? String == "/\(name)", "\(finding.evidence)")
-            #expect(finding.evidence["payload_cgroup"] as? String == pilotBefore, "the payload stayed where it was: \(finding.evidence)")
+            #expect(finding.evidence["payload_cgroup"] as? String == "/", "the payload stayed where it was: \(finding.evidence)")
+            #expect((finding.evidence["hierarchy"] as? String)?.hasSuffix(":name=systemd") == true, "\(finding.evidence)")
+            #expect(job.processPIDs.contains(finding.pid ?? -1), "the finding names a payload process: \(finding.description)")
             #expect(job.isolated == false, "the leaky job is still not isolated")
         }
 

@@ -20,6 +20,17 @@ enum SimulationRequirements {
             return fields.count > 4 && fields[4] == systemdCgroupRoot && line.contains(" - cgroup ") && line.contains("name=systemd")
         }
     }()
+    /// TRACE-CGROUP for the simulated jobs, which sit in the test's own cgroups: `pass` when the
+    /// test runs below the root of some hierarchy (a batch job, a service, a container), `skip`
+    /// on a node where it sits in the root cgroup of every hierarchy (no cgroup holds the job).
+    static let cgroupVerdict: String = {
+        let lines = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?.split(separator: "\n") ?? []
+        let below = lines.contains { line in
+            let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            return parts.count == 3 && parts[2] != "/"
+        }
+        return below ? "pass" : "skip"
+    }()
     /// kernel.yama.ptrace_scope, nil when Yama is not active.
     static let yamaPtraceScope: Int? = (try? String(contentsOfFile: "/proc/sys/kernel/yama/ptrace_scope", encoding: .utf8))
         .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }

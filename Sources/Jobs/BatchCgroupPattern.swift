@@ -1,0 +1,146 @@
+import ProcFS
+
+/// How one batch system names a job's cgroup (the policy's `batch_systems` section): a regular
+/// expression matched at the start of a cgroup path from `/proc/<pid>/cgroup`.
+///
+/// The named group `cgroup` is the batch job's own cgroup (the whole match when absent),
+/// `job_id` the batch system's job ID, `slot` a slot name (HTCondor names slots, not jobs).
+/// `layout` says which lines of the file the pattern reads: `v1` the controller hierarchies,
+/// `v2` the unified `0::` line. Cgroup names are hostile input (a job may create cgroups below a
+/// delegated one): paths and captures are bounded, and matching never fails, it finds nothing.
+public struct BatchCgroupPattern: Sendable, Equatable {
+    public enum Layout: String, Sendable, CaseIterable {
+        case v1, v2
+    }
+
+    public var id: String
+    /// The batch system reported (`slurm`, `htcondor`, `pbs`).
+    public var system: String
+    public var layout: Layout
+    /// The expression as the policy wrote it.
+    public var pattern: String
+    /// The environment variable that carries the same job ID (`SLURM_JOB_ID`), for the
+    /// disagreement check; nil when the pattern captures no job ID.
+    public var jobIDVariable: String?
+    private let regex: CompiledPattern
+
+    /// Paths longer than this are not matched (PATH_MAX; a cgroup file line is no longer).
+    public static let maximumPathBytes = 4096
+    /// Captured values longer than this are not believed.
+    public static let maximumCaptureBytes = 255
+
+    public init(id: String, system: String, layout: Layout, pattern: String, jobIDVariable: String? = nil) throws(BatchPatternError) {
+        self.id = id
+        self.system = system
+        self.layout = layout
+        self.pattern = pattern
+        self.jobIDVariable = jobIDVariable
+        do {
+            regex = CompiledPattern(try Regex(pattern))
+        } catch {
+            throw BatchPatternError(reason: "not a regular expression: \(error)")
+        }
+        if jobIDVariable != nil && !capturesJobID {
+            throw BatchPatternError(reason: "names job_id_variable \(jobIDVariable!) but has no (?<job_id>...) group")
+        }
+    }
+
+    public var capturesJobID: Bool { pattern.contains("(?<job_id>") }
+
+    public static func == (a: BatchCgroupPattern, b: BatchCgroupPattern) -> Bool {
+        (a.id, a.system, a.layout, a.pattern, a.jobIDVariable) == (b.id, b.system, b.layout, b.pattern, b.jobIDVariable)
+    }
+
+    /// Whether the pattern reads this line of the cgroup file.
+    public func applies(to entry: CgroupEntry) -> Bool {
+        (entry.hierarchy == 0 && entry.controllers.isEmpty) == (layout == .v2)
+    }
+
+    /// The batch job's cgroup, job ID and slot in `path`, or nil.
+    public func match(_ path: String) -> (cgroup: String, jobID: String?, slot: String?)? {
+        guard path.utf8.count <= Self.maximumPathBytes, let found = try? regex.value.prefixMatch(in: path) else { return nil }
+        func capture(_ name: String) -> String? {
+            guard let text = found.output[name]?.substring.map(String.init), !text.isEmpty else { return nil }
+            return text.utf8.count <= Self.maximumCaptureBytes ? text : nil
+        }
+        let cgroup = found.output["cgroup"] == nil ? String(path[found.range]) : capture("cgroup")
+        guard let cgroup, cgroup.hasPrefix("/"), cgroup != "/" else { return nil }
+        let jobID = capture("job_id")
+        if capturesJobID && jobID == nil { return nil }
+        return (cgroup, jobID, capture("slot"))
+    }
+}
+
+/// A pattern the policy gave that cannot be used, and why.
+public struct BatchPatternError: Error, Sendable, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
+}
+
+/// The compiled expression: Regex is neither Equatable nor documented as Sendable; it is
+/// immutable once built, and only ever read.
+private final class CompiledPattern: @unchecked Sendable {
+    let value: Regex<AnyRegexOutput>
+    init(_ value: Regex<AnyRegexOutput>) { self.value = value }
+}
+
+/// The batch job a pilot runs in, as its cgroup names it.
+public struct BatchCgroupMatch: Sendable, Equatable {
+    /// The policy's pattern that matched.
+    public var patternID: String
+    public var system: String
+    /// The line of the cgroup file: `3:cpuset` (v1) or `0:` (v2).
+    public var hierarchy: String
+    /// The batch job's cgroup in that hierarchy.
+    public var cgroup: String
+    public var jobID: String?
+    public var slot: String?
+    /// See `BatchCgroupPattern.jobIDVariable`.
+    public var jobIDVariable: String?
+    /// The process whose cgroup file said so (the pilot's wrapper, or the pilot).
+    public var pid: Int32
+
+    public init(patternID: String, system: String, hierarchy: String, cgroup: String, jobID: String?, slot: String?,
+                jobIDVariable: String?, pid: Int32) {
+        self.patternID = patternID
+        self.system = system
+        self.hierarchy = hierarchy
+        self.cgroup = cgroup
+        self.jobID = jobID
+        self.slot = slot
+        self.jobIDVariable = jobIDVariable
+        self.pid = pid
+    }
+}
+
+/// Finds the batch job of a pilot from its (and its wrapper's) cgroups.
+public struct BatchCgroupClassifier: Sendable {
+    public var patterns: [BatchCgroupPattern]
+
+    public init(patterns: [BatchCgroupPattern]) { self.patterns = patterns }
+
+    /// The outermost batch cgroup any pattern finds in any line of the processes' cgroup files,
+    /// pilot side only (the wrapper the batch system started, then the pilot). Outermost, because
+    /// a batch system may delegate the inside of its job cgroup to the job (HTCondor on v2 does):
+    /// what a job creates there is the job's word, the cgroup above it is the batch system's.
+    /// Equal lengths: the first process, line and pattern in that order.
+    public func classify(_ processes: [ProcessSample?]) -> BatchCgroupMatch? {
+        guard !patterns.isEmpty else { return nil }
+        var best: BatchCgroupMatch?
+        for process in processes {
+            guard let process, let entries = process.cgroups else { continue }
+            for entry in entries where entry.path != "/" {
+                for pattern in patterns where pattern.applies(to: entry) {
+                    guard let found = pattern.match(entry.path) else { continue }
+                    if let best, best.cgroup.utf8.count <= found.cgroup.utf8.count { continue }
+                    best = BatchCgroupMatch(
+                        patternID: pattern.id, system: pattern.system,
+                        hierarchy: "\(entry.hierarchy):\(entry.controllers.joined(separator: ","))",
+                        cgroup: found.cgroup, jobID: found.jobID, slot: found.slot,
+                        jobIDVariable: pattern.jobIDVariable, pid: process.pid)
+                }
+            }
+        }
+        return best
+    }
+}
