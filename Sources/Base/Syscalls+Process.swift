@@ -8,6 +8,13 @@ extension Syscalls {
     /// getpid(2).
     public static func processID() -> Int32 { getpid() }
 
+    /// getcwd(3): the working directory, or "" when it cannot be named (removed, too long).
+    public static func currentDirectory() -> String {
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX) + 1) { buffer in
+            getcwd(buffer.baseAddress!, buffer.count) == nil ? "" : String(cString: buffer.baseAddress!)
+        }
+    }
+
     /// geteuid(2).
     public static func effectiveUserID() -> uid_t { geteuid() }
 

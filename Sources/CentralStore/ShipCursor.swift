@@ -28,8 +28,8 @@ struct ShipCursor: Codable, Equatable {
     static func path(outputDirectory: String) -> String { outputDirectory + "/sink.cursor" }
 
     static func load(outputDirectory: String) -> ShipCursor? {
-        guard let data = FileManager.default.contents(atPath: path(outputDirectory: outputDirectory)) else { return nil }
-        return try? JSONDecoder().decode(ShipCursor.self, from: data)
+        guard let bytes = try? Syscalls.readRange(path(outputDirectory: outputDirectory), from: 0, followingLinks: false) else { return nil }
+        return try? JSONDecoder().decode(ShipCursor.self, from: Data(bytes))
     }
 
     func save(outputDirectory: String) throws(SinkError) {

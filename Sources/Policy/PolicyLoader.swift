@@ -1,3 +1,4 @@
+import Base
 import Crypto
 import Foundation
 import Yams
@@ -46,11 +47,10 @@ public struct PolicyLoader {
     /// `chain` holds the resolved paths of the files extending this one, to refuse cycles.
     private static func loadFile(path: String, chain: [String]) -> LoadedFile {
         var reader = PolicyYAMLReader(file: path)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let bytes = try? Syscalls.readRange(path, from: 0) else {
             reader.report("cannot read the policy file")
             return LoadedFile(issues: reader.issues)
         }
-        let bytes = [UInt8](data)
         guard let text = String(validating: bytes, as: UTF8.self) else {
             reader.report("the policy file is not valid UTF-8")
             return LoadedFile(issues: reader.issues)
@@ -98,7 +98,7 @@ public struct PolicyLoader {
                 reader.report("'extends: \(name)' does not name a policy file (policies end in .yaml or .yml); it was not read", at: node)
             } else if chain.contains(resolved) || resolved == own {
                 reader.report("'extends: \(name)' makes a cycle: that file extends this one", at: node)
-            } else if !FileManager.default.isReadableFile(atPath: basePath) {
+            } else if !Syscalls.isReadable(basePath) {
                 reader.report("cannot read the base policy '\(name)' (looked for \(basePath))", at: node)
             } else {
                 let loaded = loadFile(path: basePath, chain: chain + [own])

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Policy
 
@@ -17,8 +18,8 @@ enum PolicyLocation {
             directory = directory.deletingLastPathComponent()
         }
         candidates.append(executable.deletingLastPathComponent().appendingPathComponent("share/isotrace/policies/\(bundledName)").path)
-        candidates.append(FileManager.default.currentDirectoryPath + "/policies/\(bundledName)")
-        return candidates.first { FileManager.default.isReadableFile(atPath: $0) }
+        candidates.append(Syscalls.currentDirectory() + "/policies/\(bundledName)")
+        return candidates.first { Syscalls.isReadable($0) }
     }
 
     /// Loads the policy or prints why not and exits 2 (every issue, with file, line and column).
