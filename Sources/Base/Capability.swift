@@ -15,6 +15,7 @@ public struct Capability: Hashable, Sendable, CustomStringConvertible {
 
     public static let dacOverride = Capability(1, "cap_dac_override")
     public static let dacReadSearch = Capability(2, "cap_dac_read_search")
+    public static let fowner = Capability(3, "cap_fowner")
     public static let kill = Capability(5, "cap_kill")
     public static let setpcap = Capability(8, "cap_setpcap")
     public static let sysPtrace = Capability(19, "cap_sys_ptrace")

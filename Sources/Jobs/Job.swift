@@ -20,11 +20,15 @@ public struct Job: Sendable, Equatable {
     /// PID -> the container runtime the process runs under (itself or its nearest ancestor in the job).
     public var containers: [Int32: ContainerInfo]
     public var batchJobID: BatchJobID?
+    /// How the payload root was recognised; anything but `.jobDirectory` means it runs outside
+    /// the job directory now (TRACE-ATTR warns).
+    public var rootRecognition: RootRecognition
 
     public init(pandaID: String, taskID: String?, attemptNumber: String?, pilotPID: Int32, rootPID: Int32,
                 processes: [ProcessSample], jobDirectory: String, evidence: [AttributionEvidence],
                 conflicts: [AttributionEvidence], spoofs: [SpoofedClaim], containers: [Int32: ContainerInfo],
-                batchJobID: BatchJobID?) {
+                batchJobID: BatchJobID?, rootRecognition: RootRecognition = .jobDirectory) {
+        self.rootRecognition = rootRecognition
         self.pandaID = pandaID
         self.taskID = taskID
         self.attemptNumber = attemptNumber
@@ -49,6 +53,19 @@ public struct Job: Sendable, Equatable {
         if first.image == nil, let image = seen.first(where: { $0.image != nil })?.image { first.image = image }
         return first
     }
+}
+
+/// How a payload root was told from the pilot's helpers. A root is a session leader below a pilot;
+/// what marks it as a payload must survive a `cd`, since the payload controls its working directory.
+public enum RootRecognition: String, Sendable, Equatable, Codable {
+    /// It runs in (or below) the job directory `PanDA_Pilot-<id>` the pilot made.
+    case jobDirectory = "job_directory"
+    /// The daemon saw this very process (boot, pid, start ticks) in the job in an earlier cycle:
+    /// once seen, a payload stays one wherever it goes.
+    case earlierSighting = "earlier_sighting"
+    /// It left its job directory (and is not in PILOT_HOME, where the pilot's helpers run), but the
+    /// environment the pilot gave it at exec names the job (`PANDAID`).
+    case execEnvironment = "exec_environment"
 }
 
 /// A process that claims a PanDA ID (environment or job directory) but runs under no pilot:

@@ -17,9 +17,16 @@ public struct JobClassifier: Sendable {
 
     public init(patterns: PilotPatterns = .default) { self.patterns = patterns }
 
-    public func classify(_ processes: [ProcessSample]) -> JobGraph {
+    /// Classifies one snapshot. `earlier` is the graph of an earlier snapshot of the same node (the
+    /// daemon's last cycle): a process that was in one of its jobs stays in that job, by identity,
+    /// wherever it has gone since (a payload cannot leave its job with a `cd`).
+    public func classify(_ processes: [ProcessSample], earlier: JobGraph? = nil) -> JobGraph {
         let tree = ProcessTree(processes)
-        var walk = TreeWalk(patterns: patterns, tree: tree)
+        var known: [ProcessIdentity: Job] = [:]
+        for job in earlier?.jobs ?? [] {
+            for process in job.processes { known[process.identity] = job }
+        }
+        var walk = TreeWalk(patterns: patterns, tree: tree, earlier: known)
         walk.run()
         walk.adoptSessionOrphans()
 
@@ -42,16 +49,35 @@ public struct JobClassifier: Sendable {
 
     private func makeJob(root rootPID: Int32, pilot pilotPID: Int32, members: [Int32], tree: ProcessTree, walk: TreeWalk) -> Job {
         let root = tree.byPID[rootPID]!
-        let (pandaID, directory) = patterns.jobDirectoryID(root.cwd?.path ?? "")!
-        var evidence = [AttributionEvidence(source: .jobDirectory, pandaID: pandaID, detail: directory)]
+        // What the root says of itself now: its environment and command line.
+        var stated: [AttributionEvidence] = []
         for variable in ["PANDAID", "PandaID"] {
             if let value = root.environment?[variable] {
-                evidence.append(AttributionEvidence(source: .rootEnvironment, pandaID: value, detail: variable))
+                stated.append(AttributionEvidence(source: .rootEnvironment, pandaID: value, detail: variable))
             }
         }
         let exported = CommandLineExports.find(in: root.arguments ?? [])
         if let value = exported["PandaID"] {
-            evidence.append(AttributionEvidence(source: .commandLine, pandaID: value, detail: "export PandaID=\(value)"))
+            stated.append(AttributionEvidence(source: .commandLine, pandaID: value, detail: "export PandaID=\(value)"))
+        }
+        let pandaID: String, directory: String, recognition: RootRecognition
+        let evidence: [AttributionEvidence]
+        var taskID = root.environment?["PanDA_TaskID"] ?? exported["PanDA_TaskID"] ?? frontierTaskID(root)
+        var attempt = root.environment?["PanDA_AttemptNr"] ?? exported["PanDA_AttemptNr"]
+        switch walk.rootEvidence[rootPID]! {
+        case .jobDirectory(let id, let path):
+            (pandaID, directory, recognition) = (id, path, .jobDirectory)
+            evidence = [AttributionEvidence(source: .jobDirectory, pandaID: id, detail: path)] + stated
+        case .earlierSighting(let job):
+            // Attribution, task and attempt as first seen: what the process says after a later exec is a claim.
+            (pandaID, directory) = (job.pandaID, job.jobDirectory)
+            let inDirectory = root.cwd.flatMap { patterns.jobDirectoryID($0.path, innermostOnly: false) }?.id == job.pandaID
+            recognition = inDirectory ? .jobDirectory : .earlierSighting
+            evidence = job.evidence + stated.filter { !job.evidence.contains($0) }
+            (taskID, attempt) = (job.taskID, job.attemptNumber)
+        case .execEnvironment(let id, _, let pilotHome):
+            (pandaID, directory, recognition) = (id, pilotHome + "/" + patterns.jobDirectoryPrefix + id, .execEnvironment)
+            evidence = stated
         }
         let conflicts = evidence.filter { $0.pandaID != pandaID }
         let memberSamples = members.filter { $0 != rootPID }.sorted().compactMap { tree.byPID[$0] }
@@ -63,15 +89,15 @@ public struct JobClassifier: Sendable {
                 }
             }
         }
-        let taskID = root.environment?["PanDA_TaskID"] ?? exported["PanDA_TaskID"] ?? frontierTaskID(root)
-        let attempt = root.environment?["PanDA_AttemptNr"] ?? exported["PanDA_AttemptNr"]
         let pilot = tree.byPID[pilotPID]
         let wrapper = walk.wrapperOf[pilotPID].flatMap { tree.byPID[$0] }
+        // The batch system's job ID only from the pilot's side (its and its wrapper's exec-time
+        // environment): the payload root's environment is the payload's to choose.
         return Job(
             pandaID: pandaID, taskID: taskID, attemptNumber: attempt, pilotPID: pilotPID, rootPID: rootPID,
             processes: [root] + memberSamples, jobDirectory: directory, evidence: evidence, conflicts: conflicts,
             spoofs: spoofs, containers: containers(of: [rootPID] + memberSamples.map(\.pid), tree: tree),
-            batchJobID: BatchJobID.find(in: [root.environment, pilot?.environment, wrapper?.environment]))
+            batchJobID: BatchJobID.find(in: [pilot?.environment, wrapper?.environment]), rootRecognition: recognition)
     }
 
     /// `FRONTIER_ID="[<taskID>_<PandaID>]"` (ATLAS) carries the task ID.
@@ -121,6 +147,7 @@ public struct JobClassifier: Sendable {
                 merged[index].spoofs += job.spoofs
                 merged[index].conflicts += job.conflicts
                 merged[index].containers.merge(job.containers) { first, _ in first }
+                if merged[index].rootRecognition == .jobDirectory { merged[index].rootRecognition = job.rootRecognition }
             } else {
                 index[key] = merged.count
                 merged.append(job)
@@ -129,9 +156,13 @@ public struct JobClassifier: Sendable {
         return merged.sorted { ($0.pandaID.count, $0.pandaID, $0.rootPID) < ($1.pandaID.count, $1.pandaID, $1.rootPID) }
     }
 
-    /// Processes under no pilot that claim a PanDA ID by environment or job directory.
+    /// Processes under no pilot that claim a PanDA ID by environment or job directory, and session
+    /// leaders below a pilot whose PANDAID names no job (neither payload nor helper).
     private func unattributed(tree: ProcessTree, walk: TreeWalk) -> [UnattributedProcess] {
-        var result: [UnattributedProcess] = []
+        var result: [UnattributedProcess] = walk.strays.map { stray in
+            UnattributedProcess(process: stray.process, claimedPandaID: stray.process.environment?[stray.variable] ?? "",
+                                claimSource: "\(stray.variable) below pilot \(stray.pilot), outside its job directory")
+        }
         for process in tree.processes where !walk.underPilot.contains(process.pid) && !process.stat.isKernelThread {
             if let variable = ["PANDAID", "PandaID"].first(where: { process.environment?[$0] != nil }) {
                 result.append(UnattributedProcess(process: process, claimedPandaID: process.environment![variable]!, claimSource: variable))

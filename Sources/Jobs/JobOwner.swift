@@ -5,15 +5,19 @@ public struct JobOwner: Sendable, Equatable, Codable {
     public var dn: String
     /// The file it was read from, as the reading process saw it.
     public var source: String
-    /// True when the payload's credentials allow writing that file: the DN may be forged.
+    /// True when a payload process could have written or replaced that file (its mode, owner or
+    /// ACL, or any directory above it, allows it): the DN is then a claim, not evidence.
     public var payloadWritable: Bool
+    /// Why the DN is only a claim, when it is.
+    public var claimReason: String?
 
-    enum CodingKeys: String, CodingKey { case dn, source, payloadWritable = "payload_writable" }
+    enum CodingKeys: String, CodingKey { case dn, source, payloadWritable = "payload_writable", claimReason = "claim_reason" }
 
-    public init(dn: String, source: String, payloadWritable: Bool) {
+    public init(dn: String, source: String, payloadWritable: Bool, claimReason: String? = nil) {
         self.dn = dn
         self.source = source
         self.payloadWritable = payloadWritable
+        self.claimReason = claimReason
     }
 }
 

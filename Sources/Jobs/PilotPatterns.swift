@@ -55,6 +55,11 @@ public struct PilotPatterns: Sendable, Equatable {
         return nil
     }
 
+    /// A PanDA job ID: 1 to 20 ASCII digits.
+    public static func isPandaID(_ text: String) -> Bool {
+        !text.isEmpty && text.utf8.count <= 20 && text.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
     static func matches(_ globs: [String], _ name: String) -> Bool {
         globs.contains { fnmatch($0, name, 0) == 0 }
     }

@@ -28,25 +28,44 @@ struct ProcessTree {
     }
 }
 
+/// Why a process below a pilot is a payload root, and the job that makes it.
+enum RootEvidence {
+    /// It leads its own session in (or below) the job directory `PanDA_Pilot-<id>`.
+    case jobDirectory(id: String, directory: String)
+    /// It was in this job at an earlier classification (same boot, pid and start ticks).
+    case earlierSighting(Job)
+    /// It leads its own session outside the job directory and outside PILOT_HOME, and the
+    /// environment it was exec'd with names the job.
+    case execEnvironment(id: String, variable: String, pilotHome: String)
+}
+
 /// One depth-first walk from the tops that assigns every process a role.
 struct TreeWalk {
     let patterns: PilotPatterns
     let tree: ProcessTree
+    /// Every process of an earlier classification's jobs, by identity (the daemon's last cycle).
+    let earlier: [ProcessIdentity: Job]
 
     /// Innermost pilots, in PID order.
     private(set) var pilotPIDs: [Int32] = []
     private(set) var wrapperOf: [Int32: Int32] = [:]
     private(set) var roots: [Int32] = []
     private(set) var pilotOf: [Int32: Int32] = [:]
+    /// Why each root is one.
+    private(set) var rootEvidence: [Int32: RootEvidence] = [:]
+    /// Session leaders below a pilot that carry a PANDAID which names no job (not a PanDA ID),
+    /// outside the job directory and PILOT_HOME: neither payload nor helper.
+    private(set) var strays: [(process: ProcessSample, pilot: Int32, variable: String)] = []
     private(set) var members: [Int32: [Int32]] = [:]
     private(set) var pilotSide: [Int32: [Int32]] = [:]
     /// Every process with a pilot above it (or that is one).
     private(set) var underPilot: Set<Int32> = []
     private var jobOf: [Int32: Int32] = [:]
 
-    init(patterns: PilotPatterns, tree: ProcessTree) {
+    init(patterns: PilotPatterns, tree: ProcessTree, earlier: [ProcessIdentity: Job] = [:]) {
         self.patterns = patterns
         self.tree = tree
+        self.earlier = earlier
     }
 
     private struct Context {
@@ -80,12 +99,13 @@ struct TreeWalk {
                     underPilot.insert(pid)
                 } else if let pilot = context.pilot {
                     underPilot.insert(pid)
-                    if process.stat.sid == pid, let cwd = process.cwd?.path, patterns.jobDirectoryID(cwd) != nil {
+                    if let evidence = recogniseRoot(process, pilot: pilot) {
                         roots.append(pid)
                         pilotOf[pid] = pilot
                         jobOf[pid] = pid
+                        rootEvidence[pid] = evidence
                         context.job = pid
-                    } else {
+                    } else if strays.last?.process.pid != pid {
                         contextPilot[pid] = pilot
                     }
                 }
@@ -99,6 +119,27 @@ struct TreeWalk {
             pilotSide[owner, default: []].append(pid)
         }
         roots.sort()
+    }
+
+    /// Whether `process`, below `pilot` and in no job yet, is a payload root. The pilot's helpers
+    /// also lead their own sessions and inherit PANDAID, but run in PILOT_HOME (the pilot's cwd);
+    /// a payload root is told from them by what a `cd` does not change: the daemon's earlier
+    /// sighting of this very process, or the environment the pilot gave it at exec.
+    private mutating func recogniseRoot(_ process: ProcessSample, pilot: Int32) -> RootEvidence? {
+        guard process.stat.sid == process.pid else { return nil }
+        if let job = earlier[process.identity] { return .earlierSighting(job) }
+        guard let cwd = process.cwd?.path else { return nil }
+        if let (id, directory) = patterns.jobDirectoryID(cwd, innermostOnly: false) {
+            return .jobDirectory(id: id, directory: directory)
+        }
+        guard let home = tree.byPID[pilot]?.cwd?.path, cwd != home else { return nil }
+        for variable in ["PANDAID", "PandaID"] {
+            guard let value = process.environment?[variable] else { continue }
+            if PilotPatterns.isPandaID(value) { return .execEnvironment(id: value, variable: variable, pilotHome: home) }
+            strays.append((process, pilot, variable))
+            return nil
+        }
+        return nil
     }
 
     /// The pilot is the subreaper of its payloads: a payload process whose parent exited is

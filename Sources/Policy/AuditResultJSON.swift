@@ -54,7 +54,7 @@ extension JobAudit: Encodable {
     enum CodingKeys: String, CodingKey {
         case pandaID = "panda_id", taskID = "task_id", attemptNumber = "attempt_nr", isolated, pilot, pilotWrapper = "pilot_wrapper"
         case processes, findings, container, jobDirectory = "job_directory", batchJobID = "batch_job_id"
-        case attribution, spoofs, failing = "failing_rules", owner
+        case attribution, spoofs, failing = "failing_rules", owner, rootRecognition = "root_recognition"
         case batchSystem = "batch_system", batchCgroup = "batch_cgroup", batchPattern = "batch_pattern"
     }
 
@@ -82,6 +82,7 @@ extension JobAudit: Encodable {
         try container.encodeOrNull(batch?.patternID, forKey: .batchPattern)
         try container.encode(job.evidence + job.conflicts.filter { !job.evidence.contains($0) }, forKey: .attribution)
         try container.encode(job.spoofs, forKey: .spoofs)
+        try container.encode(job.rootRecognition, forKey: .rootRecognition)
         try container.encodeOrNull(owner, forKey: .owner)
     }
 }

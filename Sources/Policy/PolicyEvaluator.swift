@@ -26,7 +26,11 @@ public struct PolicyEvaluator: Sendable {
     /// time. A job's owner is looked up again when it was not found and the job changed, or when
     /// `lookUpOwners` is set. The result equals a full audit of the same snapshot whenever the
     /// files looked at did not change in between (tested against `audit(_:)`).
+    ///
+    /// The previous audit's jobs also keep their processes by identity (`JobClassifier.classify(_:earlier:)`):
+    /// a payload root seen once stays a payload root wherever it goes, whatever the policy now is.
     public func audit(_ snapshot: Snapshot, reusing previous: AuditResult?, lookUpOwners: Bool = false) -> AuditResult {
+        let earlierGraph = previous?.graph
         let previous = previous.flatMap { $0.policy == policy ? $0 : nil }
         let graph: JobGraph
         if let previous, ClassificationInput.graphHolds(previous.graph, from: previous.snapshot.processes, for: snapshot.processes,
@@ -34,7 +38,7 @@ public struct PolicyEvaluator: Sendable {
             graph = previous.graph.replacingSamples(
                 Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first }))
         } else {
-            graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes)
+            graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes, earlier: earlierGraph)
         }
         let peers = PeerIndex(graph.jobs)
         // What every job's checks see besides its own processes.
@@ -91,7 +95,7 @@ public struct PolicyEvaluator: Sendable {
             }
             findings.append(evaluate(rule, context))
         }
-        let owner = pilot.flatMap { OwnerLocator(inspector: inspector).owner(of: job, pilot: $0.process) }
+        let owner = pilot.flatMap { OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: $0.process) }
         var audit = JobAudit(job: job, pilot: pilot, owner: owner, findings: findings)
         audit.batch = batch
         audit.runtimePIDs = context?.runtimePIDs
@@ -112,7 +116,7 @@ public struct PolicyEvaluator: Sendable {
             index += 1
         }
         if audit.owner == nil && lookUpOwner {
-            audit.owner = OwnerLocator(inspector: inspector).owner(of: job, pilot: pilot.process)
+            audit.owner = OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: pilot.process)
         }
         return audit
     }

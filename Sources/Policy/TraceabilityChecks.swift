@@ -20,10 +20,28 @@ enum TraceabilityChecks {
             ])
         }
         if let disagreement = batchDisagreement(rule, context) { return disagreement }
+        if job.rootRecognition != .jobDirectory {
+            // A payload root outside its job directory: kept in its job, and said so.
+            let away = job.processes.first { $0.stat.sid == $0.pid && !inJobDirectory($0, job) } ?? job.root
+            let cwd = away.cwd?.path ?? "?"
+            let how = job.rootRecognition == .earlierSighting
+                ? "kept in job \(job.pandaID) from an earlier sighting of this very process"
+                : "attributed to job \(job.pandaID) by the environment the pilot gave it at exec"
+            return rule.warn(away.pid, "payload root \(away.pid) runs outside its job directory (cwd \(cwd)); \(how)", [
+                "panda_id": .string(job.pandaID), "root_recognition": .string(job.rootRecognition.rawValue),
+                "cwd": .string(cwd), "job_directory": .string(job.jobDirectory),
+                "evidence": .list(job.evidence.map { .string("\($0.source.rawValue): \($0.detail)") }),
+            ])
+        }
         return rule.pass(job.rootPID, "\(job.processes.count) payload processes attributed to PanDA ID \(job.pandaID)", [
             "panda_id": .string(job.pandaID),
             "evidence": .list(job.evidence.map { .string("\($0.source.rawValue): \($0.detail)") }),
         ])
+    }
+
+    private static func inJobDirectory(_ process: ProcessSample, _ job: Job) -> Bool {
+        guard let cwd = process.cwd?.path else { return false }
+        return cwd == job.jobDirectory || cwd.hasPrefix(job.jobDirectory + "/")
     }
 
     /// Processes that claim a PanDA ID under no pilot: reported once per audit.

@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import Policy
 import ProcFS
@@ -8,40 +9,42 @@ enum AuditTable {
         let palette = Palette(enabled: colour)
         let node = result.snapshot.node
         let policy = result.policy
-        var out = "node \(node.hostname ?? "?")  kernel \(node.kernelRelease ?? "?")  boot \(node.bootID ?? "?")\n"
-        out += "policy \(policy.id) \(policy.version) (sha256 \(policy.sha256.prefix(16))…)\n"
+        var out = "node \(text(node.hostname ?? "?"))  kernel \(text(node.kernelRelease ?? "?"))  boot \(text(node.bootID ?? "?"))\n"
+        out += "policy \(text(policy.id)) \(text(policy.version)) (sha256 \(policy.sha256.prefix(16))…)\n"
         out += "sampled \(result.snapshot.takenAt): \(result.snapshot.processes.count) processes, \(result.graph.pilots.count) pilot(s), "
         out += "\(result.jobs.count) job(s) with \(result.graph.payloadProcessCount) payload processes, \(result.graph.unattributed.count) unattributed\n"
 
         for audit in result.jobs {
             let job = audit.job
             let verdict = audit.isolated ? palette.green("ISOLATED") : palette.red("NOT ISOLATED")
-            out += "\n" + palette.bold("JOB \(job.pandaID)") + "  task \(job.taskID ?? "?")  \(verdict)\n"
+            out += "\n" + palette.bold("JOB \(text(job.pandaID))") + "  task \(text(job.taskID ?? "?"))  \(verdict)\n"
             if let pilot = audit.pilot {
-                out += "  pilot    \(pilot.pid) uid \(pilot.process.effectiveUID.map(String.init) ?? "?")  \(SnapshotTable.printable(summary(pilot.process)))\n"
+                out += "  pilot    \(pilot.pid) uid \(pilot.process.effectiveUID.map(String.init) ?? "?")  \(text(summary(pilot.process)))\n"
             }
-            out += "  payload  \(job.processes.count) process(es), root \(job.rootPID)  \(SnapshotTable.printable(summary(job.root)))\n"
-            out += "  where    \(SnapshotTable.printable(job.jobDirectory))"
+            out += "  payload  \(job.processes.count) process(es), root \(job.rootPID)  \(text(summary(job.root)))\n"
+            out += "  where    \(text(job.jobDirectory))"
             if let container = job.container {
-                out += "  container \(container.runtime)\(container.image.map { " " + SnapshotTable.printable($0) } ?? "")"
+                out += "  container \(text(container.runtime))\(container.image.map { " " + text($0) } ?? "")"
             }
             if let batch = audit.batchJobID {
-                out += "  batch \(batch.variable)=\(SnapshotTable.printable(batch.value))\(batch.source == .cgroup ? " (cgroup)" : "")"
+                out += "  batch \(text(batch.variable))=\(text(batch.value))\(batch.source == .cgroup ? " (cgroup)" : "")"
             }
             out += "\n"
             if let batch = audit.batch {
-                out += "  batch    \(SnapshotTable.printable(batch.system)) job cgroup \(SnapshotTable.printable(batch.cgroup)) (\(batch.hierarchy))\n"
+                out += "  batch    \(text(batch.system)) job cgroup \(text(batch.cgroup)) (\(batch.hierarchy))\n"
             }
             if let owner = audit.owner {
-                let trust = owner.payloadWritable ? palette.yellow("payload-writable, a claim only") : "pilot-written"
-                out += "  owner    \(SnapshotTable.printable(owner.dn))  (\(SnapshotTable.printable(owner.source)), \(trust))\n"
+                let trust = owner.payloadWritable
+                    ? palette.yellow("a claim only: \(text(owner.claimReason ?? "the payload could write or replace it"))")
+                    : "evidence: no payload process could write or replace it"
+                out += "  owner    \(text(owner.dn))  (\(text(owner.source)), \(trust))\n"
             }
             out += findings(audit.findings, policy: policy, palette: palette)
         }
         if !result.graph.unattributed.isEmpty {
             out += "\n" + palette.bold("UNATTRIBUTED") + " (claim a PanDA ID, under no pilot)\n"
             for entry in result.graph.unattributed {
-                out += "  \(entry.process.pid)  claims \(entry.claimedPandaID) (\(entry.claimSource))  \(SnapshotTable.printable(summary(entry.process)))\n"
+                out += "  \(entry.process.pid)  claims \(text(entry.claimedPandaID)) (\(text(entry.claimSource)))  \(text(summary(entry.process)))\n"
             }
         }
         if !result.nodeFindings.isEmpty {
@@ -60,18 +63,21 @@ enum AuditTable {
         var out = ""
         for finding in findings where finding.status == .fail || finding.status == .warn {
             let status = finding.status == .fail ? palette.red("FAIL") : palette.yellow("WARN")
-            out += "  \(status)  \(pad(finding.severity.rawValue, 8)) \(pad(finding.rule, 13)) \(SnapshotTable.printable(finding.message))\n"
+            out += "  \(status)  \(pad(finding.severity.rawValue, 8)) \(pad(text(finding.rule), 13)) \(text(finding.message))\n"
             if let fix = policy.rule(finding.rule)?.remediation, finding.status == .fail {
-                out += palette.dim("        fix: \(oneLine(fix))") + "\n"
+                out += palette.dim("        fix: \(text(oneLine(fix)))") + "\n"
             }
         }
         let passed = findings.filter { $0.status == .pass }.map(\.rule)
-        if !passed.isEmpty { out += "  " + palette.green("pass") + "  \(passed.joined(separator: " "))\n" }
+        if !passed.isEmpty { out += "  " + palette.green("pass") + "  \(text(passed.joined(separator: " ")))\n" }
         for finding in findings where finding.status == .skip {
-            out += "  " + palette.dim("skip  \(finding.rule): \(SnapshotTable.printable(finding.message))") + "\n"
+            out += "  " + palette.dim("skip  \(text(finding.rule)): \(text(finding.message))") + "\n"
         }
         return out
     }
+
+    /// Every value from a process, a file or the policy is shown through the one escaping rule.
+    private static func text(_ value: String) -> String { PrintableText.escape(value) }
 
     private static func summary(_ process: ProcessSample) -> String {
         let text = (process.arguments?.isEmpty == false ? process.arguments! : ["[\(process.stat.comm)]"]).joined(separator: " ")

@@ -1,3 +1,4 @@
+import Base
 import CentralStore
 import RecordIndex
 
@@ -32,12 +33,12 @@ enum CentralQueryOutput {
     static func render(_ result: CentralQueryResult) -> String {
         var text = ""
         for section in result.nodes {
-            text += "NODE \(section.node)  key_id \(section.keyID)\n"
+            text += "NODE \(PrintableText.escape(section.node))  key_id \(PrintableText.escape(section.keyID))\n"
             text += QueryTable.render(section.result)
             text += "\n"
         }
         if !result.nodes.isEmpty {
-            text += "\(result.nodes.count) node chain(s): \(result.nodes.map(\.node).joined(separator: ", "))\n"
+            text += "\(result.nodes.count) node chain(s): \(PrintableText.escape(result.nodes.map(\.node).joined(separator: ", ")))\n"
         }
         return text
     }

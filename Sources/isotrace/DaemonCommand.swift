@@ -99,7 +99,7 @@ struct DaemonCommand: ParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = verbose ? .debug : .info
-            return handler
+            return EscapingLogHandler(wrapping: handler)
         }
         let logger = Logger(label: "isotrace")
         guard let policyPath = PolicyLocation.resolve(policy) else {

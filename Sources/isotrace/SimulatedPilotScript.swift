@@ -2,7 +2,8 @@
 /// what the audit looks at (../shared/reference/pilot3-observed.md): setpgrp, child subreaper,
 /// PILOT_HOME `PanDA_Pilot3_<pid>_<epoch>`, one job directory `PanDA_Pilot-<PandaID>` per job, each
 /// payload started as `/bin/bash -c <command>` in a new session with PANDAID and PanDA_TaskID in
-/// its environment, payload.stdout/stderr held open, and SIGTERM ending the payloads.
+/// its environment, payload.stdout/stderr held open, the job definition (with the owner's DN)
+/// logged to PILOT_HOME/pilotlog.txt, and SIGTERM ending the payloads.
 enum SimulatedPilotScript {
     static let source = #"""
     #!/usr/bin/env python3
@@ -30,9 +31,15 @@ enum SimulatedPilotScript {
         os.chdir(home)
         payloads = []
         held = []
+        log = open(os.path.join(home, "pilotlog.txt"), "a")
+        held.append(log)
         for job in plan["jobs"]:
             jobdir = os.path.join(home, "PanDA_Pilot-%s" % job["panda_id"])
             os.makedirs(jobdir)
+            # pilot3's dump_job_definition line, where the owner's DN (prodUserID) appears
+            log.write("%s | job.py | dump_job_definition | job definition = {'PandaID': %s, 'prodUserID': '%s', 'taskID': %s}\n"
+                      % (time.strftime("%Y-%m-%d %H:%M:%S"), job["panda_id"], job["owner_dn"], job["task_id"]))
+            log.flush()
             env = dict(os.environ)
             env.update({"PANDAID": job["panda_id"], "PanDA_TaskID": job["task_id"], "PILOT_HOME": home})
             stdout = open(os.path.join(jobdir, "payload.stdout"), "w")

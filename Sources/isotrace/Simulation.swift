@@ -46,7 +46,7 @@ final class Simulation {
             try fileManager.setAttributes([.posixPermissions: 0o600], ofItemAtPath: proxy.path)
             let plan: [String: Any] = [
                 "workdir": work.path,
-                "jobs": [["panda_id": mode.pandaID, "task_id": mode.taskID, "command": payloadCommand ?? mode.payloadCommand(payloadUID: payloadUID, hold: hold)]],
+                "jobs": [["panda_id": mode.pandaID, "task_id": mode.taskID, "owner_dn": SimulationMode.ownerDN, "command": payloadCommand ?? mode.payloadCommand(payloadUID: payloadUID, hold: hold)]],
             ]
             let planFile = work.appendingPathComponent("plan.json")
             try JSONSerialization.data(withJSONObject: plan).write(to: planFile)

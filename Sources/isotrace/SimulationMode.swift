@@ -19,6 +19,9 @@ enum SimulationMode: String, CaseIterable {
 
     var taskID: String { "910000" }
 
+    /// The DN the simulated pilot logs as the job's owner (prodUserID).
+    static let ownerDN = "/DC=org/DC=isotrace/OU=simulate/CN=Simulated Submitter"
+
     /// Only a privileged pilot can start its payload under another uid; sites do it with a
     /// privileged launcher, the simulation with a pilot that runs as root.
     var pilotRunsAsRoot: Bool { self == .isolated }

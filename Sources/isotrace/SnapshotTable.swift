@@ -5,7 +5,7 @@ import ProcFS
 enum SnapshotTable {
     static func render(_ snapshot: Snapshot) -> String {
         let node = snapshot.node
-        var out = "node \(node.hostname ?? "?")  boot \(node.bootID ?? "?")  kernel \(node.kernelRelease ?? "?")"
+        var out = "node \(PrintableText.escape(node.hostname ?? "?"))  boot \(PrintableText.escape(node.bootID ?? "?"))  kernel \(PrintableText.escape(node.kernelRelease ?? "?"))"
         out += "  ptrace_scope \(node.ptraceScope.map(String.init) ?? "n/a")"
         out += "  max_user_namespaces \(node.maxUserNamespaces.map(String.init) ?? "n/a")\n"
         let c = snapshot.counters
@@ -36,7 +36,7 @@ enum SnapshotTable {
                 status.map { $0.noNewPrivs ? "1" : "0" } ?? "?",
                 seccomp ?? "?",
                 status.map { Capability.hex($0.capabilities.effective) } ?? "?",
-                printable(command),
+                PrintableText.escape(command),
             ])
         }
         let widths = header.indices.dropLast().map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -52,24 +52,5 @@ enum SnapshotTable {
             out += line + "\n"
         }
         return out
-    }
-
-    /// Control characters in a process's argv must not drive the officer's terminal.
-    static func printable(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value) {
-                result += "\\x" + String(scalar.value, radix: 16).leftPadded(to: 2)
-            } else {
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String {
-        String(repeating: "0", count: max(0, width - count)) + self
     }
 }

@@ -51,7 +51,7 @@ struct VerifyCommand: ParsableCommand {
             throw ExitCodeError.operational
         }
         for problem in report.problems {
-            FileOutput.standardOutput.write("\(problem)\n")
+            FileOutput.standardOutput.write(PrintableText.escape("\(problem)") + "\n")
         }
         let range = report.firstSeq.map { "seq \($0)-\(report.lastSeq!)" } ?? "no seq"
         let counts = "\(report.records) record(s) in \(report.segments) segment(s), \(range), key_id \(report.keyID)"

@@ -76,7 +76,9 @@ struct JobClassifierTests {
         #expect(job.container == ContainerInfo(runtime: "apptainer", process: "Apptainer runtime parent", image: image))
         #expect(job.containers[1104]?.runtime == "apptainer")
         #expect(job.containers[1100] == nil)
-        #expect(job.batchJobID?.variable == "HTCondor_Job_ID")
+        // HTCondor_Job_ID is only in the payload root's environment, which the payload can set
+        // with `exec env`: not the batch system's word (issue 21). Nothing on the pilot's side here.
+        #expect(job.batchJobID == nil)
     }
 
     @Test func twoJobsUnderTwoPilotsShareUidAndPidNamespace() {

@@ -20,7 +20,7 @@ struct HTMLTextTests {
         #expect(HTMLText.visible("x\u{202E}gpj.exe") == "x\\u{202e}gpj.exe")
         #expect(HTMLText.visible("zero\u{200B}width\u{FEFF}") == "zero\\u{200b}width\\u{feff}")
         #expect(HTMLText.visible("\u{FFFE}\u{1FFFF}") == "\\u{fffe}\\u{1ffff}")
-        #expect(HTMLText.visible("tab\tnewline\n") == "tab\\x09newline\\x0a", "one line per value: layout characters too")
+        #expect(HTMLText.visible("tab\tnewline\n") == "tab\\tnewline\\n", "one line per value: layout characters too")
         #expect(HTMLText.visible("grüße ✓ 日本") == "grüße ✓ 日本", "printable Unicode is kept")
     }
 
