@@ -73,18 +73,18 @@ let package = Package(
             name: "Records",
             dependencies: [
                 "Base",
-                "ProcFS",
-                "Policy",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The SQLite index over the record segments (GRDB): sightings, jobs, findings; always
-        // rebuildable from the segments, never trusted over them.
+        // rebuildable from the segments, never trusted over them. Reads records through Records,
+        // and holds the use cases over them: append + index, cited-record verification.
         .target(
             name: "RecordIndex",
             dependencies: [
                 "Base",
+                "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -157,7 +157,7 @@ let package = Package(
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["Base", "Records", "ProcFS", "Policy", "isotrace"],
+            dependencies: ["Base", "Records", "ProcFS", "Policy", "Agent", "isotrace"],
             exclude: ["Vectors"]
         ),
         // The byte-level snapshot JSON writer against JSONEncoder's output.
@@ -179,7 +179,7 @@ let package = Package(
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Base", "Reports", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            dependencies: ["Base", "Reports", "Agent", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
         ),
         // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):

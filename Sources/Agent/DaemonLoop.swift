@@ -248,16 +248,13 @@ public final class DaemonLoop {
     @discardableResult
     func appendPending() -> Bool {
         guard !pending.isEmpty, let node else { return pending.isEmpty }
+        let appender = RecordAppender(outputDirectory: configuration.outputDirectory, key: key, node: node,
+                                      updatesIndex: configuration.updateIndex)
+        let outcome: RecordAppender.Outcome
         do {
-            let writer = try ChainWriter.open(outputDirectory: configuration.outputDirectory, key: key, node: node)
-            defer { writer.close() }
-            for partial in writer.recovered {
+            outcome = try appender.append(pending) { partial in
                 logger.warning("recovered a partial last line (\(partial.bytes) bytes) into \(partial.file); recovery record seq \(partial.record.seq)")
             }
-            let appended = try writer.append(pending)
-            counters.recordsWritten += appended.count + writer.recovered.count
-            metrics.recordsTotal = counters.recordsWritten
-            pending.removeAll(keepingCapacity: true)
         } catch {
             count("records")
             logger.error("cannot append \(pending.count) record(s) to \(configuration.outputDirectory)/records: \(error); retrying next cycle")
@@ -267,14 +264,17 @@ public final class DaemonLoop {
             }
             return false
         }
-        if configuration.updateIndex {
-            do {
-                let report = try RecordIndex.update(directory: configuration.outputDirectory)
-                for notice in report.notices { logger.warning("index: \(notice)") }
-            } catch {
-                count("index")
-                logger.error("cannot update the index: \(error)")
-            }
+        counters.recordsWritten += outcome.appended.count + outcome.recovered.count
+        metrics.recordsTotal = counters.recordsWritten
+        pending.removeAll(keepingCapacity: true)
+        switch outcome.index {
+        case .success(let report):
+            for notice in report.notices { logger.warning("index: \(notice)") }
+        case .failure(let error):
+            count("index")
+            logger.error("cannot update the index: \(error)")
+        case nil:
+            break
         }
         return true
     }
@@ -286,17 +286,7 @@ public final class DaemonLoop {
         guard let sink = configuration.sink else { return }
         let shipper = RecordShipper(outputDirectory: configuration.outputDirectory)
         do {
-            let report = try Blocking.run { () throws(SinkError) -> RecordShipper.Report in
-                let database = try await sink.connect()
-                do throws(SinkError) {
-                    let report = try await shipper.ship(to: database)
-                    await database.close()
-                    return report
-                } catch {
-                    await database.close()
-                    throw error
-                }
-            }
+            let report = try sink.session(requireSchema: false) { database throws(SinkError) in try await shipper.ship(to: database) }
             for notice in report.notices { logger.warning("sink: \(notice)") }
             for problem in report.problems { logger.error("sink: \(problem)") }
             if sinkDown {

@@ -1,28 +1,37 @@
 import Glibc
 import SystemPackage
 
-/// Reads a file line by line in large chunks, without loading the whole file: each line's
-/// bytes (without the newline), its 1-based number, and whether a newline ended it (only a
-/// crashed or truncated last line has none). The files it reads are the tool's own (segments), so
-/// it follows no symbolic link on the way (`Syscalls.openStateFile`).
+/// The one line reader: reads a file line by line in large chunks, without loading the whole
+/// file, from its start or from a byte offset (an index or a ship cursor resuming): each line's
+/// bytes (without the newline), its 1-based number, its byte offset, and whether a newline ended
+/// it (only a crashed, truncated or still-being-written last line has none). The files it reads
+/// are the tool's own (segments), so it follows no symbolic link on the way (`Syscalls.openStateFile`).
 public struct LineReader {
     public struct Line {
         public var number: Int
         public var bytes: [UInt8]
         public var terminated: Bool
+        /// Where the line starts in the file.
+        public var offset: Int64
     }
 
     private let fd: FileDescriptor
     private let path: String
-    private var offset: Int64 = 0
+    private var offset: Int64
+    /// The file offset of `buffer[0]`.
+    private var bufferOffset: Int64
     private var buffer: [UInt8] = []
     private var start = 0
     private var atEnd = false
-    private var number = 0
+    private var number: Int
     private let chunkSize = 1 << 20
 
-    public init(path: String) throws(SystemCallError) {
+    /// Reads `path` from byte `offset` on, the line there being number `firstLine`.
+    public init(path: String, offset: Int64 = 0, firstLine: Int = 1) throws(SystemCallError) {
         self.path = path
+        self.offset = offset
+        bufferOffset = offset
+        number = firstLine - 1
         fd = try Syscalls.openStateFile(path, O_RDONLY)
     }
 
@@ -33,7 +42,8 @@ public struct LineReader {
         while true {
             if let newline = buffer[searchFrom...].firstIndex(of: 0x0A) {
                 number += 1
-                let line = Line(number: number, bytes: Array(buffer[start..<newline]), terminated: true)
+                let line = Line(number: number, bytes: Array(buffer[start..<newline]), terminated: true,
+                                offset: bufferOffset + Int64(start))
                 start = newline + 1
                 return line
             }
@@ -41,9 +51,10 @@ public struct LineReader {
                 guard start < buffer.count else { return nil }
                 number += 1
                 defer { start = buffer.count }
-                return Line(number: number, bytes: Array(buffer[start...]), terminated: false)
+                return Line(number: number, bytes: Array(buffer[start...]), terminated: false, offset: bufferOffset + Int64(start))
             }
             buffer.removeSubrange(0..<start)
+            bufferOffset += Int64(start)
             start = 0
             searchFrom = buffer.count
             let chunk = try Syscalls.read(fd, at: offset, count: chunkSize, path: path)

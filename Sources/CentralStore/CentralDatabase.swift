@@ -136,7 +136,7 @@ public final class CentralDatabase: Sendable {
     public func insert(_ lines: [ShippedLine]) async throws(SinkError) -> Int {
         guard !lines.isEmpty else { return 0 }
         let keyIDs = lines.map(\.keyID), seqs = lines.map(\.facts.seq), nodes = lines.map(\.node)
-        let types = lines.map(\.facts.type), times = lines.map(\.facts.time.millisecondsSinceEpoch)
+        let types = lines.map(\.facts.type.rawValue), times = lines.map(\.facts.time.millisecondsSinceEpoch)
         let segments = lines.map(\.segment), lineNumbers = lines.map(\.lineNumber)
         let pandaIDs = lines.map { $0.facts.pandaIDs.joined(separator: " ") }
         let taskIDs = lines.map { $0.facts.taskIDs.joined(separator: " ") }

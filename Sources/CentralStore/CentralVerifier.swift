@@ -74,8 +74,7 @@ extension CentralDatabase {
         var floor: (seq: Int64, hash: String)?
         let floorRows = try await run("SELECT seq, line_sha256 FROM isotrace.chain_floor WHERE key_id = \(key.keyID)", "read chain floor")
         for (seq, hash) in try Self.decode(floorRows, as: (Int64, String).self) { floor = (seq, hash) }
-        var previous: (seq: Int64, hash: String)?
-        var start: (seq: Int64, prev: String?)?  // a first stored seq above 1, checked after the scan
+        var links = ChainLinks(floor: floor)
         // Pages of the chain in seq order, so that no statement runs long and memory stays flat.
         var after = Int64.min
         while true {
@@ -98,26 +97,13 @@ extension CentralDatabase {
                 if host != key.node || named != key.node {
                     problem(seq, "record of node \(named ?? host), but key_id \(key.keyID) is registered for node \(key.node)")
                 }
-                if let before = previous {
-                    if seq > before.seq + 1 {
-                        problem(seq, seq == before.seq + 2 ? "missing seq \(before.seq + 1)" : "missing seq \(before.seq + 1)...\(seq - 1)")
-                    }
-                    if prev != before.hash { problem(seq, "broken chain: prev is not the SHA-256 of the stored seq \(before.seq)") }
-                } else if let floor {
-                    if seq > floor.seq + 1 {
-                        let missing = seq == floor.seq + 2 ? "\(floor.seq + 1)" : "\(floor.seq + 1)...\(seq - 1)"
-                        problem(seq, "missing seq \(missing) after the pruned floor seq \(floor.seq)")
-                    }
-                    if prev != floor.hash, seq == floor.seq + 1 { problem(seq, "broken chain: prev is not the SHA-256 of the last pruned record (seq \(floor.seq))") }
-                } else if seq == 1 {
-                    if prev != Record.genesisPrev { problem(seq, "broken chain: the first record's prev must be 64 zeros") }
-                } else {
-                    start = (seq, prev)
+                // A stored line without a readable prev does not link to anything.
+                for link in links.link(seq: seq, prev: prev ?? "", lineHash: Record.hash(ofLine: bytes), place: "the stored seq \(seq)") {
+                    problem(seq, link.description)
                 }
-                previous = (seq, Record.hash(ofLine: bytes))
             }
         }
-        if let start, !(try await continuesAnotherKey(key, seq: start.seq, prev: start.prev)) {
+        if let start = links.lateStart, !(try await continuesAnotherKey(key, seq: start.seq, prev: start.prev)) {
             problems.insert(CentralProblem(node: key.node, keyID: key.keyID, seq: start.seq,
                                            reason: "chain starts at seq \(start.seq): seq 1...\(start.seq - 1) are not in the database"), at: 0)
         }

@@ -73,7 +73,7 @@ public struct RecordShipper: Sendable {
                 batchSize = 0
             }
             if var next = consumed, next != cursor {
-                if next.lineSHA256.isEmpty { next.lineSHA256 = ShipCursor.sha256(consumedLine) }
+                if next.lineSHA256.isEmpty { next.lineSHA256 = Record.hash(ofLine: consumedLine) }
                 try next.save(outputDirectory: outputDirectory)
                 cursor = next
                 consumed = next
@@ -82,15 +82,24 @@ public struct RecordShipper: Sendable {
         let startIndex = cursor.flatMap { segments.firstIndex(of: $0.segment) } ?? 0
         for segment in segments[startIndex...] {
             let resume = cursor?.segment == segment ? cursor : nil
-            var offset = resume?.offset ?? 0
-            var lineNumber = resume?.line ?? 0
-            guard let bytes = try LocalFile.read(directory.path(of: segment), from: offset) else { continue }
-            var start = 0
-            while let newline = bytes[start...].firstIndex(of: 0x0A) {
-                let line = Array(bytes[start..<newline])
-                lineNumber += 1
-                offset += Int64(newline - start + 1)
-                start = newline + 1
+            let path = directory.path(of: segment)
+            var reader: LineReader
+            do {
+                reader = try LineReader(path: path, offset: resume?.offset ?? 0, firstLine: Int(resume?.line ?? 0) + 1)
+            } catch where error.errno == .noSuchFileOrDirectory {
+                continue
+            } catch {
+                throw LocalFile.sinkError(error)
+            }
+            defer { reader.close() }
+            while true {
+                let read: LineReader.Line?
+                do { read = try reader.next() } catch { throw LocalFile.sinkError(error) }
+                // A line still being written (no newline yet) is left for the next time.
+                guard let read, read.terminated else { break }
+                let line = read.bytes
+                let lineNumber = Int64(read.number)
+                let offset = read.offset + Int64(line.count) + 1
                 // The line's hash is filled in when the cursor is saved (once per batch, not per line).
                 var next = ShipCursor(sink: database.url.endpoint, segment: segment, offset: offset, line: lineNumber,
                                       lineLength: Int64(line.count), lineSHA256: "",

@@ -1,6 +1,6 @@
 import Base
-import Crypto
 import Foundation
+import Records
 
 /// How far `ship` got, in DIR/sink.cursor: the end of the last segment line it consumed (segment,
 /// byte offset, line number, and that line's length and SHA-256, so that a cursor that no longer
@@ -42,20 +42,19 @@ struct ShipCursor: Codable, Equatable {
 
     /// Whether the line before `offset` in the segment is still the one consumed.
     func matches(recordsPath: String) throws(SinkError) -> Bool {
-        guard offset >= lineLength + 1,
-              let bytes = try LocalFile.read(recordsPath + "/" + segment, from: offset - lineLength - 1, length: lineLength + 1),
-              bytes.count == lineLength + 1, bytes.last == 0x0A
-        else { return false }
-        return Self.sha256(bytes.dropLast()) == lineSHA256
-    }
-
-    static func sha256(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var text: [UInt8] = []
-        for byte in SHA256.hash(data: Array(bytes)) {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 15)])
+        guard offset >= lineLength + 1 else { return false }
+        let path = recordsPath + "/" + segment
+        let line: LineReader.Line?
+        do {
+            var reader = try LineReader(path: path, offset: offset - lineLength - 1)
+            defer { reader.close() }
+            line = try reader.next()
+        } catch where error.errno == .noSuchFileOrDirectory {
+            return false
+        } catch {
+            throw LocalFile.sinkError(error)
         }
-        return String(decoding: text, as: UTF8.self)
+        guard let line, line.terminated, line.bytes.count == lineLength else { return false }
+        return Record.hash(ofLine: line.bytes) == lineSHA256
     }
 }

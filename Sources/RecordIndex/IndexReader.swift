@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Base
+import Records
 
 /// Answers `RecordQuery`s from the index (never from the segments: run `RecordIndex.update`
 /// first). Every fact in an answer cites the records, by seq and segment line, that state it.
@@ -39,11 +40,11 @@ public final class IndexReader {
         guard let row else { return "seq \(record.seq) is not in the index" }
         let bytes: [UInt8]
         do {
-            bytes = try SegmentReader.read(directory + "/" + row.file, from: row.offset, length: row.length)
+            bytes = try SegmentReader.line(directory + "/" + row.file, at: row.offset).map { Array($0.bytes.prefix(Int(row.length))) } ?? []
         } catch {
             return "\(row.file):\(row.line) (seq \(row.seq)): \(error)"
         }
-        guard RecordIngester.sha256(bytes) == row.sha256 else {
+        guard Record.hash(ofLine: bytes) == row.sha256 else {
             return "\(row.file):\(row.line) (seq \(row.seq)) is not the line that was indexed"
         }
         return nil

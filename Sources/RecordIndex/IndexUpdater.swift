@@ -1,4 +1,5 @@
 import GRDB
+import Records
 
 /// One incremental (or full) pass over the segments, inside one IMMEDIATE transaction so that two
 /// updaters never index the same record twice.
@@ -46,10 +47,8 @@ struct IndexUpdater {
         guard let current = segments.firstIndex(where: { $0.file == last.file }) else {
             throw StaleIndex(reason: "its last indexed record (seq \(last.seq)) is in \(last.file), which is not a segment any more")
         }
-        let bytes = try SegmentReader.read(segments[current].path, from: last.offset, length: last.length + 1)
-        guard bytes.count == last.length + 1, bytes.last == UInt8(ascii: "\n"),
-              RecordIngester.sha256(bytes.dropLast()) == last.sha256
-        else {
+        let line = try SegmentReader.line(segments[current].path, at: last.offset)
+        guard let line, line.terminated, line.bytes.count == last.length, Record.hash(ofLine: line.bytes) == last.sha256 else {
             throw StaleIndex(reason: "its last indexed record (seq \(last.seq), \(last.file):\(last.line)) does not match the segment")
         }
         return [(segments[current], last.offset + last.length + 1, last.line + 1)]

@@ -28,7 +28,7 @@ extension RecordIndex {
                 var problems: [IndexProblem] = []
                 var seen = Set<Int64>()
                 for line in lines {
-                    let segmentLine = SegmentLine(file: line.file, line: line.line, offset: 0, bytes: line.bytes[...], complete: true)
+                    let segmentLine = SegmentLine(file: line.file, line: line.line, offset: 0, bytes: line.bytes, complete: true)
                     if case .failure(let problem) = try ingester.ingest(segmentLine, after: nil, into: db, skipping: &seen) {
                         problems.append(problem)
                     }

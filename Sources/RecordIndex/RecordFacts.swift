@@ -1,12 +1,12 @@
 import Base
-import Foundation
+import Records
 
 /// What one record line states that a central store indexes it by: its place in the chain
 /// (key_id, seq), type, time, node, and every PanDA ID, task ID, PID and uid it mentions, so that
 /// a query across nodes finds the lines to read. Signatures are not checked here.
 public struct RecordFacts: Equatable, Sendable {
     public var seq: Int64
-    public var type: String
+    public var type: RecordType
     public var time: UTCTime
     public var keyID: String?
     public var hostname: String?
@@ -19,9 +19,7 @@ public struct RecordFacts: Equatable, Sendable {
     public static func extract(_ line: [UInt8]) -> Result<RecordFacts, RecordFactsError> {
         let envelope: RecordEnvelope
         do {
-            envelope = try JSONDecoder().decode(RecordEnvelope.self, from: Data(line))
-        } catch let error as DecodingError {
-            return .failure(RecordFactsError(reason: RecordIngester.describe(error)))
+            envelope = try RecordLine.decode(line, body: IndexedBody.self)
         } catch {
             return .failure(RecordFactsError(reason: "\(error)"))
         }
@@ -38,7 +36,7 @@ public struct RecordFacts: Equatable, Sendable {
             if let id = process.pandaID { pandaIDs.insert(id) }
             if let id = process.taskID { taskIDs.insert(id) }
         }
-        if let audit = envelope.audit {
+        if let audit = envelope.body.audit {
             for job in audit.jobs {
                 pandaIDs.insert(job.pandaID)
                 if let id = job.taskID { taskIDs.insert(id) }
@@ -48,9 +46,9 @@ public struct RecordFacts: Equatable, Sendable {
             }
             audit.unattributed?.forEach(add)
         }
-        add(envelope.process)
-        if let id = envelope.pandaID?.value { pandaIDs.insert(id) }
-        if let pid = envelope.finding?.pid { pids.insert(pid) }
+        add(envelope.body.process)
+        if let id = envelope.body.pandaID?.value { pandaIDs.insert(id) }
+        if let pid = envelope.body.finding?.pid { pids.insert(pid) }
         facts.pandaIDs = pandaIDs.sorted()
         facts.taskIDs = taskIDs.sorted()
         facts.pids = pids.sorted()

@@ -22,16 +22,3 @@ public struct TimeWindow: Sendable, Equatable {
         self.until = until
     }
 }
-
-/// Checks one cited record against its segment: the signature and chain, as `isotrace verify`
-/// does. The Records target provides the implementation; the index only says which lines to check.
-public protocol RecordVerifying {
-    /// `file` is relative to the record directory (`records/2026-11-26.jsonl`), `line` 1-based.
-    func verify(file: String, line: Int) -> RecordVerdict
-}
-
-/// The outcome of verifying one record.
-public enum RecordVerdict: Equatable, Sendable {
-    case valid
-    case invalid(reason: String)
-}

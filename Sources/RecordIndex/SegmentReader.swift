@@ -1,7 +1,8 @@
 import Base
+import Records
 
-/// A daily segment `records/<YYYY-MM-DD>.jsonl`; `.partial` files and anything else are not
-/// segments. Segments sort by name, which is their order in the chain.
+/// A daily segment `records/<YYYY-MM-DD>.jsonl` (named and listed by Records' `SegmentDirectory`).
+/// Segments sort by name, which is their order in the chain.
 struct Segment: Equatable {
     /// Path relative to the record directory, as records are cited: `records/2026-11-26.jsonl`.
     var file: String
@@ -14,32 +15,21 @@ struct SegmentLine {
     var file: String
     var line: Int64
     var offset: Int64
-    var bytes: ArraySlice<UInt8>
+    var bytes: [UInt8]
     var complete: Bool
 }
 
-/// Lists segments and reads their lines from a byte offset, so an incremental update reads only
-/// what was appended since the last indexed record.
+/// Lists segments and reads their lines from a byte offset (Base's `LineReader`), so an
+/// incremental update reads only what was appended since the last indexed record.
 enum SegmentReader {
     static func segments(directory: String) throws(IndexError) -> [Segment] {
-        let recordsPath = directory + "/records"
-        let names: [String]
+        let records = SegmentDirectory(outputDirectory: directory)
         do {
-            names = try Syscalls.listDirectory(recordsPath).filter(isSegmentName)
-        } catch where error.errno == .noSuchFileOrDirectory && error.operation == "opendir" {
-            throw .noRecords(path: recordsPath)
+            return try records.segments().map { Segment(file: "records/" + $0, path: records.path(of: $0)) }
+        } catch where error.errno == .noSuchFileOrDirectory {
+            throw .noRecords(path: records.path)
         } catch {
-            throw .unreadable(path: recordsPath, reason: "\(error.errno)")
-        }
-        return names.sorted().map { Segment(file: "records/" + $0, path: recordsPath + "/" + $0) }
-    }
-
-    /// `YYYY-MM-DD.jsonl`.
-    static func isSegmentName(_ name: String) -> Bool {
-        let bytes = Array(name.utf8)
-        guard bytes.count == 16, name.hasSuffix(".jsonl") else { return false }
-        return bytes[0..<10].enumerated().allSatisfy { index, byte in
-            index == 4 || index == 7 ? byte == UInt8(ascii: "-") : (48...57).contains(byte)
+            throw .unreadable(path: records.path, reason: "\(error.errno)")
         }
     }
 
@@ -47,22 +37,32 @@ enum SegmentReader {
     /// the line at `offset`.
     static func forEachLine(of segment: Segment, from offset: Int64, firstLine: Int64,
                             _ body: (SegmentLine) throws -> Void) throws {
-        let bytes = try read(segment.path, from: offset)
-        var start = bytes.startIndex
-        var number = firstLine
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
-            try body(SegmentLine(file: segment.file, line: number, offset: offset + Int64(start),
-                                 bytes: bytes[start..<end], complete: end < bytes.endIndex))
-            number += 1
-            start = end + 1
+        var reader = try opened(segment.path, from: offset, firstLine: firstLine)
+        defer { reader.close() }
+        while let line = try next(&reader, segment.path) {
+            try body(SegmentLine(file: segment.file, line: Int64(line.number), offset: line.offset,
+                                 bytes: line.bytes, complete: line.terminated))
         }
     }
 
-    /// The bytes of `path` from `offset`: `length` of them, or up to its end.
-    static func read(_ path: String, from offset: Int64, length: Int64? = nil) throws(IndexError) -> [UInt8] {
+    /// The line of `path` that starts at `offset`, nil at the end of the file.
+    static func line(_ path: String, at offset: Int64) throws(IndexError) -> LineReader.Line? {
+        var reader = try opened(path, from: offset, firstLine: 1)
+        defer { reader.close() }
+        return try next(&reader, path)
+    }
+
+    private static func opened(_ path: String, from offset: Int64, firstLine: Int64) throws(IndexError) -> LineReader {
         do {
-            return try Syscalls.readRange(path, from: offset, length: length, followingLinks: false)
+            return try LineReader(path: path, offset: offset, firstLine: Int(firstLine))
+        } catch {
+            throw .unreadable(path: path, reason: "\(error.errno)")
+        }
+    }
+
+    private static func next(_ reader: inout LineReader, _ path: String) throws(IndexError) -> LineReader.Line? {
+        do {
+            return try reader.next()
         } catch {
             throw .unreadable(path: path, reason: "\(error.errno)")
         }

@@ -1,6 +1,5 @@
 import Base
 import Crypto
-import ProcFS
 
 /// Retention: removes whole segments older than a retention period, after a signed `checkpoint`
 /// record (see `Checkpoint`) has made the removal part of the chain.

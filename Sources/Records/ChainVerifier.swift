@@ -1,5 +1,4 @@
 import Base
-import ProcFS
 
 /// Checks every line of every segment in chain order with only the public key: each record on
 /// its own (`RecordValidator`), then the chain: `prev` is the SHA-256 of the previous line (64
@@ -30,9 +29,7 @@ public struct ChainVerifier {
     public func verify() throws(SystemCallError) -> VerificationReport {
         let validator = RecordValidator(publicKey: publicKey)
         var report = VerificationReport(keyID: publicKey.keyID)
-        var previousHash = Record.genesisPrev
-        var previousSeq: Int64?  // the highest seq so far
-        var previousPlace: String?
+        var links = ChainLinks()
         var prunedStart: (seq: Int64, prev: String?, file: String, line: Int)?
         var checkpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
         let segments = try directory.segments()
@@ -47,12 +44,11 @@ public struct ChainVerifier {
                 func problem(_ seq: Int64?, _ reason: String) {
                     report.problems.append(VerificationProblem(file: path, line: line.number, seq: seq, reason: reason))
                 }
-                defer {
-                    previousHash = Record.hash(ofLine: line.bytes)
-                    previousPlace = "\(path):\(line.number)"
-                }
+                let lineHash = Record.hash(ofLine: line.bytes)
+                let place = "the previous line (\(path):\(line.number))"
                 let outcome = validator.validate(line.bytes)
                 if !line.terminated {
+                    links.pass(lineHash: lineHash, place: place)
                     problem(outcome.seq, "truncated line: no newline at the end of the segment (an interrupted write, or cut)")
                     continue
                 }
@@ -65,22 +61,14 @@ public struct ChainVerifier {
                 if outcome.reasons.isEmpty, let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
                     checkpoints.append((seq, start))
                 }
-                let isFirst = previousPlace == nil
-                if isFirst, let seq = outcome.seq, seq > 1 {
-                    prunedStart = (seq, outcome.prev, path, line.number)
-                    previousSeq = seq - 1
-                } else if let prev = outcome.prev, prev != previousHash {
-                    problem(outcome.seq, previousPlace.map { "broken chain: prev is not the SHA-256 of the previous line (\($0))" }
-                        ?? "broken chain: the first record's prev must be 64 zeros")
+                let startedLate = links.lateStart != nil
+                for link in links.link(seq: outcome.seq, prev: outcome.prev, lineHash: lineHash, place: place) {
+                    problem(outcome.seq, link.description)
+                }
+                if !startedLate, let start = links.lateStart {
+                    prunedStart = (start.seq, start.prev, path, line.number)
                 }
                 if let seq = outcome.seq {
-                    let expected = (previousSeq ?? 0) + 1
-                    if seq > expected {
-                        problem(seq, expected == seq - 1 ? "missing seq \(expected)" : "missing seq \(expected)...\(seq - 1)")
-                    } else if seq < expected {
-                        problem(seq, "reordered or duplicated: seq \(seq) after seq \(expected - 1)")
-                    }
-                    previousSeq = max(previousSeq ?? 0, seq)  // one moved record is one problem, not two
                     report.firstSeq = report.firstSeq ?? seq
                     report.lastSeq = seq
                 }

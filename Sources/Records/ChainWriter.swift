@@ -3,7 +3,6 @@ import Glibc
 #endif
 import Base
 import SystemPackage
-import ProcFS
 
 /// Appends signed records to the chain in DIR/records, durably and alone.
 ///

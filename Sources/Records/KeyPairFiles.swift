@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Base
-import ProcFS
 
 /// Where `isotrace keygen` puts a node's key pair, and how: DIR/keys/isotrace.key (PKCS#8 PEM,
 /// mode 0600) and DIR/keys/isotrace.pub (SubjectPublicKeyInfo PEM). Both are created with O_EXCL,

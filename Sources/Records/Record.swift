@@ -1,7 +1,6 @@
 import Base
 import Crypto
 import Foundation
-import ProcFS
 
 /// One record of the chain: the envelope every type shares plus the type's body.
 ///

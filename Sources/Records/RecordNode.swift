@@ -1,5 +1,3 @@
-import ProcFS
-
 /// Which machine and which boot wrote a record: `"node": {"hostname", "boot_id", "machine_id"}`.
 /// A fact that could not be read is null, never left out.
 public struct RecordNode: Sendable, Equatable, Hashable {
@@ -13,14 +11,16 @@ public struct RecordNode: Sendable, Equatable, Hashable {
         self.machineID = machineID
     }
 
-    public init(_ facts: NodeFacts) {
-        self.init(hostname: facts.hostname, bootID: facts.bootID, machineID: facts.machineID)
-    }
-
     public static let keys = ["boot_id", "hostname", "machine_id"]
 
     public var json: JSONValue {
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return .object([JSONMember("hostname", text(hostname)), JSONMember("boot_id", text(bootID)), JSONMember("machine_id", text(machineID))])
+    }
+}
+
+extension RecordNode: Decodable {
+    enum CodingKeys: String, CodingKey {
+        case hostname, bootID = "boot_id", machineID = "machine_id"
     }
 }

@@ -1,7 +1,6 @@
 import Base
 import SystemPackage
 import Crypto
-import ProcFS
 
 #if canImport(Glibc)
 import Glibc

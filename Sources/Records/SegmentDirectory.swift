@@ -1,5 +1,4 @@
 import Base
-import ProcFS
 
 /// The records directory (DIR/records): daily segments `<UTC date>.jsonl`, the writers' lock file
 /// `.lock`, and `<segment>.<n>.partial` files that recovery moved partial lines to.

@@ -1,6 +1,5 @@
 import Base
 import SystemPackage
-import ProcFS
 
 /// The end of a segment, read backwards: where its complete lines end, and its last complete line.
 /// Bytes after `completeEnd` are a partial line left by a crash.

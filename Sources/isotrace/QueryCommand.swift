@@ -88,9 +88,9 @@ struct QueryCommand: ParsableCommand {
         if let db = central.db {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
-        let verifier: RecordVerifying? = verify ? RecordVerifierProvider.verifier(directory: out) : nil
-        if verify, verifier == nil {
-            FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(RecordVerifierProvider.publicKeyPath(directory: out))\n")
+        let verifier = verify ? CitedRecordVerifier(directory: out) : nil
+        if let verifier, verifier.publicKey == nil {
+            FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(verifier.publicKeyPath)\n")
             throw ExitCodeError.operational
         }
         let result: QueryResult
@@ -140,11 +140,14 @@ struct QueryCommand: ParsableCommand {
 
     /// Checks every cited record: its line is the one indexed, and its signature holds. Exit 1
     /// when one does not.
-    static func verify(_ result: QueryResult, reader: IndexReader, verifier: RecordVerifying) throws {
+    static func verify(_ result: QueryResult, reader: IndexReader, verifier: CitedRecordVerifier) throws {
         var failures = 0
-        for record in result.records {
-            var reason = reader.citationProblem(record)
-            if reason == nil, case .invalid(let why) = verifier.verify(file: record.file, line: Int(record.line)) {
+        for check in verifier.check(result.records, reader: reader) {
+            let record = check.record
+            var reason: String?
+            if case .failed(let why) = check.citation {
+                reason = why
+            } else if case .failed(let why) = check.signature {
                 reason = "\(record.file):\(record.line) (seq \(record.seq)): \(why)"
             }
             if let reason {

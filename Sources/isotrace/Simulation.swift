@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import ProcFS
 
 /// Starts pilot-shaped process trees on this node, reports them, and removes every process and
 /// file it made (by PID and process group, never by name).
@@ -86,23 +87,11 @@ final class Simulation {
             if !run.pilot.isRunning { throw SimulationError("the \(run.mode.rawValue) pilot exited (status \(run.pilot.terminationStatus))") }
             if let data = try? Data(contentsOf: state), let pids = try? JSONSerialization.jsonObject(with: data) as? [Int] {
                 let roots = pids.map(Int32.init)
-                if roots.allSatisfy({ descendants(of: $0) >= 2 }) { return roots }
+                if roots.allSatisfy({ ProcessChildren.descendantCount(of: $0) >= 2 }) { return roots }
             }
             Syscalls.sleep(milliseconds: 50)
         }
         throw SimulationError("the \(run.mode.rawValue) payload did not start within 10 s (see \(directory.path)/\(run.mode.rawValue))")
-    }
-
-    private func descendants(of pid: Int32) -> Int {
-        var count = 0
-        var queue = [pid]
-        while let next = queue.popLast() {
-            let children = (try? String(contentsOfFile: "/proc/\(next)/task/\(next)/children", encoding: .utf8)) ?? ""
-            let pids = children.split(separator: " ").compactMap { Int32($0) }
-            count += pids.count
-            queue += pids
-        }
-        return count
     }
 
     /// Ends every payload (by its process group: each leads its own session) and pilot, then

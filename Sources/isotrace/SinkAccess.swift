@@ -20,18 +20,7 @@ enum SinkAccess {
     static func with<T: Sendable>(_ connector: SinkConnector, requireSchema: Bool = true,
                                   _ body: @escaping @Sendable (CentralDatabase) async throws(SinkError) -> T) throws -> T {
         do throws(SinkError) {
-            return try Blocking.run { () throws(SinkError) -> T in
-                let database = try await connector.connect()
-                do throws(SinkError) {
-                    if requireSchema { try await database.requireSchema() }
-                    let value = try await body(database)
-                    await database.close()
-                    return value
-                } catch {
-                    await database.close()
-                    throw error
-                }
-            }
+            return try connector.session(requireSchema: requireSchema, body)
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational

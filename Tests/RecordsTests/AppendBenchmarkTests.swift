@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import Agent
 import Policy
 import ProcFS
 import Records

@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import Jobs
+import Agent
 import Policy
 import ProcFS
 import RecordIndex

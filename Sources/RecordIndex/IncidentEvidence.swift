@@ -1,10 +1,9 @@
-import ProcFS
-import RecordIndex
+import Base
 import Records
 
 /// What an incident report is made of: the index's answer for one PanDA job and what was read
-/// and checked in the records it cites. `IncidentEvidenceCollector` gathers it (the I/O);
-/// `IncidentReport` only draws it.
+/// and checked in the records it cites. `IncidentEvidenceCollector` gathers it (the I/O, here);
+/// `IncidentReport` (Reports) only draws it.
 public struct IncidentEvidence: Sendable {
     public var pandaID: String
     public var result: QueryResult

@@ -1,4 +1,3 @@
-import RecordIndex
 
 /// The outcome of one check of a cited record.
 public enum ProofCheck: Sendable, Equatable {

@@ -1,0 +1,14 @@
+import Policy
+import Records
+
+extension RecordBody {
+    /// An `audit` record: the whole audit, exactly as `isotrace audit --format json` prints it.
+    /// Built here, above both Policy and Records, so that the record model does not depend on
+    /// the policy engine; used by `audit --record` and the daemon.
+    public static func audit(_ result: AuditResult) throws -> RecordBody {
+        RecordBody(type: .audit, members: [
+            JSONMember("audit", try JSONValue(encoding: result)),
+            JSONMember("sampler", .string(result.snapshot.sampler.rawValue)),
+        ])
+    }
+}

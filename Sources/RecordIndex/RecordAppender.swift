@@ -1,0 +1,52 @@
+import Records
+
+/// Appends records to the chain in DIR/records, then brings the index up to date: the one way
+/// `isotrace audit --record` and the daemon write records. The records are durable (fsynced)
+/// and the writers' lock released before the index is touched; the index can always be rebuilt
+/// from the segments, so its failure comes back in the outcome (a warning), never as the
+/// append's error.
+public struct RecordAppender {
+    public var outputDirectory: String
+    public var key: RecordSigningKey
+    public var node: RecordNode
+    /// False when the daemon was told to leave the index alone.
+    public var updatesIndex: Bool
+
+    public init(outputDirectory: String, key: RecordSigningKey, node: RecordNode, updatesIndex: Bool = true) {
+        self.outputDirectory = outputDirectory
+        self.key = key
+        self.node = node
+        self.updatesIndex = updatesIndex
+    }
+
+    /// What one append did.
+    public struct Outcome {
+        /// Partial last lines moved aside (each named by a `recovery` record) before appending.
+        public var recovered: [RecoveredPartial]
+        public var appended: [AppendedRecord]
+        /// The index update; nil when `updatesIndex` is false.
+        public var index: Result<IndexUpdateReport, IndexError>?
+    }
+
+    /// Appends `bodies` in one write and fsync per segment. `recovered` hears of every partial
+    /// line the writer recovered on opening, before the append, so it is told even when the
+    /// append then fails. Throws when nothing was appended (the chain is then as it was).
+    public func append(_ bodies: [RecordBody], recovered: (RecoveredPartial) -> Void = { _ in }) throws -> Outcome {
+        let writer = try ChainWriter.open(outputDirectory: outputDirectory, key: key, node: node)
+        let appended: [AppendedRecord]
+        do {
+            defer { writer.close() }
+            writer.recovered.forEach(recovered)
+            appended = try writer.append(bodies)
+        }
+        var outcome = Outcome(recovered: writer.recovered, appended: appended)
+        if updatesIndex {
+            do {
+                outcome.index = .success(try RecordIndex.update(directory: outputDirectory))
+            } catch {
+                outcome.index = .failure(error)
+            }
+        }
+        return outcome
+    }
+}
