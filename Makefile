@@ -19,6 +19,11 @@ SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap open
 # postgresql-15 (initdb, pg_ctl, postgres) and postgresql-client-15 (psql): the central-store tests
 # start their own server on loopback (Tests/CentralStoreTests); nothing else uses them.
 SYSTEM_PACKAGES += postgresql-15 postgresql-client-15
+# The packaging (issue 19; dist/): debootstrap makes the minimal Debian 12 root the release binary
+# and the .deb are tried in; rpm gives rpmbuild for `make rpm` and rpm for its tests; binutils gives
+# readelf, objdump and objcopy (the EL9 baseline check, the stripped binary and its debug file);
+# groff-base and man-db render the man pages (man -l); bash-completion drives the completion test.
+SYSTEM_PACKAGES += debootstrap rpm binutils groff-base man-db bash-completion
 # slurm-wlm (slurmctld, slurmd, sbatch) and munge: the batch-system live test starts its own
 # single-node Slurm with cgroup tracking under a temporary directory (Tests/LiveTests/LocalSlurm.swift).
 SYSTEM_PACKAGES += slurm-wlm munge
@@ -52,8 +57,50 @@ build: deps bpf-object
 
 # The Swift runtime and Foundation are linked in statically: the binary runs on worker nodes that
 # have no Swift toolchain, and loads only the pages it uses (the daemon's file-backed RSS).
+# For the EL9 baseline (dist/el9-baseline.txt) libstdc++ is linked statically too: a directory
+# holding only libstdc++.a comes before GCC's in the linker's search, so -lstdc++ finds the
+# archive. libbpf.a is linked by Package.swift in release builds (libelf and zlib stay shared: EL9
+# has them); hypot's and arc4random's versions are dealt with in Sources/CGlibcCompat. Then `make release` leaves what is shipped in $(DIST): the stripped binary,
+# its debug info (isotrace.debug, named by .gnu_debuglink, same build-id), the man pages generated
+# from the command definitions and the README's examples, and the bash/zsh/fish completions.
+VERSION := $(shell sed -n 's/.*static let version = "\(.*\)"/\1/p' Sources/isotrace/Isotrace.swift)
+DIST = $(SCRATCH)/dist
+STATIC_LIBS = $(SCRATCH)/el9-static
+RELEASE_FLAGS = -c release --static-swift-stdlib --scratch-path $(SCRATCH) \
+	-Xlinker -L$(abspath $(STATIC_LIBS)) -Xlinker --build-id=sha1
 release: deps bpf-object
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(SCRATCH)
+	@mkdir -p $(STATIC_LIBS)
+	@for archive in libstdc++.a; do \
+	  path=$$($(CC) -print-file-name=$$archive); \
+	  [ -f "$$path" ] || { echo "isotrace: $$archive not found (libstdc++-12-dev)" >&2; exit 2; }; \
+	  ln -sf "$$path" $(STATIC_LIBS)/$$archive; \
+	done
+	$(SWIFT) build $(RELEASE_FLAGS)
+	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) dist-files
+
+.PHONY: dist-files check-baseline man completions
+dist-files:
+	@mkdir -p $(DIST)
+	objcopy --only-keep-debug --compress-debug-sections=zlib $(RELEASE_BIN) $(DIST)/isotrace.debug
+	objcopy --strip-all --add-gnu-debuglink=$(DIST)/isotrace.debug $(RELEASE_BIN) $(DIST)/isotrace
+	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) man completions
+	@echo "isotrace: $(DIST)/isotrace $$(stat -c %s $(DIST)/isotrace) bytes, debug info $$(stat -c %s $(DIST)/isotrace.debug) bytes" >&2
+
+# One page per command (isotrace.1, isotrace-audit.1, isotrace-policy-lint.1, ...), from the
+# binary's --experimental-dump-help (swift-argument-parser's own description of every command) and
+# the examples in README.md; dist/manpages.py fails when a command has no example there.
+man:
+	python3 dist/manpages.py --binary $(DIST)/isotrace --readme README.md --out $(DIST)/man
+
+completions:
+	@mkdir -p $(DIST)/completions
+	$(DIST)/isotrace --generate-completion-script bash > $(DIST)/completions/isotrace.bash
+	$(DIST)/isotrace --generate-completion-script zsh > $(DIST)/completions/_isotrace
+	$(DIST)/isotrace --generate-completion-script fish > $(DIST)/completions/isotrace.fish
+
+# The EL9 baseline check on the shipped binary (readelf -d, objdump -T); names every symbol above it.
+check-baseline:
+	python3 dist/check-baseline.py dist/el9-baseline.txt $(DIST)/isotrace
 
 # Exit 1 means "violations found": a result, not a failure of make.
 audit: release
@@ -73,6 +120,7 @@ test: deps bpf-object
 	@$(PYVENV)/bin/python3 -c "import cryptography, rfc8785" 2>/dev/null \
 	  || $(PYVENV)/bin/pip install -q cryptography rfc8785 >&2 || echo "isotrace: no PyPI: the recipe test will skip" >&2
 	ISOTRACE_PYTHON=$(CURDIR)/$(PYVENV)/bin/python3 $(SWIFT) test
+	$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) package-test
 
 # The benchmark's C tools: the /proc floor (procreader, -O2 as the issue asks), the node shaper,
 # the process every benchmark process execs into (static: 10,000 of them stay small), the timer.
@@ -124,16 +172,50 @@ bench: release $(BENCH_BINARIES)
 clean:
 	rm -rf .build
 
-# `make install` (as root): the release binary, the policies, the systemd unit and, unless they
-# exist, /etc/isotrace/policy.yaml and a signing key in /var/lib/isotrace/keys.
+# `make rpm`: isotrace-$(VERSION)-1.el9.x86_64.rpm and its -debuginfo (dist/isotrace.spec);
+# `make deb`: isotrace_$(VERSION)-1_amd64.deb and -dbgsym (dist/build-deb.sh). Both from the files
+# `make release` left in $(DIST), into $(PACKAGES).
+PACKAGES = $(SCRATCH)/packages
+.PHONY: rpm deb package-test
+rpm: release
+	@mkdir -p $(PACKAGES) $(SCRATCH)/rpmbuild
+	rpmbuild -bb --quiet --define "_topdir $(abspath $(SCRATCH)/rpmbuild)" --define "_sourcedir $(abspath $(DIST))" \
+	  --define "_rpmdir $(abspath $(PACKAGES))" --define "_build_name_fmt %%{NAME}-%%{VERSION}-%%{RELEASE}.%%{ARCH}.rpm" \
+	  --define "srcroot $(CURDIR)" --define "isotrace_version $(VERSION)" dist/isotrace.spec
+	@ls -l $(PACKAGES)/isotrace-$(VERSION)-1.el9.x86_64.rpm $(PACKAGES)/isotrace-debuginfo-$(VERSION)-1.el9.x86_64.rpm >&2
+deb: release
+	sh dist/build-deb.sh $(DIST) $(CURDIR) $(VERSION) $(PACKAGES)
+
+# The packaging tests (run by make test): the EL9 baseline check, the man pages, the bash
+# completion, the RPM, and the release binary and the .deb in a minimal Debian 12 root.
+package-test: rpm deb
+	$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) check-baseline
+	sh dist/tests/baseline-selftest.sh dist/el9-baseline.txt
+	sh dist/tests/manpages.sh $(DIST)
+	bash dist/tests/completion.sh $(DIST)
+	sh dist/tests/rpm.sh $(PACKAGES)/isotrace-$(VERSION)-1.el9.x86_64.rpm $(PACKAGES)/isotrace-debuginfo-$(VERSION)-1.el9.x86_64.rpm $(SCRATCH)/minroot
+	sh dist/tests/minroot.sh $(DIST) $(PACKAGES)/isotrace_$(VERSION)-1_amd64.deb $(SCRATCH)/minroot
+
+# `make install` (as root) installs what `make release` built; it never builds and never installs
+# Debian packages: `make release` first (it needs the build dependencies, see Set-up), then
+# `sudo make install`. It installs the binary, the policies, the systemd units, the man pages and
+# completions and, unless they exist, /etc/isotrace/policy.yaml and a signing key in
+# /var/lib/isotrace/keys. On EL9 nodes use the RPM (`make rpm`) instead.
 PREFIX ?= /usr/local
 STATE_DIR ?= /var/lib/isotrace
 .PHONY: install
-install: release
-	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/isotrace/policies $(DESTDIR)/etc/isotrace $(DESTDIR)/etc/systemd/system
+install:
+	@[ -x $(DIST)/isotrace ] || { echo "isotrace: $(DIST)/isotrace is not built: run 'make release' first, then 'make install'" >&2; exit 2; }
+	install -d -m 0755 $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/isotrace/policies $(DESTDIR)/etc/isotrace $(DESTDIR)/etc/systemd/system \
+	  $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+	  $(DESTDIR)$(PREFIX)/share/zsh/site-functions $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 	install -d -m 0750 $(DESTDIR)$(STATE_DIR)
-	install -m 0755 $(RELEASE_BIN) $(DESTDIR)$(PREFIX)/bin/isotrace
+	install -m 0755 $(DIST)/isotrace $(DESTDIR)$(PREFIX)/bin/isotrace
 	install -m 0644 policies/*.yaml $(DESTDIR)$(PREFIX)/share/isotrace/policies/
+	install -m 0644 $(DIST)/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(DIST)/completions/isotrace.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/isotrace
+	install -m 0644 $(DIST)/completions/_isotrace $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_isotrace
+	install -m 0644 $(DIST)/completions/isotrace.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/isotrace.fish
 	[ -e $(DESTDIR)/etc/isotrace/policy.yaml ] || install -m 0644 policies/wlcg-mupj.yaml $(DESTDIR)/etc/isotrace/policy.yaml
 	for unit in isotrace.service isotrace-prune.service isotrace-prune.timer; do \
 	  sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/$$unit > $(DESTDIR)/etc/systemd/system/$$unit; \

@@ -27,6 +27,13 @@ let package = Package(
             pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"])]
         ),
+        // The EL9 baseline (dist/el9-baseline.txt): hypot/hypotf and the static libstdc++'s arc4random
+        // without the GLIBC_2.35/2.36 versions Debian 12's glibc would give (see glibc_compat.c).
+        .target(
+            name: "CGlibcCompat",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--wrap=hypot", "-Xlinker", "--wrap=hypotf", "-Xlinker", "--wrap=arc4random"],
+                                          .when(platforms: [.linux]))]
+        ),
         // openat2(2) for resolving paths inside a process's root (Swift cannot call syscall(2)).
         .target(name: "CProcShim"),
         // The BPF task iterator (bpf/, compiled by make with clang -target bpf into generated/) and
@@ -34,7 +41,13 @@ let package = Package(
         .target(
             name: "CTaskIter",
             exclude: ["bpf"],
-            linkerSettings: [.linkedLibrary("bpf")]
+            // The release links libbpf.a, so worker nodes need no libbpf (the EL9 baseline), and then
+            // libelf and zlib, which it needs; debug builds link the shared libbpf.
+            linkerSettings: [
+                .linkedLibrary("bpf", .when(configuration: .debug)),
+                .unsafeFlags(["-Xlinker", "-l:libbpf.a", "-Xlinker", "-lelf", "-Xlinker", "-lz"], .when(configuration: .release)),
+                .linkedLibrary("elf"), .linkedLibrary("z"),
+            ]
         ),
         // UTCTime, the one error type (SystemCallError) and the one system-call layer (Syscalls):
         // the only Swift code that calls the kernel. Below every other Swift target.
@@ -127,6 +140,7 @@ let package = Package(
                 "Jobs",
                 "ProcFS",
                 "CSeccomp",
+                "CGlibcCompat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),

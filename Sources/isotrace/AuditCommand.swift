@@ -18,7 +18,7 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Policy file (default: /etc/isotrace/policy.yaml, else the bundled wlcg-mupj.yaml).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file (default: /etc/isotrace/policy.yaml, else the bundled wlcg-mupj.yaml).", valueName: "file"), completion: .policyFile)
     var policy: String?
 
     @Option(help: "Output format: table, json or html.")

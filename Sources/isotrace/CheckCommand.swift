@@ -15,7 +15,7 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Policy file (default as for audit).", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file (default as for audit).", valueName: "file"), completion: .policyFile)
     var policy: String?
 
     @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))

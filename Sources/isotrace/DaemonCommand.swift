@@ -30,7 +30,7 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Time between cycles (500ms, 30s, 5m, 1h).", valueName: "duration"))
     var interval: String = "30s"
 
-    @Option(help: ArgumentHelp("Policy file (default as for audit); SIGHUP reloads it.", valueName: "file"))
+    @Option(help: ArgumentHelp("Policy file (default as for audit); SIGHUP reloads it.", valueName: "file"), completion: .policyFile)
     var policy: String?
 
     @Option(help: ArgumentHelp("Output directory: records/, index.sqlite, keys/.", valueName: "dir"))

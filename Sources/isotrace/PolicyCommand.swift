@@ -24,7 +24,7 @@ extension PolicyCommand {
                 """
         )
 
-        @Argument(help: ArgumentHelp("Policy files to check.", valueName: "file"))
+        @Argument(help: ArgumentHelp("Policy files to check.", valueName: "file"), completion: .policyFile)
         var files: [String] = []
 
         func validate() throws {

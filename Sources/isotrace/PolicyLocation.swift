@@ -1,6 +1,12 @@
+import ArgumentParser
 import Base
 import Foundation
 import Policy
+
+extension CompletionKind {
+    /// Shell completion for a policy argument: YAML files (and directories to walk into).
+    static var policyFile: CompletionKind { .file(extensions: ["yaml", "yml"]) }
+}
 
 /// Finds the policy to audit with: `--policy FILE`, else `/etc/isotrace/policy.yaml`, else the
 /// bundled `policies/wlcg-mupj.yaml` next to the binary (a checkout's `.build/<config>/isotrace`
@@ -11,7 +17,9 @@ enum PolicyLocation {
     static func resolve(_ explicit: String?) -> String? {
         if let explicit { return explicit }
         var candidates = ["/etc/isotrace/policy.yaml"]
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // The running binary itself: argv[0] is only "isotrace" when it was found through PATH.
+        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable = URL(fileURLWithPath: binary).resolvingSymlinksInPath().deletingLastPathComponent()
         var directory = executable
         for _ in 0..<4 {
             candidates.append(directory.appendingPathComponent("policies/\(bundledName)").path)
