@@ -23,12 +23,18 @@ import Glibc
         _ = try keygen(directory)
         let arguments = try Isotrace.auditRecordArguments(out: directory.path)
         var seen: [String] = []
-        var generator = SystemRandomNumberGenerator()
         for round in 0..<15 {
             let writers = try (0..<3).map { _ in try Child(arguments) }
-            // One run takes ~0.1 s: early rounds mostly kill before or during the append, later ones after some.
-            usleep(UInt32.random(in: 0...UInt32(60_000 + round * 20_000), using: &generator))
-            let before = try chainLines(directory.path)  // complete lines, at most as old as the kill
+            // Kill once this round's writers have appended `wanted` records (0 to 3, by round), as seen
+            // in the segment, not after a wall-clock delay: before any append, between them, after all.
+            let wanted = round % 4
+            var before: [String]
+            while true {
+                let ended = writers.allSatisfy { !$0.process.isRunning }
+                before = try chainLines(directory.path)  // complete lines, at most as old as the kill
+                if ended || before.count >= seen.count + wanted { break }
+                usleep(1_000)
+            }
             for writer in writers { writer.kill() }
             #expect(before.count >= seen.count && Array(before.prefix(seen.count)) == seen, "round \(round): complete lines changed")
             seen = before
