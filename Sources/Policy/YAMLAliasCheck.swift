@@ -1,6 +1,4 @@
-#if SWIFT_PACKAGE
-import CYaml
-#endif
+import CYaml  // comes with the Yams product (Package.swift)
 
 /// Finds the first YAML alias (`*name`) in a text, from libyaml's own event stream, before Yams
 /// composes it. A policy needs no aliases, and an alias used as a mapping key makes composing it

@@ -8,8 +8,8 @@ import Base
 /// A chain may start after seq 1 only where `isotrace prune` removed old segments: a valid
 /// `checkpoint` record later in the chain must name exactly that start (seq and prev); any other
 /// missing beginning is a problem.
-/// Each record's `time` falls on its segment's UTC day (`SegmentDirectory.dayProblem`), so
-/// segments renamed to older dates (to be pruned early) do not verify.
+/// Each record's `time` falls on its segment's UTC day (`ChainLinks`), so segments renamed to
+/// older dates (to be pruned early) do not verify.
 /// Operational problems (unreadable directory or segment) are thrown instead.
 public struct ChainVerifier {
     public var directory: SegmentDirectory
@@ -38,7 +38,6 @@ public struct ChainVerifier {
             let path = directory.path(of: segment)
             var reader = try LineReader(path: path)
             defer { reader.close() }
-            var continuesSegment = false  // a record before this one is in the same segment
             while let line = try reader.next() {
                 report.records += 1
                 func problem(_ seq: Int64?, _ reason: String) {
@@ -53,16 +52,12 @@ public struct ChainVerifier {
                     continue
                 }
                 for reason in outcome.reasons { problem(outcome.seq, reason) }
-                if let time = outcome.value?["time"]?.stringValue,
-                   let reason = SegmentDirectory.dayProblem(time: time, segment: segment, continuesSegment: continuesSegment) {
-                    problem(outcome.seq, reason)
-                }
-                continuesSegment = true
                 if outcome.reasons.isEmpty, let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
                     checkpoints.append((seq, start))
                 }
                 let startedLate = links.lateStart != nil
-                for link in links.link(seq: outcome.seq, prev: outcome.prev, lineHash: lineHash, place: place) {
+                for link in links.link(seq: outcome.seq, prev: outcome.prev, time: outcome.value?["time"]?.stringValue,
+                                       segment: segment, lineHash: lineHash, place: place) {
                     problem(outcome.seq, link.description)
                 }
                 if !startedLate, let start = links.lateStart {

@@ -20,23 +20,6 @@ public struct SegmentDirectory: Sendable {
         String(time.description.prefix(10)) + ".jsonl"
     }
 
-    /// Why a record written at `time` (RFC 3339, UTC) cannot be where it is, or nil when it can.
-    /// A writer appends a record to the segment of its UTC day, or, when the clock went back, to
-    /// the newest segment (`ChainWriter`): so a record is never in a segment of an earlier day than
-    /// its time, and a segment never begins with a record of an earlier day. A segment renamed to
-    /// an older date (to make `prune` delete it early) breaks the first rule; one renamed to a
-    /// later date breaks the second.
-    public static func dayProblem(time: String, segment: String, continuesSegment: Bool) -> String? {
-        let day = time.prefix(10), segmentDay = segment.prefix(10)
-        if day > segmentDay {
-            return "recorded at \(time), after its segment's day \(segmentDay): the segment was renamed or the record moved"
-        }
-        if day < segmentDay && !continuesSegment {
-            return "recorded at \(time) but begins the segment of \(segmentDay): the segment was renamed or the record moved"
-        }
-        return nil
-    }
-
     /// True for `YYYY-MM-DD.jsonl`.
     public static func isSegmentName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
