@@ -39,4 +39,21 @@ struct DeepTreeTests {
         #expect(pilot.pilotSidePIDs.count == 1 + 1 + Int(Self.depth), "ps helper, the helper chain's top and its chain")
         #expect(graph.unattributed.isEmpty)
     }
+
+    /// An orphan of the payload re-parented to the pilot (its subreaper) is put back into its job
+    /// by its session, and everything below it by the walk up to it: also 20,000 levels down
+    /// (the walk up gave up after 4,096 steps and left the rest as the pilot's own helpers).
+    @Test func deepChainBelowAnAdoptedOrphanStaysInItsJob() throws {
+        var tree = JobClassifierTests.pilot3Tree()
+        tree.add(25650, parent: 25588, sid: 25625, argv: ["sleep", "600"], cwd: "/tmp")
+        for pid in 300_000...(300_000 + Self.depth) {
+            tree.add(pid, parent: pid == 300_000 ? 25650 : pid - 1, sid: 25650, argv: ["bash"], cwd: "/tmp")
+        }
+        let graph = JobClassifier().classify(tree.processes)
+        let job = try #require(graph.jobs.first)
+        #expect(graph.jobs.count == 1)
+        #expect(job.processes.count == 4 + 1 + 1 + Int(Self.depth), "the job's own four, the orphan and its chain")
+        #expect(job.processes.contains { $0.pid == 300_000 + Self.depth })
+        #expect(graph.pilots.first?.pilotSidePIDs == [25700], "only the ps helper is the pilot's own")
+    }
 }
