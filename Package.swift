@@ -150,15 +150,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // What the test targets share: the process runner, CommandResult, the isotrace binary and
+        // other executables, temporary directories, the repository root and its fixture paths.
+        .target(
+            name: "TestSupport",
+            path: "Tests/TestSupport"
+        ),
         // UTCTime and the system-call layer on real temporary files.
         .testTarget(
             name: "BaseTests",
-            dependencies: ["Base"]
+            dependencies: ["TestSupport", "Base"]
         ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(
             name: "ProcFSTests",
-            dependencies: ["Base", "ProcFS"],
+            dependencies: ["TestSupport", "Base", "ProcFS"],
             exclude: ["Fixtures"]
         ),
         // The classifier on process trees shaped like real pilots (pilot3, ATLAS with Apptainer).
@@ -169,53 +175,53 @@ let package = Package(
         // Policy files: loading, lint with line and column, site overrides, verbatim sources.
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["Policy", "Jobs", "ProcFS"]
+            dependencies: ["TestSupport", "Policy", "Jobs", "ProcFS"]
         ),
         // Canonical JSON against RFC 8785's vectors (Vectors/), keys with openssl, the chain under
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).
         .testTarget(
             name: "RecordsTests",
-            dependencies: ["Base", "Records", "ProcFS", "Policy", "Agent", "isotrace"],
+            dependencies: ["TestSupport", "Base", "Records", "ProcFS", "Policy", "Agent", "isotrace"],
             exclude: ["Vectors"]
         ),
         // The byte-level snapshot JSON writer against JSONEncoder's output.
         .testTarget(
             name: "SamplerTests",
-            dependencies: ["Base", "ProcFS"]
+            dependencies: ["TestSupport", "Base", "ProcFS"]
         ),
         // Index building, incremental update, rebuild of a corrupt index, queries (PID reuse, time).
         .testTarget(
             name: "RecordIndexTests",
-            dependencies: ["RecordIndex", "Base", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "RecordIndex", "Base", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
         // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
         .testTarget(
             name: "AgentTests",
-            dependencies: ["Base", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
+            dependencies: ["TestSupport", "Base", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
         ),
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["Base", "Reports", "Agent", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
+            dependencies: ["TestSupport", "Base", "Reports", "Agent", "Policy", "Jobs", "ProcFS", "Records", "RecordIndex"],
             exclude: ["check_html.py"]
         ),
         // The central PostgreSQL store on a real PostgreSQL 15 started per test (initdb, pg_ctl):
         // migrations, concurrent shipping through an outage, cross-node queries, tamper detection.
         .testTarget(
             name: "CentralStoreTests",
-            dependencies: ["CentralStore", "Records", "RecordIndex", "ProcFS", "isotrace"]
+            dependencies: ["TestSupport", "CentralStore", "Records", "RecordIndex", "ProcFS", "isotrace"]
         ),
         // The README as a contract: every subcommand has its section and every example still parses.
         .testTarget(
             name: "DocsTests",
-            dependencies: ["isotrace", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["TestSupport", "isotrace", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Real processes in real namespaces (unshare, setpriv), compared with readlink, status and
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["Base", "ProcFS", "isotrace"]
+            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"]
         ),
     ]
 )

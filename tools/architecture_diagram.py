@@ -5,7 +5,7 @@ Reads the JSON of `swift package dump-package` (stdin, or a file given with --pa
 prints the generated block: a Mermaid diagram of the library and executable targets with an
 arrow for each dependency not implied by another, and a table of the targets in layers (each
 one layer above the highest target it depends on) with all their target dependencies and the
-outside packages each one uses. Test targets are left out.
+outside packages each one uses. Test targets, and the test support under Tests/, are left out.
 
     swift package dump-package | tools/architecture_diagram.py                     # print the block
     swift package dump-package | tools/architecture_diagram.py --write docs/architecture.md
@@ -37,8 +37,10 @@ def dependencies(target):
 
 
 def layers(package):
-    """Targets (tests left out) by layer, bottom first, and each target's dependencies."""
-    targets = {t["name"]: t for t in package["targets"] if t.get("type") != "test"}
+    """Targets (tests, and the test support under Tests/, left out) by layer, bottom first, and
+    each target's dependencies."""
+    targets = {t["name"]: t for t in package["targets"]
+               if t.get("type") != "test" and not (t.get("path") or "").startswith("Tests/")}
     deps = {name: dependencies(t) for name, t in targets.items()}
     level = {}
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Verify isotrace records without isotrace.
 
-Usage: verify_records.py RECORDS_DIR PUBLIC_KEY_PEM   (e.g. reports/records reports/keys/isotrace.pub)
+Usage: verify_records.py RECORDS_DIR PUBLIC_KEY_PEM   (e.g. /var/lib/isotrace/records /var/lib/isotrace/keys/isotrace.pub)
 
 Checks, for every line of every segment (<UTC date>.jsonl, in name order): the Ed25519 signature
 `sig` over the RFC 8785 canonical JSON of the record without `sig`, that `key_id` is the key's,

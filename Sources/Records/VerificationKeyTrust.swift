@@ -25,7 +25,7 @@ public struct VerificationKeyTrust: Sendable {
     public var warning: String? {
         guard !isOutside else { return nil }
         return "\(keyPath) could have been replaced together with the records it verifies; "
-            + "for evidence, verify with a copy of the public key kept off the node (--key FILE) or with verify --db"
+            + "for evidence, verify with a copy of the public key kept off the node (--public-key FILE) or with verify --db"
     }
 
     /// True when `path` resolves to `directory` or below it (links resolved, as the kernel would).

@@ -18,8 +18,8 @@ struct AuditCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Policy file (default: /etc/isotrace/policy.yaml, else the bundled wlcg-mupj.yaml).", valueName: "file"), completion: .policyFile)
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    var policy: String? { policyOption.policy }
 
     @Option(help: "Output format: table, json or html.")
     var format: ReportFormat = .table
@@ -27,8 +27,8 @@ struct AuditCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --format html: the report file (default: DIR/audit-<host>-<UTC time>.html; - for stdout).", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
-    var procRoot: String = "/proc"
+    @OptionGroup var procRootOption: ProcRootOption
+    var procRoot: String { procRootOption.procRoot }
 
     @Option(help: ArgumentHelp("Lowest severity whose failure makes the exit code 1 (info, low, medium, high, critical).", valueName: "severity"))
     var failOn: Severity = .low
@@ -36,14 +36,14 @@ struct AuditCommand: ParsableCommand {
     @Flag(help: "Append the audit as a signed, hash-chained record to DIR/records.")
     var record = false
 
-    @Option(help: ArgumentHelp("Output directory for --record (records/ and keys/ below it) and HTML reports.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
-    @Option(help: ArgumentHelp("Private key for --record (default: DIR/keys/isotrace.key).", valueName: "file"))
-    var key: String?
+    @OptionGroup var signingKey: SigningKeyOption
+    var key: String? { signingKey.key }
 
-    @Option(help: SamplerStartup.help)
-    var sampler: SamplerChoice = .auto
+    @OptionGroup var samplerOption: SamplerOption
+    var sampler: SamplerChoice { samplerOption.sampler }
 
     func validate() throws {
         if !record && (key != nil) { throw ValidationError("--key needs --record") }

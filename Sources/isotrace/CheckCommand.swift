@@ -15,17 +15,17 @@ struct CheckCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Policy file (default as for audit).", valueName: "file"), completion: .policyFile)
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    var policy: String? { policyOption.policy }
 
-    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
-    var procRoot: String = "/proc"
+    @OptionGroup var procRootOption: ProcRootOption
+    var procRoot: String { procRootOption.procRoot }
 
     @Option(help: ArgumentHelp("Lowest severity whose failure is CRITICAL.", valueName: "severity"))
     var critical: Severity = .high
 
-    @Option(help: SamplerStartup.help)
-    var sampler: SamplerChoice = .auto
+    @OptionGroup var samplerOption: SamplerOption
+    var sampler: SamplerChoice { samplerOption.sampler }
 
     func run() throws {
         let result: AuditResult

@@ -30,14 +30,14 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Time between cycles (500ms, 30s, 5m, 1h).", valueName: "duration"))
     var interval: String = "30s"
 
-    @Option(help: ArgumentHelp("Policy file (default as for audit); SIGHUP reloads it.", valueName: "file"), completion: .policyFile)
-    var policy: String?
+    @OptionGroup var policyOption: PolicyOption
+    var policy: String? { policyOption.policy }
 
-    @Option(help: ArgumentHelp("Output directory: records/, index.sqlite, keys/.", valueName: "dir"))
-    var out: String = "/var/lib/isotrace"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
-    @Option(help: ArgumentHelp("Private key (default: DIR/keys/isotrace.key).", valueName: "file"))
-    var key: String?
+    @OptionGroup var signingKey: SigningKeyOption
+    var key: String? { signingKey.key }
 
     @Option(help: ArgumentHelp("Write Prometheus metrics to this file (node_exporter textfile collector), atomically.", valueName: "file"))
     var metrics: String?
@@ -54,11 +54,11 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A heartbeat record every this many cycles.", valueName: "n"))
     var heartbeatEvery: Int = 10
 
-    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc.", valueName: "dir"))
-    var procRoot: String = "/proc"
+    @OptionGroup var procRootOption: ProcRootOption
+    var procRoot: String { procRootOption.procRoot }
 
-    @Option(help: SamplerStartup.help)
-    var sampler: SamplerChoice = .auto
+    @OptionGroup var samplerOption: SamplerOption
+    var sampler: SamplerChoice { samplerOption.sampler }
 
     @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
     var printFilter = false

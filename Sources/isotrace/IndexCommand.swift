@@ -17,10 +17,11 @@ struct IndexCommand: ParsableCommand {
     @Flag(help: "Drop the index and rebuild it from every segment.")
     var rebuild = false
 
-    @Option(help: ArgumentHelp("Output directory holding records/ and index.sqlite.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     func run() throws {
+        try stateDirectory.requireRecords()
         do {
             let report = rebuild ? try RecordIndex.rebuild(directory: out) : try RecordIndex.update(directory: out)
             Self.printToStderr(report)

@@ -11,6 +11,9 @@ struct Isotrace: ParsableCommand {
         discussion: """
             Exit codes: 0 ok, 1 policy violations found, 2 usage or operational error.
             Results go to stdout, errors and progress to stderr.
+            Commands that read or write records work in the state directory: --out DIR, else \
+            state_directory in /etc/isotrace/isotrace.conf ($ISOTRACE_CONFIG names another file), \
+            else /var/lib/isotrace.
             """,
         version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
         subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self,

@@ -13,10 +13,11 @@ struct KeygenCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Output directory; keys go to DIR/keys.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     func run() throws {
+        try stateDirectory.create()
         let files = KeyPairFiles(outputDirectory: out)
         let key: RecordSigningKey
         do {

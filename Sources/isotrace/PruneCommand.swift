@@ -24,17 +24,17 @@ struct PruneCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     @Option(name: .customLong("older-than"), help: ArgumentHelp("Retention period: 180d, 4320h, ... (at least 1d).", valueName: "period"))
     var olderThan: String = "180d"
 
-    @Option(help: ArgumentHelp("Private key PEM that signs the checkpoint (default: DIR/keys/isotrace.key).", valueName: "file"))
-    var key: String?
+    @OptionGroup var signingKey: SigningKeyOption
+    var key: String? { signingKey.key }
 
-    @Option(help: ArgumentHelp("The /proc to read the node's identity from.", valueName: "dir"))
-    var procRoot: String = "/proc"
+    @OptionGroup var procRootOption: ProcRootOption
+    var procRoot: String { procRootOption.procRoot }
 
     @Flag(help: "Say what would be removed; write and remove nothing.")
     var dryRun = false
@@ -47,6 +47,7 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         let period = DurationText(olderThan)!
+        try stateDirectory.requireRecords()
         let report: ChainPruner.Report
         do {
             let signingKey = try RecordSigningKey.load(path: key ?? KeyPairFiles(outputDirectory: out).privateKeyPath)

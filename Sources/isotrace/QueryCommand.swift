@@ -50,8 +50,8 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --format html: the report file (default: DIR/incident-<id>-<UTC time>.html; - for stdout).", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("Output directory holding records/ and index.sqlite.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     @Flag(help: "Check the signature of every cited record, and that its line is the one indexed.")
     var verify = false
@@ -88,6 +88,7 @@ struct QueryCommand: ParsableCommand {
         if let db = central.db {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
+        try stateDirectory.requireRecords()
         let verifier = verify ? CitedRecordVerifier(directory: out) : nil
         if let verifier, verifier.publicKey == nil {
             FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(verifier.publicKeyPath)\n")

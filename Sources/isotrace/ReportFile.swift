@@ -1,6 +1,6 @@
 import Base
 
-/// Where an HTML report goes: a file (default under `reports/`, written whole or not at all) or,
+/// Where an HTML report goes: a file (default in the state directory, written whole or not at all) or,
 /// for `--output -`, stdout. The path is said on stderr, so stdout stays the result.
 enum ReportFile {
     static func write(_ html: String, to path: String, what: String) throws {

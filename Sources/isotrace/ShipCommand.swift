@@ -15,12 +15,13 @@ struct ShipCommand: ParsableCommand {
             next ship sends it).
             """)
 
-    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
     @OptionGroup var sink: SinkOptions
 
     func run() throws {
+        try stateDirectory.requireRecords()
         let connector = try SinkAccess.connector(url: sink.sink, passwordFile: sink.passwordFile)
         let shipper = RecordShipper(outputDirectory: out)
         let report = try SinkAccess.with(connector) { database throws(SinkError) in try await shipper.ship(to: database) }

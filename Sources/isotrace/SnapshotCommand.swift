@@ -18,14 +18,14 @@ struct SnapshotCommand: ParsableCommand {
     @Option(help: "Output format: table or json.")
     var format: OutputFormat = .table
 
-    @Option(help: ArgumentHelp("Read processes from this directory instead of /proc (a fixture tree or a copy).", valueName: "dir"))
-    var procRoot: String = "/proc"
+    @OptionGroup var procRootOption: ProcRootOption
+    var procRoot: String { procRootOption.procRoot }
 
     @Option(name: .customLong("pid"), help: ArgumentHelp("Sample only this PID (repeatable).", valueName: "pid"))
     var pids: [Int32] = []
 
-    @Option(help: SamplerStartup.help)
-    var sampler: SamplerChoice = .auto
+    @OptionGroup var samplerOption: SamplerOption
+    var sampler: SamplerChoice { samplerOption.sampler }
 
     func run() throws {
         let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)

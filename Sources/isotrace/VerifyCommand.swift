@@ -11,25 +11,33 @@ struct VerifyCommand: ParsableCommand {
             Needs only the public key. Exit 0 when the chain is intact, 1 when a record was altered, \
             removed, reordered, inserted or truncated (each problem printed with file, line, seq and \
             reason), 2 on operational errors (no key, unreadable directory, no records at all). Says on stderr \
-            which key it trusted; without --key that is the key beside the records, which whoever \
+            which key it trusted; without --public-key that is the key beside the records, which whoever \
             rewrote the records could have replaced too.
             """
     )
 
-    @Option(help: ArgumentHelp("Output directory holding records/.", valueName: "dir"))
-    var out: String = "reports"
+    @OptionGroup var stateDirectory: StateDirectoryOption
+    var out: String { stateDirectory.directory }
 
-    @Option(help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "pubkey"))
-    var key: String?
+    @Option(name: .customLong("public-key"), help: ArgumentHelp("Public key PEM (default: DIR/keys/isotrace.pub).", valueName: "file"))
+    var publicKey: String?
+
+    /// The name this option had before --public-key; still accepted, no longer shown.
+    @Option(name: .customLong("key"), help: ArgumentHelp("Old name of --public-key.", valueName: "file", visibility: .hidden))
+    var oldPublicKeyName: String?
+
+    var key: String? { publicKey ?? oldPublicKeyName }
 
     @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
-        if central.db != nil, key != nil { throw ValidationError("--key is for local segments; --db uses the keys registered with db add-key") }
+        if publicKey != nil, oldPublicKeyName != nil { throw ValidationError("--key is the old name of --public-key: give one of them") }
+        if central.db != nil, key != nil { throw ValidationError("--public-key is for local segments; --db uses the keys registered with db add-key") }
     }
 
     func run() throws {
         if let db = central.db { return try CentralVerifyOutput.run(url: db, passwordFile: central.passwordFile, node: central.node) }
+        try stateDirectory.requireRecords()
         let report: VerificationReport
         let trust = VerificationKeyTrust(outputDirectory: out, keyPath: key)
         do {

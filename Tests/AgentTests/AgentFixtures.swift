@@ -1,13 +1,13 @@
 import Base
 import Foundation
+import TestSupport
 import Policy
 import ProcFS
 
 /// The repository's fixture trees and policy, and audits built from (edited) snapshots of them.
 enum AgentFixtures {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let pilot3 = repositoryRoot.appendingPathComponent("Tests/ProcFSTests/Fixtures/pilot3-generic/proc").path
-    static let policyPath = repositoryRoot.appendingPathComponent("policies/wlcg-mupj.yaml").path
+    static let pilot3 = Repository.pilot3ProcRoot
+    static let policyPath = Repository.policy
 
     static func policy() throws -> Policy { try PolicyLoader.load(path: policyPath) }
 
@@ -18,12 +18,5 @@ enum AgentFixtures {
         var snapshot = snapshot
         snapshot.takenAt = UTCTime(millisecondsSinceEpoch: 1_795_000_000_000 + seconds * 1000)
         return PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: pilot3)).audit(snapshot)
-    }
-
-    /// A temp directory removed by the caller.
-    static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-agent-\(name)-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: false)
-        return url
     }
 }

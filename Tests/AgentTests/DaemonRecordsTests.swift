@@ -5,6 +5,7 @@ import Policy
 import ProcFS
 import RecordIndex
 import Records
+import TestSupport
 import Testing
 
 /// The daemon's record bodies go through the chain writer, verify with the public key alone,
@@ -12,7 +13,7 @@ import Testing
 @Suite struct DaemonRecordsTests {
     @Test("process, exit, finding and heartbeat records: appended, verified, indexed")
     func appendVerifyIndex() throws {
-        let directory = try AgentFixtures.temporaryDirectory("records")
+        let directory = try TestDirectory("isotrace-agent-records").url
         defer { try? FileManager.default.removeItem(at: directory) }
         let policy = try AgentFixtures.policy()
         let snapshot = try AgentFixtures.snapshot()

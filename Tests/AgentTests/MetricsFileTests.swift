@@ -1,5 +1,6 @@
 import Agent
 import Foundation
+import TestSupport
 import Testing
 
 /// The textfile collector's input: Prometheus text format 0.0.4, written atomically.
@@ -126,7 +127,7 @@ import Testing
 
     @Test("written atomically: the target appears whole, no temp file is left")
     func atomicWrite() throws {
-        let directory = try AgentFixtures.temporaryDirectory("metrics")
+        let directory = try TestDirectory("isotrace-agent-metrics").url
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("isotrace.prom").path
         try "old\n".write(toFile: path, atomically: false, encoding: .utf8)
@@ -140,13 +141,13 @@ import Testing
     static let python = "/usr/bin/python3"
     static let hasPrometheusClient: Bool = {
         guard FileManager.default.isExecutableFile(atPath: python) else { return false }
-        return (try? run([python, "-c", "import prometheus_client.parser"]))?.status == 0
+        return (try? Command.run([python, "-c", "import prometheus_client.parser"]))?.status == 0
     }()
 
     @Test("prometheus_client's own parser reads the file",
           .enabled(if: hasPrometheusClient, "needs /usr/bin/python3 with prometheus_client (Debian: python3-prometheus-client)"))
     func prometheusClientParses() throws {
-        let directory = try AgentFixtures.temporaryDirectory("metrics-py")
+        let directory = try TestDirectory("isotrace-agent-metrics-py").url
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("isotrace.prom").path
         try MetricsFile(path: path).write(Self.sample())
@@ -157,23 +158,11 @@ import Testing
                 for s in family.samples:
                     print(family.name, family.type, s.name, sorted(s.labels.items()), s.value)
             """
-        let result = try Self.run([Self.python, "-c", script, path])
+        let run = try Command.run([Self.python, "-c", script, path])
+        let result = (status: run.status, output: run.stdout + run.stderr)
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("isotrace_findings gauge isotrace_findings [('rule', 'odd\"rule\\\\with\\nnewline'), ('severity', 'low'), ('status', 'warn')] 1.0"), "\(result.output)")
         #expect(result.output.contains("isotrace_records counter isotrace_records_total [] 42.0"), "\(result.output)")
         #expect(result.output.contains("isotrace_errors counter isotrace_errors_total [('kind', 'syslog')] 3.0"), "\(result.output)")
-    }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: arguments[0])
-        process.arguments = Array(arguments.dropFirst())
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }

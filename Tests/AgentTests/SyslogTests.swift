@@ -3,6 +3,7 @@ import Agent
 import Foundation
 import ProcFS
 import Records
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -18,7 +19,7 @@ import Glibc
         let fd: Int32
 
         init() throws {
-            directory = try AgentFixtures.temporaryDirectory("syslog")
+            directory = try TestDirectory("isotrace-agent-syslog").url
             path = directory.appendingPathComponent("log").path
             fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
             try #require(fd >= 0)
@@ -111,7 +112,7 @@ import Glibc
 
     @Test("no socket: an error to count, no crash; the server coming back is found again")
     func reconnects() throws {
-        let directory = try AgentFixtures.temporaryDirectory("syslog-missing")
+        let directory = try TestDirectory("isotrace-agent-syslog-missing").url
         defer { try? FileManager.default.removeItem(at: directory) }
         let sender = SyslogSender(socketPath: directory.appendingPathComponent("log").path)
         #expect(throws: SystemCallError.self) { try sender.send(Self.message()) }
@@ -143,7 +144,7 @@ import Glibc
           .enabled(if: FileManager.default.isExecutableFile(atPath: rsyslogd), "needs rsyslog (apt-get install rsyslog)"),
           .enabled(if: geteuid() == 0, "rsyslogd runs as root here"))
     func realRsyslog() throws {
-        let directory = try AgentFixtures.temporaryDirectory("rsyslog")
+        let directory = try TestDirectory("isotrace-agent-rsyslog").url
         defer { try? FileManager.default.removeItem(at: directory) }
         let socketPath = directory.appendingPathComponent("log").path
         let output = directory.appendingPathComponent("authpriv.log").path
@@ -156,17 +157,8 @@ import Glibc
             """
         let configPath = directory.appendingPathComponent("rsyslog.conf").path
         try configuration.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: Self.rsyslogd)
-        daemon.arguments = ["-n", "-f", configPath, "-i", directory.appendingPathComponent("rsyslogd.pid").path]
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        defer {
-            // SIGKILL: the child inherits the test thread's signal mask, in which SIGTERM may be blocked.
-            kill(daemon.processIdentifier, SIGKILL)
-            daemon.waitUntilExit()
-        }
+        let daemon = try Command.start([Self.rsyslogd, "-n", "-f", configPath, "-i", directory.appendingPathComponent("rsyslogd.pid").path])
+        defer { daemon.stop() }  // SIGKILL to its PID, then reaped
         var ready = false
         for _ in 0..<200 where !ready {
             ready = FileManager.default.fileExists(atPath: socketPath)

@@ -1,23 +1,20 @@
 import Glibc
 import SystemPackage
+import TestSupport
 import Testing
 @testable import Base
 
 /// The system-call layer on real files in a fresh temporary directory: whole writes, the pread
 /// loops, the line reader, and errors that name the call, the path and (when given) PID and line.
 @Suite struct SyscallsTests {
-    let directory: String
+    let scratch: TestDirectory
+    var directory: String { scratch.path }
 
     init() throws {
-        var template = Array("/tmp/isotrace-base-XXXXXX".utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        directory = String(cString: try #require(made))
+        scratch = try TestDirectory("isotrace-base")
     }
 
-    func removeDirectory() {
-        for name in (try? Syscalls.listDirectory(directory)) ?? [] { Syscalls.remove(directory + "/" + name) }
-        _ = rmdir(directory)
-    }
+    func removeDirectory() { scratch.remove() }
 
     @Test func writeAllThenReadRangeAndLines() throws {
         defer { removeDirectory() }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -43,7 +44,7 @@ struct CentralBenchmarkTests {
         var before = rusage()
         getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &before)
         started = Self.now()
-        let results = try nodes.map { try Command.start([isotraceBinary!, "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
+        let results = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
         let elapsed = Self.now() - started
         for result in results { #expect(result.status == 0, "\(result)") }
         #expect(try server.sql("SELECT count(*) FROM isotrace.record") == String(perNode * 10))
@@ -72,7 +73,7 @@ struct CentralBenchmarkTests {
                 try node.append(perNode, pandaIDs: (0..<50).map { "43\(index)00000\($0)" }, pidBase: Int64(index) * 1_000_000 + 500_000)
             }
             let start = Self.now()
-            let again = try nodes.map { try Command.start([isotraceBinary!, "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
+            let again = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
             let took = Self.now() - start
             for result in again { #expect(result.status == 0 && result.stdout.contains("\(perNode) new"), "\(result)") }
             print("bench: ingest \(perNode * 10) more records into the table of \(extraRows + perNode * 10) rows in \(String(format: "%.2f", took)) s = \(Int(Double(perNode * 10) / took)) records/s")

@@ -1,26 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The isotrace binary built next to this test bundle (the test target depends on it), or
-/// $ISOTRACE_BIN (the benchmark runs a release build that way).
-let isotraceBinary: String? = {
-    if let binary = ProcessInfo.processInfo.environment["ISOTRACE_BIN"] { return access(binary, X_OK) == 0 ? binary : nil }
-    var directories: [URL] = []
-    if let own = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        directories.append(URL(fileURLWithPath: own).deletingLastPathComponent())
-    }
-    directories.append(URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.deletingLastPathComponent())
-    return directories.map { $0.appendingPathComponent("isotrace").path }.first { access($0, X_OK) == 0 }
-}()
-
-let centralUnavailable: String? = PostgresServer.unavailableReason ?? (isotraceBinary == nil ? "the isotrace binary was not built next to the tests" : nil)
+let centralUnavailable: String? = PostgresServer.unavailableReason ?? (Executables.isotrace == nil ? "the isotrace binary was not built next to the tests" : nil)
 
 /// Runs isotrace with `arguments`.
 func isotrace(_ arguments: [String]) throws -> CommandResult {
-    try Command.run([isotraceBinary!] + arguments)
+    try IsotraceBinary.run(arguments)
 }
 
 /// Runs `body` with a fresh PostgreSQL server and removes it afterwards, also when `body` throws
@@ -78,7 +67,7 @@ struct CentralStoreTests {
                 try node.append(3_000, pandaIDs: ["91000000\(index)1", "91000000\(index)2", "4267387837"])
             }
             // Three shippers at once; the database is stopped (as by a crash) while they run.
-            let shippers = try nodes.map { try Command.start([isotraceBinary!, "ship", "--out", $0.directory] + sink) }
+            let shippers = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }
             usleep(150_000)
             try server.stop(mode: "immediate")
             let firstRound = shippers.map { $0.wait() }
@@ -93,7 +82,7 @@ struct CentralStoreTests {
             #expect(down.stderr.contains("cannot connect"), "\(down)")
             #expect(!down.stderr.contains(server.password))
             try server.start()
-            let secondRound = try nodes.map { try Command.start([isotraceBinary!, "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
+            let secondRound = try nodes.map { try Command.start([try IsotraceBinary.path(), "ship", "--out", $0.directory] + sink) }.map { $0.wait() }
             for result in secondRound { #expect(result.status == 0, "\(result)") }
             for node in nodes {
                 let row = try server.sql("""
@@ -224,14 +213,14 @@ struct CentralStoreTests {
         try withServer { server in
             let sink = ["--sink", server.url, "--password-file", server.passwordFile]
             #expect(try isotrace(["db", "init"] + sink).status == 0)
-            let out = "/tmp/isotrace-daemon-\(getpid())-\(UUID().uuidString.prefix(8))"
-            defer { try? FileManager.default.removeItem(atPath: out) }
+            let outDirectory = try TestDirectory("isotrace-daemon")
+            defer { outDirectory.remove() }
+            let out = outDirectory.path
             #expect(try isotrace(["keygen", "--out", out]).status == 0)
-            let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
             // As root the daemon confines itself (seccomp with the sink's syscalls); otherwise it cannot.
-            let daemon = try Command.start([isotraceBinary!, "daemon", "--interval", "300ms", "--heartbeat-every", "1", "--out", out,
-                                            "--proc-root", repository + "/Tests/ProcFSTests/Fixtures/pilot3-generic/proc",
-                                            "--policy", repository + "/policies/wlcg-mupj.yaml"] + sink + (geteuid() == 0 ? [] : ["--no-confine"]))
+            let daemon = try Command.start([try IsotraceBinary.path(), "daemon", "--interval", "300ms", "--heartbeat-every", "1", "--out", out,
+                                            "--proc-root", Repository.pilot3ProcRoot,
+                                            "--policy", Repository.policy] + sink + (geteuid() == 0 ? [] : ["--no-confine"]))
             var stopped = false
             defer { if !stopped { daemon.signal(SIGKILL); _ = daemon.wait() } }
             func stored() -> Int { Int((try? server.sql("SELECT count(*) FROM isotrace.record")) ?? "") ?? -1 }

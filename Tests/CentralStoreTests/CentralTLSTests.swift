@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The URL's sslmode, sslrootcert, sslcert and sslkey against a real PostgreSQL with `ssl=on` that

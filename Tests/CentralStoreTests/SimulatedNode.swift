@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import ProcFS
 import Records
 #if canImport(Glibc)
@@ -17,8 +18,7 @@ final class SimulatedNode {
 
     init(hostname: String) throws {
         self.hostname = hostname
-        directory = "/tmp/isotrace-node-\(hostname)-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false)
+        directory = try TestDirectory("isotrace-node-\(hostname)").path
         key = try KeyPairFiles(outputDirectory: directory).create()
     }
 

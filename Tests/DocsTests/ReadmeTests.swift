@@ -1,13 +1,13 @@
 import ArgumentParser
 import Foundation
+import TestSupport
 import Testing
 @testable import isotrace
 
 /// The README is the product's front door: every command has its section, and every example in it
 /// still parses with the commands as they are now.
 @Suite struct ReadmeTests {
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = Repository.rootURL
 
     static func readme() throws -> String {
         try String(contentsOf: repository.appendingPathComponent("README.md"), encoding: .utf8)

@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -75,7 +76,7 @@ final class CredentialZoo {
         try #require(filtered == true, "the credential script did not reach its seccomp filters: \(python.stderrText)")
         pids.append((python.pid, "python: four distinct uids and gids, groups, NoNewPrivs, 2 seccomp filters, reduced bounding set"))
 
-        if LiveRequirements.isExecutable("/usr/bin/strace") {
+        if Executables.isExecutable("/usr/bin/strace") {
             let strace = try ChildProcess(["/usr/bin/strace", "-f", "-o", "/dev/null", "/bin/sleep", "300"])
             children.append(strace)
             let traced = strace.waitFor { () -> Int32? in
@@ -120,7 +121,7 @@ extension Live {
     /// iterator's record equals what /proc shows, the BPF snapshot equals the /proc snapshot, and
     /// `isotrace snapshot` / `audit` give the same JSON with either sampler apart from its name.
     @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: loading BPF and the namespaces and ids the tests create"),
-           .enabled(if: LiveRequirements.hasUnshare && LiveRequirements.hasSetpriv && LiveRequirements.isExecutable("/usr/bin/python3"),
+           .enabled(if: LiveRequirements.hasUnshare && LiveRequirements.hasSetpriv && Executables.isExecutable("/usr/bin/python3"),
                     "needs unshare, setpriv and python3"))
     struct BPFSamplerLiveTests {
         @Test("every field of the BPF record equals /proc's stat, status and ns links")
@@ -314,8 +315,7 @@ extension Live {
 
         @Test("--proc-root forces /proc: auto says why, --sampler bpf exits 2 with the reason")
         func procRootForcesProcfs() throws {
-            let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("ProcFSTests/Fixtures/pilot3-generic/proc").path
+            let fixture = Repository.pilot3ProcRoot
             let auto = try IsotraceBinary.run("snapshot", "--format", "json", "--proc-root", fixture)
             #expect(auto.status == 0, "\(auto.description)")
             #expect(auto.stderr.hasPrefix("isotrace: sampler procfs (--proc-root \(fixture) is not the live /proc"), "\(auto.stderr)")

@@ -1,16 +1,16 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension Live {
     /// `isotrace audit` as a user runs it, on copies of the pilot3 fixture tree with the batch
     /// layouts of Tests/ProcFSTests/Fixtures/batch-cgroups (no root needed).
     @Suite struct BatchCgroupCommandTests {
-        static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ProcFSTests/Fixtures")
+        static let fixtures = URL(fileURLWithPath: Repository.procFixtures)
 
         /// Runs `body` with the proc root of a copy of pilot3-generic carrying `layout`'s cgroup files.
         static func withLayout(_ layout: String, _ body: (String) throws -> Void) throws {
-            let copy = try TempDirectory.make(prefix: "isotrace-batch-layout")
+            let copy = try TestDirectory("isotrace-batch-layout").url
             defer { try? FileManager.default.removeItem(at: copy) }
             let manager = FileManager.default
             for item in ["proc", "etc"] {

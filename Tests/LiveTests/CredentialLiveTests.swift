@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 /// setpriv(1) options and the credentials they must give.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -226,7 +227,7 @@ final class DaemonRun {
     let policy: String
 
     init() throws {
-        directory = try TempDirectory.make(prefix: "isotrace-live-daemon").path
+        directory = try TestDirectory("isotrace-live-daemon").url.path
         policy = directory + "/policy.yaml"
         try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: policy)
         let keygen = try IsotraceBinary.run("keygen", "--out", directory)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 extension Live {
@@ -14,7 +15,7 @@ extension Live {
 
         @Test("--proc-root that is a regular file: exit 2, path named, nothing on stdout")
         func fileAsProcRoot() throws {
-            let directory = try TempDirectory.make(prefix: "isotrace-live-error")
+            let directory = try TestDirectory("isotrace-live-error").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("not-proc").path
             try #require(FileManager.default.createFile(atPath: file, contents: Data("hello\n".utf8)))
@@ -28,7 +29,7 @@ extension Live {
 
         @Test("--proc-root that is an empty directory: exit 2 with a message, nothing on stdout")
         func emptyProcRoot() throws {
-            let directory = try TempDirectory.make(prefix: "isotrace-live-error")
+            let directory = try TestDirectory("isotrace-live-error").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let result = try IsotraceBinary.run("snapshot", "--format", "json", "--proc-root", directory.path)
             #expect(result.status == 2, "\(result.description)")

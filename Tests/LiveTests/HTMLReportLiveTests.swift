@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -12,9 +13,8 @@ extension Live {
     @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces"),
            .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate"))
     struct HTMLReportLiveTests {
-        static let checker = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("ReportsTests/check_html.py").path
-        static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: LiveRequirements.isExecutable)
+        static let checker = Repository.htmlChecker
+        static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: Executables.isExecutable)
 
         /// check_html.py's JSON for a page or a PNG (exit 1 with the parser's position when not well-formed).
         static func check(_ mode: String, _ file: String) throws -> [String: Any] {
@@ -27,7 +27,7 @@ extension Live {
         func auditReport() throws {
             let simulation = try LiveSimulation("all")
             defer { simulation.stop() }
-            let directory = try TempDirectory.make(prefix: "isotrace-live-html")
+            let directory = try TestDirectory("isotrace-live-html").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let file = directory.appendingPathComponent("audit.html").path
 
@@ -86,7 +86,7 @@ extension Live {
         func incidentReport() throws {
             let simulation = try LiveSimulation("all")
             defer { simulation.stop() }
-            let directory = try TempDirectory.make(prefix: "isotrace-live-incident")
+            let directory = try TestDirectory("isotrace-live-incident").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let out = directory.path
             let keygen = try IsotraceBinary.run(["keygen", "--out", out])

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -122,7 +123,7 @@ extension Live {
             let check = try IsotraceBinary.run(["check", "--policy", SimulationRequirements.basePolicy])
             Self.expectInert(check.stdout, "check line")
 
-            let directory = try TempDirectory.make(prefix: "isotrace-live-hostile")
+            let directory = try TestDirectory("isotrace-live-hostile").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let out = directory.path
             let keygen = try IsotraceBinary.run(["keygen", "--out", out])

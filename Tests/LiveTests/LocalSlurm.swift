@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -22,7 +23,7 @@ final class LocalSlurm {
     /// Why this machine cannot run it (nil when it can try).
     static let unavailable: String? = {
         if !LiveRequirements.isRoot { return "needs root (slurmd runs jobs and makes cgroups)" }
-        let missing = binaries.filter { !LiveRequirements.isExecutable($0) }
+        let missing = binaries.filter { !Executables.isExecutable($0) }
         if !missing.isEmpty { return "missing \(missing.joined(separator: ", ")) (make deps installs slurm-wlm and munge)" }
         if cgroupPlugin == nil { return "neither cgroup v1 cpuset+freezer hierarchies nor a cgroup v2 root at /sys/fs/cgroup" }
         return nil

@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 /// A namespace as lsns(8) names it: its type and inode.

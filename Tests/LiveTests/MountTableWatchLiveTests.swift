@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 /// The daemon's mount table watch on a real mount namespace: an unchanged table is not read
@@ -14,7 +15,7 @@ struct MountTableWatchLiveTests {
 
     @Test(.enabled(if: LiveRequirements.isRoot, "needs root: unshare of a mount namespace and a mount inside it"),
           .enabled(if: LiveRequirements.hasUnshare, "needs /usr/bin/unshare (util-linux)"),
-          .enabled(if: LiveRequirements.isExecutable("/usr/bin/nsenter"), "needs /usr/bin/nsenter (util-linux)"))
+          .enabled(if: Executables.isExecutable("/usr/bin/nsenter"), "needs /usr/bin/nsenter (util-linux)"))
     func aChangedTableIsReadAgainAnUnchangedOneIsNot() throws {
         let ours = try #require(Self.mountNamespace(getpid()))
         let child = try ChildProcess(["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sleep", "120"])

@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc

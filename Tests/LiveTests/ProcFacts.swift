@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 /// The expected values, read the way an administrator would: `readlink`, `/proc/<pid>/status`

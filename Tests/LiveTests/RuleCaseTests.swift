@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -181,7 +182,7 @@ extension Live {
     struct NodeRuleTests {
         @Test("NODE-SETUID warns about a setuid file on the policy's paths, passes for the default paths")
         func setuidRuntime() throws {
-            let directory = try TempDirectory.make(prefix: "isotrace-live-setuid")
+            let directory = try TestDirectory("isotrace-live-setuid").url
             defer { try? FileManager.default.removeItem(at: directory) }
             let starter = directory.appendingPathComponent("starter-suid").path
             try "#!/bin/sh\n".write(toFile: starter, atomically: true, encoding: .utf8)

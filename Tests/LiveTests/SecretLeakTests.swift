@@ -1,5 +1,6 @@
 import Foundation
 import ProcFS
+import TestSupport
 import Testing
 
 extension Live {
@@ -20,7 +21,7 @@ extension Live {
         ]
 
         @Test("no secret in json or table output; PanDA ids are in the process's env",
-              .enabled(if: LiveRequirements.isExecutable("/bin/bash"), "needs /bin/bash"))
+              .enabled(if: Executables.isExecutable("/bin/bash"), "needs /bin/bash"))
         func noSecretsInOutput() throws {
             // sh keeps running with its argv (the secret after `:`), sleep is its child.
             let sh = try ChildProcess(["/usr/bin/env", "-i"] + Self.environment.map { "\($0.key)=\($0.value)" }.sorted()

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,8 @@ import Musl
 /// What the audit live tests need beyond root and the isotrace binary.
 enum SimulationRequirements {
     static let hasSimulateTools = ["/usr/bin/python3", "/usr/bin/bwrap", "/usr/bin/setpriv", "/usr/bin/unshare"]
-        .allSatisfy(LiveRequirements.isExecutable)
-    static let hasStrace = LiveRequirements.isExecutable("/usr/bin/strace")
+        .allSatisfy(Executables.isExecutable)
+    static let hasStrace = Executables.isExecutable("/usr/bin/strace")
     /// The cgroup v1 name=systemd hierarchy, which TRACE-CGROUP reads on a hybrid node.
     static let systemdCgroupRoot = "/sys/fs/cgroup/systemd"
     static let hasSystemdCgroupV1: Bool = {
@@ -36,9 +37,7 @@ enum SimulationRequirements {
         .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
     /// The repository's base policy (the tests never rely on /etc/isotrace/policy.yaml).
-    static let basePolicy: String = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("policies/wlcg-mupj.yaml").path
+    static let basePolicy: String = Repository.policy
 
     /// uids the simulated pilots and payloads run as: unused, and not simulate's defaults, so a
     /// simulation someone runs by hand beside the tests does not share them.
@@ -241,7 +240,7 @@ final class TemporaryPolicy {
 
     /// `overrides` is the YAML of the `rules:` list (entries indented by two spaces).
     init(rules overrides: String) throws {
-        directory = try TempDirectory.make(prefix: "isotrace-live-policy")
+        directory = try TestDirectory("isotrace-live-policy").url
         path = directory.appendingPathComponent("site.yaml").path
         let text = """
             extends: \(SimulationRequirements.basePolicy)

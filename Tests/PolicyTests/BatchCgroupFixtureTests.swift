@@ -3,6 +3,7 @@ import Foundation
 import Jobs
 import Policy
 import ProcFS
+import TestSupport
 import Testing
 
 /// The batch systems' cgroup layouts (Tests/ProcFSTests/Fixtures/batch-cgroups, sources in its
@@ -10,7 +11,7 @@ import Testing
 /// pilot side's cgroups, TRACE-CGROUP checks every hierarchy that holds the job, and a payload
 /// process moved out of any one of them fails, naming it, the hierarchy and both paths.
 struct BatchCgroupFixtureTests {
-    static let overlays = PolicyFixtures.repositoryRoot.appendingPathComponent("Tests/ProcFSTests/Fixtures/batch-cgroups").path
+    static let overlays = Repository.path("Tests/ProcFSTests/Fixtures/batch-cgroups")
     static let wrapper: Int32 = 25584
     static let pilot: Int32 = 25588
     static let payloadRoot: Int32 = 25625

@@ -2,12 +2,13 @@ import Foundation
 import Jobs
 import Policy
 import ProcFS
+import TestSupport
 import Testing
 
 /// The whole audit on the pilot3 fixture tree (../shared/reference/pilot3-observed.md): a
 /// pilot and its payload with the same uid, namespaces and /tmp, i.e. not isolated at all.
 struct EvaluatorFixtureTests {
-    static let pilot3 = PolicyFixtures.repositoryRoot.appendingPathComponent("Tests/ProcFSTests/Fixtures/pilot3-generic/proc").path
+    static let pilot3 = Repository.rootURL.appendingPathComponent("Tests/ProcFSTests/Fixtures/pilot3-generic/proc").path
 
     static func audit(procRoot: String) throws -> AuditResult {
         let policy = try PolicyLoader.load(path: PolicyFixtures.policy("wlcg-mupj.yaml"))
@@ -121,9 +122,8 @@ struct EvaluatorFixtureTests {
 
     /// Copies the fixture tree (symlinks kept) into a temporary directory.
     static func withCopy(_ body: (String) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-eval-\(UUID().uuidString)")
+        let directory = try TestDirectory("isotrace-eval").url
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let source = URL(fileURLWithPath: Self.pilot3).deletingLastPathComponent()
         for item in ["proc", "etc"] {
             try FileManager.default.copyItem(at: source.appendingPathComponent(item), to: directory.appendingPathComponent(item))

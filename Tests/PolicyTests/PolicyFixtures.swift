@@ -1,21 +1,18 @@
 import Foundation
 import Policy
+import TestSupport
 import Testing
 
 /// Paths of the repository and of the shared reference texts, and temporary policy files.
 enum PolicyFixtures {
-    /// The repository root, found from this file's path (symlinks resolved, so a scratch package
-    /// that links Tests/ still finds the real checkout and its neighbours).
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static func policy(_ name: String) -> String {
-        repositoryRoot.appendingPathComponent("policies/\(name)").path
+        Repository.rootURL.appendingPathComponent("policies/\(name)").path
     }
 
     /// ../shared/reference/policy-sources.md: the only texts a rule's `source` may quote.
-    static let policySources = repositoryRoot.appendingPathComponent("../shared/reference/policy-sources.md").standardizedFileURL.path
-    static let design = repositoryRoot.appendingPathComponent("../shared/DESIGN.md").standardizedFileURL.path
+    static let policySources = Repository.rootURL.appendingPathComponent("../shared/reference/policy-sources.md").standardizedFileURL.path
+    static let design = Repository.rootURL.appendingPathComponent("../shared/DESIGN.md").standardizedFileURL.path
 
     static var hasPolicySources: Bool { FileManager.default.isReadableFile(atPath: policySources) }
 
@@ -29,12 +26,9 @@ enum PolicyFixtures {
     /// Writes `files` (name -> YAML) into a new temporary directory, runs `body` with that
     /// directory's path, and removes the directory afterwards.
     static func withFiles<T>(_ files: [String: String], _ body: (String) throws -> T) throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-policy-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        for (name, text) in files {
-            try Data(text.utf8).write(to: directory.appendingPathComponent(name))
-        }
+        let directory = try TestDirectory("isotrace-policy")
+        defer { directory.remove() }
+        for (name, text) in files { try directory.write(text, name) }
         return try body(directory.path)
     }
 

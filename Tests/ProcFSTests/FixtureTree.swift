@@ -1,10 +1,11 @@
 import Foundation
+import TestSupport
 import ProcFS
 
 /// Locates the fixture trees under `Tests/ProcFSTests/Fixtures/<name>` (by source path, not bundle
 /// resources) and builds parser input from string literals.
 enum FixtureTree {
-    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static let fixtures = URL(fileURLWithPath: Repository.procFixtures)
 
     /// The `proc` directory of the named tree.
     static func procRoot(_ name: String) -> String {

@@ -1,14 +1,15 @@
 import Foundation
+import TestSupport
 import Testing
 @testable import ProcFS
 
 /// `sample(reusing:)`: a process known by identity is not parsed again in full (the daemon's
 /// steady-state cycle); what can change while it lives is re-read.
 @Suite struct SamplerReuseTests {
-    /// A writable copy of the pilot3 fixture tree, removed by the caller.
-    static func copyTree() throws -> URL {
-        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-reuse-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.copyItem(at: FixtureTree.fixtures.appendingPathComponent("pilot3-generic"), to: copy)
+    /// A writable copy of the pilot3 fixture tree (in `tree`), removed by the caller.
+    static func copyTree() throws -> TestDirectory {
+        let copy = try TestDirectory("isotrace-reuse")
+        try FileManager.default.copyItem(at: FixtureTree.fixtures.appendingPathComponent("pilot3-generic"), to: copy.url.appendingPathComponent("tree"))
         return copy
     }
 
@@ -27,8 +28,9 @@ import Testing
 
     @Test("a known identity keeps cmdline, environ, cwd, exe; status, ns links and cgroup are re-read")
     func knownIdentityRefreshesOnlyWhatChanges() throws {
-        let tree = try Self.copyTree()
-        defer { try? FileManager.default.removeItem(at: tree) }
+        let copy = try Self.copyTree()
+        defer { copy.remove() }
+        let tree = copy.url.appendingPathComponent("tree")
         let proc = tree.appendingPathComponent("proc")
         let sampler = ProcSampler(procRoot: proc.path)
         let first = try sampler.sample()
@@ -63,8 +65,9 @@ import Testing
 
     @Test("a reused PID (other start ticks) is parsed in full")
     func reusedPIDIsReadInFull() throws {
-        let tree = try Self.copyTree()
-        defer { try? FileManager.default.removeItem(at: tree) }
+        let copy = try Self.copyTree()
+        defer { copy.remove() }
+        let tree = copy.url.appendingPathComponent("tree")
         let proc = tree.appendingPathComponent("proc")
         let sampler = ProcSampler(procRoot: proc.path)
         let known = Dictionary(uniqueKeysWithValues: try sampler.sample().processes.map { ($0.pid, $0) })

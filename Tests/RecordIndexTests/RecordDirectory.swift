@@ -1,17 +1,17 @@
 import Foundation
+import TestSupport
 
 /// A temporary record directory (DIR with DIR/records) for one test, removed afterwards.
 final class RecordDirectory {
-    let path: String
+    private let directory: TestDirectory
+    var path: String { directory.path }
 
     init() {
-        var template = Array((NSTemporaryDirectory() + "/isotrace-index-test-XXXXXX").utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        path = String(cString: created!)
-        try! FileManager.default.createDirectory(atPath: path + "/records", withIntermediateDirectories: true)
+        directory = try! TestDirectory("isotrace-index-test")
+        try! FileManager.default.createDirectory(atPath: directory.path + "/records", withIntermediateDirectories: true)
     }
 
-    deinit { try? FileManager.default.removeItem(atPath: path) }
+    deinit { directory.remove() }
 
     var indexPath: String { path + "/index.sqlite" }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Record lines in the format of DESIGN.md "Records", built by the tests. Signatures are dummy
 /// strings: the index must not verify them.
@@ -46,7 +47,7 @@ enum SyntheticRecords {
 
     /// The real `isotrace audit --format json` of `isotrace simulate all` (Fixtures/).
     static func fixtureAudit(seq: Int, time: String) -> String {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/audit-simulate.json")
+        let url = URL(fileURLWithPath: Repository.path("Tests/RecordIndexTests/Fixtures/audit-simulate.json"))
         let audit = try! JSONSerialization.jsonObject(with: Data(contentsOf: url))
         return record(seq: seq, time: time, type: "audit", body: ["audit": audit])
     }

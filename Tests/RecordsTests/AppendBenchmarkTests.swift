@@ -4,6 +4,7 @@ import Agent
 import Policy
 import ProcFS
 import Records
+import TestSupport
 import Testing
 
 /// Durable appends per second and bytes per process in an audit record (issue "Signed
@@ -14,9 +15,9 @@ struct AppendBenchmarkTests {
     @Test func durableAppendsPerSecond() throws {
         let directory = try TestDirectory("isotrace-bench")
         defer { directory.remove() }
-        let policy = try PolicyLoader.load(path: Repository.root + "/policies/wlcg-mupj.yaml")
-        let snapshot = try ProcSampler(procRoot: Repository.fixtureProcRoot).sample()
-        let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: Repository.fixtureProcRoot)).audit(snapshot)
+        let policy = try PolicyLoader.load(path: Repository.policy)
+        let snapshot = try ProcSampler(procRoot: Repository.pilot3ProcRoot).sample()
+        let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: Repository.pilot3ProcRoot)).audit(snapshot)
         let body = try RecordBody.audit(audit)
         let small = RecordBody.recovery(partialFile: "2026-11-26.jsonl.1.partial", partialBytes: 512)
         let writer = try ChainWriter.open(outputDirectory: directory.path, key: RecordSigningKey(), node: RecordNode(snapshot.node))

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// RFC 8785 canonical JSON against the published vectors (Vectors/), and the strict parser.

@@ -2,6 +2,7 @@ import Base
 import Foundation
 import ProcFS
 import Records
+import TestSupport
 import Testing
 
 /// A clock the test moves by hand (milliseconds since the epoch).

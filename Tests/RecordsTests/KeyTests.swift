@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Records
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ import Glibc
     func roundTrip() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        let result = try Isotrace.run("keygen", "--out", directory.path)
+        let result = try IsotraceBinary.run("keygen", "--out", directory.path)
         #expect(result.status == 0, "\(result)")
         let files = KeyPairFiles(outputDirectory: directory.path)
         let attributes = try FileManager.default.attributesOfItem(atPath: files.privateKeyPath)
@@ -32,16 +33,16 @@ import Glibc
     func refusesOverwrite() throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        #expect(try Isotrace.run("keygen", "--out", directory.path).status == 0)
+        #expect(try IsotraceBinary.run("keygen", "--out", directory.path).status == 0)
         let files = KeyPairFiles(outputDirectory: directory.path)
         let before = try String(contentsOfFile: files.privateKeyPath, encoding: .utf8)
-        let again = try Isotrace.run("keygen", "--out", directory.path)
+        let again = try IsotraceBinary.run("keygen", "--out", directory.path)
         #expect(again.status == 2, "\(again)")
         #expect(again.stderr.contains("isotrace.key: already exists"))
         #expect(try String(contentsOfFile: files.privateKeyPath, encoding: .utf8) == before)
         // Only the public key missing: still refused, nothing written.
         try FileManager.default.removeItem(atPath: files.publicKeyPath)
-        #expect(try Isotrace.run("keygen", "--out", directory.path).status == 2)
+        #expect(try IsotraceBinary.run("keygen", "--out", directory.path).status == 2)
         #expect(!FileManager.default.fileExists(atPath: files.publicKeyPath))
     }
 
@@ -49,11 +50,11 @@ import Glibc
     func refusesOpenPermissions(mode: Int) throws {
         let directory = try TestDirectory()
         defer { directory.remove() }
-        #expect(try Isotrace.run("keygen", "--out", directory.path).status == 0)
+        #expect(try IsotraceBinary.run("keygen", "--out", directory.path).status == 0)
         let files = KeyPairFiles(outputDirectory: directory.path)
         #expect(chmod(files.privateKeyPath, mode_t(mode)) == 0)
         #expect(throws: KeyError.self) { try RecordSigningKey.load(path: files.privateKeyPath) }
-        let audit = try Command.run(try Isotrace.auditRecordArguments(out: directory.path))
+        let audit = try Command.run(try IsotraceBinary.auditRecordArguments(out: directory.path))
         #expect(audit.status == 2, "\(audit)")
         #expect(audit.stderr.contains(files.privateKeyPath) && audit.stderr.contains("mode 0\(String(mode, radix: 8))"), "\(audit.stderr)")
         #expect(!FileManager.default.fileExists(atPath: directory.path + "/records"))  // refused before touching the chain
@@ -69,7 +70,7 @@ import Glibc
         #expect(FileManager.default.createFile(atPath: path, contents: Data("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n".utf8), attributes: [.posixPermissions: 0o600]))
         #expect(throws: KeyError.self) { try RecordSigningKey.load(path: path) }
         #expect(throws: KeyError.self) { try RecordPublicKey.load(path: directory.file("missing.pub")) }
-        let verify = try Isotrace.run("verify", "--out", directory.path)
+        let verify = try IsotraceBinary.run("verify", "--out", directory.path)
         #expect(verify.status == 2 && verify.stderr.contains("keys/isotrace.pub"), "\(verify)")
     }
 
@@ -79,14 +80,14 @@ import Glibc
         let openssl = try #require(Requirements.openssl)
         let directory = try TestDirectory()
         defer { directory.remove() }
-        #expect(try Isotrace.run("keygen", "--out", directory.path).status == 0)
+        #expect(try IsotraceBinary.run("keygen", "--out", directory.path).status == 0)
         let files = KeyPairFiles(outputDirectory: directory.path)
         let derived = try Command.run([openssl, "pkey", "-in", files.privateKeyPath, "-pubout"])
         #expect(derived.status == 0, "\(derived)")
         #expect(derived.stdout == (try String(contentsOfFile: files.publicKeyPath, encoding: .utf8)))
 
         // A real record: openssl verifies its sig over the canonical record without sig.
-        let audit = try Command.run(try Isotrace.auditRecordArguments(out: directory.path))
+        let audit = try Command.run(try IsotraceBinary.auditRecordArguments(out: directory.path))
         #expect(audit.status == 1, "\(audit)")
         let line = try #require(try chainLines(directory.path).first)
         let record = try JSONParser().parse(line)

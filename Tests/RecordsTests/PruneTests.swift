@@ -2,6 +2,7 @@ import Base
 import Foundation
 import ProcFS
 import Records
+import TestSupport
 import Testing
 
 /// Retention: `prune` removes whole old segments after a signed checkpoint, and `verify` (Swift
@@ -162,21 +163,21 @@ import Testing
         let chain = try Self.agedChain(today: UTCTime.now().millisecondsSinceEpoch)
         defer { chain.directory.remove() }
         let out = chain.directory.path
-        #expect(try Isotrace.run("index", "--out", out).status == 0)
-        let dry = try Isotrace.run("prune", "--out", out, "--older-than", "180d", "--dry-run")
+        #expect(try IsotraceBinary.run("index", "--out", out).status == 0)
+        let dry = try IsotraceBinary.run("prune", "--out", out, "--older-than", "180d", "--dry-run")
         #expect(dry.status == 0 && dry.stdout.contains("would remove") && dry.stdout.contains("dry run: 6 record(s) in 2 segment(s) dated before"), "\(dry)")
         #expect(try Self.segments(chain).count == 4)
-        let pruned = try Isotrace.run("prune", "--out", out, "--older-than", "180d")
+        let pruned = try IsotraceBinary.run("prune", "--out", out, "--older-than", "180d")
         #expect(pruned.status == 0 && pruned.stdout.contains("pruned: 6 record(s), seq 1-6, in 2 segment(s) dated before ") && pruned.stdout.contains("the chain now starts at seq 7"), "\(pruned)")
-        let verify = try Isotrace.run("verify", "--out", out)
+        let verify = try IsotraceBinary.run("verify", "--out", out)
         #expect(verify.status == 0 && verify.stdout.contains("seq 7-13") && verify.stdout.contains("seq 1-6 pruned (checkpoint seq 13)"), "\(verify)")
-        let index = try Isotrace.run("index", "--out", out)
+        let index = try IsotraceBinary.run("index", "--out", out)
         #expect(index.status == 0, "\(index)")
-        let nothing = try Isotrace.run("prune", "--out", out, "--older-than", "180d")
+        let nothing = try IsotraceBinary.run("prune", "--out", out, "--older-than", "180d")
         #expect(nothing.status == 0 && nothing.stdout.contains("nothing to prune"), "\(nothing)")
-        let short = try Isotrace.run("prune", "--out", out, "--older-than", "12h")
+        let short = try IsotraceBinary.run("prune", "--out", out, "--older-than", "12h")
         #expect(short.status == 2 && short.stderr.contains("at least one day"), "\(short)")
-        let noKey = try Isotrace.run("prune", "--out", out + "/nowhere")
+        let noKey = try IsotraceBinary.run("prune", "--out", out + "/nowhere")
         #expect(noKey.status == 2 && noKey.stderr.contains("nowhere"), "\(noKey)")
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// The optional `sampler` body key (issue 7): records with and without it verify; a value other
@@ -15,7 +16,7 @@ import Testing
         let chain = try TestChain(records: 1)
         defer { chain.directory.remove() }
         _ = try chain.append([Self.heartbeat(.string("bpf")), Self.heartbeat(nil), Self.heartbeat(.string("procfs"))])
-        let result = try Isotrace.run("verify", "--out", chain.directory.path)
+        let result = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(result.status == 0, "\(result)")
         #expect(result.stdout.contains("intact: 4 record(s)"), "\(result)")
     }
@@ -27,7 +28,7 @@ import Testing
         var recovery = RecordBody.recovery(partialFile: "x.partial", partialBytes: 3)
         recovery.members.append(JSONMember("sampler", .string("bpf")))
         _ = try chain.append([Self.heartbeat(.string("ebpf")), recovery])
-        let result = try Isotrace.run("verify", "--out", chain.directory.path)
+        let result = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("\(chain.segmentPath):2: seq 2: sampler \"ebpf\" is not \"bpf\" or \"procfs\""), "\(result)")
         #expect(result.stdout.contains("\(chain.segmentPath):3: seq 3: unknown key \"sampler\" for type recovery"), "\(result)")

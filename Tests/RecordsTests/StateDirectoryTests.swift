@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import Records
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -107,8 +108,8 @@ import Glibc
         let directory = try TestDirectory()
         defer { directory.remove() }
         let report = directory.file("reports/audit.html")
-        let run = try Command.run(["/bin/sh", "-c", "umask 000; exec \"$0\" \"$@\"", try Isotrace.path(),
-                                   "audit", "--proc-root", Repository.fixtureProcRoot, "--format", "html", "--output", report])
+        let run = try Command.run(["/bin/sh", "-c", "umask 000; exec \"$0\" \"$@\"", try IsotraceBinary.path(),
+                                   "audit", "--proc-root", Repository.pilot3ProcRoot, "--format", "html", "--output", report])
         #expect(run.status == 0 || run.status == 1, "\(run)")
         #expect(try Syscalls.status(of: report).mode == 0o640)
         #expect(try Syscalls.status(of: directory.file("reports")).mode == 0o750)

@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// Each way of tampering with a chain of six records makes `isotrace verify` exit 1 and name the
@@ -11,12 +12,12 @@ import Testing
     func check(_ tamper: (TestChain, inout [String]) throws -> Void, expect expected: Expected, terminated: Bool = true) throws {
         let chain = try TestChain(records: 6)
         defer { chain.directory.remove() }
-        let intact = try Isotrace.run("verify", "--out", chain.directory.path)
+        let intact = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(intact.status == 0 && intact.stdout.contains("intact: 6 record(s) in 1 segment(s), seq 1-6, key_id \(chain.key.keyID)"), "\(intact)")
         var lines = try chain.lines()
         try tamper(chain, &lines)
         try chain.rewrite(lines, terminated: terminated)
-        let result = try Isotrace.run("verify", "--out", chain.directory.path)
+        let result = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(result.status == 1, "\(result)")
         #expect(result.stdout.contains("TAMPERED: \(expected.count) problem(s)"), "\(result)")
         for (line, seq, reason) in expected {

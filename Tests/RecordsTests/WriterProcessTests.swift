@@ -1,5 +1,6 @@
 import Foundation
 import Records
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -11,7 +12,7 @@ import Glibc
 @Suite(.serialized) struct WriterProcessTests {
     /// Keys in DIR/keys; returns the public key.
     func keygen(_ directory: TestDirectory) throws -> RecordPublicKey {
-        let result = try Isotrace.run("keygen", "--out", directory.path)
+        let result = try IsotraceBinary.run("keygen", "--out", directory.path)
         #expect(result.status == 0, "\(result)")
         return try RecordPublicKey.load(path: KeyPairFiles(outputDirectory: directory.path).publicKeyPath)
     }
@@ -21,21 +22,21 @@ import Glibc
         let directory = try TestDirectory()
         defer { directory.remove() }
         _ = try keygen(directory)
-        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        let arguments = try IsotraceBinary.auditRecordArguments(out: directory.path)
         var seen: [String] = []
         for round in 0..<15 {
-            let writers = try (0..<3).map { _ in try Child(arguments) }
+            let writers = try (0..<3).map { _ in try ChildProcess(arguments, ownGroup: false) }
             // Kill once this round's writers have appended `wanted` records (0 to 3, by round), as seen
             // in the segment, not after a wall-clock delay: before any append, between them, after all.
             let wanted = round % 4
             var before: [String]
             while true {
-                let ended = writers.allSatisfy { !$0.process.isRunning }
+                let ended = writers.allSatisfy(\.hasExited)
                 before = try chainLines(directory.path)  // complete lines, at most as old as the kill
                 if ended || before.count >= seen.count + wanted { break }
                 usleep(1_000)
             }
-            for writer in writers { writer.kill() }
+            for writer in writers { writer.stop() }
             #expect(before.count >= seen.count && Array(before.prefix(seen.count)) == seen, "round \(round): complete lines changed")
             seen = before
         }
@@ -44,7 +45,7 @@ import Glibc
         let lines = try chainLines(directory.path)
         #expect(seen.count >= 2, "the burst should have written records before the kills (\(seen.count))")
         #expect(Array(lines.prefix(seen.count)) == seen, "a complete line was lost or rewritten")
-        let verify = try Isotrace.run("verify", "--out", directory.path)
+        let verify = try IsotraceBinary.run("verify", "--out", directory.path)
         #expect(verify.status == 0, "\(verify)")
         #expect(verify.stdout.contains("seq 1-\(lines.count)"), "\(verify)")
         let partials = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/records").filter { $0.hasSuffix(".partial") }
@@ -57,10 +58,10 @@ import Glibc
         let directory = try TestDirectory()
         defer { directory.remove() }
         _ = try keygen(directory)
-        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        let arguments = try IsotraceBinary.auditRecordArguments(out: directory.path)
         var seqs: [Int] = []
         for _ in 0..<3 {
-            let writers = try (0..<4).map { _ in try Child(arguments) }
+            let writers = try (0..<4).map { _ in try ChildProcess(arguments, ownGroup: false) }
             for result in writers.map({ $0.wait() }) {
                 #expect(result.status == 1, "\(result)")
                 let seq = result.stderr.split(separator: "\n").compactMap { line -> Int? in
@@ -71,7 +72,7 @@ import Glibc
             }
         }
         #expect(seqs.sorted() == Array(1...12), "each writer got its own seq: \(seqs)")
-        let verify = try Isotrace.run("verify", "--out", directory.path)
+        let verify = try IsotraceBinary.run("verify", "--out", directory.path)
         #expect(verify.status == 0 && verify.stdout.contains("intact: 12 record(s) in 1 segment(s), seq 1-12"), "\(verify)")
     }
 
@@ -87,7 +88,7 @@ import Glibc
         try #require(mount.status == 0, "mount failed: \(mount)")
         defer { _ = try? Command.run(["/bin/umount", mountPoint.path]) }
 
-        let arguments = try Isotrace.auditRecordArguments(out: mountPoint.path, key: KeyPairFiles(outputDirectory: keys.path).privateKeyPath)
+        let arguments = try IsotraceBinary.auditRecordArguments(out: mountPoint.path, key: KeyPairFiles(outputDirectory: keys.path).privateKeyPath)
         var recorded = 0
         var failure: CommandResult?
         for _ in 0..<40 {
@@ -104,7 +105,7 @@ import Glibc
         #expect(data.last == 0x0A, "a partial line was left behind")
         let report = try ChainVerifier(outputDirectory: mountPoint.path, publicKey: publicKey).verify()
         #expect(report.isIntact && report.records == recorded, "\(report.problems)")
-        let verify = try Isotrace.run("verify", "--out", mountPoint.path, "--key", KeyPairFiles(outputDirectory: keys.path).publicKeyPath)
+        let verify = try IsotraceBinary.run("verify", "--out", mountPoint.path, "--key", KeyPairFiles(outputDirectory: keys.path).publicKeyPath)
         #expect(verify.status == 0, "\(verify)")
     }
 
@@ -115,7 +116,7 @@ import Glibc
         let directory = try TestDirectory()
         defer { directory.remove() }
         _ = try keygen(directory)
-        let arguments = try Isotrace.auditRecordArguments(out: directory.path)
+        let arguments = try IsotraceBinary.auditRecordArguments(out: directory.path)
         for _ in 0..<2 { #expect(try Command.run(arguments).status == 1) }
         // A crash leftover, so the chain also holds a recovery record.
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path + "/records").first { $0.hasSuffix(".jsonl") })

@@ -4,6 +4,7 @@ import Jobs
 import Policy
 import ProcFS
 @testable import Reports
+import TestSupport
 import Testing
 
 /// `audit --format html` on fixture trees (no root needed): the page is well-formed under a
@@ -20,7 +21,7 @@ struct AuditReportTests {
     @Test("the fixture audit: well-formed, self-contained, every PanDA ID, rule ID and PID shown")
     func fixtureAuditReport() throws {
         let result = try ReportFixtures.audit(procRoot: ReportFixtures.pilot3 + "/proc")
-        let directory = try TemporaryDirectory()
+        let directory = try TestDirectory("isotrace-reports")
         defer { directory.remove() }
         let html = Self.render(result)
         let page = try ReportChecker.page(try directory.write(html, "audit.html"))
@@ -59,7 +60,7 @@ struct AuditReportTests {
             result.jobs[0].owner = JobOwner(dn: "/DC=ch/CN=<b onclick=\"x\">Mallory</b>", source: "/work/PanDA_Pilot-1/base_trace_report.json", payloadWritable: true)
             let process = try #require(result.jobs.first?.job.processes.first { $0.pid == ReportFixtures.hostilePID })
             #expect(process.arguments?.count == ReportFixtures.hostileArguments.count, "the sampler kept every argument: \(process.arguments ?? [])")
-            let directory = try TemporaryDirectory()
+            let directory = try TestDirectory("isotrace-reports")
             defer { directory.remove() }
             let html = Self.render(result)
             let page = try ReportChecker.page(try directory.write(html, "hostile.html"))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Debian's headless Chromium (`make deps` installs the `chromium` package), which renders a
@@ -11,11 +12,11 @@ enum Chromium {
     /// Screenshot of `html` at 1280x2000 into `png`. Chromium runs with a throw-away profile, no
     /// sandbox (the tests run as root) and no background networking; its process group is killed
     /// when it does not finish within two minutes.
-    static func screenshot(_ html: String, to png: String) throws -> TestCommand.Result {
+    static func screenshot(_ html: String, to png: String) throws -> CommandResult {
         let chromium = try #require(path, "\(missingReason)")
-        let profile = try TemporaryDirectory()
+        let profile = try TestDirectory("isotrace-reports")
         defer { profile.remove() }
-        return try TestCommand.run([
+        return try Command.run([
             chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
             "--disable-extensions", "--disable-background-networking", "--disable-dev-shm-usage",
             "--user-data-dir=\(profile.path)", "--screenshot=\(png)", "--window-size=1280,2000",

@@ -1,6 +1,7 @@
 import Foundation
 import Plot
 @testable import Reports
+import TestSupport
 import Testing
 
 /// The escaping every untrusted string goes through, and why it exists: Plot 0.14 on its own does
@@ -41,7 +42,7 @@ struct HTMLTextTests {
           .enabled(if: ReportChecker.python != nil, "needs python3 (make deps installs it) for the strict parse"))
     func roundTripsThroughAStrictParser() throws {
         let hostile = "\"><script>alert(1)</script><b title='x' onclick=\"y\">&amp;&x;"
-        let directory = try TemporaryDirectory()
+        let directory = try TestDirectory("isotrace-reports")
         defer { directory.remove() }
         let html = ReportPage.render(title: hostile, body: [
             .p(.untrustedAttribute("title", hostile), .untrusted(hostile)),

@@ -7,6 +7,7 @@ import ProcFS
 import RecordIndex
 import Records
 @testable import Reports
+import TestSupport
 import Testing
 
 /// `query --panda-id N --format html` from real signed records: two audits of the fixture tree
@@ -16,8 +17,8 @@ struct IncidentReportTests {
     static let generatedAt = UTCTime(millisecondsSinceEpoch: 1_795_676_753_000)
 
     /// A record directory with keys and two signed audit records of `result`.
-    static func recordDirectory(_ result: AuditResult) throws -> TemporaryDirectory {
-        let directory = try TemporaryDirectory()
+    static func recordDirectory(_ result: AuditResult) throws -> TestDirectory {
+        let directory = try TestDirectory("isotrace-reports")
         let key = try KeyPairFiles(outputDirectory: directory.path).create()
         let writer = try ChainWriter.open(outputDirectory: directory.path, key: key, node: RecordNode(result.snapshot.node))
         defer { writer.close() }
@@ -28,7 +29,7 @@ struct IncidentReportTests {
         return directory
     }
 
-    static func evidence(_ directory: TemporaryDirectory) throws -> IncidentEvidence {
+    static func evidence(_ directory: TestDirectory) throws -> IncidentEvidence {
         _ = try RecordIndex.update(directory: directory.path)
         let reader = try IndexReader(directory: directory.path)
         let result = try reader.run(.pandaID(ReportFixtures.pandaID))

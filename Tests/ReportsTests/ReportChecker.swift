@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Runs Tests/ReportsTests/check_html.py: a strict XML parse of a report (expat) and a PNG reader.
@@ -34,7 +35,7 @@ enum ReportChecker {
 
     private static func run(_ mode: String, _ file: String) throws -> [String: Any] {
         let python = try #require(python, "python3 is needed to check the reports (make deps installs it)")
-        let result = try TestCommand.run([python, ReportFixtures.checker, mode, file], timeout: 120)
+        let result = try Command.run([python, ReportFixtures.checker, mode, file], timeout: 120)
         try #require(result.status == 0, "check_html.py \(mode) \(file): \(result.description)")
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     }

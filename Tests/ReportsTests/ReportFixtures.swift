@@ -1,6 +1,7 @@
 import Foundation
 import Policy
 import ProcFS
+import TestSupport
 import Testing
 
 /// The pilot3 fixture tree (Tests/ProcFSTests/Fixtures/pilot3-generic: a wrapper, a pilot, a
@@ -9,11 +10,9 @@ import Testing
 /// invalid UTF-8, a bidi override and a control byte, and one payload subtree enters a new PID
 /// and mount namespace.
 enum ReportFixtures {
-    static let repositoryRoot: URL = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let pilot3 = repositoryRoot.appendingPathComponent("Tests/ProcFSTests/Fixtures/pilot3-generic").path
-    static let policy = repositoryRoot.appendingPathComponent("policies/wlcg-mupj.yaml").path
-    static let checker = repositoryRoot.appendingPathComponent("Tests/ReportsTests/check_html.py").path
+    static let pilot3 = Repository.path("Tests/ProcFSTests/Fixtures/pilot3-generic")
+    static let policy = Repository.policy
+    static let checker = Repository.htmlChecker
 
     static let pandaID = "6402753124"
     /// Every process of the fixture tree that the report draws.
@@ -51,7 +50,7 @@ enum ReportFixtures {
 
     /// Runs `body` with the proc root of a hostile copy of the tree, removed afterwards.
     static func withHostileTree<T>(_ body: (String) throws -> T) throws -> T {
-        let directory = try TemporaryDirectory()
+        let directory = try TestDirectory("isotrace-reports")
         defer { directory.remove() }
         let copy = directory.path + "/pilot3"
         try FileManager.default.copyItem(atPath: pilot3, toPath: copy)
@@ -66,23 +65,5 @@ enum ReportFixtures {
             }
         }
         return try body(proc)
-    }
-}
-
-/// A directory under the system's temporary directory, removed by `remove()`.
-struct TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("isotrace-reports-\(getpid())-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
-    }
-
-    func remove() { try? FileManager.default.removeItem(atPath: path) }
-
-    func write(_ text: String, _ name: String) throws -> String {
-        let file = path + "/" + name
-        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
-        return file
     }
 }

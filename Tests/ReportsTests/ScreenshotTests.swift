@@ -2,6 +2,7 @@ import Base
 import Foundation
 import ProcFS
 @testable import Reports
+import TestSupport
 import Testing
 
 /// A real browser draws the report: headless Chromium renders the fixture audit to a PNG whose
@@ -13,7 +14,7 @@ struct ScreenshotTests {
     func chromiumRendersTheAuditReport() throws {
         try ReportFixtures.withHostileTree { procRoot in
             let result = try ReportFixtures.audit(procRoot: procRoot)
-            let directory = try TemporaryDirectory()
+            let directory = try TestDirectory("isotrace-reports")
             defer { directory.remove() }
             let html = try directory.write(AuditReport.render(result, generatedAt: UTCTime.now(), generator: "isotrace test"), "audit.html")
             let png = directory.path + "/audit.png"

@@ -1,13 +1,13 @@
 import Base
 import Foundation
+import TestSupport
 import Testing
 @testable import ProcFS
 
 /// The direct JSON writer must give the document JSONEncoder gives from the Encodable
 /// conformances (the key contract): byte for byte, and so also as parsed objects.
 @Suite struct SnapshotJSONWriterTests {
-    static let fixtures = URL(fileURLWithPath: #filePath).resolvingSymlinksInPath()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("ProcFSTests/Fixtures")
+    static let fixtures = URL(fileURLWithPath: Repository.procFixtures)
 
     static func encoderBytes(_ snapshot: Snapshot) throws -> [UInt8] {
         let encoder = JSONEncoder()
