@@ -200,7 +200,8 @@ package-test: rpm deb
 # Debian packages: `make release` first (it needs the build dependencies, see Set-up), then
 # `sudo make install`. It installs the binary, the policies, the systemd units, the man pages and
 # completions and, unless they exist, /etc/isotrace/policy.yaml and a signing key in
-# /var/lib/isotrace/keys. On EL9 nodes use the RPM (`make rpm`) instead.
+# /var/lib/isotrace/keys; it creates the daemon's system user `isotrace` (dist/isotrace.sysusers)
+# and gives it /var/lib/isotrace. On EL9 nodes use the RPM (`make rpm`) instead.
 PREFIX ?= /usr/local
 STATE_DIR ?= /var/lib/isotrace
 .PHONY: install
@@ -220,6 +221,15 @@ install:
 	for unit in isotrace.service isotrace-prune.service isotrace-prune.timer; do \
 	  sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/$$unit > $(DESTDIR)/etc/systemd/system/$$unit; \
 	done
+	install -D -m 0644 dist/isotrace.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/isotrace.conf
 	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.key ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
+	@if [ -z "$(DESTDIR)" ]; then \
+	  getent group isotrace >/dev/null || groupadd --system isotrace; \
+	  getent passwd isotrace >/dev/null || useradd --system --gid isotrace --home-dir $(STATE_DIR) --no-create-home \
+	    --shell /usr/sbin/nologin --comment "isotrace node auditor" isotrace; \
+	  chown -R isotrace:isotrace $(STATE_DIR); \
+	else \
+	  echo "isotrace: DESTDIR set: on the node, create the isotrace user (systemd-sysusers) and chown -R isotrace: $(STATE_DIR)" >&2; \
+	fi
 	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl daemon-reload; fi
 	@echo "isotrace: installed; start with: systemctl enable --now isotrace isotrace-prune.timer (or run the unit's ExecStart by hand)" >&2

@@ -192,7 +192,7 @@ let package = Package(
         // Index building, incremental update, rebuild of a corrupt index, queries (PID reuse, time).
         .testTarget(
             name: "RecordIndexTests",
-            dependencies: ["TestSupport", "RecordIndex", "Base", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TestSupport", "RecordIndex", "Records", "Base", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]
         ),
         // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
@@ -221,7 +221,9 @@ let package = Package(
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"]
+            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"],
+            // The LD_PRELOAD escape probe's C source, compiled by the test itself.
+            exclude: ["EscapeProbe"]
         ),
     ]
 )

@@ -20,6 +20,7 @@ for unit in isotrace.service isotrace-prune.service isotrace-prune.timer; do
   chmod 0644 "$root/lib/systemd/system/$unit"
 done
 install -d -m 0750 "$root/var/lib/isotrace"
+install -D -m 0644 "$srcroot/dist/isotrace.sysusers" "$root/usr/lib/sysusers.d/isotrace.conf"
 install -d -m 0755 "$root/usr/share/man/man1"
 for page in "$dist"/man/*.1; do
   gzip -9 -n -c "$page" > "$root/usr/share/man/man1/$(basename "$page").gz"
@@ -35,7 +36,7 @@ Version: $version-1
 Architecture: amd64
 Maintainer: isotrace developers <isotrace@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.34), libgcc-s1, libseccomp2, libsqlite3-0, libelf1, zlib1g
+Depends: libc6 (>= 2.34), libgcc-s1, libseccomp2, libsqlite3-0, libelf1, zlib1g, passwd
 Section: admin
 Priority: optional
 Description: audit grid worker nodes: pilot/payload isolation and traceability records
@@ -53,6 +54,12 @@ cat > "$root/DEBIAN/postinst" <<'EOF'
 #!/bin/sh
 set -e
 if [ "$1" = configure ]; then
+  # The daemon's system user (dist/isotrace.sysusers); it owns the state directory, including
+  # records and keys of a version that ran the daemon as root.
+  getent group isotrace >/dev/null || groupadd --system isotrace
+  getent passwd isotrace >/dev/null || useradd --system --gid isotrace --home-dir /var/lib/isotrace --no-create-home \
+    --shell /usr/sbin/nologin --comment "isotrace node auditor" isotrace
+  chown -R isotrace:isotrace /var/lib/isotrace
   chmod 0750 /var/lib/isotrace
   if [ -d /run/systemd/system ]; then
     systemctl --system daemon-reload >/dev/null || true

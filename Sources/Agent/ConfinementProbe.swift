@@ -4,21 +4,65 @@ import Glibc
 import Base
 import SystemPackage
 
-/// Proof that the daemon's filter holds, run in a process of its own (`isotrace
-/// confinement-probe`, used by the tests): installs exactly the daemon's confinement, then tries
-/// what must fail, for real: socket(AF_INET), ptrace(PTRACE_ATTACH) of a live process, and
-/// execve of /bin/true (last: if it went through, the probe would be replaced and print nothing
-/// more). socket(AF_UNIX) and poll of a kept mountinfo (the mount table watch) must still work.
+/// Proof that the daemon's confinement holds, run in a process of its own (`isotrace
+/// confinement-probe`, used by the tests): installs exactly the daemon's confinement (with
+/// `user`, the switch to that user too; with `landlock`, the daemon's Landlock ruleset on top),
+/// then tries what must fail, for real: socket(AF_INET), prlimit of another process,
+/// ptrace(PTRACE_ATTACH) of a live process, and execve of /bin/true (last: if it went through,
+/// the probe would be replaced and print nothing more). socket(AF_UNIX), prlimit of itself and
+/// poll of a kept mountinfo (the mount table watch) must still work. The actions of issue 21's
+/// finding 5 are tried inside the real daemon by the LD_PRELOAD escape probe
+/// (Tests/LiveTests/EscapeProbe).
 public enum ConfinementProbe {
+    /// The Landlock part: the daemon's ruleset over `stateDirectory` and `policyPath`;
+    /// `outsideFile` is a file to try to create outside it (the test removes it if it appears).
+    public struct LandlockTrial: Sendable {
+        public var stateDirectory: String
+        public var policyPath: String
+        public var outsideFile: String
+
+        public init(stateDirectory: String, policyPath: String, outsideFile: String) {
+            self.stateDirectory = stateDirectory
+            self.policyPath = policyPath
+            self.outsideFile = outsideFile
+        }
+    }
+
     /// Each probe's outcome: `ok` or the errno name (`EPERM`). `emit` gets them as they happen,
     /// because a successful execve ends the process.
-    public static func run(ptracePID: Int32, emit: (String, String) -> Void) throws(SelfConfinement.Failure) {
-        _ = try SelfConfinement.confine()
+    public static func run(ptracePID: Int32, user: UserAccount? = nil, landlock: LandlockTrial? = nil,
+                           emit: (String, String) -> Void) throws(SelfConfinement.Failure) {
+        var ruleset: LandlockRuleset?
+        if let landlock {
+            switch LandlockStatus.offered() {
+            case .abi(let abi):
+                ruleset = LandlockRuleset(abi: abi, policyPath: landlock.policyPath, stateDirectory: landlock.stateDirectory)
+            case .none(let status):
+                emit("landlock", "unavailable (\(status.summary))")
+            }
+        }
+        let outcome = try SelfConfinement.confine(user: user, landlock: ruleset)
         emit("confined", "ok")
+        emit("uid", String(outcome.uid))
+        emit("cap_eff", Capability.hex(outcome.effective))
         emit("socket_inet", name(Syscalls.socketProbe(domain: AF_INET, type: Int32(SOCK_STREAM.rawValue))))
         emit("socket_unix", name(Syscalls.socketProbe(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))))
         // What the mount table watch does each cycle: poll a kept mountinfo.
         emit("poll_mountinfo", name(pollMountinfo()))
+        emit("prlimit_self", name(Syscalls.prlimitProbe(pid: 0, set: false)))
+        emit("prlimit_own_pid", name(Syscalls.prlimitProbe(pid: Syscalls.processID(), set: false)))
+        emit("prlimit_other", name(Syscalls.prlimitProbe(pid: ptracePID, set: true)))
+        if let landlock, case .applied(let abi, _, _) = outcome.landlock {
+            emit("landlock", "ABI \(abi)")
+            emit("landlock_state_write", name(createAndRemove(landlock.stateDirectory + "/landlock-probe")))
+            emit("landlock_policy_read", name(readable(landlock.policyPath)))
+            emit("landlock_proc_read", name(readable("/proc/self/status")))
+            emit("landlock_outside_create", name(createAndRemove(landlock.outsideFile)))
+            emit("landlock_outside_read", name(readable("/etc/passwd")))
+            // The reason the daemon does not apply it: the links the audit reads of every process.
+            emit("landlock_other_ns_link", name(linkReadable("/proc/\(ptracePID)/ns/pid")))
+            emit("landlock_other_cwd_link", name(linkReadable("/proc/\(ptracePID)/cwd")))
+        }
         emit("ptrace_attach", name(Syscalls.ptraceAttach(ptracePID)))
         emit("execve", name(Syscalls.execute("/bin/true", arguments: ["/bin/true"])))
     }
@@ -29,6 +73,37 @@ public enum ConfinementProbe {
             let fd = try Syscalls.openFile("/proc/self/mountinfo", O_RDONLY)
             defer { Syscalls.closeFile(fd) }
             return Syscalls.poll(fd, events: Int16(POLLPRI))
+        } catch {
+            return error.errno
+        }
+    }
+
+    /// Creates `path` (O_EXCL) and removes it at once; nil when the creation worked.
+    static func createAndRemove(_ path: String) -> Errno? {
+        do {
+            guard let fd = try Syscalls.createExclusive(path, O_WRONLY, mode: 0o600) else { return .fileExists }
+            Syscalls.closeFile(fd)
+            Syscalls.remove(path)
+            return nil
+        } catch {
+            return error.errno
+        }
+    }
+
+    static func readable(_ path: String) -> Errno? {
+        do {
+            let fd = try Syscalls.openFile(path, O_RDONLY)
+            Syscalls.closeFile(fd)
+            return nil
+        } catch {
+            return error.errno
+        }
+    }
+
+    static func linkReadable(_ path: String) -> Errno? {
+        do {
+            _ = try Syscalls.readLink(at: nil, path, displayPath: path)
+            return nil
         } catch {
             return error.errno
         }
@@ -46,6 +121,7 @@ public enum ConfinementProbe {
         case EACCES: return "EACCES"
         case ESRCH: return "ESRCH"
         case ENOENT: return "ENOENT"
+        case EEXIST: return "EEXIST"
         default: return "errno \(code)"
         }
     }

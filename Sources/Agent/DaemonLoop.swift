@@ -40,6 +40,10 @@ public final class DaemonLoop {
     var counters = HeartbeatCounters()
     var metrics = DaemonMetrics()
     var cyclesSinceHeartbeat = 0
+    /// How the daemon is confined (user, capabilities, seccomp, Landlock): in every heartbeat.
+    public var confinement: JSONValue? {
+        didSet { counters.confinement = confinement }
+    }
     var lastFullAudit: Int64?
     /// The previous cycle's audit: what did not change is taken over from it (same policy).
     var lastAudit: AuditResult?

@@ -99,6 +99,8 @@ public struct HeartbeatCounters: Sendable, Equatable {
     public var policySHA256 = ""
     /// The last heartbeat before a clean stop (SIGTERM/SIGINT).
     public var final = false
+    /// How the daemon is confined (`SelfConfinement.Outcome.json`); nil: not confined.
+    public var confinement: JSONValue?
 
     public init() {}
 
@@ -118,6 +120,7 @@ public struct HeartbeatCounters: Sendable, Equatable {
             JSONMember("uptime_s", number(uptimeSeconds)),
             JSONMember("policy_sha256", .string(policySHA256)),
             JSONMember("final", .bool(final)),
+            JSONMember("confinement", confinement ?? .null),
         ])
     }
 }

@@ -8,8 +8,9 @@ import ProcFS
 /// The daemon's seccomp allowlist, built with libseccomp: every syscall not listed fails with
 /// EPERM. execve/execveat, ptrace, kill and the other ways to act on other processes are not
 /// listed; `socket` is allowed only with domain AF_UNIX (an argument comparison on its first
-/// argument), so syslog over /dev/log works and no network socket can be made; `prctl` and
-/// `tgkill` only with the conditions in `conditional`.
+/// argument), so syslog over /dev/log works and no network socket can be made; `prctl`,
+/// `tgkill` and `prlimit64` only with the conditions in `conditional` (prlimit64 on its own
+/// process only: `prlimit(pid, RLIMIT_CPU, 0)` ends another process as surely as kill).
 ///
 /// The list is what the daemon loop was seen to need with `strace -f -c` (sampling /proc,
 /// policy and key files, the record chain with flock and fsync, the SQLite index, metrics,
@@ -27,7 +28,7 @@ public enum SeccompFilter {
         "getcwd", "umask", "dup", "dup3", "ioctl",
         // memory and threads (the Swift runtime, Foundation, glibc)
         "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list", "rseq", "clone", "clone3",
-        "sched_yield", "sched_getaffinity", "getrlimit", "prlimit64", "membarrier",
+        "sched_yield", "sched_getaffinity", "getrlimit", "membarrier",
         // signals and time
         "rt_sigprocmask", "rt_sigtimedwait", "rt_sigaction", "rt_sigreturn", "sigaltstack", "clock_gettime",
         // the kernel resumes an interrupted wait with it after SIGSTOP/SIGCONT or a debugger's attach
@@ -83,6 +84,8 @@ public enum SeccompFilter {
             Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
             Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
+            Conditional(name: "prlimit64", argument: 0, value: 0, condition: "pid 0 (itself) only"),
+            Conditional(name: "prlimit64", argument: 0, value: UInt64(ownPID), condition: "own pid \(ownPID) only"),
             Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
             Conditional(name: "bpf", argument: 0, value: 1, condition: "BPF_MAP_LOOKUP_ELEM only (the iterator's count of the tasks it saw)"),
         ] + (sink.allowsNetwork ? [

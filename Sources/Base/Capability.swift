@@ -17,6 +17,8 @@ public struct Capability: Hashable, Sendable, CustomStringConvertible {
     public static let dacReadSearch = Capability(2, "cap_dac_read_search")
     public static let fowner = Capability(3, "cap_fowner")
     public static let kill = Capability(5, "cap_kill")
+    public static let setgid = Capability(6, "cap_setgid")
+    public static let setuid = Capability(7, "cap_setuid")
     public static let setpcap = Capability(8, "cap_setpcap")
     public static let sysPtrace = Capability(19, "cap_sys_ptrace")
     public static let sysAdmin = Capability(21, "cap_sys_admin")

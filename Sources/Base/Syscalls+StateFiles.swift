@@ -7,7 +7,7 @@ import SystemPackage
 /// (openat2 RESOLVE_NO_SYMLINKS, so a link planted as `records`, `.lock` or a segment fails with
 /// ELOOP instead of making root write elsewhere), files are created with an explicit mode
 /// whatever the umask, and a directory holding them must belong to the user running isotrace
-/// (or root) and be writable by nobody else.
+/// (or root, or the `isotrace` system user the daemon runs as) and be writable by nobody else.
 extension Syscalls {
     /// open(2) of a state file, following no symbolic link in any component of `path`.
     /// `mode` applies when O_CREAT creates the file.
@@ -59,7 +59,7 @@ extension Syscalls {
 
     /// Refuses a state, records or key directory that another user could change, as ssh's
     /// StrictModes refuses ~/.ssh: `path` must be a real directory (reached without following a
-    /// link), owned by the user running isotrace or by root, and writable by neither group nor
+    /// link), owned by the user running isotrace, by root or by the `isotrace` system user, and writable by neither group nor
     /// others. Throws `UnsafeStateDirectory` naming it and why.
     public static func checkPrivateDirectory(_ path: String) throws {
         let fd = retrying { isotrace_open_no_symlinks(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, 0) }
@@ -74,15 +74,25 @@ extension Syscalls {
         var info = stat()
         guard retrying({ fstat(fd, &info) }) == 0 else { throw lastError("fstat", path) }
         let user = geteuid()
-        if info.st_uid != user && info.st_uid != 0 {
-            throw UnsafeStateDirectory(path: path, reason: "is owned by uid \(info.st_uid), not by uid \(user) (the user running isotrace) or root; "
-                + "another user could replace its files: chown \(user) \(path)")
+        if info.st_uid != user && info.st_uid != 0 && info.st_uid != serviceUserID() {
+            throw UnsafeStateDirectory(path: path, reason: "is owned by uid \(info.st_uid), not by uid \(user) (the user running isotrace), "
+                + "root or the isotrace system user; another user could replace its files: chown \(user) \(path)")
         }
         let mode = info.st_mode & 0o7777
         if mode & 0o022 != 0 {
             throw UnsafeStateDirectory(path: path, reason: "is writable by \(mode & 0o002 != 0 ? "others" : "its group") (mode \(String(mode, radix: 8))); "
                 + "another user could replace its files: chmod go-w \(path)")
         }
+    }
+}
+
+extension Syscalls {
+    /// The uid of the `isotrace` system user the daemon runs as (made by `make install` and the
+    /// packages), nil when there is none. Its state directory belongs to it, and root's commands
+    /// (verify, query, prune, keygen) must accept that: it is trusted as root is, since it is
+    /// the daemon that writes the records in the first place.
+    public static func serviceUserID() -> uid_t? {
+        (try? userAccount(named: "isotrace"))?.uid
     }
 }
 

@@ -30,6 +30,7 @@ extension CentralDatabase {
         case .taskID(let id): condition = "task_ids @> ARRAY[\(id)]::text[] AND (\(node)::text IS NULL OR node = \(node))"
         case .pid(let pid, _): condition = "pids @> ARRAY[\(pid)]::bigint[] AND (\(node)::text IS NULL OR node = \(node))"
         case .uid(let uid): condition = "uids @> ARRAY[\(uid)]::bigint[] AND (\(node)::text IS NULL OR node = \(node))"
+        case .jobs: condition = "cardinality(panda_ids) > 0 AND (\(node)::text IS NULL OR node = \(node))"
         }
         var chains = try await lines(where: condition)
         var nodes: [NodeQueryResult] = []

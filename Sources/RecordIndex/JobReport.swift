@@ -20,6 +20,9 @@ public struct JobReport: Encodable, Equatable, Sendable {
     public var findings: [FindingReport]
     /// The records that state the job itself (its task, pilot, verdict).
     public var records: [RecordReference]
+    /// The findings once per change of a rule's status for a process (what `query` shows;
+    /// `findings` above, in the JSON, groups equal findings wherever they occur).
+    public var findingChanges: [FindingChange] = []
 
     /// The payload processes only.
     public var payloadProcesses: [ProcessReport] { processes.filter { $0.role == "payload" } }
@@ -54,18 +57,21 @@ public struct JobReport: Encodable, Equatable, Sendable {
 public struct VerdictReport: Encodable, Equatable, Sendable {
     public var isolated: Bool?
     public var failingRules: [String]
+    /// The pilot instance the job ran under when it was judged.
+    public var pilot: ProcessIdentityReport?
     public var firstSeen: UTCTime
     public var lastSeen: UTCTime
     public var records: [RecordReference]
 
     enum CodingKeys: String, CodingKey {
-        case isolated, failingRules = "failing_rules", firstSeen = "first_seen", lastSeen = "last_seen", records
+        case isolated, failingRules = "failing_rules", pilot, firstSeen = "first_seen", lastSeen = "last_seen", records
     }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeValueOrNull(isolated, forKey: .isolated)
         try container.encode(failingRules, forKey: .failingRules)
+        try container.encodeValueOrNull(pilot, forKey: .pilot)
         try container.encode(firstSeen.description, forKey: .firstSeen)
         try container.encode(lastSeen.description, forKey: .lastSeen)
         try container.encode(records, forKey: .records)

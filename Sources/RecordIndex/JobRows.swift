@@ -25,10 +25,10 @@ struct JobRows {
         func cite(_ seqs: [Int64]) -> [RecordReference] { seqs.compactMap { references[$0] } }
         let latest = jobs.last
         let verdicts = SightingGroup.group(
-            jobs, key: { VerdictKey(isolated: $0.isolated, failingRules: $0.failingRules ?? []) },
+            jobs, key: { VerdictKey(isolated: $0.isolated, failingRules: $0.failingRules ?? [], pilot: $0.pilot) },
             seen: { $0.firstSeen...$0.lastSeen }, seq: \.recordSeq
         ).map { group in
-            VerdictReport(isolated: group.row.isolated, failingRules: group.row.failingRules ?? [],
+            VerdictReport(isolated: group.row.isolated, failingRules: group.row.failingRules ?? [], pilot: group.row.pilot,
                           firstSeen: UTCTime(millisecondsSinceEpoch: group.firstSeen),
                           lastSeen: UTCTime(millisecondsSinceEpoch: group.lastSeen), records: cite(group.seqs))
         }
@@ -52,7 +52,30 @@ struct JobRows {
             isolated: currentVerdict(latestAudit: latest), pilot: pilot, containerRuntime: latest?.containerRuntime,
             containerImage: latest?.containerImage, jobDirectory: latest?.jobDirectory, batchJobID: latest?.batchJobID,
             verdicts: verdicts, processes: QueryPlan.processReports(processes, references: references, pilotSideFirst: true),
-            findings: findingReports, records: cite(jobs.map(\.recordSeq)))
+            findings: findingReports, records: cite(jobs.map(\.recordSeq)), findingChanges: changes(cite: cite))
+    }
+
+    /// Each rule's status per process from when it took it until it changed, in time order.
+    func changes(cite: ([Int64]) -> [RecordReference]) -> [FindingChange] {
+        struct Key: Hashable { var rule: String; var pid: Int64? }
+        var changes: [(key: Key, row: RecordedFinding, until: Int64, seqs: [Int64])] = []
+        var latest: [Key: Int] = [:]
+        for row in findings.sorted(by: { ($0.seen, $0.recordSeq) < ($1.seen, $1.recordSeq) }) {
+            let key = Key(rule: row.rule, pid: row.pid)
+            if let index = latest[key], changes[index].row.status == row.status {
+                changes[index].until = max(changes[index].until, row.seen)
+                if changes[index].seqs.last != row.recordSeq { changes[index].seqs.append(row.recordSeq) }
+            } else {
+                latest[key] = changes.count
+                changes.append((key, row, row.seen, [row.recordSeq]))
+            }
+        }
+        return changes.map { change in
+            FindingChange(rule: change.row.rule, status: change.row.status, severity: change.row.severity, pid: change.row.pid,
+                          message: change.row.message, evidence: change.row.evidence.flatMap(EvidenceValue.parse),
+                          since: UTCTime(millisecondsSinceEpoch: change.row.seen), until: UTCTime(millisecondsSinceEpoch: change.until),
+                          records: cite(change.seqs), forged: [])
+        }
     }
 }
 
@@ -77,4 +100,12 @@ extension JobRows {
 struct VerdictKey: Hashable {
     var isolated: Bool?
     var failingRules: [String]
+    var pilot: ProcessIdentityReport?
+}
+
+extension JobSighting {
+    /// The pilot instance that ran the job when this record saw it.
+    var pilot: ProcessIdentityReport? {
+        pilotPID.map { ProcessIdentityReport(bootID: pilotBootID ?? "", pid: $0, startTicks: pilotStartTicks ?? 0) }
+    }
 }

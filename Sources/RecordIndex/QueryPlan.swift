@@ -36,6 +36,8 @@ struct QueryPlan {
         case .uid(let uid):
             processes = try windowed(ProcessSighting.filter(ProcessSighting.Columns.uid == uid)).order(Column.rowID).fetchAll(db)
             pandaIDs = Array(Set(processes.compactMap(\.pandaID)))
+        case .jobs:
+            pandaIDs = try jobsSeen()
         }
         var jobRows = try pandaIDs.map(rows(forJob:)).filter { !$0.isEmpty }
         jobRows.sort { ($0.firstSeen ?? .max, $0.pandaID) < ($1.firstSeen ?? .max, $1.pandaID) }
@@ -80,6 +82,17 @@ struct QueryPlan {
                 ProcessReport(sighting: group.row, firstSeen: group.firstSeen, lastSeen: group.lastSeen,
                               records: group.seqs.compactMap { references[$0] })
             }
+    }
+
+    /// The PanDA IDs of every job a record saw in the window (its own sighting, one of its
+    /// processes, or a finding about it).
+    private func jobsSeen() throws -> [String] {
+        let jobs = try String.fetchAll(db, windowed(JobSighting.all()).select(JobSighting.Columns.pandaID).distinct())
+        let processes = try String.fetchAll(db, windowed(ProcessSighting.filter(ProcessSighting.Columns.pandaID != nil))
+            .filter(ProcessSighting.Columns.role != "unattributed").select(ProcessSighting.Columns.pandaID).distinct())
+        let findings = try String.fetchAll(db, self.findings(RecordedFinding.filter(RecordedFinding.Columns.pandaID != nil))
+            .select(RecordedFinding.Columns.pandaID).distinct())
+        return Array(Set(jobs + processes + findings))
     }
 
     private func rows(forJob pandaID: String) throws -> JobRows {

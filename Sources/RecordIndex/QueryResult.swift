@@ -15,21 +15,23 @@ public struct QueryResult: Encodable, Equatable, Sendable {
     public var isEmpty: Bool { processes.isEmpty && jobs.isEmpty }
 
     /// "PanDA job 4267387837", "PID 31337 at 2026-...", for messages.
-    public var subject: String {
-        switch query {
-        case .pandaID(let id): return "PanDA job \(id)"
-        case .taskID(let id): return "task \(id)"
-        case .pid(let pid, let at): return "PID \(pid)" + (at.map { " at \($0)" } ?? "")
-        case .uid(let uid): return "uid \(uid)"
-        }
-    }
+    public var subject: String { query.subject }
 
     enum CodingKeys: String, CodingKey { case query, resolution, processes, jobs, records }
-    enum QueryKeys: String, CodingKey { case pandaID = "panda_id", taskID = "task_id", pid, at, uid, since, until }
+    enum QueryKeys: String, CodingKey { case pandaID = "panda_id", taskID = "task_id", pid, at, uid, jobs, since, until }
 
     public func encode(to encoder: Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         var nested = container.nestedContainer(keyedBy: QueryKeys.self, forKey: .query)
+        try Self.encode(query, window: window, into: &nested)
+        try container.encodeValueOrNull(resolution, forKey: .resolution)
+        try container.encode(processes, forKey: .processes)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encode(records, forKey: .records)
+    }
+
+    /// `"query": {"panda_id" | "task_id" | "pid", "at" | "uid" | "jobs", "since", "until"}`.
+    static func encode(_ query: RecordQuery, window: TimeWindow, into nested: inout KeyedEncodingContainer<QueryKeys>) throws {
         switch query {
         case .pandaID(let id): try nested.encode(id, forKey: .pandaID)
         case .taskID(let id): try nested.encode(id, forKey: .taskID)
@@ -37,12 +39,9 @@ public struct QueryResult: Encodable, Equatable, Sendable {
             try nested.encode(pid, forKey: .pid)
             try nested.encodeValueOrNull(at?.description, forKey: .at)
         case .uid(let uid): try nested.encode(uid, forKey: .uid)
+        case .jobs: try nested.encode(true, forKey: .jobs)
         }
         try nested.encodeValueOrNull(window.since?.description, forKey: .since)
         try nested.encodeValueOrNull(window.until?.description, forKey: .until)
-        try container.encodeValueOrNull(resolution, forKey: .resolution)
-        try container.encode(processes, forKey: .processes)
-        try container.encode(jobs, forKey: .jobs)
-        try container.encode(records, forKey: .records)
     }
 }

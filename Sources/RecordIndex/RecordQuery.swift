@@ -10,6 +10,21 @@ public enum RecordQuery: Sendable, Equatable {
     case pid(Int64, at: UTCTime?)
     /// Every process recorded with this effective uid, and their jobs.
     case uid(Int64)
+    /// Every job seen in the window (`query --since T1 [--until T2]` alone).
+    case jobs
+}
+
+extension RecordQuery {
+    /// "PanDA job 4267387837", "PID 31337 at 2026-...", for messages.
+    public var subject: String {
+        switch self {
+        case .pandaID(let id): return "PanDA job \(id)"
+        case .taskID(let id): return "task \(id)"
+        case .pid(let pid, let at): return "PID \(pid)" + (at.map { " at \($0)" } ?? "")
+        case .uid(let uid): return "uid \(uid)"
+        case .jobs: return "any job"
+        }
+    }
 }
 
 /// Restricts a query to facts seen within [since, until] (either end open).

@@ -16,10 +16,11 @@ public enum IncidentReport {
         if let job {
             body += [.h2(.text("Who")), who(evidence, job: job),
                      .h2(.text("What: every process")), what(job),
+                     .h2(.text("Pilot instances")), pilots(job),
                      .h2(.text("Where")), whereSection(evidence, job: job),
                      .h2(.text("When: timeline")), timeline(job)]
             if !job.findings.isEmpty {
-                body += [.h2(.text("Findings")), findings(job)]
+                body += [.h2(.text("Findings (once per change)")), findings(job)]
             }
         } else {
             body.append(.p(.untrusted("No record of PanDA job \(evidence.pandaID) in \(evidence.recordDirectory)/records.")))
@@ -37,26 +38,33 @@ public enum IncidentReport {
         case nil: ("NOT JUDGED", "unknown")
         }
         let hosts = Set(evidence.nodes.compactMap(\.hostname)).sorted().joined(separator: ", ")
-        let failed = evidence.proofs.filter { !$0.isVerified }.count
+        let verification = evidence.answer.verification
+        let failed = verification.failures.count
         let proofLine = evidence.proofs.isEmpty ? "no record cited"
-            : failed == 0 && evidence.publicKeyID != nil ? "all \(evidence.proofs.count) cited record(s) verified"
-            : evidence.publicKeyID == nil ? "\(evidence.proofs.count) cited record(s), signatures NOT checked (no public key)"
-            : "\(failed) of \(evidence.proofs.count) cited record(s) FAILED verification"
+            : verification.status == .notVerified ? "\(evidence.proofs.count) cited record(s), NOT VERIFIED (--no-verify)"
+            : failed > 0 ? "\(failed) of \(evidence.proofs.count) cited record(s) FAILED verification"
+            : verification.indexTampered ? "INDEX TAMPERED: the index disagreed with the signed records"
+            : verification.status == .verified ? "all \(evidence.proofs.count) cited record(s) verified"
+            : "VERIFICATION FAILED: the chain is broken"
         var summary = "\(job?.processes.count ?? 0) process(es)"
+        if let job, job.pilots.count > 1 { summary += " under \(job.pilots.count) pilot instances" }
         if let job { summary += " seen \(span(job.firstSeen, job.lastSeen))" }
         if !hosts.isEmpty { summary += " on \(hosts)" }
         return .header(
             .h1(.untrusted("Incident report: PanDA job \(evidence.pandaID)"), .span(.class("verdict \(verdict.1)"), .text(verdict.0))),
             .p(.class("summary-line"), .untrusted(summary + " · "),
-               .span(.class(failed == 0 && evidence.publicKeyID != nil ? "proof-ok" : "proof-bad"), .untrusted(proofLine))),
+               .span(.class(verification.status == .verified ? "proof-ok" : "proof-bad"), .untrusted(proofLine))),
+            .if(failed > 0, .ul(.class("forged"), .group(verification.failures.map { .li(.class("proof-bad"), .untrusted($0.text)) }))),
             .p(.class("meta"), .untrusted("from the records in \(evidence.recordDirectory) · generated \(generatedAt) by \(generator)"))
         )
     }
 
-    static func who(_ evidence: IncidentEvidence, job: JobReport) -> BodyNode {
-        let owners: BodyNode = evidence.owners.isEmpty
-            ? .untrusted("not recorded (no audit record names the owner: the pilot log and the job's trace report gave no DN)")
-            : .group(evidence.owners.enumerated().map { index, owner in
+    static func who(_ evidence: IncidentEvidence, job: JobAnswer) -> BodyNode {
+        let owners: BodyNode = job.owners.isEmpty
+            ? .untrusted(evidence.answer.verification.status == .notVerified
+                ? "not read (--no-verify: owners are read from the verified record lines)"
+                : "not recorded (no verified audit record names the owner: the pilot log and the job's trace report gave no DN)")
+            : .group(job.owners.enumerated().map { index, owner in
                 .group(.if(index > 0, .br()), .untrusted(owner.dn), .text(" "),
                        ReportPage.badge(owner.payloadWritable ? "claim" : "evidence", owner.payloadWritable ? "st-warn" : "st-pass"),
                        .text(" "),
@@ -64,63 +72,76 @@ public enum IncidentReport {
                             ? "a claim only: the payload could write \(owner.source)"
                             : "read from \(owner.source), which the payload cannot write") + "; " + cite(owner.seqs))))
             })
-        let pilotUIDs = uids(job.processes.filter { $0.role == "pilot" })
-        let payloadUIDs = uids(job.payloadProcesses)
+        let pilotUIDs = Set(job.pilots.compactMap(\.uid)).sorted().map(String.init).joined(separator: ", ")
+        let payloadUIDs = job.payloadUIDs.map(String.init).joined(separator: ", ")
+        let forgedPayload = job.processes.filter { $0.role == "payload" && !$0.forged.isEmpty }
         return ReportPage.facts([
             ("owner DN", owners),
             ("task", ReportPage.text(job.taskID)),
             ("batch job", ReportPage.text(job.batchJobID)),
-            ("pilot uid", ReportPage.text(pilotUIDs)),
-            ("payload uid(s)", .group(.untrusted(payloadUIDs ?? "?"),
-                                      .if(payloadUIDs != nil && payloadUIDs == pilotUIDs,
-                                          .span(.class("failing-rules"), .text("  (the pilot's uid)"))))),
+            ("pilot uid", ReportPage.text(pilotUIDs.isEmpty ? nil : pilotUIDs)),
+            ("payload uid(s)", .group(.untrusted(payloadUIDs.isEmpty ? "? (no verified record states it)" : payloadUIDs),
+                                      .if(!payloadUIDs.isEmpty && payloadUIDs == pilotUIDs,
+                                          .span(.class("failing-rules"), .text("  (the pilot's uid)"))),
+                                      .if(!forgedPayload.isEmpty, .group(.br(), .span(.class("proof-bad"), .untrusted(
+                                        "facts of \(forgedPayload.count) payload process(es) are also stated by records that FAILED verification: not shown as fact")))))),
         ])
     }
 
-    static func uids(_ processes: [ProcessReport]) -> String? {
-        let values = Set(processes.compactMap(\.uid)).sorted()
-        return values.isEmpty ? nil : values.map(String.init).joined(separator: ", ")
-    }
-
-    static func what(_ job: JobReport) -> BodyNode {
-        ReportPage.table(headers: ["role", "PID", "started", "first seen / last seen", "uid", "command", "records"], rows: job.processes.map { process in
-            .tr(
+    static func what(_ job: JobAnswer) -> BodyNode {
+        ReportPage.table(headers: ["role", "PID", "uid", "started", "end", "command", "records"], rows: job.processes.map { process in
+            .tr(.if(!process.forged.isEmpty, .class("st-fail")),
                 ReportPage.cell(process.role, className: "num"),
-                ReportPage.cell(String(process.pid), className: "num"),
+                ReportPage.cell(String(process.identity.pid), className: "num"),
+                ReportPage.cell(process.uidsSeen.isEmpty ? nil : process.uidsSeen.map(String.init).joined(separator: " → "), className: "num"),
                 ReportPage.cell(process.startTime?.description, className: "num time"),
-                .td(.class("num time"), .untrusted(process.firstSeen.description),
-                    .if(process.lastSeen != process.firstSeen, .group(.br(), .untrusted(process.lastSeen.description)))),
-                ReportPage.cell(uidText(process), className: "num"),
-                .td(.code(.untrusted(process.cmdline.map { $0.joined(separator: " ") } ?? "?")),
+                ReportPage.cell(process.exitRecorded.map { "ended after \(process.lastSeen) (exit recorded \($0))" } ?? "alive at last sight \(process.lastSeen)",
+                                className: "num time"),
+                .td(.code(.untrusted(process.command.map { $0.joined(separator: " ") } ?? "?")),
                     .if(process.exe != nil, .group(.br(), .small(.class("meta"), .untrusted("exe \(process.exe ?? "")"))))),
-                .td(links(process.records))
+                .td(links(process.records), marks(process.forged))
             )
         })
     }
 
-    /// The effective uid, or real/effective/saved/fs when they differ.
-    static func uidText(_ process: ProcessReport) -> String? {
-        guard let uids = process.uids, Set(uids).count > 1 else { return process.uid.map(String.init) }
-        return uids.map(String.init).joined(separator: "/")
+    static func pilots(_ job: JobAnswer) -> BodyNode {
+        ReportPage.table(headers: ["pilot PID", "boot / start_ticks", "uid", "command", "seen", "payload PIDs", "verdicts"], rows: job.pilots.map { pilot in
+            .tr(
+                ReportPage.cell(String(pilot.identity.pid), className: "num"),
+                ReportPage.cell(.code(.untrusted("\(pilot.identity.bootID) / \(pilot.identity.startTicks)"))),
+                ReportPage.cell(pilot.uid.map(String.init), className: "num"),
+                .td(.code(.untrusted(pilot.command.map { $0.joined(separator: " ") } ?? "?"))),
+                ReportPage.cell(span(pilot.firstSeen, pilot.lastSeen), className: "num time"),
+                ReportPage.cell(pilot.payloadPIDs.map(String.init).joined(separator: " "), className: "num"),
+                .td(.group(pilot.verdicts.enumerated().map { index, verdict in
+                    .group(.if(index > 0, .br()), .untrusted(verdictText(verdict.isolated, verdict.failingRules) + " " + span(verdict.firstSeen, verdict.lastSeen) + " "),
+                           links(verdict.records))
+                })))
+        })
     }
 
-    static func whereSection(_ evidence: IncidentEvidence, job: JobReport) -> BodyNode {
+    static func verdictText(_ isolated: Bool?, _ failing: [String]) -> String {
+        isolated.map { $0 ? "isolated" : "NOT isolated (\(failing.joined(separator: " ")))" } ?? "not judged"
+    }
+
+    static func whereSection(_ evidence: IncidentEvidence, job: JobAnswer) -> BodyNode {
         let nodes = evidence.nodes.map { node in
             "\(node.hostname ?? "?")  boot \(node.bootID ?? "?")  machine \(node.machineID ?? "?")"
         }
         let cgroups = Array(Set(job.processes.compactMap(\.cgroup))).sorted()
         let kinds = ["pid", "mnt", "ipc", "user", "net", "uts", "cgroup"]
         let rows: [Node<HTML.TableContext>] = job.processes.map { process in
-            .tr(.group([ReportPage.cell(process.role, className: "num"), ReportPage.cell(String(process.pid), className: "num")]
+            .tr(.group([ReportPage.cell(process.role, className: "num"), ReportPage.cell(String(process.identity.pid), className: "num")]
                 + kinds.map { kind in ReportPage.cell((process.namespaces[kind] ?? nil).map(String.init), className: "num") }
                 + [ReportPage.cell(process.cgroup)]))
         }
+        let pilots = job.pilots.map { "PID \($0.identity.pid), start_ticks \($0.identity.startTicks), boot \($0.identity.bootID)" }
         return .group(
             ReportPage.facts([
                 ("node", .group(nodes.enumerated().map { index, text in .group(.if(index > 0, .br()), .code(.untrusted(text))) })),
                 ("job directory", ReportPage.code(job.jobDirectory)),
                 ("container", ReportPage.text(job.containerRuntime.map { $0 + (job.containerImage.map { " " + $0 } ?? "") } ?? "none recorded")),
-                ("pilot", ReportPage.text(job.pilot.map { "PID \($0.pid), start_ticks \($0.startTicks), boot \($0.bootID)" })),
+                ("pilot", .group(pilots.enumerated().map { index, text in .group(.if(index > 0, .br()), .untrusted(text)) })),
                 ("cgroup(s)", .group(cgroups.enumerated().map { index, text in .group(.if(index > 0, .br()), .code(.untrusted(text))) })),
             ]),
             .h3(.text("Namespaces (inode numbers; equal numbers mean the same namespace)")),
@@ -128,25 +149,29 @@ public enum IncidentReport {
         )
     }
 
-    /// Sightings, verdicts and failing or warning findings, in time order.
-    static func timeline(_ job: JobReport) -> BodyNode {
+    /// Starts, sightings, ends, verdicts and failing or warning findings, in time order.
+    static func timeline(_ job: JobAnswer) -> BodyNode {
         var events: [(time: UTCTime, order: Int, text: String, className: String?, records: [RecordReference])] = []
         for process in job.processes {
-            if let start = process.startTime {
-                events.append((start, 0, "\(process.role) PID \(process.pid) started", nil, []))
-            }
-            events.append((process.firstSeen, 1, "\(process.role) PID \(process.pid) first seen", nil, process.records))
-            if process.lastSeen != process.firstSeen {
-                events.append((process.lastSeen, 3, "\(process.role) PID \(process.pid) last seen", nil, Array(process.records.suffix(1))))
+            let name = "\(process.role) PID \(process.identity.pid)"
+            if let start = process.startTime { events.append((start, 0, "\(name) started", nil, [])) }
+            events.append((process.firstSeen, 1, "\(name) first seen", nil, Array(process.records.prefix(1))))
+            if let exit = process.exitRecorded {
+                events.append((process.lastSeen, 3, "\(name) last seen alive", nil, []))
+                events.append((exit, 4, "\(name) gone (exit recorded)", nil, Array(process.records.suffix(1))))
+            } else if process.lastSeen != process.firstSeen {
+                events.append((process.lastSeen, 3, "\(name) last seen (alive)", nil, Array(process.records.suffix(1))))
             }
         }
-        for verdict in job.verdicts {
-            let text = verdict.isolated.map { $0 ? "verdict: isolated" : "verdict: NOT isolated, fails \(verdict.failingRules.joined(separator: " "))" } ?? "verdict: not judged"
-            events.append((verdict.firstSeen, 2, text + (verdict.lastSeen != verdict.firstSeen ? " (until \(verdict.lastSeen))" : ""),
-                           verdict.isolated == false ? "st-fail" : nil, verdict.records))
+        for pilot in job.pilots {
+            for verdict in pilot.verdicts {
+                let text = "pilot \(pilot.identity.pid): verdict " + verdictText(verdict.isolated, verdict.failingRules)
+                events.append((verdict.firstSeen, 2, text + (verdict.lastSeen != verdict.firstSeen ? " (until \(verdict.lastSeen))" : ""),
+                               verdict.isolated == false ? "st-fail" : nil, verdict.records))
+            }
         }
         for finding in job.findings where finding.status == "fail" || finding.status == "warn" {
-            events.append((finding.firstSeen, 2, "\(finding.status) \(finding.rule)" + (finding.pid.map { " PID \($0)" } ?? "") + ": \(finding.message ?? "")",
+            events.append((finding.since, 2, "\(finding.status) \(finding.rule)" + (finding.pid.map { " PID \($0)" } ?? "") + ": \(finding.message ?? "")",
                            "st-\(finding.status)", Array(finding.records.prefix(1))))
         }
         events.sort { ($0.time, $0.order) < ($1.time, $1.order) }
@@ -156,8 +181,8 @@ public enum IncidentReport {
         })
     }
 
-    static func findings(_ job: JobReport) -> BodyNode {
-        ReportPage.table(headers: ["rule", "status", "severity", "PID", "message", "evidence", "seen", "records"], rows: job.findings.map { finding in
+    static func findings(_ job: JobAnswer) -> BodyNode {
+        ReportPage.table(headers: ["rule", "status", "severity", "PID", "message", "evidence", "since / until", "records"], rows: job.findings.map { finding in
             .tr(.class("st-\(finding.status)"),
                 .td(.class("num"), .strong(.untrusted(finding.rule))),
                 .td(ReportPage.badge(finding.status, "st-\(finding.status)")),
@@ -165,15 +190,20 @@ public enum IncidentReport {
                 ReportPage.cell(finding.pid.map(String.init), className: "num"),
                 ReportPage.cell(finding.message),
                 .td(.code(.untrusted(finding.evidence.map { evidenceJSON($0) } ?? ""))),
-                ReportPage.cell(span(finding.firstSeen, finding.lastSeen), className: "num"),
-                .td(links(Array(finding.records.prefix(3)))))
+                ReportPage.cell(span(finding.since, finding.until), className: "num"),
+                .td(links(Array(finding.records.prefix(3))), marks(finding.forged)))
         })
+    }
+
+    /// "FORGED: bad signature at records/…:104" where a failed record is cited.
+    static func marks(_ marks: [RecordMark]) -> BodyNode {
+        .group(marks.map { .group(.br(), .span(.class("proof-bad"), .untrusted($0.text))) })
     }
 
     static func proof(_ evidence: IncidentEvidence) -> BodyNode {
         let directory = evidence.recordDirectory
         let chain: BodyNode = switch evidence.chain {
-        case nil: .span(.class("proof-none"), .text("not checked: the public key could not be loaded"))
+        case nil: .span(.class("proof-none"), .text("not checked (--no-verify)"))
         case let chain? where chain.problems.isEmpty:
             .span(.class("proof-ok"), .untrusted("intact: \(chain.records) record(s), seq \(chain.firstSeq.map(String.init) ?? "-")-\(chain.lastSeq.map(String.init) ?? "-"), no record altered, removed, reordered or inserted"))
         case let chain?:
@@ -198,11 +228,12 @@ public enum IncidentReport {
         if let first = evidence.proofs.first {
             commands.append("sed -n '\(first.record.line)p' \(shellQuote(directory + "/" + first.record.file)) | tr -d '\\n' | sha256sum   # = \(first.record.sha256)")
         }
-        commands.append("isotrace query --panda-id \(shellQuote(evidence.pandaID)) --verify --out \(quoted)")
+        commands.append("isotrace query --panda-id \(shellQuote(evidence.pandaID)) --out \(quoted)")
         return .group(
             ReportPage.facts([
                 ("public key", .group(.code(.untrusted(evidence.publicKeyPath)), .untrusted(evidence.publicKeyID.map { "  key_id \($0)" } ?? "  (not loaded)"))),
                 ("chain", chain),
+                ("index", indexLine(evidence.index)),
             ]),
             ReportPage.table(headers: ["seq", "record (file:line)", "type", "time", "sha256 of the line", "key_id", "signature", "line as indexed"], rows: rows),
             .h3(.text("Re-verify without isotrace")),
@@ -211,6 +242,17 @@ public enum IncidentReport {
             .p(.untrusted("A cited line's hash, and the same checks with isotrace:")),
             .pre(.group(commands.dropFirst().enumerated().map { index, command in .group(.if(index > 0, .raw("\n")), .untrusted(command)) }))
         )
+    }
+
+    static func indexLine(_ index: IndexConsistency?) -> BodyNode {
+        switch index {
+        case nil: return .span(.class("proof-none"), .text("not compared with the signed records"))
+        case .consistent?: return .span(.class("proof-ok"), .text("every fact shown was re-derived from the signed lines and matches the index"))
+        case .stale(let reason)?:
+            return .span(.class("proof-ok"), .untrusted("rebuilt from the segments (\(reason)); every fact shown was re-derived from the signed lines"))
+        case .tampered(let reason, _, let advice)?:
+            return .span(.class("proof-bad"), .untrusted("TAMPERED: \(reason); \(advice). The facts shown are those of the signed lines."))
+        }
     }
 
     static func check(_ check: ProofCheck) -> BodyNode {

@@ -19,13 +19,7 @@ enum CentralQueryOutput {
         case .table: FileOutput.standardOutput.write(render(result))
         }
         if result.isEmpty {
-            let subject: String
-            switch query {
-            case .pandaID(let id): subject = "PanDA job \(id)"
-            case .taskID(let id): subject = "task \(id)"
-            case .pid(let pid, let at): subject = "PID \(pid)" + (at.map { " at \($0)" } ?? "")
-            case .uid(let uid): subject = "uid \(uid)"
-            }
+            let subject = query.subject
             FileOutput.standardError.write("isotrace: no record of \(subject)\(QueryCommand.describe(window)) on any node in \(connector.url.redacted)\n")
         }
     }
@@ -34,7 +28,10 @@ enum CentralQueryOutput {
         var text = ""
         for section in result.nodes {
             text += "NODE \(PrintableText.escape(section.node))  key_id \(PrintableText.escape(section.keyID))\n"
-            text += QueryTable.render(section.result)
+            var answer = QueryAnswer(unverified: section.result, directory: section.node,
+                                     note: "answered from the central database; isotrace verify --db URL checks its chains")
+            answer.userNames = UserNames.lookUp(answer.uids)
+            text += QueryTable.render(answer)
             text += "\n"
         }
         if !result.nodes.isEmpty {

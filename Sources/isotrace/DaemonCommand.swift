@@ -21,9 +21,10 @@ struct DaemonCommand: ParsableCommand {
             a finding record when a rule's verdict for a job changes, a heartbeat every N cycles and a \
             full audit record at start and every --full-every. SIGHUP reloads the policy (a broken one \
             is logged and the old one kept), SIGUSR1 runs a cycle now, SIGTERM/SIGINT write a final \
-            heartbeat and exit 0. After start-up the daemon keeps only CAP_DAC_READ_SEARCH and \
-            CAP_SYS_PTRACE and installs a seccomp allowlist (--print-filter lists it). Exit 2 when \
-            another daemon runs on DIR, or the policy, key or confinement is not usable.
+            heartbeat and exit 0. After start-up (policy, BPF sampler) the daemon becomes its own system \
+            user (--user, default isotrace), keeps only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE and \
+            installs a seccomp allowlist (--print-filter lists it); DIR must then belong to that user. \
+            Exit 2 when another daemon runs on DIR, or the policy, key, user or confinement is not usable.
             """
     )
 
@@ -62,6 +63,9 @@ struct DaemonCommand: ParsableCommand {
 
     @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
     var printFilter = false
+
+    @Option(help: ArgumentHelp("Run as this user after start-up (default isotrace; when it does not exist and --user is not given, the daemon warns and stays root). DIR must belong to it.", valueName: "name"))
+    var user: String?
 
     @Flag(help: "Do not drop capabilities nor install the seccomp filter (warns on stderr).")
     var noConfine = false
@@ -120,6 +124,23 @@ struct DaemonCommand: ParsableCommand {
         configuration.sink = sinkConnector
         configuration.version = Isotrace.version
 
+        // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
+        let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
+        // The user switch comes before the key and the lock, so that the state directory is
+        // checked against the user who will write it (Syscalls.checkPrivateDirectory).
+        let account = configuration.confine ? try ServiceUser.resolve(user, logger: logger) : nil
+        if configuration.confine {
+            do {
+                try SelfConfinement.dropPrivileges(user: account)
+            } catch {
+                logger.critical("refusing to run: \(error)")
+                throw ExitCodeError.operational
+            }
+            if let account, account.uid != 0 {
+                try ServiceUser.checkOwnership(of: out, account: account)
+            }
+        }
+
         let signingKey: RecordSigningKey
         do {
             signingKey = try RecordSigningKey.load(path: configuration.keyPath)
@@ -136,15 +157,19 @@ struct DaemonCommand: ParsableCommand {
         }
         defer { lock.release() }
 
-        // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
-        let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
         let loop = DaemonLoop(configuration: configuration, policy: loaded, key: signingKey, logger: logger, sampler: chosen)
         loop.prepare()
         if configuration.confine {
+            // Asked before the filter, which refuses landlock_create_ruleset.
+            let landlock = SelfConfinement.landlockDecision()
             do {
-                let outcome = try SelfConfinement.confine(sink: sinkAccess)
+                var outcome = try SelfConfinement.installFilters(sink: sinkAccess)
+                outcome.userName = account?.name ?? "root"
+                outcome.landlock = landlock
                 let refused = sinkAccess == .network ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
-                logger.info("confinement verified: CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused)")
+                logger.info("confinement verified: user \(outcome.userName ?? "?") (uid \(outcome.uid), gid \(outcome.gid)), CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused), prlimit64 on itself only")
+                logger.info("\(outcome.landlock.summary)")
+                loop.confinement = outcome.json
             } catch {
                 logger.critical("refusing to run: \(error)")
                 throw ExitCodeError.operational
@@ -164,12 +189,33 @@ struct ConfinementProbeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "confinement-probe", abstract: "Install the daemon's confinement and try what it must refuse.", shouldDisplay: false)
 
-    @Option(help: "PID to try ptrace(PTRACE_ATTACH) on.")
+    @Option(help: "PID to try ptrace(PTRACE_ATTACH) and prlimit on.")
     var ptracePID: Int32
 
+    @Option(help: "Switch to this user as the daemon does (default: stay who started it).")
+    var user: String?
+
+    @Option(help: "Apply the daemon's Landlock ruleset with this state directory (and DIR/policy.yaml as its policy).")
+    var landlockStateDir: String?
+
+    @Option(help: "With --landlock-state-dir: a file outside it to try to create (removed if it ever is).")
+    var landlockOutsideFile: String?
+
     func run() throws {
+        var account: UserAccount?
+        if let user {
+            guard let found = try Syscalls.userAccount(named: user) else {
+                FileOutput.standardError.write("isotrace: error: no user \(user)\n")
+                throw ExitCodeError.operational
+            }
+            account = found
+        }
+        let landlock = landlockStateDir.map {
+            ConfinementProbe.LandlockTrial(stateDirectory: $0, policyPath: $0 + "/policy.yaml",
+                                           outsideFile: landlockOutsideFile ?? "/etc/isotrace-landlock-probe-\(Syscalls.processID())")
+        }
         do {
-            try ConfinementProbe.run(ptracePID: ptracePID) { name, outcome in
+            try ConfinementProbe.run(ptracePID: ptracePID, user: account, landlock: landlock) { name, outcome in
                 FileOutput.standardOutput.write("\(name)=\(outcome)\n")
             }
         } catch {
@@ -178,4 +224,3 @@ struct ConfinementProbeCommand: ParsableCommand {
         }
     }
 }
-

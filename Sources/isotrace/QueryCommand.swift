@@ -2,24 +2,36 @@ import Base
 import ArgumentParser
 import ProcFS
 import RecordIndex
+import Records
 import Reports
 
 /// `isotrace query`: what the records say about a PanDA job, a task, a PID (at a time) or a uid,
-/// with the record seqs and segment lines that prove each fact. Reads the index, brought up to
-/// date from the segments first.
+/// or which jobs ran in a window, answer first, with the record seqs and segment lines that prove
+/// each fact. Verified by default: the answer is re-derived from the signed lines the index points
+/// to, every cited record and the chain are checked, and an index that disagrees with the lines is
+/// reported as tampered and rebuilt.
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Show every process, namespace and finding recorded for a job, task, PID or uid.",
+        abstract: "What ran as a job, which job a PID was at a time, which jobs ran in a window: verified by default.",
         discussion: """
-            Give exactly one of --panda-id, --task-id, --pid or --uid. With --pid, --at TIME picks the \
-            one process that had the PID then (PID reuse resolved by start time). Times are RFC 3339 \
-            (2026-11-26T03:12:00Z, with fraction or offset) or relative ("now", "2h ago", "30m ago", \
-            "1d ago"). Exit 0 with the result (empty, with a "no record of" message on stderr, when \
-            nothing matched), 1 when --verify finds a cited record altered, 2 on errors. \
-            --panda-id N --format html writes the incident report for the job (who, what, where, when, \
-            and every cited record with its signature checked) to DIR/incident-<N>-<UTC time>.html or \
-            --output FILE ("-" for stdout); exit 1 when a cited record or the chain fails verification.
+            Give one of --panda-id, --task-id, --pid or --uid, or only --since/--until to list the jobs \
+            seen in that window (one line each). With --pid, --at TIME picks the one process that had \
+            the PID then (PID reuse resolved by start time). Times are RFC 3339 (2026-11-26T03:12:00Z, \
+            with fraction or offset) or relative ("now", "2h ago", "30m ago", "1d ago"). \
+            The answer comes first: per job one line (task, payload uid, pilot PID and uid, owner DN, \
+            verdict and failing rules), then one row per process (start, end or "alive at last sight", \
+            command), one block per pilot instance and the findings once per change. \
+            Before printing, every cited record is checked (signature, key_id, strict JSON), the whole \
+            chain as `isotrace verify` does, and the facts are re-derived from the signed lines; a \
+            record that fails is marked where it is shown (FORGED: bad signature at records/...:N) and \
+            never summarised as fact; an index that disagrees with the signed lines is reported as \
+            tampered and rebuilt. --no-verify skips all of that (bulk scripting). \
+            Exit 0 with a verified answer; 1 when nothing matched, the PID was not alive at --at, a \
+            cited record or the chain failed, or the index was tampered with; 2 on errors. \
+            --panda-id N --format html writes the incident report for the job to \
+            DIR/incident-<N>-<UTC time>.html or --output FILE ("-" for stdout), with the same checks \
+            and exit status.
             """
     )
 
@@ -38,7 +50,7 @@ struct QueryCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Effective uid on the host.", valueName: "uid"))
     var uid: Int64?
 
-    @Option(help: ArgumentHelp("Only facts seen at or after this time.", valueName: "time"))
+    @Option(help: ArgumentHelp("Only facts seen at or after this time; alone (with --until): the jobs seen in the window.", valueName: "time"))
     var since: String?
 
     @Option(help: ArgumentHelp("Only facts seen at or before this time.", valueName: "time"))
@@ -53,21 +65,29 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var stateDirectory: StateDirectoryOption
     var out: String { stateDirectory.directory }
 
-    @Flag(help: "Check the signature of every cited record, and that its line is the one indexed.")
+    @Option(name: .customLong("public-key"),
+            help: ArgumentHelp("The public key to verify with (default: DIR/keys/isotrace.pub, which root on the node could replace).", valueName: "file"))
+    var publicKey: String?
+
+    @Flag(name: .customLong("no-verify"), help: "Answer from the index without checking anything (bulk scripting).")
+    var noVerify = false
+
+    @Flag(help: .hidden)
     var verify = false
 
     @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
         let selectors = [pandaID != nil, taskID != nil, pid != nil, uid != nil].filter { $0 }.count
-        guard selectors == 1 else {
-            throw ValidationError("give exactly one of --panda-id, --task-id, --pid or --uid")
+        guard selectors == 1 || (selectors == 0 && (since != nil || until != nil)) else {
+            throw ValidationError("give exactly one of --panda-id, --task-id, --pid or --uid, or only --since/--until to list the jobs of a window")
         }
         if at != nil, pid == nil { throw ValidationError("--at goes with --pid") }
         if format == .html, pandaID == nil { throw ValidationError("--format html is the incident report of one job: give --panda-id") }
         if output != nil, format != .html { throw ValidationError("--output goes with --format html") }
+        if verify, noVerify { throw ValidationError("--verify (the default) and --no-verify exclude each other") }
         if central.db != nil, format == .html { throw ValidationError("--format html is built from the local records (--out); with --db use table or json") }
-        if central.db != nil, verify { throw ValidationError("--verify checks local segments; for the database use isotrace verify --db URL") }
+        if central.db != nil, publicKey != nil { throw ValidationError("--public-key checks local segments; for the database use isotrace verify --db URL") }
     }
 
     func run() throws {
@@ -80,7 +100,8 @@ struct QueryCommand: ParsableCommand {
             if let pandaID { query = .pandaID(pandaID) }
             else if let taskID { query = .taskID(taskID) }
             else if let pid { query = .pid(pid, at: try at.map { try TimeExpression.parse($0, now: now) }) }
-            else { query = .uid(uid!) }
+            else if let uid { query = .uid(uid) }
+            else { query = .jobs }
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational
@@ -89,86 +110,64 @@ struct QueryCommand: ParsableCommand {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
         try stateDirectory.requireRecords()
-        let verifier = verify ? CitedRecordVerifier(directory: out) : nil
-        if let verifier, verifier.publicKey == nil {
-            FileOutput.standardError.write("isotrace: error: --verify: cannot load the public key \(verifier.publicKeyPath)\n")
-            throw ExitCodeError.operational
-        }
-        let result: QueryResult
-        let reader: IndexReader
+        let keyPath = publicKey ?? KeyPairFiles(outputDirectory: out).publicKeyPath
+        var answer: QueryAnswer
+        var evidence: IncidentEvidence?
         do {
-            let report = try RecordIndex.update(directory: out)
-            IndexCommand.printToStderr(report)
-            reader = try IndexReader(directory: out)
-            if let notice = reader.notice { FileOutput.standardError.write("isotrace: \(notice)\n") }
-            result = try reader.run(query, window: window)
+            if noVerify {
+                let report = try RecordIndex.update(directory: out)
+                IndexCommand.printToStderr(report)
+                let reader = try IndexReader(directory: out)
+                if let notice = reader.notice { FileOutput.standardError.write("isotrace: \(notice)\n") }
+                let result = try reader.run(query, window: window)
+                answer = QueryAnswer(unverified: result, directory: out)
+                if let pandaID, format == .html {
+                    evidence = IncidentEvidenceCollector.collect(pandaID: pandaID, unverified: result, directory: out, publicKeyPath: keyPath)
+                }
+            } else {
+                let key: RecordPublicKey
+                do {
+                    key = try RecordPublicKey.load(path: keyPath)
+                } catch {
+                    FileOutput.standardError.write("isotrace: error: cannot verify the answer: \(error) (give --public-key FILE, "
+                        + "the key registered off the node, or --no-verify to answer unchecked)\n")
+                    throw ExitCodeError.operational
+                }
+                if publicKey == nil {
+                    FileOutput.standardError.write("isotrace: note: verifying with \(keyPath), kept in the directory it checks; "
+                        + "--public-key FILE uses a copy kept off the node\n")
+                }
+                let verified = try VerifiedQuery(directory: out, publicKey: key, publicKeyPath: keyPath).run(query, window: window)
+                for problem in verified.indexProblems { FileOutput.standardError.write("isotrace: warning: \(problem)\n") }
+                for notice in verified.notices { FileOutput.standardError.write("isotrace: \(PrintableText.escape(notice))\n") }
+                answer = QueryAnswer(verified, directory: out)
+                if let pandaID, format == .html {
+                    evidence = IncidentEvidenceCollector.collect(pandaID: pandaID, verified: verified, directory: out)
+                }
+                for problem in verified.chain.problems { FileOutput.standardError.write("isotrace: verify: \(PrintableText.escape(problem))\n") }
+            }
+        } catch let error as ExitCode {
+            throw error
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational
         }
+        answer.userNames = UserNames.lookUp(answer.uids)
+        evidence?.answer.userNames = answer.userNames
         switch format {
-        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
-        case .table: FileOutput.standardOutput.write(QueryTable.render(result))
-        case .html: try writeIncidentReport(result, reader: reader, now: now)
+        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(answer) + "\n")
+        case .table: FileOutput.standardOutput.write(QueryTable.render(answer))
+        case .html:
+            let html = IncidentReport.render(evidence!, generatedAt: now, generator: "isotrace \(Isotrace.version)")
+            try ReportFile.write(html, to: output ?? ReportFileName.incident(pandaID: pandaID!, at: now, directory: out), what: "HTML incident report")
         }
-        if result.isEmpty {
-            FileOutput.standardError.write("isotrace: no record of \(result.subject)\(Self.describe(window)) in \(out)/records\n")
+        if format != .table {
+            if let message = answer.message { FileOutput.standardError.write("isotrace: \(PrintableText.escape(message))\n") }
+            for failure in answer.verification.failures { FileOutput.standardError.write("isotrace: verify: \(PrintableText.escape(failure.text))\n") }
+            FileOutput.standardError.write("isotrace: \(PrintableText.escape(answer.verification.summary))\n")
         }
-        if let verifier { try Self.verify(result, reader: reader, verifier: verifier) }
+        if !answer.isClean { throw ExitCodeError.violations }
     }
 
-    /// The incident report for --panda-id: exit 1 (after writing it) when a cited record or the
-    /// chain fails verification; without a public key it is written with the checks marked undone.
-    func writeIncidentReport(_ result: QueryResult, reader: IndexReader, now: UTCTime) throws {
-        let id = pandaID!
-        let evidence = IncidentEvidenceCollector.collect(pandaID: id, result: result, reader: reader, directory: out)
-        let html = IncidentReport.render(evidence, generatedAt: now, generator: "isotrace \(Isotrace.version)")
-        try ReportFile.write(html, to: output ?? ReportFileName.incident(pandaID: id, at: now, directory: out), what: "HTML incident report")
-        if evidence.publicKeyID == nil {
-            FileOutput.standardError.write("isotrace: warning: no public key at \(evidence.publicKeyPath): signatures not checked\n")
-            return
-        }
-        let failed = evidence.proofs.filter { !$0.isVerified }
-        for proof in failed {
-            FileOutput.standardError.write("isotrace: verify: \(proof.record.file):\(proof.record.line) (seq \(proof.record.seq)) failed\n")
-        }
-        for problem in evidence.chain?.problems ?? [] { FileOutput.standardError.write("isotrace: verify: \(problem)\n") }
-        if !failed.isEmpty || evidence.chain?.problems.isEmpty == false {
-            throw ExitCodeError.violations
-        }
-        FileOutput.standardError.write("isotrace: verify: all \(evidence.proofs.count) cited record(s) verified, chain intact\n")
-    }
-
-    /// Checks every cited record: its line is the one indexed, and its signature holds. Exit 1
-    /// when one does not.
-    static func verify(_ result: QueryResult, reader: IndexReader, verifier: CitedRecordVerifier) throws {
-        var failures = 0
-        for check in verifier.check(result.records, reader: reader) {
-            let record = check.record
-            var reason: String?
-            if case .failed(let why) = check.citation {
-                reason = why
-            } else if case .failed(let why) = check.signature {
-                reason = "\(record.file):\(record.line) (seq \(record.seq)): \(why)"
-            }
-            if let reason {
-                failures += 1
-                FileOutput.standardError.write("isotrace: verify: \(reason)\n")
-            }
-        }
-        if failures > 0 {
-            FileOutput.standardError.write("isotrace: verify: \(failures) of \(result.records.count) cited record(s) failed\n")
-            throw ExitCodeError.violations
-        }
-        FileOutput.standardError.write("isotrace: verify: all \(result.records.count) cited record(s) verified\n")
-    }
-
-    static func describe(_ window: TimeWindow) -> String {
-        switch (window.since, window.until) {
-        case (nil, nil): return ""
-        case (let since?, nil): return " since \(since)"
-        case (nil, let until?): return " until \(until)"
-        case (let since?, let until?): return " between \(since) and \(until)"
-        }
-    }
+    static func describe(_ window: TimeWindow) -> String { QueryAnswer.describe(window) }
 }

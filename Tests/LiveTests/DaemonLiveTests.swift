@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import TestSupport
 import Testing
@@ -170,11 +171,47 @@ extension Live {
                 let parts = line.split(separator: "=", maxSplits: 1)
                 return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
             })
-            #expect(outcomes == ["confined": "ok", "socket_inet": "EPERM", "socket_unix": "ok", "poll_mountinfo": "ok",
+            #expect(outcomes == ["confined": "ok", "uid": "0", "cap_eff": "0000000000080004", "socket_inet": "EPERM", "socket_unix": "ok",
+                                 "poll_mountinfo": "ok", "prlimit_self": "ok", "prlimit_own_pid": "ok", "prlimit_other": "EPERM",
                                  "ptrace_attach": "EPERM", "execve": "EPERM"],
                     "\(result.description)")
             let tracer = try String(contentsOfFile: "/proc/\(target.pid)/status", encoding: .utf8)
             #expect(tracer.contains("\nTracerPid:\t0\n"), "the probe did not attach")
+        }
+
+        /// The daemon's Landlock ruleset, applied by the probe on top of the rest (as root, so
+        /// that Landlock alone refuses the outside): the state directory, the policy and /proc
+        /// stay usable; /etc is neither writable nor readable. And why the daemon does not apply
+        /// it: the namespace and cwd links of a process outside the domain are refused too.
+        @Test("the Landlock ruleset: state directory read-write, policy and /proc read-only, the rest refused, other processes' links refused")
+        func landlockRuleset() throws {
+            if case .failure(let errno) = Syscalls.landlockABI() {
+                try Test.cancel("this kernel offers no Landlock (landlock_create_ruleset: \(errno)); the ruleset's pure parts are in ConfinementTests")
+            }
+            let target = try ChildProcess(["/bin/sleep", "60"])
+            defer { target.stop() }
+            let state = try TestDirectory("isotrace-landlock")
+            defer { state.remove() }
+            try FileManager.default.copyItem(atPath: SimulationRequirements.basePolicy, toPath: state.file("policy.yaml"))
+            let outside = "/etc/isotrace-landlock-\(getpid())-\(UUID().uuidString.prefix(8))"
+            defer {
+                #expect(!FileManager.default.fileExists(atPath: outside), "Landlock let the probe create \(outside)")
+                try? FileManager.default.removeItem(atPath: outside)
+            }
+            let result = try IsotraceBinary.run("confinement-probe", "--ptrace-pid", String(target.pid), "--landlock-state-dir", state.path,
+                                                "--landlock-outside-file", outside)
+            #expect(result.status == 0, "\(result.description)")
+            let outcomes = Dictionary(result.stdout.split(separator: "\n").compactMap { line -> (String, String)? in
+                let parts = line.split(separator: "=", maxSplits: 1)
+                return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+            }, uniquingKeysWith: { $1 })
+            #expect(outcomes["landlock"]?.hasPrefix("ABI ") == true, "\(result.description)")
+            #expect(outcomes["landlock_state_write"] == "ok" && outcomes["landlock_policy_read"] == "ok" && outcomes["landlock_proc_read"] == "ok",
+                    "\(result.description)")
+            #expect(outcomes["landlock_outside_create"] == "EACCES" && outcomes["landlock_outside_read"] == "EACCES", "\(result.description)")
+            #expect(outcomes["landlock_other_ns_link"] == "EACCES" && outcomes["landlock_other_cwd_link"] == "EACCES",
+                    "Landlock no longer refuses other processes' links: the daemon could apply it (SelfConfinement.landlockDecision): \(result.description)")
+            #expect(outcomes["execve"] == "EPERM")
         }
 
         @Test("--print-filter lists the syscalls by name, socket with its AF_UNIX condition; execve and ptrace absent")
@@ -185,6 +222,7 @@ extension Live {
             #expect(names.isSuperset(of: ["read", "openat", "readlinkat", "fsync", "flock", "rename", "socket", "connect", "rt_sigtimedwait"]))
             #expect(names.isDisjoint(with: ["execve", "execveat", "ptrace", "kill", "process_vm_readv", "mount", "setuid"]))
             #expect(result.stdout.contains("socket (41)  [domain AF_UNIX only]"), "\(result.stdout)")
+            #expect(result.stdout.contains("prlimit64 (302)  [pid 0 (itself) only]  [own pid"), "prlimit64 only on itself: \(result.stdout)")
             #expect(result.stdout.contains("bpf (321)  [BPF_ITER_CREATE only"), "bpf only for a pass of the loaded iterator: \(result.stdout)")
         }
 

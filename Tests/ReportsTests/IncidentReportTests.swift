@@ -29,11 +29,12 @@ struct IncidentReportTests {
         return directory
     }
 
+    /// The verified answer for the job, as `query --panda-id N --format html` gathers it.
     static func evidence(_ directory: TestDirectory) throws -> IncidentEvidence {
-        _ = try RecordIndex.update(directory: directory.path)
-        let reader = try IndexReader(directory: directory.path)
-        let result = try reader.run(.pandaID(ReportFixtures.pandaID))
-        return IncidentEvidenceCollector.collect(pandaID: ReportFixtures.pandaID, result: result, reader: reader, directory: directory.path)
+        let keyPath = KeyPairFiles(outputDirectory: directory.path).publicKeyPath
+        let verified = try VerifiedQuery(directory: directory.path, publicKey: try RecordPublicKey.load(path: keyPath), publicKeyPath: keyPath)
+            .run(.pandaID(ReportFixtures.pandaID))
+        return IncidentEvidenceCollector.collect(pandaID: ReportFixtures.pandaID, verified: verified, directory: directory.path)
     }
 
     @Test("who, what, where, when and proof: every process, every cited record verified, the re-verify command")
@@ -60,17 +61,19 @@ struct IncidentReportTests {
         let page = try ReportChecker.page(try directory.write(html, "incident.html"))
         #expect(page.external.isEmpty, "\(page.external)")
         #expect(!page.elements.contains("script"))
-        for heading in ["Who", "What: every process", "Where", "When: timeline", "Findings", "Proof"] {
+        for heading in ["Who", "What: every process", "Pilot instances", "Where", "When: timeline", "Findings (once per change)", "Proof"] {
             #expect(page.text.contains(heading), "section \(heading)")
         }
         // Audit records carry the pilot, its wrapper and the payload processes (not pilot-side helpers).
         let recordedPIDs = result.jobs.flatMap { [$0.pilot?.pid].compactMap { $0 } + $0.job.processes.map(\.pid) }
-        #expect(Set(evidence.job?.processes.map { Int32($0.pid) } ?? []) == Set(recordedPIDs))
+        #expect(Set(evidence.job?.processes.map { Int32($0.identity.pid) } ?? []) == Set(recordedPIDs))
+        #expect(evidence.job?.processes.count == recordedPIDs.count, "one row per process, not per record")
+        #expect(page.text.contains("\(recordedPIDs.count) process(es)"), "the header counts processes")
         for pid in recordedPIDs { #expect(page.text.contains(String(pid)), "PID \(pid)") }
         let job = try #require(evidence.job)
         for process in job.processes {
-            #expect(page.text.contains(process.firstSeen.description) && page.text.contains(process.lastSeen.description))
-            if let start = process.startTime { #expect(page.text.contains(start.description), "start time of \(process.pid)") }
+            #expect(page.text.contains(process.firstSeen.description) && page.text.contains("alive at last sight \(process.lastSeen)"))
+            if let start = process.startTime { #expect(page.text.contains(start.description), "start time of \(process.identity.pid)") }
         }
         for proof in evidence.proofs {
             #expect(page.text.contains(proof.record.sha256), "hash of seq \(proof.record.seq)")
@@ -86,23 +89,25 @@ struct IncidentReportTests {
         #expect(page.text.contains("/DC=ch/DC=cern/OU=Users/CN=jdoe evidence read from /home/isopilot/work/pilotlog.txt, which the payload cannot write; records #1, #2"))
     }
 
-    @Test("an altered record: its signature and indexed hash fail, the chain says TAMPERED")
+    @Test("an altered record (edited, then re-indexed): FORGED where it is cited, its uid not in Who, the chain TAMPERED")
     func alteredRecordFails() throws {
         let result = try ReportFixtures.audit(procRoot: ReportFixtures.pilot3 + "/proc")
         let directory = try Self.recordDirectory(result)
         defer { directory.remove() }
-        _ = try RecordIndex.update(directory: directory.path)
-        let reader = try IndexReader(directory: directory.path)
-        let query = try reader.run(.pandaID(ReportFixtures.pandaID))
-        // Change one byte of the first record (the sleep's argument) without changing its length.
-        let segment = directory.path + "/" + query.records[0].file
+        let before = try Self.evidence(directory)
+        let uid = try #require(before.job?.payloadUIDs.last)
+        let forgedUID = uid + 100
+        #expect(String(uid).count == String(forgedUID).count)
+        // Change the payload uid in the first record without changing its length, and re-index.
+        let segment = directory.path + "/" + before.proofs[0].record.file
         var lines = try String(contentsOfFile: segment, encoding: .utf8).components(separatedBy: "\n")
         let original = lines[0]
-        lines[0] = original.replacingOccurrences(of: "\"sleep\",\"600\"", with: "\"sleep\",\"601\"")
+        lines[0] = original.replacingOccurrences(of: "\"uid\":\(uid),", with: "\"uid\":\(forgedUID),")
         #expect(lines[0] != original && lines[0].utf8.count == original.utf8.count)
         try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: segment))
+        _ = try RecordIndex.rebuild(directory: directory.path)
 
-        let evidence = IncidentEvidenceCollector.collect(pandaID: ReportFixtures.pandaID, result: query, reader: reader, directory: directory.path)
+        let evidence = try Self.evidence(directory)
         #expect(!evidence.allVerified)
         let failed = evidence.proofs.filter { !$0.isVerified }
         #expect(failed.map(\.record.seq) == [1], "only the altered record: \(evidence.proofs)")
@@ -110,12 +115,18 @@ struct IncidentReportTests {
             Issue.record("signature of the altered record not failed: \(String(describing: failed.first?.signature))")
         }
         #expect(evidence.chain?.problems.isEmpty == false)
+        #expect(evidence.job?.payloadUIDs.contains(forgedUID) == false, "the forged uid is never summarised")
 
         let html = IncidentReport.render(evidence, generatedAt: Self.generatedAt, generator: "isotrace test")
         let page = try ReportChecker.page(try directory.write(html, "incident.html"))
+        let mark = "FORGED: bad signature at \(failed[0].record.file):\(failed[0].record.line)"
+        #expect(page.text.contains(mark))
+        #expect(page.text.components(separatedBy: mark).count - 1 > 2, "marked in the header and on every row citing it")
         #expect(page.text.contains("✗ FAILED"))
         #expect(page.text.contains("TAMPERED"))
         #expect(page.text.contains("1 of 2 cited record(s) FAILED verification"))
+        let who = try #require(page.text.range(of: "payload uid(s)").map { String(page.text[$0.upperBound...].prefix(200)) })
+        #expect(!who.contains(String(forgedUID)), "Who: \(who)")
     }
 
     @Test("the owner DN an audit record states, with its evidence level")

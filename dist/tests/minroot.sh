@@ -4,7 +4,8 @@
 # libbpf), cached as CACHE/debian12-base.tar. In a fresh copy of it, chrooted with /proc and
 # /dev bound (in a private mount namespace, so nothing stays mounted), the binary runs --version,
 # snapshot and audit --format json on the live /proc and on a fixture tree, keygen, audit
-# --record, verify and query; the .deb is installed, used and removed with dpkg; and, when
+# --record, verify and query; the .deb is installed (its isotrace user made), its daemon run as
+# that user, used and removed with dpkg; and, when
 # bubblewrap and python3 could be fetched into the cache too, `simulate isolated` with its audit.
 # Skips, saying why, when not root or when the mirror cannot be reached and nothing is cached.
 # Usage: minroot.sh DIST DEB CACHE
@@ -132,6 +133,19 @@ run_ok "the packaged binary" 0 /usr/bin/isotrace --version || :
 [ -f "$root/usr/share/man/man1/isotrace-query.1.gz" ] || say_fail "the .deb installed no man page"
 [ -f "$root/usr/share/bash-completion/completions/isotrace" ] || say_fail "the .deb installed no bash completion"
 [ "$(stat -c %a "$root/var/lib/isotrace")" = 750 ] || say_fail "/var/lib/isotrace is $(stat -c %a "$root/var/lib/isotrace") after dpkg -i, expected 750"
+# The daemon's system user: made by the postinst, owning the state directory (the records and key
+# root made above included); the daemon becomes it after start-up, root's verify still trusts it.
+grep -q '^isotrace:' "$root/etc/passwd" || say_fail "dpkg -i made no isotrace user"
+user_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/passwd")
+owners=$(find "$root/var/lib/isotrace" ! -uid "${user_id:-0}" | head -3)
+[ -z "$owners" ] || say_fail "after dpkg -i, not owned by isotrace: $owners"
+set +e
+in_root timeout -s TERM 5 /usr/bin/isotrace daemon --interval 1s --out /var/lib/isotrace --heartbeat-every 1 --user isotrace \
+  > "$work/daemon.out" 2> "$work/daemon.err"
+set -e
+grep -q 'confinement verified: user isotrace' "$work/daemon.err" || say_fail "the packaged daemon did not become the isotrace user: $(tail -3 "$work/daemon.err")"
+grep -q 'stopped after' "$work/daemon.err" || say_fail "the packaged daemon did not stop cleanly on SIGTERM: $(tail -3 "$work/daemon.err")"
+run_ok "verify (daemon records, as root)" 0 isotrace verify --out /var/lib/isotrace || :
 run_ok "policy lint of the installed policy" 0 /usr/bin/isotrace policy lint /etc/isotrace/policy.yaml || :
 run_ok "audit with the installed policy" "0 1" /usr/bin/isotrace audit --format json --proc-root /fixture/proc && json_ok "audit (packaged)"
 run_ok "dpkg -r isotrace" 0 dpkg -r isotrace || :

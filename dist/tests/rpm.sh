@@ -1,6 +1,6 @@
 #!/bin/sh
 # The RPM of `make rpm`: its file list (rpm -qpl) with modes and owners, its requirements (-qpR:
-# EL9 package names only), its scriptlets (--scripts), then `rpm --root TMP -i --nodeps` and
+# EL9 package names only), its scriptlets (--scripts: the isotrace user, the units), then `rpm --root TMP -i --nodeps` and
 # `rpm -e`: the right files with the right modes and owners, the config file kept as .rpmsave
 # when edited, the records and keys in /var/lib/isotrace left alone.
 # The install runs in a copy of the minimal Debian root (dist/tests/minroot.sh builds it) when
@@ -30,7 +30,8 @@ check_entry /etc/isotrace/policy.yaml 0644 root
 check_entry /usr/lib/systemd/system/isotrace.service 0644 root
 check_entry /usr/lib/systemd/system/isotrace-prune.service 0644 root
 check_entry /usr/lib/systemd/system/isotrace-prune.timer 0644 root
-check_entry /var/lib/isotrace 0750 root
+check_entry /var/lib/isotrace 0750 isotrace
+check_entry /usr/lib/sysusers.d/isotrace.conf 0644 root
 check_entry /usr/share/man/man1/isotrace.1.gz 0644 root
 check_entry /usr/share/man/man1/isotrace-query.1.gz 0644 root
 check_entry /usr/share/bash-completion/completions/isotrace 0644 root
@@ -46,12 +47,13 @@ rpm -qpl "$debuginfo" | grep -q '^/usr/lib/debug/.build-id/../.*\.debug$' || say
 
 # Requirements: EL9 package names (and rpm's own rpmlib() features), nothing Debian's.
 requires=$(rpm -qpR "$rpm_file" | grep -v '^rpmlib(' | sort -u | tr '\n' ';')
-expected='/bin/sh;elfutils-libelf;glibc >= 2.34;libgcc;libseccomp;sqlite-libs;systemd;zlib;'
+expected='/bin/sh;elfutils-libelf;glibc >= 2.34;libgcc;libseccomp;shadow-utils;sqlite-libs;systemd;zlib;'
 [ "$requires" = "$expected" ] || say_fail "rpm -qpR: '$requires', expected '$expected'"
 
 # Scriptlets: the systemd unit handling of EL9's macros, on install, removal and upgrade.
 scripts=$(rpm -qp --scripts "$rpm_file")
-for part in 'postinstall scriptlet' 'install-system-units isotrace.service isotrace-prune.timer' \
+for part in 'preinstall scriptlet' 'useradd -r -g isotrace -d /var/lib/isotrace' 'chown -R isotrace:isotrace /var/lib/isotrace' \
+            'postinstall scriptlet' 'install-system-units isotrace.service isotrace-prune.timer' \
             'preuninstall scriptlet' 'remove-system-units isotrace.service isotrace-prune.timer' \
             'postuninstall scriptlet' 'mark-restart-system-units isotrace.service'; do
   echo "$scripts" | grep -qF -- "$part" || say_fail "rpm --scripts has no '$part'"
@@ -86,7 +88,23 @@ installed /usr/bin/isotrace 755 root root "regular file"
 installed /etc/isotrace/policy.yaml 644 root root "regular file"
 installed /usr/share/isotrace/policies/wlcg-mupj.yaml 644 root root "regular file"
 installed /usr/lib/systemd/system/isotrace.service 644 root root "regular file"
-installed /var/lib/isotrace 750 root root directory
+# The daemon's user, made by %pre (only when the scriptlets run: without them rpm falls back to root).
+if [ -z "$scripts_option" ]; then
+  # Owners by the root's own user database (the host has no isotrace user).
+  user_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/passwd")
+  group_id=$(awk -F: '$1 == "isotrace" { print $3 }' "$root/etc/group")
+  if [ -z "$user_id" ] || [ -z "$group_id" ]; then
+    say_fail "rpm -i made no isotrace user and group: $(cat "$work/install.log")"
+  else
+    got=$(stat -c '%a %u %g %F' "$root/var/lib/isotrace")
+    [ "$got" = "750 $user_id $group_id directory" ] || say_fail "after rpm -i: /var/lib/isotrace is '$got', expected '750 $user_id $group_id directory' (isotrace)"
+  fi
+else
+  installed /var/lib/isotrace 750 root root directory
+fi
+installed /usr/lib/sysusers.d/isotrace.conf 644 root root "regular file"
+grep -q -- '--user isotrace' "$root/usr/lib/systemd/system/isotrace.service" || say_fail "isotrace.service does not run the daemon as the isotrace user"
+grep -q '^User=isotrace' "$root/usr/lib/systemd/system/isotrace-prune.service" || say_fail "isotrace-prune.service does not run as the isotrace user"
 installed /usr/share/man/man1/isotrace-query.1.gz 644 root root "regular file"
 installed /usr/share/bash-completion/completions/isotrace 644 root root "regular file"
 [ -e "$root/var/lib/isotrace/keys" ] && say_fail "rpm -i made a key: keys are made on the unit's first start"
