@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import Records
+import TestSupport
 import Testing
 
 /// Issue 21 findings 7 and 13: verification says what it trusted, an empty or missing chain is
@@ -58,7 +59,7 @@ import Testing
     @Test func commandFailsOnARenamedSegmentNamingFileAndLine() throws {
         let chain = try renamedChain()
         defer { chain.directory.remove() }
-        let run = try Isotrace.run("verify", "--out", chain.directory.path)
+        let run = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(run.status == 1, "\(run)")
         #expect(run.stdout.contains("records/2026-01-01.jsonl:1: seq 1: recorded at 2026-11-26T"), "\(run)")
     }
@@ -66,11 +67,11 @@ import Testing
     @Test func emptyOrMissingChainIsAnError() throws {
         let chain = try TestChain(records: 0)
         defer { chain.directory.remove() }
-        let missing = try Isotrace.run("verify", "--out", chain.directory.path)
+        let missing = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(missing.status == 2 && !missing.stdout.contains("intact"), "\(missing)")
         #expect(missing.stderr.contains("\(chain.directory.path)/records"), "\(missing)")
         try FileManager.default.createDirectory(atPath: chain.directory.path + "/records", withIntermediateDirectories: false)
-        let empty = try Isotrace.run("verify", "--out", chain.directory.path)
+        let empty = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(empty.status == 2 && !empty.stdout.contains("intact"), "\(empty)")
         #expect(empty.stderr.contains("no records"), "\(empty)")
     }
@@ -79,7 +80,7 @@ import Testing
         let chain = try TestChain(records: 2)
         defer { chain.directory.remove() }
         let beside = KeyPairFiles(outputDirectory: chain.directory.path).publicKeyPath
-        let byDefault = try Isotrace.run("verify", "--out", chain.directory.path)
+        let byDefault = try IsotraceBinary.run("verify", "--out", chain.directory.path)
         #expect(byDefault.status == 0, "\(byDefault)")
         #expect(byDefault.stderr.contains("verifying with public key \(beside) (key_id \(chain.key.keyID)), from inside"), "\(byDefault)")
         #expect(byDefault.stderr.contains("warning: \(beside) could have been replaced"), "\(byDefault)")
@@ -88,12 +89,12 @@ import Testing
         defer { elsewhere.remove() }
         let copy = elsewhere.file("node.pub")
         try FileManager.default.copyItem(atPath: beside, toPath: copy)
-        let outside = try Isotrace.run("verify", "--out", chain.directory.path, "--key", copy)
+        let outside = try IsotraceBinary.run("verify", "--out", chain.directory.path, "--key", copy)
         #expect(outside.status == 0, "\(outside)")
         #expect(outside.stderr.contains("verifying with public key \(copy) (key_id \(chain.key.keyID)), given from outside"), "\(outside)")
         #expect(!outside.stderr.contains("warning"), "\(outside)")
         // The key beside the records, named with --key, is still the key beside the records.
-        let named = try Isotrace.run("verify", "--out", chain.directory.path, "--key", beside)
+        let named = try IsotraceBinary.run("verify", "--out", chain.directory.path, "--key", beside)
         #expect(named.stderr.contains("warning: \(beside) could have been replaced"), "\(named)")
     }
 
