@@ -173,6 +173,7 @@ extension Syscalls {
             prefix += "/" + component
             if component == "." || component == ".." { continue }
             if try makeDirectory(prefix, mode: mode) {
+                try handOverDirectory(prefix)
                 try fsyncDirectory(parent)
             }
         }

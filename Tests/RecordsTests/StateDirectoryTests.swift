@@ -88,6 +88,35 @@ import Glibc
         #expect("\(loading)".contains("\(keys): is owned by uid 65534"), "\(loading)")
     }
 
+    /// What root creates in the daemon's state directory (owned by its system user) is given to
+    /// that user, so the daemon, running as it, can go on writing: a segment and the index root's
+    /// `audit --record` made, keys/ and the keys of root's keygen. In a root-owned directory
+    /// nothing changes owner.
+    @Test func rootHandsWhatItCreatesToTheDirectoryOwner() throws {
+        guard Requirements.isRoot else {
+            print("skipped: creating files for another uid needs root")
+            return
+        }
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        chmod(directory.path, 0o750)
+        #expect(chown(directory.path, 64938, 64939) == 0)
+        let fd = try #require(try Syscalls.createStateFile(directory.file("index.sqlite"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(fd)
+        try Syscalls.makeDirectories(directory.file("records"), mode: 0o750)
+        let segment = try #require(try Syscalls.createStateFile(directory.file("records/2026-12-05.jsonl"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(segment)
+        for name in ["index.sqlite", "records", "records/2026-12-05.jsonl"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.file(name))
+            #expect(attributes[.ownerAccountID] as? Int == 64938 && attributes[.groupOwnerAccountID] as? Int == 64939, "\(name): \(attributes)")
+        }
+        let rootOwned = try TestDirectory()
+        defer { rootOwned.remove() }
+        let own = try #require(try Syscalls.createStateFile(rootOwned.file("segment"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(own)
+        #expect(try FileManager.default.attributesOfItem(atPath: rootOwned.file("segment"))[.ownerAccountID] as? Int == 0)
+    }
+
     /// The modes asked for, exactly (umask 000 is tested in a child process below: the umask is
     /// per process, and these tests run in parallel).
     @Test func filesGetTheModeAskedFor() throws {
