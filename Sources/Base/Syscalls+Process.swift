@@ -16,20 +16,12 @@ extension Syscalls {
     }
 
     /// The running binary: /proc/self/exe (the kernel resolves it; argv[0] is only "isotrace"
-    /// when the binary was found through PATH), else argv[0] made canonical (`canonicalPath`).
+    /// when the binary was found through PATH), else argv[0] made canonical (`realPath`).
     public static func executablePath() -> String? {
         if let target = try? readLink(at: nil, "/proc/self/exe", displayPath: "/proc/self/exe") {
             return String(decoding: target, as: UTF8.self)
         }
-        return canonicalPath(CommandLine.arguments[0])
-    }
-
-    /// realpath(3): `path` absolute, with every symbolic link, `.` and `..` resolved; nil when it
-    /// cannot be (a missing component, no permission).
-    public static func canonicalPath(_ path: String) -> String? {
-        guard let resolved = realpath(path, nil) else { return nil }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        return realPath(CommandLine.arguments[0])
     }
 
     /// geteuid(2).
