@@ -179,6 +179,13 @@ extension Syscalls {
         }
     }
 
+    /// realpath(3): `path` with every link, `.` and `..` resolved; nil when it cannot be resolved.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     /// rename(2); errors name the target.
     public static func rename(_ from: String, _ to: String) throws(SystemCallError) {
         guard retrying({ Glibc.rename(from, to) }) == 0 else { throw lastError("rename", to) }
