@@ -62,15 +62,7 @@ import Testing
                 raw.append(0)
             }
             if random.next() % 5 == 0, !raw.isEmpty { raw.removeLast() }  // argv rewritten without the final NUL
-            // The arguments as ProcessArguments cut them: each NUL ends one, a last one may end with the file.
-            var arguments: [String] = []
-            var start = 0
-            while start < raw.count {
-                let end = raw[start...].firstIndex(of: 0) ?? raw.count
-                arguments.append(EscapedText.decode(raw[start..<end]))
-                start = end + 1
-            }
-            let expected = LegacySecretRedactor.redact(arguments)
+            let expected = LegacyProcessArguments.parse(raw, decode: EscapedText.decode)
             let actual = ProcessArguments.parse(raw[...])
             #expect(actual.map { Array($0.utf8) } == expected.map { Array($0.utf8) }, "seed \(seed): \(raw)")
         }

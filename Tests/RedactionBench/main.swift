@@ -80,14 +80,7 @@ func cmdline(_ argv: [String]) -> [UInt8] {
 }
 
 func legacyParse(_ bytes: [UInt8]) -> [String] {
-    var arguments: [String] = []
-    var start = 0
-    while start < bytes.count {
-        let end = bytes[start...].firstIndex(of: 0) ?? bytes.count
-        arguments.append(EscapedText.decode(bytes[start..<end]))
-        start = end + 1
-    }
-    return LegacySecretRedactor.redact(arguments)
+    LegacyProcessArguments.parse(bytes, decode: EscapedText.decode)
 }
 
 /// Median over rounds of the seconds one pass over every command line takes, divided per process.

@@ -299,3 +299,18 @@ enum LegacyASCIIScan {
         byte >= 65 && byte <= 90 ? byte | 0x20 : byte
     }
 }
+
+/// `ProcessArguments.parse` as it was: each NUL ends an argument (a last one may end with the
+/// file), each argument decoded by `decode` (ProcFS's `EscapedText.decode`), then redacted.
+public enum LegacyProcessArguments {
+    public static func parse(_ bytes: [UInt8], decode: (ArraySlice<UInt8>) -> String) -> [String] {
+        var arguments: [String] = []
+        var start = 0
+        while start < bytes.count {
+            let end = bytes[start...].firstIndex(of: 0) ?? bytes.count
+            arguments.append(decode(bytes[start..<end]))
+            start = end + 1
+        }
+        return LegacySecretRedactor.redact(arguments)
+    }
+}
