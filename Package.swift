@@ -70,6 +70,10 @@ let package = Package(
             name: "Jobs",
             dependencies: ["Base", "ProcFS"]
         ),
+        // Policy files (Yams). YAMLAliasCheck also imports CYaml, the libyaml that Yams compiles in
+        // and parses with: Yams 6 exports only the product Yams and SwiftPM names only products
+        // of other packages, so CYaml comes with that product and cannot be listed here; the
+        // import then checks libyaml's own tokens, with no second YAML parser to disagree with it.
         .target(
             name: "Policy",
             dependencies: [
@@ -99,7 +103,6 @@ let package = Package(
                 "Base",
                 "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The central PostgreSQL store (postgres-nio): migrations, shipping the signed lines with a
@@ -110,7 +113,6 @@ let package = Package(
                 "Base", "Records", "RecordIndex",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The daemon: change-only records, metrics, syslog, self-confinement (capabilities, libseccomp).
