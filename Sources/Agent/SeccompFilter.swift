@@ -9,7 +9,7 @@ import ProcFS
 /// EPERM. execve/execveat, ptrace, kill and the other ways to act on other processes are not
 /// listed; `socket` is allowed only with domain AF_UNIX (an argument comparison on its first
 /// argument), so syslog over /dev/log works and no network socket can be made; `prctl`,
-/// `tgkill` and `prlimit64` only with the conditions in `conditional` (prlimit64 on its own
+/// `tgkill`, `prlimit64` and `ioctl` only with the conditions in `conditional` (prlimit64 on its own
 /// process only: `prlimit(pid, RLIMIT_CPU, 0)` ends another process as surely as kill).
 ///
 /// The list is what the daemon loop was seen to need with `strace -f -c` (sampling /proc,
@@ -25,7 +25,7 @@ public enum SeccompFilter {
         // kept mountinfo files: poll tells which mount tables changed (MountTableWatch)
         "poll", "ppoll",
         "ftruncate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat", "fchmod", "fchown",
-        "getcwd", "umask", "dup", "dup3", "ioctl",
+        "getcwd", "umask", "dup", "dup3",
         // memory and threads (the Swift runtime, Foundation, glibc)
         "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list", "rseq", "clone", "clone3",
         "sched_yield", "sched_getaffinity", "getrlimit", "membarrier",
@@ -68,13 +68,23 @@ public enum SeccompFilter {
         var allowsNetwork: Bool { self == .network }
     }
 
-    /// A syscall allowed only when its argument `argument` equals `value`.
+    /// A syscall allowed only when its argument `argument` equals `value` (with `mask`: when its
+    /// bits under the mask do, for an argument the kernel reads as 32 bits, so that high bits
+    /// set by the caller cannot make a refused value look like another).
     public struct Conditional: Sendable {
         public var name: String
         public var argument: UInt32
         public var value: UInt64
         public var condition: String
+        public var mask: UInt64? = nil
     }
+
+    /// The ioctl requests the daemon makes (isatty's TCGETS, seen with strace) and a few harmless
+    /// ones of the same kind; every other request is refused, TIOCSTI (typing into the terminal
+    /// of whoever started the daemon by hand) and TIOCLINUX first.
+    static let ioctlRequests: [(UInt64, String)] = [
+        (0x5401, "TCGETS"), (0x5413, "TIOCGWINSZ"), (0x541B, "FIONREAD"), (0x5421, "FIONBIO"), (0x5451, "FIOCLEX"),
+    ]
 
     /// socket: AF_UNIX only (syslog; no network). prctl: PR_SET_NAME only (libdispatch names its
     /// threads; no capability or securebit changes). tgkill: this process's own threads only (the
@@ -88,7 +98,9 @@ public enum SeccompFilter {
             Conditional(name: "prlimit64", argument: 0, value: UInt64(ownPID), condition: "own pid \(ownPID) only"),
             Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
             Conditional(name: "bpf", argument: 0, value: 1, condition: "BPF_MAP_LOOKUP_ELEM only (the iterator's count of the tasks it saw)"),
-        ] + (sink.allowsNetwork ? [
+        ] + ioctlRequests.map { request, name in
+            Conditional(name: "ioctl", argument: 1, value: request, condition: "request \(name) only", mask: 0xffff_ffff)
+        } + (sink.allowsNetwork ? [
             Conditional(name: "socket", argument: 0, value: UInt64(AF_INET), condition: "domain AF_INET (--sink over TCP)"),
             Conditional(name: "socket", argument: 0, value: UInt64(AF_INET6), condition: "domain AF_INET6 (--sink over TCP)"),
         ] : [])
@@ -116,7 +128,8 @@ public enum SeccompFilter {
             try check("allow \(name)", seccomp_rule_add_array(context, allow, number, 0, nil))
         }
         for rule in conditional(sink: sink) {
-            var comparison = scmp_arg_cmp(arg: rule.argument, op: SCMP_CMP_EQ, datum_a: rule.value, datum_b: 0)
+            var comparison = rule.mask.map { scmp_arg_cmp(arg: rule.argument, op: SCMP_CMP_MASKED_EQ, datum_a: $0, datum_b: rule.value) }
+                ?? scmp_arg_cmp(arg: rule.argument, op: SCMP_CMP_EQ, datum_a: rule.value, datum_b: 0)
             let number = seccomp_syscall_resolve_name(rule.name)
             if number == __NR_SCMP_ERROR { continue }
             try check("allow \(rule.name) (\(rule.condition))", seccomp_rule_add_array(context, allow, number, 1, &comparison))

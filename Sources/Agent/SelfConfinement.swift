@@ -16,8 +16,9 @@ import SystemPackage
 /// another uid's process under `setpriv --bounding-set` with each set):
 /// - CAP_SYS_PTRACE: ptrace_may_access(PTRACE_MODE_READ_FSCREDS) guards the `ns/*`, `cwd`, `exe`
 ///   and `root` links, `environ` and `mountinfo` of a process of another uid; without it they
-///   are all refused (EACCES). The BPF sampler needs it too: it reads cwd, exe and environ
-///   from /proc (the iterator gives namespaces, ids and capabilities only).
+///   are all refused (EACCES). The BPF sampler needs it too (measured: without it cwd and exe
+///   are refused; the iterator gives namespaces, ids and capabilities), and so does ISO-CRED's
+///   look through /proc/<pid>/root.
 /// - CAP_DAC_READ_SEARCH: `environ` is mode 0400 owned by the process's uid, and root's bypass of
 ///   file modes is a capability; without it the environment (PanDA IDs) is refused. It also lets
 ///   ISO-CRED search other users' directories through `/proc/<pid>/root`.

@@ -87,6 +87,9 @@ public struct VerifiedQuery {
         return VerifiedAnswer(
             result: derived.result, proofs: proofs, chain: chain(), index: index,
             owners: owners.mapValues(RecordLineFacts.merge), nodes: nodes, notices: notices, indexProblems: update.problems,
+            citedLines: Dictionary(derived.result.records.compactMap { record in
+                derived.lines[LinePlace(file: record.file, line: record.line)].map { (record.seq, $0) }
+            }, uniquingKeysWith: { first, _ in first }),
             publicKeyPath: publicKeyPath, publicKeyID: publicKey.keyID)
     }
 
@@ -272,6 +275,8 @@ public struct VerifiedAnswer: Sendable {
     public var notices: [String]
     /// Lines the index update skipped (not records).
     public var indexProblems: [IndexProblem]
+    /// Every cited record's line as read (seq -> bytes without the newline).
+    public var citedLines: [Int64: [UInt8]]
     public var publicKeyPath: String
     public var publicKeyID: String
 

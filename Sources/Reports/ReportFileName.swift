@@ -23,7 +23,7 @@ public enum ReportFileName {
 
     /// Letters, digits, `.`, `-` and `_` kept; anything else (a `/` in a hostname from a
     /// container's UTS namespace, say) becomes `_`.
-    static func safe(_ name: String) -> String {
+    public static func safe(_ name: String) -> String {
         let kept = name.unicodeScalars.map { scalar -> Character in
             scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "._-".unicodeScalars.contains(scalar))
                 ? Character(scalar) : "_"

@@ -17,7 +17,7 @@ struct Isotrace: ParsableCommand {
             """,
         version: "isotrace \(version) (libseccomp \(SeccompLibrary.version), seccomp API level \(SeccompLibrary.apiLevel))",
         subcommands: [SnapshotCommand.self, AuditCommand.self, CheckCommand.self, SimulateCommand.self, PolicyCommand.self,
-                      KeygenCommand.self, VerifyCommand.self, DaemonCommand.self, ConfinementProbeCommand.self, QueryCommand.self, IndexCommand.self,
+                      KeygenCommand.self, VerifyCommand.self, DaemonCommand.self, ConfinementProbeCommand.self, QueryCommand.self, ExportCommand.self, IndexCommand.self,
                       PruneCommand.self, DbCommand.self, ShipCommand.self]
     )
 

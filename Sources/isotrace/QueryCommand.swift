@@ -35,26 +35,8 @@ struct QueryCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .customLong("panda-id"), help: ArgumentHelp("PanDA job ID.", valueName: "id"))
-    var pandaID: String?
-
-    @Option(name: .customLong("task-id"), help: ArgumentHelp("JEDI task ID: every job of the task.", valueName: "id"))
-    var taskID: String?
-
-    @Option(help: ArgumentHelp("Process ID.", valueName: "pid"))
-    var pid: Int64?
-
-    @Option(help: ArgumentHelp("With --pid: the time at which the process had that PID.", valueName: "time"))
-    var at: String?
-
-    @Option(help: ArgumentHelp("Effective uid on the host.", valueName: "uid"))
-    var uid: Int64?
-
-    @Option(help: ArgumentHelp("Only facts seen at or after this time; alone (with --until): the jobs seen in the window.", valueName: "time"))
-    var since: String?
-
-    @Option(help: ArgumentHelp("Only facts seen at or before this time.", valueName: "time"))
-    var until: String?
+    @OptionGroup var selection: QuerySelection
+    var pandaID: String? { selection.pandaID }
 
     @Option(help: "Output format: table, json or html (html: the incident report for --panda-id).")
     var format: ReportFormat = .table
@@ -65,9 +47,7 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var stateDirectory: StateDirectoryOption
     var out: String { stateDirectory.directory }
 
-    @Option(name: .customLong("public-key"),
-            help: ArgumentHelp("The public key to verify with (default: DIR/keys/isotrace.pub, which root on the node could replace).", valueName: "file"))
-    var publicKey: String?
+    @OptionGroup var key: AnswerKeyOption
 
     @Flag(name: .customLong("no-verify"), help: "Answer from the index without checking anything (bulk scripting).")
     var noVerify = false
@@ -78,39 +58,20 @@ struct QueryCommand: ParsableCommand {
     @OptionGroup var central: CentralDatabaseOptions
 
     func validate() throws {
-        let selectors = [pandaID != nil, taskID != nil, pid != nil, uid != nil].filter { $0 }.count
-        guard selectors == 1 || (selectors == 0 && (since != nil || until != nil)) else {
-            throw ValidationError("give exactly one of --panda-id, --task-id, --pid or --uid, or only --since/--until to list the jobs of a window")
-        }
-        if at != nil, pid == nil { throw ValidationError("--at goes with --pid") }
         if format == .html, pandaID == nil { throw ValidationError("--format html is the incident report of one job: give --panda-id") }
         if output != nil, format != .html { throw ValidationError("--output goes with --format html") }
         if verify, noVerify { throw ValidationError("--verify (the default) and --no-verify exclude each other") }
         if central.db != nil, format == .html { throw ValidationError("--format html is built from the local records (--out); with --db use table or json") }
-        if central.db != nil, publicKey != nil { throw ValidationError("--public-key checks local segments; for the database use isotrace verify --db URL") }
+        if central.db != nil, key.publicKey != nil { throw ValidationError("--public-key checks local segments; for the database use isotrace verify --db URL") }
     }
 
     func run() throws {
         let now = UTCTime.now()
-        let query: RecordQuery
-        let window: TimeWindow
-        do {
-            window = TimeWindow(since: try since.map { try TimeExpression.parse($0, now: now) },
-                                until: try until.map { try TimeExpression.parse($0, now: now) })
-            if let pandaID { query = .pandaID(pandaID) }
-            else if let taskID { query = .taskID(taskID) }
-            else if let pid { query = .pid(pid, at: try at.map { try TimeExpression.parse($0, now: now) }) }
-            else if let uid { query = .uid(uid) }
-            else { query = .jobs }
-        } catch {
-            FileOutput.standardError.write("isotrace: error: \(error)\n")
-            throw ExitCodeError.operational
-        }
+        let (query, window) = try selection.resolve(now: now)
         if let db = central.db {
             return try CentralQueryOutput.run(query, window: window, url: db, passwordFile: central.passwordFile, node: central.node, format: format == .json ? .json : .table)
         }
         try stateDirectory.requireRecords()
-        let keyPath = publicKey ?? KeyPairFiles(outputDirectory: out).publicKeyPath
         var answer: QueryAnswer
         var evidence: IncidentEvidence?
         do {
@@ -122,29 +83,15 @@ struct QueryCommand: ParsableCommand {
                 let result = try reader.run(query, window: window)
                 answer = QueryAnswer(unverified: result, directory: out)
                 if let pandaID, format == .html {
-                    evidence = IncidentEvidenceCollector.collect(pandaID: pandaID, unverified: result, directory: out, publicKeyPath: keyPath)
+                    evidence = IncidentEvidenceCollector.collect(pandaID: pandaID, unverified: result, directory: out,
+                                                                publicKeyPath: key.path(directory: out))
                 }
             } else {
-                let key: RecordPublicKey
-                do {
-                    key = try RecordPublicKey.load(path: keyPath)
-                } catch {
-                    FileOutput.standardError.write("isotrace: error: cannot verify the answer: \(error) (give --public-key FILE, "
-                        + "the key registered off the node, or --no-verify to answer unchecked)\n")
-                    throw ExitCodeError.operational
-                }
-                if publicKey == nil {
-                    FileOutput.standardError.write("isotrace: note: verifying with \(keyPath), kept in the directory it checks; "
-                        + "--public-key FILE uses a copy kept off the node\n")
-                }
-                let verified = try VerifiedQuery(directory: out, publicKey: key, publicKeyPath: keyPath).run(query, window: window)
-                for problem in verified.indexProblems { FileOutput.standardError.write("isotrace: warning: \(problem)\n") }
-                for notice in verified.notices { FileOutput.standardError.write("isotrace: \(PrintableText.escape(notice))\n") }
+                let verified = try VerifiedAnswerRun.run(query, window: window, directory: out, key: key)
                 answer = QueryAnswer(verified, directory: out)
                 if let pandaID, format == .html {
                     evidence = IncidentEvidenceCollector.collect(pandaID: pandaID, verified: verified, directory: out)
                 }
-                for problem in verified.chain.problems { FileOutput.standardError.write("isotrace: verify: \(PrintableText.escape(problem))\n") }
             }
         } catch let error as ExitCode {
             throw error

@@ -43,6 +43,15 @@ import Testing
         #expect(SeccompFilter.describe().contains { $0.hasPrefix("prlimit64 (302)  [pid 0 (itself) only]  [own pid") })
     }
 
+    @Test("seccomp: ioctl only for TCGETS and a few harmless requests, compared on the 32 bits the kernel reads; never TIOCSTI")
+    func ioctlConditions() {
+        #expect(!SeccompFilter.allowed.contains("ioctl"))
+        let conditions = SeccompFilter.conditional(ownPID: 1).filter { $0.name == "ioctl" }
+        #expect(conditions.contains { $0.value == 0x5401 && $0.argument == 1 && $0.mask == 0xffff_ffff })
+        #expect(!conditions.contains { $0.value == 0x5412 || $0.value == 0x541C }, "TIOCSTI, TIOCLINUX")
+        #expect(conditions.allSatisfy { $0.mask == 0xffff_ffff })
+    }
+
     @Test("the heartbeat's confinement report: user, uid, capabilities, Landlock and why it is not applied")
     func heartbeatReport() {
         var outcome = SelfConfinement.Outcome(effective: Capability.mask(SelfConfinement.kept), bounding: Capability.mask(SelfConfinement.kept),

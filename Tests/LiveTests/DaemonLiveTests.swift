@@ -214,6 +214,23 @@ extension Live {
             #expect(outcomes["execve"] == "EPERM")
         }
 
+        @Test("without --user and without an isotrace user: the daemon says it stays root and what that leaves possible, and runs")
+        func noServiceUserWarns() throws {
+            if try Syscalls.userAccount(named: "isotrace") != nil {
+                try Test.cancel("this node has an isotrace user: the daemon switches to it (EscapeProbeLiveTests covers the switch)")
+            }
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start()
+            defer { daemon.stop() }
+            let started = daemon.waitFor(attempts: 6000) { daemon.stderrText.contains("] started: pid") ? true : (daemon.hasExited ? false : nil) }
+            #expect(started == true, "\(daemon.stderrText)")
+            #expect(daemon.stderrText.contains("no system user isotrace: the daemon stays root (uid 0)"), "\(daemon.stderrText)")
+            #expect(daemon.stderrText.contains("confinement verified: user root (uid 0, gid 0)"), "\(daemon.stderrText)")
+            kill(daemon.pid, SIGTERM)
+            #expect(daemon.waitFor(attempts: 6000) { daemon.exitCode } == 0, "\(daemon.stderrText)")
+        }
+
         @Test("--print-filter lists the syscalls by name, socket with its AF_UNIX condition; execve and ptrace absent")
         func printFilter() throws {
             let result = try IsotraceBinary.run("daemon", "--print-filter")

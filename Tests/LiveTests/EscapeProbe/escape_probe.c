@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -121,6 +122,13 @@ static int try_execve(void) {
     return errno == EFAULT ? 0 : errno;  // EFAULT: the filter let it through to the kernel
 }
 
+// TIOCSTI types into a terminal; on fd 2 (not a terminal in the test) the kernel would say
+// ENOTTY, the filter EPERM. Then the same request with high bits set, which the kernel ignores.
+static int try_tiocsti(unsigned long request) {
+    char c = '#';
+    return ioctl(2, request, &c) == 0 ? 0 : errno;
+}
+
 static void probe(void) {
     int root = env_pid("ISOTRACE_ESCAPE_ROOT_PID"), other = env_pid("ISOTRACE_ESCAPE_OTHER_PID");
     const char *socket_path = getenv("ISOTRACE_ESCAPE_SOCKET"), *etc_file = getenv("ISOTRACE_ESCAPE_ETC_FILE");
@@ -136,6 +144,8 @@ static void probe(void) {
     report("create_etc_file", etc_file ? try_create(etc_file) : EINVAL);
     report("read_etc_shadow", try_open("/etc/shadow", O_RDONLY));
     report("setuid_root", setuid(0) == 0 ? 0 : errno);
+    report("ioctl_tiocsti", try_tiocsti(TIOCSTI));
+    report("ioctl_tiocsti_high_bits", try_tiocsti(0x100000000UL | TIOCSTI));
     report("socket_inet", try_inet());
     report("execve", try_execve());
     report("done", 0);
