@@ -70,6 +70,10 @@ let package = Package(
             name: "Jobs",
             dependencies: ["Base", "ProcFS"]
         ),
+        // Policy files (Yams). YAMLAliasCheck also imports CYaml, the libyaml that Yams compiles in
+        // and parses with: Yams 6 exports only the product Yams and SwiftPM names only products
+        // of other packages, so CYaml comes with that product and cannot be listed here; the
+        // import then checks libyaml's own tokens, with no second YAML parser to disagree with it.
         .target(
             name: "Policy",
             dependencies: [

@@ -173,9 +173,17 @@ extension Syscalls {
             prefix += "/" + component
             if component == "." || component == ".." { continue }
             if try makeDirectory(prefix, mode: mode) {
+                try handOverDirectory(prefix)
                 try fsyncDirectory(parent)
             }
         }
+    }
+
+    /// realpath(3): `path` with every link, `.` and `..` resolved; nil when it cannot be resolved.
+    public static func realPath(_ path: String) -> String? {
+        guard let resolved = Glibc.realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// rename(2); errors name the target.

@@ -12,25 +12,47 @@ extension Syscalls {
         return FileDescriptor(rawValue: fd)
     }
 
+    /// The most `readFile` and `readAll` read of one file. Real /proc files stay far below it
+    /// (environ and cmdline together by the exec limit, at most 6 MiB; a mount table of 10,000
+    /// mounts is about 2 MiB); a proc root handed to isotrace may
+    /// hold anything, e.g. a huge file or a link to /dev/zero.
+    public static let procFileLimit = 16 << 20
+
     /// Reads a whole file below `directory` into `buffer` (grown as needed, reused across calls)
     /// and returns the number of bytes read. /proc files report size 0, so this reads until EOF
     /// (a read returning 0, or less than asked).
-    /// `displayPath` names the file in errors.
+    /// Only a regular file is read (a FIFO, socket or device planted in a proc root is refused),
+    /// opened O_NONBLOCK | O_NOCTTY so that even opening one cannot block, and at most
+    /// `procFileLimit` bytes of it. `displayPath` names the file in errors.
     public static func readFile(
         at directory: FileDescriptor?, _ name: String, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]
     ) throws(SystemCallError) -> Int {
-        let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC) }
+        let fd = retrying { openat(directory?.rawValue ?? AT_FDCWD, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) }
         guard fd >= 0 else { throw lastError("open", displayPath()) }
         defer { _ = close(fd) }
+        try requireRegularFile(fd, displayPath: displayPath())
         return try readToEnd(fd, displayPath: displayPath(), into: &buffer)
     }
 
-    /// Reads an open file from where it is to its end into `buffer`; returns the byte count.
+    /// Throws unless `fd` is a regular file (what every file of /proc and of a fixture tree is).
+    private static func requireRegularFile(_ fd: Int32, displayPath: @autoclosure () -> String) throws(SystemCallError) {
+        var info = stat()
+        guard retrying({ fstat(fd, &info) }) == 0 else { throw lastError("fstat", displayPath()) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw SystemCallError(operation: "read (not a regular file)", path: displayPath(), errno: .invalidArgument)
+        }
+    }
+
+    /// Reads an open file from where it is to its end into `buffer`, at most `procFileLimit`
+    /// bytes; returns the byte count.
     private static func readToEnd(_ fd: Int32, displayPath: @autoclosure () -> String, into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
         if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
         var used = 0
         while true {
-            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            if used >= procFileLimit {
+                throw SystemCallError(operation: "read (over \(procFileLimit >> 20) MiB)", path: displayPath(), errno: .fileTooLarge)
+            }
+            if used == buffer.count { buffer.append(contentsOf: repeatElement(0, count: min(buffer.count, procFileLimit - used))) }
             let n = buffer.withUnsafeMutableBytes { raw in
                 retrying { Glibc.read(fd, raw.baseAddress! + used, raw.count - used) }
             }
@@ -45,8 +67,14 @@ extension Syscalls {
 
     /// Opens a file below `directory` for reading, to be kept open (`readAll`, `pollChanged`).
     public static func openFile(at directory: FileDescriptor, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> FileDescriptor {
-        let fd = retrying { openat(directory.rawValue, name, O_RDONLY | O_CLOEXEC) }
+        let fd = retrying { openat(directory.rawValue, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) }
         guard fd >= 0 else { throw lastError("open", displayPath()) }
+        do {
+            try requireRegularFile(fd, displayPath: displayPath())
+        } catch {
+            _ = close(fd)
+            throw error
+        }
         return FileDescriptor(rawValue: fd)
     }
 
@@ -81,6 +109,8 @@ extension Syscalls {
     public static func listPIDs(_ path: String) throws(SystemCallError) -> [Int32] {
         var pids: [Int32] = []
         try forEachEntry(path) { raw in
+            // "00025629" is not a second pid 25629: the kernel never writes a leading zero.
+            if raw.first == UInt8(ascii: "0") { return }
             var value: Int64 = 0
             for byte in raw {
                 if byte == 0 { break }

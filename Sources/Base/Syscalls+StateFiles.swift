@@ -8,6 +8,7 @@ import SystemPackage
 /// ELOOP instead of making root write elsewhere), files are created with an explicit mode
 /// whatever the umask, and a directory holding them must belong to the user running isotrace
 /// (or root, or the `isotrace` system user the daemon runs as) and be writable by nobody else.
+/// What root creates in the isotrace user's directory is given to that user (`ownerToHandOver`).
 extension Syscalls {
     /// open(2) of a state file, following no symbolic link in any component of `path`.
     /// `mode` applies when O_CREAT creates the file.
@@ -24,8 +25,11 @@ extension Syscalls {
         if fd < 0 && errno == EEXIST { return nil }
         guard fd >= 0 else { throw lastError("open", path) }
         let descriptor = FileDescriptor(rawValue: fd)
-        do {
+        do throws(SystemCallError) {
             try setMode(descriptor, mode, path: path)
+            if let owner = ownerToHandOver(path) {
+                guard fchown(fd, owner.uid, owner.gid) == 0 else { throw lastError("fchown", path) }
+            }
         } catch {
             closeFile(descriptor)
             throw error
@@ -47,6 +51,26 @@ extension Syscalls {
             if let fd = try openExistingStateFile(path, flags & ~(O_CREAT | O_EXCL)) { return fd }
             if let fd = try createStateFile(path, flags & ~O_CREAT, mode: mode) { return fd }
         }
+    }
+
+    /// Root creating a file or directory in a directory another user owns (which the checks
+    /// below allow only for the `isotrace` system user's state directory) gives it to that user
+    /// and the directory's group: the daemon runs as that user and must go on appending to the
+    /// segments and updating the index that `sudo isotrace audit --record`, `prune`, `keygen` or
+    /// a rebuilt index made. nil: keep the creator's owner (not root, or a root-owned directory).
+    static func ownerToHandOver(_ path: String) -> (uid: uid_t, gid: gid_t)? {
+        guard geteuid() == 0 else { return nil }
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var info = stat()
+        guard retrying({ lstat(parent, &info) }) == 0, info.st_mode & S_IFMT == S_IFDIR, info.st_uid != 0 else { return nil }
+        return (info.st_uid, info.st_gid)
+    }
+
+    /// A directory `makeDirectories` just created, handed over as `ownerToHandOver` says.
+    static func handOverDirectory(_ path: String) throws(SystemCallError) {
+        guard let owner = ownerToHandOver(path) else { return }
+        guard retrying({ lchown(path, owner.uid, owner.gid) }) == 0 else { throw lastError("lchown", path) }
     }
 
     /// What lstat(2) says of `path`: nil when it does not exist.

@@ -10,11 +10,22 @@ public struct UTCTime: Sendable, Equatable, Comparable, Hashable, CustomStringCo
 
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
 
-    /// The start time of a process: boot time plus its start ticks.
+    /// The latest time isotrace represents: 9999-12-31T23:59:59.999Z (RFC 3339 has four-digit years).
+    public static let latest = UTCTime(millisecondsSinceEpoch: 253_402_300_799_999)
+
+    /// The start time of a process: boot time plus its start ticks. Both come from files a proc
+    /// root may forge (`btime`, stat field 22), so the arithmetic is checked: a sum past
+    /// `latest` is `latest`, never an overflow trap.
     public init(bootTime: UInt64, ticks: UInt64, ticksPerSecond: Int) {
         let hz = UInt64(max(ticksPerSecond, 1))
-        let milliseconds = bootTime * 1000 + ticks / hz * 1000 + (ticks % hz) * 1000 / hz
-        self.millisecondsSinceEpoch = Int64(clamping: milliseconds)
+        let limit = UInt64(UTCTime.latest.millisecondsSinceEpoch)
+        let boot = bootTime.multipliedReportingOverflow(by: 1000)
+        let whole = (ticks / hz).multipliedReportingOverflow(by: 1000)
+        let fraction = (ticks % hz) * 1000 / hz  // ticks % hz < hz, which is at most Int.max
+        let sum = boot.partialValue.addingReportingOverflow(whole.partialValue)
+        let total = sum.partialValue.addingReportingOverflow(fraction)
+        let overflow = boot.overflow || whole.overflow || sum.overflow || total.overflow
+        self.millisecondsSinceEpoch = Int64(overflow ? limit : min(total.partialValue, limit))
     }
 
     /// The current wall-clock time.

@@ -35,7 +35,8 @@ extension CentralDatabase {
     /// Verifies every registered node's chain from the stored signed lines alone, with the public
     /// keys `db add-key` registered: each line's signature and fields (as `isotrace verify`), its
     /// seq against the row's, its node against the key's, and the chain: seqs without gaps, each
-    /// `prev` the SHA-256 of the line before, from seq 1 (or from the floor `isotrace.prune` left).
+    /// `prev` the SHA-256 of the line before, from seq 1 (or from the floor `isotrace.prune` left),
+    /// each record's time on the UTC day of the segment it was shipped from.
     /// Records under a key nobody registered are reported, never accepted.
     public func verify(node: String? = nil) async throws(SinkError) -> CentralVerification {
         var verification = CentralVerification()
@@ -79,10 +80,10 @@ extension CentralDatabase {
         var after = Int64.min
         while true {
             let rows = try await run("""
-                SELECT seq, node, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq > \(after) ORDER BY seq LIMIT \(Self.verifyPage)
+                SELECT seq, node, segment, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq > \(after) ORDER BY seq LIMIT \(Self.verifyPage)
                 """, "read chain \(key.keyID)")
             if rows.isEmpty { break }
-            for (seq, host, line) in try Self.decode(rows, as: (Int64, String, String).self) {
+            for (seq, host, segment, line) in try Self.decode(rows, as: (Int64, String, String, String).self) {
                 after = seq
                 let bytes = Array(line.utf8)
                 summary.records += 1
@@ -98,7 +99,7 @@ extension CentralDatabase {
                     problem(seq, "record of node \(named ?? host), but key_id \(key.keyID) is registered for node \(key.node)")
                 }
                 // A stored line without a readable prev does not link to anything.
-                for link in links.link(seq: seq, prev: prev ?? "", lineHash: Record.hash(ofLine: bytes), place: "the stored seq \(seq)") {
+                for link in links.link(seq: seq, prev: prev ?? "", time: parsed?["time"]?.stringValue, segment: segment, lineHash: Record.hash(ofLine: bytes), place: "the stored seq \(seq)") {
                     problem(seq, link.description)
                 }
             }

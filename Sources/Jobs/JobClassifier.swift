@@ -117,17 +117,22 @@ public struct JobClassifier: Sendable {
             guard let process = tree.byPID[pid] else { continue }
             if let info = ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) { own[pid] = info }
         }
-        var result: [Int32: ContainerInfo] = [:]
+        // Each process is resolved once: a walk up stops at the first ancestor already resolved
+        // and resolves the whole path it took, so a chain of any depth costs linear time.
+        var resolved: [Int32: ContainerInfo?] = [:]
         for pid in pids {
+            var path: [Int32] = []
+            var found: ContainerInfo?
             var current: Int32? = pid
-            var steps = 0
-            while let at = current, inJob.contains(at), steps < pids.count + 1 {
-                if let info = own[at] { result[pid] = info; break }
+            while let at = current, inJob.contains(at), path.count <= pids.count {
+                if let known = resolved[at] { found = known; break }
+                path.append(at)
+                if let info = own[at] { found = info; break }
                 current = tree.byPID[at]?.stat.ppid
-                steps += 1
             }
+            for at in path { resolved[at] = found }
         }
-        return result
+        return resolved.compactMapValues { $0 }
     }
 
     /// Two roots of the same PanDA ID under one pilot are one job.

@@ -159,10 +159,11 @@ struct TreeWalk {
         }
         // Descendants of adopted orphans were pilot side under the same pilot: move them too.
         let pilots = Set(pilotPIDs).union(wrapperOf.values)
+        var memo: [Int32: Int32?] = [:]
         for (pilot, side) in pilotSide {
             var kept: [Int32] = []
             for pid in side {
-                if let job = adoptedAncestorJob(pid, pilots: pilots) {
+                if let job = adoptedAncestorJob(pid, pilots: pilots, memo: &memo) {
                     members[job, default: []].append(pid)
                     jobOf[pid] = job
                 } else {
@@ -173,15 +174,21 @@ struct TreeWalk {
         }
     }
 
-    private func adoptedAncestorJob(_ pid: Int32, pilots: Set<Int32>) -> Int32? {
+    /// The job of `pid`'s nearest ancestor that has one, stopping at a pilot. `memo` keeps every
+    /// answer for the ancestors a walk passed, so a deep pilot-side chain is walked once, not once
+    /// per process (quadratic).
+    private func adoptedAncestorJob(_ pid: Int32, pilots: Set<Int32>, memo: inout [Int32: Int32?]) -> Int32? {
+        var path: [Int32] = []
+        var answer: Int32?
         var current = tree.byPID[pid]?.stat.ppid
-        var steps = 0
-        while let at = current, steps < 4096 {
-            if let job = jobOf[at] { return job }
-            if pilots.contains(at) { return nil }
+        while let at = current, path.count < tree.processes.count {
+            if let known = memo[at] { answer = known; break }
+            if let job = jobOf[at] { answer = job; break }
+            if pilots.contains(at) { break }
+            path.append(at)
             current = tree.byPID[at]?.stat.ppid
-            steps += 1
         }
-        return nil
+        for at in path { memo[at] = answer }
+        return answer
     }
 }

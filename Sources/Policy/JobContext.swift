@@ -42,21 +42,18 @@ struct JobContext {
     /// Runtime processes count as machinery only on the unbroken chain from the payload root down:
     /// a workload process deeper in the tree that names itself `starter` is still workload.
     static func runtimeChain(of job: Job) -> Set<Int32> {
-        var chain: Set<Int32> = []
         let rootPID = job.rootPID
-        let runtimes = job.processes.indices.filter { index in
-            ContainerInfo.recognise(argv: job.processes[index].arguments ?? [], comm: job.processes[index].stat.comm) != nil
+        // Runtime processes by parent; then one walk down from the root through runtimes only
+        // (linear, where a fixed-point loop over a deep chain of runtimes was quadratic).
+        var runtimeChildren: [Int32: [Int32]] = [:]
+        var chain: Set<Int32> = []
+        for process in job.processes
+        where ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) != nil {
+            if process.pid == rootPID { chain.insert(process.pid) } else { runtimeChildren[process.stat.ppid, default: []].append(process.pid) }
         }
-        var changed = true
-        while changed {
-            changed = false
-            for index in runtimes where !chain.contains(job.processes[index].pid) {
-                let pid = job.processes[index].pid, parent = job.processes[index].stat.ppid
-                if pid == rootPID || parent == rootPID || chain.contains(parent) {
-                    chain.insert(pid)
-                    changed = true
-                }
-            }
+        var stack = [rootPID]
+        while let parent = stack.popLast() {
+            for child in runtimeChildren[parent] ?? [] where chain.insert(child).inserted { stack.append(child) }
         }
         return chain
     }

@@ -55,6 +55,11 @@ public struct PolicyLoader {
             reader.report("the policy file is not valid UTF-8")
             return LoadedFile(issues: reader.issues)
         }
+        if let alias = YAMLAliasCheck.firstAlias(in: text) {
+            reader.report("YAML aliases (*name) are not allowed in a policy file: each one repeats a whole subtree, "
+                + "so a few lines can expand beyond any limit; write the values out", line: alias.line, column: alias.column)
+            return LoadedFile(issues: reader.issues)
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -66,6 +71,14 @@ public struct PolicyLoader {
             let (message, line, column) = describe(error, in: text)
             reader.report(message, line: line, column: column)
             return LoadedFile(issues: reader.issues)
+        }
+        // Lint quotes keys and values in its messages: never those of a file that is not a
+        // policy at all (`extends: /etc/shadow`, `policy lint` of the wrong file).
+        guard Self.looksLikePolicy(root) else {
+            reader.report(root.mapping == nil
+                ? "the policy must be a mapping, found \(Self.shape(of: root)); not a policy file (its content is not shown)"
+                : "not a policy file: a mapping without any of the keys \(PolicyDocument.keys.joined(separator: ", ")) (its content is not shown)")
+            return LoadedFile(issues: reader.issues, parsed: true)
         }
         guard let fields = reader.fields(root, of: "the policy", allowed: PolicyDocument.keys) else {
             return LoadedFile(issues: reader.issues, parsed: true)
@@ -81,6 +94,8 @@ public struct PolicyLoader {
             let own = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
             if name.isEmpty {
                 // reported by `string`
+            } else if !(name.hasSuffix(".yaml") || name.hasSuffix(".yml")) {
+                reader.report("'extends: \(name)' does not name a policy file (policies end in .yaml or .yml); it was not read", at: node)
             } else if chain.contains(resolved) || resolved == own {
                 reader.report("'extends: \(name)' makes a cycle: that file extends this one", at: node)
             } else if !Syscalls.isReadable(basePath) {
@@ -108,6 +123,22 @@ public struct PolicyLoader {
             loaded.policy = document.policy(base: base?.policy, sha256: hex(SHA256.hash(data: loaded.chainBytes)))
         }
         return loaded
+    }
+
+    /// True for a mapping with at least one of the policy's top-level keys.
+    private static func looksLikePolicy(_ root: Node) -> Bool {
+        guard case .mapping(let mapping) = root else { return false }
+        return mapping.keys.contains { key in key.scalar.map { PolicyDocument.keys.contains($0.string) } ?? false }
+    }
+
+    /// What a node is, without its content.
+    private static func shape(of node: Node) -> String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar: return "a single value"
+        case .alias: return "an alias"
+        }
     }
 
     /// A YAML error as a message and the position libyaml reported.

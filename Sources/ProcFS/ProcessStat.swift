@@ -33,6 +33,9 @@ public struct ProcessStat: Sendable, Equatable {
         return Int(value)
     }
 
+    /// The largest start time (field 22) believed: 8000 years of ticks at 1000 Hz.
+    public static let maximumStartTicks: Int64 = 8000 * 366 * 86_400 * 1000
+
     /// Parses the one-line stat file. `comm` is taken between the first `(` and the LAST `)`,
     /// because the process controls its name and may put `) R 1 ...` into it.
     public static func parse(_ bytes: Bytes) throws(ParseError) -> ProcessStat {
@@ -61,6 +64,8 @@ public struct ProcessStat: Sendable, Equatable {
         let flags = try number(9)
         let start = try number(22)
         guard flags >= 0, start >= 0 else { throw fail("negative flags or start time") }
+        // More ticks than 1000 Hz (the fastest CLK_TCK) give in 8000 years: a forged stat.
+        guard start <= Self.maximumStartTicks else { throw fail("start time (field 22) \(start) is out of range") }
         return ProcessStat(
             pid: pid, comm: comm, state: state,
             ppid: try pidField(4), pgid: try pidField(5), sid: try pidField(6),

@@ -8,6 +8,8 @@ import Base
 /// A chain may start after seq 1 only where `isotrace prune` removed old segments: a valid
 /// `checkpoint` record later in the chain must name exactly that start (seq and prev); any other
 /// missing beginning is a problem.
+/// Each record's `time` falls on its segment's UTC day (`ChainLinks`), so segments renamed to
+/// older dates (to be pruned early) do not verify.
 /// Operational problems (unreadable directory or segment) are thrown instead.
 public struct ChainVerifier {
     public var directory: SegmentDirectory
@@ -54,7 +56,8 @@ public struct ChainVerifier {
                     checkpoints.append((seq, start))
                 }
                 let startedLate = links.lateStart != nil
-                for link in links.link(seq: outcome.seq, prev: outcome.prev, lineHash: lineHash, place: place) {
+                for link in links.link(seq: outcome.seq, prev: outcome.prev, time: outcome.value?["time"]?.stringValue,
+                                       segment: segment, lineHash: lineHash, place: place) {
                     problem(outcome.seq, link.description)
                 }
                 if !startedLate, let start = links.lateStart {

@@ -79,24 +79,40 @@ public struct ProcessTreeLayout: Sendable, Equatable {
         }
     }
 
-    private mutating func place(_ process: TreeProcess, parent: TreeProcess?, parentRow: Int?, depth: Int, level: Int,
+    /// One step of the walk: place a process (and queue its children), or close a box once
+    /// everything below its first process has been placed.
+    private enum Step {
+        case place(TreeProcess, parent: TreeProcess?, parentRow: Int?, depth: Int, level: Int)
+        case closeBox(Int)
+    }
+
+    /// Places `top` and everything below it, depth first in PID order. Iterative, with its own
+    /// stack: a chain of processes tens of thousands deep overflowed the thread's stack when this
+    /// recursed (a payload decides how deep its tree is).
+    private mutating func place(_ top: TreeProcess, parent: TreeProcess?, parentRow: Int?, depth: Int, level: Int,
                                 children: [Int32: [TreeProcess]], visited: inout Set<Int32>) {
-        guard visited.insert(process.pid).inserted else { return }
-        let entered = parent.map { Self.enteredKinds(process, from: $0) } ?? []
-        var boxIndex: Int?
-        var innerLevel = level
-        if !entered.isEmpty {
-            boxIndex = boxes.count
-            boxes.append(Box(firstRow: rows.count, lastRow: rows.count, depth: depth, level: level, kinds: entered))
-            rows.append(.boundary(label: Self.label(entered, process), depth: depth))
-            innerLevel += 1
+        var stack: [Step] = [.place(top, parent: parent, parentRow: parentRow, depth: depth, level: level)]
+        while let step = stack.popLast() {
+            switch step {
+            case .closeBox(let index):
+                boxes[index].lastRow = rows.count - 1
+            case .place(let process, let parent, let parentRow, let depth, let level):
+                guard visited.insert(process.pid).inserted else { continue }
+                let entered = parent.map { Self.enteredKinds(process, from: $0) } ?? []
+                var innerLevel = level
+                if !entered.isEmpty {
+                    stack.append(.closeBox(boxes.count))
+                    boxes.append(Box(firstRow: rows.count, lastRow: rows.count, depth: depth, level: level, kinds: entered))
+                    rows.append(.boundary(label: Self.label(entered, process), depth: depth))
+                    innerLevel += 1
+                }
+                let row = rows.count
+                rows.append(.process(process, depth: depth, parentRow: parentRow))
+                for child in (children[process.pid] ?? []).sorted(by: { $0.pid > $1.pid }) {
+                    stack.append(.place(child, parent: process, parentRow: row, depth: depth + 1, level: innerLevel))
+                }
+            }
         }
-        let row = rows.count
-        rows.append(.process(process, depth: depth, parentRow: parentRow))
-        for child in (children[process.pid] ?? []).sorted(by: { $0.pid < $1.pid }) {
-            place(child, parent: process, parentRow: row, depth: depth + 1, level: innerLevel, children: children, visited: &visited)
-        }
-        if let boxIndex { boxes[boxIndex].lastRow = rows.count - 1 }
     }
 
     /// The kinds whose namespace differs from the parent's (both known).

@@ -13,7 +13,14 @@ Checks, for every line of every segment (<UTC date>.jsonl, in name order): the E
 that `prev` is the SHA-256 of the previous line (64 zeros for the first) and that `seq` goes up
 by one. A chain whose first record has seq > 1 (old segments removed by `isotrace prune`) must
 contain a valid `checkpoint` record whose first_kept_seq and first_kept_prev name exactly that
-first record. Needs `pip install cryptography rfc8785`. Exit 0 intact, 1 tampered.
+first record. Each record's `time` must fall on its segment's UTC day (a record may continue a
+later segment only after the clock went back; a segment never begins with an earlier day), so
+segments renamed to older dates do not verify. A missing or empty records directory proves
+nothing: exit 2. Needs `pip install cryptography rfc8785`. Exit 0 intact, 1 tampered, 2 nothing to
+verify.
+
+The public key should be a copy kept off the node: the one beside the records could have been
+replaced together with them.
 """
 import base64
 import hashlib
@@ -38,6 +45,9 @@ def main(records_dir, public_key_file):
     key_id = hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest()[:16]
     prev, seq, count, problems = "0" * 64, 0, 0, []
     start, starts = None, set()  # a pruned start (seq, prev, where); the starts checkpoints name
+    if not pathlib.Path(records_dir).is_dir():
+        print(f"error: {records_dir}: no records directory: nothing to verify", file=sys.stderr)
+        return 2
     for segment in sorted(pathlib.Path(records_dir).glob("????-??-??.jsonl")):
         lines = segment.read_bytes().split(b"\n")
         if lines[-1]:
@@ -60,6 +70,11 @@ def main(records_dir, public_key_file):
             except Exception as error:  # malformed line: not JSON, missing keys, not canonicalizable
                 problems.append(f"{where}: invalid record: {error!r}")
                 record = {}
+            time, day = record.get("time"), segment.name[:10]
+            if isinstance(time, str) and time[:10] > day:
+                problems.append(f"{where}: recorded at {time}, after its segment's day {day} (segment renamed or record moved)")
+            elif isinstance(time, str) and time[:10] < day and number == 1:
+                problems.append(f"{where}: recorded at {time} but begins the segment of {day} (segment renamed or record moved)")
             if count == 1 and isinstance(record.get("seq"), int) and record["seq"] > 1:
                 start = (record["seq"], record.get("prev"), where)
                 seq = record["seq"] - 1
@@ -69,6 +84,9 @@ def main(records_dir, public_key_file):
                 problems.append(f"{where}: seq {record.get('seq')} after {seq}")
             seq = record.get("seq") if isinstance(record.get("seq"), int) else seq + 1
             prev = hashlib.sha256(line).hexdigest()
+    if count == 0:
+        print(f"error: {records_dir}: no records: an empty chain proves nothing", file=sys.stderr)
+        return 2
     if start and (start[0], start[1]) not in starts:
         problems.insert(0, f"{start[2]}: the chain starts at seq {start[0]} but no checkpoint record names this start")
     for problem in problems:

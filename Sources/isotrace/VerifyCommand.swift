@@ -10,7 +10,9 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Needs only the public key. Exit 0 when the chain is intact, 1 when a record was altered, \
             removed, reordered, inserted or truncated (each problem printed with file, line, seq and \
-            reason), 2 on operational errors (no key, unreadable directory).
+            reason), 2 on operational errors (no key, unreadable directory, no records at all). Says on stderr \
+            which key it trusted; without --public-key that is the key beside the records, which whoever \
+            rewrote the records could have replaced too.
             """
     )
 
@@ -37,12 +39,23 @@ struct VerifyCommand: ParsableCommand {
         if let db = central.db { return try CentralVerifyOutput.run(url: db, passwordFile: central.passwordFile, node: central.node) }
         try stateDirectory.requireRecords()
         let report: VerificationReport
+        let trust = VerificationKeyTrust(outputDirectory: out, keyPath: key)
         do {
-            let publicKey = try RecordPublicKey.load(path: key ?? KeyPairFiles(outputDirectory: out).publicKeyPath)
+            let publicKey = try RecordPublicKey.load(path: trust.keyPath)
+            FileOutput.standardError.write("isotrace: \(trust.statement(keyID: publicKey.keyID))\n")
+            if let warning = trust.warning { FileOutput.standardError.write("isotrace: warning: \(warning)\n") }
             let verifier = ChainVerifier(outputDirectory: out, publicKey: publicKey)
             report = try verifier.verify()
+        } catch let error as SystemCallError where error.isNotFound && error.path == SegmentDirectory(outputDirectory: out).path {
+            FileOutput.standardError.write("isotrace: error: \(error.path): no records directory: nothing to verify (were the records removed?)\n")
+            throw ExitCodeError.operational
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+        // An empty chain proves nothing: the records may have been removed with their segments.
+        guard report.records > 0 else {
+            FileOutput.standardError.write("isotrace: error: \(SegmentDirectory(outputDirectory: out).path): no records: an empty chain proves nothing (were the segments removed?)\n")
             throw ExitCodeError.operational
         }
         for problem in report.problems {

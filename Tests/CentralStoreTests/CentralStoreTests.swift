@@ -197,6 +197,14 @@ struct CentralStoreTests {
             #expect(removed.stdout.contains("node node-a key_id \(a.key.keyID) seq 31: missing seq 30"), "\(removed)")
             #expect(removed.stdout.contains("seq 70: the stored line says seq 40"), "\(removed)")
             #expect(!removed.stdout.contains("node-b"), "\(removed)")
+            // And says a line came from a segment of an older day than its time (issue 21 finding 7,
+            // as the local verifier does).
+            try server.sql("UPDATE isotrace.record SET segment = '2026-01-01.jsonl' WHERE key_id = '\(b.key.keyID)' AND seq = 30")
+            let renamed = try isotrace(["verify", "--node", "node-b"] + db)
+            #expect(renamed.status == 1, "\(renamed)")
+            #expect(renamed.stdout.contains("node node-b key_id \(b.key.keyID) seq 30: recorded at ")
+                && renamed.stdout.contains("after its segment's day 2026-01-01"), "\(renamed)")
+            #expect(!renamed.stdout.contains("seq 31: recorded at"), "the next line begins no segment of another day")
         }
     }
 

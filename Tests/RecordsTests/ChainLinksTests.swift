@@ -11,7 +11,7 @@ import Testing
     func link(_ records: [(seq: Int64?, prev: String?)], floor: (seq: Int64, hash: String)? = nil) -> (ChainLinks, [[String]]) {
         var links = ChainLinks(floor: floor)
         let problems = records.enumerated().map { index, record in
-            links.link(seq: record.seq, prev: record.prev, lineHash: Self.hash(record.seq ?? -Int64(index)),
+            links.link(seq: record.seq, prev: record.prev, time: nil, segment: nil, lineHash: Self.hash(record.seq ?? -Int64(index)),
                        place: "record \(index + 1)").map(\.description)
         }
         return (links, problems)
@@ -76,9 +76,25 @@ import Testing
         #expect(problems[1].isEmpty)
         #expect(problems[2] == ["missing seq 2"])
         var links = ChainLinks()
-        _ = links.link(seq: 1, prev: Record.genesisPrev, lineHash: "h1", place: "line 1")
+        _ = links.link(seq: 1, prev: Record.genesisPrev, time: nil, segment: nil, lineHash: "h1", place: "line 1")
         links.pass(lineHash: "truncated", place: "line 2")
-        #expect(links.link(seq: 2, prev: "h1", lineHash: "h2", place: "line 3").map(\.description)
+        #expect(links.link(seq: 2, prev: "h1", time: nil, segment: nil, lineHash: "h2", place: "line 3").map(\.description)
             == ["broken chain: prev is not the SHA-256 of line 2"])
+    }
+
+    @Test("a record's time falls on its segment's UTC day; after the clock went back it may continue a later segment, never begin one")
+    func segmentDay() {
+        var links = ChainLinks()
+        func link(_ seq: Int64, _ time: String, _ segment: String) -> [String] {
+            links.link(seq: seq, prev: seq == 1 ? Record.genesisPrev : Self.hash(seq - 1), time: time, segment: segment,
+                       lineHash: Self.hash(seq), place: "record \(seq)").map(\.description)
+        }
+        #expect(link(1, "2026-11-26T23:59:59.000Z", "2026-11-26.jsonl").isEmpty)
+        #expect(link(2, "2026-11-27T00:00:01.000Z", "2026-11-27.jsonl").isEmpty)
+        #expect(link(3, "2026-11-26T23:59:58.000Z", "2026-11-27.jsonl").isEmpty, "the clock went back: the newest segment goes on")
+        #expect(link(4, "2026-11-27T00:00:02.000Z", "2026-01-01.jsonl")
+            == ["recorded at 2026-11-27T00:00:02.000Z, after its segment's day 2026-01-01: the segment was renamed or the record moved"])
+        #expect(link(5, "2026-11-27T00:00:03.000Z", "records/2026-12-24.jsonl")
+            == ["recorded at 2026-11-27T00:00:03.000Z but begins the segment of 2026-12-24: the segment was renamed or the record moved"])
     }
 }

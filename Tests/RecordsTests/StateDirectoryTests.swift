@@ -45,7 +45,8 @@ import Glibc
         defer { chain.directory.remove() }
         let victim = try Victim()
         defer { victim.directory.remove() }
-        try Data("root:x:0:0\n".utf8).write(to: URL(fileURLWithPath: victim.path))
+        // An empty root file (think /etc/nologin): the writer takes it for an empty segment.
+        #expect(FileManager.default.createFile(atPath: victim.path, contents: nil, attributes: [.posixPermissions: 0o644]))
         try FileManager.default.createDirectory(atPath: chain.directory.file("records"), withIntermediateDirectories: false, attributes: [.posixPermissions: 0o750])
         let today = SegmentDirectory.segmentName(for: chain.clock.now())
         try FileManager.default.createSymbolicLink(atPath: chain.directory.file("records/" + today), withDestinationPath: victim.path)
@@ -54,7 +55,7 @@ import Glibc
             defer { writer.close() }
             _ = try writer.append(TestChain.body(1))
         }
-        #expect(try String(contentsOfFile: victim.path, encoding: .utf8) == "root:x:0:0\n", "a record was appended to the link's target")
+        #expect(try String(contentsOfFile: victim.path, encoding: .utf8) == "", "a record was appended to the link's target")
     }
 
     @Test func outputDirectoryWritableByOthersIsRefused() throws {
@@ -85,6 +86,35 @@ import Glibc
         #expect(chown(keys, 65534, 65534) == 0)
         let loading = try #require(throws: (any Error).self) { try RecordSigningKey.load(path: KeyPairFiles(outputDirectory: directory.path).privateKeyPath) }
         #expect("\(loading)".contains("\(keys): is owned by uid 65534"), "\(loading)")
+    }
+
+    /// What root creates in the daemon's state directory (owned by its system user) is given to
+    /// that user, so the daemon, running as it, can go on writing: a segment and the index root's
+    /// `audit --record` made, keys/ and the keys of root's keygen. In a root-owned directory
+    /// nothing changes owner.
+    @Test func rootHandsWhatItCreatesToTheDirectoryOwner() throws {
+        guard Requirements.isRoot else {
+            print("skipped: creating files for another uid needs root")
+            return
+        }
+        let directory = try TestDirectory()
+        defer { directory.remove() }
+        chmod(directory.path, 0o750)
+        #expect(chown(directory.path, 64938, 64939) == 0)
+        let fd = try #require(try Syscalls.createStateFile(directory.file("index.sqlite"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(fd)
+        try Syscalls.makeDirectories(directory.file("records"), mode: 0o750)
+        let segment = try #require(try Syscalls.createStateFile(directory.file("records/2026-12-05.jsonl"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(segment)
+        for name in ["index.sqlite", "records", "records/2026-12-05.jsonl"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory.file(name))
+            #expect(attributes[.ownerAccountID] as? Int == 64938 && attributes[.groupOwnerAccountID] as? Int == 64939, "\(name): \(attributes)")
+        }
+        let rootOwned = try TestDirectory()
+        defer { rootOwned.remove() }
+        let own = try #require(try Syscalls.createStateFile(rootOwned.file("segment"), O_WRONLY, mode: 0o640))
+        Syscalls.closeFile(own)
+        #expect(try FileManager.default.attributesOfItem(atPath: rootOwned.file("segment"))[.ownerAccountID] as? Int == 0)
     }
 
     /// The modes asked for, exactly (umask 000 is tested in a child process below: the umask is

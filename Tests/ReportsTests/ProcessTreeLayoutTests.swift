@@ -72,3 +72,25 @@ struct ProcessTreeLayoutTests {
         #expect(all.contains("width=\"1000\"") && !all.contains("bar-bad"))
     }
 }
+
+/// Issue 21 finding 8: `audit --format html` segfaulted on a chain 20,000 deep (the layout
+/// recursed once per level). Structure only; no timing.
+struct DeepTreeLayoutTests {
+    @Test func chainTwentyThousandDeepIsLaidOut() {
+        let depth: Int32 = 20_000
+        var processes = [ProcessTreeLayoutTests.process(10, 1, .pilot)]
+        for pid in 11...(10 + depth) {
+            // A user namespace entered halfway down: one box from there to the bottom.
+            processes.append(ProcessTreeLayoutTests.process(pid, pid - 1, .payload, userNS: pid > 10 + depth / 2 ? 30 : 3))
+        }
+        let layout = ProcessTreeLayout(processes)
+        #expect(layout.rows.count == Int(depth) + 2, "every process and one boundary label")
+        #expect(layout.boxes.count == 1)
+        #expect(layout.boxes.first?.lastRow == layout.rows.count - 1)
+        guard case .process(let last, let lastDepth, let parentRow) = layout.rows.last else {
+            Issue.record("the last row is not a process")
+            return
+        }
+        #expect(last.pid == 10 + depth && lastDepth == Int(depth) && parentRow == layout.rows.count - 2)
+    }
+}
