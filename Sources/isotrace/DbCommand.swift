@@ -22,6 +22,25 @@ struct SinkOptions: ParsableArguments {
     var passwordFile: String?
 }
 
+/// The node and its public key, as `db add-node` and `db add-key` name them.
+struct NodeKeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The node's hostname, as its records name it.", valueName: "host"))
+    var node: String
+
+    @Option(help: ArgumentHelp("The node's public key PEM (its DIR/keys/isotrace.pub).", valueName: "pubkey"))
+    var key: String
+
+    /// The key file read; an unreadable or malformed one is said on stderr, exit 2.
+    func publicKey() throws -> RecordPublicKey {
+        do {
+            return try RecordPublicKey.load(path: key)
+        } catch {
+            FileOutput.standardError.write("isotrace: error: \(error)\n")
+            throw ExitCodeError.operational
+        }
+    }
+}
+
 struct DbInitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -58,20 +77,11 @@ struct DbAddKeyCommand: ParsableCommand {
 
     @OptionGroup var sink: SinkOptions
 
-    @Option(help: ArgumentHelp("The node's hostname, as its records name it.", valueName: "host"))
-    var node: String
-
-    @Option(help: ArgumentHelp("The node's public key PEM (its DIR/keys/isotrace.pub).", valueName: "pubkey"))
-    var key: String
+    @OptionGroup var nodeKey: NodeKeyOptions
+    var node: String { nodeKey.node }
 
     func run() throws {
-        let publicKey: RecordPublicKey
-        do {
-            publicKey = try RecordPublicKey.load(path: key)
-        } catch {
-            FileOutput.standardError.write("isotrace: error: \(error)\n")
-            throw ExitCodeError.operational
-        }
+        let publicKey = try nodeKey.publicKey()
         let connector = try SinkAccess.connector(url: sink.sink, passwordFile: sink.passwordFile)
         let node = self.node
         let outcome = try SinkAccess.with(connector) { database throws(SinkError) in
@@ -104,11 +114,8 @@ struct DbAddNodeCommand: ParsableCommand {
 
     @OptionGroup var sink: SinkOptions
 
-    @Option(help: ArgumentHelp("The node's hostname, as its records name it.", valueName: "host"))
-    var node: String
-
-    @Option(help: ArgumentHelp("The node's public key PEM (its DIR/keys/isotrace.pub).", valueName: "pubkey"))
-    var key: String
+    @OptionGroup var nodeKey: NodeKeyOptions
+    var node: String { nodeKey.node }
 
     @Option(help: ArgumentHelp("The node's database role (default: the node's name).", valueName: "name"))
     var role: String?
@@ -126,13 +133,7 @@ struct DbAddNodeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let publicKey: RecordPublicKey
-        do {
-            publicKey = try RecordPublicKey.load(path: key)
-        } catch {
-            FileOutput.standardError.write("isotrace: error: \(error)\n")
-            throw ExitCodeError.operational
-        }
+        let publicKey = try nodeKey.publicKey()
         let connector = try SinkAccess.connector(url: sink.sink, passwordFile: sink.passwordFile)
         let node = self.node, role = self.role ?? self.node
         var password: String?
