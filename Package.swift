@@ -103,7 +103,6 @@ let package = Package(
                 "Base",
                 "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The central PostgreSQL store (postgres-nio): migrations, shipping the signed lines with a
@@ -114,7 +113,6 @@ let package = Package(
                 "Base", "Records", "RecordIndex",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The daemon: change-only records, metrics, syslog, self-confinement (capabilities, libseccomp).

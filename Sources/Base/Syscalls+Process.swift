@@ -15,6 +15,15 @@ extension Syscalls {
         }
     }
 
+    /// The running binary: /proc/self/exe (the kernel resolves it; argv[0] is only "isotrace"
+    /// when the binary was found through PATH), else argv[0] made canonical (`realPath`).
+    public static func executablePath() -> String? {
+        if let target = try? readLink(at: nil, "/proc/self/exe", displayPath: "/proc/self/exe") {
+            return String(decoding: target, as: UTF8.self)
+        }
+        return realPath(CommandLine.arguments[0])
+    }
+
     /// geteuid(2).
     public static func effectiveUserID() -> uid_t { geteuid() }
 

@@ -122,14 +122,9 @@ extension Syscalls {
 
 /// A state, records or key directory that another user could change (see
 /// `Syscalls.checkPrivateDirectory`): isotrace refuses to read keys from it or write records into it.
-public struct UnsafeStateDirectory: Error, CustomStringConvertible, Sendable, Equatable {
-    public var path: String
-    public var reason: String
+public typealias UnsafeStateDirectory = PathError<UnsafeStateDirectoryKind>
 
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason); refusing to use it" }
+/// The kind of `UnsafeStateDirectory`.
+public enum UnsafeStateDirectoryKind: PathErrorKind {
+    public static var consequence: String { "; refusing to use it" }
 }

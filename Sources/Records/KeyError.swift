@@ -1,12 +1,7 @@
+import Base
+
 /// A key file that cannot be used, with the file and the reason (exit 2 in the CLI).
-public struct KeyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var reason: String
+public typealias KeyError = PathError<KeyErrorKind>
 
-    public init(path: String, reason: String) {
-        self.path = path
-        self.reason = reason
-    }
-
-    public var description: String { "\(path): \(reason)" }
-}
+/// The kind of `KeyError`.
+public enum KeyErrorKind: PathErrorKind {}

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Base
-import Foundation
 import Policy
+import SystemPackage
 
 extension CompletionKind {
     /// Shell completion for a policy argument: YAML files (and directories to walk into).
@@ -17,15 +17,14 @@ enum PolicyLocation {
     static func resolve(_ explicit: String?) -> String? {
         if let explicit { return explicit }
         var candidates = ["/etc/isotrace/policy.yaml"]
-        // The running binary itself: argv[0] is only "isotrace" when it was found through PATH.
-        let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let executable = URL(fileURLWithPath: binary).resolvingSymlinksInPath().deletingLastPathComponent()
+        // The running binary itself (through /proc/self/exe), and the directories above it.
+        let executable = FilePath(Syscalls.executablePath() ?? CommandLine.arguments[0]).removingLastComponent()
         var directory = executable
         for _ in 0..<4 {
-            candidates.append(directory.appendingPathComponent("policies/\(bundledName)").path)
-            directory = directory.deletingLastPathComponent()
+            candidates.append(directory.appending("policies/\(bundledName)").string)
+            directory = directory.removingLastComponent()
         }
-        candidates.append(executable.deletingLastPathComponent().appendingPathComponent("share/isotrace/policies/\(bundledName)").path)
+        candidates.append(executable.removingLastComponent().appending("share/isotrace/policies/\(bundledName)").string)
         candidates.append(Syscalls.currentDirectory() + "/policies/\(bundledName)")
         return candidates.first { Syscalls.isReadable($0) }
     }

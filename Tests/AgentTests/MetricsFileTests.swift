@@ -153,7 +153,7 @@ import Testing
 
     static let python = "/usr/bin/python3"
     static let hasPrometheusClient: Bool = {
-        guard FileManager.default.isExecutableFile(atPath: python) else { return false }
+        guard Executables.isExecutable(python) else { return false }
         return (try? Command.run([python, "-c", "import prometheus_client.parser"]))?.status == 0
     }()
 

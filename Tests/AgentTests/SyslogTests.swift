@@ -183,7 +183,7 @@ import Glibc
     static let rsyslogd = "/usr/sbin/rsyslogd"
 
     @Test("a real rsyslogd on a private socket files the messages under authpriv, app isotrace, with msgid and JSON body",
-          .enabled(if: FileManager.default.isExecutableFile(atPath: rsyslogd), "needs rsyslog (apt-get install rsyslog)"),
+          .enabled(if: Executables.isExecutable(rsyslogd), "needs rsyslog (apt-get install rsyslog)"),
           .enabled(if: geteuid() == 0, "rsyslogd runs as root here"))
     func realRsyslog() throws {
         let directory = try TestDirectory("isotrace-agent-rsyslog").url

@@ -28,11 +28,11 @@ final class PostgresServer {
 
     /// Why no server can be started here, nil when one can.
     static let unavailableReason: String? = {
-        for tool in ["initdb", "pg_ctl", "postgres", "psql"] where access("\(binDirectory)/\(tool)", X_OK) != 0 {
+        for tool in ["initdb", "pg_ctl", "postgres", "psql"] where !Executables.isExecutable("\(binDirectory)/\(tool)") {
             return "\(binDirectory)/\(tool) not found: install postgresql-15 and postgresql-client-15 (make deps)"
         }
         if geteuid() == 0, serverAccount == nil { return "running as root and neither a postgres nor a nobody user exists for initdb" }
-        if access("/usr/bin/setpriv", X_OK) != 0, geteuid() == 0 { return "setpriv (util-linux) not found" }
+        if !Executables.isExecutable("/usr/bin/setpriv"), geteuid() == 0 { return "setpriv (util-linux) not found" }
         return nil
     }()
 
@@ -52,11 +52,10 @@ final class PostgresServer {
     private(set) var port: Int = 0
 
     init(settings: [String] = ["fsync=off"], tls: TLS? = nil) throws {
-        directory = "/tmp/isotrace-pg-\(getpid())-\(UUID().uuidString.prefix(8))"
+        directory = try TestDirectory("isotrace-pg", mode: 0o700).path
         password = UUID().uuidString.replacingOccurrences(of: "-", with: "")
         passwordFile = directory + "-password"
         self.settings = settings + (tls == nil ? [] : ["ssl=on", "ssl_cert_file=server.crt", "ssl_key_file=server.key", "ssl_ca_file=root.crt"])
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let initPassword = directory + "/initdb-password"
         FileManager.default.createFile(atPath: initPassword, contents: Data(password.utf8), attributes: [.posixPermissions: 0o600])
         FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
@@ -85,7 +84,7 @@ final class PostgresServer {
     func start() throws {
         var lastError = ""
         for _ in 0..<5 {
-            if port == 0 { port = Self.freePort() }
+            if port == 0 { port = try LoopbackPort.free() }
             let options = (["-p \(port)", "-k \(directory)", "-c listen_addresses=127.0.0.1"] + settings.map { "-c \($0)" }).joined(separator: " ")
             let result = try runAsServer(["\(Self.binDirectory)/pg_ctl", "-D", dataDirectory, "-o", options, "-l", directory + "/server.log", "-w", "-t", "60", "start"])
             if result.status == 0 { return }
@@ -145,20 +144,6 @@ final class PostgresServer {
         guard geteuid() == 0, let account = Self.serverAccount else { return try Command.run(closing + arguments) }
         return try Command.run(["/usr/bin/setpriv", "--reuid=\(account.uid)", "--regid=\(account.gid)", "--clear-groups", "--"] + closing + arguments,
                                directory: directory)
-    }
-
-    /// A port the kernel just gave to a bound socket on 127.0.0.1 (closed again at once).
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

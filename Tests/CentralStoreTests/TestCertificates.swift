@@ -13,7 +13,7 @@ final class TestCertificates {
 
     /// Why no certificates can be made here, nil when they can.
     static let unavailableReason: String? =
-        access(openssl, X_OK) == 0 ? nil : "\(openssl) not found: install openssl (make deps)"
+        Executables.isExecutable(openssl) ? nil : "\(openssl) not found: install openssl (make deps)"
 
     let directory: String
     var caCertificate: String { directory + "/ca.crt" }
@@ -25,8 +25,7 @@ final class TestCertificates {
 
     /// Makes every file; `clientUser` becomes the client certificate's CN.
     init(clientUser: String) throws {
-        directory = "/tmp/isotrace-tls-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        directory = try TestDirectory("isotrace-tls", mode: 0o700).path
         do {
             try makeAuthority("ca", subject: "/CN=isotrace test CA")
             try makeAuthority("other-ca", subject: "/CN=isotrace unrelated CA")

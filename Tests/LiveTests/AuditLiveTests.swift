@@ -9,8 +9,7 @@ extension Live {
     /// `isotrace simulate all` then `isotrace audit` / `check` (issue 4, "Done when"): the isolated
     /// job is isolated, the leaky and userns jobs are not, each with the rules DESIGN.md's table
     /// says they break; the JSON is the contract of issue 4 item 4.
-    @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate"))
+    @Suite(.rootForSimulate, .simulateTools)
     struct AuditLiveTests {
         /// Expected verdict per rule for each simulated job, from DESIGN.md's rule table:
         /// - isolated: own uid, PID/mount/IPC namespaces, private /tmp, NoNewPrivs, no capabilities;

@@ -279,7 +279,7 @@ extension Live {
         }
 
         @Test("isotrace audit --sampler bpf and --sampler procfs judge simulated jobs alike",
-              .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
+              .simulateTools)
         func auditCommandsAgree() throws {
             _ = try BPFLive.require()
             let simulation = try LiveSimulation("all")
@@ -342,7 +342,7 @@ extension Live {
         }
 
         @Test("the daemon with --sampler bpf names the sampler in every record, runs confined, and verify passes",
-              .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
+              .simulateTools)
         func daemonRecordsNameTheSampler() throws {
             _ = try BPFLive.require()
             let simulation = try LiveSimulation("all")

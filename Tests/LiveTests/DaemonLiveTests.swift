@@ -13,7 +13,7 @@ extension Live {
     /// SIGTERM exits 0 and verify passes, kill -9 then restart continues the chain, a second
     /// daemon is refused; and the daemon runs confined (Seccomp 2, reduced CapEff).
     @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: the daemon reads every process and confines itself"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
+           .simulateTools)
     struct DaemonLiveTests {
         /// The version `isotrace --version` prints ("isotrace 0.1.0 (libseccomp …)").
         static var version: String {

@@ -18,7 +18,7 @@ extension Live {
            .enabled(if: Executables.isExecutable("/usr/sbin/useradd") && Executables.isExecutable("/usr/sbin/userdel"),
                     "needs useradd and userdel for the daemon's test user"),
            .enabled(if: LiveRequirements.hasSetpriv, "needs setpriv for a process of another uid"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs the base policy and isotrace simulate's tools"))
+           .simulateTools)
     struct EscapeProbeLiveTests {
         /// What the probe may still do, and why: both follow from the two capabilities the /proc
         /// reads need (README, "Threat model"). Everything else must be refused.

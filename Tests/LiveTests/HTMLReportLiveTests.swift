@@ -10,19 +10,8 @@ extension Live {
     /// isolated job (issue 9, "Done when"): well-formed under a strict parser, every PanDA ID,
     /// rule ID and PID of the audit on the page, the isolated and the leaky job marked apart, a
     /// real headless Chromium drawing both verdict colours, verified proofs for the isolated job.
-    @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate"))
+    @Suite(.rootForSimulate, .simulateTools)
     struct HTMLReportLiveTests {
-        static let checker = Repository.htmlChecker
-        static let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: Executables.isExecutable)
-
-        /// check_html.py's JSON for a page or a PNG (exit 1 with the parser's position when not well-formed).
-        static func check(_ mode: String, _ file: String) throws -> [String: Any] {
-            let result = try Command.run(["/usr/bin/python3", checker, mode, file])
-            try #require(result.status == 0, "check_html.py \(mode): \(result.description)")
-            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        }
-
         @Test("audit --format html: strict parse, every PanDA ID, rule ID and PID, isolated and leaky apart, Chromium renders it")
         func auditReport() throws {
             let simulation = try LiveSimulation("all")
@@ -38,10 +27,10 @@ extension Live {
             // The JSON of an audit right after, for the IDs the page must name (the simulated trees hold still).
             let audit = try AuditDocument.run()
             let html = try String(contentsOfFile: file, encoding: .utf8)
-            let page = try Self.check("html", file)
-            let text = try #require(page["text"] as? String)
-            #expect((page["external"] as? [String])?.isEmpty == true, "no fetch leaves the page: \(page["external"] ?? "")")
-            #expect((page["elements"] as? [String])?.contains("script") == false)
+            let page = try ReportChecker.page(file)
+            let text = page.text
+            #expect(page.external.isEmpty, "no fetch leaves the page: \(page.external)")
+            #expect(!page.elements.contains("script"))
 
             for mode in ["isolated", "leaky", "userns"] {
                 let simulated = try simulation.job(mode)
@@ -61,25 +50,18 @@ extension Live {
                 #expect(text.contains(finding["rule"] as? String ?? "?"), "node rule \(finding["rule"] ?? "?")")
             }
 
-            let chromium = try #require(Self.chromium, "needs Debian's chromium (make deps installs it) to render the report")
+            try #require(Chromium.isInstalled, "\(Chromium.missingReason)")
             let png = directory.appendingPathComponent("audit.png").path
-            let profile = directory.appendingPathComponent("chromium-profile").path
-            let browser = try ChildProcess([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
-                                            "--disable-extensions", "--disable-background-networking", "--disable-dev-shm-usage",
-                                            "--user-data-dir=\(profile)", "--screenshot=\(png)", "--window-size=1280,2000",
-                                            URL(fileURLWithPath: file).absoluteString])
-            defer { browser.stop() }
             // Other engineers' node-shaped benchmarks can put a thousand jobs on the page: allow for it.
-            let ended = browser.waitFor(attempts: 30_000) { browser.hasExited ? true : nil } == true
-            #expect(ended && browser.exitCode == 0, "chromium: exit \(String(describing: browser.exitCode)) \(browser.stderrText.suffix(800))")
-            browser.stop()
+            let browser = try Chromium.screenshot(file, to: png, timeout: 300)
+            #expect(browser.status == 0 && !browser.timedOut, "chromium: \(browser)")
             let size = (try FileManager.default.attributesOfItem(atPath: png)[.size] as? Int) ?? 0
             #expect(size > 50_000 && size < 5_000_000, "PNG of \(size) bytes")
-            let image = try Self.check("png", png)
-            #expect(image["width"] as? Int == 1280 && image["height"] as? Int == 2000, "IHDR \(image)")
+            let image = try ReportChecker.image(png)
+            #expect(image.width == 1280 && image.height == 2000, "IHDR \(image)")
             // The summary bar alone gives each side at least 80x34 pixels, however many foreign jobs the node runs.
-            #expect((image["ok_pixels"] as? Int ?? 0) > 2_000, "the isolated green is on screen: \(image)")
-            #expect((image["bad_pixels"] as? Int ?? 0) > 2_000, "the not-isolated red is on screen: \(image)")
+            #expect((image.okPixels ?? 0) > 2_000, "the isolated green is on screen: \(image)")
+            #expect((image.badPixels ?? 0) > 2_000, "the not-isolated red is on screen: \(image)")
         }
 
         @Test("query --panda-id 9100000001 --format html: every process of the isolated job and verified proofs")
@@ -102,8 +84,8 @@ extension Live {
             #expect(query.status == 0, "\(query.description)")
             #expect(query.stderr.contains("wrote HTML incident report \(file)"))
             #expect(query.stderr.contains("cited record(s) verified, chain intact"), "\(query.stderr)")
-            let page = try Self.check("html", file)
-            let text = try #require(page["text"] as? String)
+            let page = try ReportChecker.page(file)
+            let text = page.text
             for pid in job.processPIDs.union([simulated.pilotPID]).sorted() {
                 #expect(text.contains(String(pid)), "PID \(pid)")
             }

@@ -11,8 +11,7 @@ extension Live {
     /// Issue 21, findings 1, 2 and 4, reproduced as an attacker would: real pilots from
     /// `isotrace simulate`, payloads that `cd` away, plant the pilot's files, `exec env` their own
     /// PILOT_HOME and batch ID, and put terminal control sequences in their argv and environment.
-    @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate"))
+    @Suite(.rootForSimulate, .simulateTools)
     struct HostilePayloadLiveTests {
         /// Waits (up to 10 s) until `pid`'s working directory is `path`.
         static func waitForCwd(_ pid: Int, _ path: String) -> Bool {

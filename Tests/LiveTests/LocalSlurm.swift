@@ -48,10 +48,7 @@ final class LocalSlurm {
     /// Throws `LocalSlurmError` with the daemons' own words when Slurm does not come up.
     init() throws {
         // Short: slurmstepd's sockets live in the spool directory, and a socket path has 108 bytes.
-        var template = Array((NSTemporaryDirectory() + "/isoslurm.XXXXXX").utf8CString)
-        guard mkdtemp(&template) != nil else { throw LocalSlurmError("mkdtemp: errno \(errno)") }
-        directory = URL(fileURLWithPath: String(cString: template))
-        chmod(directory.path, 0o755)
+        directory = try TestDirectory("isoslurm").url
         environment = ["SLURM_CONF": directory.appendingPathComponent("slurm.conf").path,
                        "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
         do {
@@ -75,7 +72,7 @@ final class LocalSlurm {
         for index in key.indices { key[index] = UInt8.random(in: 0...255) }
         try Data(key).write(to: URL(fileURLWithPath: path("munge/munge.key")))
         chmod(path("munge/munge.key"), 0o600)
-        let (controllerPort, nodePort) = (try Self.freeLoopbackPort(), try Self.freeLoopbackPort())
+        let (controllerPort, nodePort) = (try LoopbackPort.free(), try LoopbackPort.free())
         let host = ProcessInfo.processInfo.hostName.split(separator: ".").first.map(String.init) ?? "localhost"
         try """
             ClusterName=isotrace
@@ -204,16 +201,18 @@ final class LocalSlurm {
     }
 
     /// Children of the test process running slurmstepd (only this Slurm's can be our children);
-    /// exited ones are reaped on the way.
+    /// exited ones are reaped on the way. Only slurmstepd: the other tests running in parallel
+    /// reap their own children, and a zombie reaped here would lose them its exit status.
     static func orphanedSteps() -> [pid_t] {
         let me = getpid()
         var found: [pid_t] = []
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                  let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"), open < close else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             guard fields.count > 1, pid_t(fields[1]) == me else { continue }
             if fields[0] == "Z" {
+                guard stat[stat.index(after: open)..<close] == "slurmstepd" else { continue }
                 var status: Int32 = 0
                 _ = waitpid(pid, &status, WNOHANG)
                 continue
@@ -245,23 +244,6 @@ final class LocalSlurm {
         directories(below: root).flatMap { directory in
             ((try? String(contentsOfFile: directory + "/cgroup.procs", encoding: .utf8)) ?? "").split(separator: "\n").compactMap { pid_t($0) }
         }
-    }
-
-    /// A TCP port on 127.0.0.1 that nothing listens on now (bound to port 0, then released).
-    static func freeLoopbackPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LocalSlurmError("socket: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw LocalSlurmError("bind to 127.0.0.1:0: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
 

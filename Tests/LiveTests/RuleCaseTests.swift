@@ -10,8 +10,7 @@ import Musl
 extension Live {
     /// The failing (and special passing) case of each rule that `simulate all` does not show, each
     /// on a real tree built by `isotrace simulate <mode> --payload-command ...` or by the test.
-    @Suite(.enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate"))
+    @Suite(.rootForSimulate, .simulateTools)
     struct RuleCaseTests {
         /// The isolated set-up's bwrap + setpriv wrapper (SimulationMode.isolated) around `command`.
         static func isolatedWrapper(_ command: String) -> String {

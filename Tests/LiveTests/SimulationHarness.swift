@@ -7,6 +7,19 @@ import Glibc
 import Musl
 #endif
 
+/// The conditions the live suites that run `isotrace simulate` share, each with its reason.
+extension Trait where Self == ConditionTrait {
+    /// python3, bubblewrap and util-linux, which `isotrace simulate` runs.
+    static var simulateTools: Self {
+        .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux (setpriv, unshare) for isotrace simulate")
+    }
+
+    /// Root, to start payloads under other uids and in new namespaces.
+    static var rootForSimulate: Self {
+        .enabled(if: LiveRequirements.isRoot, "needs root: isotrace simulate starts payloads under other uids and in new namespaces")
+    }
+}
+
 /// What the audit live tests need beyond root and the isotrace binary.
 enum SimulationRequirements {
     static let hasSimulateTools = ["/usr/bin/python3", "/usr/bin/bwrap", "/usr/bin/setpriv", "/usr/bin/unshare"]

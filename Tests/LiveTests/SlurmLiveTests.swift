@@ -13,7 +13,7 @@ extension Live {
     /// every hierarchy that holds the job, and fails, naming the process, once one payload process
     /// is moved out of the job's cgroups.
     @Suite(.enabled(if: LocalSlurm.unavailable == nil, "\(LocalSlurm.unavailable ?? "")"),
-           .enabled(if: SimulationRequirements.hasSimulateTools, "needs python3, bubblewrap and util-linux for isotrace simulate"))
+           .simulateTools)
     struct SlurmLiveTests {
         @Test("a Slurm batch job running the simulated pilot: named by its Slurm ID, TRACE-CGROUP pass, then fail for a moved payload process")
         func slurmJobAndAnEscapedPayloadProcess() throws {

@@ -12,7 +12,6 @@ import Testing
 enum ReportFixtures {
     static let pilot3 = Repository.path("Tests/ProcFSTests/Fixtures/pilot3-generic")
     static let policy = Repository.policy
-    static let checker = Repository.htmlChecker
 
     static let pandaID = "6402753124"
     /// Every process of the fixture tree that the report draws.
