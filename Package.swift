@@ -208,7 +208,8 @@ let package = Package(
         // The daemon's pure pieces: tracker, metrics, syslog (own socket and a real rsyslogd), confinement.
         .testTarget(
             name: "AgentTests",
-            dependencies: ["TestSupport", "Base", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp"]
+            dependencies: ["TestSupport", "Base", "Agent", "Records", "RecordIndex", "Policy", "Jobs", "ProcFS", "CSeccomp",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // HTML reports from fixture audits: strict XML parse, escaping, a headless Chromium screenshot.
         .testTarget(

@@ -48,8 +48,10 @@ done
 PANDA=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["audit"]["jobs"][0]["panda_id"])' "$WORK/node-a"/records/*.jsonl)
 run query "${DB[@]}" --panda-id "$PANDA" | head -20
 run verify "${DB[@]}"
-echo "\$ psql -c \"UPDATE isotrace.record SET line = replace(line, 'pilot', 'pil0t') WHERE seq = 1 AND key_id = <node a>\""
 KEY_A=$(python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["key_id"])' "$WORK/node-a"/records/*.jsonl)
-"$PGBIN/psql" -h "$WORK/pg" -p "$PORT" -U isotrace -d postgres -qc \
-  "UPDATE isotrace.record SET line = replace(line, 'pilot', 'pil0t') WHERE seq = 1 AND key_id = '$KEY_A'"
+EDIT="UPDATE isotrace.record SET line = replace(line, 'pilot', 'pil0t') WHERE seq = 1 AND key_id = '$KEY_A'"
+echo "\$ psql -c \"UPDATE isotrace.record SET line = replace(line, 'pilot', 'pil0t') WHERE seq = 1 AND key_id = <node a>\""
+"$PGBIN/psql" -h "$WORK/pg" -p "$PORT" -U isotrace -d postgres -qc "$EDIT" || echo "(refused: records are append-only, even for a superuser)"
+echo "\$ psql -c \"SET session_replication_role = replica; UPDATE ...\"   # a superuser can still switch the trigger off"
+"$PGBIN/psql" -h "$WORK/pg" -p "$PORT" -U isotrace -d postgres -qc "SET session_replication_role = replica; $EDIT"
 run verify "${DB[@]}" || echo "(exit $?: the edit was caught)"

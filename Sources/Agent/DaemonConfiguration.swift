@@ -10,6 +10,8 @@ public struct DaemonConfiguration: Sendable {
     public var metricsPath: String?
     /// The syslog socket, nil for no syslog.
     public var syslogSocket: String?
+    /// How many syslog messages may wait for a full socket before the oldest is dropped (counted).
+    public var syslogQueueLimit = SyslogSender.defaultQueueLimit
     public var fullEvery = DurationText(milliseconds: 3_600_000)
     /// A heartbeat record every this many cycles (and one at a clean stop).
     public var heartbeatEvery = 10

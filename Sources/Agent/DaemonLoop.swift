@@ -12,8 +12,10 @@ import Records
 /// The daemon: each cycle samples /proc (known processes only refreshed), audits, turns what
 /// changed into records (`process`, `exit`, `finding`; an `audit` at start and every
 /// --full-every; a `heartbeat` every N cycles), appends them to the chain, updates the index,
-/// writes metrics and sends syslog. A job's first verdicts are `finding` records with
-/// `previous_status` null, except in a cycle that writes a full audit record, which holds them.
+/// writes metrics and sends syslog (each message citing the seq of the record that holds its
+/// fact; `SyslogSender` queues what a full socket does not take). A job's first verdicts are
+/// `finding` records with `previous_status` null, except in a cycle that writes a full audit
+/// record, which holds them.
 ///
 /// Signals are blocked and taken with sigtimedwait between cycles, so a cycle always finishes:
 /// SIGHUP reloads the policy (a broken one is logged and the old one kept), SIGUSR1 runs a cycle
@@ -47,6 +49,8 @@ public final class DaemonLoop {
     var lastFullAudit: Int64?
     /// The previous cycle's audit: what did not change is taken over from it (same policy).
     var lastAudit: AuditResult?
+    /// What the last successful `appendPending` appended, in the order of `pending`.
+    var lastAppended: [AppendedRecord] = []
     /// Owners not found yet are looked for again every this many cycles (and with each full audit):
     /// reading pilot logs each cycle for every job would cost more than all the rest.
     static let ownerLookupEvery = 10
@@ -56,6 +60,9 @@ public final class DaemonLoop {
     var sinkDown = false
     let startedAt: Int64
     static let pendingLimit = 10_000
+    /// How long a cycle waits for a full syslog socket, and a clean stop for the last messages.
+    static let syslogCycleWait: Int64 = 250
+    static let syslogStopWait: Int64 = 2_000
 
     /// Blocks the daemon's signals; call first thing, before any thread is started, so that
     /// every thread inherits the mask and sigtimedwait is the only taker.
@@ -70,12 +77,20 @@ public final class DaemonLoop {
         self.key = key
         self.logger = logger
         metricsFile = configuration.metricsPath.map(MetricsFile.init(path:))
-        syslog = configuration.syslogSocket.map(SyslogSender.init(socketPath:))
+        syslog = configuration.syslogSocket.map { SyslogSender(socketPath: $0, queueLimit: configuration.syslogQueueLimit) }
         startedAt = Syscalls.monotonicMilliseconds()
         counters.pid = Syscalls.processID()
         counters.policySHA256 = policy.sha256
         metrics.version = configuration.version
         metrics.sampler = lastSampler.rawValue
+        if let syslog {
+            let keyID = key.keyID, pid = counters.pid
+            syslog.reportDrops { [weak self] dropped, total in
+                SyslogSender.dropNotice(dropped: dropped, total: total, keyID: keyID, time: .now(), hostname: self?.hostname, procID: pid)
+            }
+            counters.syslog = syslog.counts
+            metrics.syslog = syslog.counts
+        }
     }
 
     /// Opens the syslog socket before confinement so that a wrong path shows at start (sends
@@ -114,6 +129,16 @@ public final class DaemonLoop {
     }
 
     func stop() -> Int32 {
+        if let syslog {
+            // The last messages get a moment; what the socket still does not take is dropped,
+            // and the final heartbeat says how many.
+            if let error = syslog.flush(waitMilliseconds: Self.syslogStopWait) {
+                logger.warning("syslog: \(error); \(syslog.counts.queued) message(s) dropped at stop")
+            }
+            syslog.dropQueued()
+            counters.syslog = syslog.counts
+            metrics.syslog = syslog.counts
+        }
         counters.final = true
         counters.uptimeSeconds = Int((Syscalls.monotonicMilliseconds() - startedAt) / 1000)
         pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
@@ -184,21 +209,41 @@ public final class DaemonLoop {
         lastAudit = audit
         let events = tracker.update(with: audit)
 
+        // Which pending record holds each event (by index), for the syslog messages' seq.
+        var holder: [Int: Int] = [:]
+        var auditRecord: Int?
         if writesAudit {
             lastFullAudit = started
-            build("audit") { try RecordBody.audit(audit) }
+            auditRecord = build("audit") { try RecordBody.audit(audit) }
         }
-        for event in events {
+        var startRecord: [Int32: Int] = [:], exitRecord: [Int32: Int] = [:]
+        for (index, event) in events.enumerated() {
             switch event {
             case .processStarted(let process, let sample):
-                build("process") { try DaemonRecords.process(process, sample: sample, sampler: snapshot.sampler) }
-            case .processExited(let process): pending.append(DaemonRecords.exit(process, sampler: snapshot.sampler))
+                holder[index] = build("process") { try DaemonRecords.process(process, sample: sample, sampler: snapshot.sampler) }
+                startRecord[process.identity.pid] = holder[index]
+            case .processExited(let process):
+                holder[index] = pending.count
+                exitRecord[process.identity.pid] = pending.count
+                pending.append(DaemonRecords.exit(process, sampler: snapshot.sampler))
             case .verdictChanged(let change):
                 // A new job's first verdicts are in this cycle's audit record when there is one.
-                if change.previous == nil && writesAudit { continue }
-                build("finding") { try DaemonRecords.finding(change, sampler: snapshot.sampler) }
+                if change.previous == nil && writesAudit {
+                    holder[index] = auditRecord
+                    continue
+                }
+                holder[index] = build("finding") { try DaemonRecords.finding(change, sampler: snapshot.sampler) }
             case .jobStarted(let job): logger.info("job \(job.key.pandaID) started (pilot \(job.key.pilot?.pid ?? 0), root \(job.rootPID), \(job.isolated ? "isolated" : "NOT isolated"))")
             case .jobEnded(let job): logger.info("job \(job.key.pandaID) ended (pilot \(job.key.pilot?.pid ?? 0))")
+            }
+        }
+        // A job's start is held by its root's process record (or the audit record), its end by
+        // the root's exit record.
+        for (index, event) in events.enumerated() {
+            switch event {
+            case .jobStarted(let job): holder[index] = startRecord[job.rootPID] ?? auditRecord
+            case .jobEnded(let job): holder[index] = exitRecord[job.rootPID]
+            default: break
             }
         }
         counters.cycles += 1
@@ -215,7 +260,7 @@ public final class DaemonLoop {
         }
         _ = appendPending()
         shipToSink()
-        sendSyslog(events, time: snapshot.takenAt)
+        sendSyslog(events, holders: holder, time: snapshot.takenAt)
 
         let elapsed = Syscalls.monotonicMilliseconds() - started
         counters.lastCycleMilliseconds = Int(elapsed)
@@ -238,12 +283,16 @@ public final class DaemonLoop {
         logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
     }
 
-    private func build(_ kind: String, _ make: () throws -> RecordBody) {
+    /// Appends the record `make` builds to `pending`; its index there, nil when it failed.
+    @discardableResult
+    private func build(_ kind: String, _ make: () throws -> RecordBody) -> Int? {
         do {
             pending.append(try make())
+            return pending.count - 1
         } catch {
             count("encode")
             logger.error("cannot build a \(kind) record: \(error)")
+            return nil
         }
     }
 
@@ -251,6 +300,7 @@ public final class DaemonLoop {
     /// dropping the oldest beyond `pendingLimit`. Then brings the index up to date.
     @discardableResult
     func appendPending() -> Bool {
+        lastAppended = []
         guard !pending.isEmpty, let node else { return pending.isEmpty }
         let appender = RecordAppender(outputDirectory: configuration.outputDirectory, key: key, node: node,
                                       updatesIndex: configuration.updateIndex)
@@ -268,6 +318,7 @@ public final class DaemonLoop {
             }
             return false
         }
+        lastAppended = outcome.appended
         counters.recordsWritten += outcome.appended.count + outcome.recovered.count
         metrics.recordsTotal = counters.recordsWritten
         pending.removeAll(keepingCapacity: true)
@@ -310,18 +361,39 @@ public final class DaemonLoop {
         }
     }
 
-    private func sendSyslog(_ events: [TrackerEvent], time: UTCTime) {
+    /// Sends the cycle's messages behind those still queued. Each cites the seq of the record
+    /// holding its fact (`holders`: event index to `pending` index, appended this cycle) and the
+    /// uid of the process it is about.
+    private func sendSyslog(_ events: [TrackerEvent], holders: [Int: Int], time: UTCTime) {
         guard let syslog else { return }
-        let messages = SyslogSender.messages(for: events, time: time, hostname: hostname, procID: counters.pid)
-        for (index, message) in messages.enumerated() {
-            do {
-                try syslog.send(message)
-            } catch {
-                // One failure ends this cycle's sending (the socket is gone or full): counted per message.
-                count("syslog", messages.count - index)
-                logger.warning("syslog: \(error); \(messages.count - index) message(s) not sent")
-                return
-            }
+        let citations = events.indices.map { index in
+            SyslogSender.Citation(seq: holders[index].flatMap { $0 < lastAppended.count ? lastAppended[$0].seq : nil },
+                                  uid: uid(about: events[index]))
+        }
+        let messages = SyslogSender.messages(for: events, citations: citations, keyID: key.keyID, time: time,
+                                             hostname: hostname, procID: counters.pid)
+        let before = syslog.counts
+        if let error = syslog.submit(messages, waitMilliseconds: Self.syslogCycleWait) {
+            count("syslog")
+            logger.warning("syslog: \(error); \(syslog.counts.queued) message(s) wait for the next cycle")
+        }
+        let dropped = syslog.counts.dropped - before.dropped
+        if dropped > 0 {
+            logger.warning("syslog: \(dropped) message(s) dropped, more than \(syslog.queueLimit) waiting (\(syslog.counts.dropped) in all; counted in the heartbeat and metrics)")
+        }
+        counters.syslog = syslog.counts
+        metrics.syslog = syslog.counts
+    }
+
+    /// The uid of the process a message is about: a job's payload root; a finding's process,
+    /// else its job's root.
+    private func uid(about event: TrackerEvent) -> UInt32? {
+        switch event {
+        case .jobStarted(let job), .jobEnded(let job): return job.rootUID
+        case .verdictChanged(let change):
+            if let pid = change.finding.pid { return known[pid]?.effectiveUID }
+            return change.job.flatMap { tracker.jobs[$0]?.rootUID }
+        case .processStarted(let process, _), .processExited(let process): return process.uid
         }
     }
 

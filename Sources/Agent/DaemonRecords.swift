@@ -101,6 +101,8 @@ public struct HeartbeatCounters: Sendable, Equatable {
     public var final = false
     /// How the daemon is confined (`SelfConfinement.Outcome.json`); nil: not confined.
     public var confinement: JSONValue?
+    /// Syslog messages sent, dropped and waiting so far; nil without --syslog.
+    public var syslog: SyslogSender.Counts?
 
     public init() {}
 
@@ -121,6 +123,10 @@ public struct HeartbeatCounters: Sendable, Equatable {
             JSONMember("policy_sha256", .string(policySHA256)),
             JSONMember("final", .bool(final)),
             JSONMember("confinement", confinement ?? .null),
+            JSONMember("syslog", syslog.map { counts -> JSONValue in
+                .object([JSONMember("sent", number(counts.sent)), JSONMember("dropped", number(counts.dropped)),
+                         JSONMember("queued", number(counts.queued))])
+            } ?? .null),
         ])
     }
 }

@@ -33,6 +33,8 @@ public struct DaemonMetrics: Sendable, Equatable {
     /// `isotrace_build_info`'s labels: the binary's version and the sampler of the last cycle.
     public var version = ""
     public var sampler = ""
+    /// Syslog messages sent, dropped and waiting; nil without --syslog (no syslog families then).
+    public var syslog: SyslogSender.Counts?
 
     public init() {}
 }
@@ -97,6 +99,15 @@ public struct MetricsFile: Sendable {
                [([], number(metrics.lastCycleTimestampSeconds))])
         family("isotrace_errors_total", "counter", "Errors since the daemon started, by kind.",
                metrics.errorsTotal.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], String($0.value)) })
+        if let syslog = metrics.syslog {
+            family("isotrace_syslog_sent_total", "counter", "Syslog messages the socket took since the daemon started.",
+                   [([], String(syslog.sent))])
+            family("isotrace_syslog_dropped_total", "counter",
+                   "Syslog messages dropped since the daemon started: beyond the queue's bound while the socket was full, or still queued at a stop.",
+                   [([], String(syslog.dropped))])
+            family("isotrace_syslog_queued", "gauge", "Syslog messages waiting for a full or missing socket after the last cycle.",
+                   [([], String(syslog.queued))])
+        }
         return out
     }
 

@@ -69,7 +69,7 @@ public struct ProcessTracker: Sendable {
             let job = jobAudit.job
             let key = JobKey(pandaID: job.pandaID, pilot: jobAudit.pilot?.process.identity)
             let tracked = TrackedJob(
-                key: key, taskID: job.taskID, rootPID: job.rootPID, isolated: jobAudit.isolated,
+                key: key, taskID: job.taskID, rootPID: job.rootPID, rootUID: job.root.effectiveUID, isolated: jobAudit.isolated,
                 failingRules: jobAudit.failingRules, container: job.container, jobDirectory: job.jobDirectory,
                 firstSeen: jobs[key]?.firstSeen ?? now, lastSeen: now)
             if jobs[key] == nil { events.append(.jobStarted(tracked)) }

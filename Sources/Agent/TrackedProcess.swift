@@ -51,6 +51,8 @@ public struct TrackedJob: Sendable, Equatable {
     public var key: JobKey
     public var taskID: String?
     public var rootPID: Int32
+    /// The payload root's (effective) uid: whose job it is on this node.
+    public var rootUID: UInt32?
     public var isolated: Bool
     public var failingRules: [String]
     public var container: ContainerInfo?

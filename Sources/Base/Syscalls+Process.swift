@@ -131,6 +131,15 @@ extension Syscalls {
         guard n >= 0 else { throw lastError("send", path) }
     }
 
+    /// Waits until `fd` can take a write (poll(2) for POLLOUT), at most `milliseconds`: a
+    /// connected unix datagram socket becomes writable when its peer's full queue has room again.
+    /// False when the time ran out (or poll failed).
+    @discardableResult
+    public static func waitWritable(_ fd: FileDescriptor, milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd.rawValue, events: Int16(POLLOUT), revents: 0)
+        return retrying { Glibc.poll(&entry, 1, milliseconds) } > 0
+    }
+
     /// Blocks `signals` in the calling thread (and the threads it starts later).
     public static func blockSignals(_ signals: [Int32]) {
         var set = sigset_t()

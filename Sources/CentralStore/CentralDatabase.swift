@@ -24,17 +24,29 @@ public final class CentralDatabase: Sendable {
 
     /// Runs `query` and collects its rows within `statementDeadline`, turning postgres-nio's
     /// generic error into the server's message. After a deadline the connection is closed.
+    /// A statement the server refused for want of a right (SQLSTATE 42501: privileges, row-level
+    /// security, the append-only trigger) leaves the connection open and is said with `refusal`
+    /// before the server's message.
     @discardableResult
-    func run(_ query: PostgresQuery, _ what: String) async throws(SinkError) -> [PostgresRow] {
+    func run(_ query: PostgresQuery, _ what: String, refusal: (() -> String)? = nil) async throws(SinkError) -> [PostgresRow] {
         let connection = self.connection, logger = self.logger
         do {
             return try await Deadline.run(seconds: statementDeadline, what) {
                 try await connection.query(query, logger: logger).collect()
             }
         } catch {
+            if case .database(let message) = error, message.contains("(SQLSTATE 42501)") {
+                throw .database((refusal.map { $0() + ": " } ?? "") + message)
+            }
             connection.close().whenComplete { _ in }
             throw error
         }
+    }
+
+    /// Why a node's role may be refused a batch: the chains and nodes in it.
+    static func refusal(of lines: [ShippedLine]) -> String {
+        let chains = Set(lines.map { "key_id \($0.keyID) of node \($0.node)" }).sorted().joined(separator: ", ")
+        return "the database refused records of \(chains) (a node's role stores only chains of keys registered for its own node: isotrace db add-node / db add-key)"
     }
 
     func inTransaction<T>(_ what: String, _ body: () async throws(SinkError) -> T) async throws(SinkError) -> T {
@@ -51,10 +63,21 @@ public final class CentralDatabase: Sendable {
 
     // MARK: schema
 
-    /// Applies the migrations this database lacks, in order, each in its own transaction, under
-    /// an advisory lock so that two `db init` never race. Returns the versions applied now.
-    public func migrate() async throws(SinkError) -> (applied: [CentralSchema.Migration], current: Int) {
-        try await run("CREATE SCHEMA IF NOT EXISTS isotrace", "create schema isotrace")
+    /// Creates the owner, reader and node group roles when missing (`CentralRoles`), makes the
+    /// owner own the schema and everything in it, and applies, as the owner, the migrations this
+    /// database lacks, in order, each in its own transaction, under an advisory lock so that two
+    /// `db init` never race. Returns the versions applied now, the version, and whether PUBLIC's
+    /// CONNECT and TEMPORARY on the database could be taken away (only its owner can).
+    public func migrate() async throws(SinkError) -> (applied: [CentralSchema.Migration], current: Int, databaseRestricted: Bool) {
+        try await prepareRoles()
+        try await run("SET ROLE \(unescaped: CentralRoles.owner)", "become \(CentralRoles.owner)")
+        let outcome = try await applyMigrations()
+        try await run("RESET ROLE", "reset role")
+        let restricted = try await restrictDatabaseAccess()
+        return (outcome.applied, outcome.current, restricted)
+    }
+
+    private func applyMigrations() async throws(SinkError) -> (applied: [CentralSchema.Migration], current: Int) {
         try await run("""
             CREATE TABLE IF NOT EXISTS isotrace.schema_migration (
               version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
@@ -153,7 +176,7 @@ public final class CentralDatabase: Sendable {
                         \(pids)::text[], \(uids)::text[], \(texts)::text[]) AS u(k, s, n, t, ms, sg, ln, p, tk, pi, u, l)
             ON CONFLICT (key_id, seq) DO NOTHING RETURNING 1)
             SELECT count(*) FROM inserted
-            """, "store \(lines.count) record(s)")
+            """, "store \(lines.count) record(s)", refusal: { Self.refusal(of: lines) })
         return Int(try Self.first(rows, as: Int64.self) ?? 0)
     }
 

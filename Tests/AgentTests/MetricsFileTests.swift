@@ -116,6 +116,19 @@ import Testing
         #expect(parsed.value("isotrace_errors_total", ["kind": "syslog"]) == 3)
     }
 
+    @Test("with --syslog: messages sent, dropped and waiting; without it no syslog family")
+    func syslogCounts() throws {
+        #expect(!MetricsFile.render(Self.sample()).contains("isotrace_syslog"))
+        var metrics = Self.sample()
+        metrics.syslog = SyslogSender.Counts(sent: 120, dropped: 7, queued: 3)
+        let parsed = try Parsed(MetricsFile.render(metrics))
+        #expect(parsed.types["isotrace_syslog_sent_total"] == "counter" && parsed.types["isotrace_syslog_dropped_total"] == "counter")
+        #expect(parsed.types["isotrace_syslog_queued"] == "gauge")
+        #expect(parsed.value("isotrace_syslog_sent_total") == 120)
+        #expect(parsed.value("isotrace_syslog_dropped_total") == 7)
+        #expect(parsed.value("isotrace_syslog_queued") == 3)
+    }
+
     @Test("a stopped daemon's file says so: isotrace_up 0")
     func stoppedIsMarked() throws {
         var metrics = Self.sample()

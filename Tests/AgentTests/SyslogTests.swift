@@ -12,8 +12,10 @@ import Glibc
 /// RFC 5424 over a unix datagram socket: against a socket server the test owns (the header
 /// parsed strictly), and against a real rsyslogd started on a private socket.
 @Suite(.serialized) struct SyslogTests {
-    /// A bound unix datagram socket in a temp dir; `receive` waits up to 2 s for a datagram.
-    final class DatagramServer {
+    /// A bound unix datagram socket in a temp dir; `receive` waits up to 2 s for a datagram,
+    /// `drain` takes what is queued without waiting. It reads only when asked: until then its
+    /// queue fills up as a slow syslog daemon's does.
+    final class DatagramServer: @unchecked Sendable {
         let directory: URL
         let path: String
         let fd: Int32
@@ -23,14 +25,7 @@ import Glibc
             path = directory.appendingPathComponent("log").path
             fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
             try #require(fd >= 0)
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { raw in
-                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
-            }
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-            }
+            let bound = Self.withAddress(path) { bind(fd, $0, $1) }
             try #require(bound == 0, "bind \(path): errno \(errno)")
             var timeout = timeval(tv_sec: 2, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -41,10 +36,45 @@ import Glibc
             try? FileManager.default.removeItem(at: directory)
         }
 
+        static func withAddress(_ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
+            var address = sockaddr_un()
+            address.sun_family = sa_family_t(AF_UNIX)
+            withUnsafeMutableBytes(of: &address.sun_path) { raw in
+                for (index, byte) in path.utf8.enumerated() { raw[index] = byte }
+            }
+            return withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body($0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+        }
+
         func receive() -> String? {
             var buffer = [UInt8](repeating: 0, count: 65536)
             let n = recv(fd, &buffer, buffer.count, 0)
             return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : nil
+        }
+
+        /// Every datagram queued now, without waiting.
+        func drain() -> [String] {
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var out: [String] = []
+            while true {
+                let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                guard n > 0 else { return out }
+                out.append(String(decoding: buffer[0..<n], as: UTF8.self))
+            }
+        }
+
+        /// Fills the queue from a socket of the test's own until the kernel refuses more (EAGAIN);
+        /// returns how many datagrams it took.
+        func fill() throws -> Int {
+            let other = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+            defer { close(other) }
+            try #require(Self.withAddress(path) { connect(other, $0, $1) } == 0, "connect \(path): errno \(errno)")
+            var count = 0
+            let junk = [UInt8](repeating: 0x2d, count: 200)
+            while junk.withUnsafeBytes({ send(other, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }) > 0 { count += 1 }
+            try #require(errno == EAGAIN, "the queue filled up: errno \(errno)")
+            return count
         }
     }
 
@@ -128,10 +158,22 @@ import Glibc
         let policy = try AgentFixtures.policy()
         var tracker = ProcessTracker()
         let events = tracker.update(with: AgentFixtures.audit(try AgentFixtures.snapshot(), at: 0, policy: policy))
-        let messages = SyslogSender.messages(for: events, time: UTCTime(millisecondsSinceEpoch: 0), hostname: "vm", procID: 7)
+        let citations = events.indices.map { SyslogSender.Citation(seq: 1000 + Int64($0), uid: nil) }
+        let messages = SyslogSender.messages(for: events, citations: citations, keyID: "e25d8bae3c3c1020",
+                                             time: UTCTime(millisecondsSinceEpoch: 0), hostname: "vm", procID: 7)
         let start = try #require(messages.first { $0.msgID == "job_start" })
         #expect(start.level == .notice)
         #expect(start.body["panda_id"]?.stringValue == "6402753124")
+        // Each message cites its record (seq), the key that signed it and whose process it is about.
+        let startIndex = try #require(events.firstIndex { if case .jobStarted = $0 { return true } else { return false } })
+        #expect(start.body["seq"]?.integerValue == 1000 + Int64(startIndex))
+        #expect(start.body["key_id"]?.stringValue == "e25d8bae3c3c1020")
+        #expect(start.body["uid"] == .null, "the citation's uid, null when not known")
+        guard case .jobStarted(let job) = events[startIndex] else { return }
+        #expect(job.rootUID == 2001, "the payload root's uid is the job's")
+        let withUID = SyslogSender.messages(for: [events[startIndex]], citations: [SyslogSender.Citation(seq: 7, uid: job.rootUID)],
+                                            keyID: "k", time: UTCTime(millisecondsSinceEpoch: 0), hostname: "vm", procID: 7)
+        #expect(withUID.first?.body["uid"]?.integerValue == 2001)
         let findings = messages.filter { $0.msgID == "finding" }
         #expect(!findings.isEmpty && findings.allSatisfy { $0.body["status"]?.stringValue == "fail" })
         let uid = try #require(findings.first { $0.body["rule"]?.stringValue == "ISO-UID" })

@@ -20,7 +20,7 @@ extension CentralStoreTests {
                        hostSSLLines: ["hostssl all \(Self.certificateUser) 127.0.0.0/8 cert",
                                       "hostssl all \(PostgresServer.user) 127.0.0.0/8 scram-sha-256"]))
         defer { server.remove() }
-        try server.sql("CREATE ROLE \(Self.certificateUser) LOGIN")
+        try server.sql("CREATE ROLE \(Self.certificateUser) LOGIN CREATEROLE")
         try server.sql("CREATE DATABASE \(Self.certificateUser) OWNER \(Self.certificateUser)")
 
         func url(host: String = "127.0.0.1", user: String = PostgresServer.user, _ query: String) -> String {
@@ -36,7 +36,7 @@ extension CentralStoreTests {
 
         // verify-full against the CA that signed the server's certificate: by IP and by name.
         let verified = try dbInit(url("sslmode=verify-full&\(rightCA)"))
-        #expect(verified.status == 0 && verified.stdout.contains("schema version 2"), "\(verified)")
+        #expect(verified.status == 0 && verified.stdout.contains("schema version 3"), "\(verified)")
         let byName = try dbInit(url(host: "localhost", "sslmode=verify-full&\(rightCA)"))
         #expect(byName.status == 0 && byName.stdout.contains("already up to date"), "\(byName)")
         // Records travel over it too.
@@ -83,8 +83,8 @@ extension CentralStoreTests {
         // Certificate authentication: the client certificate's CN is the user; no password at all.
         let certificate = "sslcert=\(certificates.clientCertificate)&sslkey=\(certificates.clientKey)"
         let byCertificate = try dbInit(url(user: Self.certificateUser, "sslmode=verify-full&\(rightCA)&\(certificate)"), password: false)
-        #expect(byCertificate.status == 0 && byCertificate.stdout.contains("schema version 2"), "\(byCertificate)")
-        #expect(try server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'isotrace' AND nspowner = '\(Self.certificateUser)'::regrole",
+        #expect(byCertificate.status == 0 && byCertificate.stdout.contains("schema version 3"), "\(byCertificate)")
+        #expect(try server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'isotrace' AND nspowner = 'isotrace_owner'::regrole",
                                  database: Self.certificateUser) == "1")
         let noCertificate = try dbInit(url(user: Self.certificateUser, "sslmode=verify-full&\(rightCA)"), password: false)
         #expect(noCertificate.status == 2 && noCertificate.stderr.contains("requires a valid client certificate"), "\(noCertificate)")

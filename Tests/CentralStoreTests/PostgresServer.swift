@@ -129,11 +129,24 @@ final class PostgresServer {
 
     /// Runs SQL with psql over the server's Unix socket (trust); returns its unaligned output.
     @discardableResult
-    func sql(_ statement: String, database: String = PostgresServer.database) throws -> String {
-        let result = try Command.run(["\(Self.binDirectory)/psql", "-h", directory, "-p", String(port), "-U", Self.user, "-d", database,
-                                      "-v", "ON_ERROR_STOP=1", "-Atqc", statement])
+    func sql(_ statement: String, database: String = PostgresServer.database, user: String = PostgresServer.user) throws -> String {
+        let result = try sqlResult(statement, database: database, user: user)
         guard result.status == 0 else { throw ServerError("psql failed: \(result)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs SQL with psql as `user` (trust on the Unix socket: any role that may log in), for
+    /// statements expected to fail.
+    func sqlResult(_ statement: String, database: String = PostgresServer.database, user: String = PostgresServer.user) throws -> CommandResult {
+        try Command.run(["\(Self.binDirectory)/psql", "-h", directory, "-p", String(port), "-U", user, "-d", database,
+                         "-v", "ON_ERROR_STOP=1", "-Atqc", statement])
+    }
+
+    /// Runs SQL as the superuser with triggers off (`session_replication_role = replica`): the
+    /// tampering only a superuser of the database server can do, which `verify --db` must catch.
+    @discardableResult
+    func sqlAsSuperuserBypassingTriggers(_ statement: String) throws -> String {
+        try sql("SET session_replication_role = replica; " + statement)
     }
 
     /// Runs a server tool (as the server account when root) with every inherited descriptor above

@@ -37,6 +37,16 @@ final class SignedRecords {
         _ = try writer.append(RecordBody(type: type, members: value.objectMembers ?? []))
     }
 
+    /// Appends many records in one batch (one fsync), all written at `time`.
+    func append(batch: [(RecordType, [String: Any])], at time: UTCTime) throws {
+        clock.now = time
+        let bodies = try batch.map { type, body -> RecordBody in
+            let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+            return RecordBody(type: type, members: try JSONParser().parse(String(decoding: data, as: UTF8.self)).objectMembers ?? [])
+        }
+        _ = try writer.append(bodies)
+    }
+
     func audit(at time: String, jobs: [[String: Any]], unattributed: [[String: Any]] = []) throws {
         try append(.audit, ["audit": [
             "summary": ["jobs": jobs.count], "node": ["hostname": "wn01", "boot_id": SyntheticRecords.bootID],
