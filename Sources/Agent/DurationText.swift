@@ -1,4 +1,4 @@
-/// Durations as people write them on a command line: `500ms`, `30s`, `5m`, `1h`, `180d`, or a
+/// Durations as people write them on a command line: `500ms`, `30s`, `5m`, `1h`, `180d`, `4w`, or a
 /// plain number of seconds; kept as milliseconds.
 public struct DurationText: Sendable, Equatable, CustomStringConvertible {
     public var milliseconds: Int64
@@ -17,6 +17,7 @@ public struct DurationText: Sendable, Equatable, CustomStringConvertible {
         case "m": scale = 60_000
         case "h": scale = 3_600_000
         case "d": scale = 86_400_000
+        case "w": scale = 604_800_000
         default: return nil
         }
         let (product, overflow) = value.multipliedReportingOverflow(by: scale)

@@ -27,7 +27,7 @@ struct PruneCommand: ParsableCommand {
     @OptionGroup var stateDirectory: StateDirectoryOption
     var out: String { stateDirectory.directory }
 
-    @Option(name: .customLong("older-than"), help: ArgumentHelp("Retention period: 180d, 4320h, ... (at least 1d).", valueName: "period"))
+    @Option(name: .customLong("older-than"), help: ArgumentHelp("Retention period: 180d, 26w, 4320h, ... (at least 1d).", valueName: "period"))
     var olderThan: String = "180d"
 
     @OptionGroup var signingKey: SigningKeyOption

@@ -80,18 +80,49 @@ final class Simulation {
         }
     }
 
-    /// The pilot writes its payloads' PIDs once started; a payload is up when it has children.
+    /// The pilot writes its payloads' PIDs once started. A built-in payload is up when it has its
+    /// two children. A `--payload-command` may be a single process (bash execs a lone command), so
+    /// it is up at two children or, failing that, after two seconds alive.
     private func waitForPayloads(of run: Started) throws -> [Int32] {
         let state = directory.appendingPathComponent("\(run.mode.rawValue)/payloads")
+        let settleRounds = payloadCommand == nil ? Int.max : 40
+        var roundsWithPIDs = 0
         for _ in 0..<200 {
             if !run.pilot.isRunning { throw SimulationError("the \(run.mode.rawValue) pilot exited (status \(run.pilot.terminationStatus))") }
             if let data = try? Data(contentsOf: state), let pids = try? JSONSerialization.jsonObject(with: data) as? [Int] {
                 let roots = pids.map(Int32.init)
                 if roots.allSatisfy({ ProcessChildren.descendantCount(of: $0) >= 2 }) { return roots }
+                if let ended = roots.first(where: { !Self.isRunning($0) }) {
+                    throw SimulationError("the \(run.mode.rawValue) payload (PID \(ended)) ended before the simulation was ready\(payloadErrorTail(of: run))")
+                }
+                roundsWithPIDs += 1
+                if roundsWithPIDs >= settleRounds { return roots }
             }
             Syscalls.sleep(milliseconds: 50)
         }
-        throw SimulationError("the \(run.mode.rawValue) payload did not start within 10 s (see \(directory.path)/\(run.mode.rawValue))")
+        throw SimulationError("the \(run.mode.rawValue) payload did not start within 10 s\(payloadErrorTail(of: run))")
+    }
+
+    /// False once `pid` is gone or a zombie (the pilot has not reaped it yet).
+    private static func isRunning(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return false }
+        let state = stat[stat.index(after: close)...].drop { $0 == " " }.first
+        return state != "Z" && state != "X"
+    }
+
+    /// The end of the payload's stderr, read before `stop` removes the directory, so the error
+    /// says why without pointing at a directory that no longer exists.
+    private func payloadErrorTail(of run: Started) -> String {
+        let work = directory.appendingPathComponent(run.mode.rawValue)
+        guard let homes = try? FileManager.default.contentsOfDirectory(atPath: work.path) else { return "" }
+        for home in homes where home.hasPrefix("PanDA_Pilot3_") {
+            let file = work.appendingPathComponent("\(home)/PanDA_Pilot-\(run.mode.pandaID)/payload.stderr")
+            guard let data = try? Data(contentsOf: file), !data.isEmpty else { continue }
+            let tail = String(decoding: data.suffix(400), as: UTF8.self).trimmingCharacters(in: .newlines)
+            return "; the payload's stderr ended with: \(PrintableText.escape(tail))"
+        }
+        return "; the payload wrote nothing to stderr"
     }
 
     /// Ends every payload (by its process group: each leads its own session) and pilot, then
