@@ -25,6 +25,9 @@ SYSTEM_PACKAGES += postgresql-15 postgresql-client-15
 # readelf, objdump and objcopy (the EL9 baseline check, the stripped binary and its debug file);
 # groff-base and man-db render the man pages (man -l); bash-completion drives the completion test.
 SYSTEM_PACKAGES += debootstrap rpm binutils groff-base man-db bash-completion
+# gcc and libc6-dev: the LD_PRELOAD escape probe (Tests/LiveTests/EscapeProbe) and the bench tools are
+# compiled with cc; passwd gives useradd/userdel for the daemon-as-its-own-user tests.
+SYSTEM_PACKAGES += gcc libc6-dev passwd
 # slurm-wlm (slurmctld, slurmd, sbatch) and munge: the batch-system live test starts its own
 # single-node Slurm with cgroup tracking under a temporary directory (Tests/LiveTests/LocalSlurm.swift).
 SYSTEM_PACKAGES += slurm-wlm munge
