@@ -21,8 +21,6 @@ struct ArgumentTriggers: OptionSet {
     static let bearerWord = ArgumentTriggers(rawValue: 1 << 5)
     /// `bearer` in any case, followed by a space.
     static let bearer = ArgumentTriggers(rawValue: 1 << 6)
-    /// ` -`.
-    static let spaceDash = ArgumentTriggers(rawValue: 1 << 7)
     /// ` -` or a tab and `-`: a flag inside a shell command.
     static let dashAfterBlank = ArgumentTriggers(rawValue: 1 << 8)
     /// `://`.
@@ -74,8 +72,9 @@ struct ArgumentTriggers: OptionSet {
             if has(UInt8(ascii: "/"), after: [UInt8(ascii: ":"), UInt8(ascii: "/")]) { found |= Self.schemeSlashes.rawValue }
         }
         if has(UInt8(ascii: "J"), after: [UInt8(ascii: "e"), UInt8(ascii: "y")]) { found |= Self.eyJ.rawValue }
-        if has(UInt8(ascii: "-"), after: [UInt8(ascii: " ")]) { found |= Self.spaceDash.rawValue | Self.dashAfterBlank.rawValue }
-        if found & Self.dashAfterBlank.rawValue == 0 && has(UInt8(ascii: "-"), after: [UInt8(ascii: "\t")]) { found |= Self.dashAfterBlank.rawValue }
+        if has(UInt8(ascii: "-"), after: [UInt8(ascii: " ")]) || has(UInt8(ascii: "-"), after: [UInt8(ascii: "\t")]) {
+            found |= Self.dashAfterBlank.rawValue
+        }
         // `bearer` in any case: each b or B is checked in place.
         for first in [UInt8(ascii: "b"), UInt8(ascii: "B")] where found & Self.bearer.rawValue == 0 {
             var offset = 0

@@ -111,16 +111,17 @@ public enum SecretRedactor {
         return scratch.text(unlessEqualTo: text)
     }
 
-    /// The cheap first test, as it always was: ordinary arguments stop here.
+    /// The cheap first test: ordinary arguments stop here.
     private static func mayHoldSecret(_ text: String, _ triggers: ArgumentTriggers) -> Bool {
         if triggers.isASCII {
             if triggers.contains(.equals) || triggers.contains(.at) || triggers.contains(.colon)
                 || triggers.contains(.eyJ) || triggers.contains(.bearerWord) { return true }
-            guard triggers.contains(.spaceDash) else { return false }
+            // A flag after a tab counts too (`sh -c "run<TAB>--token X"`): the old test looked only after a space.
+            guard triggers.contains(.dashAfterBlank) else { return false }
             return ASCIIScan.withASCII(text, asciiNamesSecret) ?? false
         }
         return text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
-            || text.contains(":") || (text.contains(" -") && namesSecret(text))
+            || text.contains(":") || ((text.contains(" -") || text.contains("\t-")) && namesSecret(text))
     }
 
     @inline(__always)

@@ -4,6 +4,12 @@ import Testing
 @Suite struct SecretRedactorTests {
     static let r = SecretRedactor.marker
 
+    /// A flag after a tab inside a shell command, which the first test used to let through.
+    @Test func flagAfterTabInAShellCommand() {
+        #expect(SecretRedactor.redact(["sh", "-c", "run\t--token hunter2"]) == ["sh", "-c", "run\t--token \(Self.r)"])
+        #expect(SecretRedactor.redact(["sh", "-c", "run\t--token\thunter2 ünïcode"]) == ["sh", "-c", "run\t--token\t\(Self.r) ünïcode"])
+    }
+
     @Test(arguments: [
         // A flag naming a secret hides the next argument.
         (["submit", "--token", "X"], ["submit", "--token", r]),

@@ -79,15 +79,16 @@ public enum LegacySecretRedactor {
         return String(output)
     }
 
-    /// Cheap pre-check so ordinary arguments cost one scan.
+    /// Cheap pre-check so ordinary arguments cost one scan. Mended like the shipped redactor for a
+    /// flag after a tab (a leak both had), so the two still agree byte for byte.
     private static func mayHoldSecret(_ text: String) -> Bool {
         if let found = LegacyASCIIScan.withASCII(text, { bytes in
             bytes.contains { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "@") || $0 == UInt8(ascii: ":") }
                 || LegacyASCIIScan.contains(bytes, "eyJ") || LegacyASCIIScan.containsFolded(bytes, "bearer")
-                || (LegacyASCIIScan.contains(bytes, " -") && asciiNamesSecret(bytes))
+                || ((LegacyASCIIScan.contains(bytes, " -") || LegacyASCIIScan.contains(bytes, "\t-")) && asciiNamesSecret(bytes))
         }) { return found }
         return text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
-            || text.contains(":") || (text.contains(" -") && namesSecret(text))
+            || text.contains(":") || ((text.contains(" -") || text.contains("\t-")) && namesSecret(text))
     }
 
     private static func isNameScalar(_ s: Unicode.Scalar) -> Bool {
