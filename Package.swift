@@ -146,7 +146,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // tools/verify_records.py (linked here), compiled into the binary for `isotrace export`.
+            resources: [.embedInCode("Resources/verify_records.py")]
         ),
         // What the test targets share: the process runner, CommandResult, the isotrace binary and
         // other executables, temporary directories, the repository root and its fixture paths.
