@@ -80,15 +80,7 @@ extension Syscalls {
             if fd >= 0 { return fd }
             if errno != ENOSYS { throw sameMountError(displayPath()) }
         }
-        let fd = retrying { openat(directory.fd.rawValue, name, flags) }
-        guard fd >= 0 else { throw lastError("open", displayPath()) }
-        do {
-            try requireRegularFile(fd, displayPath: displayPath())
-        } catch {
-            _ = close(fd)
-            throw error
-        }
-        return fd
+        return try openFile(at: directory.fd, name, displayPath: displayPath()).rawValue
     }
 
     /// The error of an open that had to stay on procfs's own mount: EXDEV and ELOOP say what was
