@@ -36,6 +36,23 @@ public struct RecordSigningKey: Sendable {
     /// PKCS#8 PEM of the private key, as `openssl genpkey -algorithm ed25519` writes it.
     public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: seed), label: "PRIVATE KEY") }
 
+    /// Runs `body` with a signer that uses one expansion of the key for every message it signs
+    /// (swift-crypto derives the key pair from the seed each time a key is made): the chain
+    /// writer signs a batch of records with it.
+    public func withSigner<T>(_ body: (RecordSigner) throws -> T) rethrows -> T {
+        try body(RecordSigner(key: key))
+    }
+
+    public func signature(for message: [UInt8]) throws -> [UInt8] {
+        [UInt8](try key.signature(for: message))
+    }
+}
+
+/// Signs messages with a key expanded once (see `RecordSigningKey.withSigner`); not kept
+/// beyond that call.
+public struct RecordSigner {
+    fileprivate let key: Curve25519.Signing.PrivateKey
+
     public func signature(for message: [UInt8]) throws -> [UInt8] {
         [UInt8](try key.signature(for: message))
     }
