@@ -41,6 +41,7 @@ public struct ChainVerifier {
         var links = ChainLinks()
         var prunedStart: (seq: Int64, prev: String?, file: String, line: Int)?
         var checkpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
+        var unverifiedCheckpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
         let log = try RotationLog(directory: directory).read(from: publicKey)
         report.problems += log.problems
         let segments = try directory.segments()
@@ -70,8 +71,8 @@ public struct ChainVerifier {
                     continue
                 }
                 for reason in outcome.reasons { problem(outcome.seq, reason) }
-                if outcome.reasons.isEmpty, let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
-                    checkpoints.append((seq, start))
+                if let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
+                    if outcome.reasons.isEmpty { checkpoints.append((seq, start)) } else { unverifiedCheckpoints.append((seq, start)) }
                 }
                 let startedLate = links.lateStart != nil
                 for link in links.link(seq: outcome.seq, prev: outcome.prev, time: outcome.value?["time"]?.stringValue,
@@ -95,6 +96,11 @@ public struct ChainVerifier {
             if let checkpoint = checkpoints.first(where: { $0.start.seq == start.seq && $0.start.prev == start.prev }) {
                 report.prunedThrough = start.seq - 1
                 report.checkpointSeq = checkpoint.seq
+            } else if let unverified = unverifiedCheckpoints.first(where: { $0.start.seq == start.seq && $0.start.prev == start.prev }) {
+                report.problems.insert(VerificationProblem(
+                    file: start.file, line: start.line, seq: start.seq,
+                    reason: "the chain starts at seq \(start.seq) but no checkpoint record that verifies names this start: the one at seq \(unverified.seq) does not verify (edited, or its epoch key cannot be placed)"
+                ), at: 0)
             } else {
                 report.problems.insert(VerificationProblem(
                     file: start.file, line: start.line, seq: start.seq,
