@@ -41,9 +41,10 @@ public enum DaemonRecords {
         ] + named(sampler))
     }
 
-    /// `heartbeat`: the daemon is alive; counters since it started.
+    /// `heartbeat`: the daemon is alive; counters since it started, and the chain head just
+    /// before it (`chain_head`, filled in by the writer when it signs).
     public static func heartbeat(_ counters: HeartbeatCounters, sampler: SamplerKind? = nil) -> RecordBody {
-        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)] + named(sampler))
+        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)] + named(sampler), carriesChainHead: true)
     }
 
     /// The optional `sampler` body key (RecordType.optionalBodyKeys).

@@ -156,7 +156,7 @@ public final class ChainWriter {
         CrashPoint.reached("new-key-written")
         let record: AppendedRecord
         do {
-            record = try append(KeyRotation(epoch: epoch.number + 1, publicKey: next.publicKey).body(continuing: head))
+            record = try append(KeyRotation(epoch: epoch.number + 1, publicKey: next.publicKey).body)
         } catch {
             try? epoch.store.erase(nextPath)
             next.erase()

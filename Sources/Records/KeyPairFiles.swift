@@ -90,7 +90,7 @@ public struct KeyPairFiles: Sendable {
         let epochKeyPath = try store.write(first, epoch: 1)
         let writer = try ChainWriter.open(outputDirectory: outputDirectory, signer: .single(root), node: node, clock: clock)
         defer { writer.close() }
-        let rotation = try writer.append(KeyRotation(epoch: 1, publicKey: first.publicKey).body(continuing: writer.head))
+        let rotation = try writer.append(KeyRotation(epoch: 1, publicKey: first.publicKey).body)
         try Syscalls.fsyncDirectory(directory)
         return ForwardSecureKeys(root: root.publicKey, epochKeyPath: epochKeyPath, rotation: rotation)
     }

@@ -17,19 +17,15 @@ public struct KeyRotation: Sendable, Equatable {
         self.publicKey = publicKey
     }
 
-    /// The record body, continuing `head` (the chain head before this record).
-    public func body(continuing head: ChainHead) -> RecordBody {
+    /// The record body; the writer adds `chain_head` (the head before it) when it signs.
+    public var body: RecordBody {
         RecordBody(type: .keyRotation, members: [
             JSONMember("key_rotation", .object([
                 JSONMember("epoch", JSONValue(exactly: epoch) ?? .null),
                 JSONMember("key_id", .string(publicKey.keyID)),
                 JSONMember("public_key", .string(publicKey.pem)),
             ])),
-            JSONMember("chain_head", .object([
-                JSONMember("seq", JSONValue(exactly: head.seq) ?? .null),
-                JSONMember("sha256", .string(head.lineHash)),
-            ])),
-        ])
+        ], carriesChainHead: true)
     }
 
     /// The rotation a record announces; throws the reason when it is a `key_rotation` record
