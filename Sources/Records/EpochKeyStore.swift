@@ -50,7 +50,8 @@ public struct EpochKeyStore: Sendable {
     /// needs: the chain cannot go on with a valid signature, and the files are evidence.
     public func current(lastLine: [UInt8]?) throws -> Current {
         guard let lastLine else {
-            throw KeyError(path: directory, reason: "the chain has no record yet, so no epoch key; keygen writes the first key_rotation (isotrace keygen --out DIR)")
+            throw KeyError(path: directory, reason: "the chain has no record yet, so no epoch key: keygen writes the first key_rotation; "
+                + "if keygen was interrupted, remove DIR/keys/isotrace.pub and DIR/keys/epoch-1.key and run isotrace keygen again")
         }
         let record = try JSONParser().parse(lastLine)
         let wanted: String
@@ -75,7 +76,8 @@ public struct EpochKeyStore: Sendable {
         guard let found else {
             let seq = record["seq"]?.integerValue.map(String.init) ?? "?"
             throw KeyError(path: directory, reason: "no epoch-<n>.key here holds key_id \(wanted), the key the chain's last record (seq \(seq)) "
-                + "continues with: the chain cannot go on with a valid signature. Keep the files as evidence; re-key the node from the offline root key (isotrace keygen --root-key FILE)")
+                + "continues with: the chain cannot go on with a valid signature. Keep the files as evidence (verify still checks them); "
+                + "to record again, archive DIR/records and DIR/keys and run isotrace keygen (a new root key to register)")
         }
         for path in others { try erase(path) }
         return Current(epoch: found.epoch, key: found.key, path: found.path, erased: others)
