@@ -28,6 +28,8 @@ public struct RecordAppender {
         /// Partial last lines moved aside (each named by a `recovery` record) before appending.
         public var recovered: [RecoveredPartial]
         public var appended: [AppendedRecord]
+        /// The chain head after the append: the last record appended, and the SHA-256 of its line.
+        public var head: ChainHead
         /// The `key_rotation` record appended before them (`rotate`), nil when none.
         public var rotation: AppendedRecord?
         /// Epoch key files of an interrupted rotation that the writer erased on opening.
@@ -50,7 +52,7 @@ public struct RecordAppender {
             if rotate && writer.epoch != nil { rotation = try writer.rotate() }
             appended = try writer.append(bodies)
         }
-        var outcome = Outcome(recovered: writer.recovered, appended: appended, rotation: rotation, erasedKeyFiles: writer.erasedKeyFiles)
+        var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head, rotation: rotation, erasedKeyFiles: writer.erasedKeyFiles)
         if updatesIndex {
             do {
                 outcome.index = .success(try RecordIndex.update(directory: outputDirectory))

@@ -34,6 +34,9 @@ public struct VerificationReport: Sendable {
     /// The keys the chain was signed with, from the root key (epoch 0) through every
     /// `key_rotation` followed; one entry: a single key (not forward-secure).
     public var epochs: [EpochKeyChain.Epoch] = []
+    /// Each anchor given to `verify(anchors:)`, in the order given, with what the chain says of it.
+    public var anchors: [AnchorOutcome] = []
 
-    public var isIntact: Bool { problems.isEmpty }
+    /// No problem in the chain, and no anchored head it no longer holds.
+    public var isIntact: Bool { problems.isEmpty && !anchors.contains(where: \.fails) }
 }
