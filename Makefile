@@ -179,10 +179,13 @@ bench: release $(BENCH_BINARIES) bench-redaction
 
 # The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
 # run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).
+# Also every command line of a realistic node of 2,000 processes (bench/nodeshape --cmdlines,
+# which starts nothing): the cost per process the sampler pays.
 .PHONY: bench-redaction
-bench-redaction: release
+bench-redaction: release $(BENCH_TOOLS)/nodeshape
 	$(SWIFT) build $(RELEASE_FLAGS) --product redaction-bench
-	$(SCRATCH)/release/redaction-bench
+	$(BENCH_TOOLS)/nodeshape --shape realistic --cmdlines 2000 > $(BENCH_TOOLS)/realistic-2000.cmdlines
+	$(SCRATCH)/release/redaction-bench --node $(BENCH_TOOLS)/realistic-2000.cmdlines
 
 clean:
 	rm -rf .build
