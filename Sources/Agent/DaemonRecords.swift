@@ -11,7 +11,7 @@ import Records
 public enum DaemonRecords {
     /// `process`: first sight of a pilot or payload process, with everything sampled about it.
     public static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind? = nil) throws -> RecordBody {
-        guard case .object(var members) = try JSONValue(encoding: sample) else {
+        guard case .object(var members) = try JSONValue(json: SnapshotJSONWriter.encode(sample), of: "ProcessSample") else {
             preconditionFailure("a process sample encodes as a JSON object")
         }
         members += attribution(process)
