@@ -4,7 +4,8 @@
 #   make bench   (as root) times the samplers on node-shaped processes (bench/): the small shape at
 #                1,000 and 10,000, the realistic one (ATLAS transforms, 1-25 KiB environments) at
 #                2,000 and 10,000
-#                and the secret redactor before and after its byte-level rewrite (make bench-redaction)
+#                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
+#                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs)
 SWIFT ?= swift
 CC ?= cc
 # libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
@@ -173,12 +174,19 @@ $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/in
 # The BPF rows are optional: without clang's bpf target or libbpf they say n/a. Both node shapes
 # by default; e.g. `make bench BENCH_ARGS="--shapes realistic --sizes 10000"` for one.
 BENCH_ARGS ?=
-bench: release $(BENCH_BINARIES) bench-redaction
+bench: release $(BENCH_BINARIES) bench-redaction bench-epochs
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
 
 # The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
 # run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).
+# The epoch keys' rows: one key rotation's cost, and verify over 1,000,000 records with hourly
+# rotations against one key (EPOCH_BENCH_RECORDS=100000 for a quicker look).
+.PHONY: bench-epochs
+bench-epochs: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product epoch-bench
+	$(SCRATCH)/release/epoch-bench
+
 .PHONY: bench-redaction
 bench-redaction: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product redaction-bench
@@ -237,7 +245,7 @@ install:
 	  sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/$$unit > $(DESTDIR)/etc/systemd/system/$$unit; \
 	done
 	install -D -m 0644 dist/isotrace.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/isotrace.conf
-	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.key ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
+	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.pub ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
 	@if [ -z "$(DESTDIR)" ]; then \
 	  getent group isotrace >/dev/null || groupadd --system isotrace; \
 	  getent passwd isotrace >/dev/null || useradd --system --gid isotrace --home-dir $(STATE_DIR) --no-create-home \
