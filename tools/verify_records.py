@@ -31,7 +31,8 @@ a JSON object ({"seq": N, "sha256": "<64 hex>"}, or the syslog body, which also 
 hostname) or a whole syslog line whose message is that object. Blank lines are skipped; any other
 line is an error naming FILE:LINE (exit 2). Each head of this chain must still be in it: the line
 of that seq must hash to that sha256 (else: cut back or rewritten, exit 1). Heads naming another
-key_id or hostname are listed as not applicable; a FILE with none for this chain exits 2.
+hostname (or machine_id), or, without a hostname, a key_id no record of the chain has, are listed
+as not applicable; a FILE with none for this chain exits 2.
 
 The public key should be a copy kept off the node: the one beside the records could have been
 replaced together with them.
@@ -143,13 +144,13 @@ def read_anchors(path):
             if type(seq) is not int or seq < 0 or not isinstance(sha256, str) or len(sha256) != 64 \
                     or any(c not in "0123456789abcdef" for c in sha256):
                 raise ValueError('needs {"seq": integer >= 0, "sha256": 64 lowercase hex digits}')
-            for name in ("key_id", "hostname"):
+            for name in ("key_id", "hostname", "machine_id"):
                 if head.get(name) is not None and not isinstance(head[name], str):
                     raise ValueError(f"{name} is not a string")
         except ValueError as error:
             print(f"error: {where}: not a chain head: {error}", file=sys.stderr)
             sys.exit(2)
-        anchors.append((seq, sha256, head.get("key_id"), head.get("hostname"), where))
+        anchors.append((seq, sha256, head.get("key_id"), (head.get("hostname"), head.get("machine_id")), where))
     if not anchors:
         print(f"error: {path}: no chain head in it: nothing to check the chain against", file=sys.stderr)
         sys.exit(2)
@@ -157,15 +158,21 @@ def read_anchors(path):
 
 
 def check_anchors(anchors, lines, hostnames, key_id, last, pruned_through):
-    """Problems for the anchored heads the chain no longer holds; prints those of other chains."""
+    """Problems for the anchored heads the chain no longer holds; prints those of other chains.
+    A head naming its host is this chain's when the host (and machine id) is; keys change along a
+    chain, so only a head without a host is matched by its key."""
     problems, applicable, held = [], 0, 0
-    for seq, sha256, anchor_key, host, where in anchors:
+    hosts, machines, keys = hostnames
+    for seq, sha256, anchor_key, (host, machine), where in anchors:
         head = f"{where}: anchored head seq {seq} sha256 {sha256}"
-        if anchor_key is not None and anchor_key != key_id:
-            print(f"{head}: not applicable: key_id {anchor_key} is not this chain's ({key_id})")
+        if host is not None and host not in hosts:
+            print(f"{head}: not applicable: hostname {host} is not this chain's ({', '.join(sorted(hosts))})")
             continue
-        if host is not None and host not in hostnames:
-            print(f"{head}: not applicable: hostname {host} is not this chain's ({', '.join(sorted(hostnames))})")
+        if host is not None and machine is not None and machines and machine not in machines:
+            print(f"{head}: not applicable: machine_id {machine} is not this chain's ({', '.join(sorted(machines))})")
+            continue
+        if host is None and anchor_key is not None and anchor_key != key_id and anchor_key not in keys:
+            print(f"{head}: not applicable: key_id {anchor_key} is not this chain's ({key_id})")
             continue
         applicable += 1
         if seq == 0 and sha256 == "0" * 64 or seq in lines and lines[seq][0] == sha256:
@@ -187,7 +194,7 @@ def problems_for(where, problems):
 
 def main(records_dir, public_key_file, anchors_file=None):
     anchors = read_anchors(anchors_file) if anchors_file else []
-    wanted, heads_found, hostnames, last = {anchor[0] for anchor in anchors}, {}, set(), (0, "no record")
+    wanted, heads_found, hostnames, last = {anchor[0] for anchor in anchors}, {}, (set(), set(), set()), (0, "no record")
     root_key = load_pem_public_key(pathlib.Path(public_key_file).read_bytes())
     key_id = key_id_of(root_key)
     epochs = [(0, root_key, key_id)]
@@ -237,8 +244,13 @@ def main(records_dir, public_key_file, anchors_file=None):
                 if seq in wanted:
                     heads_found.setdefault(seq, (prev, where))
                 last = (seq, where)
-                if isinstance(record.get("node"), dict) and isinstance(record["node"].get("hostname"), str):
-                    hostnames.add(record["node"]["hostname"])
+                node = record.get("node") if isinstance(record.get("node"), dict) else {}
+                if isinstance(node.get("hostname"), str):
+                    hostnames[0].add(node["hostname"])
+                if isinstance(node.get("machine_id"), str):
+                    hostnames[1].add(node["machine_id"])
+                if isinstance(record.get("key_id"), str):
+                    hostnames[2].add(record["key_id"])
     if count == 0:
         print(f"error: {records_dir}: no records: an empty chain proves nothing", file=sys.stderr)
         return 2

@@ -94,6 +94,8 @@ public struct ChainVerifier {
                     if !anchors.isEmpty {
                         anchorCheck.see(seq: seq, sha256: lineHash, file: path, line: line.number)
                         if let host = outcome.value?["node"]?["hostname"]?.stringValue { anchorCheck.hostnames.insert(host) }
+                        if let machine = outcome.value?["node"]?["machine_id"]?.stringValue { anchorCheck.machineIDs.insert(machine) }
+                        if outcome.reasons.isEmpty, let key = outcome.value?["key_id"]?.stringValue { anchorCheck.keyIDs.insert(key) }
                     }
                 }
                 if outcome.type == .recovery, let file = outcome.value?["partial_file"]?.stringValue {

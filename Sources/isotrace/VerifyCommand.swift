@@ -21,7 +21,7 @@ struct VerifyCommand: ParsableCommand {
             message body, which also names key_id and hostname) or a whole syslog line whose message \
             is that object (RFC 5424 or traditional, as rsyslog files it and a SIEM exports it). Blank \
             lines are skipped; any other line is an error naming FILE:LINE (exit 2). Every head of \
-            this chain (same key_id and hostname, when the line names them) must still be in it: a \
+            this chain (its hostname and machine_id, when the line names them; else its key_id) must still be in it: a \
             chain that ends before the head's seq, or whose line of that seq hashes to something else, \
             was cut back or rewritten (exit 1, naming the head). Heads of other chains are listed as \
             not applicable; a FILE with none for this chain is an error (exit 2).
