@@ -270,19 +270,6 @@ enum FastStatus {
         var start = 0, end = value.count
         while start < end && isBlank(value[start]) { start += 1 }
         while end > start && isBlank(value[end - 1]) { end -= 1 }
-        guard end > start, end - start <= 16 else { return nil }
-        var mask: UInt64 = 0
-        for index in start..<end {
-            let byte = value[index]
-            let digit: UInt8
-            switch byte {
-            case 48...57: digit = byte - 48
-            case 97...102: digit = byte - 87
-            case 65...70: digit = byte - 55
-            default: return nil
-            }
-            mask = mask << 4 | UInt64(digit)
-        }
-        return mask
+        return ByteScan.hex(UnsafeBufferPointer(rebasing: value[start..<end]))
     }
 }
