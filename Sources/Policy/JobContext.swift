@@ -64,7 +64,16 @@ let initialUserNamespace: UInt64 = 0xEFFF_FFFD
 
 extension ProcessSample {
     var commandSummary: String {
-        let text = (arguments?.isEmpty == false ? arguments! : ["[\(stat.comm)]"]).joined(separator: " ")
-        return text.count > 80 ? String(text.prefix(77)) + "..." : text
+        let parts = arguments?.isEmpty == false ? arguments! : ["[\(stat.comm)]"]
+        // Joined only as far as the summary shows: a payload's command line runs to kilobytes.
+        // Past 80 Characters the rest can change neither the first 77 nor make it 80 or fewer.
+        var text = ""
+        for (index, part) in parts.enumerated() {
+            if index > 0 { text += " " }
+            text += part
+            if text.utf8.count > 80 && !text.dropFirst(80).isEmpty { break }
+        }
+        // More than 80 Characters, counted no further than the 81st.
+        return !text.dropFirst(80).isEmpty ? String(text.prefix(77)) + "..." : text
     }
 }

@@ -1,40 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// A byte buffer that JSON is written into directly, formatted exactly as Foundation's
 /// `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]` formats it: no whitespace,
 /// `"`, `\` and control characters escaped (`\b \t \n \f \r`, else `\u00xx`), everything else
 /// (including `/`, DEL and non-ASCII UTF-8) as it is. Callers write object keys in sorted order.
+///
+/// The bytes live in memory of its own, written through a pointer: a document of 10,000
+/// processes is some hundred thousand small appends, and an array's uniqueness and capacity
+/// checks on each were a third of the writer's time. A value is meant to be one writer's local
+/// variable: copies share the buffer.
 package struct JSONBytes {
-    package var bytes: [UInt8] = []
+    private final class Buffer {
+        @exclusivity(unchecked) var base: UnsafeMutablePointer<UInt8>
+        @exclusivity(unchecked) var count = 0
+        @exclusivity(unchecked) var capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = max(capacity, 64)
+            base = .allocate(capacity: self.capacity)
+        }
+
+        deinit { base.deallocate() }
+
+        /// Room for `more` bytes after `count`.
+        @inline(__always)
+        func reserve(_ more: Int) {
+            if count + more > capacity { grow(count + more) }
+        }
+
+        @inline(never)
+        func grow(_ needed: Int) {
+            var newCapacity = capacity * 2
+            while newCapacity < needed { newCapacity *= 2 }
+            let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newBase.update(from: base, count: count)
+            base.deallocate()
+            base = newBase
+            capacity = newCapacity
+        }
+
+        @inline(__always)
+        func append(_ byte: UInt8) {
+            reserve(1)
+            base[count] = byte
+            count += 1
+        }
+
+        @inline(__always)
+        func append(_ bytes: UnsafeRawPointer, _ length: Int) {
+            reserve(length)
+            memcpy(base + count, bytes, length)
+            count += length
+        }
+    }
+
+    private let buffer: Buffer
     private var needsComma = false
 
-    package init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int) { buffer = Buffer(capacity: capacity) }
 
-    package mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    package mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    package mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    package mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    /// What is written so far (a copy).
+    package var bytes: [UInt8] { Array(UnsafeBufferPointer(start: buffer.base, count: buffer.count)) }
+    /// How many bytes are written so far.
+    package var count: Int { buffer.count }
+
+    package mutating func beginObject() { separate(); buffer.append(UInt8(ascii: "{")); needsComma = false }
+    package mutating func endObject() { buffer.append(UInt8(ascii: "}")); needsComma = true }
+    package mutating func beginArray() { separate(); buffer.append(UInt8(ascii: "[")); needsComma = false }
+    package mutating func endArray() { buffer.append(UInt8(ascii: "]")); needsComma = true }
 
     /// Hands what is written so far to `output` once it is `limit` bytes or more, and starts
     /// again (a document streamed in pieces, never held whole).
     package mutating func flush(over limit: Int = 65536, to output: ([UInt8]) -> Void) {
-        guard bytes.count >= limit else { return }
+        guard buffer.count >= limit else { return }
         output(bytes)
-        bytes.removeAll(keepingCapacity: true)
+        buffer.count = 0
     }
 
     /// Writes `"key":`; the value written next belongs to it.
     package mutating func key(_ key: StaticString) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
+        let length = key.utf8CodeUnitCount
+        buffer.reserve(length + 3)
+        let at = buffer.base + buffer.count
+        at[0] = UInt8(ascii: "\"")
+        memcpy(at + 1, key.utf8Start, length)
+        at[length + 1] = UInt8(ascii: "\"")
+        at[length + 2] = UInt8(ascii: ":")
+        buffer.count += length + 3
         needsComma = false
     }
 
     /// A key that is data (an environment variable's or an `unavailable` field's name).
     package mutating func key(_ key: String) {
         string(key)
-        bytes.append(UInt8(ascii: ":"))
+        buffer.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
@@ -43,21 +107,19 @@ package struct JSONBytes {
 
     package mutating func integer<T: BinaryInteger>(_ value: T) {
         separate()
-        if value == 0 { bytes.append(UInt8(ascii: "0")); return }
+        if value == 0 { buffer.append(UInt8(ascii: "0")); return }
         var magnitude = UInt64(value.magnitude)
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        let count = withUnsafeMutableBytes(of: &digits) { raw -> Int in
+        withUnsafeMutableBytes(of: &digits) { raw in
             var end = raw.count
             while magnitude > 0 {
                 end -= 1
                 raw[end] = UInt8(truncatingIfNeeded: magnitude % 10) + 48
                 magnitude /= 10
             }
-            bytes.append(contentsOf: raw[end...])
-            return raw.count - end
+            buffer.append(raw.baseAddress! + end, raw.count - end)
         }
-        _ = count
     }
 
     package mutating func string(_ value: String) {
@@ -70,10 +132,16 @@ package struct JSONBytes {
     /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`. Eight bytes at a time
     /// are tested at once (no byte below 0x20, no quote, no backslash) and copied in runs: the
     /// command lines and paths of a node are long and almost never need an escape.
-    private mutating func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+    private func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         let count = utf8.count
-        let raw = UnsafeRawBufferPointer(utf8)
+        // The usual string needs no escape: its bytes and two quotes, reserved at once.
+        buffer.reserve(count + 2)
+        buffer.append(UInt8(ascii: "\""))
+        guard let base = utf8.baseAddress else {
+            buffer.append(UInt8(ascii: "\""))
+            return
+        }
+        let raw = UnsafeRawPointer(base)
         var runStart = 0
         var index = 0
         while index < count {
@@ -88,19 +156,19 @@ package struct JSONBytes {
                 if count >= 8 {
                     word = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
                 } else {
-                    withUnsafeMutableBytes(of: &word) { $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[index..<count])) }
+                    withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: raw + index, byteCount: count - index) }
                 }
                 if !Self.mayNeedEscape(word) {
                     index = count
                     break
                 }
             }
-            let byte = utf8[index]
+            let byte = base[index]
             guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
                 index += 1
                 continue
             }
-            if runStart < index { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index])) }
+            if runStart < index { buffer.append(raw + runStart, index - runStart) }
             index += 1
             runStart = index
             switch byte {
@@ -113,12 +181,12 @@ package struct JSONBytes {
             case 0x0D: append("\\r")
             default:
                 append("\\u00")
-                bytes.append(Self.hexDigit(byte >> 4))
-                bytes.append(Self.hexDigit(byte & 0xF))
+                buffer.append(Self.hexDigit(byte >> 4))
+                buffer.append(Self.hexDigit(byte & 0xF))
             }
         }
-        if runStart < count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
-        bytes.append(UInt8(ascii: "\""))
+        if runStart < count { buffer.append(raw + runStart, count - runStart) }
+        buffer.append(UInt8(ascii: "\""))
     }
 
     /// False when none of the eight bytes of `word` is below 0x20, a quote or a backslash (the
@@ -142,12 +210,14 @@ package struct JSONBytes {
     /// the same text as `Capability.hex`.
     package mutating func hexMask(_ mask: UInt64) {
         separate()
-        bytes.append(UInt8(ascii: "\""))
-        for shift in stride(from: 60, through: 0, by: -4) {
-            let digit = UInt8(truncatingIfNeeded: (mask >> UInt64(shift)) & 0xF)
-            bytes.append(digit < 10 ? digit + 48 : digit + 87)
+        buffer.reserve(18)
+        let at = buffer.base + buffer.count
+        at[0] = UInt8(ascii: "\"")
+        for index in 0..<16 {
+            at[1 + index] = Self.hexDigit(UInt8(truncatingIfNeeded: (mask >> UInt64(60 - 4 * index)) & 0xF))
         }
-        bytes.append(UInt8(ascii: "\""))
+        at[17] = UInt8(ascii: "\"")
+        buffer.count += 18
     }
 
     package mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
@@ -187,12 +257,14 @@ package struct JSONBytes {
         endObject()
     }
 
+    @inline(__always)
     private mutating func separate() {
-        if needsComma { bytes.append(UInt8(ascii: ",")) }
+        if needsComma { buffer.append(UInt8(ascii: ",")) }
         needsComma = true
     }
 
-    private mutating func append(_ text: StaticString) {
-        bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    @inline(__always)
+    private func append(_ text: StaticString) {
+        buffer.append(text.utf8Start, text.utf8CodeUnitCount)
     }
 }

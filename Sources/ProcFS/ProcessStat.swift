@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The fields isotrace uses from `/proc/<pid>/stat` (proc(5)).
 public struct ProcessStat: Sendable, Equatable {
     public var pid: Int32
@@ -39,6 +45,89 @@ public struct ProcessStat: Sendable, Equatable {
     /// Parses the one-line stat file. `comm` is taken between the first `(` and the LAST `)`,
     /// because the process controls its name and may put `) R 1 ...` into it.
     public static func parse(_ bytes: Bytes) throws(ParseError) -> ProcessStat {
+        // A kernel's line takes the one-pass path; anything it does not expect is parsed again
+        // by the checking path, which names what is wrong.
+        if let stat = fastParse(bytes) { return stat }
+        return try parseChecked(bytes)
+    }
+
+    /// The fields isotrace uses, read in place in one pass (nil: let `parseChecked` say why).
+    static func fastParse(_ bytes: Bytes) -> ProcessStat? {
+        bytes.withUnsafeBufferPointer { text -> ProcessStat? in
+            guard let base = text.baseAddress, let open = text.firstIndex(of: UInt8(ascii: "(")) else { return nil }
+            // The last ')': memchr from each one found to the next.
+            var close = -1
+            var from = open + 1
+            while from < text.count, let found = memchr(base + from, Int32(UInt8(ascii: ")")), text.count - from) {
+                close = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+                from = close + 1
+            }
+            guard close > open else { return nil }
+            var start = 0, pidEnd = open
+            while start < pidEnd && isBlank(text[start]) { start += 1 }
+            while pidEnd > start && isBlank(text[pidEnd - 1]) { pidEnd -= 1 }
+            guard let pidValue = signed(UnsafeBufferPointer(rebasing: text[start..<pidEnd])), let pid = Int32(exactly: pidValue) else { return nil }
+            var end = text.count
+            while end > close + 1 && (isBlank(text[end - 1]) || text[end - 1] == ByteScan.newline) { end -= 1 }
+            var state: String?
+            var ppid: Int32 = 0, pgid: Int32 = 0, sid: Int32 = 0
+            var flags: Int64 = 0, startTicks: Int64 = 0
+            var field = 2
+            var index = close + 1
+            while index < end && (isBlank(text[index]) || text[index] == ByteScan.newline) { index += 1 }
+            while index < end && field < 22 {
+                while index < end && isBlank(text[index]) { index += 1 }
+                guard index < end else { break }
+                let tokenStart = index
+                while index < end && !isBlank(text[index]) { index += 1 }
+                field += 1
+                let token = UnsafeBufferPointer(rebasing: text[tokenStart..<index])
+                switch field {
+                case 3:
+                    guard token.count == 1, token[0] < 0x80 else { return nil }
+                    state = String(Unicode.Scalar(token[0]))
+                case 4, 5, 6:
+                    guard let value = signed(token), let id = Int32(exactly: value) else { return nil }
+                    if field == 4 { ppid = id } else if field == 5 { pgid = id } else { sid = id }
+                case 9:
+                    guard let value = signed(token), value >= 0 else { return nil }
+                    flags = value
+                case 22:
+                    guard let value = signed(token), value >= 0, value <= maximumStartTicks else { return nil }
+                    startTicks = value
+                default: break
+                }
+            }
+            guard field == 22, let state else { return nil }
+            return ProcessStat(
+                pid: pid, comm: EscapedText.decode(bytes[(bytes.startIndex + open + 1)..<(bytes.startIndex + close)]), state: state,
+                ppid: ppid, pgid: pgid, sid: sid, flags: UInt64(flags), startTicks: UInt64(startTicks))
+        }
+    }
+
+    @inline(__always)
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == ByteScan.space || byte == ByteScan.tab }
+
+    /// `ByteScan.signed` on bytes in place.
+    private static func signed(_ token: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var digits = token
+        let negative = token.first == UInt8(ascii: "-")
+        if negative { digits = UnsafeBufferPointer(rebasing: token[1...]) }
+        guard !digits.isEmpty, digits.count <= 20 else { return nil }
+        var value: UInt64 = 0
+        for byte in digits {
+            let digit = byte &- 48
+            guard digit <= 9 else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times.addingReportingOverflow(UInt64(digit))
+            guard !o1 && !o2 else { return nil }
+            value = sum
+        }
+        guard value <= UInt64(Int64.max) else { return nil }
+        return negative ? -Int64(value) : Int64(value)
+    }
+
+    static func parseChecked(_ bytes: Bytes) throws(ParseError) -> ProcessStat {
         func fail(_ reason: String) -> ParseError { ParseError(file: "stat", line: 1, reason: reason) }
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
               let close = bytes.lastIndex(of: UInt8(ascii: ")")), open < close

@@ -26,12 +26,7 @@ public enum SnapshotJSONWriter {
     /// processes is never held twice (as values and as one 15 MB string).
     public static func write(_ snapshot: Snapshot, to output: ([UInt8]) -> Void) {
         var json = JSONBytes(capacity: 65536 + 4096)
-        func flushIfFull() {
-            if json.bytes.count >= 65536 {
-                output(json.bytes)
-                json.bytes.removeAll(keepingCapacity: true)
-            }
-        }
+        func flushIfFull() { json.flush(to: output) }
         json.beginObject()
         for key in SnapshotKey.Snapshot.allCases {
             json.key(key.rawValue)

@@ -100,3 +100,34 @@ import Testing
     }
 }
 
+
+/// The one-pass stat parse against the checking one, on stat lines mutated at random.
+@Suite struct StatFastPathTests {
+    @Test func statParsesAgreeOnMutatedLines() {
+        var generator = SplitMix64(seed: 22)
+        let lines = [
+            ProcessStatTests.line(comm: "bash"), ProcessStatTests.line(comm: "a) R 1 2 (b"), ProcessStatTests.line(comm: "x y\tz"),
+            ProcessStatTests.line(comm: "kworker/0:1", flags: 0x0020_8040),
+        ]
+        let alphabet = Array("0123456789-() \t\nRSZé\\x".utf8)
+        var fastTaken = 0
+        for round in 0..<4000 {
+            var bytes = Array(lines.randomElement(using: &generator)!.utf8)
+            for _ in 0..<Int.random(in: 0...2, using: &generator) where !bytes.isEmpty {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = alphabet.randomElement(using: &generator)!
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(alphabet.randomElement(using: &generator)!, at: index)
+                }
+            }
+            let checked = Result { () throws(ParseError) in try ProcessStat.parseChecked(bytes[...]) }
+            if let fast = ProcessStat.fastParse(bytes[...]) {
+                fastTaken += 1
+                #expect(Result<ProcessStat, ParseError>.success(fast) == checked, "round \(round): \(String(decoding: bytes, as: UTF8.self))")
+            }
+            #expect(Result { () throws(ParseError) in try ProcessStat.parse(bytes[...]) } == checked, "round \(round)")
+        }
+        #expect(fastTaken > 1000, "the one-pass parse took only \(fastTaken) lines")
+    }
+}
