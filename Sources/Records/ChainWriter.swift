@@ -32,6 +32,8 @@ public final class ChainWriter {
     private var keyID: String
     private let clock: () -> UTCTime
     private var lockDescriptor: FileDescriptor?
+    /// A partial last line left for the re-key to recover (`openForRekey`).
+    private var pendingPartial: PartialLine?
 
     /// Opens (creating DIR/records when missing), locks, reads the head and recovers a partial line.
     public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
@@ -44,6 +46,20 @@ public final class ChainWriter {
     /// the lock, and leftover key files of an interrupted rotation are erased.
     public static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
                             clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: signer, node: node, clock: clock, recoverNow: true)
+    }
+
+    /// Opens the chain for a re-key by the root key (`rekey(to:epoch:path:store:)`), locked and
+    /// its head read as `open` does; a partial last line is cut off only at the re-key, and its
+    /// `recovery` record is signed by the new epoch key: the root key signs nothing but key
+    /// rotations.
+    public static func openForRekey(outputDirectory: String, root: RecordSigningKey, node: RecordNode,
+                                    clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: .single(root), node: node, clock: clock, recoverNow: false)
+    }
+
+    private static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
+                             clock: @escaping () -> UTCTime, recoverNow: Bool) throws -> ChainWriter {
         let directory = SegmentDirectory(outputDirectory: outputDirectory)
         try Syscalls.makeDirectories(directory.path, mode: 0o750)
         try Syscalls.checkPrivateDirectory(outputDirectory)
@@ -68,7 +84,9 @@ public final class ChainWriter {
             Syscalls.closeFile(lock)
             throw error
         }
-        if let partial { try writer.recover(partial) }
+        if let partial {
+            if recoverNow { try writer.recover(partial) } else { writer.pendingPartial = partial }
+        }
         return writer
     }
 
@@ -109,24 +127,26 @@ public final class ChainWriter {
         var groupRecords: [AppendedRecord] = []
         var groupHead = head
         var seq = head.seq, prev = head.lineHash
-        for body in bodies {
-            let time = clock()
-            var segment = SegmentDirectory.segmentName(for: time)
-            if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
-            seq += 1
-            let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: key)
-            prev = Record.hash(ofLine: line)
-            if let current = groupSegment, current != segment {
-                try commit(current, groupData, groupHead)
-                committed += groupRecords
-                groupData.removeAll(keepingCapacity: true)
-                groupRecords.removeAll(keepingCapacity: true)
+        try key.withSigner { signer in
+            for body in bodies {
+                let time = clock()
+                var segment = SegmentDirectory.segmentName(for: time)
+                if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
+                seq += 1
+                let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: signer)
+                prev = Record.hash(ofLine: line)
+                if let current = groupSegment, current != segment {
+                    try commit(current, groupData, groupHead)
+                    committed += groupRecords
+                    groupData.removeAll(keepingCapacity: true)
+                    groupRecords.removeAll(keepingCapacity: true)
+                }
+                groupSegment = segment
+                groupData += line
+                groupData.append(0x0A)
+                groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
+                groupHead = ChainHead(seq: seq, lineHash: prev, segment: segment)
             }
-            groupSegment = segment
-            groupData += line
-            groupData.append(0x0A)
-            groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
-            groupHead = ChainHead(seq: seq, lineHash: prev, segment: segment)
         }
         if let current = groupSegment {
             try commit(current, groupData, groupHead)
@@ -170,6 +190,22 @@ public final class ChainWriter {
         try epoch.store.erase(epoch.path)
         old.erase()
         CrashPoint.reached("rotation-done")
+        return record
+    }
+
+    /// Re-keys a chain whose epoch key is lost or no longer trusted: appends the `key_rotation`
+    /// to `epoch` naming `next`, signed by this writer's key (the root key, `openForRekey`), and
+    /// goes on with `next` (written durably at `path` in `store` before this call). A partial
+    /// last line found at opening is cut off first and its `recovery` record, signed by `next`,
+    /// follows the rotation. Returns the rotation record.
+    public func rekey(to next: RecordSigningKey, epoch number: Int64, path: String, store: EpochKeyStore) throws -> AppendedRecord {
+        let cut = try pendingPartial.map(cutOff)
+        pendingPartial = nil
+        let record = try append(KeyRotation(epoch: number, publicKey: next.publicKey).body)
+        key = next
+        keyID = next.keyID
+        epoch = (number, path, store)
+        if let cut { try appendRecovery(cut) }
         return record
     }
 
@@ -243,6 +279,17 @@ public final class ChainWriter {
     /// Copies the partial bytes to a new `.partial` file (durably), cuts them off the segment and
     /// appends the `recovery` record. A crash in between only leaves a duplicate `.partial` file.
     private func recover(_ partial: PartialLine) throws {
+        try appendRecovery(try cutOff(partial))
+    }
+
+    /// The partial bytes, moved to their `.partial` file and cut off the segment.
+    private struct CutPartial {
+        var name: String
+        var path: String
+        var bytes: Int
+    }
+
+    private func cutOff(_ partial: PartialLine) throws -> CutPartial {
         let path = directory.path(of: partial.segment)
         let fd = try Syscalls.openStateFile(path, O_RDWR)
         defer { Syscalls.closeFile(fd) }
@@ -250,8 +297,12 @@ public final class ChainWriter {
         let (name, partialPath) = try writeNewPartialFile(for: partial.segment, bytes)
         try Syscalls.truncate(fd, to: partial.completeEnd, path: path)
         try Syscalls.sync(fd, path: path)
-        let record = try append(.recovery(partialFile: name, partialBytes: bytes.count))
-        recovered.append(RecoveredPartial(file: partialPath, bytes: bytes.count, record: record))
+        return CutPartial(name: name, path: partialPath, bytes: bytes.count)
+    }
+
+    private func appendRecovery(_ cut: CutPartial) throws {
+        let record = try append(.recovery(partialFile: cut.name, partialBytes: cut.bytes))
+        recovered.append(RecoveredPartial(file: cut.path, bytes: cut.bytes, record: record))
     }
 
     private func writeNewPartialFile(for segment: String, _ bytes: [UInt8]) throws -> (name: String, path: String) {

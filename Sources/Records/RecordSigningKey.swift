@@ -62,7 +62,19 @@ public struct RecordSigningKey: Sendable {
     /// Reads a PKCS#8 `PRIVATE KEY` PEM file; refuses a file that group or others may access,
     /// as ssh does, because whoever reads the key can forge records.
     public static func load(path: String) throws -> RecordSigningKey {
-        let text = try KeyFile.read(path: path, isPrivate: true)
+        try load(path: path, checkDirectory: true)
+    }
+
+    /// Reads the root private key's offline copy (`keygen --offline-copy`, for `--rekey-from`):
+    /// as `load`, but wherever the admin keeps it (removable media, /tmp), without the check that
+    /// no other user can write its directory. A key swapped there is harmless: the re-key uses
+    /// it only when it is the root key whose public half the node holds and the site registered.
+    public static func loadOfflineCopy(path: String) throws -> RecordSigningKey {
+        try load(path: path, checkDirectory: false)
+    }
+
+    private static func load(path: String, checkDirectory: Bool) throws -> RecordSigningKey {
+        let text = try KeyFile.read(path: path, isPrivate: true, checkDirectory: checkDirectory)
         guard let seed = Ed25519PEM.seed(fromPrivateKeyPEM: text) else {
             throw KeyError(path: path, reason: "not an Ed25519 private key in PEM (PKCS#8, \"BEGIN PRIVATE KEY\")")
         }
@@ -74,6 +86,15 @@ public struct RecordSigningKey: Sendable {
 
     /// PKCS#8 PEM of the private key, as `openssl genpkey -algorithm ed25519` writes it.
     public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: [UInt8](seed.bytes)), label: "PRIVATE KEY") }
+
+    /// Runs `body` with a signer that uses one expansion of the key for every message it signs
+    /// (swift-crypto derives the key pair from the seed each time a key is made): the chain
+    /// writer signs a batch of records with it. The expanded key is freed (and zeroed by
+    /// swift-crypto) when `body` returns.
+    public func withSigner<T>(_ body: (RecordSigner) throws -> T) rethrows -> T {
+        precondition(!seed.isZero, "signing with an erased key")
+        return try body(RecordSigner(key: key))
+    }
 
     public func signature(for message: [UInt8]) throws -> [UInt8] {
         precondition(!seed.isZero, "signing with an erased key")
@@ -91,4 +112,14 @@ public struct RecordSigningKey: Sendable {
 
     /// True once `erase()` has zeroed the seed.
     public var isErased: Bool { seed.isZero }
+}
+
+/// Signs messages with a key expanded once (see `RecordSigningKey.withSigner`); not kept
+/// beyond that call.
+public struct RecordSigner {
+    fileprivate let key: Curve25519.Signing.PrivateKey
+
+    public func signature(for message: [UInt8]) throws -> [UInt8] {
+        [UInt8](try key.signature(for: message))
+    }
 }
