@@ -23,11 +23,9 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 
 import bench
 
@@ -204,10 +202,7 @@ def main():
     parser.add_argument("--keep-profiles", metavar="DIR",
                         help="keep the callgrind profiles there (old-snapshot-procfs.callgrind, ...; callgrind_annotate)")
     args = parser.parse_args()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, bench.on_signal)
-    if os.geteuid() != 0:
-        print("bench-ab: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
+    if not bench.running_as_root("bench-ab"):
         return 2
     if args.callgrind and shutil.which("valgrind") is None:
         print("bench-ab: valgrind not found (apt-get install valgrind, or --no-callgrind)", file=sys.stderr)
@@ -225,41 +220,16 @@ def main():
             rows.append((name, arguments, ok))
         else:
             print(f"bench-ab: {name} left out: {why_old if not usable_old else why_new}", file=sys.stderr)
-    scratch = tempfile.mkdtemp(prefix="isotrace-bench-ab-", dir="/var/tmp")
-    node = None
-    try:
-        default_sizes = {"small": "1000", "realistic": "2000"}
-        for shape in args.shapes.split(","):
-            if shape not in default_sizes:
-                raise RuntimeError(f"--shapes: unknown shape {shape!r} (small, realistic)")
-            for size in (int(s) for s in (args.sizes or default_sizes[shape]).split(",")):
-                problem = bench.check_limits(size)
-                if problem:
-                    print(f"\nN = {size:,}: skipped: {problem}")
-                    continue
-                workdir = os.path.join(scratch, f"node-{shape}-{size}")
-                os.mkdir(workdir)
-                node = bench.start_node(tool("nodeshape"), tool("holder"), shape, size, workdir, timeout=300)
-                processes = bench.proc_count()
-                before = bench.load_average()
-                samples = measure_node(args, tool, rows, args.runs, scratch)
-                report_times(size, shape, processes, (before, bench.load_average()), samples, rows)
-                report_counts(args, rows, scratch)
-                bench.stop_node(node)
-                node = None
-                shutil.rmtree(workdir, ignore_errors=True)
-    except (KeyboardInterrupt, bench.Stop) as interruption:
-        print(f"\nbench-ab: interrupted ({interruption or 'SIGINT'}), stopping the processes it started", file=sys.stderr)
-        return 130
-    except RuntimeError as error:
-        print(f"bench-ab: {error}", file=sys.stderr)
-        return 2
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if node is not None:
-            bench.stop_node(node)
-        shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+
+    def compare_node(shape, position, size, node, scratch):
+        processes = bench.proc_count()
+        before = bench.load_average()
+        samples = measure_node(args, tool, rows, args.runs, scratch)
+        report_times(size, shape, processes, (before, bench.load_average()), samples, rows)
+        report_counts(args, rows, scratch)
+
+    return bench.each_node("bench-ab", tool, args.shapes, args.sizes, {"small": "1000", "realistic": "2000"},
+                           compare_node)
 
 
 if __name__ == "__main__":
