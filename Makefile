@@ -6,6 +6,10 @@
 #                2,000 and 10,000
 #                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
 #                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs)
+#   make bench-ab BASE=<commit>   (as root) an older commit's release binary against today's on the
+#                same node in one run, interleaved, with the C reader between them: CPU and wall
+#                time, callgrind instructions and system calls (bench/abtest.py; OLD=<binary> instead
+#                of BASE uses a binary already built)
 SWIFT ?= swift
 CC ?= cc
 # libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
@@ -181,6 +185,24 @@ BENCH_ARGS ?=
 bench: release $(BENCH_BINARIES) bench-redaction bench-epochs
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
+
+# bench-ab: an A/B of two binaries in one run (bench/abtest.py), so load from other work on the
+# machine hits both alike; the figures that do not depend on load are callgrind's instruction
+# counts (valgrind) and strace's system call counts. BASE=<commit> exports that commit with git
+# archive into $(SCRATCH)/ab-base/<commit> (no worktree, nothing in git) and builds its release
+# binary there with its own Makefile and this copy's Package.resolved (the same dependency
+# versions); OLD=<binary> uses one already built. BENCH_ARGS as for bench.py (--shapes, --sizes,
+# --runs, --no-callgrind).
+AB_BASE_BIN = $(SCRATCH)/ab-base/$(BASE)/.build/release/isotrace
+.PHONY: bench-ab
+bench-ab: release $(BENCH_BINARIES) $(if $(OLD),,$(if $(BASE),$(AB_BASE_BIN)))
+	@if [ -z "$(OLD)$(BASE)" ]; then echo "bench-ab: give BASE=<commit> or OLD=<isotrace binary>" >&2; exit 2; fi
+	python3 bench/abtest.py --old $(or $(OLD),$(AB_BASE_BIN)) --new $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
+$(SCRATCH)/ab-base/%/.build/release/isotrace:
+	rm -rf $(SCRATCH)/ab-base/$* && mkdir -p $(SCRATCH)/ab-base/$*
+	git archive $* | tar -x -C $(SCRATCH)/ab-base/$*
+	[ ! -f Package.resolved ] || cp Package.resolved $(SCRATCH)/ab-base/$*/
+	$(MAKE) -C $(SCRATCH)/ab-base/$* release SCRATCH=.build
 
 # The epoch keys' rows: one key rotation's cost, and verify over 1,000,000 records with hourly
 # rotations against one key (EPOCH_BENCH_RECORDS=100000 for a quicker look).

@@ -111,6 +111,13 @@ def stop_node(process):
             process.wait()
 
 
+def running_as_root(program):
+    if os.geteuid() == 0:
+        return True
+    print(f"{program}: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
+    return False
+
+
 def check_limits(size):
     """N processes must fit under RLIMIT_NPROC and pid_max; the soft limit may be raised for
     this run only (nothing is changed permanently)."""
@@ -165,6 +172,48 @@ def shape_summary(root):
     return f"environments {kib(env)}; command lines {kib(args)}"
 
 
+def each_node(program, tool, shapes, sizes, default_sizes, body):
+    """Starts the node of each shape and size in turn (bench/nodeshape), calls
+    body(shape, position, size, node, scratch) with position the size's place in its shape's list,
+    and stops the node. Every process nodeshape started is killed by PID when a node is done, on
+    error, Ctrl-C, SIGTERM or SIGHUP. Returns the exit status: 0, 2 on an error, 130 interrupted."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, on_signal)
+    scratch = tempfile.mkdtemp(prefix=f"isotrace-{program}-", dir="/var/tmp")
+    node = None
+    try:
+        plan = []
+        for shape in shapes.split(","):
+            if shape not in default_sizes:
+                raise RuntimeError(f"--shapes: unknown shape {shape!r} ({', '.join(default_sizes)})")
+            for position, size in enumerate(int(s) for s in (sizes or default_sizes[shape]).split(",")):
+                plan.append((shape, position, size))
+        for shape, position, size in plan:
+            problem = check_limits(size)
+            if problem:
+                print(f"\nN = {size:,}: skipped: {problem}")
+                continue
+            workdir = os.path.join(scratch, f"node-{shape}-{size}")
+            os.mkdir(workdir)
+            node = start_node(tool("nodeshape"), tool("holder"), shape, size, workdir, timeout=300)
+            body(shape, position, size, node, scratch)
+            stop_node(node)
+            node = None
+            shutil.rmtree(workdir, ignore_errors=True)
+    except (KeyboardInterrupt, Stop) as interruption:
+        print(f"\n{program}: interrupted ({interruption or 'SIGINT'}), stopping the processes it started", file=sys.stderr)
+        return 130
+    except RuntimeError as error:
+        print(f"{program}: {error}", file=sys.stderr)
+        return 2
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if node is not None:
+            stop_node(node)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return 0
+
+
 def load_average():
     with open("/proc/loadavg") as f:
         return " ".join(f.read().split()[:3])
@@ -204,10 +253,7 @@ def main():
     parser.add_argument("--daemon-cycles", default="500,50",
                         help="steady cycles the daemon is driven through, per size of a shape (500 at the first)")
     args = parser.parse_args()
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, on_signal)
-    if os.geteuid() != 0:
-        print("bench: run as root (namespaces for the node's containers, BPF)", file=sys.stderr)
+    if not running_as_root("bench"):
         return 2
     tool = lambda name: os.path.abspath(os.path.join(args.tools, name))  # nodeshape chdirs before exec
     isotrace = os.path.abspath(args.isotrace)
@@ -221,101 +267,71 @@ def main():
         if probe.returncode != 0:
             bpf_unusable = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
 
-    scratch = tempfile.mkdtemp(prefix="isotrace-bench-", dir="/var/tmp")
-    node = None
-    try:
-        default_sizes = {"small": "1000,10000", "realistic": "2000,10000"}
-        plan = []
-        for shape in args.shapes.split(","):
-            if shape not in default_sizes:
-                raise RuntimeError(f"--shapes: unknown shape {shape!r} (small, realistic)")
-            for position, size in enumerate(int(s) for s in (args.sizes or default_sizes[shape]).split(",")):
-                plan.append((shape, position, size))
-        cycle_counts = [int(c) for c in args.daemon_cycles.split(",")]
-        for shape, position, size in plan:
-            daemon_cycles = cycle_counts[min(position, len(cycle_counts) - 1)]
-            problem = check_limits(size)
-            if problem:
-                print(f"\nN = {size:,}: skipped: {problem}")
+    cycle_counts = [int(c) for c in args.daemon_cycles.split(",")]
+
+    def measure_node(shape, position, size, node, scratch):
+        daemon_cycles = cycle_counts[min(position, len(cycle_counts) - 1)]
+        summary = shape_summary(node.pid)
+        runs = args.runs if size <= 2000 else max(3, args.runs - 2)
+        rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")]),
+                Row("C reader of what a /proc cycle re-reads (--refresh)", [tool("procreader"), "--refresh"])]
+        samplers = ["procfs", "bpf"] if has_sampler else [None]
+
+        def sampler_rows(subcommand, ok):
+            for sampler in samplers:
+                flag = ["--sampler", sampler] if sampler else []
+                name = f"isotrace {subcommand} --format json{' --sampler ' + sampler if sampler else ''}"
+                if sampler == "bpf" and bpf_unusable:
+                    rows.append(Row(name, note=f"n/a ({bpf_unusable})"))
+                    continue
+                rows.append(Row(name, [isotrace, subcommand, "--format", "json"] + flag, ok=ok))
+
+        sampler_rows("snapshot", (0, 2))
+        if args.extra:
+            rows.append(Row("isotrace snapshot --format table", [isotrace, "snapshot", "--format", "table"], ok=(0, 2)))
+        sampler_rows("audit", (0, 1, 2))
+        if not has_sampler:
+            rows.append(Row("isotrace snapshot --sampler bpf", note="n/a (no BPF sampler yet)"))
+        results = []
+        processes = proc_count()
+        for row in rows:
+            if row.command is None:
+                results.append((row.name, None, None, row.note, None))
                 continue
-            workdir = os.path.join(scratch, f"node-{shape}-{size}")
-            os.mkdir(workdir)
-            node = start_node(tool("nodeshape"), tool("holder"), shape, size, workdir, timeout=300)
-            summary = shape_summary(node.pid)
-            runs = args.runs if size <= 2000 else max(3, args.runs - 2)
-            rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")]),
-                    Row("C reader of what a /proc cycle re-reads (--refresh)", [tool("procreader"), "--refresh"])]
-            samplers = ["procfs", "bpf"] if has_sampler else [None]
-            for sampler in samplers:
-                flag = ["--sampler", sampler] if sampler else []
-                name = f"isotrace snapshot --format json{' --sampler ' + sampler if sampler else ''}"
-                if sampler == "bpf" and bpf_unusable:
-                    rows.append(Row(name, note=f"n/a ({bpf_unusable})"))
-                    continue
-                rows.append(Row(name, [isotrace, "snapshot", "--format", "json"] + flag, ok=(0, 2)))
-            if args.extra:
-                rows.append(Row("isotrace snapshot --format table", [isotrace, "snapshot", "--format", "table"], ok=(0, 2)))
-            for sampler in samplers:
-                flag = ["--sampler", sampler] if sampler else []
-                name = f"isotrace audit --format json{' --sampler ' + sampler if sampler else ''}"
-                if sampler == "bpf" and bpf_unusable:
-                    rows.append(Row(name, note=f"n/a ({bpf_unusable})"))
-                    continue
-                rows.append(Row(name, [isotrace, "audit", "--format", "json"] + flag, ok=(0, 1, 2)))
-            if not has_sampler:
-                rows.append(Row("isotrace snapshot --sampler bpf", note="n/a (no BPF sampler yet)"))
-            results = []
-            processes = proc_count()
-            for row in rows:
-                if row.command is None:
-                    results.append((row.name, None, None, row.note, None))
-                    continue
-                seconds, rss, cpu = measure(tool("runtimed"), row, runs, scratch)
-                results.append((row.name, seconds, rss, row.note, cpu))
-            if bpfpass:
-                timing, why = bpf_pass(bpfpass, runs, scratch)
-                if timing:
-                    results.append(("BPF task iterator: load and attach (bench/bpfpass)", timing[0], None, "once per process", None))
-                    results.append(("BPF task iterator: one pass after loading", timing[1], None, None, None))
-                else:
-                    results.append(("BPF task iterator pass", None, None, f"n/a ({why})", None))
+            seconds, rss, cpu = measure(tool("runtimed"), row, runs, scratch)
+            results.append((row.name, seconds, rss, row.note, cpu))
+        if bpfpass:
+            timing, why = bpf_pass(bpfpass, runs, scratch)
+            if timing:
+                results.append(("BPF task iterator: load and attach (bench/bpfpass)", timing[0], None, "once per process", None))
+                results.append(("BPF task iterator: one pass after loading", timing[1], None, None, None))
             else:
-                results.append(("BPF task iterator pass", None, None, "n/a (bench/bpfpass not built)", None))
-            if not has_daemon:
-                results.append(("daemon steady-state cycle", None, None, "n/a (no daemon yet)", None))
-            for sampler in samplers if has_daemon else []:
-                if sampler == "bpf" and bpf_unusable:
-                    results.append(("daemon steady-state cycle --sampler bpf", None, None, f"n/a ({bpf_unusable})", None))
-                    continue
-                name = "daemon steady-state cycle" + (f" --sampler {sampler}" if sampler else "")
-                try:
-                    figures = daemonbench.run(isotrace, scratch, cycles=daemon_cycles, sampler=sampler)
-                except RuntimeError as error:
-                    results.append((name, None, None, f"n/a ({error})", None))
-                    continue
-                late, early = figures["rss_late"], figures["rss_early"]
-                results.append((name, figures["median"], late["VmRSS"],
-                                f"median of {figures['cycles']}; first cycle {figures['first']:.1f} s; "
-                                f"CPU {figures['cpu_per_cycle'] * 1000:.0f} ms/cycle = {figures['core_share_30s'] * 100:.2f} % "
-                                f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
-                                f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']} "
-                                f"(anon {(late['RssAnon'] - early['RssAnon']) / 1024:+.1f})", None))
-            table(size, shape, summary, processes, results)
-            stop_node(node)
-            node = None
-            shutil.rmtree(workdir, ignore_errors=True)
-    except (KeyboardInterrupt, Stop) as interruption:
-        print(f"\nbench: interrupted ({interruption or 'SIGINT'}), stopping the processes it started", file=sys.stderr)
-        return 130
-    except RuntimeError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        return 2
-    finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        if node is not None:
-            stop_node(node)
-        shutil.rmtree(scratch, ignore_errors=True)
-    return 0
+                results.append(("BPF task iterator pass", None, None, f"n/a ({why})", None))
+        else:
+            results.append(("BPF task iterator pass", None, None, "n/a (bench/bpfpass not built)", None))
+        if not has_daemon:
+            results.append(("daemon steady-state cycle", None, None, "n/a (no daemon yet)", None))
+        for sampler in samplers if has_daemon else []:
+            if sampler == "bpf" and bpf_unusable:
+                results.append(("daemon steady-state cycle --sampler bpf", None, None, f"n/a ({bpf_unusable})", None))
+                continue
+            name = "daemon steady-state cycle" + (f" --sampler {sampler}" if sampler else "")
+            try:
+                figures = daemonbench.run(isotrace, scratch, cycles=daemon_cycles, sampler=sampler)
+            except RuntimeError as error:
+                results.append((name, None, None, f"n/a ({error})", None))
+                continue
+            late, early = figures["rss_late"], figures["rss_early"]
+            results.append((name, figures["median"], late["VmRSS"],
+                            f"median of {figures['cycles']}; first cycle {figures['first']:.1f} s; "
+                            f"CPU {figures['cpu_per_cycle'] * 1000:.0f} ms/cycle = {figures['core_share_30s'] * 100:.2f} % "
+                            f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
+                            f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']} "
+                            f"(anon {(late['RssAnon'] - early['RssAnon']) / 1024:+.1f})", None))
+        table(size, shape, summary, processes, results)
+
+    return each_node("bench", tool, args.shapes, args.sizes, {"small": "1000,10000", "realistic": "2000,10000"},
+                     measure_node)
 
 
 if __name__ == "__main__":
