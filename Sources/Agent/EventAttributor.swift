@@ -108,6 +108,10 @@ public struct EventAttributor: Sendable {
         for (identity, life) in lives where life.exit == nil { alive[identity.pid] = identity }
 
         let order = lives.values.sorted { ($0.firstSeen, $0.identity.pid) < ($1.firstSeen, $1.identity.pid) }.map(\.identity)
+        // When the processes that ended in this cycle ended: a child killed just after its parent
+        // is a job being torn down, not an escape.
+        var ended: [ProcessIdentity: UTCTime] = [:]
+        for (identity, life) in lives { if let exit = life.exit { ended[identity] = exit.time } }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
         // this cycle must still be there when its children are decided.
         var decisions: [ProcessIdentity: LifeAttribution?] = [:]
@@ -129,15 +133,15 @@ public struct EventAttributor: Sendable {
                     container: side.container, startTime: life.startTime, comm: life.comm, uid: life.uids.count > 1 ? life.uids[1] : nil,
                     firstSeen: life.firstSeen, lastSeen: life.lastSeen)
                 let sampledRecord = known[identity] != nil
+                if side.role == .payload, life.escaped == nil,
+                   let reason = escape(life, side: side, alive: alive, known: known, ended: ended) {
+                    life.escaped = reason
+                    resolution.escaped.append((process, life, reason))
+                }
                 if !life.recorded && !sampledRecord {
                     resolution.started.append((process, life))
                 }
                 life.recorded = true
-                if side.role == .payload, life.escaped == nil,
-                   let reason = escape(life, side: side, alive: alive, known: known, sampled: everSampled) {
-                    life.escaped = reason
-                    resolution.escaped.append((process, life, reason))
-                }
                 if life.exit != nil {
                     if !sampledRecord { resolution.exited.append((process, life)) }
                     lives[identity] = nil
@@ -218,6 +222,9 @@ public struct EventAttributor: Sendable {
         return child
     }
 
+    /// How soon after its parent a reparented process killed by a signal counts as torn down with its job.
+    static let teardownMilliseconds: Int64 = 2_000
+
     /// The PanDA ID in a job directory's name `PanDA_Pilot-<digits>`.
     static func jobDirectoryID(_ name: String) -> String? {
         let prefix = "PanDA_Pilot-"
@@ -230,12 +237,18 @@ public struct EventAttributor: Sendable {
     /// Why a payload process is outside its job, or nil: a new session outside a job directory
     /// (not the job's root), or an end reaped by a process outside the job.
     private func escape(_ life: ProcessLife, side: JobSide, alive: [Int32: ProcessIdentity], known: [ProcessIdentity: TrackedProcess],
-                        sampled: Set<ProcessIdentity>) -> String? {
+                        ended: [ProcessIdentity: UTCTime]) -> String? {
         if side.jobRoot != life.identity,
            let exec = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) == nil }) {
             return "escaped: leads a new session (sid \(life.identity.pid)) outside the job directory (cwd \(exec.cwdName.isEmpty ? "?" : exec.cwdName)) when it ran \(exec.filename)"
         }
         if let exit = life.exit, exit.reaper != life.parent.pid {
+            // Killed by a signal within `teardown` of its parent's end (or its parent's end not
+            // seen): the job was being stopped (a pilot kills the payload's group), not left.
+            if exit.status & 0x7f != 0,
+               ended[life.parent].map({ exit.time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch <= Self.teardownMilliseconds }) ?? true {
+                return nil
+            }
             let reaper = alive[exit.reaper]
             let reaperSide: JobSide? = reaper.flatMap { identity in
                 if let process = known[identity], case .job(let side) = Self.own(process) { return side }

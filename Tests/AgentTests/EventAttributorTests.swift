@@ -63,6 +63,19 @@ import Testing
         #expect(resolution.escaped.first?.process.pandaID == "4267387837")
     }
 
+    @Test("a job torn down (the root ends, its children are killed just after, reparented): not an escape")
+    func teardownIsNoEscape() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 410, parent: 200),
+            Self.event(.fork, 411, parent: 410),
+            Self.event(.exit, 410, parent: 200, at: 1_000_000_000, status: 9),
+            Self.event(.exit, 411, parent: 410, at: 1_100_000_000, status: 9, reaper: 1),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.exited.count == 2 && resolution.escaped.isEmpty)
+    }
+
     @Test("a new session outside the job directory is escaped; the job root's own session is not")
     func newSession() {
         var attributor = EventAttributor()
