@@ -1,7 +1,9 @@
 # isotrace: two commands on a fresh Debian machine.
 #   make audit   installs what is missing (as root), builds the release binary, audits this node
 #   make test    builds and runs every test
-#   make bench   (as root) times the samplers on 1,000 and 10,000 node-shaped processes (bench/)
+#   make bench   (as root) times the samplers on node-shaped processes (bench/): the small shape at
+#                1,000 and 10,000, the realistic one (ATLAS transforms, 1-25 KiB environments) at
+#                2,000 and 10,000
 #                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
 #                then the process event source under 500-10,000 execs/s (make bench-events)
 SWIFT ?= swift
@@ -181,10 +183,12 @@ $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/in
 	@mkdir -p $(BENCH_TOOLS)
 	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c -lbpf
 
-# The BPF rows are optional: without clang's bpf target or libbpf they say n/a.
+# The BPF rows are optional: without clang's bpf target or libbpf they say n/a. Both node shapes
+# by default; e.g. `make bench BENCH_ARGS="--shapes realistic --sizes 10000"` for one.
+BENCH_ARGS ?=
 bench: release $(BENCH_BINARIES) bench-redaction
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
-	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS)
+	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) bench-events
 
 # The process event source under a steady exec rate in a simulated payload (bench/eventbench.py):

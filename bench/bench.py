@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """make bench: how fast isotrace samples a busy node, against a plain C reader of /proc.
 
-For each size N it starts N real processes shaped like a grid worker node (bench/nodeshape),
-then times, in one run on the same processes: the C reader of exactly the /proc files isotrace
+For each shape and size N it starts N real processes shaped like a grid worker node
+(bench/nodeshape): the `small` shape (short command lines, environments of 1-3 KiB) and the
+`realistic` one (payloads with the 1-25 KiB environments of a release set-up and the argument
+lists of real ATLAS transforms: Reco_tf.py, Sim_tf.py, Derivation_tf.py, athena.py, user
+analysis). Then it times, in one run on the same processes: the C reader of exactly the /proc files isotrace
 reads (bench/procreader, the floor), `isotrace snapshot` with each sampler, `isotrace audit`, the
 BPF task iterator alone after loading (bench/bpfpass, when built) and the daemon's steady cycle
 (bench/daemonbench.py: cycles driven back to back with SIGUSR1; CPU per cycle, RSS and its growth).
@@ -87,8 +90,8 @@ def supports(isotrace, subcommand, flag):
     return out.returncode == 0 and flag in out.stdout
 
 
-def start_node(nodeshape, holder, size, workdir, timeout):
-    process = subprocess.Popen([nodeshape, str(size), holder, workdir], stdout=subprocess.PIPE,
+def start_node(nodeshape, holder, shape, size, workdir, timeout):
+    process = subprocess.Popen([nodeshape, "--shape", shape, str(size), holder, workdir], stdout=subprocess.PIPE,
                                stdin=subprocess.DEVNULL, text=True)
     ready, _, _ = select.select([process.stdout], [], [], timeout)
     line = process.stdout.readline() if ready else ""
@@ -124,10 +127,55 @@ def check_limits(size):
     return None
 
 
-def table(size, processes, rows):
+def descendants(root):
+    """PIDs below root (by PPid in /proc/PID/stat; container processes are visible from here too)."""
+    children = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(name))
+    found, todo = [], [root]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
+def shape_summary(root):
+    """Sizes of the node's environments and command lines, as /proc shows them."""
+    env, args = [], []
+    for pid in descendants(root):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                env.append(len(f.read()))
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                args.append(len(f.read()))
+        except OSError:
+            continue
+    if not env:
+        return ""
+    size = lambda n: f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n:.0f} B"
+    kib = lambda values: (f"{size(min(values))} to {size(max(values))}, median {size(statistics.median(values))}, "
+                          f"total {sum(values) / 1048576:.1f} MiB")
+    return f"environments {kib(env)}; command lines {kib(args)}"
+
+
+def load_average():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def table(size, shape, summary, processes, rows):
     """Wall time is what a user waits; CPU time (user + system of the child) is steadier on a
     busy machine, so both are shown, each with its ratio to the C reader's."""
-    print(f"\nN = {size:,} ({processes:,} processes in /proc)")
+    print(f"\nN = {size:,}, {shape} shape ({processes:,} processes in /proc; load average {load_average()})")
+    if summary:
+        print(f"  {summary}")
     header = (f"{'':52} {'wall ms':>9} {'µs/proc':>8} {'x C':>6} {'CPU ms':>8} {'x C':>6} {'peak RSS MB':>12}")
     print(header)
     print("-" * len(header))
@@ -148,11 +196,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--isotrace", required=True)
     parser.add_argument("--tools", required=True, help="directory with nodeshape, holder, procreader, runtimed, bpfpass")
-    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--shapes", default="small,realistic",
+                        help="node shapes in order (bench/nodeshape --shape): small, realistic")
+    parser.add_argument("--sizes", help="sizes for every shape (default: small 1000,10000; realistic 2000,10000)")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--extra", action="store_true", help="also time snapshot --format table")
     parser.add_argument("--daemon-cycles", default="500,50",
-                        help="steady cycles the daemon is driven through, per size (500 at 1,000 processes)")
+                        help="steady cycles the daemon is driven through, per size of a shape (500 at the first)")
     args = parser.parse_args()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, on_signal)
@@ -174,17 +224,24 @@ def main():
     scratch = tempfile.mkdtemp(prefix="isotrace-bench-", dir="/var/tmp")
     node = None
     try:
-        sizes = [int(s) for s in args.sizes.split(",")]
+        default_sizes = {"small": "1000,10000", "realistic": "2000,10000"}
+        plan = []
+        for shape in args.shapes.split(","):
+            if shape not in default_sizes:
+                raise RuntimeError(f"--shapes: unknown shape {shape!r} (small, realistic)")
+            for position, size in enumerate(int(s) for s in (args.sizes or default_sizes[shape]).split(",")):
+                plan.append((shape, position, size))
         cycle_counts = [int(c) for c in args.daemon_cycles.split(",")]
-        for position, size in enumerate(sizes):
+        for shape, position, size in plan:
             daemon_cycles = cycle_counts[min(position, len(cycle_counts) - 1)]
             problem = check_limits(size)
             if problem:
                 print(f"\nN = {size:,}: skipped: {problem}")
                 continue
-            workdir = os.path.join(scratch, f"node{size}")
+            workdir = os.path.join(scratch, f"node-{shape}-{size}")
             os.mkdir(workdir)
-            node = start_node(tool("nodeshape"), tool("holder"), size, workdir, timeout=300)
+            node = start_node(tool("nodeshape"), tool("holder"), shape, size, workdir, timeout=300)
+            summary = shape_summary(node.pid)
             runs = args.runs if size <= 2000 else max(3, args.runs - 2)
             rows = [Row("C reader of the same /proc files (bench/procreader)", [tool("procreader")]),
                     Row("C reader of what a /proc cycle re-reads (--refresh)", [tool("procreader"), "--refresh"])]
@@ -243,7 +300,7 @@ def main():
                                 f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
                                 f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']} "
                                 f"(anon {(late['RssAnon'] - early['RssAnon']) / 1024:+.1f})", None))
-            table(size, processes, results)
+            table(size, shape, summary, processes, results)
             stop_node(node)
             node = None
             shutil.rmtree(workdir, ignore_errors=True)

@@ -10,7 +10,8 @@ by one. A chain whose first record has seq > 1 (old segments removed by `isotrac
 contain a valid `checkpoint` record whose first_kept_seq and first_kept_prev name exactly that
 first record. Each record's `time` must fall on its segment's UTC day (a record may continue a
 later segment only after the clock went back; a segment never begins with an earlier day), so
-segments renamed to older dates do not verify. A missing or empty records directory proves
+segments renamed to older dates do not verify. A record's `chain_head` (heartbeats) must be the head
+it continues: {"seq": seq - 1, "sha256": prev}. A missing or empty records directory proves
 nothing: exit 2. Needs `pip install cryptography rfc8785`. Exit 0 intact, 1 tampered, 2 nothing to
 verify.
 
@@ -57,6 +58,8 @@ def main(records_dir, public_key_file):
                     problems.append(f"{where}: unknown key {record['key_id']}")
                 else:
                     key.verify(signature, rfc8785.dumps(record))
+                    if "chain_head" in record and record["chain_head"] != {"seq": record["seq"] - 1, "sha256": record["prev"]}:
+                        problems.append(f"{where}: chain_head is not the head this record continues (seq - 1 and its prev)")
                     if record.get("type") == "checkpoint":
                         checkpoint = record["checkpoint"]
                         starts.add((checkpoint["first_kept_seq"], checkpoint["first_kept_prev"]))

@@ -11,7 +11,7 @@ import Records
 public enum DaemonRecords {
     /// `process`: first sight of a pilot or payload process, with everything sampled about it.
     public static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind? = nil) throws -> RecordBody {
-        guard case .object(var members) = try JSONValue(encoding: sample) else {
+        guard case .object(var members) = try JSONValue(json: SnapshotJSONWriter.encode(sample), of: "ProcessSample") else {
             preconditionFailure("a process sample encodes as a JSON object")
         }
         members += attribution(process)
@@ -105,9 +105,10 @@ public enum DaemonRecords {
         ] + named(sampler))
     }
 
-    /// `heartbeat`: the daemon is alive; counters since it started.
+    /// `heartbeat`: the daemon is alive; counters since it started, and the chain head just
+    /// before it (`chain_head`, filled in by the writer when it signs).
     public static func heartbeat(_ counters: HeartbeatCounters, sampler: SamplerKind? = nil) -> RecordBody {
-        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)] + named(sampler))
+        RecordBody(type: .heartbeat, members: [JSONMember("heartbeat", counters.json)] + named(sampler), carriesChainHead: true)
     }
 
     /// The optional `sampler` body key (RecordType.optionalBodyKeys).

@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <errno.h>
 #include <stdio.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -37,6 +38,21 @@ int isotrace_open_no_symlinks(int dir_fd, const char *path, int flags, unsigned 
     int fd = (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
     if (fd < 0 && errno == ENOSYS) fd = openat(dir_fd, path, flags | O_NOFOLLOW | O_CLOEXEC, (mode_t)mode);
     return fd;
+}
+
+int isotrace_open_on_same_mount(int dir_fd, const char *path, int flags) {
+    struct open_how how = {
+        .flags = (unsigned long long)(flags | O_CLOEXEC),
+        .mode = 0,
+        .resolve = RESOLVE_NO_XDEV | RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH,
+    };
+    return (int)syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+}
+
+int isotrace_is_procfs(int fd) {
+    struct statfs info;
+    if (fstatfs(fd, &info) != 0) return -1;
+    return info.f_type == 0x9fa0 /* PROC_SUPER_MAGIC */ ? 1 : 0;
 }
 
 int isotrace_open_path_directory(const char *path) {

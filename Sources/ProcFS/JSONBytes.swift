@@ -2,19 +2,27 @@
 /// `JSONEncoder` with `[.sortedKeys, .withoutEscapingSlashes]` formats it: no whitespace,
 /// `"`, `\` and control characters escaped (`\b \t \n \f \r`, else `\u00xx`), everything else
 /// (including `/`, DEL and non-ASCII UTF-8) as it is. Callers write object keys in sorted order.
-struct JSONBytes {
-    var bytes: [UInt8] = []
+package struct JSONBytes {
+    package var bytes: [UInt8] = []
     private var needsComma = false
 
-    init(capacity: Int) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int) { bytes.reserveCapacity(capacity) }
 
-    mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
-    mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
-    mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
-    mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+    package mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); needsComma = false }
+    package mutating func endObject() { bytes.append(UInt8(ascii: "}")); needsComma = true }
+    package mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); needsComma = false }
+    package mutating func endArray() { bytes.append(UInt8(ascii: "]")); needsComma = true }
+
+    /// Hands what is written so far to `output` once it is `limit` bytes or more, and starts
+    /// again (a document streamed in pieces, never held whole).
+    package mutating func flush(over limit: Int = 65536, to output: ([UInt8]) -> Void) {
+        guard bytes.count >= limit else { return }
+        output(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
 
     /// Writes `"key":`; the value written next belongs to it.
-    mutating func key(_ key: StaticString) {
+    package mutating func key(_ key: StaticString) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         bytes.append(contentsOf: UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
@@ -23,16 +31,16 @@ struct JSONBytes {
     }
 
     /// A key that is data (an environment variable's or an `unavailable` field's name).
-    mutating func key(_ key: String) {
+    package mutating func key(_ key: String) {
         string(key)
         bytes.append(UInt8(ascii: ":"))
         needsComma = false
     }
 
-    mutating func null() { separate(); append("null") }
-    mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
+    package mutating func null() { separate(); append("null") }
+    package mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
 
-    mutating func integer<T: BinaryInteger>(_ value: T) {
+    package mutating func integer<T: BinaryInteger>(_ value: T) {
         separate()
         if value == 0 { bytes.append(UInt8(ascii: "0")); return }
         var magnitude = UInt64(value.magnitude)
@@ -51,7 +59,7 @@ struct JSONBytes {
         _ = count
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var value = value
@@ -85,7 +93,7 @@ struct JSONBytes {
 
     /// A capability mask as /proc prints it (16 lower-case hex digits), as a JSON string;
     /// the same text as `Capability.hex`.
-    mutating func hexMask(_ mask: UInt64) {
+    package mutating func hexMask(_ mask: UInt64) {
         separate()
         bytes.append(UInt8(ascii: "\""))
         for shift in stride(from: 60, through: 0, by: -4) {
@@ -95,16 +103,16 @@ struct JSONBytes {
         bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
+    package mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
 
-    mutating func strings(_ values: [String]?) {
+    package mutating func strings(_ values: [String]?) {
         guard let values else { return null() }
         beginArray()
         for value in values { string(value) }
         endArray()
     }
 
-    mutating func integers<T: BinaryInteger>(_ values: [T]?) {
+    package mutating func integers<T: BinaryInteger>(_ values: [T]?) {
         guard let values else { return null() }
         beginArray()
         for value in values { integer(value) }
@@ -112,7 +120,7 @@ struct JSONBytes {
     }
 
     /// A `[String: String]` with its keys sorted as `JSONEncoder` sorts them (String order).
-    mutating func dictionary(_ values: [String: String]?) {
+    package mutating func dictionary(_ values: [String: String]?) {
         guard let values else { return null() }
         beginObject()
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
@@ -123,7 +131,7 @@ struct JSONBytes {
     }
 
     /// An `unavailable` map: each reason as its text, keys sorted as `dictionary` sorts them.
-    mutating func dictionary(_ values: [String: UnavailableReason]) {
+    package mutating func dictionary(_ values: [String: UnavailableReason]) {
         beginObject()
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             self.key(key)

@@ -91,12 +91,16 @@ struct ProcessReader {
     let mountWatch: MountTableWatch?
     /// Set by the BPF sampler when the pass accounted for every task (no /proc listing).
     var skippedListing = false
+    /// The proc root, open for this sample (nil when it cannot be opened: each process's
+    /// directory is then opened by its path and fails on its own).
+    let root: OpenProcRoot?
 
     init(procRoot: String, node: NodeFacts, allowlist: EnvironmentAllowlist, mountWatch: MountTableWatch? = nil) {
         self.procRoot = procRoot
         self.node = node
         self.allowlist = allowlist
         self.mountWatch = mountWatch
+        root = try? OpenProcRoot(procRoot)
         mountWatch?.poll()
     }
 
@@ -114,9 +118,13 @@ struct ProcessReader {
         _ pid: Int32, _ body: (inout ProcessReader, inout ProcessFiles) throws(Vanished) -> Outcome
     ) -> Outcome {
         let directory = "\(procRoot)/\(pid)"
-        let fd: FileDescriptor
+        let opened: ProcDirectory
         do {
-            fd = try Syscalls.openDirectory(directory)
+            if let root {
+                opened = try Syscalls.openProcDirectory(at: root.directory, String(pid), displayPath: directory)
+            } else {
+                opened = try Syscalls.openProcRoot(directory)
+            }
         } catch {
             if error.isNotFound { return .vanished }
             if error.isPermissionDenied {
@@ -126,8 +134,8 @@ struct ProcessReader {
             }
             return .dropped
         }
-        defer { Syscalls.closeFile(fd) }
-        var process = ProcessFiles(directory: directory, fd: fd)
+        defer { Syscalls.closeFile(opened.fd) }
+        var process = ProcessFiles(directory: directory, opened: opened)
         do {
             return try body(&self, &process)
         } catch {
@@ -395,13 +403,14 @@ extension ParseError {
 /// missing or refused" (a field failure) from "the process is gone" (`Vanished`).
 struct ProcessFiles {
     let directory: String
-    let fd: FileDescriptor
+    let opened: ProcDirectory
+    var fd: FileDescriptor { opened.fd }
 
     func path(_ name: String) -> String { directory + "/" + name }
 
     func readFile(_ name: String, into buffer: inout [UInt8]) throws(ProcessReader.Vanished) -> Result<Int, FieldFailure> {
         do {
-            return .success(try Syscalls.readFile(at: fd, name, displayPath: path(name), into: &buffer))
+            return .success(try Syscalls.readFile(at: opened, name, displayPath: path(name), into: &buffer))
         } catch {
             return .failure(try failure(error))
         }
@@ -410,7 +419,7 @@ struct ProcessFiles {
     /// Opens a file to keep (the mount table watch); the caller closes it or hands it on.
     func openFile(_ name: String) throws(ProcessReader.Vanished) -> Result<FileDescriptor, FieldFailure> {
         do {
-            return .success(try Syscalls.openFile(at: fd, name, displayPath: path(name)))
+            return .success(try Syscalls.openFile(at: opened, name, displayPath: path(name)))
         } catch {
             return .failure(try failure(error))
         }
@@ -472,4 +481,15 @@ extension ProcessReader {
         // Unchanged: the same storage as before, which the audit recognises without comparing.
         return sample == known ? known : sample
     }
+}
+
+/// A proc root held open for one sample, closed when the last sampler state lets go of it.
+final class OpenProcRoot: Sendable {
+    let directory: ProcDirectory
+
+    init(_ path: String) throws(SystemCallError) {
+        directory = try Syscalls.openProcRoot(path)
+    }
+
+    deinit { Syscalls.closeFile(directory.fd) }
 }

@@ -14,6 +14,14 @@ public enum SnapshotJSONWriter {
         return whole
     }
 
+    /// One process object alone (the daemon's `process` records): the bytes JSONEncoder makes of
+    /// the sample.
+    package static func encode(_ process: ProcessSample) -> [UInt8] {
+        var json = JSONBytes(capacity: 4096)
+        write(process, &json)
+        return json.bytes
+    }
+
     /// Writes the document in pieces of about 64 KiB through `output`, so a sample of 10,000
     /// processes is never held twice (as values and as one 15 MB string).
     public static func write(_ snapshot: Snapshot, to output: ([UInt8]) -> Void) {
@@ -57,7 +65,7 @@ public enum SnapshotJSONWriter {
         output(json.bytes)
     }
 
-    static func write(_ counters: SampleCounters, _ json: inout JSONBytes) {
+    package static func write(_ counters: SampleCounters, _ json: inout JSONBytes) {
         json.beginObject()
         for key in SnapshotKey.Counters.allCases {
             json.key(key.rawValue)
@@ -72,7 +80,7 @@ public enum SnapshotJSONWriter {
     }
 
     /// Synthesized `Codable`: absent optionals are left out, not null.
-    static func write(_ problem: SampleProblem, _ json: inout JSONBytes) {
+    package static func write(_ problem: SampleProblem, _ json: inout JSONBytes) {
         json.beginObject()
         for key in SnapshotKey.Problem.allCases {
             switch key {
@@ -85,7 +93,7 @@ public enum SnapshotJSONWriter {
         json.endObject()
     }
 
-    static func write(_ node: NodeFacts, _ json: inout JSONBytes) {
+    package static func write(_ node: NodeFacts, _ json: inout JSONBytes) {
         json.beginObject()
         for key in SnapshotKey.Node.allCases {
             json.key(key.rawValue)
@@ -107,7 +115,7 @@ public enum SnapshotJSONWriter {
         json.endObject()
     }
 
-    static func write(_ namespace: MountNamespaceSample, _ json: inout JSONBytes) {
+    package static func write(_ namespace: MountNamespaceSample, _ json: inout JSONBytes) {
         json.beginObject()
         for key in SnapshotKey.MountNamespace.allCases {
             json.key(key.rawValue)
@@ -150,9 +158,18 @@ public enum SnapshotJSONWriter {
     }
 
     static func write(_ process: ProcessSample, _ json: inout JSONBytes) {
+        write(process, &json) { _, _ in }
+    }
+
+    /// One process object. `insert` is called before each of the snapshot's keys is written, and
+    /// with nil before the closing brace, so that a layer above can add keys of its own where they
+    /// sort (the audit's `panda_id` and `container`; see `position(of:)`).
+    package static func write(_ process: ProcessSample, _ json: inout JSONBytes,
+                              inserting insert: (SnapshotKey.Process?, inout JSONBytes) -> Void) {
         let status = process.status
         json.beginObject()
         for key in SnapshotKey.Process.allCases {
+            insert(key, &json)
             json.key(key.rawValue)
             switch key {
             case .bootID: json.string(process.identity.bootID)
@@ -206,7 +223,15 @@ public enum SnapshotJSONWriter {
             case .unavailable: json.dictionary(process.unavailable)
             }
         }
+        insert(nil, &json)
         json.endObject()
+    }
+
+    /// Where a key added to the process object goes: before the first snapshot key that sorts
+    /// after it (nil: after the last), as `JSONEncoder`'s `.sortedKeys` orders them.
+    package static func position(of key: String) -> SnapshotKey.Process? {
+        precondition(SnapshotKey.Process(rawValue: key) == nil, "\(key) is a snapshot key already")
+        return SnapshotKey.Process.allCases.first { key < $0.rawValue }
     }
 
     static func write(_ map: [IDMapEntry]?, _ json: inout JSONBytes) {

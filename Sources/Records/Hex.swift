@@ -9,4 +9,13 @@ enum Hex {
         }
         return String(decoding: output, as: UTF8.self)
     }
+
+    /// Whether `text` is exactly `count` lower-case hex digits.
+    static func isLowercase(_ text: String?, count: Int) -> Bool {
+        guard let text else { return false }
+        return text.utf8.count == count && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+
+    /// A hex SHA-256 as `prev` holds it.
+    static func isSHA256(_ text: String?) -> Bool { isLowercase(text, count: 64) }
 }

@@ -17,10 +17,16 @@ extension JSONValue {
         } catch {
             throw EncodingError(description: "cannot encode \(T.self) as JSON: \(error)")
         }
+        try self.init(json: [UInt8](data), of: "\(T.self)")
+    }
+
+    /// A JSON document written by other means (`AuditJSONWriter`'s bytes, the same document
+    /// JSONEncoder makes), read by the strict parser as `init(encoding:)` reads JSONEncoder's.
+    public init(json bytes: [UInt8], of typeName: String) throws(EncodingError) {
         do {
-            self = try JSONParser(exactIntegers: true).parse([UInt8](data))
+            self = try JSONParser(exactIntegers: true).parse(bytes)
         } catch {
-            throw EncodingError(description: "\(T.self) is not canonicalizable JSON: \(error)")
+            throw EncodingError(description: "\(typeName) is not canonicalizable JSON: \(error)")
         }
     }
 }

@@ -30,6 +30,10 @@ public struct Record: Sendable {
         self.body = body
     }
 
+    /// The chain head this record continues (seq - 1 and `prev`): its `chain_head`, when the body
+    /// carries one.
+    public var headBefore: ChainHead { ChainHead(before: seq, prev: prev) }
+
     /// The record without `sig`: what is signed.
     public var unsigned: JSONValue {
         .object([
@@ -40,7 +44,7 @@ public struct Record: Sendable {
             JSONMember("node", node.json),
             JSONMember("prev", .string(prev)),
             JSONMember("key_id", .string(keyID)),
-        ] + body.members)
+        ] + body.members + (body.carriesChainHead ? [JSONMember(ChainHead.bodyKey, headBefore.json)] : []))
     }
 
     /// The canonical line (no newline) of the record signed with `key`.

@@ -15,7 +15,8 @@ public enum RecordType: String, Sendable, CaseIterable {
     /// Daemon: a rule's verdict for a job (or the node) changed (`"finding"`, `"panda_id"`, `"pilot"`,
     /// `"previous_status"`).
     case finding
-    /// Daemon: alive, with counters (`"heartbeat"`).
+    /// Daemon: alive, with counters (`"heartbeat"`) and the chain head just before it
+    /// (`"chain_head"`, `ChainHead`; heartbeats written before it existed lack it).
     case heartbeat
     /// Prune: the chain head before old segments were removed (`"checkpoint"`).
     case checkpoint
@@ -42,10 +43,12 @@ public enum RecordType: String, Sendable, CaseIterable {
     }
 
     /// Body keys a record of this type may carry: `sampler` ("bpf" or "procfs"), which sampler
-    /// saw what the record says; records written before it existed lack it and stay valid.
+    /// saw what the record says; a heartbeat's `chain_head`. Records written before they existed
+    /// lack them and stay valid.
     public var optionalBodyKeys: [String] {
         switch self {
-        case .audit, .process, .exit, .finding, .heartbeat: return ["sampler"]
+        case .heartbeat: return [ChainHead.bodyKey, "sampler"]
+        case .audit, .process, .exit, .finding: return ["sampler"]
         case .recovery, .checkpoint: return []
         }
     }

@@ -65,7 +65,7 @@ struct RecordValidator {
         var reasons: [String] = []
         if let v = value["v"], v.integerValue != Record.version { reasons.append("unsupported version v=\(describe(v))") }
         if let time = value["time"], !isRFC3339Milliseconds(time.stringValue) { reasons.append("time \(describe(time)) is not RFC 3339 UTC with milliseconds") }
-        if let prev = value["prev"], !isHex(prev.stringValue, count: 64) { reasons.append("prev is not a hex SHA-256") }
+        if let prev = value["prev"], !Hex.isSHA256(prev.stringValue) { reasons.append("prev is not a hex SHA-256") }
         if let node = value["node"] {
             let members = node.objectMembers ?? []
             let wellFormed = node.objectMembers != nil && members.count == RecordNode.keys.count
@@ -75,7 +75,22 @@ struct RecordValidator {
         if let sampler = value["sampler"], sampler != .string("bpf") && sampler != .string("procfs") {
             reasons.append("sampler \(describe(sampler)) is not \"bpf\" or \"procfs\"")
         }
+        if let head = value[ChainHead.bodyKey] { reasons += chainHeadProblems(head, value) }
         return reasons
+    }
+
+    /// A `chain_head` is the head the record continues: seq - 1 and the record's own `prev`, so a
+    /// head edited in (or copied from elsewhere) without re-linking the record does not verify.
+    private func chainHeadProblems(_ head: JSONValue, _ value: JSONValue) -> [String] {
+        guard let parsed = ChainHead(json: head), head.objectMembers?.count == 2 else {
+            return ["chain_head \(describe(head)) is not \(ChainHead.shape)"]
+        }
+        guard let seq = value["seq"]?.integerValue, let prev = value["prev"]?.stringValue else { return [] }
+        let expected = ChainHead(before: seq, prev: prev)
+        guard parsed.names(sameLineAs: expected) else {
+            return ["chain_head (seq \(parsed.seq), sha256 \(parsed.lineHash)) is not the head this record continues (seq \(expected.seq), its prev)"]
+        }
+        return []
     }
 
     private func signatureProblems(_ value: JSONValue, _ members: [JSONMember]) -> [String] {
@@ -94,11 +109,6 @@ struct RecordValidator {
 
     private func describe(_ value: JSONValue) -> String {
         (try? CanonicalJSON.string(value)).map { String($0.prefix(80)) } ?? "?"
-    }
-
-    private func isHex(_ text: String?, count: Int) -> Bool {
-        guard let text else { return false }
-        return text.utf8.count == count && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
     }
 
     /// `2026-11-26T07:05:53.063Z`

@@ -53,7 +53,11 @@ struct AuditCommand: ParsableCommand {
     func run() throws {
         let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot, sampler: sampler)
         switch format {
-        case .json: FileOutput.standardOutput.write(try JSONOutput.encode(result) + "\n")
+        case .json:
+            // Streamed as bytes (AuditJSONWriter): the document JSONOutput.encode would make, never
+            // held whole. A closed pipe (EPIPE) ends nothing but the output.
+            AuditJSONWriter.write(result) { _ = try? Syscalls.writeAll(.standardOutput, $0) }
+            _ = try? Syscalls.writeAll(.standardOutput, [UInt8(ascii: "\n")])
         case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
         case .html:
             let html = AuditReport.render(result, generatedAt: UTCTime.now(), generator: "isotrace \(Isotrace.version)")
@@ -61,6 +65,7 @@ struct AuditCommand: ParsableCommand {
             try ReportFile.write(html, to: path, what: "HTML audit report")
         }
         if record { try AuditRecording.append(result, outputDirectory: out, keyPath: key) }
+        OneShot.keepUntilExit(result)
         try AuditRun.finish(result, failOn: failOn)
     }
 }

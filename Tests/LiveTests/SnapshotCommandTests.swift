@@ -91,6 +91,32 @@ extension Live {
             #expect(startTime.count == 24 && startTime.hasSuffix("Z"), "\(startTime)")
         }
 
+        /// On the kernel's procfs a process's files are opened without crossing a mount point
+        /// (no fstat of each file): a device bind-mounted over one (root in isotrace's own mount
+        /// namespace could do it) is refused, never read, as the fstat check refuses it elsewhere.
+        @Test("a device bind-mounted over a process's /proc file is not read",
+              .enabled(if: LiveRequirements.isRoot, "needs root: mount --bind in a private mount namespace"))
+        func bindMountOverProcFileIsRefused() throws {
+            let child = try ChildProcess.execingSleep(["/bin/sleep", "300"], environment: ["PANDAID": "4267387837"])
+            defer { child.stop() }
+            let isotrace = try IsotraceBinary.path()
+            for sampler in ["procfs", "auto"] {
+                let script = "mount --bind /dev/zero /proc/\(child.pid)/environ && exec \(isotrace) snapshot --format json --sampler \(sampler) --pid \(child.pid) --pid \(getpid())"
+                let result = try Command.run(["/usr/bin/unshare", "-m", "--propagation", "private", "/bin/sh", "-c", script], timeout: 60)
+                #expect(result.status == 0, "\(result.description)")
+                let processes = try IsotraceBinary.processes(try IsotraceBinary.json(result))
+                let process = try #require(processes[Int(child.pid)])
+                #expect(process["env"] is NSNull, "\(sampler): environ behind a bind mount was read: \(String(describing: process["env"]))")
+                let unavailable = try #require(process["unavailable"] as? [String: String])
+                #expect(unavailable["env"]?.contains("EXDEV") == true, "\(sampler): \(unavailable)")
+                #expect(process["cmdline"] as? [String] == ["/bin/sleep", "300"], "\(sampler): the other files are read as before")
+                #expect((processes[Int(getpid())]?["env"] as? [String: String]) != nil, "\(sampler): another process's environ is read")
+            }
+            let direct = try IsotraceBinary.run("snapshot", "--format", "json", "--sampler", "procfs", "--pid", String(child.pid))
+            let unmounted = try #require(try IsotraceBinary.processes(try IsotraceBinary.json(direct))[Int(child.pid)])
+            #expect((unmounted["env"] as? [String: String])?["PANDAID"] == "4267387837", "outside that namespace environ is read")
+        }
+
         @Test("snapshot table prints the header and the child's row")
         func tableShowsChild() throws {
             let child = try ChildProcess.execingSleep(["/bin/sleep", "300"])

@@ -20,6 +20,16 @@ int isotrace_open_in_root_for_reading(int root_fd, const char *path);
 /// file. O_CLOEXEC is always added. Returns the fd, or -1 with errno set.
 int isotrace_open_no_symlinks(int dir_fd, const char *path, int flags, unsigned int mode);
 
+/// openat2(2) of `path` below `dir_fd` that stays on `dir_fd`'s mount: RESOLVE_NO_XDEV |
+/// RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH, so no mount point (a bind mount over a file), no link
+/// and no ".." is crossed (EXDEV, ELOOP). With `dir_fd` on the kernel's procfs the file opened is
+/// then one of procfs's own. `flags` gets O_CLOEXEC added; no fallback: -1 with errno ENOSYS on
+/// kernels before 5.6 (the caller then checks the file itself).
+int isotrace_open_on_same_mount(int dir_fd, const char *path, int flags);
+
+/// 1 when `fd` is on a procfs mount (fstatfs(2) f_type PROC_SUPER_MAGIC), 0 when not, -1 with errno.
+int isotrace_is_procfs(int fd);
+
 /// open(2) of a directory with O_PATH | O_DIRECTORY | O_CLOEXEC (O_PATH needs _GNU_SOURCE,
 /// which Swift's Glibc module does not define). Follows the final magic link (/proc/<pid>/root).
 int isotrace_open_path_directory(const char *path);
