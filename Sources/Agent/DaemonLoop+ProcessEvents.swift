@@ -58,8 +58,9 @@ extension DaemonLoop {
         return EventRecords(resolution: resolution, loss: loss)
     }
 
-    /// Appends the cycle's event records to `pending`: one `process` and one `exit` record per job.
-    func appendEventRecords(_ records: EventRecords) {
+    /// Appends the cycle's event records to `pending`: one `process` and one `exit` record per job
+    /// (seen by no sampler), then the findings, which name the cycle's `sampler` like every finding.
+    func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
         for group in Self.byJob(records.resolution.started) { pending.append(DaemonRecords.eventProcesses(group)) }
         for group in Self.byJob(records.resolution.exited) { pending.append(DaemonRecords.eventExits(group)) }
         for escape in records.resolution.escaped {
@@ -73,7 +74,7 @@ extension DaemonLoop {
             ])
             let change = VerdictChange(job: JobKey(pandaID: process.pandaID ?? "", pilot: process.pilot), finding: finding, previous: nil)
             do {
-                pending.append(try DaemonRecords.finding(change))
+                pending.append(try DaemonRecords.finding(change, sampler: sampler))
             } catch {
                 count("encode")
                 logger.error("cannot build a finding record: \(error)")
@@ -81,7 +82,7 @@ extension DaemonLoop {
         }
         if let loss = records.loss {
             do {
-                pending.append(try DaemonRecords.finding(VerdictChange(job: nil, finding: loss, previous: nil)))
+                pending.append(try DaemonRecords.finding(VerdictChange(job: nil, finding: loss, previous: nil), sampler: sampler))
             } catch {
                 count("encode")
                 logger.error("cannot build a finding record: \(error)")

@@ -256,7 +256,7 @@ public final class DaemonLoop {
             if let loss = eventRecords?.loss { recorded.nodeFindings.append(loss) }
             auditRecord = build("audit") { try RecordBody.audit(recorded) }
         }
-        if let eventRecords { appendEventRecords(eventRecords) }
+        if let eventRecords { appendEventRecords(eventRecords, sampler: snapshot.sampler) }
         var startRecord: [Int32: Int] = [:], exitRecord: [Int32: Int] = [:]
         for (index, event) in events.enumerated() {
             switch event {

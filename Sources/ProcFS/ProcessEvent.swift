@@ -81,9 +81,6 @@ public struct ProcessEvent: Sendable, Equatable {
         case UInt32(ISOTRACE_EVENT_EXIT): kind = .exit
         default: return nil
         }
-        func array<T, E>(_ tuple: T, _: E.Type) -> [E] {
-            withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: E.self)) }
-        }
         func text<T>(_ tuple: T, limit: Int) -> String {
             withUnsafeBytes(of: tuple) { raw in
                 let bytes = raw.prefix(limit)
@@ -97,13 +94,9 @@ public struct ProcessEvent: Sendable, Equatable {
         startBoottimeNanoseconds = e.start_boottime_ns
         parentStartBoottimeNanoseconds = e.parent_start_boottime_ns
         boottimeNanoseconds = e.time_boottime_ns
-        uids = array(e.uids, UInt32.self)
-        gids = array(e.gids, UInt32.self)
-        var namespaces = NamespaceSet()
-        for (kind, inode) in zip(TaskRecord.namespaceOrder, array(e.ns_inodes, UInt64.self)) where inode != 0 {
-            namespaces[kind] = inode
-        }
-        self.namespaces = namespaces
+        uids = TaskRecord.array(e.uids, UInt32.self)
+        gids = TaskRecord.array(e.gids, UInt32.self)
+        namespaces = TaskRecord.namespaces(e.ns_inodes)
         cgroupID = e.cgroup_id
         comm = text(e.comm, limit: 16)
         exitStatus = e.exit_code

@@ -96,4 +96,46 @@ struct task_struct {
     struct fs_struct *fs;
     int exit_code;
 } PAI;
+
+/// The inode of a pid namespace known only as a plain pointer (from a variable-index read).
+static __always_inline __u64 pid_namespace_inode(struct pid_namespace *ns) {
+    unsigned int inum = 0;
+    if (ns) bpf_core_read(&inum, sizeof(inum), &ns->ns.inum);
+    return inum;
+}
+
+/// Real, effective, saved and fs ids of `cred`, as /proc/<pid>/status lists them.
+static __always_inline void read_ids(const struct cred *cred, __u32 uids[4], __u32 gids[4]) {
+    uids[0] = cred->uid.val;
+    uids[1] = cred->euid.val;
+    uids[2] = cred->suid.val;
+    uids[3] = cred->fsuid.val;
+    gids[0] = cred->gid.val;
+    gids[1] = cred->egid.val;
+    gids[2] = cred->sgid.val;
+    gids[3] = cred->fsgid.val;
+}
+
+/// The nine namespace inodes in isotrace's order (cgroup, ipc, mnt, net, pid, pid_for_children,
+/// time, user, uts). The pid namespace is the one the task's own pid lives in
+/// (thread_pid->numbers[level].ns, not nsproxy->pid_ns_for_children); the user namespace is
+/// real_cred's; a task without nsproxy (a zombie) has 0 for the rest.
+static __always_inline void read_namespace_inodes(struct task_struct *task, const struct cred *cred, __u64 inodes[9]) {
+    struct pid *thread_pid = task->thread_pid;
+    __u32 level = thread_pid->level;
+    struct upid own = {};
+    bpf_core_read(&own, sizeof(own), &thread_pid->numbers[level & 31]);
+    inodes[4] = pid_namespace_inode(own.ns);
+    inodes[7] = cred->user_ns->ns.inum;
+    struct nsproxy *ns = task->nsproxy;
+    if (ns) {
+        inodes[0] = ns->cgroup_ns->ns.inum;
+        inodes[1] = ns->ipc_ns->ns.inum;
+        inodes[2] = ns->mnt_ns->ns.inum;
+        inodes[3] = ns->net_ns->ns.inum;
+        inodes[5] = ns->pid_ns_for_children->ns.inum;
+        inodes[6] = ns->time_ns->ns.inum;
+        inodes[8] = ns->uts_ns->ns.inum;
+    }
+}
 #endif

@@ -36,32 +36,8 @@ static __always_inline void describe(struct isotrace_proc_event *e, struct task_
     e->parent_start_boottime_ns = parent->group_leader->start_boottime;
     e->time_boottime_ns = bpf_ktime_get_boot_ns();
     const struct cred *cred = task->real_cred;
-    e->uids[0] = cred->uid.val;
-    e->uids[1] = cred->euid.val;
-    e->uids[2] = cred->suid.val;
-    e->uids[3] = cred->fsuid.val;
-    e->gids[0] = cred->gid.val;
-    e->gids[1] = cred->egid.val;
-    e->gids[2] = cred->sgid.val;
-    e->gids[3] = cred->fsgid.val;
-    struct pid *thread_pid = task->thread_pid;
-    __u32 level = thread_pid->level;
-    struct upid own = {};
-    bpf_core_read(&own, sizeof(own), &thread_pid->numbers[level & 31]);
-    unsigned int inum = 0;
-    if (own.ns) bpf_core_read(&inum, sizeof(inum), &own.ns->ns.inum);
-    e->ns_inodes[4] = inum;
-    e->ns_inodes[7] = cred->user_ns->ns.inum;
-    struct nsproxy *ns = task->nsproxy;
-    if (ns) {
-        e->ns_inodes[0] = ns->cgroup_ns->ns.inum;
-        e->ns_inodes[1] = ns->ipc_ns->ns.inum;
-        e->ns_inodes[2] = ns->mnt_ns->ns.inum;
-        e->ns_inodes[3] = ns->net_ns->ns.inum;
-        e->ns_inodes[5] = ns->pid_ns_for_children->ns.inum;
-        e->ns_inodes[6] = ns->time_ns->ns.inum;
-        e->ns_inodes[8] = ns->uts_ns->ns.inum;
-    }
+    read_ids(cred, e->uids, e->gids);
+    read_namespace_inodes(task, cred, e->ns_inodes);
     e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
     e->sid = task->signal->pids[3]->numbers[0].nr;
     BPF_CORE_READ_INTO(&e->comm, task, comm);

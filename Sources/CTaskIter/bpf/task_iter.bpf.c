@@ -22,13 +22,6 @@ struct {
     __type(value, struct isotrace_task_record);
 } scratch SEC(".maps");
 
-/// The inode of a pid namespace known only as a plain pointer (from a variable-index read).
-static __always_inline __u64 pid_namespace_inode(struct pid_namespace *ns) {
-    unsigned int inum = 0;
-    if (ns) bpf_core_read(&inum, sizeof(inum), &ns->ns.inum);
-    return inum;
-}
-
 static __always_inline void read_caps(const struct cred *cred, __u64 caps[5]) {
     if (bpf_core_type_exists(struct kernel_cap_struct)) {
         const struct cred___pre63 *old = (const void *)cred;
@@ -88,14 +81,7 @@ int dump_task(struct bpf_iter__task *ctx) {
     r->sid = task->signal->pids[3]->numbers[0].nr;
     if (task->ptrace) r->tracer_pid = task->parent->pid;
     const struct cred *cred = task->real_cred;
-    r->uids[0] = cred->uid.val;
-    r->uids[1] = cred->euid.val;
-    r->uids[2] = cred->suid.val;
-    r->uids[3] = cred->fsuid.val;
-    r->gids[0] = cred->gid.val;
-    r->gids[1] = cred->egid.val;
-    r->gids[2] = cred->sgid.val;
-    r->gids[3] = cred->fsgid.val;
+    read_ids(cred, r->uids, r->gids);
     read_caps(cred, r->caps);
     struct group_info *groups = cred->group_info;
     int ngroups = groups ? groups->ngroups : 0;
@@ -119,20 +105,7 @@ int dump_task(struct bpf_iter__task *ctx) {
         if (i > level) break;
         bpf_core_read(&r->nspid[i], sizeof(r->nspid[i]), &thread_pid->numbers[i].nr);
     }
-    struct upid own = {};
-    bpf_core_read(&own, sizeof(own), &thread_pid->numbers[level & 31]);
-    r->ns_inodes[4] = pid_namespace_inode(own.ns);  // pid: the namespace the task's own pid lives in
-    r->ns_inodes[7] = cred->user_ns->ns.inum;
-    struct nsproxy *ns = task->nsproxy;
-    if (ns) {
-        r->ns_inodes[0] = ns->cgroup_ns->ns.inum;
-        r->ns_inodes[1] = ns->ipc_ns->ns.inum;
-        r->ns_inodes[2] = ns->mnt_ns->ns.inum;
-        r->ns_inodes[3] = ns->net_ns->ns.inum;
-        r->ns_inodes[5] = ns->pid_ns_for_children->ns.inum;
-        r->ns_inodes[6] = ns->time_ns->ns.inum;
-        r->ns_inodes[8] = ns->uts_ns->ns.inum;
-    }
+    read_namespace_inodes(task, cred, r->ns_inodes);
     r->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
     bpf_seq_write(seq, r, sizeof(*r));
     return 0;
