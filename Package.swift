@@ -154,6 +154,7 @@ let package = Package(
         // other executables, temporary directories, the repository root and its fixture paths.
         .target(
             name: "TestSupport",
+            dependencies: ["Records"],
             path: "Tests/TestSupport"
         ),
         // UTCTime and the system-call layer on real temporary files.
@@ -234,7 +235,7 @@ let package = Package(
         // lsns; and the isotrace binary run as a user would. Needs root; skips with the reason otherwise.
         .testTarget(
             name: "LiveTests",
-            dependencies: ["TestSupport", "Base", "ProcFS", "isotrace"],
+            dependencies: ["TestSupport", "Base", "ProcFS", "Records", "isotrace"],
             // The LD_PRELOAD escape probe's C source, compiled by the test itself.
             exclude: ["EscapeProbe"]
         ),

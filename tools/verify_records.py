@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Verify isotrace records without isotrace.
 
-Usage: verify_records.py RECORDS_DIR PUBLIC_KEY_PEM   (e.g. /var/lib/isotrace/records /var/lib/isotrace/keys/isotrace.pub)
+Usage: verify_records.py RECORDS_DIR PUBLIC_KEY_PEM [--anchors FILE]
+       (e.g. /var/lib/isotrace/records /var/lib/isotrace/keys/isotrace.pub)
 
 Checks, for every line of every segment (<UTC date>.jsonl, in name order): the Ed25519 signature
 `sig` over the RFC 8785 canonical JSON of the record without `sig`, that `key_id` is the key's,
@@ -14,6 +15,13 @@ segments renamed to older dates do not verify. A record's `chain_head` (heartbea
 it continues: {"seq": seq - 1, "sha256": prev}. A missing or empty records directory proves
 nothing: exit 2. Needs `pip install cryptography rfc8785`. Exit 0 intact, 1 tampered, 2 nothing to
 verify.
+
+--anchors FILE: chain heads kept off the node (the daemon's syslog msgid chain_head), one per line:
+a JSON object ({"seq": N, "sha256": "<64 hex>"}, or the syslog body, which also names key_id and
+hostname) or a whole syslog line whose message is that object. Blank lines are skipped; any other
+line is an error naming FILE:LINE (exit 2). Each head of this chain must still be in it: the line
+of that seq must hash to that sha256 (else: cut back or rewritten, exit 1). Heads naming another
+key_id or hostname are listed as not applicable; a FILE with none for this chain exits 2.
 
 The public key should be a copy kept off the node: the one beside the records could have been
 replaced together with them.
@@ -36,7 +44,69 @@ def strict_object(pairs):
     return dict(pairs)
 
 
-def main(records_dir, public_key_file):
+def read_anchors(path):
+    """The heads in an anchors file as (seq, sha256, key_id, hostname, "FILE:LINE"); exit 2 on a bad line."""
+    anchors = []
+    for number, raw in enumerate(pathlib.Path(path).read_bytes().split(b"\n"), 1):
+        text = raw.strip(b" \t\r")
+        if not text:
+            continue
+        where = f"{path}:{number}"
+        # a JSON object, or a syslog header ending in a space and then one (from the first "{")
+        start = 0 if text.startswith(b"{") else text.find(b"{")
+        try:
+            if start < 0 or start > 0 and text[start - 1:start] != b" ":
+                raise ValueError("neither a JSON object nor a syslog line whose message is one")
+            head = json.loads(text[start:], object_pairs_hook=strict_object)
+            if not isinstance(head, dict):
+                raise ValueError("not a JSON object")
+            if head.get("event", "chain_head") != "chain_head":
+                raise ValueError(f"a message of event {head['event']!r} (keep only msgid chain_head)")
+            seq, sha256 = head.get("seq"), head.get("sha256")
+            if type(seq) is not int or seq < 0 or not isinstance(sha256, str) or len(sha256) != 64 \
+                    or any(c not in "0123456789abcdef" for c in sha256):
+                raise ValueError('needs {"seq": integer >= 0, "sha256": 64 lowercase hex digits}')
+            for name in ("key_id", "hostname"):
+                if head.get(name) is not None and not isinstance(head[name], str):
+                    raise ValueError(f"{name} is not a string")
+        except ValueError as error:
+            print(f"error: {where}: not a chain head: {error}", file=sys.stderr)
+            sys.exit(2)
+        anchors.append((seq, sha256, head.get("key_id"), head.get("hostname"), where))
+    if not anchors:
+        print(f"error: {path}: no chain head in it: nothing to check the chain against", file=sys.stderr)
+        sys.exit(2)
+    return anchors
+
+
+def check_anchors(anchors, lines, hostnames, key_id, last, pruned_through):
+    """Problems for the anchored heads the chain no longer holds; prints those of other chains."""
+    problems, applicable, held = [], 0, 0
+    for seq, sha256, anchor_key, host, where in anchors:
+        head = f"{where}: anchored head seq {seq} sha256 {sha256}"
+        if anchor_key is not None and anchor_key != key_id:
+            print(f"{head}: not applicable: key_id {anchor_key} is not this chain's ({key_id})")
+            continue
+        if host is not None and host not in hostnames:
+            print(f"{head}: not applicable: hostname {host} is not this chain's ({', '.join(sorted(hostnames))})")
+            continue
+        applicable += 1
+        if seq == 0 and sha256 == "0" * 64 or seq in lines and lines[seq][0] == sha256:
+            held += 1
+        elif seq in lines:
+            problems.append(f"{head}: the chain's seq {seq} ({lines[seq][1]}) hashes to {lines[seq][0]} instead: rewritten after this head left the node")
+        elif pruned_through and seq <= pruned_through:
+            print(f"{head}: not checkable, pruned (the chain starts at seq {pruned_through + 1}, after a checkpoint)")
+        elif last[0] < seq:
+            problems.append(f"{head}: the chain ends at seq {last[0]} ({last[1]}): cut back past this head")
+        else:
+            problems.append(f"{head}: the chain has no seq {seq} (it runs to seq {last[0]}): removed after this head left the node")
+    return problems, applicable, held
+
+
+def main(records_dir, public_key_file, anchors_file=None):
+    anchors = read_anchors(anchors_file) if anchors_file else []
+    wanted, heads_found, hostnames, last = {anchor[0] for anchor in anchors}, {}, set(), (0, "no record")
     key = load_pem_public_key(pathlib.Path(public_key_file).read_bytes())
     key_id = hashlib.sha256(key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).hexdigest()[:16]
     prev, seq, count, problems = "0" * 64, 0, 0, []
@@ -82,19 +152,39 @@ def main(records_dir, public_key_file):
                 problems.append(f"{where}: seq {record.get('seq')} after {seq}")
             seq = record.get("seq") if isinstance(record.get("seq"), int) else seq + 1
             prev = hashlib.sha256(line).hexdigest()
+            if anchors:
+                if seq in wanted:
+                    heads_found.setdefault(seq, (prev, where))
+                last = (seq, where)
+                if isinstance(record.get("node"), dict) and isinstance(record["node"].get("hostname"), str):
+                    hostnames.add(record["node"]["hostname"])
     if count == 0:
         print(f"error: {records_dir}: no records: an empty chain proves nothing", file=sys.stderr)
         return 2
     if start and (start[0], start[1]) not in starts:
         problems.insert(0, f"{start[2]}: the chain starts at seq {start[0]} but no checkpoint record names this start")
+    anchored = ""
+    if anchors:
+        pruned_through = start[0] - 1 if start and (start[0], start[1]) in starts else None
+        anchor_problems, applicable, held = check_anchors(anchors, heads_found, hostnames, key_id, last, pruned_through)
+        if not applicable and not problems:
+            print(f"error: {anchors_file}: none of its {len(anchors)} chain head(s) is this chain's (key_id {key_id}): nothing was checked", file=sys.stderr)
+            return 2
+        problems += anchor_problems
+        anchored = f", anchors {anchors_file}: {held} held, {len(anchor_problems)} no longer in the chain, {len(anchors) - applicable} not applicable"
     for problem in problems:
         print(problem)
     pruned = f", seq 1-{start[0] - 1} pruned" if start and not problems else ""
-    print(f"{'TAMPERED' if problems else 'intact'}: {count} records, last seq {seq}, key_id {key_id}{pruned}")
+    print(f"{'TAMPERED' if problems else 'intact'}: {count} records, last seq {seq}, key_id {key_id}{pruned}{anchored}")
     return 1 if problems else 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    arguments = sys.argv[1:]
+    anchors_file = None
+    if len(arguments) == 4 and arguments[2] == "--anchors":
+        anchors_file = arguments.pop(3)
+        arguments.pop(2)
+    if len(arguments) != 2:
         sys.exit(__doc__)
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(arguments[0], arguments[1], anchors_file))

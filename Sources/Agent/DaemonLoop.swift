@@ -15,7 +15,9 @@ import Records
 /// writes metrics and sends syslog (each message citing the seq of the record that holds its
 /// fact; `SyslogSender` queues what a full socket does not take). A job's first verdicts are
 /// `finding` records with `previous_status` null, except in a cycle that writes a full audit
-/// record, which holds them.
+/// record, which holds them. Each heartbeat carries the chain head before it, and once it is
+/// appended the head after it (the heartbeat's own seq and hash) goes to syslog (`chain_head`),
+/// off the node, where a chain cut back later is caught (`verify --anchors`).
 ///
 /// Signals are blocked and taken with sigtimedwait between cycles, so a cycle always finishes:
 /// SIGHUP reloads the policy (a broken one is logged and the old one kept), SIGUSR1 runs a cycle
@@ -60,6 +62,9 @@ public final class DaemonLoop {
     var lastAudit: AuditResult?
     /// What the last successful `appendPending` appended, in the order of `pending`.
     var lastAppended: [AppendedRecord] = []
+    /// The chain head after the last successful `appendPending` when it appended a heartbeat:
+    /// what the next syslog `chain_head` message carries.
+    var appendedHeartbeatHead: ChainHead?
     /// Owners not found yet are looked for again every this many cycles (and with each full audit):
     /// reading pilot logs each cycle for every job would cost more than all the rest.
     static let ownerLookupEvery = 10
@@ -176,6 +181,13 @@ public final class DaemonLoop {
         counters.uptimeSeconds = Int((Syscalls.monotonicMilliseconds() - startedAt) / 1000)
         pending.append(DaemonRecords.heartbeat(counters, sampler: lastSampler))
         let written = appendPending()
+        if let syslog, let head = appendedHeartbeatHead {
+            if let error = syslog.submit([chainHeadMessage(head)], waitMilliseconds: Self.syslogStopWait) {
+                logger.warning("syslog: \(error); the final chain head was not sent")
+            }
+            syslog.dropQueued()
+            metrics.syslog = syslog.counts
+        }
         shipToSink()
         metrics.up = false
         writeMetrics()
@@ -345,6 +357,7 @@ public final class DaemonLoop {
     @discardableResult
     func appendPending() -> Bool {
         lastAppended = []
+        appendedHeartbeatHead = nil
         guard !pending.isEmpty, let node else { return pending.isEmpty }
         let appender = RecordAppender(outputDirectory: configuration.outputDirectory, key: key, node: node,
                                       updatesIndex: configuration.updateIndex)
@@ -363,6 +376,7 @@ public final class DaemonLoop {
             return false
         }
         lastAppended = outcome.appended
+        if pending.contains(where: { $0.type == .heartbeat }) { appendedHeartbeatHead = outcome.head }
         counters.recordsWritten += outcome.appended.count + outcome.recovered.count
         metrics.recordsTotal = counters.recordsWritten
         pending.removeAll(keepingCapacity: true)
@@ -414,8 +428,9 @@ public final class DaemonLoop {
             SyslogSender.Citation(seq: holders[index].flatMap { $0 < lastAppended.count ? lastAppended[$0].seq : nil },
                                   uid: uid(about: events[index]))
         }
-        let messages = SyslogSender.messages(for: events, citations: citations, keyID: key.keyID, time: time,
+        var messages = SyslogSender.messages(for: events, citations: citations, keyID: key.keyID, time: time,
                                              hostname: hostname, procID: counters.pid)
+        if let head = appendedHeartbeatHead { messages.append(chainHeadMessage(head)) }
         let before = syslog.counts
         if let error = syslog.submit(messages, waitMilliseconds: Self.syslogCycleWait) {
             count("syslog")
@@ -427,6 +442,11 @@ public final class DaemonLoop {
         }
         counters.syslog = syslog.counts
         metrics.syslog = syslog.counts
+    }
+
+    /// The syslog `chain_head` message for `head`, now.
+    private func chainHeadMessage(_ head: ChainHead) -> SyslogMessage {
+        SyslogSender.chainHead(head, keyID: key.keyID, node: node, time: .now(), hostname: hostname, procID: counters.pid)
     }
 
     /// The uid of the process a message is about: a job's payload root; a finding's process,

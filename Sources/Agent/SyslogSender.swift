@@ -239,6 +239,23 @@ public final class SyslogSender {
         ]))
     }
 
+    /// The chain head as it stands after a heartbeat was appended (the heartbeat's own seq and the
+    /// SHA-256 of its line), sent so that the site's SIEM keeps a copy the node cannot reach
+    /// (`verify --anchors`). The body is `ChainHead.json`'s `seq` and `sha256` plus whose chain it
+    /// is: `key_id` (the key that signed the head's record), `hostname`, `machine_id`, `boot_id`;
+    /// `uid` null (it is about the daemon).
+    public static func chainHead(_ head: ChainHead, keyID: String, node: RecordNode?, time: UTCTime, hostname: String?, procID: Int32) -> SyslogMessage {
+        guard case .object(let members) = head.json else { preconditionFailure("a chain head is an object") }
+        return SyslogMessage(level: .informational, time: time, hostname: hostname, procID: procID, msgID: "chain_head", body: .object(
+            [JSONMember("event", .string("chain_head"))] + members + [
+                JSONMember("key_id", .string(keyID)),
+                JSONMember("hostname", node?.hostname.map(JSONValue.string) ?? .null),
+                JSONMember("machine_id", node?.machineID.map(JSONValue.string) ?? .null),
+                JSONMember("boot_id", node?.bootID.map(JSONValue.string) ?? .null),
+                JSONMember("uid", .null),
+            ]))
+    }
+
     private static func describe(_ job: TrackedJob) -> [JSONMember] {
         [
             JSONMember("panda_id", .string(job.key.pandaID)),

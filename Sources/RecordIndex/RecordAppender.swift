@@ -24,6 +24,8 @@ public struct RecordAppender {
         /// Partial last lines moved aside (each named by a `recovery` record) before appending.
         public var recovered: [RecoveredPartial]
         public var appended: [AppendedRecord]
+        /// The chain head after the append: the last record appended, and the SHA-256 of its line.
+        public var head: ChainHead
         /// The index update; nil when `updatesIndex` is false.
         public var index: Result<IndexUpdateReport, IndexError>?
     }
@@ -39,7 +41,7 @@ public struct RecordAppender {
             writer.recovered.forEach(recovered)
             appended = try writer.append(bodies)
         }
-        var outcome = Outcome(recovered: writer.recovered, appended: appended)
+        var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head)
         if updatesIndex {
             do {
                 outcome.index = .success(try RecordIndex.update(directory: outputDirectory))

@@ -10,6 +10,9 @@ import Base
 /// missing beginning is a problem.
 /// Each record's `time` falls on its segment's UTC day (`ChainLinks`), so segments renamed to
 /// older dates (to be pruned early) do not verify.
+/// With anchors (chain heads kept off the node: syslog, a SIEM), each applicable anchor's seq must
+/// still be in the chain with a line hashing to its sha256 (`AnchorOutcome`): a chain cut back or
+/// rewritten after the head left the node fails even when every signature in it is good.
 /// Operational problems (unreadable directory or segment) are thrown instead.
 public struct ChainVerifier {
     public var directory: SegmentDirectory
@@ -26,9 +29,11 @@ public struct ChainVerifier {
         RecordValidator(publicKey: publicKey).validate(line).reasons
     }
 
-    public func verify() throws(SystemCallError) -> VerificationReport {
+    public func verify(anchors: [ChainAnchor] = []) throws(SystemCallError) -> VerificationReport {
         let validator = RecordValidator(publicKey: publicKey)
         var report = VerificationReport(keyID: publicKey.keyID)
+        var anchorCheck = AnchorCheck(anchors: anchors)
+        var lastPlace: (file: String, line: Int)?
         var links = ChainLinks()
         var prunedStart: (seq: Int64, prev: String?, file: String, line: Int)?
         var checkpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
@@ -66,6 +71,11 @@ public struct ChainVerifier {
                 if let seq = outcome.seq {
                     report.firstSeq = report.firstSeq ?? seq
                     report.lastSeq = seq
+                    lastPlace = (path, line.number)
+                    if !anchors.isEmpty {
+                        anchorCheck.see(seq: seq, sha256: lineHash, file: path, line: line.number)
+                        if let host = outcome.value?["node"]?["hostname"]?.stringValue { anchorCheck.hostnames.insert(host) }
+                    }
                 }
                 if outcome.type == .recovery, let file = outcome.value?["partial_file"]?.stringValue {
                     report.partialFiles.append(directory.path(of: file))
@@ -83,6 +93,7 @@ public struct ChainVerifier {
                 ), at: 0)
             }
         }
+        report.anchors = anchorCheck.outcomes(anchors, report: report, last: lastPlace)
         return report
     }
 }

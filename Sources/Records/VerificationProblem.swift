@@ -31,6 +31,9 @@ public struct VerificationReport: Sendable {
     /// `checkpointSeq` says; nil for a chain that starts at seq 1.
     public var prunedThrough: Int64?
     public var checkpointSeq: Int64?
+    /// Each anchor given to `verify(anchors:)`, in the order given, with what the chain says of it.
+    public var anchors: [AnchorOutcome] = []
 
-    public var isIntact: Bool { problems.isEmpty }
+    /// No problem in the chain, and no anchored head it no longer holds.
+    public var isIntact: Bool { problems.isEmpty && !anchors.contains(where: \.fails) }
 }

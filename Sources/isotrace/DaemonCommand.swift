@@ -43,7 +43,7 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write Prometheus metrics to this file (node_exporter textfile collector), atomically.", valueName: "file"))
     var metrics: String?
 
-    @Flag(help: "Send job start/end and failing findings to syslog (RFC 5424, authpriv).")
+    @Flag(help: "Send job start/end, failing findings and the chain head after each heartbeat to syslog (RFC 5424, authpriv).")
     var syslog = false
 
     @Option(help: ArgumentHelp("The syslog socket for --syslog.", valueName: "path"))

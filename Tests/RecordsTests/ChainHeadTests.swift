@@ -58,10 +58,10 @@ import Testing
         // The head claims seq 1 (a shorter chain), with seq 1's real hash; prev and seq stay, so
         // only the head disagrees with the record.
         let forged = ChainHead(seq: 1, lineHash: Record.hash(ofLine: Array(lines[0].utf8)))
-        lines[2] = try resign(lines[2], key: chain.key) { members in
+        lines[2] = try ChainRewriter.resign(lines[2], key: chain.key) { members in
             members.map { $0.key == ChainHead.bodyKey ? JSONMember(ChainHead.bodyKey, forged.json) : $0 }
         }
-        lines[3] = try resign(lines[3], key: chain.key) { members in
+        lines[3] = try ChainRewriter.resign(lines[3], key: chain.key) { members in
             members.map { $0.key == "prev" ? JSONMember("prev", .string(Record.hash(ofLine: Array(lines[2].utf8)))) : $0 }
         }
         try chain.rewrite(lines)
@@ -71,21 +71,11 @@ import Testing
         try expectPython(chain, status: 1, saying: "records/2026-11-26.jsonl:3: chain_head is not the head this record continues")
 
         // Not an object of two members: a shape problem, named.
-        lines[2] = try resign(lines[2], key: chain.key) { members in
+        lines[2] = try ChainRewriter.resign(lines[2], key: chain.key) { members in
             members.map { $0.key == ChainHead.bodyKey ? JSONMember(ChainHead.bodyKey, .object([JSONMember("seq", .number(2))])) : $0 }
         }
         try chain.rewrite(lines)
         #expect(try chain.verify().problems.map(\.reason).contains("chain_head {\"seq\":2} is not \(ChainHead.shape)"))
-    }
-
-    /// `line` with its members changed by `edit` and signed again with `key`, as root holding the
-    /// node key could.
-    func resign(_ line: String, key: RecordSigningKey, _ edit: ([JSONMember]) -> [JSONMember]) throws -> String {
-        let members = try #require(try JSONParser().parse(Array(line.utf8)).objectMembers).filter { $0.key != "sig" }
-        let unsigned = JSONValue.object(edit(members))
-        let signature = try key.signature(for: try CanonicalJSON.bytes(unsigned))
-        guard case .object(let edited) = unsigned else { preconditionFailure() }
-        return try CanonicalJSON.string(.object(edited + [JSONMember("sig", .string(Data(signature).base64EncodedString()))]))
     }
 
     func expectPython(_ chain: TestChain, status: Int32, saying text: String? = nil) throws {
