@@ -5,6 +5,7 @@
 #                1,000 and 10,000, the realistic one (ATLAS transforms, 1-25 KiB environments) at
 #                2,000 and 10,000
 #                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
+#                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs),
 #                then the process event source under 500-10,000 execs/s (make bench-events)
 SWIFT ?= swift
 CC ?= cc
@@ -186,7 +187,7 @@ $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/in
 # The BPF rows are optional: without clang's bpf target or libbpf they say n/a. Both node shapes
 # by default; e.g. `make bench BENCH_ARGS="--shapes realistic --sizes 10000"` for one.
 BENCH_ARGS ?=
-bench: release $(BENCH_BINARIES) bench-redaction
+bench: release $(BENCH_BINARIES) bench-redaction bench-epochs
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) bench-events
@@ -201,12 +202,22 @@ EVENT_SECONDS ?= 60
 bench-events: release $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder $(BENCH_TOOLS)/execrate
 	python3 bench/eventbench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) --rates $(EVENT_RATES) --sizes $(EVENT_SIZES) --seconds $(EVENT_SECONDS)
 
+# The epoch keys' rows: one key rotation's cost, and verify over 1,000,000 records with hourly
+# rotations against one key (EPOCH_BENCH_RECORDS=100000 for a quicker look).
+.PHONY: bench-epochs
+bench-epochs: release
+	$(SWIFT) build $(RELEASE_FLAGS) --product epoch-bench
+	$(SCRATCH)/release/epoch-bench
+
 # The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
 # run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).
+# Also every command line of a realistic node of 2,000 processes (bench/nodeshape --cmdlines,
+# which starts nothing): the cost per process the sampler pays.
 .PHONY: bench-redaction
-bench-redaction: release
+bench-redaction: release $(BENCH_TOOLS)/nodeshape
 	$(SWIFT) build $(RELEASE_FLAGS) --product redaction-bench
-	$(SCRATCH)/release/redaction-bench
+	$(BENCH_TOOLS)/nodeshape --shape realistic --cmdlines 2000 > $(BENCH_TOOLS)/realistic-2000.cmdlines
+	$(SCRATCH)/release/redaction-bench --node $(BENCH_TOOLS)/realistic-2000.cmdlines
 
 clean:
 	rm -rf .build
@@ -261,7 +272,7 @@ install:
 	  sed -e 's|/usr/local/bin/isotrace|$(PREFIX)/bin/isotrace|' -e 's|/var/lib/isotrace|$(STATE_DIR)|g' dist/$$unit > $(DESTDIR)/etc/systemd/system/$$unit; \
 	done
 	install -D -m 0644 dist/isotrace.sysusers $(DESTDIR)$(PREFIX)/lib/sysusers.d/isotrace.conf
-	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.key ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
+	[ -e $(DESTDIR)$(STATE_DIR)/keys/isotrace.pub ] || $(DESTDIR)$(PREFIX)/bin/isotrace keygen --out $(DESTDIR)$(STATE_DIR)
 	@if [ -z "$(DESTDIR)" ]; then \
 	  getent group isotrace >/dev/null || groupadd --system isotrace; \
 	  getent passwd isotrace >/dev/null || useradd --system --gid isotrace --home-dir $(STATE_DIR) --no-create-home \

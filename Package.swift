@@ -174,6 +174,13 @@ let package = Package(
             dependencies: ["ProcFS", "RedactionReference"],
             path: "Tests/RedactionBench"
         ),
+        // make bench's epoch-key rows: the cost of a key rotation, verify over 1,000,000 records
+        // with hourly epoch keys against one key.
+        .executableTarget(
+            name: "epoch-bench",
+            dependencies: ["Base", "Records"],
+            path: "Tests/EpochBench"
+        ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(
             name: "ProcFSTests",

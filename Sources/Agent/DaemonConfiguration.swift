@@ -13,6 +13,8 @@ public struct DaemonConfiguration: Sendable {
     /// How many syslog messages may wait for a full socket before the oldest is dropped (counted).
     public var syslogQueueLimit = SyslogSender.defaultQueueLimit
     public var fullEvery = DurationText(milliseconds: 3_600_000)
+    /// With epoch keys: a new signing key at start and this often (`--key-epoch`).
+    public var keyEpoch = DurationText(milliseconds: 3_600_000)
     /// A heartbeat record every this many cycles (and one at a clean stop).
     public var heartbeatEvery = 10
     public var procRoot = "/proc"

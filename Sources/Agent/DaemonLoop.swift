@@ -26,7 +26,10 @@ public final class DaemonLoop {
     public static let signals: [Int32] = [SIGHUP, SIGTERM, SIGINT, SIGUSR1]
 
     let configuration: DaemonConfiguration
-    let key: RecordSigningKey
+    let signer: ChainSigner
+    /// When the current epoch key was made (monotonic ms); nil until the first rotation, which
+    /// comes with the first append: every start is a new epoch.
+    var lastRotation: Int64?
     var logger: Logger
     var policy: Policy
     let metricsFile: MetricsFile?
@@ -82,7 +85,14 @@ public final class DaemonLoop {
     /// every thread inherits the mask and sigtimedwait is the only taker.
     public static func blockSignals() { Syscalls.blockSignals(signals) }
 
-    public init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil,
+    public convenience init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil,
+                            processEvents: ProcessEventCollector? = nil, processEventsUnavailable: String? = nil,
+                            lineage: [ProcessLineage.Link] = []) {
+        self.init(configuration: configuration, policy: policy, signer: .single(key), logger: logger, sampler: sampler,
+                  processEvents: processEvents, processEventsUnavailable: processEventsUnavailable, lineage: lineage)
+    }
+
+    public init(configuration: DaemonConfiguration, policy: Policy, signer: ChainSigner, logger: Logger, sampler: Sampler? = nil,
                 processEvents: ProcessEventCollector? = nil, processEventsUnavailable: String? = nil,
                 lineage: [ProcessLineage.Link] = []) {
         self.configuration = configuration
@@ -94,7 +104,7 @@ public final class DaemonLoop {
         self.sampler = (sampler ?? .procfs(procRoot: configuration.procRoot)).watchingMountTables()
         lastSampler = self.sampler.kind
         self.policy = policy
-        self.key = key
+        self.signer = signer
         self.logger = logger
         metricsFile = configuration.metricsPath.map(MetricsFile.init(path:))
         syslog = configuration.syslogSocket.map { SyslogSender(socketPath: $0, queueLimit: configuration.syslogQueueLimit) }
@@ -106,7 +116,7 @@ public final class DaemonLoop {
         metrics.version = configuration.version
         metrics.sampler = lastSampler.rawValue
         if let syslog {
-            let keyID = key.keyID, pid = counters.pid
+            let keyID = signer.chainKeyID, pid = counters.pid
             syslog.reportDrops { [weak self] dropped, total in
                 SyslogSender.dropNotice(dropped: dropped, total: total, keyID: keyID, time: .now(), hostname: self?.hostname, procID: pid)
             }
@@ -358,13 +368,21 @@ public final class DaemonLoop {
     func appendPending() -> Bool {
         lastAppended = []
         appendedHeartbeatHead = nil
-        guard !pending.isEmpty, let node else { return pending.isEmpty }
-        let appender = RecordAppender(outputDirectory: configuration.outputDirectory, key: key, node: node,
+        let now = Syscalls.monotonicMilliseconds()
+        let rotate = signer.isForwardSecure && lastRotation.map { now - $0 >= configuration.keyEpoch.milliseconds } ?? true
+        guard !pending.isEmpty || rotate, let node else { return pending.isEmpty }
+        let appender = RecordAppender(outputDirectory: configuration.outputDirectory, signer: signer, node: node,
                                       updatesIndex: configuration.updateIndex)
         let outcome: RecordAppender.Outcome
         do {
-            outcome = try appender.append(pending) { partial in
+            outcome = try appender.append(pending, rotate: rotate) { partial in
                 logger.warning("recovered a partial last line (\(partial.bytes) bytes) into \(partial.file); recovery record seq \(partial.record.seq)")
+            }
+            for file in outcome.erasedKeyFiles { logger.warning("erased \(file), left by an interrupted key rotation") }
+            if let rotation = outcome.rotation {
+                lastRotation = now
+                counters.recordsWritten += 1
+                logger.info("new epoch key: key_rotation seq \(rotation.seq)")
             }
         } catch {
             count("records")
@@ -397,7 +415,7 @@ public final class DaemonLoop {
     /// one error line when it goes away, one when it is back.
     func shipToSink() {
         guard let sink = configuration.sink else { return }
-        let shipper = RecordShipper(outputDirectory: configuration.outputDirectory)
+        let shipper = RecordShipper(outputDirectory: configuration.outputDirectory, chainKeyID: signer.isForwardSecure ? signer.chainKeyID : nil)
         do {
             let report = try sink.session(requireSchema: false) { database throws(SinkError) in try await shipper.ship(to: database) }
             for notice in report.notices { logger.warning("sink: \(notice)") }
@@ -428,7 +446,7 @@ public final class DaemonLoop {
             SyslogSender.Citation(seq: holders[index].flatMap { $0 < lastAppended.count ? lastAppended[$0].seq : nil },
                                   uid: uid(about: events[index]))
         }
-        var messages = SyslogSender.messages(for: events, citations: citations, keyID: key.keyID, time: time,
+        var messages = SyslogSender.messages(for: events, citations: citations, keyID: signer.chainKeyID, time: time,
                                              hostname: hostname, procID: counters.pid)
         if let head = appendedHeartbeatHead { messages.append(chainHeadMessage(head)) }
         let before = syslog.counts
@@ -446,7 +464,7 @@ public final class DaemonLoop {
 
     /// The syslog `chain_head` message for `head`, now.
     private func chainHeadMessage(_ head: ChainHead) -> SyslogMessage {
-        SyslogSender.chainHead(head, keyID: key.keyID, node: node, time: .now(), hostname: hostname, procID: counters.pid)
+        SyslogSender.chainHead(head, keyID: signer.chainKeyID, node: node, time: .now(), hostname: hostname, procID: counters.pid)
     }
 
     /// The uid of the process a message is about: a job's payload root; a finding's process,

@@ -165,5 +165,36 @@ public enum CentralSchema {
             "GRANT SELECT ON isotrace.record, isotrace.node_key, isotrace.node TO isotrace_node",
             "GRANT SELECT ON isotrace.record, isotrace.node_key, isotrace.node, isotrace.chain_floor TO isotrace_reader",
         ]),
+        Migration(version: 4, name: "epoch keys: prune() keeps key_rotation records", statements: [
+            // A chain signed with epoch keys is stored under its root key's key_id; its
+            // key_rotation rows lead from that key to every record's epoch key, so prune() keeps
+            // them below the floor (about 24 a day) and verify --db follows them from there.
+            """
+            CREATE OR REPLACE FUNCTION isotrace.prune(older_than interval) RETURNS bigint
+            LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+            DECLARE
+              chain record;
+              removed bigint := 0;
+              n bigint;
+            BEGIN
+              PERFORM set_config('isotrace.pruning', txid_current()::text, true);
+              FOR chain IN
+                SELECT r.key_id, max(r.seq) AS seq FROM isotrace.record r
+                WHERE r.time < now() - older_than AND r.type <> 'key_rotation' GROUP BY r.key_id
+              LOOP
+                INSERT INTO isotrace.chain_floor (key_id, seq, line_sha256)
+                  SELECT r.key_id, r.seq, encode(sha256(convert_to(r.line, 'UTF8')), 'hex')
+                  FROM isotrace.record r WHERE r.key_id = chain.key_id AND r.seq = chain.seq
+                ON CONFLICT (key_id) DO UPDATE SET seq = EXCLUDED.seq, line_sha256 = EXCLUDED.line_sha256, pruned_at = now();
+                DELETE FROM isotrace.record r WHERE r.key_id = chain.key_id AND r.seq <= chain.seq AND r.type <> 'key_rotation';
+                GET DIAGNOSTICS n = ROW_COUNT;
+                removed := removed + n;
+              END LOOP;
+              PERFORM set_config('isotrace.pruning', '', true);
+              RETURN removed;
+            END $$
+            """,
+            "REVOKE EXECUTE ON FUNCTION isotrace.prune(interval) FROM PUBLIC",
+        ]),
     ]
 }

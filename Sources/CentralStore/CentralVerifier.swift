@@ -33,7 +33,8 @@ extension CentralDatabase {
     static let verifyPage = 20_000
 
     /// Verifies every registered node's chain from the stored signed lines alone, with the public
-    /// keys `db add-key` registered: each line's signature and fields (as `isotrace verify`), its
+    /// keys `db add-key` registered (a node's root key: the key_rotation records lead from it to
+    /// each record's epoch key, as `isotrace verify` follows them): each line's signature and fields (as `isotrace verify`), its
     /// seq against the row's, its node against the key's, and the chain: seqs without gaps, each
     /// `prev` the SHA-256 of the line before, from seq 1 (or from the floor `isotrace.prune` left),
     /// each record's time on the UTC day of the segment it was shipped from.
@@ -71,13 +72,26 @@ extension CentralDatabase {
             verification.chains.append(summary)
             return
         }
-        let checker = ChainVerifier(outputDirectory: "", publicKey: publicKey)
+        // The chain's keys, from the registered (root) key through its key_rotation records.
+        var keys = EpochKeyChain(root: publicKey)
         var floor: (seq: Int64, hash: String)?
         let floorRows = try await run("SELECT seq, line_sha256 FROM isotrace.chain_floor WHERE key_id = \(key.keyID)", "read chain floor")
         for (seq, hash) in try Self.decode(floorRows, as: (Int64, String).self) { floor = (seq, hash) }
+        if let floor {
+            // prune() keeps the key_rotation rows it passes: the keys up to the floor.
+            let kept = try await run("""
+                SELECT seq, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq <= \(floor.seq) ORDER BY seq
+                """, "read kept key rotations")
+            for (seq, line) in try Self.decode(kept, as: (Int64, String).self) {
+                for reason in keys.check(Array(line.utf8)) { problem(seq, reason) }
+                if (try? JSONParser().parse(Array(line.utf8)))?["type"]?.stringValue != RecordType.keyRotation.rawValue {
+                    problem(seq, "stored below the pruned floor seq \(floor.seq) but not a key_rotation record")
+                }
+            }
+        }
         var links = ChainLinks(floor: floor)
         // Pages of the chain in seq order, so that no statement runs long and memory stays flat.
-        var after = Int64.min
+        var after = floor?.seq ?? Int64.min
         while true {
             let rows = try await run("""
                 SELECT seq, node, segment, line FROM isotrace.record WHERE key_id = \(key.keyID) AND seq > \(after) ORDER BY seq LIMIT \(Self.verifyPage)
@@ -89,7 +103,7 @@ extension CentralDatabase {
                 summary.records += 1
                 summary.firstSeq = summary.firstSeq ?? seq
                 summary.lastSeq = seq
-                for reason in checker.problems(inLine: bytes) { problem(seq, reason) }
+                for reason in keys.check(bytes) { problem(seq, reason) }
                 let parsed = try? JSONParser().parse(bytes)
                 let lineSeq = parsed?["seq"]?.integerValue
                 let prev = parsed?["prev"]?.stringValue

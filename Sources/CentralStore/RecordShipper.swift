@@ -15,9 +15,14 @@ public struct RecordShipper: Sendable {
     /// Records per INSERT.
     public var batchSize = 2_000
     public var batchBytes = 8 << 20
+    /// The key_id every line is stored under (the chain's name in the database): the node's root
+    /// key's for a chain signed with epoch keys, whose lines each carry their epoch key's id;
+    /// nil: each line's own key_id (a chain signed with one key).
+    public var chainKeyID: String?
 
-    public init(outputDirectory: String) {
+    public init(outputDirectory: String, chainKeyID: String? = nil) {
         self.outputDirectory = outputDirectory
+        self.chainKeyID = chainKeyID
     }
 
     /// What one `ship` did.
@@ -109,7 +114,7 @@ public struct RecordShipper: Sendable {
                 case .failure(let problem):
                     report.problems.append("records/\(segment):\(lineNumber): \(problem): not sent")
                 case .success(let facts):
-                    guard let keyID = facts.keyID else {
+                    guard let keyID = chainKeyID ?? facts.keyID else {
                         report.problems.append("records/\(segment):\(lineNumber): seq \(facts.seq): no key_id: not sent")
                         break
                     }

@@ -32,6 +32,11 @@ struct ArgumentTriggers: OptionSet {
     var isASCII: Bool { !contains(.nonASCII) }
     var startsWithDash: Bool { contains(.leadingDash) }
 
+    /// Whether only the assignment rule (`NAME=value`) has something to work on.
+    var onlyAssignments: Bool {
+        contains(.equals) && isDisjoint(with: [.dashAfterBlank, .bearer, .schemeSlashes, .eyJ]) && !isSuperset(of: [.colon, .quote])
+    }
+
     /// Whether any rewriting rule has something to work on.
     var mayChange: Bool {
         !isDisjoint(with: [.dashAfterBlank, .equals, .bearer, .schemeSlashes, .eyJ]) || isSuperset(of: [.colon, .quote])
@@ -45,67 +50,66 @@ struct ArgumentTriggers: OptionSet {
         }
     }
 
-    /// A few memchr calls (vectorised in glibc) instead of a loop over every byte.
     init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.init(scanning: bytes)
+        if !ASCIIScan.isASCII(bytes) { formUnion(.nonASCII) }
+    }
+
+    /// A few memchr calls (vectorised in glibc) instead of a loop over every byte; the
+    /// two- and three-byte patterns are found by their rarest byte and checked in place.
+    private init(scanning bytes: UnsafeBufferPointer<UInt8>) {
         var found: UInt16 = 0
         let count = bytes.count
         guard let base = bytes.baseAddress, count > 0 else { self.init(rawValue: 0); return }
         if base[0] == UInt8(ascii: "-") { found |= Self.leadingDash.rawValue }
-        if !Self.isASCII(bytes) { found |= Self.nonASCII.rawValue }
-        func has(_ byte: UInt8) -> Bool { memchr(base, Int32(byte), count) != nil }
-        /// Whether `before` and then `byte` stand at `before.count` bytes before each `byte`
-        /// found; memchr looks for the rarer last byte.
-        func has(_ byte: UInt8, after before: [UInt8]) -> Bool {
-            var offset = before.count
-            while offset < count, let hit = memchr(base + offset, Int32(byte), count - offset) {
-                let index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if before.indices.allSatisfy({ base[index - before.count + $0] == before[$0] }) { return true }
-                offset = index + 1
-            }
-            return false
+        @inline(__always) func index(of byte: UInt8, from offset: Int) -> Int? {
+            guard offset < count, let hit = memchr(base + offset, Int32(byte), count - offset) else { return nil }
+            return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
         }
-        if has(UInt8(ascii: "=")) { found |= Self.equals.rawValue }
-        if has(UInt8(ascii: "@")) { found |= Self.at.rawValue }
-        if has(UInt8(ascii: "\"")) { found |= Self.quote.rawValue }
-        if has(UInt8(ascii: ":")) {
+        if memchr(base, Int32(UInt8(ascii: "=")), count) != nil { found |= Self.equals.rawValue }
+        if memchr(base, Int32(UInt8(ascii: "@")), count) != nil { found |= Self.at.rawValue }
+        if memchr(base, Int32(UInt8(ascii: "\"")), count) != nil { found |= Self.quote.rawValue }
+        if var colon = index(of: UInt8(ascii: ":"), from: 0) {
             found |= Self.colon.rawValue
-            if has(UInt8(ascii: "/"), after: [UInt8(ascii: ":"), UInt8(ascii: "/")]) { found |= Self.schemeSlashes.rawValue }
+            repeat {  // `://`
+                if colon + 2 < count && base[colon + 1] == UInt8(ascii: "/") && base[colon + 2] == UInt8(ascii: "/") {
+                    found |= Self.schemeSlashes.rawValue
+                    break
+                }
+                guard let next = index(of: UInt8(ascii: ":"), from: colon + 1) else { break }
+                colon = next
+            } while true
         }
-        if has(UInt8(ascii: "J"), after: [UInt8(ascii: "e"), UInt8(ascii: "y")]) { found |= Self.eyJ.rawValue }
-        if has(UInt8(ascii: "-"), after: [UInt8(ascii: " ")]) || has(UInt8(ascii: "-"), after: [UInt8(ascii: "\t")]) {
-            found |= Self.dashAfterBlank.rawValue
+        var offset = 2
+        while let j = index(of: UInt8(ascii: "J"), from: offset) {  // `eyJ`
+            if base[j - 2] == UInt8(ascii: "e") && base[j - 1] == UInt8(ascii: "y") {
+                found |= Self.eyJ.rawValue
+                break
+            }
+            offset = j + 1
+        }
+        offset = 1
+        while let dash = index(of: UInt8(ascii: "-"), from: offset) {  // ` -` or a tab and `-`
+            if base[dash - 1] == UInt8(ascii: " ") || base[dash - 1] == UInt8(ascii: "\t") {
+                found |= Self.dashAfterBlank.rawValue
+                break
+            }
+            offset = dash + 1
         }
         // `bearer` in any case: each b or B is checked in place.
         for first in [UInt8(ascii: "b"), UInt8(ascii: "B")] where found & Self.bearer.rawValue == 0 {
-            var offset = 0
-            while offset < count, let hit = memchr(base + offset, Int32(first), count - offset) {
-                let index = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if ASCIIScan.hasFolded(bytes, at: index, "bearer") {
+            offset = 0
+            while let hit = index(of: first, from: offset) {
+                if ASCIIScan.hasFolded(bytes, at: hit, "bearer") {
                     found |= Self.bearerWord.rawValue
-                    if index + 6 < count && base[index + 6] == UInt8(ascii: " ") {
+                    if hit + 6 < count && base[hit + 6] == UInt8(ascii: " ") {
                         found |= Self.bearer.rawValue
                         break
                     }
                 }
-                offset = index + 1
+                offset = hit + 1
             }
         }
         self.init(rawValue: found)
-    }
-
-    /// Whether every byte is below 0x80, eight bytes at a time.
-    private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let raw = UnsafeRawBufferPointer(bytes)
-        var index = 0
-        var high: UInt64 = 0
-        while index + 8 <= raw.count {
-            high |= raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
-            index += 8
-        }
-        while index < raw.count {
-            high |= UInt64(raw[index])
-            index += 1
-        }
-        return high & 0x8080_8080_8080_8080 == 0
     }
 }

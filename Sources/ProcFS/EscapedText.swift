@@ -7,6 +7,11 @@
 /// like an escaped byte. Where that matters, compare with the raw file.
 public enum EscapedText {
     public static func decode(_ bytes: Bytes) -> String {
+        // ASCII (nearly every path, name and argument in /proc) needs no validation beyond the
+        // one scan; String(validating:) is generic over encodings and costs more than the copy.
+        if let text = bytes.withUnsafeBufferPointer({ ASCIIScan.isASCII($0) ? String(decoding: $0, as: UTF8.self) : nil }) {
+            return text
+        }
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         var output = ""
         output.reserveCapacity(bytes.count + 8)

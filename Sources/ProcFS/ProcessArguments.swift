@@ -2,6 +2,8 @@
 /// else sees them. Kernel threads and zombies have an empty cmdline, which gives `[]`.
 public enum ProcessArguments {
     public static func parse(_ bytes: Bytes) -> [String] {
+        // ASCII, nearly every command line: split and redacted on the bytes themselves.
+        if let argv = bytes.withUnsafeBufferPointer(SecretRedactor.redact(commandLine:)) { return argv }
         // One pass, no array of slices: each NUL ends an argument. The kernel ends argv with a
         // NUL; a process that rewrote its argv may not, and its last argument ends with the file.
         var arguments: [String] = []

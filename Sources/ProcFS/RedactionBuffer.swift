@@ -11,9 +11,9 @@ struct RedactionBuffer {
 
     var count: Int { bytes.count }
 
-    mutating func load(_ text: String) {
+    mutating func load(_ text: some Collection<UInt8>) {
         bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: text.utf8)
+        bytes.append(contentsOf: text)
         changed = false
     }
 
@@ -51,6 +51,9 @@ struct RedactionBuffer {
         bytes.replaceSubrange(range, with: Self.markerBytes)
         changed = true
     }
+
+    /// The rewritten text.
+    func text() -> String { String(decoding: bytes, as: UTF8.self) }
 
     /// The rewritten text; `original` itself when the rewriting gave back the same bytes.
     func text(unlessEqualTo original: String) -> String {

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Removes credentials from command lines before they are stored, printed or signed.
 ///
 /// Users and pilots pass tokens on command lines (`--token X`, `PANDA_AUTH_TOKEN=X` inside a
@@ -41,6 +43,50 @@ public enum SecretRedactor {
                 continue
             }
             result.append(redactText(argument, triggers, &scratch))
+        }
+        return result
+    }
+
+    /// The sampler's path: a whole `/proc/<pid>/cmdline` (each argument followed by a NUL; the
+    /// last NUL may be missing) redacted as `redact` would redact its decoded arguments, without
+    /// a `String` per argument until the result. nil when the bytes are not all ASCII: such a
+    /// command line takes the `String` path (escaping, Unicode case mapping), which is rare.
+    static func redact(commandLine bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
+        guard ASCIIScan.isASCII(bytes) else { return nil }
+        guard let base = bytes.baseAddress else { return [] }
+        var result: [String] = []
+        result.reserveCapacity(8)
+        var scratch = RedactionBuffer()
+        var lineTriggers = CommandLineTriggers(base, count: bytes.count)
+        var hideNext = false
+        var start = 0
+        while start < bytes.count {
+            var end = bytes.count
+            if let nul = memchr(base + start, 0, bytes.count - start) { end = base.distance(to: nul.assumingMemoryBound(to: UInt8.self)) }
+            let argument = UnsafeBufferPointer(start: base + start, count: end - start)
+            let triggers = lineTriggers.triggers(start, end)
+            start = end + 1
+            if hideNext && !triggers.startsWithDash {
+                result.append(marker)
+                hideNext = false
+                continue
+            }
+            hideNext = false
+            if triggers.startsWithDash, !triggers.contains(.equals), asciiNamesSecret(argument) {
+                hideNext = true
+                result.append(String(decoding: argument, as: UTF8.self))
+                continue
+            }
+            // `--maxEvents=500`: only the assignment rule applies, and no name before a `=` names
+            // a secret, so nothing would be written; that is checked in place, without a copy.
+            guard asciiMayHoldSecret(triggers, { asciiNamesSecret(argument) }), triggers.mayChange,
+                  !triggers.onlyAssignments || asciiAssignmentNamesSecret(argument) else {
+                result.append(String(decoding: argument, as: UTF8.self))
+                continue
+            }
+            scratch.load(argument)
+            applyRules(triggers, &scratch)
+            result.append(scratch.changed ? scratch.text() : String(decoding: argument, as: UTF8.self))
         }
         return result
     }
@@ -99,29 +145,38 @@ public enum SecretRedactor {
 
     private static func redactText(_ text: String, _ triggers: ArgumentTriggers, _ scratch: inout RedactionBuffer) -> String {
         guard mayHoldSecret(text, triggers), triggers.mayChange else { return text }
-        scratch.load(text)
+        scratch.load(text.utf8)
+        applyRules(triggers, &scratch)
+        // Most candidates hold nothing secret: then nothing was written and the text is kept as it was.
+        guard scratch.changed else { return text }
+        return scratch.text(unlessEqualTo: text)
+    }
+
+    /// The rules that `triggers` says could apply, in their fixed order, on the loaded bytes.
+    private static func applyRules(_ triggers: ArgumentTriggers, _ scratch: inout RedactionBuffer) {
         if triggers.contains(.dashAfterBlank) { redactFlagValues(&scratch) }
         if triggers.contains(.equals) { redactAssignments(&scratch) }
         if triggers.contains(.colon) && triggers.contains(.quote) { redactJSONPairs(&scratch) }
         if triggers.contains(.bearer) { redactBearer(&scratch) }
         if triggers.contains(.schemeSlashes) { redactURLPasswords(&scratch) }
         if triggers.contains(.eyJ) { redactJWTs(&scratch) }
-        // Most candidates hold nothing secret: then nothing was written and the text is kept as it was.
-        guard scratch.changed else { return text }
-        return scratch.text(unlessEqualTo: text)
     }
 
     /// The cheap first test: ordinary arguments stop here.
     private static func mayHoldSecret(_ text: String, _ triggers: ArgumentTriggers) -> Bool {
-        if triggers.isASCII {
-            if triggers.contains(.equals) || triggers.contains(.at) || triggers.contains(.colon)
-                || triggers.contains(.eyJ) || triggers.contains(.bearerWord) { return true }
-            // A flag after a tab counts too (`sh -c "run<TAB>--token X"`): the old test looked only after a space.
-            guard triggers.contains(.dashAfterBlank) else { return false }
-            return ASCIIScan.withASCII(text, asciiNamesSecret) ?? false
-        }
+        if triggers.isASCII { return asciiMayHoldSecret(triggers) { ASCIIScan.withASCII(text, asciiNamesSecret) ?? false } }
         return text.contains("=") || text.contains("@") || text.contains("eyJ") || text.lowercased().contains("bearer")
             || text.contains(":") || ((text.contains(" -") || text.contains("\t-")) && namesSecret(text))
+    }
+
+    /// `mayHoldSecret` on ASCII text; `namesSecret` tells whether the text names a secret.
+    @inline(__always)
+    private static func asciiMayHoldSecret(_ triggers: ArgumentTriggers, _ namesSecret: () -> Bool) -> Bool {
+        if triggers.contains(.equals) || triggers.contains(.at) || triggers.contains(.colon)
+            || triggers.contains(.eyJ) || triggers.contains(.bearerWord) { return true }
+        // A flag after a tab counts too (`sh -c "run<TAB>--token X"`): the old test looked only after a space.
+        guard triggers.contains(.dashAfterBlank) else { return false }
+        return namesSecret()
     }
 
     @inline(__always)
@@ -164,6 +219,21 @@ public enum SecretRedactor {
             guard start < index, text.withBytes(start..<index, namesSecret) else { index += 1; continue }
             index = replaceValue(&text, from: index + 1)
         }
+    }
+
+    /// Whether a name before some `=` in ASCII `bytes` names a secret: what `redactAssignments`
+    /// looks for before it writes anything.
+    private static func asciiAssignmentNamesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
+        var offset = 0
+        while offset < bytes.count, let hit = memchr(base + offset, Int32(UInt8(ascii: "=")), bytes.count - offset) {
+            let equals = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var start = equals
+            while start > 0 && isASCIINameByte(base[start - 1]) { start -= 1 }
+            if start < equals && asciiNamesSecret(UnsafeBufferPointer(rebasing: bytes[start..<equals])) { return true }
+            offset = equals + 1
+        }
+        return false
     }
 
     /// Where the name ending at `end` starts: letters (Unicode alphabetic ones too), digits, `_`, `-`, `.`.

@@ -4,7 +4,8 @@ import Records
 /// `isotrace export`: what a CSIRT needs to check an answer without isotrace, in one directory.
 ///
 /// - `records/*.jsonl`: every segment of the chain, byte for byte (a chain is checked from its
-///   start or its checkpoint, so the cited records come with all their predecessors);
+///   start or its checkpoint, so the cited records come with all their predecessors), and
+///   `records/key_rotations.jsonl` when prune kept one (the keys up to the first kept record);
 /// - `cited.jsonl`: the cited lines in seq order, `cited.txt`: their seq, `file:line` and SHA-256;
 /// - `isotrace.pub`: the public key the answer was verified with;
 /// - the answers as given (`answer.txt`, `answer.json`, the HTML incident report for a job);
@@ -46,6 +47,16 @@ public enum EvidenceBundle {
                 throw .unreadable(path: segment.path, reason: "\(error)")
             }
             try put(segment.file, bytes)
+        }
+        let rotationLog = RotationLog(directory: SegmentDirectory(outputDirectory: directory)).path
+        if Syscalls.exists(rotationLog) {
+            let bytes: [UInt8]
+            do {
+                bytes = try Syscalls.readRange(rotationLog, from: 0, followingLinks: false)
+            } catch {
+                throw .unreadable(path: rotationLog, reason: "\(error)")
+            }
+            try put("records/" + RotationLog.name, bytes)
         }
         let key: [UInt8]
         do {

@@ -7,14 +7,18 @@ import Records
 /// append's error.
 public struct RecordAppender {
     public var outputDirectory: String
-    public var key: RecordSigningKey
+    public var signer: ChainSigner
     public var node: RecordNode
     /// False when the daemon was told to leave the index alone.
     public var updatesIndex: Bool
 
     public init(outputDirectory: String, key: RecordSigningKey, node: RecordNode, updatesIndex: Bool = true) {
+        self.init(outputDirectory: outputDirectory, signer: .single(key), node: node, updatesIndex: updatesIndex)
+    }
+
+    public init(outputDirectory: String, signer: ChainSigner, node: RecordNode, updatesIndex: Bool = true) {
         self.outputDirectory = outputDirectory
-        self.key = key
+        self.signer = signer
         self.node = node
         self.updatesIndex = updatesIndex
     }
@@ -26,6 +30,10 @@ public struct RecordAppender {
         public var appended: [AppendedRecord]
         /// The chain head after the append: the last record appended, and the SHA-256 of its line.
         public var head: ChainHead
+        /// The `key_rotation` record appended before them (`rotate`), nil when none.
+        public var rotation: AppendedRecord?
+        /// Epoch key files of an interrupted rotation that the writer erased on opening.
+        public var erasedKeyFiles: [String] = []
         /// The index update; nil when `updatesIndex` is false.
         public var index: Result<IndexUpdateReport, IndexError>?
     }
@@ -33,15 +41,18 @@ public struct RecordAppender {
     /// Appends `bodies` in one write and fsync per segment. `recovered` hears of every partial
     /// line the writer recovered on opening, before the append, so it is told even when the
     /// append then fails. Throws when nothing was appended (the chain is then as it was).
-    public func append(_ bodies: [RecordBody], recovered: (RecoveredPartial) -> Void = { _ in }) throws -> Outcome {
-        let writer = try ChainWriter.open(outputDirectory: outputDirectory, key: key, node: node)
+    /// `rotate`: with epoch keys, move to a new epoch key first (`ChainWriter.rotate`).
+    public func append(_ bodies: [RecordBody], rotate: Bool = false, recovered: (RecoveredPartial) -> Void = { _ in }) throws -> Outcome {
+        let writer = try ChainWriter.open(outputDirectory: outputDirectory, signer: signer, node: node)
         let appended: [AppendedRecord]
+        var rotation: AppendedRecord?
         do {
             defer { writer.close() }
             writer.recovered.forEach(recovered)
+            if rotate && writer.epoch != nil { rotation = try writer.rotate() }
             appended = try writer.append(bodies)
         }
-        var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head)
+        var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head, rotation: rotation, erasedKeyFiles: writer.erasedKeyFiles)
         if updatesIndex {
             do {
                 outcome.index = .success(try RecordIndex.update(directory: outputDirectory))

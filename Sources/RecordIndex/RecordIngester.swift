@@ -70,7 +70,7 @@ struct RecordIngester {
             if let finding = body.finding {
                 try recorded(finding, pandaID: body.pandaID?.value, seq: envelope.seq, seen: time.millisecondsSinceEpoch).insert(db)
             }
-        case .recovery, .heartbeat, .checkpoint:
+        case .recovery, .heartbeat, .checkpoint, .keyRotation:
             break  // the chain's own bookkeeping: indexed as a record row only
         }
         return .success(envelope.seq)

@@ -59,6 +59,7 @@ public struct VerifiedQuery {
             }
         }
         let validator = ChainVerifier(outputDirectory: directory, publicKey: publicKey)
+        let summary = chain()
         let citedSHA = Dictionary(indexed.records.map { ($0.seq, $0.sha256) }, uniquingKeysWith: { first, _ in first })
         var proofs: [RecordProof] = []
         var owners: [String: [RecordedOwner]] = [:]
@@ -66,7 +67,7 @@ public struct VerifiedQuery {
         let pandaIDs = Set(derived.result.jobs.map(\.pandaID))
         for record in derived.result.records {
             guard let bytes = derived.lines[LinePlace(file: record.file, line: record.line)] else { continue }
-            let problems = validator.problems(inLine: bytes)
+            let problems = validator.problems(inLine: bytes, seq: record.seq, epochs: summary.epochs)
             let citation: ProofCheck = citedSHA[record.seq] == record.sha256 ? .verified
                 : .failed(reason: "\(record.file):\(record.line) (seq \(record.seq)) is not the line the index holds for seq \(record.seq)")
             var keyID: String?
@@ -85,7 +86,7 @@ public struct VerifiedQuery {
                                       citation: citation))
         }
         return VerifiedAnswer(
-            result: derived.result, proofs: proofs, chain: chain(), index: index,
+            result: derived.result, proofs: proofs, chain: summary.chain, index: index,
             owners: owners.mapValues(RecordLineFacts.merge), nodes: nodes, notices: notices, indexProblems: update.problems,
             citedLines: Dictionary(derived.result.records.compactMap { record in
                 derived.lines[LinePlace(file: record.file, line: record.line)].map { (record.seq, $0) }
@@ -94,7 +95,7 @@ public struct VerifiedQuery {
     }
 
     /// The whole chain as `isotrace verify` checks it, summarised.
-    func chain() -> ChainSummary {
+    func chain() -> (chain: ChainSummary, epochs: [EpochKeyChain.Epoch]) {
         do {
             let report = try ChainVerifier(outputDirectory: directory, publicKey: publicKey).verify()
             // A last line without its newline is one being written (or left by a crash, which the
@@ -105,9 +106,9 @@ public struct VerifiedQuery {
                 !(problem.file == last && problem.reason.hasPrefix("truncated line"))
             }.map(\.description)
             if report.records == 0 { problems.append("\(directory)/records: no record to verify") }
-            return ChainSummary(records: report.records, firstSeq: report.firstSeq, lastSeq: report.lastSeq, problems: problems)
+            return (ChainSummary(records: report.records, firstSeq: report.firstSeq, lastSeq: report.lastSeq, problems: problems), report.epochs)
         } catch {
-            return ChainSummary(records: 0, firstSeq: nil, lastSeq: nil, problems: ["\(directory)/records: \(error)"])
+            return (ChainSummary(records: 0, firstSeq: nil, lastSeq: nil, problems: ["\(directory)/records: \(error)"]), [])
         }
     }
 

@@ -46,7 +46,10 @@ struct AnchorCheck {
     /// The line each anchored seq has in the chain (its first occurrence).
     var lines: [Int64: (sha256: String, file: String, line: Int)] = [:]
     var wanted: Set<Int64>
+    /// Whose chain it is, from its records: hosts, machine ids, and the keys that signed them.
     var hostnames: Set<String> = []
+    var machineIDs: Set<String> = []
+    var keyIDs: Set<String> = []
 
     init(anchors: [ChainAnchor]) {
         wanted = Set(anchors.map(\.head.seq))
@@ -63,11 +66,18 @@ struct AnchorCheck {
     }
 
     private func verdict(_ anchor: ChainAnchor, report: VerificationReport, last: (file: String, line: Int)?) -> AnchorOutcome.Verdict {
-        if let keyID = anchor.keyID, keyID != report.keyID {
+        // A head naming its host is this chain's when the host (and machine id) is: the key cannot
+        // decide, since keys change along a chain and a chain cut back past a key no longer names
+        // it. Only a head without a host is matched by its key.
+        if let host = anchor.hostname {
+            guard hostnames.contains(host) else {
+                return .notApplicable("hostname \(host) is not this chain's (\(hostnames.sorted().joined(separator: ", ")))")
+            }
+            if let machine = anchor.machineID, !machineIDs.isEmpty, !machineIDs.contains(machine) {
+                return .notApplicable("machine_id \(machine) is not this chain's (\(machineIDs.sorted().joined(separator: ", ")))")
+            }
+        } else if let keyID = anchor.keyID, keyID != report.keyID, !keyIDs.contains(keyID) {
             return .notApplicable("key_id \(keyID) is not this chain's (\(report.keyID))")
-        }
-        if let host = anchor.hostname, !hostnames.contains(host) {
-            return .notApplicable("hostname \(host) is not this chain's (\(hostnames.sorted().joined(separator: ", ")))")
         }
         let seq = anchor.head.seq
         if seq == 0 {

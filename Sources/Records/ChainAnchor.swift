@@ -1,19 +1,22 @@
 /// A chain head kept off the node (an anchor), as read from one line of an anchors file: the head
-/// and, when the line says so, whose chain it is (the key that signed the head's record, the host).
+/// and, when the line says so, whose chain it is (the key that signed the head's record, the host
+/// and its machine id).
 /// `verify --anchors FILE` fails when the local chain no longer holds a line of that seq hashing
 /// to that value: the chain was cut back or rewritten after the head left the node.
 public struct ChainAnchor: Sendable, Equatable {
     public var head: ChainHead
     public var keyID: String?
     public var hostname: String?
+    public var machineID: String?
     /// Where it was read: the anchors file and the 1-based line.
     public var file: String
     public var line: Int
 
-    public init(head: ChainHead, keyID: String? = nil, hostname: String? = nil, file: String, line: Int) {
+    public init(head: ChainHead, keyID: String? = nil, hostname: String? = nil, machineID: String? = nil, file: String, line: Int) {
         self.head = head
         self.keyID = keyID
         self.hostname = hostname
+        self.machineID = machineID
         self.file = file
         self.line = line
     }
@@ -80,16 +83,13 @@ public enum AnchorFile {
             throw fail("not a chain head: a message of event \(describe(event)) (keep only msgid chain_head)")
         }
         guard let head = ChainHead(json: value) else { throw fail("not a chain head: needs \(ChainHead.shape)") }
-        var keyID: String?, hostname: String?
-        if let value = value["key_id"], value != .null {
-            guard let text = value.stringValue else { throw fail("key_id \(describe(value)) is not a string") }
-            keyID = text
+        var names: [String: String] = [:]
+        for key in ["key_id", "hostname", "machine_id"] {
+            guard let value = value[key], value != .null else { continue }
+            guard let text = value.stringValue else { throw fail("\(key) \(describe(value)) is not a string") }
+            names[key] = text
         }
-        if let value = value["hostname"], value != .null {
-            guard let text = value.stringValue else { throw fail("hostname \(describe(value)) is not a string") }
-            hostname = text
-        }
-        return ChainAnchor(head: head, keyID: keyID, hostname: hostname, file: file, line: number)
+        return ChainAnchor(head: head, keyID: names["key_id"], hostname: names["hostname"], machineID: names["machine_id"], file: file, line: number)
     }
 
     /// A value from the file, as escaped JSON, short.

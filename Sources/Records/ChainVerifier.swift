@@ -29,14 +29,26 @@ public struct ChainVerifier {
         RecordValidator(publicKey: publicKey).validate(line).reasons
     }
 
+    /// The problems of a cited line that `report` (this chain's verification) placed in an
+    /// epoch: checked with the key of the epoch its seq falls in, as `verify` checked it.
+    public func problems(inLine line: [UInt8], seq: Int64, epochs: [EpochKeyChain.Epoch]) -> [String] {
+        guard let epoch = epochs.last(where: { ($0.rotationSeq ?? 0) < seq }), epoch.number > 0 else {
+            return problems(inLine: line)
+        }
+        return RecordValidator(publicKey: epoch.key, keyName: "epoch \(epoch.number)'s key").validate(line).reasons
+    }
+
     public func verify(anchors: [ChainAnchor] = []) throws(SystemCallError) -> VerificationReport {
-        let validator = RecordValidator(publicKey: publicKey)
-        var report = VerificationReport(keyID: publicKey.keyID)
+        var keys = EpochKeyChain(root: publicKey)
         var anchorCheck = AnchorCheck(anchors: anchors)
         var lastPlace: (file: String, line: Int)?
+        var report = VerificationReport(keyID: publicKey.keyID)
         var links = ChainLinks()
         var prunedStart: (seq: Int64, prev: String?, file: String, line: Int)?
         var checkpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
+        var unverifiedCheckpoints: [(seq: Int64, start: (seq: Int64, prev: String))] = []
+        let log = try RotationLog(directory: directory).read(from: publicKey)
+        report.problems += log.problems
         let segments = try directory.segments()
         report.segments = segments.count
         for segment in segments {
@@ -50,15 +62,22 @@ public struct ChainVerifier {
                 }
                 let lineHash = Record.hash(ofLine: line.bytes)
                 let place = "the previous line (\(path):\(line.number))"
-                let outcome = validator.validate(line.bytes)
+                if report.records == 1, let seq = RecordValidator.seq(of: line.bytes), seq > 1 {
+                    // A pruned chain: the epoch keys up to its first record come from the rotation log.
+                    keys = log.keys(before: seq) ?? keys
+                }
+                let outcome = keys.check(line: line.bytes)
+                if let seq = outcome.seq, let copy = log.lineHashes[seq], copy.hash != lineHash {
+                    problem(seq, "the rotation log's line \(log.path):\(copy.line) for seq \(seq) is not this line")
+                }
                 if !line.terminated {
                     links.pass(lineHash: lineHash, place: place)
                     problem(outcome.seq, "truncated line: no newline at the end of the segment (an interrupted write, or cut)")
                     continue
                 }
                 for reason in outcome.reasons { problem(outcome.seq, reason) }
-                if outcome.reasons.isEmpty, let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
-                    checkpoints.append((seq, start))
+                if let value = outcome.value, let start = Checkpoint.start(in: value), let seq = outcome.seq {
+                    if outcome.reasons.isEmpty { checkpoints.append((seq, start)) } else { unverifiedCheckpoints.append((seq, start)) }
                 }
                 let startedLate = links.lateStart != nil
                 for link in links.link(seq: outcome.seq, prev: outcome.prev, time: outcome.value?["time"]?.stringValue,
@@ -75,6 +94,8 @@ public struct ChainVerifier {
                     if !anchors.isEmpty {
                         anchorCheck.see(seq: seq, sha256: lineHash, file: path, line: line.number)
                         if let host = outcome.value?["node"]?["hostname"]?.stringValue { anchorCheck.hostnames.insert(host) }
+                        if let machine = outcome.value?["node"]?["machine_id"]?.stringValue { anchorCheck.machineIDs.insert(machine) }
+                        if outcome.reasons.isEmpty, let key = outcome.value?["key_id"]?.stringValue { anchorCheck.keyIDs.insert(key) }
                     }
                 }
                 if outcome.type == .recovery, let file = outcome.value?["partial_file"]?.stringValue {
@@ -82,10 +103,16 @@ public struct ChainVerifier {
                 }
             }
         }
+        report.epochs = keys.epochs
         if let start = prunedStart {
             if let checkpoint = checkpoints.first(where: { $0.start.seq == start.seq && $0.start.prev == start.prev }) {
                 report.prunedThrough = start.seq - 1
                 report.checkpointSeq = checkpoint.seq
+            } else if let unverified = unverifiedCheckpoints.first(where: { $0.start.seq == start.seq && $0.start.prev == start.prev }) {
+                report.problems.insert(VerificationProblem(
+                    file: start.file, line: start.line, seq: start.seq,
+                    reason: "the chain starts at seq \(start.seq) but no checkpoint record that verifies names this start: the one at seq \(unverified.seq) does not verify (edited, or its epoch key cannot be placed)"
+                ), at: 0)
             } else {
                 report.problems.insert(VerificationProblem(
                     file: start.file, line: start.line, seq: start.seq,

@@ -18,44 +18,69 @@ import SystemPackage
 /// back to the old size, so the chain stays intact.
 public final class ChainWriter {
     public let directory: SegmentDirectory
-    public let key: RecordSigningKey
+    /// The key signing the next record: the epoch key (it changes at `rotate()`), or the one key.
+    public private(set) var key: RecordSigningKey
     public let node: RecordNode
     public private(set) var head: ChainHead
     /// Partial lines this writer moved aside when it opened the chain.
     public private(set) var recovered: [RecoveredPartial] = []
+    /// The epoch of `key` and its file; nil when signing with one long-lived key.
+    public private(set) var epoch: (number: Int64, path: String, store: EpochKeyStore)?
+    /// Leftover epoch key files (of a rotation a crash interrupted) erased on opening.
+    public private(set) var erasedKeyFiles: [String] = []
 
-    private let keyID: String
+    private var keyID: String
     private let clock: () -> UTCTime
     private var lockDescriptor: FileDescriptor?
 
     /// Opens (creating DIR/records when missing), locks, reads the head and recovers a partial line.
     public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
                             clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: .single(key), node: node, clock: clock)
+    }
+
+    /// Opens the chain as `open(outputDirectory:key:node:clock:)` does; with epoch keys the key
+    /// is the one the chain's last record continues with (`EpochKeyStore.current`), found under
+    /// the lock, and leftover key files of an interrupted rotation are erased.
+    public static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
+                            clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
         let directory = SegmentDirectory(outputDirectory: outputDirectory)
         try Syscalls.makeDirectories(directory.path, mode: 0o750)
         try Syscalls.checkPrivateDirectory(outputDirectory)
         try Syscalls.checkPrivateDirectory(directory.path)
         let lock = try Syscalls.openOrCreateStateFile(directory.lockPath, O_RDWR, mode: 0o600)
+        let writer: ChainWriter
+        let partial: PartialLine?
         do {
             try Syscalls.lockExclusive(lock, path: directory.lockPath)
+            let found = try readHead(directory)
+            switch signer {
+            case .single(let key):
+                writer = ChainWriter(directory: directory, key: key, node: node, clock: clock, lock: lock, head: found.head)
+            case .epochs(let store):
+                let current = try store.current(lastLine: found.lastLine)
+                writer = ChainWriter(directory: directory, key: current.key, node: node, clock: clock, lock: lock, head: found.head)
+                writer.epoch = (current.epoch, current.path, store)
+                writer.erasedKeyFiles = current.erased
+            }
+            partial = found.partial
         } catch {
             Syscalls.closeFile(lock)
             throw error
         }
-        let writer = ChainWriter(directory: directory, key: key, node: node, clock: clock, lock: lock)
-        let partial = try writer.readHead()
         if let partial { try writer.recover(partial) }
         return writer
     }
 
-    private init(directory: SegmentDirectory, key: RecordSigningKey, node: RecordNode, clock: @escaping () -> UTCTime, lock: FileDescriptor) {
+    private init(directory: SegmentDirectory, key: RecordSigningKey, node: RecordNode, clock: @escaping () -> UTCTime,
+                 lock: FileDescriptor, head: ChainHead) {
         self.directory = directory
         self.key = key
         self.node = node
         self.keyID = key.keyID
         self.clock = clock
         self.lockDescriptor = lock
-        self.head = .empty
+        self.head = head
     }
 
     deinit { close() }
@@ -110,6 +135,44 @@ public final class ChainWriter {
         return committed
     }
 
+    /// Moves to a new epoch key: (1) a new Ed25519 pair, its private key written durably to
+    /// epoch-<n+1>.key; (2) a `key_rotation` record naming it, signed by the current key and
+    /// fsynced; (3) the current key erased from disk (`EpochKeyStore.erase`) and zeroed in
+    /// memory. A crash at any step leaves a chain the next writer continues: before (2) the
+    /// chain still names the current key and the new file is a leftover; after (2) it names the
+    /// new one and the old file is the leftover; `EpochKeyStore.current` erases leftovers.
+    /// The steps are test crash points (`CrashPoint`). Returns the rotation record.
+    public func rotate() throws -> AppendedRecord {
+        guard let epoch else { preconditionFailure("rotate() needs epoch keys") }
+        CrashPoint.reached("rotation-start")
+        let next = RecordSigningKey()
+        let nextPath: String
+        do {
+            nextPath = try epoch.store.write(next, epoch: epoch.number + 1)
+        } catch {
+            next.erase()
+            throw error
+        }
+        CrashPoint.reached("new-key-written")
+        let record: AppendedRecord
+        do {
+            record = try append(KeyRotation(epoch: epoch.number + 1, publicKey: next.publicKey).body)
+        } catch {
+            try? epoch.store.erase(nextPath)
+            next.erase()
+            throw error
+        }
+        CrashPoint.reached("rotation-appended")
+        let old = key
+        key = next
+        keyID = next.keyID
+        self.epoch = (epoch.number + 1, nextPath, epoch.store)
+        try epoch.store.erase(epoch.path)
+        old.erase()
+        CrashPoint.reached("rotation-done")
+        return record
+    }
+
     /// One write, fsync, and the directory's fsync for a new segment; on failure the segment is cut
     /// back to its old size (or removed when this call created it) and the head stays.
     private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead) throws {
@@ -145,9 +208,10 @@ public final class ChainWriter {
     }
 
     /// Finds the head: the last complete line of the newest non-empty segment (or of the one before,
-    /// when the newest holds only a partial line). Returns the partial line to recover, if any.
-    private func readHead() throws -> PartialLine? {
+    /// when the newest holds only a partial line), that line, and the partial line to recover, if any.
+    private static func readHead(_ directory: SegmentDirectory) throws -> (head: ChainHead, lastLine: [UInt8]?, partial: PartialLine?) {
         var partial: PartialLine?
+        var head = ChainHead.empty
         for segment in try directory.segments().reversed() {
             let path = directory.path(of: segment)
             let fd = try Syscalls.openStateFile(path, O_RDONLY)
@@ -169,9 +233,11 @@ public final class ChainWriter {
             }
             guard let seq, seq >= 1 else { throw ChainError(path: path, reason: "last record has no valid seq; run isotrace verify") }
             head = ChainHead(seq: seq, lineHash: Record.hash(ofLine: line), segment: segment)
-            return partial
+            if let partial, head.segment.map({ $0 < partial.segment }) ?? true { head.segment = partial.segment }
+            return (head, line, partial)
         }
-        return partial
+        if let partial { head.segment = partial.segment }
+        return (head, nil, partial)
     }
 
     /// Copies the partial bytes to a new `.partial` file (durably), cuts them off the segment and
@@ -184,7 +250,6 @@ public final class ChainWriter {
         let (name, partialPath) = try writeNewPartialFile(for: partial.segment, bytes)
         try Syscalls.truncate(fd, to: partial.completeEnd, path: path)
         try Syscalls.sync(fd, path: path)
-        if head.segment.map({ $0 < partial.segment }) ?? true { head.segment = partial.segment }
         let record = try append(.recovery(partialFile: name, partialBytes: bytes.count))
         recovered.append(RecoveredPartial(file: partialPath, bytes: bytes.count, record: record))
     }

@@ -1,23 +1,62 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The node's Ed25519 private key, which signs every record (swift-crypto's Curve25519.Signing).
+/// An Ed25519 private key that signs records (swift-crypto's Curve25519.Signing): a node's root
+/// key (only while `keygen` certifies the first epoch key), an epoch key, or the single
+/// long-lived key of a node set up before epoch keys.
+///
+/// The 32-byte seed lives in one buffer this type allocates and owns (`Seed`), so `erase()` can
+/// zero the very bytes every copy of the key shares (copies of the struct share the buffer).
+/// What Swift does not let it reach is said in `erase()`.
 public struct RecordSigningKey: Sendable {
-    /// The 32-byte seed (kept instead of swift-crypto's key type, which is not Sendable).
-    private let seed: [UInt8]
+    /// The seed's storage, shared by every copy of the key; zeroed by `erase()` and when freed.
+    private final class Seed: @unchecked Sendable {
+        let bytes: UnsafeMutableRawBufferPointer
+
+        init(copying source: UnsafeRawBufferPointer) {
+            bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 8)
+            bytes.copyMemory(from: source)
+        }
+
+        /// 32 bytes from the system's CSPRNG (getrandom), written straight into the buffer.
+        init() {
+            bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 8)
+            var generator = SystemRandomNumberGenerator()
+            for index in 0..<4 { bytes.storeBytes(of: generator.next() as UInt64, toByteOffset: index * 8, as: UInt64.self) }
+        }
+
+        /// explicit_bzero (glibc 2.25): a zeroing the compiler may not drop as a dead store.
+        func zero() {
+            explicit_bzero(bytes.baseAddress!, bytes.count)
+        }
+
+        var isZero: Bool { bytes.allSatisfy { $0 == 0 } }
+
+        deinit {
+            zero()
+            bytes.deallocate()
+        }
+    }
+
+    private let seed: Seed
 
     /// A new random key.
     public init() {
-        seed = [UInt8](Curve25519.Signing.PrivateKey().rawRepresentation)
+        seed = Seed()
     }
 
-    public init(seed: [UInt8]) throws {
-        _ = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        self.seed = seed
+    public init(seed bytes: [UInt8]) throws {
+        guard bytes.count == 32 else { throw CryptoKitError.incorrectKeySize }
+        seed = bytes.withUnsafeBytes { Seed(copying: $0) }
     }
 
+    /// A swift-crypto key made from the seed for one use: swift-crypto keeps the expanded key in
+    /// its SecureBytes, which it zeroes (memset_s) when they are freed, right after the use.
     private var key: Curve25519.Signing.PrivateKey {
-        try! Curve25519.Signing.PrivateKey(rawRepresentation: seed)  // checked in init
+        try! Curve25519.Signing.PrivateKey(rawRepresentation: UnsafeRawBufferPointer(seed.bytes))  // 32 bytes, checked in init
     }
 
     /// Reads a PKCS#8 `PRIVATE KEY` PEM file; refuses a file that group or others may access,
@@ -34,9 +73,22 @@ public struct RecordSigningKey: Sendable {
     public var keyID: String { publicKey.keyID }
 
     /// PKCS#8 PEM of the private key, as `openssl genpkey -algorithm ed25519` writes it.
-    public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: seed), label: "PRIVATE KEY") }
+    public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: [UInt8](seed.bytes)), label: "PRIVATE KEY") }
 
     public func signature(for message: [UInt8]) throws -> [UInt8] {
-        [UInt8](try key.signature(for: message))
+        precondition(!seed.isZero, "signing with an erased key")
+        return [UInt8](try key.signature(for: message))
     }
+
+    /// Zeroes the seed in place, for this value and every copy of it (they share the buffer);
+    /// signing afterwards is a programming error. What Swift does not let this reach: the PEM
+    /// text and base64 `Data` the key passed through when it was read or written (Swift strings
+    /// and arrays are freed without being zeroed, and may have been copied), and the 64-byte
+    /// expanded keys swift-crypto made for each signature, which it zeroes itself when freed.
+    public func erase() {
+        seed.zero()
+    }
+
+    /// True once `erase()` has zeroed the seed.
+    public var isErased: Bool { seed.isZero }
 }

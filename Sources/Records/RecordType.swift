@@ -20,6 +20,11 @@ public enum RecordType: String, Sendable, CaseIterable {
     case heartbeat
     /// Prune: the chain head before old segments were removed (`"checkpoint"`).
     case checkpoint
+    /// The signer moved to a new epoch key (`KeyRotation`): `"key_rotation"` names the new public
+    /// key and its epoch, `"chain_head"` the head this record continues. Signed by the key of the
+    /// epoch it ends (the root key for epoch 1); every later record, until the next rotation, is
+    /// signed by the key it names.
+    case keyRotation = "key_rotation"
 
     public var bodyKeys: [String] {
         switch self {
@@ -29,6 +34,7 @@ public enum RecordType: String, Sendable, CaseIterable {
         case .finding: return ["finding", "panda_id", "pilot", "previous_status"]
         case .heartbeat: return ["heartbeat"]
         case .checkpoint: return ["checkpoint"]
+        case .keyRotation: return [ChainHead.bodyKey, "key_rotation"]
         }
     }
 
@@ -49,7 +55,7 @@ public enum RecordType: String, Sendable, CaseIterable {
         switch self {
         case .heartbeat: return [ChainHead.bodyKey, "sampler"]
         case .audit, .process, .exit, .finding: return ["sampler"]
-        case .recovery, .checkpoint: return []
+        case .recovery, .checkpoint, .keyRotation: return []
         }
     }
 }

@@ -6,10 +6,13 @@ import Foundation
 struct RecordValidator {
     let publicKey: RecordPublicKey
     let keyID: String
+    /// How a key_id mismatch names the key expected ("the public key's", "epoch 3's key").
+    let keyName: String
 
-    init(publicKey: RecordPublicKey) {
+    init(publicKey: RecordPublicKey, keyName: String = "the public key's") {
         self.publicKey = publicKey
         self.keyID = publicKey.keyID
+        self.keyName = keyName
     }
 
     struct Outcome {
@@ -18,6 +21,11 @@ struct RecordValidator {
         var type: RecordType?
         var value: JSONValue?
         var reasons: [String] = []
+    }
+
+    /// The seq of a line, read without checking it.
+    static func seq(of line: [UInt8]) -> Int64? {
+        (try? JSONParser().parse(line))?["seq"]?.integerValue
     }
 
     func validate(_ line: [UInt8]) -> Outcome {
@@ -95,7 +103,7 @@ struct RecordValidator {
 
     private func signatureProblems(_ value: JSONValue, _ members: [JSONMember]) -> [String] {
         guard let recordKeyID = value["key_id"]?.stringValue else { return value["key_id"] == nil ? [] : ["key_id is not a string"] }
-        guard recordKeyID == keyID else { return ["unknown key: key_id \(recordKeyID) is not the public key's (\(keyID))"] }
+        guard recordKeyID == keyID else { return ["unknown key: key_id \(recordKeyID) is not \(keyName) (\(keyID))"] }
         guard let sigValue = value["sig"] else { return [] }
         guard let sigText = sigValue.stringValue, let signature = Data(base64Encoded: sigText), signature.count == 64 else {
             return ["sig is not a base64 Ed25519 signature"]

@@ -31,6 +31,9 @@ public struct VerificationReport: Sendable {
     /// `checkpointSeq` says; nil for a chain that starts at seq 1.
     public var prunedThrough: Int64?
     public var checkpointSeq: Int64?
+    /// The keys the chain was signed with, from the root key (epoch 0) through every
+    /// `key_rotation` followed; one entry: a single key (not forward-secure).
+    public var epochs: [EpochKeyChain.Epoch] = []
     /// Each anchor given to `verify(anchors:)`, in the order given, with what the chain says of it.
     public var anchors: [AnchorOutcome] = []
 

@@ -19,7 +19,7 @@ struct DaemonCommand: ParsableCommand {
             Each cycle samples the processes (--sampler: the BPF task iterator, loaded once, or /proc), audits, and appends to DIR/records only what changed: a process \
             record at the first sight of a pilot or payload process, an exit record when it is gone, \
             a finding record when a rule's verdict for a job changes, a heartbeat every N cycles and a \
-            full audit record at start and every --full-every. SIGHUP reloads the policy (a broken one \
+            full audit record at start and every --full-every. With epoch keys (keygen) it signs with a new key at start and every --key-epoch (a key_rotation record; the old private key is erased). SIGHUP reloads the policy (a broken one \
             is logged and the old one kept), SIGUSR1 runs a cycle now, SIGTERM/SIGINT write a final \
             heartbeat and exit 0. After start-up (policy, BPF sampler) the daemon becomes its own system \
             user (--user, default isotrace), keeps only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE and \
@@ -51,6 +51,9 @@ struct DaemonCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("A full audit record at start and this often.", valueName: "duration"))
     var fullEvery: String = "1h"
+
+    @Option(name: .customLong("key-epoch"), help: ArgumentHelp("With epoch keys (keygen): a new signing key at start and this often; the old one is erased.", valueName: "duration"))
+    var keyEpoch: String = "1h"
 
     @Option(help: ArgumentHelp("A heartbeat record every this many cycles.", valueName: "n"))
     var heartbeatEvery: Int = 10
@@ -94,6 +97,10 @@ struct DaemonCommand: ParsableCommand {
         }
         _ = interval
         guard DurationText(fullEvery) != nil else { throw ValidationError("--full-every must be a duration (30m, 1h, 1d)") }
+        guard let epoch = DurationText(keyEpoch), epoch.milliseconds >= 1_000 else {
+            throw ValidationError("--key-epoch must be a duration of at least 1s (15m, 1h, 1d)")
+        }
+        _ = epoch
         guard heartbeatEvery >= 1 else { throw ValidationError("--heartbeat-every must be at least 1") }
         guard eventRingKib >= 4, eventRingKib.nonzeroBitCount == 1, eventRingKib <= 1 << 20 else {
             throw ValidationError("--event-ring-kib must be a power of two from 4 to 1048576")
@@ -124,6 +131,7 @@ struct DaemonCommand: ParsableCommand {
             policyPath: policyPath, outputDirectory: out, keyPath: key ?? KeyPairFiles(outputDirectory: out).privateKeyPath)
         configuration.interval = DurationText(interval)!
         configuration.fullEvery = DurationText(fullEvery)!
+        configuration.keyEpoch = DurationText(keyEpoch)!
         configuration.heartbeatEvery = heartbeatEvery
         configuration.metricsPath = metrics
         configuration.syslogSocket = syslog ? syslogSocket : nil
@@ -166,9 +174,11 @@ struct DaemonCommand: ParsableCommand {
             }
         }
 
-        let signingKey: RecordSigningKey
+        let signer: ChainSigner
         do {
-            signingKey = try RecordSigningKey.load(path: configuration.keyPath)
+            let choice = try ChainSignerChoice.resolve(outputDirectory: out, keyPath: key)
+            signer = choice.signer
+            if let warning = choice.warning { logger.warning("\(warning)") }
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error) (create one with: isotrace keygen --out \(out))\n")
             throw ExitCodeError.operational
@@ -182,7 +192,7 @@ struct DaemonCommand: ParsableCommand {
         }
         defer { lock.release() }
 
-        let loop = DaemonLoop(configuration: configuration, policy: loaded, key: signingKey, logger: logger, sampler: chosen,
+        let loop = DaemonLoop(configuration: configuration, policy: loaded, signer: signer, logger: logger, sampler: chosen,
                               processEvents: eventSource.map { ProcessEventCollector(source: $0) }, processEventsUnavailable: eventsUnavailable,
                               lineage: lineage)
         loop.prepare()

@@ -18,7 +18,9 @@ struct PruneCommand: ParsableCommand {
             First checks the whole chain (a chain that does not verify is never pruned: exit 2), \
             then appends a signed checkpoint record naming the chain head, where the remaining \
             chain starts and every removed segment (records, bytes, SHA-256), fsyncs it, and only \
-            then removes the segments whose whole UTC day is older than --older-than. The default, \
+            then removes the segments whose whole UTC day is older than --older-than. The key_rotation records of removed \
+            segments are first copied to DIR/records/key_rotations.jsonl, so verify still leads from the root \
+            public key to every remaining record's key. The default, \
             180d, is twice the 90 days WLCG asks traceability data to be kept. Safe while the \
             daemon runs (it waits for the writers' lock). The index is rebuilt afterwards.
             """
@@ -50,9 +52,9 @@ struct PruneCommand: ParsableCommand {
         try stateDirectory.requireRecords()
         let report: ChainPruner.Report
         do {
-            let signingKey = try RecordSigningKey.load(path: key ?? KeyPairFiles(outputDirectory: out).privateKeyPath)
+            let signer = try ChainSignerChoice.resolve(outputDirectory: out, keyPath: key).signer
             let node = RecordNode(try NodeFactsReader(procRoot: procRoot).read())
-            let pruner = ChainPruner(outputDirectory: out, key: signingKey, node: node)
+            let pruner = ChainPruner(outputDirectory: out, signer: signer, node: node)
             report = try pruner.prune(olderThanMilliseconds: period.milliseconds, label: period.description, dryRun: dryRun)
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
@@ -69,7 +71,7 @@ struct PruneCommand: ParsableCommand {
             FileOutput.standardOutput.write("""
                 pruned: \(records) record(s), seq \(plan.removed.first?.firstSeq ?? 1)-\(plan.firstKeptSeq - 1), in \(plan.removed.count) \
                 segment(s) dated before \(report.keptFromDate); checkpoint seq \(checkpoint.seq) in \(checkpoint.file); \
-                the chain now starts at seq \(plan.firstKeptSeq)
+                the chain now starts at seq \(plan.firstKeptSeq)\(report.rotationsKept > 0 ? "; \(report.rotationsKept) key_rotation record(s) kept in records/\(RotationLog.name)" : "")
 
                 """)
             if Self.fileExists(out + "/index.sqlite") {

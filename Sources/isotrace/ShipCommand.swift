@@ -1,5 +1,6 @@
 import ArgumentParser
 import CentralStore
+import Records
 
 /// `isotrace ship`: one catch-up of DIR/records into the central database.
 struct ShipCommand: ParsableCommand {
@@ -23,7 +24,9 @@ struct ShipCommand: ParsableCommand {
     func run() throws {
         try stateDirectory.requireRecords()
         let connector = try SinkAccess.connector(url: sink.sink, passwordFile: sink.passwordFile)
-        let shipper = RecordShipper(outputDirectory: out)
+        // A chain signed with epoch keys is stored under its root key's key_id (ChainSignerChoice).
+        let signer = try? ChainSignerChoice.resolve(outputDirectory: out, keyPath: nil).signer
+        let shipper = RecordShipper(outputDirectory: out, chainKeyID: signer.flatMap { $0.isForwardSecure ? $0.chainKeyID : nil })
         let report = try SinkAccess.with(connector) { database throws(SinkError) in try await shipper.ship(to: database) }
         for notice in report.notices { FileOutput.standardError.write("isotrace: \(notice)\n") }
         for problem in report.problems { FileOutput.standardError.write("isotrace: \(problem)\n") }

@@ -8,7 +8,9 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check every signature, the hash chain and the seq order of the records in DIR/records.",
         discussion: """
-            Needs only the public key. Exit 0 when the chain is intact, 1 when a record was altered, \
+            Needs only the public key: the node's root key (keygen), from which it follows the \
+            key_rotation records and checks every record with the key of its own epoch; a record \
+            signed with any other key is tampering. Exit 0 when the chain is intact, 1 when a record was altered, \
             removed, reordered, inserted or truncated (each problem printed with file, line, seq and \
             reason), 2 on operational errors (no key, unreadable directory, no records at all). Says on stderr \
             which key it trusted; without --public-key that is the key beside the records, which whoever \
@@ -19,7 +21,7 @@ struct VerifyCommand: ParsableCommand {
             message body, which also names key_id and hostname) or a whole syslog line whose message \
             is that object (RFC 5424 or traditional, as rsyslog files it and a SIEM exports it). Blank \
             lines are skipped; any other line is an error naming FILE:LINE (exit 2). Every head of \
-            this chain (same key_id and hostname, when the line names them) must still be in it: a \
+            this chain (its hostname and machine_id, when the line names them; else its key_id) must still be in it: a \
             chain that ends before the head's seq, or whose line of that seq hashes to something else, \
             was cut back or rewritten (exit 1, naming the head). Heads of other chains are listed as \
             not applicable; a FILE with none for this chain is an error (exit 2).
@@ -53,6 +55,12 @@ struct VerifyCommand: ParsableCommand {
         if publicKey != nil, oldPublicKeyName != nil { throw ValidationError("--key is the old name of --public-key: give one of them") }
         if central.db != nil, key != nil { throw ValidationError("--public-key is for local segments; --db uses the keys registered with db add-key") }
         if central.db != nil, anchors != nil { throw ValidationError("--anchors checks the local chain: run it without --db (--db compares the local chain with the central copy itself)") }
+    }
+
+    /// What signed the chain: one key, or the epoch keys followed from the root key.
+    static func keys(_ report: VerificationReport) -> String {
+        guard let last = report.epochs.last, last.number > 0 else { return "single key (not forward-secure)" }
+        return "epoch keys: \(report.epochs.count - 1) key_rotation(s) followed from the root key, last epoch \(last.number) (key_id \(last.keyID))"
     }
 
     func run() throws {
@@ -97,7 +105,7 @@ struct VerifyCommand: ParsableCommand {
         if report.isIntact {
             let partial = report.partialFiles.isEmpty ? "" : "; \(report.partialFiles.count) partial line(s) moved aside by recovery"
             let pruned = report.prunedThrough.map { "; seq 1-\($0) pruned (checkpoint seq \(report.checkpointSeq!))" } ?? ""
-            FileOutput.standardOutput.write("intact: \(counts)\(partial)\(pruned)\n")
+            FileOutput.standardOutput.write("intact: \(counts)\(partial)\(pruned); \(Self.keys(report))\n")
         } else {
             let anchorText = failed.isEmpty ? "" : (report.problems.isEmpty ? "" : " and ") + "\(failed.count) anchored head(s) no longer in the chain"
             let problemText = report.problems.isEmpty && !failed.isEmpty ? "" : "\(report.problems.count) problem(s)"

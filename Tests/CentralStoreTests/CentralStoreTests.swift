@@ -1,4 +1,5 @@
 import Foundation
+import Records
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -35,12 +36,12 @@ struct CentralStoreTests {
             let sink = ["--sink", server.url, "--password-file", server.passwordFile]
             let first = try isotrace(["db", "init"] + sink)
             #expect(first.status == 0, "\(first)")
-            #expect(first.stdout.contains("schema version 3"), "\(first)")
+            #expect(first.stdout.contains("schema version 4"), "\(first)")
             #expect(first.stderr.contains("applied migration 1"), "\(first)")
             let second = try isotrace(["db", "init"] + sink)
             #expect(second.status == 0, "\(second)")
             #expect(second.stdout.contains("already up to date"), "\(second)")
-            #expect(try server.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM isotrace.schema_migration") == "1,2,3")
+            #expect(try server.sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM isotrace.schema_migration") == "1,2,3,4")
             // The password never shows, and a wrong one is refused.
             #expect(!(first.stdout + first.stderr + second.stdout + second.stderr).contains(server.password))
             let wrong = server.directory + "-wrong"
@@ -271,6 +272,43 @@ struct CentralStoreTests {
             try server.sqlAsSuperuserBypassingTriggers("DELETE FROM isotrace.record WHERE seq = 11")
             let cut = try isotrace(["verify"] + db)
             #expect(cut.status == 1 && cut.stdout.contains("seq 12: missing seq 11 after the pruned floor seq 10"), "\(cut)")
+        }
+    }
+    @Test("epoch keys: a chain is stored under its root key_id, verify --db follows its rotations, and prune() keeps them")
+    func epochKeyChain() throws {
+        try withServer { server in
+            let sink = ["--sink", server.url, "--password-file", server.passwordFile]
+            let db = ["--db", server.url, "--password-file", server.passwordFile]
+            #expect(try isotrace(["db", "init"] + sink).status == 0)
+            let node = try SimulatedNode(hostname: "node-e", epochKeys: true)
+            defer { node.remove() }
+            try node.append(9, pandaIDs: ["9100000011"])              // seq 2-10, epoch 1
+            try node.append(9, pandaIDs: ["9100000011"], rotate: true) // seq 11 rotation, 12-20 epoch 2
+            try node.append(9, pandaIDs: ["9100000011"], rotate: true) // seq 21 rotation, 22-30 epoch 3
+            #expect(try isotrace(["ship", "--out", node.directory] + sink).status == 0)
+            #expect(try isotrace(["db", "add-key", "--node", "node-e", "--key", node.publicKeyPath] + sink).status == 0)
+            #expect(try server.sql("SELECT count(*), count(DISTINCT key_id), min(key_id) FROM isotrace.record") == "30|1|\(node.rootKeyID)")
+            let verified = try isotrace(["verify"] + db)
+            #expect(verified.status == 0 && verified.stdout.contains("30 record(s), seq 1-30"), "\(verified)")
+
+            // A record of epoch 1 re-signed with the epoch 3 key (the one on the node) is caught.
+            let current = try RecordSigningKey.load(path: node.directory + "/keys/epoch-3.key")
+            let line = try server.sql("SELECT line FROM isotrace.record WHERE seq = 5")
+            var members = try JSONParser().parse(Array(line.utf8)).objectMembers!.filter { $0.key != "sig" }
+            let signature = try current.signature(for: try CanonicalJSON.bytes(.object(members)))
+            members.append(JSONMember("sig", .string(Data(signature).base64EncodedString())))
+            let forged = try CanonicalJSON.string(.object(members)).replacingOccurrences(of: "'", with: "''")
+            try server.sqlAsSuperuserBypassingTriggers("UPDATE isotrace.record SET line = '\(forged)' WHERE seq = 5")
+            let caught = try isotrace(["verify"] + db)
+            #expect(caught.status == 1 && caught.stdout.contains("seq 5: bad signature"), "\(caught)")
+            try server.sqlAsSuperuserBypassingTriggers("UPDATE isotrace.record SET line = '\(line.replacingOccurrences(of: "'", with: "''"))' WHERE seq = 5")
+
+            // prune() removes old rows but keeps the rotations: verify --db still places every key.
+            try server.sqlAsSuperuserBypassingTriggers("UPDATE isotrace.record SET time = now() - interval '200 days' WHERE seq <= 25")
+            #expect(try server.sql("SELECT isotrace.prune(interval '180 days')") == "22")
+            #expect(try server.sql("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM isotrace.record WHERE seq <= 25") == "1,11,21")
+            let pruned = try isotrace(["verify"] + db)
+            #expect(pruned.status == 0 && pruned.stdout.contains("5 record(s), seq 26-30"), "\(pruned)")
         }
     }
 }

@@ -36,7 +36,7 @@ extension CentralStoreTests {
 
         // verify-full against the CA that signed the server's certificate: by IP and by name.
         let verified = try dbInit(url("sslmode=verify-full&\(rightCA)"))
-        #expect(verified.status == 0 && verified.stdout.contains("schema version 3"), "\(verified)")
+        #expect(verified.status == 0 && verified.stdout.contains("schema version 4"), "\(verified)")
         let byName = try dbInit(url(host: "localhost", "sslmode=verify-full&\(rightCA)"))
         #expect(byName.status == 0 && byName.stdout.contains("already up to date"), "\(byName)")
         // Records travel over it too.
@@ -83,7 +83,7 @@ extension CentralStoreTests {
         // Certificate authentication: the client certificate's CN is the user; no password at all.
         let certificate = "sslcert=\(certificates.clientCertificate)&sslkey=\(certificates.clientKey)"
         let byCertificate = try dbInit(url(user: Self.certificateUser, "sslmode=verify-full&\(rightCA)&\(certificate)"), password: false)
-        #expect(byCertificate.status == 0 && byCertificate.stdout.contains("schema version 3"), "\(byCertificate)")
+        #expect(byCertificate.status == 0 && byCertificate.stdout.contains("schema version 4"), "\(byCertificate)")
         #expect(try server.sql("SELECT count(*) FROM pg_namespace WHERE nspname = 'isotrace' AND nspowner = 'isotrace_owner'::regrole",
                                  database: Self.certificateUser) == "1")
         let noCertificate = try dbInit(url(user: Self.certificateUser, "sslmode=verify-full&\(rightCA)"), password: false)

@@ -12,14 +12,32 @@ import Glibc
 final class SimulatedNode {
     let hostname: String
     let directory: String
+    /// The one key of a node set up before epoch keys; with epoch keys, the root key's public half
+    /// is `rootKeyID`'s and the signing keys live in DIR/keys/epoch-<n>.key.
     let key: RecordSigningKey
+    let signer: ChainSigner
     private(set) var written: Int64 = 0
     var publicKeyPath: String { KeyPairFiles(outputDirectory: directory).publicKeyPath }
+    var rootKeyID: String { signer.chainKeyID }
 
-    init(hostname: String) throws {
+    /// `epochKeys`: set up as `isotrace keygen` does now (root key, epoch 1, seq 1 its key_rotation).
+    convenience init(hostname: String) throws {
+        try self.init(hostname: hostname, epochKeys: false)
+    }
+
+    init(hostname: String, epochKeys: Bool) throws {
         self.hostname = hostname
         directory = try TestDirectory("isotrace-node-\(hostname)").path
-        key = try KeyPairFiles(outputDirectory: directory).create()
+        if epochKeys {
+            let root = try KeyPairFiles(outputDirectory: directory).createForwardSecure(
+                node: RecordNode(hostname: hostname, bootID: "boot-\(hostname)", machineID: "machine-\(hostname)"), offlineCopy: nil).root
+            key = RecordSigningKey()  // unused: the epoch keys sign
+            signer = .epochs(EpochKeyStore(outputDirectory: directory, root: root))
+            written = 1
+        } else {
+            key = try KeyPairFiles(outputDirectory: directory).create()
+            signer = .single(key)
+        }
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }
@@ -27,10 +45,12 @@ final class SimulatedNode {
     /// Appends `count` process records: job `pandaIDs[i % n]`, PID `pidBase + seq`, uid 64901, all
     /// seen at `time`; returns the seqs written.
     @discardableResult
-    func append(_ count: Int, pandaIDs: [String], pidBase: Int64 = 20_000, time: String = "2026-11-26T03:12:00.000Z") throws -> ClosedRange<Int64> {
-        let writer = try ChainWriter.open(outputDirectory: directory, key: key,
+    func append(_ count: Int, pandaIDs: [String], pidBase: Int64 = 20_000, time: String = "2026-11-26T03:12:00.000Z",
+                rotate: Bool = false) throws -> ClosedRange<Int64> {
+        let writer = try ChainWriter.open(outputDirectory: directory, signer: signer,
                                           node: RecordNode(hostname: hostname, bootID: "boot-\(hostname)", machineID: "machine-\(hostname)"))
         defer { writer.close() }
+        if rotate { _ = try writer.rotate() }
         let first = writer.head.seq + 1
         var bodies: [RecordBody] = []
         for index in 0..<count {

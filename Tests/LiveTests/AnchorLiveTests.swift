@@ -89,7 +89,9 @@ extension Live {
             }
             // Each head in syslog is a heartbeat's own line, signed by the node key, from this host;
             // the final heartbeat's head is there too (sent at the stop).
+            // The key root finds on the node: the current epoch's (the daemon made epoch 2 at start).
             let key = try ChainRewriter.nodeKey(run.directory)
+            let chainKeyID = try RecordPublicKey.load(path: KeyPairFiles(outputDirectory: run.directory).publicKeyPath).keyID
             let hostname = last["node"]?["hostname"]?.stringValue
             // rsyslogd files the final head shortly after the stop.
             for _ in 0..<300 where ChainHead(json: (try? JSONParser().parse(Array((syslog.lines(syslog.bodies).last ?? "").utf8))) ?? .null)?.seq != Int64(lines.count)
@@ -100,7 +102,7 @@ extension Live {
             #expect(bodies.count >= 3)
             for body in bodies {
                 let head = try #require(ChainHead(json: body), "\(body)")
-                #expect(body["event"] == .string("chain_head") && body["key_id"] == .string(key.keyID) && body["hostname"]?.stringValue == hostname, "\(body)")
+                #expect(body["event"] == .string("chain_head") && body["key_id"] == .string(chainKeyID) && body["hostname"]?.stringValue == hostname, "\(body)")
                 let index = Int(head.seq) - 1
                 #expect(heartbeats.contains(index), "the head in syslog is a heartbeat: \(body)")
                 #expect(index < lines.count && Record.hash(ofLine: Array(lines[index].utf8)) == head.lineHash, "\(body)")
@@ -125,9 +127,11 @@ extension Live {
             #expect(cut.stdout.contains("\(syslog.rfc5424):\(anchorLine): anchored head seq \(lastHead.seq) sha256 \(lastHead.lineHash): the chain ends at seq \(lastHead.seq - 1)"), "\(cut)")
             #expect(cut.stdout.contains("cut back past this head"), "\(cut)")
 
-            // Rewritten before the first head (seq 2's record), every later record re-linked and
-            // re-signed with the node key, as root on the node could.
-            let forged = try ChainRewriter.rewrite(lines, at: 1, key: key) { members in
+            // Rewritten before the first head, within the current epoch (seq 3, the first record after
+            // the daemon's own key_rotation), every later record re-linked and re-signed with the
+            // current epoch key, as root on the node could: its window, which only the heads close.
+            #expect(records[1]["type"] == .string("key_rotation") && records[2]["key_id"] == .string(key.keyID))
+            let forged = try ChainRewriter.rewrite(lines, at: 2, key: key) { members in
                 members.map { $0.key == "time" ? JSONMember("time", .string(String($0.value.stringValue!.prefix(20)) + "999Z")) : $0 }
             }
             try write(segments.map(\.path), forged, counts: segments.map(\.lines.count))

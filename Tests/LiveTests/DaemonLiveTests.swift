@@ -39,7 +39,9 @@ extension Live {
             let rootRecord = try #require(processRecords.compactMap(Self.process).first { $0["pid"] as? Int == root && $0["role"] as? String == "payload" })
             #expect(rootRecord["panda_id"] as? String == leaky.pandaID)
             #expect((rootRecord["pilot"] as? [String: Any])?["pid"] as? Int == leaky.pilotPID)
-            #expect(processRecords.first?["type"] as? String == "audit", "a full audit record at start")
+            // keygen's key_rotation (epoch 1), the daemon's own at start (epoch 2), then its records.
+            #expect(processRecords.prefix(2).map { $0["type"] as? String } == ["key_rotation", "key_rotation"], "a new epoch key at start")
+            #expect(processRecords.first { $0["type"] as? String != "key_rotation" }?["type"] as? String == "audit", "a full audit record at start")
             #expect(daemon.stderrText.contains("confinement verified"), "\(daemon.stderrText)")
 
             // Confined: seccomp filter mode, only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE.

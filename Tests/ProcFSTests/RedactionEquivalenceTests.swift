@@ -68,6 +68,46 @@ import Testing
         }
     }
 
+    /// ASCII command lines take the sampler's byte path (no `String` per argument until the
+    /// result): against the reference redactor and the reference decoding, byte for byte.
+    @Test func parsesASCIICmdlineBytesExactlyAsTheReference() {
+        let ascii = Self.fragments.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
+        var redacted = 0
+        for index in 0..<Self.cases {
+            let seed = 0xA5C1_1000_0000 + UInt64(index)
+            var random = SplitMix64(seed: seed)
+            let argv: [String] = (0..<Int(random.next() % 8)).map { _ in
+                var argument = ""
+                for _ in 0..<Int(random.next() % 10) {
+                    argument += ascii[Int(random.next() % UInt64(ascii.count))]
+                    if random.next() % 3 == 0 { argument += " " }
+                }
+                return argument
+            }
+            var raw: [UInt8] = argv.flatMap { Array($0.utf8) + [UInt8(0)] }
+            if random.next() % 5 == 0, !raw.isEmpty { raw.removeLast() }
+            let expected = LegacyProcessArguments.parse(raw, decode: LegacyEscapedText.decode)
+            let actual = ProcessArguments.parse(raw[...])
+            if LegacySecretRedactor.redact(argv) != argv { redacted += 1 }
+            #expect(actual.map { Array($0.utf8) } == expected.map { Array($0.utf8) }, "seed \(seed): \(raw)")
+        }
+        #expect(redacted > Self.cases / 10, "\(redacted) of \(Self.cases) ASCII command lines redacted")
+    }
+
+    /// EscapedText.decode (ASCII without `String(validating:)`) against the decoding it replaced,
+    /// on ASCII, UTF-8 and bytes that are not UTF-8.
+    @Test func decodesExactlyAsTheReference() {
+        var random = SplitMix64(seed: 0xDEC0_DE00)
+        let pieces: [[UInt8]] = [Array("abc".utf8), Array("\\x".utf8), [0x5C], [0], Array("caf\u{e9}".utf8), Array("\u{1F600}".utf8),
+                                 [0xFF], [0xC3], [0x80], [0xE2, 0x82], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0x7F], [0x20]]
+        for _ in 0..<4_000 {
+            var raw: [UInt8] = []
+            for _ in 0..<Int(random.next() % 12) { raw += pieces[Int(random.next() % UInt64(pieces.count))] }
+            let start = raw.isEmpty ? 0 : Int(random.next() % UInt64(raw.count))  // slices that do not start at 0
+            #expect(Array(EscapedText.decode(raw[start...]).utf8) == Array(LegacyEscapedText.decode(raw[start...]).utf8), "\(raw) from \(start)")
+        }
+    }
+
     /// The generator must reach every rule: the reference redacts in a good share of the cases.
     @Test func theGeneratorReachesEveryRule() {
         var redacted = 0

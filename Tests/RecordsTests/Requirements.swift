@@ -37,7 +37,7 @@ extension IsotraceBinary {
 func chainLines(_ outputDirectory: String) throws -> [String] {
     let directory = outputDirectory + "/records"
     guard FileManager.default.fileExists(atPath: directory) else { return [] }
-    let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") }.sorted()
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".jsonl") && $0.first?.isNumber == true }.sorted()
     return try names.flatMap { name -> [String] in
         let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
         var lines = text.components(separatedBy: "\n")

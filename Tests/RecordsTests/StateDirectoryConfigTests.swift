@@ -26,14 +26,16 @@ import Testing
 
         let keygen = try Self.run(["keygen"], config: config)
         #expect(keygen.status == 0, "\(keygen)")
-        #expect(keygen.stdout.contains("private key \(state)/keys/isotrace.key"), "\(keygen)")
+        #expect(keygen.stdout.contains("public key  \(state)/keys/isotrace.pub"), "\(keygen)")
+        #expect(keygen.stdout.contains("epoch 1 key \(state)/keys/epoch-1.key"), "\(keygen)")
         #expect(try Self.mode(state) == 0o750 && Self.mode(state + "/keys") == 0o700, "the state directory 0750, keys/ 0700")
         let audit = try Self.run(["audit", "--record", "--proc-root", Repository.pilot3ProcRoot, "--format", "json"], config: config)
         #expect(audit.status == 1, "\(audit)")
-        #expect(audit.stderr.contains("recorded audit as seq 1 in \(state)/records/"), "\(audit.stderr)")
+        // seq 1: keygen's key_rotation to epoch 1; seq 2: this run's own new epoch key.
+        #expect(audit.stderr.contains("recorded audit as seq 3 in \(state)/records/"), "\(audit.stderr)")
         #expect(try Self.mode(state + "/records") == 0o750, "a writing command makes records/ with mode 0750")
         let verify = try Self.run(["verify"], config: config)
-        #expect(verify.status == 0 && verify.stdout.contains("intact: 1 record(s)"), "\(verify)")
+        #expect(verify.status == 0 && verify.stdout.contains("intact: 3 record(s)"), "\(verify)")
         let index = try Self.run(["index"], config: config)
         #expect(index.status == 0 && index.stdout.contains("\(state)/index.sqlite"), "\(index)")
         let query = try Self.run(["query", "--panda-id", "6402753124", "--format", "json"], config: config)
@@ -95,9 +97,10 @@ import Testing
     func publicKeyOption() throws {
         let chain = try TestDirectory(), keys = try TestDirectory()
         defer { chain.remove(); keys.remove() }
-        #expect(try IsotraceBinary.run("keygen", "--out", keys.path).status == 0)
+        // --key signs with one given key: here the root key's offline copy.
+        #expect(try IsotraceBinary.run("keygen", "--out", keys.path, "--offline-copy", keys.file("root.key")).status == 0)
         let files = KeyPairFiles(outputDirectory: keys.path)
-        #expect(try Command.run(try IsotraceBinary.auditRecordArguments(out: chain.path, key: files.privateKeyPath)).status == 1)
+        #expect(try Command.run(try IsotraceBinary.auditRecordArguments(out: chain.path, key: keys.file("root.key"))).status == 1)
         let named = try IsotraceBinary.run("verify", "--out", chain.path, "--public-key", files.publicKeyPath)
         #expect(named.status == 0 && named.stdout.contains("intact: 1 record(s)"), "\(named)")
         let old = try IsotraceBinary.run("verify", "--out", chain.path, "--key", files.publicKeyPath)

@@ -71,9 +71,14 @@ import Glibc
                 seqs += seq
             }
         }
-        #expect(seqs.sorted() == Array(1...12), "each writer got its own seq: \(seqs)")
+        // Seq 1 is keygen's key_rotation; each run moves to a new epoch key (a key_rotation) under
+        // the same lock as its audit record, so the audits are every other seq from 3.
+        #expect(seqs.sorted() == Array(stride(from: 3, through: 25, by: 2)), "each writer got its own seq: \(seqs)")
         let verify = try IsotraceBinary.run("verify", "--out", directory.path)
-        #expect(verify.status == 0 && verify.stdout.contains("intact: 12 record(s) in 1 segment(s), seq 1-12"), "\(verify)")
+        #expect(verify.status == 0 && verify.stdout.contains("intact: 25 record(s) in 1 segment(s), seq 1-25"), "\(verify)")
+        #expect(verify.stdout.contains("last epoch 13"), "\(verify)")
+        let keys = try FileManager.default.contentsOfDirectory(atPath: directory.path + "/keys").sorted()
+        #expect(keys == ["epoch-13.key", "isotrace.pub"], "only the current epoch's private key is left: \(keys)")
     }
 
     @Test("a full disk: a clear error, exit 2, no partial line, and an intact chain",
@@ -81,14 +86,16 @@ import Glibc
     func fullDisk() throws {
         let keys = try TestDirectory()
         defer { keys.remove() }
-        let publicKey = try keygen(keys)
+        // One long-lived key (--key): the root key's offline copy.
+        #expect(try IsotraceBinary.run("keygen", "--out", keys.path, "--offline-copy", keys.file("root.key")).status == 0)
+        let publicKey = try RecordPublicKey.load(path: KeyPairFiles(outputDirectory: keys.path).publicKeyPath)
         let mountPoint = try TestDirectory("isotrace-full-disk")
         defer { mountPoint.remove() }
         let mount = try Command.run(["/bin/mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", mountPoint.path])
         try #require(mount.status == 0, "mount failed: \(mount)")
         defer { _ = try? Command.run(["/bin/umount", mountPoint.path]) }
 
-        let arguments = try IsotraceBinary.auditRecordArguments(out: mountPoint.path, key: KeyPairFiles(outputDirectory: keys.path).privateKeyPath)
+        let arguments = try IsotraceBinary.auditRecordArguments(out: mountPoint.path, key: keys.file("root.key"))
         var recorded = 0
         var failure: CommandResult?
         for _ in 0..<40 {
@@ -127,12 +134,15 @@ import Glibc
         #expect(try Command.run(arguments).status == 1)
         let records = directory.path + "/records", publicKey = KeyPairFiles(outputDirectory: directory.path).publicKeyPath
         let intact = try Command.run([python, Repository.verifyScript, records, publicKey])
-        #expect(intact.status == 0 && intact.stdout.contains("intact: 4 records, last seq 4"), "\(intact)")
+        // keygen's key_rotation, then per run a key_rotation and the audit; the third run first
+        // recovers the partial line (a recovery record under epoch 3's key).
+        #expect(intact.status == 0 && intact.stdout.contains("intact: 8 records, last seq 8"), "\(intact)")
+        #expect(intact.stdout.contains("epoch keys to epoch 4"), "\(intact)")
 
         var lines = try chainLines(directory.path)
-        lines[1] = lines[1].replacingOccurrences(of: "\"pilots\":1", with: "\"pilots\":0")
+        lines[2] = lines[2].replacingOccurrences(of: "\"pilots\":1", with: "\"pilots\":0")
         try (lines.joined(separator: "\n") + "\n").write(toFile: records + "/" + segment, atomically: false, encoding: .utf8)
         let tampered = try Command.run([python, Repository.verifyScript, records, publicKey])
-        #expect(tampered.status == 1 && tampered.stdout.contains("\(segment):2: bad signature") && tampered.stdout.contains("\(segment):3: broken chain"), "\(tampered)")
+        #expect(tampered.status == 1 && tampered.stdout.contains("\(segment):3: bad signature") && tampered.stdout.contains("\(segment):4: broken chain"), "\(tampered)")
     }
 }

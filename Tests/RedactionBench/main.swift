@@ -2,13 +2,18 @@
 // replaced (RedactionReference), in the same run, on command lines shaped like ATLAS payloads:
 // Reco_tf.py and athena.py with dozens of options, and the pilot's `bash -c` that starts them,
 // from 1 to 25 KiB. Prints µs per process for both and their ratio; exits 1 if they disagree.
+// With `--node FILE` (the output of `bench/nodeshape --shape realistic --cmdlines N`) it also
+// times the decoding and redaction of every command line of that node, per process.
+//
+//   redaction-bench [ROUNDS] [--node FILE]
 import Glibc
 import ProcFS
 import RedactionReference
 
+/// The thread's CPU time: on a shared machine, time spent waiting for a core is not counted.
 func now() -> Double {
     var time = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &time)
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
@@ -80,7 +85,35 @@ func cmdline(_ argv: [String]) -> [UInt8] {
 }
 
 func legacyParse(_ bytes: [UInt8]) -> [String] {
-    LegacyProcessArguments.parse(bytes, decode: EscapedText.decode)
+    LegacyProcessArguments.parse(bytes, decode: LegacyEscapedText.decode)
+}
+
+/// nodeshape --cmdlines: each command line is its length in decimal, a newline, then its bytes.
+func readNode(_ path: String) -> [[UInt8]] {
+    guard let file = fopen(path, "rb") else {
+        print("redaction-bench: cannot open \(path)")
+        exit(2)
+    }
+    defer { fclose(file) }
+    var data: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let n = fread(&chunk, 1, chunk.count, file)
+        if n <= 0 { break }
+        data += chunk[0..<n]
+    }
+    var result: [[UInt8]] = []
+    var index = 0
+    while index < data.count {
+        guard let newline = data[index...].firstIndex(of: UInt8(ascii: "\n")),
+              let length = Int(String(decoding: data[index..<newline], as: UTF8.self)), newline + 1 + length <= data.count else {
+            print("redaction-bench: \(path): not the output of nodeshape --cmdlines at byte \(index)")
+            exit(2)
+        }
+        result.append(Array(data[(newline + 1)..<(newline + 1 + length)]))
+        index = newline + 1 + length
+    }
+    return result
 }
 
 /// Median over rounds of the seconds one pass over every command line takes, divided per process.
@@ -96,6 +129,12 @@ func perProcess(_ rounds: Int, _ count: Int, _ body: () -> Int) -> Double {
     return samples.sorted()[samples.count / 2]
 }
 
+var options = Array(CommandLine.arguments.dropFirst())
+var nodeFile: String?
+if let flag = options.firstIndex(of: "--node"), flag + 1 < options.count {
+    nodeFile = options[flag + 1]
+    options.removeSubrange(flag...(flag + 1))
+}
 let argvs = nodeCommandLines()
 let raws = argvs.map(cmdline)
 let sizes = raws.map(\.count).sorted()
@@ -107,7 +146,7 @@ for (argv, raw) in zip(argvs, raws) {
         exit(1)
     }
 }
-let rounds = Int(CommandLine.arguments.dropFirst().first ?? "") ?? 41
+let rounds = Int(options.first ?? "") ?? 41
 let redactOld = perProcess(rounds, argvs.count) { argvs.reduce(0) { $0 &+ LegacySecretRedactor.redact($1).count } }
 let redactNew = perProcess(rounds, argvs.count) { argvs.reduce(0) { $0 &+ SecretRedactor.redact($1).count } }
 let parseOld = perProcess(rounds, raws.count) { raws.reduce(0) { $0 &+ legacyParse($1).count } }
@@ -118,7 +157,7 @@ func format1(_ value: Double) -> String { String(Double(Int(value * 10 + 0.5)) /
 func format2(_ value: Double) -> String { String(Double(Int(value * 100 + 0.5)) / 100) }
 
 print("redaction: \(argvs.count) ATLAS transform command lines (Reco_tf.py, athena.py, bash -c), "
-      + "\(kib(sizes.first!))-\(kib(sizes.last!)) KiB, median \(kib(sizes[sizes.count / 2])) KiB; median of \(rounds) rounds")
+      + "\(kib(sizes.first!))-\(kib(sizes.last!)) KiB, median \(kib(sizes[sizes.count / 2])) KiB; median of \(rounds) rounds, thread CPU time")
 print("                                       before µs/process   after µs/process   before/after")
 for (name, old, new) in [("SecretRedactor.redact (argv)", redactOld, redactNew),
                          ("ProcessArguments.parse (decode + redact)", parseOld, parseNew)] {
@@ -126,4 +165,19 @@ for (name, old, new) in [("SecretRedactor.redact (argv)", redactOld, redactNew),
     let before = padded(format2(old * 1e6), 20)
     let after = padded(format2(new * 1e6), 19)
     print("\(label)\(before)\(after)\(format1(old / new))x")
+}
+
+if let nodeFile {
+    let node = readNode(nodeFile)
+    for raw in node where ProcessArguments.parse(raw[...]).map({ Array($0.utf8) }) != legacyParse(raw).map({ Array($0.utf8) }) {
+        print("redaction-bench: the byte-level parse disagrees with the reference on \(nodeFile): \(raw.prefix(80))...")
+        exit(1)
+    }
+    let nodeSizes = node.map(\.count).sorted()
+    let mean = Double(nodeSizes.reduce(0, +)) / Double(max(node.count, 1))
+    let nodeOld = perProcess(max(3, rounds / 4), node.count) { node.reduce(0) { $0 &+ legacyParse($1).count } }
+    let nodeNew = perProcess(rounds, node.count) { node.reduce(0) { $0 &+ ProcessArguments.parse($1[...]).count } }
+    print("node: \(node.count) command lines of \(nodeFile.split(separator: "/").last ?? "") (every process of the node), "
+          + "\(nodeSizes.first!)-\(nodeSizes.last!) bytes, mean \(kib(Int(mean))) KiB")
+    print("\(padded("ProcessArguments.parse (decode + redact)", 40))\(padded(format2(nodeOld * 1e6), 20))\(padded(format2(nodeNew * 1e6), 19))\(format1(nodeOld / nodeNew))x")
 }

@@ -38,8 +38,14 @@ public enum ChainRewriter {
         return result
     }
 
-    /// The private key `keygen` wrote into `outputDirectory`/keys.
+    /// The private key the node signs with now, all that root finds in `outputDirectory`/keys: the
+    /// one long-lived key (keys/isotrace.key) of a node set up before epoch keys, else the current
+    /// epoch's key (the only keys/epoch-<n>.key).
     public static func nodeKey(_ outputDirectory: String) throws -> RecordSigningKey {
-        try RecordSigningKey.load(path: KeyPairFiles(outputDirectory: outputDirectory).privateKeyPath)
+        let files = KeyPairFiles(outputDirectory: outputDirectory)
+        if FileManager.default.fileExists(atPath: files.privateKeyPath) { return try RecordSigningKey.load(path: files.privateKeyPath) }
+        let epochKeys = try FileManager.default.contentsOfDirectory(atPath: files.directory).filter { $0.hasPrefix("epoch-") && $0.hasSuffix(".key") }
+        guard epochKeys.count == 1 else { throw KeyError(path: files.directory, reason: "not exactly one epoch key: \(epochKeys)") }
+        return try RecordSigningKey.load(path: files.directory + "/" + epochKeys[0])
     }
 }

@@ -114,7 +114,7 @@ import json, sys
 print(next((str(job["panda_id"]) for job in json.load(open(sys.argv[1]))["jobs"] if job.get("panda_id")), ""))' "$work/out" 2>/dev/null || true)
 [ -n "$panda_id" ] || say_fail "audit (fixture): no PanDA ID in its JSON"
 run_ok "keygen" 0 isotrace keygen --out /var/lib/isotrace || :
-[ -f "$root/var/lib/isotrace/keys/isotrace.key" ] || say_fail "keygen made no key"
+[ -f "$root/var/lib/isotrace/keys/isotrace.pub" ] && [ -f "$root/var/lib/isotrace/keys/epoch-1.key" ] || say_fail "keygen made no key"
 run_ok "audit --record" "0 1" isotrace audit --record --out /var/lib/isotrace --proc-root /fixture/proc || :
 run_ok "audit --record (second)" "0 1" isotrace audit --record --out /var/lib/isotrace --proc-root /fixture/proc || :
 ls "$root"/var/lib/isotrace/records/*.jsonl > /dev/null 2>&1 || say_fail "audit --record wrote no segment"
@@ -154,7 +154,7 @@ run_ok "dpkg -r isotrace" 0 dpkg -r isotrace || :
 ls "$root"/var/lib/isotrace/records/*.jsonl > /dev/null 2>&1 || say_fail "dpkg -r removed the records"
 run_ok "dpkg --purge isotrace" 0 dpkg --purge isotrace || :
 [ -e "$root/etc/isotrace/policy.yaml" ] && say_fail "dpkg --purge left /etc/isotrace/policy.yaml"
-[ -f "$root/var/lib/isotrace/keys/isotrace.key" ] || say_fail "dpkg --purge removed the key"
+[ -f "$root/var/lib/isotrace/keys/isotrace.pub" ] || say_fail "dpkg --purge removed the key"
 ls "$root"/var/lib/isotrace/records/*.jsonl > /dev/null 2>&1 || say_fail "dpkg --purge removed the records"
 run_ok "verify after removal" 0 isotrace verify --out /var/lib/isotrace || :
 
