@@ -87,12 +87,23 @@ def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds):
                 raise RuntimeError("the exec driver did not finish in time")
             time.sleep(0.2)
         wall = time.monotonic() - started
+        with open(result) as f:
+            execs = int(f.read().split()[0])
+        # Cycles until every exec is recorded (or nothing more comes): the CPU share counts the
+        # work the run caused, also what the daemon did after the driver stopped.
+        recorded_before = metric(before, "isotrace_process_events_recorded_total")
+        previous = -1
+        while True:
+            stamp = daemonbench._metrics(metrics).get("isotrace_last_cycle_timestamp_seconds")
+            daemon.send_signal(signal.SIGUSR1)
+            daemonbench._wait_cycle(metrics, stamp, daemon, 900)
+            after = labelled(metrics)
+            recorded = metric(after, "isotrace_process_events_recorded_total") - recorded_before
+            if recorded >= execs or recorded == previous:
+                break
+            previous = recorded
+        catch_up = time.monotonic() - started - wall
         cpu = daemonbench._cpu_seconds(daemon.pid) - cpu_before
-        # One more cycle takes what the last interval left in the buffer.
-        stamp = daemonbench._metrics(metrics).get("isotrace_last_cycle_timestamp_seconds")
-        daemon.send_signal(signal.SIGUSR1)
-        daemonbench._wait_cycle(metrics, stamp, daemon, 600)
-        after = labelled(metrics)
     finally:
         simulation.send_signal(signal.SIGTERM)  # by PID: simulate removes what it started
         try:
@@ -109,7 +120,7 @@ def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds):
         "seen": int(metric(after, "isotrace_process_events_total") - metric(before, "isotrace_process_events_total")),
         "recorded": int(metric(after, "isotrace_process_events_recorded_total") - metric(before, "isotrace_process_events_recorded_total")),
         "records": int(metric(after, "isotrace_records_total") - metric(before, "isotrace_records_total")),
-        "lost": losses, "load": f"{load_before} -> {loadavg()}",
+        "lost": losses, "load": f"{load_before} -> {loadavg()}", "catch_up": catch_up,
     }
 
 
@@ -118,6 +129,7 @@ def main():
     parser.add_argument("--isotrace", required=True)
     parser.add_argument("--tools", required=True, help="directory with nodeshape, holder, execrate")
     parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--shape", default="small", help="bench/nodeshape's --shape (small or realistic)")
     parser.add_argument("--rates", default="500,2000,10000")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--loop", type=int, default=3000, help="fork+exec+wait in a row for the latency rows")
@@ -139,8 +151,8 @@ def main():
                 continue
             workdir = os.path.join(scratch, f"node{size}")
             os.mkdir(workdir)
-            node = nodebench.start_node(tool("nodeshape"), tool("holder"), size, workdir, timeout=300)
-            print(f"\nN = {size:,} ({nodebench.proc_count():,} processes in /proc), daemon --interval {args.interval}, load average {loadavg()}")
+            node = nodebench.start_node(tool("nodeshape"), tool("holder"), args.shape, size, workdir, timeout=300)
+            print(f"\nN = {size:,}, {args.shape} shape ({nodebench.proc_count():,} processes in /proc), daemon --interval {args.interval}, load average {loadavg()}")
             without = loop_seconds(execrate, scratch, args.loop, 3)
             out = tempfile.mkdtemp(prefix="daemon-", dir=scratch)
             subprocess.run([isotrace, "keygen", "--out", out], check=True, stdout=subprocess.DEVNULL)
@@ -153,8 +165,10 @@ def main():
             with open(os.path.join(out, "daemon.log")) as f:
                 state = next((line.split("] ", 1)[1].strip() for line in f if "process events:" in line), "process events: ?")
             print(f"  {state}")
+            print("  daemon CPU: its CPU seconds from the start of the run until every exec was recorded, over the run's wall time;")
+            print("  records/s and recorded processes/s over the same wall time; catch-up: how long after the driver stopped the last was recorded")
             print(f"  {'rate/s':>7} {'execs':>7} {'achieved/s':>10} {'lost ring/buffer/unattr':>24} {'daemon CPU':>10} "
-                  f"{'records/s':>9} {'recorded/s':>10}  load average")
+                  f"{'records/s':>9} {'recorded/s':>10} {'catch-up':>9}  load average")
             for rate in [int(r) for r in args.rates.split(",")]:
                 try:
                     r = run_rate(isotrace, execrate, daemon, metrics, scratch, rate, args.seconds)
@@ -163,7 +177,7 @@ def main():
                     continue
                 lost_text = f"{r['lost']['ring_buffer']}/{r['lost']['daemon_buffer']}/{r['lost']['unattributable']}"
                 print(f"  {rate:>7} {r['execs']:>7} {r['execs'] / r['driver_wall']:>10.0f} {lost_text:>24} "
-                      f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f}  {r['load']}")
+                      f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f} {r['catch_up']:>8.1f}s  {r['load']}")
             with_daemon = loop_seconds(execrate, scratch, args.loop, 3)
             print(f"  exec latency: {args.loop} fork+exec+wait in a row, median of 3: {without:.3f} s without the daemon, "
                   f"{with_daemon:.3f} s with it ({(with_daemon - without) / without * 100:+.1f} %), load average {loadavg()}")

@@ -90,8 +90,20 @@ extension DaemonLoop {
         }
     }
 
-    /// Entries grouped by job (PanDA ID and pilot), in the order the jobs first appear.
+    /// At most this many processes in one record: a payload that starts tens of thousands of
+    /// processes in a cycle gets several records (one signature and one line each), not one
+    /// line of tens of megabytes.
+    static let entriesPerRecord = 1_000
+
+    /// Entries grouped by job (PanDA ID and pilot), in the order the jobs first appear, each
+    /// group cut into records of at most `entriesPerRecord`.
     static func byJob(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
+        byJobUncut(entries).flatMap { group in
+            stride(from: 0, to: group.count, by: entriesPerRecord).map { Array(group[$0..<min($0 + entriesPerRecord, group.count)]) }
+        }
+    }
+
+    private static func byJobUncut(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
         var groups: [[(process: TrackedProcess, life: ProcessLife)]] = []
         var index: [JobKey: Int] = [:]
         for entry in entries {

@@ -44,7 +44,7 @@ public enum RecordType: String, Sendable, CaseIterable {
     public var bodyKeyAlternatives: [String: String] {
         switch self {
         case .process, .exit: return ["process": "processes"]
-        case .audit, .recovery, .finding, .heartbeat, .checkpoint: return [:]
+        case .audit, .recovery, .finding, .heartbeat, .checkpoint, .keyRotation: return [:]
         }
     }
 

@@ -116,6 +116,7 @@ extension Live {
             // Many per record: far fewer records than processes.
             let batches = try run.records().filter { $0["type"] as? String == "process" && $0["processes"] != nil }
             #expect(batches.count < 200, "\(batches.count) records for 1,000 processes")
+            #expect(batches.allSatisfy { ($0["processes"] as? [Any])?.count ?? 0 <= 1000 })
 
             let one = entries[500]
             let pid = try #require(one["pid"] as? Int)
