@@ -121,13 +121,17 @@ audit: release
 PYVENV = .build/pyvenv
 
 # The layer diagram in docs/architecture.md is drawn from Package.swift; a stale one fails here.
+# The test run is bounded (TEST_TIME_LIMIT seconds, 50 minutes by default; a normal run takes a
+# few): a hang then fails with the output so far instead of outliving a CI job's limit. Every
+# command a test runs is bounded too (ChildProcess.waitLimit).
+TEST_TIME_LIMIT ?= 3000
 test: deps bpf-object
 	$(SWIFT) package dump-package | python3 tools/architecture_diagram.py --check docs/architecture.md
 	$(SWIFT) build
 	@[ -x $(PYVENV)/bin/python3 ] || python3 -m venv $(PYVENV) >&2 || true
 	@$(PYVENV)/bin/python3 -c "import cryptography, rfc8785" 2>/dev/null \
 	  || $(PYVENV)/bin/pip install -q cryptography rfc8785 >&2 || echo "isotrace: no PyPI: the recipe test will skip" >&2
-	ISOTRACE_PYTHON=$(CURDIR)/$(PYVENV)/bin/python3 $(SWIFT) test
+	ISOTRACE_PYTHON=$(CURDIR)/$(PYVENV)/bin/python3 timeout --kill-after=30 $(TEST_TIME_LIMIT) $(SWIFT) test
 	$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) package-test
 
 # The benchmark's C tools: the /proc floor (procreader, -O2 as the issue asks), the node shaper,

@@ -104,7 +104,9 @@ extension Live {
             defer { run.remove() }
             let first = try run.start()
             defer { first.stop() }
-            #expect(run.waitForRecords(first) { $0.isEmpty ? nil : true } == true, "no record: \(first.stderrText)")
+            // keygen's key_rotation is on disk before the daemon starts: wait for the daemon's own
+            // first cycle (its audit), so the second daemon surely starts after the first holds the lock.
+            #expect(run.waitForRecords(first) { run.has("audit", in: $0) } == true, "no audit record: \(first.stderrText)")
 
             let second = try IsotraceBinary.run(["daemon", "--interval", "1s", "--out", run.directory, "--policy", run.policy])
             #expect(second.status == 2, "\(second.description)")
@@ -135,7 +137,7 @@ extension Live {
             let daemon = try run.start(["--heartbeat-every", "1"])
             defer { daemon.stop() }
             #expect(daemon.waitFor { daemon.stderrText.contains("confinement verified") ? true : nil } == true, "\(daemon.stderrText)")
-            #expect(run.waitForRecords(daemon) { $0.count >= 2 ? true : nil } == true, "no heartbeat: \(daemon.stderrText)")
+            #expect(run.waitForRecords(daemon) { run.has("heartbeat", in: $0) } == true, "no heartbeat: \(daemon.stderrText)")
             // The mount table watch holds the namespaces' mountinfo open between cycles.
             let open = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(daemon.pid)/fd")) ?? []).compactMap {
                 try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(daemon.pid)/fd/\($0)")
@@ -319,6 +321,11 @@ final class DaemonRun {
             usleep(100_000)
         }
         return nil
+    }
+
+    /// True when a record of `type` is among `records`, nil otherwise (a `waitForRecords` condition).
+    func has(_ type: String, in records: [[String: Any]]) -> Bool? {
+        records.contains { $0["type"] as? String == type } ? true : nil
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: directory) }

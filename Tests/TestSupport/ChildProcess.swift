@@ -61,33 +61,33 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Waits for the exit and returns the status and output, then stops what is left (see `stop()`).
+    /// A child still running after `ChildProcess.waitLimit` seconds is killed (its group with
+    /// `ownGroup`, else its PID) and the result says it timed out: a hung command fails its test
+    /// instead of hanging the whole run.
     public func wait() -> CommandResult {
-        if exitStatus == nil {
-            var status: Int32 = 0
-            while true {
-                let reaped = waitpid(pid, &status, 0)
-                if reaped == pid { exitStatus = status; break }
-                if reaped < 0 && errno == EINTR { continue }
-                break
-            }
-        }
-        return finish(timedOut: false)
+        wait(timeout: ChildProcess.waitLimit)
     }
 
-    /// As `wait()`, but after `timeout` seconds the process group is killed (needs `ownGroup`).
+    /// As `wait()`, but after `timeout` seconds the child is killed: its process group with
+    /// `ownGroup`, its PID otherwise.
     public func wait(timeout: Int) -> CommandResult {
-        precondition(ownsGroup, "a time limit kills the child's own process group")
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         var timedOut = false
+        var pause: useconds_t = 1_000
         while !hasExited {
             if !timedOut, Date() > deadline {
                 timedOut = true
-                _ = kill(-pid, SIGKILL)  // the leader is not reaped yet: the group is ours
+                // Not reaped yet, so the PID (and the group it leads) is surely ours.
+                _ = kill(ownsGroup ? -pid : pid, SIGKILL)
             }
-            usleep(20_000)
+            usleep(pause)
+            pause = min(pause * 2, 20_000)
         }
         return finish(timedOut: timedOut)
     }
+
+    /// The longest any test waits for a command it runs to completion (10 minutes).
+    public static let waitLimit = 600
 
     private func finish(timedOut: Bool) -> CommandResult {
         let result = CommandResult(status: exitStatus.map(Spawn.exitCode) ?? -1, stdout: stdoutText, stderr: stderrText, timedOut: timedOut)
