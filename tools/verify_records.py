@@ -6,7 +6,8 @@ Usage: verify_records.py RECORDS_DIR PUBLIC_KEY_PEM [--anchors FILE]
 
 PUBLIC_KEY_PEM is the node's root public key (isotrace keygen; the key a site registered), the only
 key trusted from outside the records. Records are signed by epoch keys: each `key_rotation` record,
-signed by the key of the epoch it ends (the root key for epoch 1), names the next epoch's public key.
+signed by the key of the epoch it ends (the root key for epoch 1, and for a re-key: isotrace keygen
+--rekey-from, a key_rotation the root key signs at any point), names the next epoch's public key.
 The verifier follows them in chain order and checks every record with its own epoch's key, learnt
 from the records before it, never from the record itself; a record signed by any other key is
 tampering. A chain without key_rotation records was signed with one key (not forward-secure) and
@@ -66,6 +67,10 @@ def check(line, epochs, where, problems):
     try:
         record = json.loads(line, object_pairs_hook=strict_object)
         signature = base64.b64decode(record.pop("sig"), validate=True)
+        if number > 0 and record.get("type") == "key_rotation" and record["key_id"] == epochs[0][2]:
+            # A re-key (keygen --rekey-from): a key_rotation signed by the root key itself, the
+            # one key trusted from outside the records, is accepted at any point of the chain.
+            key, key_id = epochs[0][1], epochs[0][2]
         if record["key_id"] != key_id:
             known = [n for n, _, k in epochs if k == record["key_id"]]
             whose = f" (epoch {known[0]}'s key)" if known else ""

@@ -32,10 +32,8 @@ public struct ChainVerifier {
     /// The problems of a cited line that `report` (this chain's verification) placed in an
     /// epoch: checked with the key of the epoch its seq falls in, as `verify` checked it.
     public func problems(inLine line: [UInt8], seq: Int64, epochs: [EpochKeyChain.Epoch]) -> [String] {
-        guard let epoch = epochs.last(where: { ($0.rotationSeq ?? 0) < seq }), epoch.number > 0 else {
-            return problems(inLine: line)
-        }
-        return RecordValidator(publicKey: epoch.key, keyName: "epoch \(epoch.number)'s key").validate(line).reasons
+        guard let validator = EpochKeyChain.validator(forSeq: seq, epochs: epochs) else { return problems(inLine: line) }
+        return validator.validate(line).reasons
     }
 
     public func verify(anchors: [ChainAnchor] = []) throws(SystemCallError) -> VerificationReport {

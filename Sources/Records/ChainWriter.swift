@@ -32,6 +32,8 @@ public final class ChainWriter {
     private var keyID: String
     private let clock: () -> UTCTime
     private var lockDescriptor: FileDescriptor?
+    /// A partial last line left for the re-key to recover (`openForRekey`).
+    private var pendingPartial: PartialLine?
 
     /// Opens (creating DIR/records when missing), locks, reads the head and recovers a partial line.
     public static func open(outputDirectory: String, key: RecordSigningKey, node: RecordNode,
@@ -44,6 +46,20 @@ public final class ChainWriter {
     /// the lock, and leftover key files of an interrupted rotation are erased.
     public static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
                             clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: signer, node: node, clock: clock, recoverNow: true)
+    }
+
+    /// Opens the chain for a re-key by the root key (`rekey(to:epoch:path:store:)`), locked and
+    /// its head read as `open` does; a partial last line is cut off only at the re-key, and its
+    /// `recovery` record is signed by the new epoch key: the root key signs nothing but key
+    /// rotations.
+    public static func openForRekey(outputDirectory: String, root: RecordSigningKey, node: RecordNode,
+                                    clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: .single(root), node: node, clock: clock, recoverNow: false)
+    }
+
+    private static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
+                             clock: @escaping () -> UTCTime, recoverNow: Bool) throws -> ChainWriter {
         let directory = SegmentDirectory(outputDirectory: outputDirectory)
         try Syscalls.makeDirectories(directory.path, mode: 0o750)
         try Syscalls.checkPrivateDirectory(outputDirectory)
@@ -68,7 +84,9 @@ public final class ChainWriter {
             Syscalls.closeFile(lock)
             throw error
         }
-        if let partial { try writer.recover(partial) }
+        if let partial {
+            if recoverNow { try writer.recover(partial) } else { writer.pendingPartial = partial }
+        }
         return writer
     }
 
@@ -173,6 +191,22 @@ public final class ChainWriter {
         return record
     }
 
+    /// Re-keys a chain whose epoch key is lost or no longer trusted: appends the `key_rotation`
+    /// to `epoch` naming `next`, signed by this writer's key (the root key, `openForRekey`), and
+    /// goes on with `next` (written durably at `path` in `store` before this call). A partial
+    /// last line found at opening is cut off first and its `recovery` record, signed by `next`,
+    /// follows the rotation. Returns the rotation record.
+    public func rekey(to next: RecordSigningKey, epoch number: Int64, path: String, store: EpochKeyStore) throws -> AppendedRecord {
+        let cut = try pendingPartial.map(cutOff)
+        pendingPartial = nil
+        let record = try append(KeyRotation(epoch: number, publicKey: next.publicKey).body)
+        key = next
+        keyID = next.keyID
+        epoch = (number, path, store)
+        if let cut { try appendRecovery(cut) }
+        return record
+    }
+
     /// One write, fsync, and the directory's fsync for a new segment; on failure the segment is cut
     /// back to its old size (or removed when this call created it) and the head stays.
     private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead) throws {
@@ -243,6 +277,17 @@ public final class ChainWriter {
     /// Copies the partial bytes to a new `.partial` file (durably), cuts them off the segment and
     /// appends the `recovery` record. A crash in between only leaves a duplicate `.partial` file.
     private func recover(_ partial: PartialLine) throws {
+        try appendRecovery(try cutOff(partial))
+    }
+
+    /// The partial bytes, moved to their `.partial` file and cut off the segment.
+    private struct CutPartial {
+        var name: String
+        var path: String
+        var bytes: Int
+    }
+
+    private func cutOff(_ partial: PartialLine) throws -> CutPartial {
         let path = directory.path(of: partial.segment)
         let fd = try Syscalls.openStateFile(path, O_RDWR)
         defer { Syscalls.closeFile(fd) }
@@ -250,8 +295,12 @@ public final class ChainWriter {
         let (name, partialPath) = try writeNewPartialFile(for: partial.segment, bytes)
         try Syscalls.truncate(fd, to: partial.completeEnd, path: path)
         try Syscalls.sync(fd, path: path)
-        let record = try append(.recovery(partialFile: name, partialBytes: bytes.count))
-        recovered.append(RecoveredPartial(file: partialPath, bytes: bytes.count, record: record))
+        return CutPartial(name: name, path: partialPath, bytes: bytes.count)
+    }
+
+    private func appendRecovery(_ cut: CutPartial) throws {
+        let record = try append(.recovery(partialFile: cut.name, partialBytes: cut.bytes))
+        recovered.append(RecoveredPartial(file: cut.path, bytes: cut.bytes, record: record))
     }
 
     private func writeNewPartialFile(for segment: String, _ bytes: [UInt8]) throws -> (name: String, path: String) {

@@ -5,6 +5,12 @@
 /// names or points to. A record signed with any other key (an earlier epoch's, a later one's,
 /// the root's after epoch 1, an unknown one) is a problem.
 ///
+/// One exception, for a node whose epoch key was lost or taken: a `key_rotation` signed by the
+/// root key itself (a re-key, `keygen --rekey-from` with the root private key's offline copy)
+/// is checked with the root key, at any point of the chain. The root key is trusted from
+/// outside the records, and its private key is not on the node, so root on the node cannot
+/// sign one. Every other record the root key signs after epoch 1 is still a problem.
+///
 /// A `key_rotation` is followed when its body is well formed and its epoch is the next one,
 /// even when its own signature is bad: that record is then reported, and what follows is
 /// checked against the key it names, so one forged or edited rotation is one problem, not the
@@ -18,6 +24,11 @@ public struct EpochKeyChain: Sendable {
         public var keyID: String
         /// The seq of the `key_rotation` record that named it; nil for the root key.
         public var rotationSeq: Int64?
+        /// Named by a `key_rotation` the root key signed: epoch 1 (keygen), or a re-key.
+        public var certifiedByRoot: Bool = false
+
+        /// A re-key: an epoch after the first that the root key certified.
+        public var isRekey: Bool { certifiedByRoot && number > 1 }
     }
 
     public private(set) var epochs: [Epoch]
@@ -43,6 +54,12 @@ public struct EpochKeyChain: Sendable {
     /// `check`, keeping what the line says (for `ChainVerifier`).
     mutating func check(line: [UInt8]) -> RecordValidator.Outcome {
         var outcome = validator.validate(line)
+        var byRoot = current.number == 0
+        if current.number > 0, outcome.type == .keyRotation, outcome.value?["key_id"]?.stringValue == root.keyID {
+            // A re-key: checked with the root key, the one key trusted from outside the records.
+            outcome = Self.rootValidator(root).validate(line)
+            byRoot = true
+        }
         outcome.reasons = outcome.reasons.map(explainKey)
         if outcome.type == .keyRotation, let value = outcome.value {
             do {
@@ -52,7 +69,7 @@ public struct EpochKeyChain: Sendable {
                 } else if epochs.contains(where: { $0.keyID == rotation.publicKey.keyID }) {
                     outcome.reasons.append("key_rotation names a key this chain already used (key_id \(rotation.publicKey.keyID))")
                 } else {
-                    follow(rotation, seq: outcome.seq)
+                    follow(rotation, seq: outcome.seq, certifiedByRoot: byRoot)
                 }
             } catch {
                 outcome.reasons.append("\(error)")
@@ -62,9 +79,26 @@ public struct EpochKeyChain: Sendable {
     }
 
     /// Moves to the epoch `rotation` names (a rotation checked elsewhere, or just now).
-    mutating func follow(_ rotation: KeyRotation, seq: Int64?) {
-        epochs.append(Epoch(number: rotation.epoch, key: rotation.publicKey, keyID: rotation.publicKey.keyID, rotationSeq: seq))
+    mutating func follow(_ rotation: KeyRotation, seq: Int64?, certifiedByRoot: Bool) {
+        epochs.append(Epoch(number: rotation.epoch, key: rotation.publicKey, keyID: rotation.publicKey.keyID, rotationSeq: seq,
+                            certifiedByRoot: certifiedByRoot))
         validator = RecordValidator(publicKey: rotation.publicKey, keyName: "epoch \(rotation.epoch)'s key")
+    }
+
+    /// The epochs a re-key started: the root key re-certified the chain there.
+    public var rekeys: [Epoch] { epochs.filter(\.isRekey) }
+
+    /// The validator of one line of a chain whose epochs `epochs` are (a verifier's report): the
+    /// key of the epoch its seq falls in, or the root key for the `key_rotation` of a re-key.
+    static func validator(forSeq seq: Int64, epochs: [Epoch]) -> RecordValidator? {
+        guard let root = epochs.first else { return nil }
+        if epochs.contains(where: { $0.isRekey && $0.rotationSeq == seq }) { return rootValidator(root.key) }
+        guard let epoch = epochs.last(where: { ($0.rotationSeq ?? 0) < seq }), epoch.number > 0 else { return nil }
+        return RecordValidator(publicKey: epoch.key, keyName: "epoch \(epoch.number)'s key")
+    }
+
+    private static func rootValidator(_ root: RecordPublicKey) -> RecordValidator {
+        RecordValidator(publicKey: root, keyName: "the root key's")
     }
 
     /// A key_id mismatch says whose key signed instead, when the chain knows it.

@@ -77,7 +77,8 @@ public struct EpochKeyStore: Sendable {
             let seq = record["seq"]?.integerValue.map(String.init) ?? "?"
             throw KeyError(path: directory, reason: "no epoch-<n>.key here holds key_id \(wanted), the key the chain's last record (seq \(seq)) "
                 + "continues with: the chain cannot go on with a valid signature. Keep the files as evidence (verify still checks them); "
-                + "to record again, archive DIR/records and DIR/keys and run isotrace keygen (a new root key to register)")
+                + "to record again, re-key with the root private key's offline copy (isotrace keygen --rekey-from FILE), "
+                + "or archive DIR/records and DIR/keys and run isotrace keygen (a new root key to register)")
         }
         for path in others { try erase(path) }
         return Current(epoch: found.epoch, key: found.key, path: found.path, erased: others)

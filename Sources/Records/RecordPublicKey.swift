@@ -47,8 +47,8 @@ public struct RecordPublicKey: Sendable, Equatable {
 enum KeyFile {
     static let sizeLimit = 16 * 1024
 
-    static func read(path: String, isPrivate: Bool) throws -> String {
-        if isPrivate {
+    static func read(path: String, isPrivate: Bool, checkDirectory: Bool = true) throws -> String {
+        if isPrivate && checkDirectory {
             // A private key in a directory another user can write is a key they can swap for
             // theirs (StrictModes): records would then be signed with the attacker's key.
             let slash = path.lastIndex(of: "/")

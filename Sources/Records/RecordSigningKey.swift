@@ -62,7 +62,19 @@ public struct RecordSigningKey: Sendable {
     /// Reads a PKCS#8 `PRIVATE KEY` PEM file; refuses a file that group or others may access,
     /// as ssh does, because whoever reads the key can forge records.
     public static func load(path: String) throws -> RecordSigningKey {
-        let text = try KeyFile.read(path: path, isPrivate: true)
+        try load(path: path, checkDirectory: true)
+    }
+
+    /// Reads the root private key's offline copy (`keygen --offline-copy`, for `--rekey-from`):
+    /// as `load`, but wherever the admin keeps it (removable media, /tmp), without the check that
+    /// no other user can write its directory. A key swapped there is harmless: the re-key uses
+    /// it only when it is the root key whose public half the node holds and the site registered.
+    public static func loadOfflineCopy(path: String) throws -> RecordSigningKey {
+        try load(path: path, checkDirectory: false)
+    }
+
+    private static func load(path: String, checkDirectory: Bool) throws -> RecordSigningKey {
+        let text = try KeyFile.read(path: path, isPrivate: true, checkDirectory: checkDirectory)
         guard let seed = Ed25519PEM.seed(fromPrivateKeyPEM: text) else {
             throw KeyError(path: path, reason: "not an Ed25519 private key in PEM (PKCS#8, \"BEGIN PRIVATE KEY\")")
         }

@@ -60,7 +60,9 @@ struct VerifyCommand: ParsableCommand {
     /// What signed the chain: one key, or the epoch keys followed from the root key.
     static func keys(_ report: VerificationReport) -> String {
         guard let last = report.epochs.last, last.number > 0 else { return "single key (not forward-secure)" }
-        return "epoch keys: \(report.epochs.count - 1) key_rotation(s) followed from the root key, last epoch \(last.number) (key_id \(last.keyID))"
+        let rekeys = report.epochs.filter(\.isRekey).compactMap { epoch in epoch.rotationSeq.map { "seq \($0) (epoch \(epoch.number))" } }
+        let rekeyed = rekeys.isEmpty ? "" : "; re-keyed by the root key at \(rekeys.joined(separator: ", "))"
+        return "epoch keys: \(report.epochs.count - 1) key_rotation(s) followed from the root key, last epoch \(last.number) (key_id \(last.keyID))\(rekeyed)"
     }
 
     func run() throws {

@@ -73,6 +73,20 @@ import Testing
             lines.removeSubrange(3...6)
             try Forgery.relink(&lines, from: 3, with: key)
         },
+        Attack(description: "append a re-key under the root key's key_id, signed with the current key", firstBadLine: 10) { lines, key in
+            let rootKeyID = try JSONParser().parse(Array(lines[0].utf8))["key_id"]!
+            let own = RecordSigningKey()
+            var forged = try Forgery.resign(lines[6], with: key, claimKey: false) { members in
+                Forgery.set(&members, "key_id", rootKeyID)
+                Forgery.set(&members, "key_rotation", .object([
+                    JSONMember("epoch", .number(4)), JSONMember("key_id", .string(own.keyID)), JSONMember("public_key", .string(own.publicKey.pem)),
+                ]))
+            }
+            lines.append(forged)
+            try Forgery.relink(&lines, from: 9, with: key)
+            forged = try Forgery.resign(lines[9], with: key, claimKey: false) { members in Forgery.set(&members, "key_id", rootKeyID) }
+            lines[9] = forged
+        },
         Attack(description: "drop epoch 2 whole, leaving epoch 3 as it was", firstBadLine: 4) { lines, _ in
             lines.removeSubrange(3...6)
         },

@@ -11,10 +11,14 @@ struct EpochChain {
     let node = RecordNode(hostname: "wn042.example.org", bootID: "5f3e7818-07e2-431b-892c-3a6b909258ff", machineID: nil)
     let clock: TestClock
 
-    init(clock: TestClock = TestClock()) throws {
+    /// `keygen --offline-copy`'s root private key, when `offlineCopy`: DIR/root.key.
+    var rootCopyPath: String { directory.path + "/root.key" }
+
+    init(clock: TestClock = TestClock(), offlineCopy: Bool = false) throws {
         self.clock = clock
         directory = try TestDirectory()
-        root = try KeyPairFiles(outputDirectory: directory.path).createForwardSecure(node: node, offlineCopy: nil, clock: clock.now).root
+        let copy = offlineCopy ? directory.path + "/root.key" : nil
+        root = try KeyPairFiles(outputDirectory: directory.path).createForwardSecure(node: node, offlineCopy: copy, clock: clock.now).root
     }
 
     var store: EpochKeyStore { EpochKeyStore(outputDirectory: directory.path, root: root) }
@@ -31,8 +35,8 @@ struct EpochChain {
     }
 
     /// epoch 1: seq 1 (keygen's rotation) and 2-3; epoch 2: rotation 4 and 5-6; epoch 3: rotation 7 and 8-9.
-    static func threeEpochs() throws -> EpochChain {
-        let chain = try EpochChain()
+    static func threeEpochs(offlineCopy: Bool = false) throws -> EpochChain {
+        let chain = try EpochChain(offlineCopy: offlineCopy)
         try chain.append(2, from: 1)
         try chain.append(2, rotate: true, from: 3)
         try chain.append(2, rotate: true, from: 5)
