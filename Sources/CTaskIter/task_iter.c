@@ -67,7 +67,11 @@ struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_siz
     libbpf_set_print(capture);
     struct isotrace_task_iter *iter = calloc(1, sizeof *iter);
     if (!iter) { fail(error, error_size, "calloc", ENOMEM); return NULL; }
-    iter->object = bpf_object__open_mem(task_iter_bpf_o, task_iter_bpf_o_len, NULL);
+    // CO-RE types absent from vmlinux (kernel_cap_struct, gone in 6.3) would make libbpf look
+    // through the kernel modules' BTF too, which needs CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID); with
+    // vmlinux named as the BTF to use it does not, so CAP_BPF and CAP_PERFMON are enough.
+    LIBBPF_OPTS(bpf_object_open_opts, options, .btf_custom_path = "/sys/kernel/btf/vmlinux");
+    iter->object = bpf_object__open_mem(task_iter_bpf_o, task_iter_bpf_o_len, &options);
     int code = libbpf_get_error(iter->object);
     if (code) { iter->object = NULL; fail(error, error_size, "open BPF object", (int)code); goto failed; }
     code = bpf_object__load(iter->object);

@@ -127,24 +127,26 @@ public final class ChainWriter {
         var groupRecords: [AppendedRecord] = []
         var groupHead = head
         var seq = head.seq, prev = head.lineHash
-        for body in bodies {
-            let time = clock()
-            var segment = SegmentDirectory.segmentName(for: time)
-            if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
-            seq += 1
-            let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: key)
-            prev = Record.hash(ofLine: line)
-            if let current = groupSegment, current != segment {
-                try commit(current, groupData, groupHead)
-                committed += groupRecords
-                groupData.removeAll(keepingCapacity: true)
-                groupRecords.removeAll(keepingCapacity: true)
+        try key.withSigner { signer in
+            for body in bodies {
+                let time = clock()
+                var segment = SegmentDirectory.segmentName(for: time)
+                if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
+                seq += 1
+                let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: signer)
+                prev = Record.hash(ofLine: line)
+                if let current = groupSegment, current != segment {
+                    try commit(current, groupData, groupHead)
+                    committed += groupRecords
+                    groupData.removeAll(keepingCapacity: true)
+                    groupRecords.removeAll(keepingCapacity: true)
+                }
+                groupSegment = segment
+                groupData += line
+                groupData.append(0x0A)
+                groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
+                groupHead = ChainHead(seq: seq, lineHash: prev, segment: segment)
             }
-            groupSegment = segment
-            groupData += line
-            groupData.append(0x0A)
-            groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
-            groupHead = ChainHead(seq: seq, lineHash: prev, segment: segment)
         }
         if let current = groupSegment {
             try commit(current, groupData, groupHead)

@@ -14,6 +14,9 @@ public enum ECMAScriptNumber {
     public static func string(_ value: Double) throws(NonFiniteError) -> String {
         guard value.isFinite else { throw NonFiniteError(value: value) }
         if value == 0 { return "0" }  // also -0
+        // Integers below 2^53 (seq, PIDs, uids, counters: almost every number of a record) are
+        // their own shortest round-trip digits, written out in full.
+        if abs(value) < 9_007_199_254_740_992, value == value.rounded(.towardZero) { return String(Int64(value)) }
         let (digits, n) = decimalDigits(of: abs(value))
         let k = digits.count
         let sign = value < 0 ? "-" : ""

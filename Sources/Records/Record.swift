@@ -49,9 +49,33 @@ public struct Record: Sendable {
 
     /// The canonical line (no newline) of the record signed with `key`.
     public func line(signedWith key: RecordSigningKey) throws -> [UInt8] {
+        try key.withSigner { signer in try line(signedWith: signer) }
+    }
+
+    /// The canonical line (no newline) of the record signed by `signer` (a batch of records).
+    public func line(signedWith signer: RecordSigner) throws -> [UInt8] {
         guard case .object(let members) = unsigned else { preconditionFailure("a record is an object") }
-        let signature = try key.signature(for: try CanonicalJSON.bytes(.object(members)))
-        return try CanonicalJSON.bytes(.object(members + [JSONMember("sig", .string(Data(signature).base64EncodedString()))]))
+        // Canonicalized once: the members before and after where "sig" sorts.
+        let (before, after) = try CanonicalJSON.members(members, splitAt: "sig")
+        var unsignedBytes: [UInt8] = []
+        unsignedBytes.reserveCapacity(before.count + after.count + 3)
+        unsignedBytes.append(UInt8(ascii: "{"))
+        unsignedBytes += before
+        if !before.isEmpty && !after.isEmpty { unsignedBytes.append(UInt8(ascii: ",")) }
+        unsignedBytes += after
+        unsignedBytes.append(UInt8(ascii: "}"))
+        let signature = try signer.signature(for: unsignedBytes)
+        var line: [UInt8] = []
+        line.reserveCapacity(unsignedBytes.count + 100)
+        line.append(UInt8(ascii: "{"))
+        line += before
+        if !before.isEmpty { line.append(UInt8(ascii: ",")) }
+        line += CanonicalJSON.key("sig")
+        line += try CanonicalJSON.bytes(.string(Data(signature).base64EncodedString()))
+        if !after.isEmpty { line.append(UInt8(ascii: ",")) }
+        line += after
+        line.append(UInt8(ascii: "}"))
+        return line
     }
 
     /// The `prev` of the record after a line: hex SHA-256 of its bytes.

@@ -87,6 +87,15 @@ public struct RecordSigningKey: Sendable {
     /// PKCS#8 PEM of the private key, as `openssl genpkey -algorithm ed25519` writes it.
     public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: [UInt8](seed.bytes)), label: "PRIVATE KEY") }
 
+    /// Runs `body` with a signer that uses one expansion of the key for every message it signs
+    /// (swift-crypto derives the key pair from the seed each time a key is made): the chain
+    /// writer signs a batch of records with it. The expanded key is freed (and zeroed by
+    /// swift-crypto) when `body` returns.
+    public func withSigner<T>(_ body: (RecordSigner) throws -> T) rethrows -> T {
+        precondition(!seed.isZero, "signing with an erased key")
+        return try body(RecordSigner(key: key))
+    }
+
     public func signature(for message: [UInt8]) throws -> [UInt8] {
         precondition(!seed.isZero, "signing with an erased key")
         return [UInt8](try key.signature(for: message))
@@ -103,4 +112,14 @@ public struct RecordSigningKey: Sendable {
 
     /// True once `erase()` has zeroed the seed.
     public var isErased: Bool { seed.isZero }
+}
+
+/// Signs messages with a key expanded once (see `RecordSigningKey.withSigner`); not kept
+/// beyond that call.
+public struct RecordSigner {
+    fileprivate let key: Curve25519.Signing.PrivateKey
+
+    public func signature(for message: [UInt8]) throws -> [UInt8] {
+        [UInt8](try key.signature(for: message))
+    }
 }

@@ -341,6 +341,21 @@ extension Live {
             #expect(bpf.stderr.contains("--sampler bpf: needs root, or CAP_BPF and CAP_PERFMON"), "\(bpf.stderr)")
         }
 
+        /// What dist/isotrace.service gives the daemon before it drops to two capabilities: root's
+        /// uid without CAP_SYS_ADMIN. On kernels from 6.3 (no kernel_cap_struct) libbpf once
+        /// searched the modules' BTF for it, which needs CAP_SYS_ADMIN, and the load failed.
+        @Test("the unit's capability bounding set (CAP_BPF, CAP_PERFMON, no CAP_SYS_ADMIN) is enough to load the task iterator")
+        func unitCapabilitiesSuffice() throws {
+            _ = try BPFLive.require()
+            let unit = try String(contentsOfFile: Repository.path("dist/isotrace.service"), encoding: .utf8)
+            let line = try #require(unit.split(separator: "\n").first { $0.hasPrefix("CapabilityBoundingSet=") })
+            let capabilities = line.dropFirst("CapabilityBoundingSet=".count).split(separator: " ").map { "+" + $0.dropFirst(4).lowercased() }
+            #expect(capabilities.contains("+bpf") && capabilities.contains("+perfmon") && !capabilities.contains("+sys_admin"), "\(line)")
+            let limited = ["/usr/bin/setpriv", "--inh-caps=-all", "--bounding-set=-all," + capabilities.joined(separator: ","), try IsotraceBinary.path()]
+            let snapshot = try Command.run(limited + ["snapshot", "--format", "json", "--pid", "1", "--sampler", "bpf"])
+            #expect(snapshot.status == 0 && snapshot.stderr.hasPrefix("isotrace: sampler bpf\n"), "\(snapshot.description)")
+        }
+
         @Test("the daemon with --sampler bpf names the sampler in every record, runs confined, and verify passes",
               .simulateTools)
         func daemonRecordsNameTheSampler() throws {

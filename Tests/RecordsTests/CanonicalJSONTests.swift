@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Records
 import TestSupport
@@ -129,5 +130,64 @@ import Testing
         #expect(try CanonicalJSON.string(value) == #"{"name":"pilot \"x\"\n/é","pid":31337,"ratio":0.1,"tags":["a","b"]}"#)
         #expect(throws: JSONValue.EncodingError.self) { try JSONValue(encoding: TooBig()) }
         #expect(throws: JSONValue.EncodingError.self) { try JSONValue(encoding: NotANumber()) }
+    }
+
+    /// Keys of every kind against the UTF-16 order itself: ASCII prefixes of each other, the
+    /// byte-order shortcut's edges (non-ASCII after a common prefix, U+E000..U+FFFF against
+    /// supplementary characters), seeded random keys.
+    @Test("key order is the UTF-16 code unit order for every mix of ASCII and non-ASCII keys")
+    func keyOrderAgreesWithUTF16() throws {
+        let alphabet: [String] = ["a", "b", "_", "Z", "0", "\u{7F}", "\u{80}", "é", "\u{E9}", "\u{FB33}", "\u{E000}", "\u{FFFF}", "\u{10000}", "\u{1F602}", "s", "i", "g"]
+        var generator = SplitMix64(seed: 20_261_205)
+        for round in 0..<300 {
+            var keys = Set<String>()
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                keys.insert((0..<Int.random(in: 0...5, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined())
+            }
+            let members = keys.shuffled(using: &generator).map { JSONMember($0, .number(1)) }
+            let expected = "{" + keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
+                .map { try! CanonicalJSON.string(.string($0)) + ":1" }.joined(separator: ",") + "}"
+            #expect(try CanonicalJSON.string(.object(members)) == expected, "round \(round)")
+        }
+    }
+
+    /// The record line is canonicalized once and "sig" put in where it sorts: the same line as
+    /// canonicalizing the record with its signature, the signature over the record without it.
+    @Test("a record line is the canonical record with its sig, signed over the canonical record without it")
+    func recordLineIsCanonical() throws {
+        let key = RecordSigningKey()
+        let node = RecordNode(hostname: "wn\"1", bootID: "b", machineID: nil)
+        let bodies: [RecordBody] = [
+            RecordBody(type: .heartbeat, members: []),
+            RecordBody(type: .audit, members: [JSONMember("audit", try JSONParser().parse(#"{"z":[1,2.5,-3e-7,"\u00e9"],"a":{"sig":1,"s":null}}"#)), JSONMember("sampler", .string("bpf"))]),
+            RecordBody(type: .process, members: [JSONMember("sif", .bool(true)), JSONMember("sh", .null), JSONMember("\u{1F602}", .number(4_294_967_295)), JSONMember("zz", .array([]))]),
+        ]
+        for (index, body) in bodies.enumerated() {
+            let record = Record(seq: Int64(index + 1), time: UTCTime(millisecondsSinceEpoch: 1_795_676_748_123), node: node,
+                                prev: Record.genesisPrev, keyID: key.keyID, body: body)
+            let line = try record.line(signedWith: key)
+            guard case .object(let members) = record.unsigned else { Issue.record("not an object"); continue }
+            let unsignedBytes = try CanonicalJSON.bytes(record.unsigned)
+            let parsed = try JSONParser().parse(line)
+            let sig = try #require(parsed["sig"]?.stringValue)
+            let signature = try #require(Data(base64Encoded: sig))
+            #expect(key.publicKey.isValidSignature([UInt8](signature), for: unsignedBytes), "record \(index)")
+            #expect(line == (try CanonicalJSON.bytes(.object(members + [JSONMember("sig", .string(sig))]))), "record \(index)")
+            #expect(try CanonicalJSON.bytes(parsed) == line, "record \(index): the line is canonical")
+        }
+    }
+
+    @Test("integers print as ECMAScript does through the fast path: exact below 2^53, and round-trip")
+    func integerFastPath() throws {
+        var generator = SplitMix64(seed: 53)
+        for _ in 0..<2_000 {
+            let integer = Int64.random(in: -9_007_199_254_740_991...9_007_199_254_740_991, using: &generator)
+            #expect(try ECMAScriptNumber.string(Double(integer)) == String(integer))
+            let double = Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &generator))
+            if double.isFinite { #expect(Double(try ECMAScriptNumber.string(double)) == double, "\(double)") }
+        }
+        #expect(try ECMAScriptNumber.string(-0.0) == "0")
+        #expect(try ECMAScriptNumber.string(9_007_199_254_740_992) == "9007199254740992")
+        #expect(try ECMAScriptNumber.string(1e21) == "1e+21")
     }
 }
