@@ -9,10 +9,10 @@ import SystemPackage
 /// confinement-probe`, used by the tests): installs exactly the daemon's confinement (with
 /// `user`, the switch to that user too; with `landlock`, the daemon's Landlock ruleset on top),
 /// then tries what must fail, for real: socket(AF_INET), prlimit of another process,
-/// ptrace(PTRACE_ATTACH) of a live process, and execve of /bin/true (last: if it went through,
-/// the probe would be replaced and print nothing more). socket(AF_UNIX), prlimit of itself and
-/// poll of a kept mountinfo (the mount table watch) must still work, and so must reading the
-/// process event source (loaded before confinement, as the daemon does): a wait on its ring
+/// fork, ptrace(PTRACE_ATTACH) of a live process, and execve of /bin/true (last: if it went through,
+/// the probe would be replaced and print nothing more). A new thread, socket(AF_UNIX), prlimit of
+/// itself and poll of a kept mountinfo (the mount table watch) must still work, and so must reading
+/// the process event source (loaded before confinement, as the daemon does): a wait on its ring
 /// buffer, which sees the probe's own failed execve, and its lost-event counter. The actions of issue 21's
 /// finding 5 are tried inside the real daemon by the LD_PRELOAD escape probe
 /// (Tests/LiveTests/EscapeProbe).
@@ -77,6 +77,8 @@ public enum ConfinementProbe {
             emit("landlock_other_ns_link", name(linkReadable("/proc/\(ptracePID)/ns/pid")))
             emit("landlock_other_cwd_link", name(linkReadable("/proc/\(ptracePID)/cwd")))
         }
+        emit("thread", name(Syscalls.threadProbe()))
+        emit("fork", name(Syscalls.forkProbe()))
         emit("ptrace_attach", name(Syscalls.ptraceAttach(ptracePID)))
         emit("execve", name(Syscalls.execute("/bin/true", arguments: ["/bin/true"])))
     }

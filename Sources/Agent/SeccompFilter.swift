@@ -10,7 +10,10 @@ import ProcFS
 /// listed; `socket` is allowed only with domain AF_UNIX (an argument comparison on its first
 /// argument), so syslog over /dev/log works and no network socket can be made; `prctl`,
 /// `tgkill`, `prlimit64` and `ioctl` only with the conditions in `conditional` (prlimit64 on its own
-/// process only: `prlimit(pid, RLIMIT_CPU, 0)` ends another process as surely as kill).
+/// process only: `prlimit(pid, RLIMIT_CPU, 0)` ends another process as surely as kill). `clone`
+/// makes threads only (CLONE_THREAD set): code running inside the daemon cannot start a process,
+/// not even a fork of itself. `clone3` fails with ENOSYS, as on a kernel without it: its flags
+/// are in memory a filter cannot read, and glibc then starts threads with `clone`.
 ///
 /// The list is what the daemon loop was seen to need with `strace -f -c` (sampling /proc,
 /// policy and key files, the record chain with flock and fsync, the SQLite index, metrics,
@@ -27,7 +30,7 @@ public enum SeccompFilter {
         "ftruncate", "rename", "renameat", "renameat2", "unlink", "unlinkat", "mkdir", "mkdirat", "fchmod", "fchown",
         "getcwd", "umask", "dup", "dup3",
         // memory and threads (the Swift runtime, Foundation, glibc)
-        "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list", "rseq", "clone", "clone3",
+        "brk", "mmap", "munmap", "mremap", "mprotect", "madvise", "futex", "set_robust_list", "rseq",
         "sched_yield", "sched_getaffinity", "getrlimit", "membarrier",
         // signals and time
         "rt_sigprocmask", "rt_sigtimedwait", "rt_sigaction", "rt_sigreturn", "sigaltstack", "clock_gettime",
@@ -81,6 +84,15 @@ public enum SeccompFilter {
         public var mask: UInt64? = nil
     }
 
+    /// clone's CLONE_THREAD flag: the rule lets through only clones that make a thread.
+    static let cloneThread: UInt64 = 0x0001_0000
+
+    /// Syscalls that fail with ENOSYS rather than EPERM, so that glibc falls back to an older
+    /// call the filter can judge: clone3 (flags in a struct in memory) to clone (flags in a register).
+    public static let unsupported: [(name: String, reason: String)] = [
+        ("clone3", "fails with ENOSYS: its flags are in memory the filter cannot read; glibc then makes threads with clone"),
+    ]
+
     /// The ioctl requests the daemon makes (isatty's TCGETS, seen with strace) and a few harmless
     /// ones of the same kind; every other request is refused, TIOCSTI (typing into the terminal
     /// of whoever started the daemon by hand) and TIOCLINUX first.
@@ -95,6 +107,7 @@ public enum SeccompFilter {
         [
             Conditional(name: "socket", argument: 0, value: UInt64(AF_UNIX), condition: "domain AF_UNIX only"),
             Conditional(name: "prctl", argument: 0, value: 15, condition: "PR_SET_NAME only"),
+            Conditional(name: "clone", argument: 0, value: cloneThread, condition: "CLONE_THREAD set: threads only, no new process", mask: cloneThread),
             Conditional(name: "tgkill", argument: 0, value: UInt64(ownPID), condition: "own threads only (tgid \(ownPID))"),
             Conditional(name: "prlimit64", argument: 0, value: 0, condition: "pid 0 (itself) only"),
             Conditional(name: "prlimit64", argument: 0, value: UInt64(ownPID), condition: "own pid \(ownPID) only"),
@@ -136,6 +149,11 @@ public enum SeccompFilter {
             if number == __NR_SCMP_ERROR { continue }
             try check("allow \(rule.name) (\(rule.condition))", seccomp_rule_add_array(context, allow, number, 1, &comparison))
         }
+        for rule in unsupported {
+            let number = seccomp_syscall_resolve_name(rule.name)
+            if number == __NR_SCMP_ERROR { continue }
+            try check("\(rule.name) \(rule.reason)", seccomp_rule_add_array(context, 0x0005_0000 | UInt32(ENOSYS), number, 0, nil))
+        }
         try check("seccomp_load", seccomp_load(context))
     }
 
@@ -145,17 +163,23 @@ public enum SeccompFilter {
         "epoll_wait": "process events: waiting on the ring buffer (libbpf ring_buffer__poll)",
     ]
 
+    /// How many syscalls the filter lets through, unconditionally or with a condition.
+    public static func allowedCount(sink: SinkAccess = .none) -> Int {
+        Set(allowed + sink.syscalls + conditional(sink: sink).map(\.name)).count
+    }
+
     /// The allowed syscalls as libseccomp resolves them on this architecture: `name (number)`,
     /// sorted by name; conditional ones with their condition.
     public static func describe(sink: SinkAccess = .none) -> [String] {
         var lines: [String] = []
         let conditions = conditional(sink: sink)
-        for name in Set(allowed + sink.syscalls + conditions.map(\.name)) {
+        for name in Set(allowed + sink.syscalls + conditions.map(\.name) + unsupported.map(\.name)) {
             let number = seccomp_syscall_resolve_name(name)
             guard number != __NR_SCMP_ERROR, let resolved = seccomp_syscall_resolve_num_arch(UInt32(SCMP_ARCH_NATIVE), number) else { continue }
             defer { free(resolved) }
-            let condition = conditions.filter { $0.name == name }.map { "  [\($0.condition)]" }.joined()
-                + (processEventUses[name].map { "  [\($0)]" } ?? "")
+            let condition = (conditions.filter { $0.name == name }.map(\.condition) + unsupported.filter { $0.name == name }.map(\.reason)
+                             + (processEventUses[name].map { [$0] } ?? []))
+                .map { "  [\($0)]" }.joined()
             lines.append("\(String(cString: resolved)) (\(number))\(condition)")
         }
         return lines.sorted()

@@ -89,6 +89,27 @@ extension Syscalls {
         return nil
     }
 
+    /// fork(2) (glibc's: clone without CLONE_THREAD); the child exits at once and is reaped.
+    /// nil when a process was made, else the errno (a seccomp probe).
+    public static func forkProbe() -> Errno? {
+        let child = fork()
+        if child == 0 { _exit(0) }
+        guard child > 0 else { return Errno(rawValue: errno) }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        return nil
+    }
+
+    /// A thread started and joined (pthread_create: clone3, else clone with CLONE_THREAD); nil
+    /// when it ran, else the error (a seccomp probe).
+    public static func threadProbe() -> Errno? {
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { _ in nil }, nil)
+        guard created == 0 else { return Errno(rawValue: created) }
+        pthread_join(thread, nil)
+        return nil
+    }
+
     /// execve(2) of `path` with `arguments` and no environment; returns only when it failed.
     public static func execute(_ path: String, arguments: [String]) -> Errno {
         let pointers = arguments.map { strdup($0) }

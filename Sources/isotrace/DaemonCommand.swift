@@ -204,7 +204,7 @@ struct DaemonCommand: ParsableCommand {
                 outcome.userName = account?.name ?? "root"
                 outcome.landlock = landlock
                 let refused = sinkAccess == .network ? "execve/ptrace refused, AF_INET/AF_INET6 allowed for --sink" : "execve/ptrace/AF_INET refused"
-                logger.info("confinement verified: user \(outcome.userName ?? "?") (uid \(outcome.uid), gid \(outcome.gid)), CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowed.count + (sinkAccess == .none ? 0 : SeccompFilter.sink.count) + 1) syscalls, \(refused), prlimit64 on itself only")
+                logger.info("confinement verified: user \(outcome.userName ?? "?") (uid \(outcome.uid), gid \(outcome.gid)), CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowedCount(sink: sinkAccess)) syscalls, \(refused), prlimit64 on itself only")
                 logger.info("\(outcome.landlock.summary)")
                 loop.confinement = outcome.json
                 // One read of the ring buffer and its lost-event counter under the filter, as the reading thread will do.

@@ -165,7 +165,7 @@ extension Live {
             #expect(daemon.waitFor(attempts: 6000) { daemon.exitCode } == 0, "\(daemon.stderrText)")
         }
 
-        @Test("the daemon's filter in a process of its own: execve, ptrace attach and socket(AF_INET) fail with EPERM, AF_UNIX works")
+        @Test("the daemon's filter in a process of its own: execve, fork, ptrace attach and socket(AF_INET) fail with EPERM; threads and AF_UNIX work")
         func confinementProbe() throws {
             let target = try ChildProcess(["/bin/sleep", "60"])
             defer { target.stop() }
@@ -177,7 +177,7 @@ extension Live {
             })
             #expect(outcomes == ["confined": "ok", "uid": "0", "cap_eff": "0000000000080004", "socket_inet": "EPERM", "socket_unix": "ok",
                                  "poll_mountinfo": "ok", "prlimit_self": "ok", "prlimit_own_pid": "ok", "prlimit_other": "EPERM",
-                                 "ptrace_attach": "EPERM", "execve": "EPERM",
+                                 "thread": "ok", "fork": "EPERM", "ptrace_attach": "EPERM", "execve": "EPERM",
                                  // the process event source, loaded before confinement, read under it
                                  "process_events_read": "ok", "process_events_lost_counter": "ok"],
                     "\(result.description)")
