@@ -19,12 +19,16 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
     /// / `Singularity runtime parent`, start it through `starter` or `starter-suid`, and run `appinit`
     /// / `sinit` as PID 1 of a new PID namespace; Singularity 2.x shows `action-suid` and `shim-init`.
     public static func recognise(argv: [String], comm: String) -> ContainerInfo? {
-        let title = argv.joined(separator: " ")
-        for (prefix, runtime) in [("Apptainer runtime parent", "apptainer"), ("Singularity runtime parent", "singularity")]
-        where title.hasPrefix(prefix) {
-            let rest = title.dropFirst(prefix.count)
-            let image = rest.hasPrefix(":") ? rest.dropFirst().trimmingSpaces() : ""
-            return ContainerInfo(runtime: runtime, process: prefix, image: image.isEmpty ? nil : image)
+        // The renamed runtime parent's title starts with A or S: only then is argv joined (a
+        // payload's command line runs to kilobytes, and every process of a job is asked).
+        if let first = argv.first?.utf8.first, first == UInt8(ascii: "A") || first == UInt8(ascii: "S") {
+            let title = argv.joined(separator: " ")
+            for (prefix, runtime) in [("Apptainer runtime parent", "apptainer"), ("Singularity runtime parent", "singularity")]
+            where title.hasPrefix(prefix) {
+                let rest = title.dropFirst(prefix.count)
+                let image = rest.hasPrefix(":") ? rest.dropFirst().trimmingSpaces() : ""
+                return ContainerInfo(runtime: runtime, process: prefix, image: image.isEmpty ? nil : image)
+            }
         }
         let name = argv.first.map(basename) ?? comm
         switch name {
@@ -71,8 +75,22 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
         return nil
     }
 
-    private static func basename(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
+    /// The last component of a path (`split(separator: "/").last`), the path itself when it has none.
+    static func basename(_ path: String) -> String {
+        // ASCII (nearly every argv[0]): the last non-empty component found from the end, as the
+        // split below finds it, without splitting the whole path.
+        var path = path
+        let ascii = path.withUTF8 { bytes -> String?? in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            var end = bytes.count
+            while end > 0 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            guard end > 0 else { return .some(nil) }
+            var start = end
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
+            return .some(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+        }
+        if let ascii { return ascii ?? path }
+        return path.split(separator: "/").last.map(String.init) ?? path
     }
 }
 

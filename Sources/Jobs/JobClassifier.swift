@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 import ProcFS
 
 /// Tells pilots from payloads and attributes every payload process to a PanDA job.
@@ -181,6 +186,22 @@ enum CommandLineExports {
     static func find(in argv: [String]) -> [String: String] {
         var found: [String: String] = [:]
         for argument in argv {
+            var argument = argument
+            // ASCII (nearly every command line): searched as bytes, where Characters and bytes
+            // agree. Anything else: the String search, by Characters, as before.
+            let searched = argument.withUTF8 { bytes -> Bool in
+                guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+                for (name, needle) in needles where found[name] == nil {
+                    guard var at = firstOffset(of: needle, in: bytes) else { continue }
+                    at += needle.count
+                    while at < bytes.count && (bytes[at] == UInt8(ascii: "\"") || bytes[at] == UInt8(ascii: "'")) { at += 1 }
+                    var end = at
+                    while end < bytes.count && bytes[end] >= UInt8(ascii: "0") && bytes[end] <= UInt8(ascii: "9") { end += 1 }
+                    if end > at { found[name] = String(decoding: UnsafeBufferPointer(rebasing: bytes[at..<end]), as: UTF8.self) }
+                }
+                return true
+            }
+            if searched { continue }
             for name in names where found[name] == nil {
                 guard let range = argument.firstRange(of: "export \(name)=") else { continue }
                 let value = argument[range.upperBound...].drop(while: { $0 == "\"" || $0 == "'" }).prefix(while: \.isNumber)
@@ -188,5 +209,20 @@ enum CommandLineExports {
             }
         }
         return found
+    }
+
+    private static let needles = names.map { ($0, Array("export \($0)=".utf8)) }
+
+    /// Where `needle` first stands in `bytes`.
+    private static func firstOffset(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress, bytes.count >= needle.count else { return nil }
+        let last = bytes.count - needle.count
+        var offset = 0
+        while offset <= last, let found = memchr(base + offset, Int32(needle[0]), last - offset + 1) {
+            offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+            if memcmp(base + offset, needle, needle.count) == 0 { return offset }
+            offset += 1
+        }
+        return nil
     }
 }

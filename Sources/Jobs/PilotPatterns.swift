@@ -64,7 +64,5 @@ public struct PilotPatterns: Sendable, Equatable {
         globs.contains { fnmatch($0, name, 0) == 0 }
     }
 
-    private func basename(_ path: String) -> String {
-        path.split(separator: "/").last.map(String.init) ?? path
-    }
+    private func basename(_ path: String) -> String { ContainerInfo.basename(path) }
 }

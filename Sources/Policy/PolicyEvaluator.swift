@@ -56,6 +56,15 @@ public struct PolicyEvaluator: Sendable {
         jobs.reserveCapacity(graph.jobs.count)
         var reused = 0
         let pilots = graph.pilotsByPID
+        // A pilot runs many jobs: its batch cgroup is classified once per audit.
+        var batches: [Int32: BatchCgroupMatch?] = [:]
+        func batch(of pilot: Pilot?) -> BatchCgroupMatch? {
+            guard let pilot else { return nil }
+            if let known = batches[pilot.pid] { return known }
+            let match = BatchCgroupClassifier(patterns: policy.batchSystems).classify([pilot.wrapper, pilot.process])
+            batches[pilot.pid] = .some(match)
+            return match
+        }
         for job in graph.jobs {
             let pilot = pilots[job.pilotPID]
             if let before = earlier[ReuseKey(job)], before.runtimePIDs != nil, let pilot, let beforePilot = before.pilot,
@@ -65,7 +74,7 @@ public struct PolicyEvaluator: Sendable {
                 reused += 1
                 continue
             }
-            jobs.append(evaluate(job, pilot: pilot, snapshot: snapshot, graph: graph, peers: peers))
+            jobs.append(evaluate(job, pilot: pilot, batch: batch(of: pilot), snapshot: snapshot, graph: graph, peers: peers))
         }
         var nodeFindings: [Finding] = []
         for rule in policy.rules where rule.check.isNodeCheck {
@@ -82,8 +91,8 @@ public struct PolicyEvaluator: Sendable {
     }
 
     /// Every job rule for one job, and its owner.
-    private func evaluate(_ job: Job, pilot: Pilot?, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex) -> JobAudit {
-        let batch = pilot.flatMap { BatchCgroupClassifier(patterns: policy.batchSystems).classify([$0.wrapper, $0.process]) }
+    private func evaluate(_ job: Job, pilot: Pilot?, batch: BatchCgroupMatch?, snapshot: Snapshot, graph: JobGraph,
+                          peers: PeerIndex) -> JobAudit {
         let context = pilot.map {
             JobContext(job: job, pilot: $0.process, snapshot: snapshot, graph: graph, peers: peers, wrapper: $0.wrapper, batch: batch)
         }

@@ -62,6 +62,11 @@ enum ByteScan {
 
     /// Parses a hexadecimal number without prefix (capability masks).
     static func hex(_ bytes: Bytes) -> UInt64? {
+        bytes.withUnsafeBufferPointer { hex($0) }
+    }
+
+    /// `hex` on bytes in place (the one-pass status parse).
+    static func hex(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
         var value: UInt64 = 0
         for byte in bytes {

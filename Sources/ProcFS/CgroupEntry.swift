@@ -1,19 +1,32 @@
 /// One line of `/proc/<pid>/cgroup` (cgroups(7)): `hierarchy-ID:controller-list:path`.
 /// On cgroup v2 there is one line `0::/path`; v1 has one line per hierarchy; hybrid has both.
 public struct CgroupEntry: Sendable, Equatable, Codable {
-    public var hierarchy: Int
+    public var hierarchy: Int { didSet { line = Self.line(hierarchy, controllers, path) } }
     /// Controllers bound to the hierarchy (`cpu,cpuacct`, `name=systemd`); empty for v2.
-    public var controllers: [String]
-    public var path: String
+    public var controllers: [String] { didSet { line = Self.line(hierarchy, controllers, path) } }
+    public var path: String { didSet { line = Self.line(hierarchy, controllers, path) } }
+    /// The line as the kernel printed it (made once: every snapshot, audit and record prints it).
+    public private(set) var line: String
 
     public init(hierarchy: Int, controllers: [String], path: String) {
         self.hierarchy = hierarchy
         self.controllers = controllers
         self.path = path
+        line = Self.line(hierarchy, controllers, path)
     }
 
-    /// The line as the kernel printed it.
-    public var line: String { "\(hierarchy):\(controllers.joined(separator: ",")):\(path)" }
+    enum CodingKeys: String, CodingKey { case hierarchy, controllers, path }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(hierarchy: try container.decode(Int.self, forKey: .hierarchy),
+                  controllers: try container.decode([String].self, forKey: .controllers),
+                  path: try container.decode(String.self, forKey: .path))
+    }
+
+    private static func line(_ hierarchy: Int, _ controllers: [String], _ path: String) -> String {
+        "\(hierarchy):\(controllers.joined(separator: ",")):\(path)"
+    }
 
     public static func parseFile(_ bytes: Bytes) throws(ParseError) -> [CgroupEntry] {
         var entries: [CgroupEntry] = []

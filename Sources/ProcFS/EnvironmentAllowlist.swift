@@ -29,11 +29,25 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
     /// The names as bytes, indexed by length, so a dropped variable costs a length check and
     /// at most a few byte comparisons (no hashing, no String).
     private let namesByLength: [[[UInt8]]]
+    /// The first two bytes of every name (a one-byte name: its byte and `=`) as bits of a 64 Kib
+    /// set: almost every variable of a real environment (PATH aside) is dropped on those two
+    /// bytes alone. nil when a name is empty.
+    private let leadingPairs: [UInt64]?
 
     public init(extra: [String] = []) {
         names = Self.names.union(extra)
         let grouped = Dictionary(grouping: names.map { Array($0.utf8) }, by: \.count)
         namesByLength = (0...(grouped.keys.max() ?? 0)).map { grouped[$0] ?? [] }
+        if names.contains("") {
+            leadingPairs = nil
+        } else {
+            var pairs = [UInt64](repeating: 0, count: 1024)
+            for name in names.map({ Array($0.utf8) }) {
+                let pair = Int(name[0]) << 8 | Int(name.count > 1 ? name[1] : UInt8(ascii: "="))
+                pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+            }
+            leadingPairs = pairs
+        }
     }
 
     /// Parses with the built-in allowlist.
@@ -42,29 +56,82 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
     /// Parses NUL-separated `NAME=value` entries and keeps only allowlisted names.
     /// When a name appears twice, the first wins, as getenv(3) does.
     public func parse(_ bytes: Bytes) -> [String: String] {
-        var kept: [String: String] = [:]
-        let longest = namesByLength.count - 1
-        let offset = bytes.startIndex
+        var shared = SharedEnvironments()
+        return parse(bytes, sharing: &shared)
+    }
+
+    /// `parse`, with the environments of a sample so far: when the kept variables are byte for
+    /// byte those of an earlier process (the processes of a job inherit them), that process's
+    /// dictionary is returned, and no String is made.
+    func parse(_ bytes: Bytes, sharing shared: inout SharedEnvironments) -> [String: String] {
+        shared.entries.removeAll(keepingCapacity: true)
+        shared.content.removeAll(keepingCapacity: true)
         bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) -> Void in
-            guard let base = buffer.baseAddress else { return }
-            var entry = 0
-            while entry < buffer.count {
-                // The entry's end (NUL) by memchr; its name only if '=' comes within the longest name.
-                var end = buffer.count
-                if let nul = memchr(base + entry, 0, buffer.count - entry) {
-                    end = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - base
-                }
-                var equals = entry
-                while equals < end && equals - entry <= longest && buffer[equals] != UInt8(ascii: "=") { equals += 1 }
-                let start = entry
-                entry = end + 1
-                guard equals < end, buffer[equals] == UInt8(ascii: "="), equals - start <= longest else { continue }
-                let name = UnsafeBufferPointer<UInt8>(rebasing: buffer[start..<equals])
-                guard namesByLength[name.count].contains(where: { (candidate: [UInt8]) in candidate.elementsEqual(name) }) else { continue }
-                let key = String(decoding: name, as: UTF8.self)
-                if kept[key] == nil { kept[key] = EscapedText.decode(bytes[(offset + equals + 1)..<(offset + end)]) }
+            findKept(buffer, into: &shared.entries)
+            for entry in shared.entries {
+                shared.content.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name..<entry.end]))
+                shared.content.append(0)
             }
         }
-        return kept
+        if shared.entries.isEmpty { return [:] }
+        let entries = shared.entries
+        return shared.content.withUnsafeBytes { content in
+            shared.kept.value(for: content) { () -> [String: String] in
+                var kept: [String: String] = [:]
+                kept.reserveCapacity(entries.count)
+                for entry in entries {
+                    let name = bytes[(bytes.startIndex + entry.name)..<(bytes.startIndex + entry.equals)]
+                    kept[String(decoding: name, as: UTF8.self)] =
+                        EscapedText.decode(bytes[(bytes.startIndex + entry.equals + 1)..<(bytes.startIndex + entry.end)])
+                }
+                return kept
+            }
+        }
     }
+
+    /// The allowlisted entries of `buffer`, the first of each name only, as offsets.
+    private func findKept(_ buffer: UnsafeBufferPointer<UInt8>, into kept: inout [SharedEnvironments.Entry]) {
+        guard let base = buffer.baseAddress else { return }
+        let longest = namesByLength.count - 1
+        var entry = 0
+        while entry < buffer.count {
+            // The entry's end (NUL) by memchr; its name only if '=' comes within the longest name.
+            var end = buffer.count
+            if let nul = memchr(base + entry, 0, buffer.count - entry) {
+                end = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - base
+            }
+            let start = entry
+            entry = end + 1
+            if let leadingPairs {
+                guard end - start >= 2 else { continue }
+                let pair = Int(buffer[start]) << 8 | Int(buffer[start + 1])
+                guard leadingPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
+            }
+            var equals = start
+            while equals < end && equals - start <= longest && buffer[equals] != UInt8(ascii: "=") { equals += 1 }
+            guard equals < end, buffer[equals] == UInt8(ascii: "="), equals - start <= longest else { continue }
+            let name = UnsafeBufferPointer<UInt8>(rebasing: buffer[start..<equals])
+            guard namesByLength[name.count].contains(where: { (candidate: [UInt8]) in candidate.elementsEqual(name) }) else { continue }
+            let seen = kept.contains { earlier in
+                earlier.equals - earlier.name == name.count
+                    && memcmp(base + earlier.name, base + start, name.count) == 0
+            }
+            if !seen { kept.append(SharedEnvironments.Entry(name: start, equals: equals, end: end)) }
+        }
+    }
+}
+
+/// The kept environments of one sample, by content (see `EnvironmentAllowlist.parse(_:sharing:)`),
+/// and the scratch space of a parse.
+struct SharedEnvironments {
+    struct Entry {
+        var name: Int
+        var equals: Int
+        var end: Int
+    }
+
+    var kept = ContentCache<[String: String]>()
+    var entries: [Entry] = []
+    /// The kept entries, each followed by a NUL: what identifies an environment.
+    var content: [UInt8] = []
 }

@@ -86,6 +86,9 @@ struct ProcessReader {
     var counters = SampleCounters()
     var problems: [SampleProblem] = []
     var buffer: [UInt8] = []
+    /// Parsed cgroup files and kept environments, shared by processes whose content is the same.
+    var cgroupFiles = ContentCache<[CgroupEntry]>()
+    var environments = SharedEnvironments()
     var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
     var mountTables: [UInt64: MountNamespaceSample] = [:]
     let mountWatch: MountTableWatch?
@@ -186,13 +189,11 @@ struct ProcessReader {
     mutating func readProcessFiles(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                    _ malformed: inout Bool) throws(Vanished) {
         sample.arguments = try parsed("cmdline", pid, &process, &sample, &malformed) { ProcessArguments.parse($0) }
-        let allowlist = self.allowlist
-        sample.environment = try parsed("environ", pid, &process, &sample, &malformed, field: "env") {
-            allowlist.parse($0)
+        switch try process.readFile("environ", into: &buffer) {
+        case .success(let count): sample.environment = allowlist.parse(buffer[0..<count], sharing: &environments)
+        case .failure(let failure): sample.unavailable["env"] = failure.reason
         }
-        sample.cgroups = try parsed("cgroup", pid, &process, &sample, &malformed, field: "cgroups") { bytes throws(ParseError) in
-            try CgroupEntry.parseFile(bytes)
-        }
+        sample.cgroups = try readCgroups(pid, &process, &sample, &malformed)
         sample.cwd = try link("cwd", &process, &sample)
         sample.exe = try link("exe", &process, &sample)
     }
@@ -235,6 +236,30 @@ struct ProcessReader {
             }
         case .failure(let failure):
             sample.unavailable[field ?? file] = failure.reason
+            return nil
+        }
+    }
+
+    /// `parsed("cgroup", ...)` through the sample's `ContentCache`: a file seen before is
+    /// neither parsed nor stored again.
+    mutating func readCgroups(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
+                              _ malformed: inout Bool) throws(Vanished) -> [CgroupEntry]? {
+        switch try process.readFile("cgroup", into: &buffer) {
+        case .success(let count):
+            do throws(ParseError) {
+                let file = buffer[0..<count]
+                let parsed = file.withUnsafeBytes { bytes in
+                    Result { () throws(ParseError) in try cgroupFiles.value(for: bytes) { () throws(ParseError) in try CgroupEntry.parseFile(file) } }
+                }
+                return try parsed.get()
+            } catch {
+                report(pid: pid, process, error)
+                sample.unavailable["cgroups"] = .malformed(error.summary)
+                malformed = true
+                return nil
+            }
+        case .failure(let failure):
+            sample.unavailable["cgroups"] = failure.reason
             return nil
         }
     }
@@ -466,9 +491,7 @@ extension ProcessReader {
         sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
             try ProcessStatus.parse(bytes)
         }
-        sample.cgroups = try parsed("cgroup", pid, &process, &sample, &malformed, field: "cgroups") { bytes throws(ParseError) in
-            try CgroupEntry.parseFile(bytes)
-        }
+        sample.cgroups = try readCgroups(pid, &process, &sample, &malformed)
         sample.namespaces = NamespaceSet()
         try readNamespaces(pid, &process, &sample, &malformed)
         if stat.state == "Z" {

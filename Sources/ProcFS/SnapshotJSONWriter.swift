@@ -185,7 +185,14 @@ public enum SnapshotJSONWriter {
                     json.null()
                 }
             case .cgroup: json.string(process.cgroupPath)
-            case .cgroups: json.strings(process.cgroups?.map(\.line))
+            case .cgroups:
+                if let cgroups = process.cgroups {
+                    json.beginArray()
+                    for entry in cgroups { json.string(entry.line) }
+                    json.endArray()
+                } else {
+                    json.null()
+                }
             case .cmdline: json.strings(process.arguments)
             case .comm: json.string(process.stat.comm)
             case .cwd: json.string(process.cwd?.path)

@@ -226,9 +226,7 @@ extension ProcessReader {
             var malformed = false
             if cgroupChanged {
                 sample.unavailable["cgroups"] = nil
-                sample.cgroups = try reader.parsed("cgroup", record.pid, &process, &sample, &malformed, field: "cgroups") { bytes throws(ParseError) in
-                    try CgroupEntry.parseFile(bytes)
-                }
+                sample.cgroups = try reader.readCgroups(record.pid, &process, &sample, &malformed)
             }
             try reader.readIDMaps(record.pid, &process, &sample, &malformed)
             try reader.readMounts(record.pid, &process, &sample, &malformed)

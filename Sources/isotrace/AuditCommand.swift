@@ -77,6 +77,7 @@ enum AuditRun {
     static func perform(policyPath: String?, procRoot: String, sampler choice: SamplerChoice) throws -> AuditResult {
         let policy = try PolicyLocation.load(policyPath)
         let sampler = try SamplerStartup.choose(choice, procRoot: procRoot)
+        OneShot.releaseStartupCode()
         let snapshot: Snapshot
         do {
             snapshot = try sampler.sample(extraEnvironment: policy.extraEnvironment)

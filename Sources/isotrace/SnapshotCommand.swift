@@ -29,6 +29,7 @@ struct SnapshotCommand: ParsableCommand {
 
     func run() throws {
         let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
+        OneShot.releaseStartupCode()
         let snapshot: Snapshot
         do {
             snapshot = try chosen.sample(pids: pids.isEmpty ? nil : pids)
@@ -65,4 +66,11 @@ enum OneShot {
     static func keepUntilExit<Value>(_ value: Value) {
         _ = Unmanaged.passRetained(Kept(value))
     }
+
+    /// Before sampling: lets go of the pages of code and constants that start-up touched
+    /// (argument parsing, the policy's YAML, the runtime's relocation and conformance tables),
+    /// as the daemon does after its first cycle. What sampling, the audit and the JSON writer run
+    /// comes back from the page cache; the peak RSS of a large node is then its samples, not
+    /// start-up's pages on top of them.
+    static func releaseStartupCode() { Syscalls.releaseStartupCode() }
 }

@@ -1,0 +1,102 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import ProcFS
+
+/// The sampler's fast paths give what the plain ones give: status files (the one-pass parse and
+/// the checking parse), JSON strings (eight bytes at a time and JSONEncoder), environments
+/// (shared by content and parsed alone), cgroup lines (stored and made from the fields).
+@Suite struct FastPathEquivalenceTests {
+    /// Status files mutated at random (lines dropped, doubled, swapped, bytes changed): whenever
+    /// the one-pass parse gives a value, it is the checking parse's; else `parse` is the checking
+    /// parse (same value or same error).
+    @Test func statusParsesAgreeOnMutatedFiles() throws {
+        var generator = SplitMix64(seed: 20)
+        let lines = ProcessStatusTests.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let alphabet = Array("0123456789abcdefABCDEF:\t \n-xZ".utf8)
+        var fastTaken = 0
+        for round in 0..<3000 {
+            var mutated = lines
+            for _ in 0..<Int.random(in: 0...3, using: &generator) {
+                let index = Int.random(in: 0..<mutated.count, using: &generator)
+                switch Int.random(in: 0..<4, using: &generator) {
+                case 0: mutated.remove(at: index)
+                case 1: mutated.insert(mutated[index], at: index)
+                case 2: mutated.swapAt(index, Int.random(in: 0..<mutated.count, using: &generator))
+                default:
+                    var bytes = Array(mutated[index].utf8)
+                    if !bytes.isEmpty { bytes[Int.random(in: 0..<bytes.count, using: &generator)] = alphabet.randomElement(using: &generator)! }
+                    mutated[index] = String(decoding: bytes, as: UTF8.self)
+                }
+                if mutated.isEmpty { mutated = lines }
+            }
+            let bytes = Array(mutated.joined(separator: "\n").utf8)[...]
+            let checked = Result { () throws(ParseError) in try ProcessStatus.parseChecked(bytes) }
+            if let fast = bytes.withUnsafeBufferPointer({ FastStatus.parse($0) }) {
+                fastTaken += 1
+                #expect(Result<ProcessStatus, ParseError>.success(fast) == checked, "round \(round): \(mutated)")
+            }
+            let parsed = Result { () throws(ParseError) in try ProcessStatus.parse(bytes) }
+            #expect(parsed == checked, "round \(round)")
+        }
+        #expect(fastTaken > 300, "the one-pass parse took only \(fastTaken) files")
+    }
+
+    /// Every escape at every position of strings of 0 to 40 bytes (the eight-byte steps, the
+    /// overlapping tail, the padded short string), against JSONEncoder.
+    @Test func stringEscapesAtEveryPositionMatchJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let specials: [String] = ["\"", "\\", "\n", "\u{0}", "\u{1f}", "\u{7f}", "é", "😀", " ", "/"]
+        for length in 0...40 {
+            for special in specials {
+                for position in 0...length {
+                    let base = String(repeating: "a", count: length)
+                    let text = String(base.prefix(position)) + special + String(base.dropFirst(position))
+                    var json = JSONBytes(capacity: 64)
+                    json.string(text)
+                    #expect(json.bytes == Array(try encoder.encode(text)), "\(text.debugDescription)")
+                }
+            }
+            var json = JSONBytes(capacity: 64)
+            let plain = String(repeating: "x", count: length)
+            json.string(plain)
+            #expect(json.bytes == Array(try encoder.encode(plain)))
+        }
+    }
+
+    /// Environments parsed one after another through one shared cache give what each gives
+    /// alone, with one-letter and empty extra names (the two-byte filter's edge cases).
+    @Test func sharedEnvironmentsAreTheEnvironmentsAlone() {
+        var generator = SplitMix64(seed: 7)
+        let names = ["PandaID", "PANDAID", "PATH", "P", "X", "", "GTAG", "HOME", "PanDA_TaskID", "LD_LIBRARY_PATH", "SLURM_JOB_ID", "PA"]
+        let values = ["1", "42", "", "/usr/bin", "a=b", "\u{ff}"]
+        for extra in [[], ["P"], ["X", "PA"], [""]] {
+            let allowlist = EnvironmentAllowlist(extra: extra)
+            var shared = SharedEnvironments()
+            for _ in 0..<400 {
+                var environ: [UInt8] = []
+                for _ in 0..<Int.random(in: 0...8, using: &generator) {
+                    let entry = names.randomElement(using: &generator)! + (Bool.random(using: &generator) ? "=" : "") + values.randomElement(using: &generator)!
+                    environ += Array(entry.utf8) + [0]
+                }
+                if Bool.random(using: &generator), !environ.isEmpty { environ.removeLast() }
+                #expect(allowlist.parse(environ[...], sharing: &shared) == allowlist.parse(environ[...]), "\(extra) \(environ)")
+            }
+        }
+    }
+
+    @Test func cgroupLineFollowsItsFields() throws {
+        var entry = CgroupEntry(hierarchy: 4, controllers: ["cpu", "cpuacct"], path: "/a:b")
+        #expect(entry.line == "4:cpu,cpuacct:/a:b")
+        entry.path = "/c"
+        entry.controllers = []
+        entry.hierarchy = 0
+        #expect(entry.line == "0::/c")
+        let decoded = try JSONDecoder().decode(CgroupEntry.self, from: try JSONEncoder().encode(entry))
+        #expect(decoded == entry && decoded.line == "0::/c")
+        let parsed = try CgroupEntry.parseFile(Array("7:name=systemd:/x\n0::/\n".utf8)[...])
+        #expect(parsed.map(\.line) == ["7:name=systemd:/x", "0::/"])
+    }
+}
+
