@@ -37,6 +37,30 @@ public struct LineReader {
 
     public func close() { Syscalls.closeFile(fd) }
 
+    /// The file's size now.
+    public func fileSize() throws(SystemCallError) -> Int64 { try Syscalls.status(fd, path: path).size }
+
+    /// Where the next line starts, and its number.
+    public var nextOffset: Int64 { bufferOffset + Int64(start) }
+    public var nextNumber: Int { number + 1 }
+
+    /// Steps over the next line without reading it: the caller knows it is `length` bytes and a
+    /// newline (a line it wrote itself). What lies beyond is read as before.
+    public mutating func skipLine(length: Int64) {
+        let end = Int64(start) + length + 1
+        number += 1
+        if end <= Int64(buffer.count) {
+            start = Int(end)
+            return
+        }
+        let target = bufferOffset + end
+        buffer.removeAll(keepingCapacity: true)
+        start = 0
+        bufferOffset = target
+        offset = target
+        atEnd = false
+    }
+
     public mutating func next() throws(SystemCallError) -> Line? {
         var searchFrom = start
         while true {

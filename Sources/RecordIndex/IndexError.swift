@@ -29,6 +29,9 @@ public struct IndexProblem: Error, Equatable, Sendable, CustomStringConvertible 
 /// index had to be moved aside and rebuilt (`notices`, for stderr).
 public struct IndexUpdateReport: Equatable, Sendable {
     public var indexedRecords = 0
+    /// Of `indexedRecords`, those taken from the writer's records (`RecordIndex.update(written:)`),
+    /// not read back from the segments.
+    public var takenFromWriter = 0
     public var lastSeq: Int64?
     public var problems: [IndexProblem] = []
     public var notices: [String] = []

@@ -2,10 +2,12 @@ import GRDB
 import Records
 
 /// One incremental (or full) pass over the segments, inside one IMMEDIATE transaction so that two
-/// updaters never index the same record twice.
+/// updaters never index the same record twice. Lines the writer has just appended (`written`) are
+/// taken from its records instead of being read and parsed again; every other line is read.
 struct IndexUpdater {
     var directory: String
     var segments: [Segment]
+    var written: [WrittenRecord] = []
 
     func update(_ queue: DatabaseQueue, report: inout IndexUpdateReport, rebuild: Bool) throws {
         let ingester = RecordIngester()
@@ -22,15 +24,25 @@ struct IndexUpdater {
                 }
                 let last = try IndexedRecord.order(IndexedRecord.Columns.seq.desc).fetchOne(db)
                 var lastSeq = last?.seq
+                func take(_ outcome: Result<Int64, IndexProblem>) {
+                    switch outcome {
+                    case .success(let seq):
+                        lastSeq = seq
+                        local.indexedRecords += 1
+                    case .failure(let problem):
+                        local.problems.append(problem)
+                    }
+                }
+                let known = Dictionary(grouping: written, by: { "records/" + $0.segment })
+                    .mapValues { Dictionary($0.map { ($0.offset, $0) }, uniquingKeysWith: { first, _ in first }) }
                 for (segment, offset, firstLine) in try start(after: last) {
-                    try SegmentReader.forEachLine(of: segment, from: offset, firstLine: firstLine) { line in
-                        switch try ingester.ingest(line, after: lastSeq, into: db) {
-                        case .success(let seq):
-                            lastSeq = seq
-                            local.indexedRecords += 1
-                        case .failure(let problem):
-                            local.problems.append(problem)
-                        }
+                    try SegmentReader.forEachLine(of: segment, from: offset, firstLine: firstLine, written: known[segment.file] ?? [:],
+                                                  known: { record, line in
+                        let outcome = try ingester.ingest(record, file: segment.file, line: line, after: lastSeq, into: db)
+                        if case .success = outcome { local.takenFromWriter += 1 }
+                        take(outcome)
+                    }) { line in
+                        take(try ingester.ingest(line, after: lastSeq, into: db))
                     }
                 }
                 local.lastSeq = lastSeq

@@ -43,7 +43,7 @@ public struct RecordAppender {
     /// append then fails. Throws when nothing was appended (the chain is then as it was).
     /// `rotate`: with epoch keys, move to a new epoch key first (`ChainWriter.rotate`).
     public func append(_ bodies: [RecordBody], rotate: Bool = false, recovered: (RecoveredPartial) -> Void = { _ in }) throws -> Outcome {
-        let writer = try ChainWriter.open(outputDirectory: outputDirectory, signer: signer, node: node)
+        let writer = try ChainWriter.open(outputDirectory: outputDirectory, signer: signer, node: node, keepingWritten: updatesIndex)
         let appended: [AppendedRecord]
         var rotation: AppendedRecord?
         do {
@@ -55,7 +55,7 @@ public struct RecordAppender {
         var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head, rotation: rotation, erasedKeyFiles: writer.erasedKeyFiles)
         if updatesIndex {
             do {
-                outcome.index = .success(try RecordIndex.update(directory: outputDirectory))
+                outcome.index = .success(try RecordIndex.update(directory: outputDirectory, written: writer.written))
             } catch {
                 outcome.index = .failure(error)
             }

@@ -1,4 +1,5 @@
 import GRDB
+import Records
 
 /// The SQLite index at DIR/index.sqlite over the record segments DIR/records/*.jsonl.
 ///
@@ -8,8 +9,10 @@ import GRDB
 /// indexed line no longer what the segment holds) is moved aside and rebuilt: the index is never
 /// trusted over the segments. Each update is one transaction, so readers never see half of one.
 public enum RecordIndex {
+    /// `written`: the records a `ChainWriter` has just appended (`ChainWriter.written`); their
+    /// lines are indexed from those records, not read back, and give the same rows.
     @discardableResult
-    public static func update(directory: String) throws(IndexError) -> IndexUpdateReport {
+    public static func update(directory: String, written: [WrittenRecord] = []) throws(IndexError) -> IndexUpdateReport {
         let segments = try SegmentReader.segments(directory: directory)
         var (queue, notice) = try IndexStore.open(directory: directory)
         defer { try? queue.close() }
@@ -17,7 +20,7 @@ public enum RecordIndex {
         if let notice { report.notices.append(notice) }
         var staleReason: String?
         do {
-            try IndexUpdater(directory: directory, segments: segments).update(queue, report: &report, rebuild: false)
+            try IndexUpdater(directory: directory, segments: segments, written: written).update(queue, report: &report, rebuild: false)
         } catch let stale as StaleIndex {
             staleReason = stale.reason
         } catch let error as DatabaseError where IndexStore.isCorruption(error) {
@@ -31,7 +34,7 @@ public enum RecordIndex {
             let (fresh, notice) = try IndexStore.replace(queue, path: IndexStore.path(directory: directory), reason: staleReason)
             queue = fresh
             report.notices.append(notice)
-            try run(queue, directory: directory, segments: segments, rebuild: false, report: &report)
+            try run(queue, directory: directory, segments: segments, written: written, rebuild: false, report: &report)
         }
         return report
     }
@@ -48,10 +51,10 @@ public enum RecordIndex {
         return report
     }
 
-    private static func run(_ queue: DatabaseQueue, directory: String, segments: [Segment], rebuild: Bool,
-                            report: inout IndexUpdateReport) throws(IndexError) {
+    private static func run(_ queue: DatabaseQueue, directory: String, segments: [Segment], written: [WrittenRecord] = [],
+                            rebuild: Bool, report: inout IndexUpdateReport) throws(IndexError) {
         do {
-            try IndexUpdater(directory: directory, segments: segments).update(queue, report: &report, rebuild: rebuild)
+            try IndexUpdater(directory: directory, segments: segments, written: written).update(queue, report: &report, rebuild: rebuild)
         } catch let error as IndexError {
             throw error
         } catch let stale as StaleIndex {

@@ -24,6 +24,20 @@ struct RecordIngester {
         return try ingest(line, after: lastSeq, into: db, seenSeqs: &seenSeqs)
     }
 
+    /// Indexes a record the writer has just appended (`WrittenRecord`), at line `line` of `file`,
+    /// from the values it signed: the same rows as its line would give, without reading it back.
+    func ingest(_ written: WrittenRecord, file: String, line: Int64, after lastSeq: Int64?, into db: Database) throws -> Result<Int64, IndexProblem> {
+        let envelope: RecordEnvelope
+        do {
+            envelope = try RecordLine.decode(written.record.unsigned, body: IndexedBody.self)
+        } catch {
+            return .failure(IndexProblem(file: file, line: line, reason: "\(error): not indexed"))
+        }
+        var none: Set<Int64>? = nil
+        return try ingest(envelope, at: RecordPlace(file: file, line: line, offset: written.offset, length: written.length, sha256: written.lineHash),
+                          after: lastSeq, into: db, seenSeqs: &none)
+    }
+
     private func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database, seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
         func problem(_ reason: String) -> Result<Int64, IndexProblem> {
             .failure(IndexProblem(file: line.file, line: line.line, reason: reason))
@@ -36,6 +50,25 @@ struct RecordIngester {
         } catch {
             return problem("\(error): not indexed")
         }
+        return try ingest(envelope, at: RecordPlace(file: line.file, line: line.line, offset: line.offset, length: Int64(line.bytes.count),
+                                                    sha256: Record.hash(ofLine: line.bytes)),
+                          after: lastSeq, into: db, seenSeqs: &seenSeqs)
+    }
+
+    /// Where a record's line is, and the SHA-256 of its bytes.
+    private struct RecordPlace {
+        var file: String
+        var line: Int64
+        var offset: Int64
+        var length: Int64
+        var sha256: String
+    }
+
+    private func ingest(_ envelope: RecordEnvelope, at place: RecordPlace, after lastSeq: Int64?, into db: Database,
+                        seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
+        func problem(_ reason: String) -> Result<Int64, IndexProblem> {
+            .failure(IndexProblem(file: place.file, line: place.line, reason: reason))
+        }
         guard let time = TimeExpression.rfc3339(envelope.time) else {
             return problem("seq \(envelope.seq): invalid time '\(envelope.time)': not indexed")
         }
@@ -47,8 +80,8 @@ struct RecordIngester {
         }
         seenSeqs?.insert(envelope.seq)
         try IndexedRecord(
-            seq: envelope.seq, file: line.file, line: line.line, offset: line.offset, length: Int64(line.bytes.count),
-            type: envelope.type.rawValue, time: time.millisecondsSinceEpoch, sha256: Record.hash(ofLine: line.bytes),
+            seq: envelope.seq, file: place.file, line: place.line, offset: place.offset, length: place.length,
+            type: envelope.type.rawValue, time: time.millisecondsSinceEpoch, sha256: place.sha256,
             hostname: envelope.node?.hostname, bootID: envelope.node?.bootID
         ).insert(db)
         let body = envelope.body

@@ -45,6 +45,31 @@ enum SegmentReader {
         }
     }
 
+    /// As `forEachLine`, but a line that `written` holds (by its offset: a record the writer has
+    /// just appended, its newline within the file) is stepped over unread and given to `known`
+    /// with its line number.
+    static func forEachLine(of segment: Segment, from offset: Int64, firstLine: Int64, written: [Int64: WrittenRecord],
+                            known: (WrittenRecord, Int64) throws -> Void, _ body: (SegmentLine) throws -> Void) throws {
+        var reader = try opened(segment.path, from: offset, firstLine: firstLine)
+        defer { reader.close() }
+        let size: Int64
+        do {
+            size = written.isEmpty ? 0 : try reader.fileSize()
+        } catch {
+            throw IndexError.unreadable(path: segment.path, reason: "\(error.errno)")
+        }
+        while true {
+            if let record = written[reader.nextOffset], record.offset + record.length < size {
+                try known(record, Int64(reader.nextNumber))
+                reader.skipLine(length: record.length)
+                continue
+            }
+            guard let line = try next(&reader, segment.path) else { return }
+            try body(SegmentLine(file: segment.file, line: Int64(line.number), offset: line.offset,
+                                 bytes: line.bytes, complete: line.terminated))
+        }
+    }
+
     /// The line of `path` that starts at `offset`, nil at the end of the file.
     static func line(_ path: String, at offset: Int64) throws(IndexError) -> LineReader.Line? {
         var reader = try opened(path, from: offset, firstLine: 1)

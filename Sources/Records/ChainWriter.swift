@@ -28,6 +28,11 @@ public final class ChainWriter {
     public private(set) var epoch: (number: Int64, path: String, store: EpochKeyStore)?
     /// Leftover epoch key files (of a rotation a crash interrupted) erased on opening.
     public private(set) var erasedKeyFiles: [String] = []
+    /// With `keepingWritten`: every record this writer made durable, in chain order (recovery and
+    /// rotation records included), with where its line is, so the index takes them without
+    /// reading them back (`RecordAppender`). Empty otherwise: a long-lived writer keeps nothing.
+    public private(set) var written: [WrittenRecord] = []
+    private var keepsWritten = false
 
     private var keyID: String
     private let clock: () -> UTCTime
@@ -45,8 +50,8 @@ public final class ChainWriter {
     /// is the one the chain's last record continues with (`EpochKeyStore.current`), found under
     /// the lock, and leftover key files of an interrupted rotation are erased.
     public static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
-                            clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
-        try open(outputDirectory: outputDirectory, signer: signer, node: node, clock: clock, recoverNow: true)
+                            clock: @escaping () -> UTCTime = UTCTime.now, keepingWritten: Bool = false) throws -> ChainWriter {
+        try open(outputDirectory: outputDirectory, signer: signer, node: node, clock: clock, recoverNow: true, keepingWritten: keepingWritten)
     }
 
     /// Opens the chain for a re-key by the root key (`rekey(to:epoch:path:store:)`), locked and
@@ -55,11 +60,11 @@ public final class ChainWriter {
     /// rotations.
     public static func openForRekey(outputDirectory: String, root: RecordSigningKey, node: RecordNode,
                                     clock: @escaping () -> UTCTime = UTCTime.now) throws -> ChainWriter {
-        try open(outputDirectory: outputDirectory, signer: .single(root), node: node, clock: clock, recoverNow: false)
+        try open(outputDirectory: outputDirectory, signer: .single(root), node: node, clock: clock, recoverNow: false, keepingWritten: false)
     }
 
     private static func open(outputDirectory: String, signer: ChainSigner, node: RecordNode,
-                             clock: @escaping () -> UTCTime, recoverNow: Bool) throws -> ChainWriter {
+                             clock: @escaping () -> UTCTime, recoverNow: Bool, keepingWritten: Bool) throws -> ChainWriter {
         let directory = SegmentDirectory(outputDirectory: outputDirectory)
         try Syscalls.makeDirectories(directory.path, mode: 0o750)
         try Syscalls.checkPrivateDirectory(outputDirectory)
@@ -80,6 +85,7 @@ public final class ChainWriter {
                 writer.erasedKeyFiles = current.erased
             }
             partial = found.partial
+            writer.keepsWritten = keepingWritten
         } catch {
             Syscalls.closeFile(lock)
             throw error
@@ -125,6 +131,8 @@ public final class ChainWriter {
         var groupSegment: String?
         var groupData: [UInt8] = []
         var groupRecords: [AppendedRecord] = []
+        // Offsets relative to the start of groupData until committed.
+        var groupWritten: [WrittenRecord] = []
         var groupHead = head
         var seq = head.seq, prev = head.lineHash
         try key.withSigner { signer in
@@ -133,15 +141,21 @@ public final class ChainWriter {
                 var segment = SegmentDirectory.segmentName(for: time)
                 if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
                 seq += 1
-                let line = try Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body).line(signedWith: signer)
+                let record = Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body)
+                let line = try record.line(signedWith: signer)
                 prev = Record.hash(ofLine: line)
                 if let current = groupSegment, current != segment {
-                    try commit(current, groupData, groupHead)
+                    try commit(current, groupData, groupHead, groupWritten)
                     committed += groupRecords
                     groupData.removeAll(keepingCapacity: true)
                     groupRecords.removeAll(keepingCapacity: true)
+                    groupWritten.removeAll(keepingCapacity: true)
                 }
                 groupSegment = segment
+                if keepsWritten {
+                    groupWritten.append(WrittenRecord(record: record, segment: segment, offset: Int64(groupData.count),
+                                                      length: Int64(line.count), lineHash: prev))
+                }
                 groupData += line
                 groupData.append(0x0A)
                 groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
@@ -149,7 +163,7 @@ public final class ChainWriter {
             }
         }
         if let current = groupSegment {
-            try commit(current, groupData, groupHead)
+            try commit(current, groupData, groupHead, groupWritten)
             committed += groupRecords
         }
         return committed
@@ -210,8 +224,9 @@ public final class ChainWriter {
     }
 
     /// One write, fsync, and the directory's fsync for a new segment; on failure the segment is cut
-    /// back to its old size (or removed when this call created it) and the head stays.
-    private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead) throws {
+    /// back to its old size (or removed when this call created it) and the head stays. `lines`
+    /// (offsets in `data`) join `written` once durable.
+    private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead, _ lines: [WrittenRecord]) throws {
         let path = directory.path(of: segment)
         let existing = try Syscalls.openExistingStateFile(path, O_WRONLY | O_APPEND)
         let created = existing == nil
@@ -234,6 +249,12 @@ public final class ChainWriter {
             throw error
         }
         head = newHead
+        guard keepsWritten else { return }
+        written += lines.map { line in
+            var placed = line
+            placed.offset += oldSize
+            return placed
+        }
     }
 
     /// A partial line found at the end of the newest segment.

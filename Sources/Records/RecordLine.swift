@@ -12,8 +12,13 @@ public enum RecordLine {
     /// `line` decoded as `T` without the envelope's demands, for readers that take what a line
     /// has (an incident report's owner and node facts).
     public static func decode<T: Decodable>(_ line: some Collection<UInt8>, as type: T.Type) throws(RecordLineError) -> T {
+        try described { try JSONDecoder().decode(T.self, from: Data(line)) }
+    }
+
+    /// What `decode` returns, its errors said as `RecordLineError`s.
+    private static func described<T>(_ decode: () throws -> T) throws(RecordLineError) -> T {
         do {
-            return try JSONDecoder().decode(T.self, from: Data(line))
+            return try decode()
         } catch let error as RecordLineError {
             throw error
         } catch let error as DecodingError {
@@ -50,6 +55,14 @@ public struct DecodedRecord<Body: Decodable>: Decodable {
         node = try container.decodeIfPresent(RecordNode.self, forKey: .node)
         keyID = try container.decodeIfPresent(String.self, forKey: .keyID)
         body = try Body(from: decoder)
+    }
+}
+
+extension RecordLine {
+    /// The record a writer signed (`Record.unsigned`), decoded as its line would be: the same
+    /// values and the same errors, from the values instead of their JSON (`JSONValueDecoder`).
+    public static func decode<Body: Decodable>(_ value: JSONValue, body: Body.Type) throws(RecordLineError) -> DecodedRecord<Body> {
+        try described { try JSONValueDecoder().decode(DecodedRecord<Body>.self, from: value) }
     }
 }
 
