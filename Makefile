@@ -5,7 +5,8 @@
 #                1,000 and 10,000, the realistic one (ATLAS transforms, 1-25 KiB environments) at
 #                2,000 and 10,000
 #                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
-#                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs)
+#                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs),
+#                then the process event source under 500-10,000 execs/s (make bench-events)
 #   make bench-ab BASE=<commit>   (as root) an older commit's release binary against today's on the
 #                same node in one run, interleaved, with the C reader between them: CPU and wall
 #                time, callgrind instructions and system calls (bench/abtest.py; OLD=<binary> instead
@@ -152,29 +153,41 @@ $(BENCH_TOOLS)/runtimed: bench/runtimed.c
 	@mkdir -p $(BENCH_TOOLS)
 	$(CC) -O2 -Wall -static -o $@ $<
 
+$(BENCH_TOOLS)/execrate: bench/execrate.c
+	@mkdir -p $(BENCH_TOOLS)
+	$(CC) -O2 -Wall -static -o $@ $<
+
 BENCH_BINARIES = $(BENCH_TOOLS)/procreader $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder $(BENCH_TOOLS)/runtimed
 
-# The BPF task iterator: SwiftPM cannot run `clang -target bpf`, so make compiles the program
-# (hand-written CO-RE types, no vmlinux.h) and embeds the object in a generated, git-ignored
-# header that Sources/CTaskIter/task_iter.c includes when present. The header is replaced only
-# when the object changed, and then task_iter.c is touched so every build picks it up.
+# The BPF programs (the task iterator and the process event source): SwiftPM cannot run
+# `clang -target bpf`, so make compiles them (hand-written CO-RE types in bpf/core_types.h, no
+# vmlinux.h) and embeds each object in a generated, git-ignored header that its loader
+# (Sources/CTaskIter/task_iter.c, proc_events.c) includes when present. A header is replaced only
+# when its object changed, and then the loader is touched so every build picks it up.
 BPF_CLANG ?= clang
 CTASKITER = Sources/CTaskIter
 BPF_OBJECT = $(SCRATCH)/bpf/task_iter.bpf.o
 BPF_HEADER = $(CTASKITER)/generated/task_iter_object.h
+EVENTS_OBJECT = $(SCRATCH)/bpf/proc_events.bpf.o
+EVENTS_HEADER = $(CTASKITER)/generated/proc_events_object.h
+BPF_COMMON = $(CTASKITER)/bpf/core_types.h $(CTASKITER)/include/task_iter.h $(CTASKITER)/include/proc_events.h
 
-$(BPF_OBJECT): $(CTASKITER)/bpf/task_iter.bpf.c $(CTASKITER)/include/task_iter.h
+$(SCRATCH)/bpf/%.bpf.o: $(CTASKITER)/bpf/%.bpf.c $(BPF_COMMON)
 	@mkdir -p $(dir $@)
 	$(BPF_CLANG) -O2 -g -target bpf -Wall -c $< -o $@
-$(BPF_HEADER): $(BPF_OBJECT)
+$(CTASKITER)/generated/%_object.h: $(SCRATCH)/bpf/%.bpf.o
 	@mkdir -p $(dir $@)
-	cd $(dir $(BPF_OBJECT)) && xxd -i task_iter.bpf.o > $(abspath $@).tmp
-	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; touch $(CTASKITER)/task_iter.c; fi
-# Tolerant: without clang's bpf target there is no header, and the BPF sampler says "not built".
+	cd $(dir $<) && xxd -i $*.bpf.o > $(abspath $@).tmp
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; touch $(CTASKITER)/$*.c; fi
+.PRECIOUS: $(SCRATCH)/bpf/%.bpf.o
+# Tolerant: without clang's bpf target there is no header, and the BPF sampler says "not built"
+# (the event source likewise: "process events: unavailable, BPF object not built").
 .PHONY: bpf-object
 bpf-object:
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BPF_HEADER) \
 	  || echo "isotrace: the BPF task iterator did not build; --sampler bpf will say 'not built'" >&2
+	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(EVENTS_HEADER) \
+	  || echo "isotrace: the BPF process event source did not build; the daemon will say 'process events: unavailable'" >&2
 $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/include/task_iter.h $(BPF_HEADER)
 	@mkdir -p $(BENCH_TOOLS)
 	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c -lbpf
@@ -185,6 +198,17 @@ BENCH_ARGS ?=
 bench: release $(BENCH_BINARIES) bench-redaction bench-epochs
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
+	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) bench-events
+
+# The process event source under a steady exec rate in a simulated payload (bench/eventbench.py):
+# events lost, the daemon's CPU share, records/s and the exec latency added, at each rate and node
+# shape. `make bench-events EVENT_RATES=2000 EVENT_SIZES=1000 EVENT_SECONDS=60` runs a part of it.
+EVENT_RATES ?= 500,2000,10000
+EVENT_SIZES ?= 1000,10000
+EVENT_SECONDS ?= 60
+.PHONY: bench-events
+bench-events: release $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder $(BENCH_TOOLS)/execrate
+	python3 bench/eventbench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) --rates $(EVENT_RATES) --sizes $(EVENT_SIZES) --seconds $(EVENT_SECONDS)
 
 # bench-ab: an A/B of two binaries in one run (bench/abtest.py), so load from other work on the
 # machine hits both alike; the figures that do not depend on load are callgrind's instruction

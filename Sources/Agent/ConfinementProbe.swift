@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Base
+import ProcFS
 import SystemPackage
 
 /// Proof that the daemon's confinement holds, run in a process of its own (`isotrace
@@ -9,8 +10,10 @@ import SystemPackage
 /// `user`, the switch to that user too; with `landlock`, the daemon's Landlock ruleset on top),
 /// then tries what must fail, for real: socket(AF_INET), prlimit of another process,
 /// fork, ptrace(PTRACE_ATTACH) of a live process, and execve of /bin/true (last: if it went through,
-/// the probe would be replaced and print nothing more). A new thread, socket(AF_UNIX), prlimit of itself and
-/// poll of a kept mountinfo (the mount table watch) must still work. The actions of issue 21's
+/// the probe would be replaced and print nothing more). A new thread, socket(AF_UNIX), prlimit of
+/// itself and poll of a kept mountinfo (the mount table watch) must still work, and so must reading
+/// the process event source (loaded before confinement, as the daemon does): a wait on its ring
+/// buffer, which sees the probe's own failed execve, and its lost-event counter. The actions of issue 21's
 /// finding 5 are tried inside the real daemon by the LD_PRELOAD escape probe
 /// (Tests/LiveTests/EscapeProbe).
 public enum ConfinementProbe {
@@ -41,6 +44,13 @@ public enum ConfinementProbe {
                 emit("landlock", "unavailable (\(status.summary))")
             }
         }
+        // Loaded before confinement, as the daemon does.
+        var events: ProcessEventCollector?
+        do {
+            events = ProcessEventCollector(source: try ProcessEventSource.open(ringBytes: 1 << 16))
+        } catch {
+            emit("process_events", "unavailable (\(error.reason))")
+        }
         let outcome = try SelfConfinement.confine(user: user, landlock: ruleset)
         emit("confined", "ok")
         emit("uid", String(outcome.uid))
@@ -49,6 +59,10 @@ public enum ConfinementProbe {
         emit("socket_unix", name(Syscalls.socketProbe(domain: AF_UNIX, type: Int32(SOCK_DGRAM.rawValue))))
         // What the mount table watch does each cycle: poll a kept mountinfo.
         emit("poll_mountinfo", name(pollMountinfo()))
+        if let events {
+            emit("process_events_read", events.check() == nil ? "ok" : "failed: \(events.check() ?? "")")
+            emit("process_events_lost_counter", events.source.lostEvents() == nil ? "unreadable" : "ok")
+        }
         emit("prlimit_self", name(Syscalls.prlimitProbe(pid: 0, set: false)))
         emit("prlimit_own_pid", name(Syscalls.prlimitProbe(pid: Syscalls.processID(), set: false)))
         emit("prlimit_other", name(Syscalls.prlimitProbe(pid: ptracePID, set: true)))

@@ -40,6 +40,15 @@ public final class DaemonLoop {
     var lastSampler: SamplerKind
 
     var tracker = ProcessTracker()
+    /// The BPF process event source's reader (nil when unavailable: `eventCounts` says why), and
+    /// the attribution by ancestry of what it saw.
+    public private(set) var processEvents: ProcessEventCollector?
+    var attributor = EventAttributor()
+    var eventCounts: ProcessEventCounts
+    /// Loss totals at the end of the previous cycle: a cycle's losses are the difference.
+    var lossesBefore: UInt64 = 0
+    /// Events waiting beyond this start a cycle early (the sampler's interval bounds the rest).
+    static let eventsEarlyCycle = 100_000
     var known: [Int32: ProcessSample] = [:]
     var node: RecordNode?
     var hostname: String?
@@ -76,12 +85,21 @@ public final class DaemonLoop {
     /// every thread inherits the mask and sigtimedwait is the only taker.
     public static func blockSignals() { Syscalls.blockSignals(signals) }
 
-    public convenience init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil) {
-        self.init(configuration: configuration, policy: policy, signer: .single(key), logger: logger, sampler: sampler)
+    public convenience init(configuration: DaemonConfiguration, policy: Policy, key: RecordSigningKey, logger: Logger, sampler: Sampler? = nil,
+                            processEvents: ProcessEventCollector? = nil, processEventsUnavailable: String? = nil,
+                            lineage: [ProcessLineage.Link] = []) {
+        self.init(configuration: configuration, policy: policy, signer: .single(key), logger: logger, sampler: sampler,
+                  processEvents: processEvents, processEventsUnavailable: processEventsUnavailable, lineage: lineage)
     }
 
-    public init(configuration: DaemonConfiguration, policy: Policy, signer: ChainSigner, logger: Logger, sampler: Sampler? = nil) {
+    public init(configuration: DaemonConfiguration, policy: Policy, signer: ChainSigner, logger: Logger, sampler: Sampler? = nil,
+                processEvents: ProcessEventCollector? = nil, processEventsUnavailable: String? = nil,
+                lineage: [ProcessLineage.Link] = []) {
         self.configuration = configuration
+        self.processEvents = processEvents
+        eventCounts = ProcessEventCounts(unavailable: processEvents == nil ? (processEventsUnavailable ?? "not started") : nil)
+        eventCounts.ringBytes = processEvents?.source.ringBytes ?? 0
+        attributor.seed(lineage)
         // Mount tables are read again only when the kernel says they changed (MountTableWatch).
         self.sampler = (sampler ?? .procfs(procRoot: configuration.procRoot)).watchingMountTables()
         lastSampler = self.sampler.kind
@@ -93,6 +111,8 @@ public final class DaemonLoop {
         startedAt = Syscalls.monotonicMilliseconds()
         counters.pid = Syscalls.processID()
         counters.policySHA256 = policy.sha256
+        counters.processEvents = eventCounts
+        metrics.processEvents = eventCounts
         metrics.version = configuration.version
         metrics.sampler = lastSampler.rawValue
         if let syslog {
@@ -103,6 +123,18 @@ public final class DaemonLoop {
             counters.syslog = syslog.counts
             metrics.syslog = syslog.counts
         }
+    }
+
+    /// "process events: running ..." or "process events: unavailable, why" (logged at start; the heartbeat says it too).
+    public var processEventsSummary: String? { eventCounts.summary }
+
+    /// The event source cannot be used after all (its check under confinement failed): said at
+    /// start and in every heartbeat from now on.
+    public func disableProcessEvents(_ reason: String) {
+        processEvents = nil
+        eventCounts.unavailable = reason
+        counters.processEvents = eventCounts
+        metrics.processEvents = eventCounts
     }
 
     /// Opens the syslog socket before confinement so that a wrong path shows at start (sends
@@ -119,15 +151,18 @@ public final class DaemonLoop {
 
     /// Runs until SIGTERM/SIGINT; returns the exit code (0 after a clean stop).
     public func run() -> Int32 {
+        processEvents?.start()
         var next = Syscalls.monotonicMilliseconds()
         while true {
             let now = Syscalls.monotonicMilliseconds()
-            if now >= next {
+            if now >= next || (processEvents?.waiting ?? 0) > Self.eventsEarlyCycle {
                 cycle()
                 next = Syscalls.monotonicMilliseconds() + configuration.interval.milliseconds
                 continue
             }
-            guard let signal = Syscalls.waitForSignal(Self.signals, milliseconds: next - now) else { continue }
+            // With the event source running, wake every second to see whether its buffer fills.
+            let wait = processEvents == nil ? next - now : min(next - now, 1_000)
+            guard let signal = Syscalls.waitForSignal(Self.signals, milliseconds: wait) else { continue }
             switch signal {
             case SIGHUP: reloadPolicy()
             case SIGUSR1:
@@ -141,6 +176,7 @@ public final class DaemonLoop {
     }
 
     func stop() -> Int32 {
+        processEvents?.stop()
         if let syslog {
             // The last messages get a moment; what the socket still does not take is dropped,
             // and the final heartbeat says how many.
@@ -189,6 +225,8 @@ public final class DaemonLoop {
     /// One cycle: sample, audit, records, index, syslog, metrics.
     func cycle() {
         let started = Syscalls.monotonicMilliseconds()
+        // Taken before the sample: every process alive at the drain is then in the sample.
+        let drained = processEvents?.drain()
         var snapshot: Snapshot
         do {
             snapshot = try sampler.sample(reusing: known, extraEnvironment: policy.extraEnvironment)
@@ -226,15 +264,21 @@ public final class DaemonLoop {
         let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot))
             .audit(snapshot, reusing: lastAudit, lookUpOwners: writesAudit || counters.cycles % Self.ownerLookupEvery == 0)
         lastAudit = audit
+        let trackedBefore = tracker.processes
         let events = tracker.update(with: audit)
+        let eventRecords = drained.map { resolveProcessEvents($0, snapshot: snapshot, trackedBefore: trackedBefore) }
 
         // Which pending record holds each event (by index), for the syslog messages' seq.
         var holder: [Int: Int] = [:]
         var auditRecord: Int?
         if writesAudit {
             lastFullAudit = started
-            auditRecord = build("audit") { try RecordBody.audit(audit) }
+            var recorded = audit
+            // A cycle that lost process events says so in its audit record too.
+            if let loss = eventRecords?.loss { recorded.nodeFindings.append(loss) }
+            auditRecord = build("audit") { try RecordBody.audit(recorded) }
         }
+        if let eventRecords { appendEventRecords(eventRecords, sampler: snapshot.sampler) }
         var startRecord: [Int32: Int] = [:], exitRecord: [Int32: Int] = [:]
         for (index, event) in events.enumerated() {
             switch event {
@@ -289,6 +333,9 @@ public final class DaemonLoop {
         var findings: [DaemonMetrics.FindingKey: Int] = [:]
         for finding in audit.allFindings {
             findings[DaemonMetrics.FindingKey(rule: finding.rule, status: finding.status.rawValue, severity: finding.severity.rawValue), default: 0] += 1
+        }
+        if let loss = eventRecords?.loss {
+            findings[DaemonMetrics.FindingKey(rule: loss.rule, status: loss.status.rawValue, severity: loss.severity.rawValue), default: 0] += 1
         }
         metrics.findings = findings
         metrics.cycleDurationSeconds = Double(elapsed) / 1000

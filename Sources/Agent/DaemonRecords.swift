@@ -15,6 +15,7 @@ public enum DaemonRecords {
             preconditionFailure("a process sample encodes as a JSON object")
         }
         members += attribution(process)
+        members.append(JSONMember("seen_by", .string("sample")))
         return RecordBody(type: .process, members: [JSONMember("process", .object(members))] + named(sampler))
     }
 
@@ -27,7 +28,70 @@ public enum DaemonRecords {
             JSONMember("uid", process.uid.map { .number(Double($0)) } ?? .null),
         ]
         members += attribution(process)
+        members.append(JSONMember("seen_by", .string("sample")))
         return RecordBody(type: .exit, members: [JSONMember("process", .object(members))] + named(sampler))
+    }
+
+    /// `process` for processes the event source saw and the sampler did not record (they lived
+    /// between two samples, or left their job), all of one job, in one record: `processes` holds
+    /// one PROCESS each, marked `seen_by: event`, with what the events told (the execs' filenames
+    /// and redacted first arguments, ids, namespaces, cgroup id) and the attribution by ancestry.
+    public static func eventProcesses(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> RecordBody {
+        RecordBody(type: .process, members: [JSONMember("processes", .array(entries.map { entry in
+            var members = identity(entry.process.identity)
+            let life = entry.life
+            let last = life.execs.last
+            members += [
+                JSONMember("start_time", .string(life.startTime.description)),
+                JSONMember("ppid", integer(life.parent.pid)),
+                JSONMember("sid", integer(life.sid)),
+                JSONMember("comm", .string(life.comm)),
+                JSONMember("exe", last.map { .string($0.filename) } ?? .null),
+                JSONMember("cmdline", last.map { .array($0.arguments.map(JSONValue.string)) } ?? .null),
+                JSONMember("uid", life.uids.count > 1 ? integer(life.uids[1]) : .null),
+                JSONMember("uids", .array(life.uids.map(integer))),
+                JSONMember("gids", .array(life.gids.map(integer))),
+                JSONMember("ns", .object(NamespaceKind.allCases.map { kind in JSONMember(kind.rawValue, life.namespaces[kind].map(integer) ?? .null) })),
+                JSONMember("cgroup_id", integer(life.cgroupID)),
+                JSONMember("exec_count", integer(life.execCount)),
+                JSONMember("execs", .array(life.execs.map { exec in
+                    .object([
+                        JSONMember("time", .string(exec.time.description)),
+                        JSONMember("exe", .string(exec.filename)),
+                        JSONMember("cmdline", .array(exec.arguments.map(JSONValue.string))),
+                        JSONMember("cmdline_truncated", .bool(exec.truncated)),
+                        JSONMember("cwd_name", .string(exec.cwdName)),
+                    ])
+                })),
+            ]
+            members += attribution(entry.process)
+            members += [
+                JSONMember("escaped", life.escaped.map(JSONValue.string) ?? .null),
+                JSONMember("seen_by", .string("event")),
+            ]
+            return .object(members)
+        }))])
+    }
+
+    /// `exit` for processes of one job whose end the event source saw and no sample recorded:
+    /// `processes` holds one entry each (identity, attribution, the wait status and who reaped
+    /// it), marked `seen_by: event`.
+    public static func eventExits(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> RecordBody {
+        RecordBody(type: .exit, members: [JSONMember("processes", .array(entries.map { entry in
+            var members = identity(entry.process.identity)
+            let exit = entry.life.exit
+            members += [
+                JSONMember("start_time", .string(entry.process.startTime.description)),
+                JSONMember("comm", .string(entry.process.comm)),
+                JSONMember("uid", entry.process.uid.map { .number(Double($0)) } ?? .null),
+                JSONMember("exit_code", exit.map { integer(($0.status >> 8) & 0xff) } ?? .null),
+                JSONMember("exit_signal", exit.map { integer($0.status & 0x7f) } ?? .null),
+                JSONMember("reaper_pid", exit.map { integer($0.reaper) } ?? .null),
+            ]
+            members += attribution(entry.process)
+            members.append(JSONMember("seen_by", .string("event")))
+            return .object(members)
+        }))])
     }
 
     /// `finding`: a rule's verdict for a job (panda_id and pilot identity; both null for the node)
@@ -104,6 +168,8 @@ public struct HeartbeatCounters: Sendable, Equatable {
     public var confinement: JSONValue?
     /// Syslog messages sent, dropped and waiting so far; nil without --syslog.
     public var syslog: SyslogSender.Counts?
+    /// The process event source: running with its counters and losses, or unavailable and why.
+    public var processEvents: ProcessEventCounts?
 
     public init() {}
 
@@ -128,6 +194,7 @@ public struct HeartbeatCounters: Sendable, Equatable {
                 .object([JSONMember("sent", number(counts.sent)), JSONMember("dropped", number(counts.dropped)),
                          JSONMember("queued", number(counts.queued))])
             } ?? .null),
+            JSONMember("process_events", processEvents?.json ?? .null),
         ])
     }
 }

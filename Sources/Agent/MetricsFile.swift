@@ -35,6 +35,8 @@ public struct DaemonMetrics: Sendable, Equatable {
     public var sampler = ""
     /// Syslog messages sent, dropped and waiting; nil without --syslog (no syslog families then).
     public var syslog: SyslogSender.Counts?
+    /// The process event source's state and counters (nil: the daemon did not say).
+    public var processEvents: ProcessEventCounts?
 
     public init() {}
 }
@@ -99,6 +101,18 @@ public struct MetricsFile: Sendable {
                [([], number(metrics.lastCycleTimestampSeconds))])
         family("isotrace_errors_total", "counter", "Errors since the daemon started, by kind.",
                metrics.errorsTotal.sorted { $0.key < $1.key }.map { ([("kind", $0.key)], String($0.value)) })
+        if let events = metrics.processEvents {
+            family("isotrace_process_events_available", "gauge", "1 while the BPF process event source runs; 0 when unavailable (the heartbeat says why).",
+                   [([], events.unavailable == nil ? "1" : "0")])
+            family("isotrace_process_events_total", "counter", "Fork, exec and exit events read from the ring buffer since the daemon started.",
+                   [([], String(events.seen))])
+            family("isotrace_process_events_recorded_total", "counter", "Processes recorded from events (seen_by: event) since the daemon started.",
+                   [([], String(events.recorded))])
+            family("isotrace_process_events_lost_total", "counter",
+                   "Process events lost since the daemon started, by cause: ring buffer full, daemon buffer full, ancestry unattributable.",
+                   [([("reason", "daemon_buffer")], String(events.lostDaemonBuffer)), ([("reason", "ring_buffer")], String(events.lostRingBuffer)),
+                    ([("reason", "unattributable")], String(events.unattributable))])
+        }
         if let syslog = metrics.syslog {
             family("isotrace_syslog_sent_total", "counter", "Syslog messages the socket took since the daemon started.",
                    [([], String(syslog.sent))])

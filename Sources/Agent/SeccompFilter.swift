@@ -42,7 +42,9 @@ public enum SeccompFilter {
         "capget", "getrandom", "uname", "sysinfo",
         // syslog (socket itself is added with its AF_UNIX condition)
         "connect", "sendto", "sendmsg", "getsockopt", "getsockname",
-        // libdispatch worker threads (GRDB queues): their event loop
+        // libdispatch worker threads (GRDB queues): their event loop; epoll_wait is also all that
+        // reading the process event source's ring buffer takes (libbpf's ring_buffer__poll; the
+        // ring is mapped, its epoll set made, before confinement)
         "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2", "pipe2",
         "timerfd_create", "timerfd_settime", "timerfd_gettime",
         // SQLite asks for extended attributes of its files
@@ -110,7 +112,7 @@ public enum SeccompFilter {
             Conditional(name: "prlimit64", argument: 0, value: 0, condition: "pid 0 (itself) only"),
             Conditional(name: "prlimit64", argument: 0, value: UInt64(ownPID), condition: "own pid \(ownPID) only"),
             Conditional(name: "bpf", argument: 0, value: 33, condition: "BPF_ITER_CREATE only (a pass of the task iterator loaded before confinement)"),
-            Conditional(name: "bpf", argument: 0, value: 1, condition: "BPF_MAP_LOOKUP_ELEM only (the iterator's count of the tasks it saw)"),
+            Conditional(name: "bpf", argument: 0, value: 1, condition: "BPF_MAP_LOOKUP_ELEM only (the iterator's count of the tasks it saw, the process event source's count of events lost)"),
         ] + ioctlRequests.map { request, name in
             Conditional(name: "ioctl", argument: 1, value: request, condition: "request \(name) only", mask: 0xffff_ffff)
         } + (sink.allowsNetwork ? [
@@ -155,6 +157,12 @@ public enum SeccompFilter {
         try check("seccomp_load", seccomp_load(context))
     }
 
+    /// What the process event source uses after confinement, shown by `--print-filter` beside
+    /// those syscalls: it adds none of its own to the list.
+    public static let processEventUses: [String: String] = [
+        "epoll_wait": "process events: waiting on the ring buffer (libbpf ring_buffer__poll)",
+    ]
+
     /// How many syscalls the filter lets through, unconditionally or with a condition.
     public static func allowedCount(sink: SinkAccess = .none) -> Int {
         Set(allowed + sink.syscalls + conditional(sink: sink).map(\.name)).count
@@ -169,7 +177,8 @@ public enum SeccompFilter {
             let number = seccomp_syscall_resolve_name(name)
             guard number != __NR_SCMP_ERROR, let resolved = seccomp_syscall_resolve_num_arch(UInt32(SCMP_ARCH_NATIVE), number) else { continue }
             defer { free(resolved) }
-            let condition = (conditions.filter { $0.name == name }.map(\.condition) + unsupported.filter { $0.name == name }.map(\.reason))
+            let condition = (conditions.filter { $0.name == name }.map(\.condition) + unsupported.filter { $0.name == name }.map(\.reason)
+                             + (processEventUses[name].map { [$0] } ?? []))
                 .map { "  [\($0)]" }.joined()
             lines.append("\(String(cString: resolved)) (\(number))\(condition)")
         }

@@ -6,6 +6,8 @@ import ProcFS
 public enum ProcessRole: String, Sendable, Codable {
     case pilot
     case pilotWrapper = "pilot_wrapper"
+    /// A descendant of a pilot that is not a payload (seen by the event source: a pilot helper command).
+    case pilotSide = "pilot_side"
     case payload
     /// Claims a PanDA ID but runs under no pilot.
     case unattributed

@@ -34,6 +34,15 @@ extension Syscalls {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
+    /// CLOCK_BOOTTIME in nanoseconds (the clock of the BPF programs' event times), with
+    /// CLOCK_REALTIME in milliseconds read just after: together they turn an event's time into a UTC time.
+    public static func bootAndRealTime() -> (bootNanoseconds: UInt64, realMilliseconds: Int64) {
+        var boot = timespec(), real = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        clock_gettime(CLOCK_REALTIME, &real)
+        return (UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec), Int64(real.tv_sec) * 1000 + Int64(real.tv_nsec) / 1_000_000)
+    }
+
     /// Sleeps `milliseconds` (nanosleep(2), resumed after a signal).
     public static func sleep(milliseconds: Int) {
         var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)

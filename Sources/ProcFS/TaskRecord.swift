@@ -42,10 +42,22 @@ public struct TaskRecord: Sendable, Equatable {
     /// The order of `ns_inodes[]` in the C record.
     static let namespaceOrder: [NamespaceKind] = [.cgroup, .ipc, .mnt, .net, .pid, .pidForChildren, .time, .user, .uts]
 
-    init(_ r: isotrace_task_record) {
-        func array<T, E>(_ tuple: T, _: E.Type) -> [E] {
-            withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: E.self)) }
+    /// A fixed-size C array (imported as a tuple) as a Swift array of its elements.
+    static func array<T, E>(_ tuple: T, _: E.Type) -> [E] {
+        withUnsafeBytes(of: tuple) { Array($0.bindMemory(to: E.self)) }
+    }
+
+    /// The nine namespace inodes the BPF programs write (`namespaceOrder`; 0 for none).
+    static func namespaces<T>(_ inodes: T) -> NamespaceSet {
+        var namespaces = NamespaceSet()
+        for (kind, inode) in zip(namespaceOrder, array(inodes, UInt64.self)) where inode != 0 {
+            namespaces[kind] = inode
         }
+        return namespaces
+    }
+
+    init(_ r: isotrace_task_record) {
+        func array<T, E>(_ tuple: T, _ type: E.Type) -> [E] { Self.array(tuple, type) }
         pid = r.pid
         ppid = r.ppid
         pgid = r.pgid
@@ -58,11 +70,7 @@ public struct TaskRecord: Sendable, Equatable {
         startBoottimeNanoseconds = r.start_boottime_ns
         let caps = array(r.caps, UInt64.self)
         capabilities = CapabilitySets(inheritable: caps[0], permitted: caps[1], effective: caps[2], bounding: caps[3], ambient: caps[4])
-        var namespaces = NamespaceSet()
-        for (kind, inode) in zip(Self.namespaceOrder, array(r.ns_inodes, UInt64.self)) where inode != 0 {
-            namespaces[kind] = inode
-        }
-        self.namespaces = namespaces
+        namespaces = Self.namespaces(r.ns_inodes)
         cgroupID = r.cgroup_id
         flags = r.flags
         state = UInt8(truncatingIfNeeded: r.state)

@@ -11,11 +11,13 @@ struct IndexedBody: Decodable {
     var audit: AuditDocument?
     /// `process` / `exit` records (daemon): one process with first_seen / last_seen.
     var process: RecordedProcess?
+    /// `process` / `exit` records of the event source: the processes of one job seen between samples.
+    var processes: [RecordedProcess]?
     /// `finding` records (daemon): the job the verdict is about, and the verdict.
     var pandaID: LenientString?
     var finding: RecordedFindingFacts?
 
     enum CodingKeys: String, CodingKey {
-        case audit, process, pandaID = "panda_id", finding
+        case audit, process, processes, pandaID = "panda_id", finding
     }
 }

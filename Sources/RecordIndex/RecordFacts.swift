@@ -47,6 +47,7 @@ public struct RecordFacts: Equatable, Sendable {
             audit.unattributed?.forEach(add)
         }
         add(envelope.body.process)
+        envelope.body.processes?.forEach(add)
         if let id = envelope.body.pandaID?.value { pandaIDs.insert(id) }
         if let pid = envelope.body.finding?.pid { pids.insert(pid) }
         facts.pandaIDs = pandaIDs.sorted()

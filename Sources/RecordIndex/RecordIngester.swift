@@ -90,7 +90,8 @@ struct RecordIngester {
         case .audit:
             if let audit = body.audit { try ingest(audit, envelope: envelope, time: time.millisecondsSinceEpoch, db: db) }
         case .process, .exit:
-            if let process = body.process {
+            // One process (seen by the sampler) or several of one job (seen by the event source).
+            for process in (body.process.map { [$0] } ?? []) + (body.processes ?? []) {
                 let first = process.firstSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
                 let last = process.lastSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
                 try sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),

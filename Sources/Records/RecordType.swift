@@ -8,7 +8,7 @@ public enum RecordType: String, Sendable, CaseIterable {
     /// records directory and continued the chain.
     case recovery
     /// Daemon: first sight of a pilot or payload process (`"process"`: PROCESS + role, attribution,
-    /// first_seen, last_seen).
+    /// first_seen, last_seen, seen_by), or of several of one job seen by the event source (`"processes"`).
     case process
     /// Daemon: a recorded process is gone (`"process"`: identity, attribution, first_seen, last_seen).
     case exit
@@ -35,6 +35,16 @@ public enum RecordType: String, Sendable, CaseIterable {
         case .heartbeat: return ["heartbeat"]
         case .checkpoint: return ["checkpoint"]
         case .keyRotation: return [ChainHead.bodyKey, "key_rotation"]
+        }
+    }
+
+    /// A required body key another may stand in for: a `process` or `exit` record states one
+    /// process (`process`, seen by the sampler) or several of one job (`processes`, seen by the
+    /// process event source between two samples).
+    public var bodyKeyAlternatives: [String: String] {
+        switch self {
+        case .process, .exit: return ["process": "processes"]
+        case .audit, .recovery, .finding, .heartbeat, .checkpoint, .keyRotation: return [:]
         }
     }
 

@@ -55,8 +55,10 @@ struct RecordValidator {
         var reasons: [String] = []
         if type == nil { reasons.append("unknown record type \(value["type"].map(describe) ?? "(missing)")") }
         let required = Record.envelopeKeys + (type?.bodyKeys ?? [])
-        let allowed = required + (type?.optionalBodyKeys ?? [])
+        let alternatives = type?.bodyKeyAlternatives ?? [:]
+        let allowed = required + (type?.optionalBodyKeys ?? []) + alternatives.values
         for key in required where value[key] == nil && (type != nil || Record.envelopeKeys.contains(key)) {
+            if let alternative = alternatives[key], value[alternative] != nil { continue }
             reasons.append("missing key \"\(key)\"")
         }
         if type != nil {

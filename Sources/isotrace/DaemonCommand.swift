@@ -64,6 +64,12 @@ struct DaemonCommand: ParsableCommand {
     @OptionGroup var samplerOption: SamplerOption
     var sampler: SamplerChoice { samplerOption.sampler }
 
+    @Flag(help: "Do not load the BPF process event source (fork/exec/exit tracepoints): only what each sample sees is recorded.")
+    var noProcessEvents = false
+
+    @Option(help: ArgumentHelp("The process event source's ring buffer in KiB (a power of two, at least 4).", valueName: "KiB"))
+    var eventRingKib: Int = ProcessEventSource.defaultRingBytes / 1024
+
     @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
     var printFilter = false
 
@@ -96,6 +102,9 @@ struct DaemonCommand: ParsableCommand {
         }
         _ = epoch
         guard heartbeatEvery >= 1 else { throw ValidationError("--heartbeat-every must be at least 1") }
+        guard eventRingKib >= 4, eventRingKib.nonzeroBitCount == 1, eventRingKib <= 1 << 20 else {
+            throw ValidationError("--event-ring-kib must be a power of two from 4 to 1048576")
+        }
     }
 
     func run() throws {
@@ -134,6 +143,22 @@ struct DaemonCommand: ParsableCommand {
 
         // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
         let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
+        // The process event source too: loading, attaching and mapping its ring buffer need
+        // privileges; reading it afterwards needs only epoll_wait (and bpf's map lookup for its count).
+        var eventSource: ProcessEventSource?
+        var eventsUnavailable: String?
+        var lineage: [ProcessLineage.Link] = []
+        if noProcessEvents {
+            eventsUnavailable = "turned off (--no-process-events)"
+        } else {
+            do {
+                eventSource = try ProcessEventSource.open(ringBytes: eventRingKib * 1024)
+                // Read after the programs are attached: every process started since has its fork in the ring.
+                lineage = ProcessLineage.read(procRoot: procRoot)
+            } catch {
+                eventsUnavailable = error.reason
+            }
+        }
         // The user switch comes before the key and the lock, so that the state directory is
         // checked against the user who will write it (Syscalls.checkPrivateDirectory).
         let account = configuration.confine ? try ServiceUser.resolve(user, logger: logger) : nil
@@ -167,7 +192,9 @@ struct DaemonCommand: ParsableCommand {
         }
         defer { lock.release() }
 
-        let loop = DaemonLoop(configuration: configuration, policy: loaded, signer: signer, logger: logger, sampler: chosen)
+        let loop = DaemonLoop(configuration: configuration, policy: loaded, signer: signer, logger: logger, sampler: chosen,
+                              processEvents: eventSource.map { ProcessEventCollector(source: $0) }, processEventsUnavailable: eventsUnavailable,
+                              lineage: lineage)
         loop.prepare()
         if configuration.confine {
             // Asked before the filter, which refuses landlock_create_ruleset.
@@ -180,12 +207,19 @@ struct DaemonCommand: ParsableCommand {
                 logger.info("confinement verified: user \(outcome.userName ?? "?") (uid \(outcome.uid), gid \(outcome.gid)), CapEff \(Capability.hex(outcome.effective)) (\(SelfConfinement.kept.map(\.name).joined(separator: ", "))), seccomp allowlist of \(SeccompFilter.allowedCount(sink: sinkAccess)) syscalls, \(refused), prlimit64 on itself only")
                 logger.info("\(outcome.landlock.summary)")
                 loop.confinement = outcome.json
+                // One read of the ring buffer and its lost-event counter under the filter, as the reading thread will do.
+                if let problem = loop.processEvents?.check() {
+                    loop.disableProcessEvents("not readable under the seccomp filter: \(problem)")
+                }
             } catch {
                 logger.critical("refusing to run: \(error)")
                 throw ExitCodeError.operational
             }
         } else {
             FileOutput.standardError.write("isotrace: warning: --no-confine: running with every capability and no seccomp filter\n")
+        }
+        if let summary = loop.processEventsSummary {
+            if loop.processEvents == nil { logger.warning("\(summary)") } else { logger.info("\(summary)") }
         }
         logger.info("started: pid \(Syscalls.processID()), interval \(configuration.interval), policy \(loaded.id) \(loaded.version) (\(policyPath)), records in \(out)/records\(sinkConnector.map { ", shipped to \($0.url.redacted)" } ?? "")")
         let code = loop.run()

@@ -2,95 +2,15 @@
 // The isotrace task iterator: for every thread-group leader, one fixed-size record with what
 // /proc/<pid>/stat, status and ns/* would show (see include/task_iter.h for the layout).
 //
-// Built with `clang -O2 -g -target bpf` against the minimal CO-RE types below (no vmlinux.h):
+// Built with `clang -O2 -g -target bpf` against the minimal CO-RE types of core_types.h (no vmlinux.h):
 // libbpf relocates every field access against the running kernel's BTF. Fixed-offset chains are
 // direct loads through the task's BTF pointers (far cheaper than a probe-read helper call each);
 // only variable-index reads go through bpf_core_read. Pitfalls handled:
 // the PID namespace is thread_pid->numbers[level].ns (not nsproxy->pid_ns_for_children); the
 // user namespace and all ids come from real_cred, as /proc reads them; kernel_cap_t is a u64
 // since 6.3 and two u32 before (checked with CO-RE); zombies have no nsproxy.
-typedef unsigned char __u8;
-typedef unsigned short __u16;
-typedef unsigned int __u32;
-typedef unsigned long long __u64;
-typedef signed char __s8;
-typedef short __s16;
-typedef int __s32;
-typedef long long __s64;
-typedef __u16 __be16;
-typedef __u32 __be32;
-typedef __u32 __wsum;
+#include "core_types.h"
 
-enum bpf_map_type { BPF_MAP_TYPE_PERCPU_ARRAY = 6 };
-
-// libbpf's BPF_CORE_READ declares a const temporary that newer clangs warn about.
-#pragma clang diagnostic ignored "-Wunknown-warning-option"
-#pragma clang diagnostic ignored "-Wdefault-const-init-var-unsafe"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_core_read.h>
-#include "../include/task_iter.h"
-
-#define PAI __attribute__((preserve_access_index))
-
-struct ns_common { unsigned int inum; } PAI;
-struct pid_namespace { struct ns_common ns; } PAI;
-struct user_namespace { struct ns_common ns; } PAI;
-struct mnt_namespace { struct ns_common ns; } PAI;
-struct ipc_namespace { struct ns_common ns; } PAI;
-struct uts_namespace { struct ns_common ns; } PAI;
-struct net { struct ns_common ns; } PAI;
-struct time_namespace { struct ns_common ns; } PAI;
-struct cgroup_namespace { struct ns_common ns; } PAI;
-struct nsproxy {
-    struct uts_namespace *uts_ns;
-    struct ipc_namespace *ipc_ns;
-    struct mnt_namespace *mnt_ns;
-    struct pid_namespace *pid_ns_for_children;
-    struct net *net_ns;
-    struct time_namespace *time_ns;
-    struct cgroup_namespace *cgroup_ns;
-} PAI;
-struct upid { int nr; struct pid_namespace *ns; } PAI;
-struct pid { unsigned int level; struct upid numbers[1]; } PAI;
-struct signal_struct { struct pid *pids[4]; } PAI;
-typedef struct { __u32 val; } kuid_t;
-typedef struct { __u32 val; } kgid_t;
-typedef struct { __u64 val; } kernel_cap_t;
-struct group_info { int ngroups; kgid_t gid[0]; } PAI;
-struct cred {
-    kuid_t uid, suid, euid, fsuid;
-    kgid_t gid, sgid, egid, fsgid;
-    kernel_cap_t cap_inheritable, cap_permitted, cap_effective, cap_bset, cap_ambient;
-    struct user_namespace *user_ns;
-    struct group_info *group_info;
-} PAI;
-// Before 6.3: typedef struct kernel_cap_struct { __u32 cap[2]; } kernel_cap_t.
-struct kernel_cap_struct { __u32 cap[2]; } PAI;
-struct cred___pre63 {
-    struct kernel_cap_struct cap_inheritable, cap_permitted, cap_effective, cap_bset, cap_ambient;
-} PAI;
-struct kernfs_node { __u64 id; } PAI;
-struct cgroup { struct kernfs_node *kn; } PAI;
-struct css_set { struct cgroup *dfl_cgrp; } PAI;
-typedef struct { int counter; } atomic_t;
-struct seccomp { int mode; atomic_t filter_count; } PAI;
-struct task_struct {
-    unsigned int __state;
-    int exit_state;
-    unsigned int flags;
-    unsigned int ptrace;
-    int pid, tgid;
-    struct task_struct *real_parent, *parent, *group_leader;
-    struct pid *thread_pid;
-    struct signal_struct *signal;
-    const struct cred *real_cred;
-    struct nsproxy *nsproxy;
-    struct css_set *cgroups;
-    __u64 start_boottime;
-    unsigned long atomic_flags;
-    struct seccomp seccomp;
-    char comm[16];
-} PAI;
 struct seq_file;
 struct bpf_iter_meta { struct seq_file *seq; } PAI;
 struct bpf_iter__task { struct bpf_iter_meta *meta; struct task_struct *task; } PAI;
@@ -101,13 +21,6 @@ struct {
     __type(key, __u32);
     __type(value, struct isotrace_task_record);
 } scratch SEC(".maps");
-
-/// The inode of a pid namespace known only as a plain pointer (from a variable-index read).
-static __always_inline __u64 pid_namespace_inode(struct pid_namespace *ns) {
-    unsigned int inum = 0;
-    if (ns) bpf_core_read(&inum, sizeof(inum), &ns->ns.inum);
-    return inum;
-}
 
 static __always_inline void read_caps(const struct cred *cred, __u64 caps[5]) {
     if (bpf_core_type_exists(struct kernel_cap_struct)) {
@@ -168,14 +81,7 @@ int dump_task(struct bpf_iter__task *ctx) {
     r->sid = task->signal->pids[3]->numbers[0].nr;
     if (task->ptrace) r->tracer_pid = task->parent->pid;
     const struct cred *cred = task->real_cred;
-    r->uids[0] = cred->uid.val;
-    r->uids[1] = cred->euid.val;
-    r->uids[2] = cred->suid.val;
-    r->uids[3] = cred->fsuid.val;
-    r->gids[0] = cred->gid.val;
-    r->gids[1] = cred->egid.val;
-    r->gids[2] = cred->sgid.val;
-    r->gids[3] = cred->fsgid.val;
+    read_ids(cred, r->uids, r->gids);
     read_caps(cred, r->caps);
     struct group_info *groups = cred->group_info;
     int ngroups = groups ? groups->ngroups : 0;
@@ -199,20 +105,7 @@ int dump_task(struct bpf_iter__task *ctx) {
         if (i > level) break;
         bpf_core_read(&r->nspid[i], sizeof(r->nspid[i]), &thread_pid->numbers[i].nr);
     }
-    struct upid own = {};
-    bpf_core_read(&own, sizeof(own), &thread_pid->numbers[level & 31]);
-    r->ns_inodes[4] = pid_namespace_inode(own.ns);  // pid: the namespace the task's own pid lives in
-    r->ns_inodes[7] = cred->user_ns->ns.inum;
-    struct nsproxy *ns = task->nsproxy;
-    if (ns) {
-        r->ns_inodes[0] = ns->cgroup_ns->ns.inum;
-        r->ns_inodes[1] = ns->ipc_ns->ns.inum;
-        r->ns_inodes[2] = ns->mnt_ns->ns.inum;
-        r->ns_inodes[3] = ns->net_ns->ns.inum;
-        r->ns_inodes[5] = ns->pid_ns_for_children->ns.inum;
-        r->ns_inodes[6] = ns->time_ns->ns.inum;
-        r->ns_inodes[8] = ns->uts_ns->ns.inum;
-    }
+    read_namespace_inodes(task, cred, r->ns_inodes);
     r->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
     bpf_seq_write(seq, r, sizeof(*r));
     return 0;

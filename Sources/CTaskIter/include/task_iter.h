@@ -11,6 +11,9 @@ typedef __u64 uint64_t;
 #include <stdint.h>
 #endif
 
+// The process event source's layout and loader (bpf/proc_events.bpf.c, proc_events.c) are in
+// proc_events.h beside this header, in the same module.
+
 /// One thread-group leader as the kernel sees it, written by the BPF `iter/task` program in
 /// bpf/task_iter.bpf.c (the same layout on both sides). PIDs are those of the initial PID
 /// namespace, ids those of the initial user namespace, read from `real_cred` as /proc does.

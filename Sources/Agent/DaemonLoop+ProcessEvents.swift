@@ -1,0 +1,120 @@
+import Base
+import Policy
+import ProcFS
+import Records
+
+/// The daemon's part of the process event source: each cycle, the events drained before the
+/// sample are attributed by ancestry once the sample is known, and what no sample recorded is
+/// written, a record per job (`process` then `exit`, `seen_by: event`), with a TRACE-ATTR fail
+/// finding for each payload process that escaped its job and a NODE-EVENTS finding for a cycle
+/// in which events were lost.
+extension DaemonLoop {
+    /// What a cycle's events give to record.
+    struct EventRecords {
+        var resolution: EventAttributor.Resolution
+        /// The NODE-EVENTS finding of a cycle that lost events (nil: none lost).
+        var loss: Finding?
+    }
+
+    /// The rule of the node-level finding that says a cycle lost process events.
+    static let lossRule = "NODE-EVENTS"
+
+    func resolveProcessEvents(_ drained: ProcessEventCollector.Drained, snapshot: Snapshot,
+                              trackedBefore: [ProcessIdentity: TrackedProcess]) -> EventRecords {
+        attributor.ingest(drained.events, node: snapshot.node)
+        let tracked = trackedBefore.merging(tracker.processes) { _, current in current }
+        var sampled = Set<ProcessIdentity>(minimumCapacity: snapshot.processes.count)
+        for process in snapshot.processes { sampled.insert(process.identity) }
+        let resolution = attributor.resolve(tracked: tracked, sampled: sampled)
+
+        let before = eventCounts
+        if let failure = drained.failure, eventCounts.unavailable == nil {
+            eventCounts.unavailable = "reading the ring buffer stopped: \(failure)"
+            logger.error("\(eventCounts.summary)")
+        }
+        eventCounts.seen = drained.seen
+        if let ringLost = drained.ringLost { eventCounts.lostRingBuffer = ringLost } else { count("process_events") }
+        eventCounts.lostDaemonBuffer = drained.bufferLost + UInt64(attributor.lifeLost)
+        eventCounts.unattributable = attributor.unattributable
+        eventCounts.recorded += resolution.started.count
+        eventCounts.escaped += resolution.escaped.count
+        counters.processEvents = eventCounts
+        metrics.processEvents = eventCounts
+
+        var loss: Finding?
+        if eventCounts.lost > before.lost {
+            let ring = eventCounts.lostRingBuffer - before.lostRingBuffer
+            let buffer = eventCounts.lostDaemonBuffer - before.lostDaemonBuffer
+            let unattributable = eventCounts.unattributable - before.unattributable
+            let message = "\(eventCounts.lost - before.lost) process event(s) lost in this cycle (ring buffer full: \(ring), "
+                + "daemon buffer full: \(buffer), unattributable: \(unattributable)): the record of this cycle's processes is incomplete"
+            loss = Finding(rule: Self.lossRule, status: .fail, severity: .medium, pid: nil, message: message, evidence: [
+                "ring_buffer": .integer(Int64(ring)), "daemon_buffer": .integer(Int64(buffer)),
+                "unattributable": .integer(Int64(unattributable)), "ring_bytes": .integer(Int64(eventCounts.ringBytes)),
+                "complete": .boolean(false),
+            ])
+            logger.warning("\(message)")
+        }
+        return EventRecords(resolution: resolution, loss: loss)
+    }
+
+    /// Appends the cycle's event records to `pending`: one `process` and one `exit` record per job
+    /// (seen by no sampler), then the findings, which name the cycle's `sampler` like every finding.
+    func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
+        for group in Self.byJob(records.resolution.started) { pending.append(DaemonRecords.eventProcesses(group)) }
+        for group in Self.byJob(records.resolution.exited) { pending.append(DaemonRecords.eventExits(group)) }
+        for escape in records.resolution.escaped {
+            let process = escape.process
+            logger.warning("job \(process.pandaID ?? "?"): PID \(process.identity.pid) (\(process.comm)) \(escape.reason)")
+            let finding = Finding(rule: "TRACE-ATTR", status: .fail, severity: .high, pid: process.identity.pid, message: escape.reason, evidence: [
+                "pid": .integer(Int64(process.identity.pid)), "start_ticks": .integer(Int64(clamping: process.identity.startTicks)),
+                "parent_pid": .integer(Int64(escape.life.parent.pid)), "reaper_pid": escape.life.exit.map { .integer(Int64($0.reaper)) } ?? .null,
+                "sid": .integer(Int64(escape.life.sid)), "panda_id": process.pandaID.map(EvidenceValue.string) ?? .null,
+                "seen_by": "event",
+            ])
+            let change = VerdictChange(job: JobKey(pandaID: process.pandaID ?? "", pilot: process.pilot), finding: finding, previous: nil)
+            do {
+                pending.append(try DaemonRecords.finding(change, sampler: sampler))
+            } catch {
+                count("encode")
+                logger.error("cannot build a finding record: \(error)")
+            }
+        }
+        if let loss = records.loss {
+            do {
+                pending.append(try DaemonRecords.finding(VerdictChange(job: nil, finding: loss, previous: nil), sampler: sampler))
+            } catch {
+                count("encode")
+                logger.error("cannot build a finding record: \(error)")
+            }
+        }
+    }
+
+    /// At most this many processes in one record: a payload that starts tens of thousands of
+    /// processes in a cycle gets several records (one signature and one line each), not one
+    /// line of tens of megabytes.
+    static let entriesPerRecord = 1_000
+
+    /// Entries grouped by job (PanDA ID and pilot), in the order the jobs first appear, each
+    /// group cut into records of at most `entriesPerRecord`.
+    static func byJob(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
+        byJobUncut(entries).flatMap { group in
+            stride(from: 0, to: group.count, by: entriesPerRecord).map { Array(group[$0..<min($0 + entriesPerRecord, group.count)]) }
+        }
+    }
+
+    private static func byJobUncut(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
+        var groups: [[(process: TrackedProcess, life: ProcessLife)]] = []
+        var index: [JobKey: Int] = [:]
+        for entry in entries {
+            let key = JobKey(pandaID: entry.process.pandaID ?? "", pilot: entry.process.pilot)
+            if let at = index[key] {
+                groups[at].append(entry)
+            } else {
+                index[key] = groups.count
+                groups.append([entry])
+            }
+        }
+        return groups
+    }
+}

@@ -1,0 +1,292 @@
+import Base
+import Jobs
+import ProcFS
+
+/// Attribution by ancestry of the processes the event source saw (DESIGN.md "Vocabulary"): each
+/// process gets its job from its parent at fork, the PanDA ID, pilot or payload side and the
+/// pilot's identity, and keeps it whatever it does later (exec, setuid, another cgroup or
+/// namespace, reparenting). The sampler's classification decides for every process it saw in a
+/// cycle (`tracked`); the events carry it to what lived between two samples.
+///
+/// A pilot-side process that execs as a session leader in a job directory `PanDA_Pilot-<ID>` (the
+/// pilot made the directory and put it there) is that job's payload root, as the classifier would
+/// have said had it sampled it. A payload process that ends up outside its job, reparented to a
+/// process outside it (a double fork to init) or leading a new session outside the job
+/// directory, is reported as escaped (TRACE-ATTR fail), however short its life.
+///
+/// `ingest` takes a cycle's events; `resolve` decides, after that cycle's sample, what is to be
+/// recorded and forgets what ended. Memory is bounded by the processes alive plus those that ended
+/// since the last cycle (at most `lifeLimit`; beyond it, new processes are counted as lost).
+public struct EventAttributor: Sendable {
+    public private(set) var lives: [ProcessIdentity: ProcessLife] = [:]
+    public var lifeLimit: Int
+    /// Processes the daemon had no room for (`lifeLimit`), since it started.
+    public private(set) var lifeLost = 0
+    /// Ended processes whose ancestry reached neither a sampled process nor a seen fork, since it started.
+    public private(set) var unattributable = 0
+    /// Identities of the previous cycle's sample and its recorded processes: a parent that ended
+    /// since is still known.
+    private var previousSampled: Set<ProcessIdentity> = []
+    private var previousTracked: [ProcessIdentity: TrackedProcess] = [:]
+    /// The parent of each process alive when the event source started (`ProcessLineage`), until
+    /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
+    private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
+    private var seed: [ProcessLineage.Link] = []
+    private var resolutions = 0
+
+    public init(lifeLimit: Int = 300_000) {
+        self.lifeLimit = lifeLimit
+    }
+
+    /// What a cycle's resolution says to record.
+    public struct Resolution: Sendable {
+        /// Job processes the sampler did not record: a `process` entry each (seen_by: event).
+        public var started: [(process: TrackedProcess, life: ProcessLife)] = []
+        /// Job processes that ended without a sample's record of their end: an `exit` entry each.
+        public var exited: [(process: TrackedProcess, life: ProcessLife)] = []
+        /// Payload processes outside their job, with why.
+        public var escaped: [(process: TrackedProcess, life: ProcessLife, reason: String)] = []
+        /// Ended processes that could not be attributed in this resolution.
+        public var unattributable = 0
+    }
+
+    /// The process tree when the event source started (applied with the first cycle's node facts).
+    public mutating func seed(_ links: [ProcessLineage.Link]) {
+        seed = links
+    }
+
+    /// Adds a cycle's events (in the ring's order). `node` gives the boot ID and the clock.
+    public mutating func ingest(_ events: [ProcessEvent], node: NodeFacts) {
+        if !seed.isEmpty {
+            let bootID = node.bootID ?? ""
+            for link in seed {
+                guard let parentStart = link.parentStartTicks else { continue }
+                ancestors[ProcessIdentity(bootID: bootID, pid: link.pid, startTicks: link.startTicks)]
+                    = ProcessIdentity(bootID: bootID, pid: link.parentPID, startTicks: parentStart)
+            }
+            seed = []
+        }
+        guard !events.isEmpty else { return }
+        let clock = Syscalls.bootAndRealTime()
+        let ticksPerSecond = node.clockTicksPerSecond
+        let bootID = node.bootID ?? ""
+        func wall(_ nanoseconds: UInt64) -> UTCTime {
+            let ago = Int64(clock.bootNanoseconds &- min(nanoseconds, clock.bootNanoseconds)) / 1_000_000
+            return UTCTime(millisecondsSinceEpoch: clock.realMilliseconds - ago)
+        }
+        for event in events {
+            let ticks = event.startTicks(clockTicksPerSecond: ticksPerSecond)
+            let identity = ProcessIdentity(bootID: bootID, pid: event.pid, startTicks: ticks)
+            let time = wall(event.boottimeNanoseconds)
+            if lives[identity] == nil {
+                guard lives.count < lifeLimit else {
+                    lifeLost += 1
+                    continue
+                }
+                let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
+                                             startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
+                lives[identity] = ProcessLife(
+                    identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
+                    startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
+                    firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
+                    namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
+            }
+            lives[identity]!.update(with: event, time: time)
+        }
+    }
+
+    /// Decides, after a cycle's sample, what each process seen by events is and what to record.
+    /// `tracked`: the processes the sampler recorded (before and after this cycle's update);
+    /// `sampled`: every process of this cycle's sample.
+    public mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>) -> Resolution {
+        var resolution = Resolution()
+        let known = tracked.merging(previousTracked) { current, _ in current }
+        let everSampled = sampled.union(previousSampled)
+        // Who has a PID now: the processes alive, for the reaper of a process that ended.
+        var alive: [Int32: ProcessIdentity] = [:]
+        for identity in known.keys { alive[identity.pid] = identity }
+        for (identity, life) in lives where life.exit == nil { alive[identity.pid] = identity }
+
+        let order = lives.values.sorted { ($0.firstSeen, $0.identity.pid) < ($1.firstSeen, $1.identity.pid) }.map(\.identity)
+        // When the processes that ended in this cycle ended: a child killed just after its parent
+        // is a job being torn down, not an escape.
+        var ended: [ProcessIdentity: UTCTime] = [:]
+        for (identity, life) in lives { if let exit = life.exit { ended[identity] = exit.time } }
+        // Every attribution first (decided ones are kept on the life): a parent that ended in
+        // this cycle must still be there when its children are decided.
+        var decisions: [ProcessIdentity: LifeAttribution?] = [:]
+        for identity in order { decisions[identity] = attribution(of: identity, known: known, sampled: everSampled, depth: 0) }
+        for identity in order {
+            let decided = decisions[identity] ?? nil
+            guard var life = lives[identity] else { continue }
+            switch decided {
+            case nil:
+                if life.exit != nil {
+                    resolution.unattributable += 1
+                    lives[identity] = nil
+                }
+            case .none?:
+                if life.exit != nil { lives[identity] = nil } else if !life.execs.isEmpty { life.execs = []; lives[identity] = life }
+            case .job(let side)?:
+                let process = TrackedProcess(
+                    identity: identity, role: side.role, pandaID: side.pandaID, taskID: side.taskID, pilot: side.pilot,
+                    container: side.container, startTime: life.startTime, comm: life.comm, uid: life.uids.count > 1 ? life.uids[1] : nil,
+                    firstSeen: life.firstSeen, lastSeen: life.lastSeen)
+                let sampledRecord = known[identity] != nil
+                if side.role == .payload, life.escaped == nil,
+                   let reason = escape(life, side: side, alive: alive, known: known, ended: ended) {
+                    life.escaped = reason
+                    resolution.escaped.append((process, life, reason))
+                }
+                if !life.recorded && !sampledRecord {
+                    resolution.started.append((process, life))
+                }
+                life.recorded = true
+                if life.exit != nil {
+                    if !sampledRecord { resolution.exited.append((process, life)) }
+                    lives[identity] = nil
+                } else {
+                    lives[identity] = life
+                }
+            }
+        }
+        unattributable += resolution.unattributable
+        resolutions += 1
+        if resolutions >= 2 { ancestors = [:] }
+        previousSampled = sampled
+        previousTracked = tracked
+        return resolution
+    }
+
+    /// A process's attribution: the sampler's when it recorded it, else inherited from its parent
+    /// at fork (decided once, then kept); nil when the ancestry reaches nothing known.
+    private mutating func attribution(of identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
+                                      sampled: Set<ProcessIdentity>, depth: Int) -> LifeAttribution? {
+        if let process = known[identity] { return Self.own(process) }
+        guard let life = lives[identity] else {
+            if let parent = ancestors[identity], depth < 256 {
+                switch attribution(of: parent, known: known, sampled: sampled, depth: depth + 1) {
+                case .job(let side)?: return .job(Self.inherit(side, from: parent))
+                case .none?: return LifeAttribution.none
+                case nil: break
+                }
+            }
+            return sampled.contains(identity) ? LifeAttribution.none : nil
+        }
+        if let decided = life.attribution { return decided }
+        guard depth < 256 else { return nil }
+        var decided: LifeAttribution?
+        switch attribution(of: life.parent, known: known, sampled: sampled, depth: depth + 1) {
+        case nil: decided = sampled.contains(identity) ? LifeAttribution.none : nil
+        case .none?: decided = LifeAttribution.none
+        case .job(let parent)?: decided = .job(Self.inherit(parent, from: life.parent))
+        }
+        if case .job(var side)? = decided, side.role == .pilotSide,
+           let root = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) != nil }) {
+            side.role = .payload
+            side.pandaID = Self.jobDirectoryID(root.cwdName)
+            side.jobRoot = identity
+            decided = .job(side)
+        }
+        if let decided { lives[identity]?.attribution = decided }
+        return decided
+    }
+
+    /// What a process the sampler recorded is to its descendants' ancestry.
+    static func own(_ process: TrackedProcess) -> LifeAttribution {
+        switch process.role {
+        case .unattributed: return LifeAttribution.none
+        case .payload, .pilot, .pilotWrapper, .pilotSide:
+            return .job(JobSide(role: process.role, pandaID: process.pandaID, taskID: process.taskID, pilot: process.pilot,
+                                container: process.container, jobRoot: nil))
+        }
+    }
+
+    /// What a child gets from its parent: a pilot's or its wrapper's child is pilot side (with the
+    /// pilot's identity); a payload's child is payload of the same job.
+    static func inherit(_ parent: JobSide, from identity: ProcessIdentity) -> JobSide {
+        var child = parent
+        switch parent.role {
+        case .pilot:
+            child.role = .pilotSide
+            child.pilot = identity
+            child.pandaID = nil
+            child.taskID = nil
+        case .pilotWrapper:
+            child.role = .pilotSide
+            child.pandaID = nil
+            child.taskID = nil
+        case .payload, .pilotSide, .unattributed:
+            break
+        }
+        return child
+    }
+
+    /// How soon after its parent a reparented process killed by a signal counts as torn down with its job.
+    static let teardownMilliseconds: Int64 = 2_000
+
+    /// The PanDA ID in a job directory's name `PanDA_Pilot-<digits>`.
+    static func jobDirectoryID(_ name: String) -> String? {
+        let prefix = "PanDA_Pilot-"
+        guard name.hasPrefix(prefix) else { return nil }
+        let id = name.dropFirst(prefix.count)
+        guard !id.isEmpty, id.count <= 20, id.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return String(id)
+    }
+
+    /// Why a payload process is outside its job, or nil: a new session outside a job directory
+    /// (not the job's root), or an end reaped by a process outside the job.
+    private func escape(_ life: ProcessLife, side: JobSide, alive: [Int32: ProcessIdentity], known: [ProcessIdentity: TrackedProcess],
+                        ended: [ProcessIdentity: UTCTime]) -> String? {
+        if side.jobRoot != life.identity,
+           let exec = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) == nil }) {
+            return "escaped: leads a new session (sid \(life.identity.pid)) outside the job directory (cwd \(exec.cwdName.isEmpty ? "?" : exec.cwdName)) when it ran \(exec.filename)"
+        }
+        if let exit = life.exit, exit.reaper != life.parent.pid {
+            // Killed by a signal within `teardown` of its parent's end (or its parent's end not
+            // seen): the job was being stopped (a pilot kills the payload's group), not left.
+            if exit.status & 0x7f != 0,
+               ended[life.parent].map({ exit.time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch <= Self.teardownMilliseconds }) ?? true {
+                return nil
+            }
+            let reaper = alive[exit.reaper]
+            let reaperSide: JobSide? = reaper.flatMap { identity in
+                if let process = known[identity], case .job(let side) = Self.own(process) { return side }
+                if case .job(let side)? = lives[identity]?.attribution { return side }
+                return nil
+            }
+            if reaperSide?.role != .payload || reaperSide?.pandaID != side.pandaID {
+                return "escaped: reparented from PID \(life.parent.pid) to PID \(exit.reaper) outside the job, and ended there"
+            }
+        }
+        return nil
+    }
+}
+
+extension ProcessLife {
+    mutating func update(with event: ProcessEvent, time: UTCTime) {
+        lastSeen = max(lastSeen, time)
+        ppid = event.ppid
+        sid = event.sid
+        uids = event.uids
+        gids = event.gids
+        namespaces = event.namespaces
+        cgroupID = event.cgroupID
+        comm = event.comm
+        switch event.kind {
+        case .fork:
+            firstSeen = min(firstSeen, time)
+        case .exec:
+            execCount += 1
+            if execs.count < Self.execLimit {
+                execs.append(Exec(time: time, filename: event.filename, arguments: event.arguments, truncated: event.argumentsTruncated,
+                                  cwdName: event.cwdName, sessionLeader: event.sid == event.pid))
+            } else {
+                execs[execs.count - 1] = Exec(time: time, filename: event.filename, arguments: event.arguments,
+                                              truncated: event.argumentsTruncated, cwdName: event.cwdName, sessionLeader: event.sid == event.pid)
+            }
+        case .exit:
+            exit = Exit(time: time, status: event.exitStatus, reaper: event.ppid)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ProcFS
+
+/// Reads the process event source continuously on a thread of its own (ring_buffer__poll:
+/// epoll_wait, then the mapped ring), so that the ring buffer drains between the daemon's cycles;
+/// each cycle takes what was read with `drain()`. The events wait in memory up to `bufferLimit`;
+/// beyond it they are counted (`bufferLost`), never silently dropped. The thread is started after
+/// confinement (it inherits the dropped capabilities and the seccomp filter).
+public final class ProcessEventCollector: @unchecked Sendable {
+    public let source: ProcessEventSource
+    public let bufferLimit: Int
+    private var mutex = pthread_mutex_t()
+    private var buffer: [ProcessEvent] = []
+    private var bufferLost: UInt64 = 0
+    private var seen: UInt64 = 0
+    private var failure: String?
+    private var stopping = false
+    private var thread: pthread_t?
+
+    /// What one drain hands over: the events since the last one, in the ring's order, and the
+    /// running totals of what was lost.
+    public struct Drained: Sendable {
+        public var events: [ProcessEvent]
+        /// Events the kernel could not write (ring buffer full), since loading; nil when unreadable.
+        public var ringLost: UInt64?
+        /// Events read but not kept (more than `bufferLimit` waiting), since starting.
+        public var bufferLost: UInt64
+        /// Events read since starting.
+        public var seen: UInt64
+        /// Why reading stopped, when it did.
+        public var failure: String?
+    }
+
+    public init(source: ProcessEventSource, bufferLimit: Int = 500_000) {
+        self.source = source
+        self.bufferLimit = bufferLimit
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    deinit {
+        stop()
+        pthread_mutex_destroy(&mutex)
+    }
+
+    /// One read with no wait and the lost-event counter: what the reading thread will do, tried
+    /// once (after confinement: proof that the filter lets it through). Events read are kept.
+    public func check() -> String? {
+        do {
+            try source.poll(milliseconds: 0) { event in self.keep(event) }
+        } catch {
+            return "\(error)"
+        }
+        return source.lostEvents() == nil ? "the lost-event counter is unreadable (bpf BPF_MAP_LOOKUP_ELEM)" : nil
+    }
+
+    /// Starts the reading thread (once).
+    public func start() {
+        guard thread == nil else { return }
+        let context = Unmanaged.passRetained(self).toOpaque()
+        var handle = pthread_t()
+        let result = pthread_create(&handle, nil, { context in
+            let collector = Unmanaged<ProcessEventCollector>.fromOpaque(context!).takeRetainedValue()
+            collector.readUntilStopped()
+            return nil
+        }, context)
+        if result == 0 {
+            thread = handle
+        } else {
+            Unmanaged<ProcessEventCollector>.fromOpaque(context).release()
+            locked { failure = "cannot start the reading thread: \(String(cString: strerror(result)))" }
+        }
+    }
+
+    /// Stops the reading thread and waits for it (it wakes at least every 200 ms).
+    public func stop() {
+        guard let handle = thread else { return }
+        locked { stopping = true }
+        pthread_join(handle, nil)
+        thread = nil
+    }
+
+    public func drain() -> Drained {
+        let ringLost = source.lostEvents()
+        return locked {
+            let drained = Drained(events: buffer, ringLost: ringLost, bufferLost: bufferLost, seen: seen, failure: failure)
+            buffer.removeAll(keepingCapacity: false)
+            return drained
+        }
+    }
+
+    /// Events waiting for the next drain.
+    public var waiting: Int { locked { buffer.count } }
+
+    private func readUntilStopped() {
+        while !locked({ stopping }) {
+            do {
+                var batch: [ProcessEvent] = []
+                try source.poll(milliseconds: 200) { batch.append($0) }
+                if !batch.isEmpty { locked { for event in batch { keepLocked(event) } } }
+            } catch {
+                locked { failure = "\(error)" }
+                return
+            }
+        }
+    }
+
+    private func keep(_ event: ProcessEvent) { locked { keepLocked(event) } }
+
+    private func keepLocked(_ event: ProcessEvent) {
+        seen += 1
+        if buffer.count < bufferLimit { buffer.append(event) } else { bufferLost += 1 }
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return body()
+    }
+}

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+// isotrace's process event source: the sched_process_fork, sched_process_exec and
+// sched_process_exit tracepoints (BTF-typed, tp_btf) write one fixed-size event each
+// (include/proc_events.h) into a ring buffer the daemon reads between its cycles.
+//
+// Only processes are reported: a fork that makes a thread and the exit of a thread that is not
+// the last of its group are skipped, as are kernel threads. When the ring buffer is full the
+// event is counted in `events_lost` (read by user space through the .bss map), never silently
+// dropped. Same CO-RE approach as task_iter.bpf.c (core_types.h, no vmlinux.h).
+#include "core_types.h"
+
+#define PF_KTHREAD 0x00200000
+
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 1 << 22);  // user space may resize it before loading
+} events SEC(".maps");
+
+/// Events that did not fit the ring buffer since loading.
+__u64 events_lost = 0;
+
+static __always_inline struct isotrace_proc_event *reserve(void) {
+    struct isotrace_proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+    if (!e) __sync_fetch_and_add(&events_lost, 1);
+    return e;
+}
+
+/// What every event says about the process `task` (a thread-group leader, or the thread that
+/// became one in exec): identity, parent's identity, ids, namespaces, cgroup, comm.
+static __always_inline void describe(struct isotrace_proc_event *e, struct task_struct *task, __u32 kind) {
+    e->kind = kind;
+    e->pid = task->tgid;
+    struct task_struct *parent = task->real_parent;
+    e->ppid = parent->tgid;
+    e->start_boottime_ns = task->group_leader->start_boottime;
+    e->parent_start_boottime_ns = parent->group_leader->start_boottime;
+    e->time_boottime_ns = bpf_ktime_get_boot_ns();
+    const struct cred *cred = task->real_cred;
+    read_ids(cred, e->uids, e->gids);
+    read_namespace_inodes(task, cred, e->ns_inodes);
+    e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+    e->sid = task->signal->pids[3]->numbers[0].nr;
+    BPF_CORE_READ_INTO(&e->comm, task, comm);
+}
+
+SEC("tp_btf/sched_process_fork")
+int on_fork(unsigned long long *ctx) {
+    struct task_struct *child = (struct task_struct *)ctx[1];
+    if (child->pid != child->tgid || (child->flags & PF_KTHREAD)) return 0;  // a thread, or a kernel thread
+    struct isotrace_proc_event *e = reserve();
+    if (!e) return 0;
+    __builtin_memset(e, 0, sizeof(*e));
+    describe(e, child, ISOTRACE_EVENT_FORK);
+    bpf_ringbuf_submit(e, 0);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int on_exec(unsigned long long *ctx) {
+    struct task_struct *task = (struct task_struct *)ctx[0];
+    struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
+    if (task->flags & PF_KTHREAD) return 0;
+    struct isotrace_proc_event *e = reserve();
+    if (!e) return 0;
+    __builtin_memset(e, 0, sizeof(*e));
+    describe(e, task, ISOTRACE_EVENT_EXEC);
+    bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), bprm->filename);
+    struct fs_struct *fs = task->fs;
+    if (fs) {
+        const unsigned char *name = fs->pwd.dentry->d_name.name;
+        bpf_probe_read_kernel_str(e->cwd_name, sizeof(e->cwd_name), name);
+    }
+    struct mm_struct *mm = task->mm;
+    if (mm) {
+        unsigned long start = mm->arg_start, end = mm->arg_end;
+        unsigned long length = end > start ? end - start : 0;
+        if (length > ISOTRACE_EVENT_ARGS - 1) {
+            length = ISOTRACE_EVENT_ARGS - 1;
+            e->args_truncated = 1;
+        }
+        length &= ISOTRACE_EVENT_ARGS - 1;
+        if (length > 0 && bpf_probe_read_user(e->args, length, (const void *)start) == 0) e->args_size = length;
+    }
+    bpf_ringbuf_submit(e, 0);
+    return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int on_exit(unsigned long long *ctx) {
+    struct task_struct *task = (struct task_struct *)ctx[0];
+    if (task->flags & PF_KTHREAD) return 0;
+    // The process ends with its last thread: `live` has already been decremented for this one.
+    if (task->signal->live.counter != 0) return 0;
+    struct isotrace_proc_event *e = reserve();
+    if (!e) return 0;
+    __builtin_memset(e, 0, sizeof(*e));
+    describe(e, task, ISOTRACE_EVENT_EXIT);
+    e->exit_code = task->exit_code;
+    bpf_ringbuf_submit(e, 0);
+    return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,141 @@
+import Agent
+import Base
+import ProcFS
+import Testing
+
+/// Attribution by ancestry on hand-made kernel reports: what the daemon does with the events
+/// between two samples (the live tests run it on real processes).
+@Suite struct EventAttributorTests {
+    static let node = NodeFacts(bootID: "boot", bootTime: 1_795_000_000, clockTicksPerSecond: 100)
+    static func identity(_ pid: Int32) -> ProcessIdentity { ProcessIdentity(bootID: "boot", pid: pid, startTicks: UInt64(pid)) }
+    /// Start times in nanoseconds chosen so that pid N started at N clock ticks.
+    static func start(_ pid: Int32) -> UInt64 { UInt64(pid) * 10_000_000 }
+
+    static func event(_ kind: ProcessEvent.Kind, _ pid: Int32, parent: Int32, sid: Int32 = 1, at: UInt64 = 1, uid: UInt32 = 64902,
+                      filename: String = "", cwd: String = "", arguments: [String] = [], status: Int32 = 0, reaper: Int32? = nil) -> ProcessEvent {
+        ProcessEvent(kind: kind, pid: pid, ppid: reaper ?? parent, sid: sid, startBoottimeNanoseconds: start(pid),
+                     parentStartBoottimeNanoseconds: start(parent), boottimeNanoseconds: at, uids: [uid, uid, uid, uid],
+                     comm: filename.split(separator: "/").last.map(String.init) ?? "bash", filename: filename, cwdName: cwd,
+                     arguments: arguments, exitStatus: status)
+    }
+
+    static let pilot = TrackedProcess(identity: identity(100), role: .pilot, pandaID: nil, taskID: nil, pilot: nil, container: nil,
+                                      startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "python3", uid: 64901,
+                                      firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+    static let root = TrackedProcess(identity: identity(200), role: .payload, pandaID: "4267387837", taskID: "1", pilot: identity(100), container: nil,
+                                     startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64902,
+                                     firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+    static let tracked = [pilot.identity: pilot, root.identity: root]
+    static let sampled: Set<ProcessIdentity> = [identity(1), identity(100), identity(200)]
+
+    @Test("a payload's short-lived child: recorded with the PanDA ID and pilot at fork, kept across exec and a uid change")
+    func childOfPayload() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 300, parent: 200),
+            Self.event(.exec, 300, parent: 200, uid: 0, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
+            Self.event(.exit, 300, parent: 200, status: 1 << 8),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.started.map(\.process.identity.pid) == [300])
+        let child = resolution.started[0].process
+        #expect(child.pandaID == "4267387837" && child.role == .payload && child.pilot == Self.identity(100) && child.taskID == "1")
+        #expect(resolution.started[0].life.execs.map(\.arguments) == [["id", "-u"]])
+        #expect(resolution.exited.map { $0.life.exit?.status } == [256])
+        #expect(resolution.escaped.isEmpty && resolution.unattributable == 0)
+        #expect(attributor.lives.isEmpty, "ended processes are forgotten")
+    }
+
+    @Test("a double fork to init: the grandchild is recorded with the job and reported escaped")
+    func doubleFork() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 400, parent: 200),
+            Self.event(.fork, 401, parent: 400),
+            Self.event(.exit, 400, parent: 200),
+            Self.event(.exec, 401, parent: 400, filename: "/usr/bin/sleep", cwd: "PanDA_Pilot-4267387837", arguments: ["sleep", "1"], reaper: 1),
+            Self.event(.exit, 401, parent: 400, reaper: 1),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401])
+        #expect(resolution.escaped.map(\.process.identity.pid) == [401])
+        #expect(resolution.escaped.first?.reason.hasPrefix("escaped: reparented from PID 400 to PID 1") == true)
+        #expect(resolution.escaped.first?.process.pandaID == "4267387837")
+    }
+
+    @Test("a job torn down (the root ends, its children are killed just after, reparented): not an escape")
+    func teardownIsNoEscape() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 410, parent: 200),
+            Self.event(.fork, 411, parent: 410),
+            Self.event(.exit, 410, parent: 200, at: 1_000_000_000, status: 9),
+            Self.event(.exit, 411, parent: 410, at: 1_100_000_000, status: 9, reaper: 1),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.exited.count == 2 && resolution.escaped.isEmpty)
+    }
+
+    @Test("a new session outside the job directory is escaped; the job root's own session is not")
+    func newSession() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 500, parent: 200),
+            Self.event(.exec, 500, parent: 200, sid: 500, filename: "/usr/bin/nc", cwd: "tmp", arguments: ["nc", "-l"]),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.escaped.first?.reason.contains("new session") == true)
+        #expect(resolution.started.first?.life.exit == nil, "still alive: a process entry, no exit yet")
+        // Its exit later is recorded once, and not reported again.
+        attributor.ingest([Self.event(.exit, 500, parent: 200)], node: Self.node)
+        let later = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled.union([Self.identity(500)]))
+        #expect(later.started.isEmpty && later.exited.map(\.process.identity.pid) == [500] && later.escaped.isEmpty)
+    }
+
+    @Test("a pilot's child is pilot side; one that execs as a session leader in PanDA_Pilot-<ID> is that job's payload root, and its children too")
+    func pilotSideAndNewJob() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 600, parent: 100),
+            Self.event(.exec, 600, parent: 100, filename: "/usr/bin/curl", cwd: "pilot", arguments: ["curl", "https://panda"]),
+            Self.event(.exit, 600, parent: 100),
+            Self.event(.fork, 700, parent: 100),
+            Self.event(.exec, 700, parent: 100, sid: 700, filename: "/bin/bash", cwd: "PanDA_Pilot-77", arguments: ["bash", "-c", "run"]),
+            Self.event(.fork, 701, parent: 700),
+            Self.event(.exit, 701, parent: 700),
+            Self.event(.exit, 700, parent: 100),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let byPID = Dictionary(uniqueKeysWithValues: resolution.started.map { ($0.process.identity.pid, $0.process) })
+        #expect(byPID[600]?.role == .pilotSide && byPID[600]?.pandaID == nil && byPID[600]?.pilot == Self.identity(100))
+        #expect(byPID[700]?.role == .payload && byPID[700]?.pandaID == "77" && byPID[700]?.pilot == Self.identity(100))
+        #expect(byPID[701]?.role == .payload && byPID[701]?.pandaID == "77")
+        #expect(resolution.escaped.isEmpty)
+    }
+
+    @Test("not a job's: nothing recorded; an ancestry that reaches nothing known is counted unattributable; the start-up tree reaches further")
+    func unrelatedAndUnattributable() {
+        var attributor = EventAttributor()
+        attributor.seed([ProcessLineage.Link(pid: 800, startTicks: 800, parentPID: 200, parentStartTicks: 200)])
+        attributor.ingest([
+            Self.event(.fork, 900, parent: 1),
+            Self.event(.exit, 900, parent: 1),
+            Self.event(.fork, 901, parent: 999),
+            Self.event(.exit, 901, parent: 999),
+            // 800 was alive at start and ended before any sample: its child is still the job's.
+            Self.event(.fork, 902, parent: 800),
+            Self.event(.exit, 902, parent: 800),
+        ], node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.started.map(\.process.identity.pid) == [902])
+        #expect(resolution.started.first?.process.pandaID == "4267387837")
+        #expect(resolution.unattributable == 1 && attributor.unattributable == 1)
+    }
+
+    @Test("no room: processes beyond the limit are counted as lost, not kept")
+    func lifeLimit() {
+        var attributor = EventAttributor(lifeLimit: 2)
+        attributor.ingest((0..<5).map { Self.event(.fork, 1000 + Int32($0), parent: 200) }, node: Self.node)
+        #expect(attributor.lives.count == 2 && attributor.lifeLost == 3)
+    }
+}

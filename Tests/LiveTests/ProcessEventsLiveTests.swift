@@ -1,0 +1,261 @@
+import Base
+import Foundation
+import ProcFS
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The BPF process event source on this machine, or why it cannot be loaded (the test is then
+/// skipped with the reason).
+enum EventsLive {
+    static func requireSource(ringBytes: Int = ProcessEventSource.defaultRingBytes) throws -> ProcessEventSource {
+        do {
+            return try ProcessEventSource.open(ringBytes: ringBytes)
+        } catch {
+            try Test.cancel("BPF process event source not usable here: \(error.reason)")
+        }
+    }
+
+    /// Every entry of the `processes` arrays of `process` (or `exit`) records.
+    static func eventEntries(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
+        records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+    }
+
+    static func heartbeats(_ records: [[String: Any]]) -> [[String: Any]] {
+        records.filter { $0["type"] as? String == "heartbeat" }.compactMap { $0["heartbeat"] as? [String: Any] }
+    }
+
+    /// Polls the records (every 250 ms, up to `seconds`: the first cycle on a node other tests
+    /// crowd with thousands of processes takes long) until `condition` gives a value.
+    static func wait<T>(_ run: DaemonRun, _ daemon: ChildProcess, seconds: Int = 900, _ condition: ([[String: Any]]) -> T?) -> T? {
+        for _ in 0..<(seconds * 4) {
+            if let value = condition((try? run.records()) ?? []) { return value }
+            if daemon.hasExited { return condition((try? run.records()) ?? []) }
+            usleep(250_000)
+        }
+        return nil
+    }
+
+    /// Waits until the daemon finished a cycle after `date` (its `started:` line, then a record newer than it).
+    static func waitForStart(_ daemon: ChildProcess) -> Bool {
+        daemon.waitFor(attempts: 30_000) { daemon.stderrText.contains("] started: pid") ? true : (daemon.hasExited ? false : nil) } == true
+    }
+}
+
+extension Live {
+    /// Fork, exec and exit from the kernel's tracepoints: the reader, then the daemon attributing
+    /// what lived between two samples to its PanDA job by ancestry (simulated pilot, leaky set-up:
+    /// PanDA ID 9100000002).
+    @Suite(.serialized)
+    struct ProcessEventsLiveTests {
+        @Test("the event source sees a real process's fork, exec (filename, redacted argv, cwd) and exit code")
+        func readerSeesExecAndExit() throws {
+            let source = try EventsLive.requireSource()
+            let marker = "isotrace-event-\(getpid())"
+            let directory = try TestDirectory("isotrace-event-cwd")
+            defer { directory.remove() }
+            let child = try ChildProcess(["/bin/sh", "-c", "exec /bin/sh -c 'exit 3' \(marker) --token=hunter2"], directory: directory.path)
+            defer { child.stop() }
+            var exec: ProcessEvent?, exit: ProcessEvent?, fork: ProcessEvent?
+            for _ in 0..<100 where exit == nil {
+                try source.poll(milliseconds: 100) { event in
+                    if event.pid == child.pid && event.kind == .fork { fork = event }
+                    if event.pid == child.pid && event.kind == .exec && event.arguments.contains(marker) { exec = event }
+                    if event.pid == child.pid && event.kind == .exit { exit = event }
+                }
+            }
+            #expect(fork?.ppid == getpid(), "the fork of \(child.pid) by this process was not seen")
+            let seen = try #require(exec, "no exec of \(child.pid) with \(marker)")
+            #expect(seen.filename == "/bin/sh")
+            #expect(seen.arguments.first == "/bin/sh" && seen.arguments.contains("exit 3"), "\(seen.arguments)")
+            #expect(!seen.arguments.joined().contains("hunter2"), "argv not redacted: \(seen.arguments)")
+            #expect(seen.cwdName == String(directory.path.split(separator: "/").last ?? ""))
+            #expect(seen.uids == [0, 0, 0, 0])
+            #expect(seen.namespaces[.pid] != nil && seen.namespaces[.mnt] != nil)
+            let ended = try #require(exit, "no exit of \(child.pid)")
+            #expect(ended.exitStatus >> 8 == 3, "wait status \(ended.exitStatus)")
+            #expect(ended.startBoottimeNanoseconds == seen.startBoottimeNanoseconds, "one process, one start time")
+            #expect(source.lostEvents() == 0)
+        }
+
+        @Test("1,000 /bin/true in a payload's loop: 1,000 exec records with its PanDA ID (seen_by: event), and query --pid --at answers for one")
+        func thousandExecs() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--heartbeat-every", "1"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 3; for i in $(seq 1000); do /bin/true; done; sleep 900", hold: 900)
+            defer { simulation.stop() }
+            let job = try simulation.job("leaky")
+            // Each /bin/true is recorded once: by the events (seen_by: event) or, if a sample
+            // happened to catch it alive, by the sampler (seen_by: sample).
+            func isThisJobsTrue(_ process: [String: Any]) -> Bool {
+                process["panda_id"] as? String == job.pandaID && (process["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
+                    && (process["exe"] as? String == "/bin/true" || process["exe"] as? String == "/usr/bin/true")
+            }
+            let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]])? in
+                let events = EventsLive.eventEntries(records).filter(isThisJobsTrue)
+                let sampled = records.filter { $0["type"] as? String == "process" }.compactMap { $0["process"] as? [String: Any] }.filter(isThisJobsTrue)
+                return events.count + sampled.count >= 1000 ? (events, sampled) : nil
+            }
+            let found = try #require(trues, "fewer than 1,000 /bin/true records: \(daemon.stderrText.suffix(2000))")
+            let entries = found.events
+            #expect(entries.count + found.sampled.count == 1000, "\(entries.count) seen by events, \(found.sampled.count) by samples")
+            #expect(entries.count >= 990, "the events saw \(entries.count)")
+            #expect(entries.allSatisfy { $0["seen_by"] as? String == "event" && $0["role"] as? String == "payload" })
+            #expect(found.sampled.allSatisfy { $0["seen_by"] as? String == "sample" })
+            let identities = Set((entries + found.sampled).compactMap { entry in (entry["pid"] as? Int).map { "\($0)/\(entry["start_ticks"] as? Int ?? -1)" } })
+            #expect(identities.count == 1000, "1,000 different processes")
+            let exits = EventsLive.eventEntries(try run.records(), type: "exit").filter { $0["comm"] as? String == "true" && $0["panda_id"] as? String == job.pandaID }
+            #expect(exits.count == entries.count, "exit entries: \(exits.count)")
+            #expect(exits.allSatisfy { $0["exit_code"] as? Int == 0 })
+            // Many per record: far fewer records than processes.
+            let batches = try run.records().filter { $0["type"] as? String == "process" && $0["processes"] != nil }
+            #expect(batches.count < 200, "\(batches.count) records for 1,000 processes")
+            #expect(batches.allSatisfy { ($0["processes"] as? [Any])?.count ?? 0 <= 1000 })
+
+            let one = entries[500]
+            let pid = try #require(one["pid"] as? Int)
+            let at = try #require(one["first_seen"] as? String)
+            daemon.signal(SIGTERM)
+            _ = daemon.wait(timeout: 60)
+            let answer = try IsotraceBinary.run("query", "--out", run.directory, "--pid", String(pid), "--at", at, "--format", "json")
+            #expect(answer.status == 0, "\(answer.description)")
+            #expect(answer.stdout.contains(job.pandaID), "query --pid \(pid) --at \(at) does not name job \(job.pandaID): \(answer.stdout.prefix(2000))")
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+        }
+
+        @Test("`sleep 2; id -u` in a job with a 30 s interval: both recorded with the job")
+        func shortLivedBetweenSamples() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--interval", "30s", "--heartbeat-every", "1"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            _ = EventsLive.wait(run, daemon) { records in records.contains { $0["type"] as? String == "audit" } ? true : nil }
+            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 2; id -u; sleep 900", hold: 900)
+            defer { simulation.stop() }
+            let job = try simulation.job("leaky")
+            // Both are over long before the next sample; a cycle now (SIGUSR1) samples after them.
+            usleep(5_000_000)
+            daemon.signal(SIGUSR1)
+            let found = EventsLive.wait(run, daemon) { records -> ([String: Any], [String: Any])? in
+                // Other suites' simulations may run the same PanDA ID: this job's pilot tells them apart.
+                let entries = EventsLive.eventEntries(records).filter {
+                    $0["panda_id"] as? String == job.pandaID && ($0["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
+                }
+                guard let sleep = entries.first(where: { ($0["cmdline"] as? [String]) == ["sleep", "2"] }),
+                      let id = entries.first(where: { ($0["cmdline"] as? [String]) == ["id", "-u"] }) else { return nil }
+                return (sleep, id)
+            }
+            let (sleep, id) = try #require(found, "sleep 2 and id -u not recorded with job \(job.pandaID): \(daemon.stderrText.suffix(2000))")
+            #expect(sleep["seen_by"] as? String == "event" && id["seen_by"] as? String == "event")
+            #expect(id["role"] as? String == "payload" && (id["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID)
+            // The leaky set-up runs its payload as the pilot's uid.
+            #expect(id["uid"] as? Int == job.pilotUID, "\(id)")
+        }
+
+        @Test("a payload child that double-forks to init and exits within one interval: recorded, and TRACE-ATTR fail \"escaped\"")
+        func doubleForkEscapes() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--interval", "30s"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            _ = EventsLive.wait(run, daemon) { records in records.contains { $0["type"] as? String == "audit" } ? true : nil }
+            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 2; (sleep 1.5 &); sleep 900", hold: 900)
+            defer { simulation.stop() }
+            let job = try simulation.job("leaky")
+            usleep(6_000_000)
+            daemon.signal(SIGUSR1)
+            let escaped = EventsLive.wait(run, daemon) { records -> [String: Any]? in
+                records.first { record in
+                    guard record["type"] as? String == "finding", record["panda_id"] as? String == job.pandaID,
+                          let finding = record["finding"] as? [String: Any] else { return false }
+                    return finding["rule"] as? String == "TRACE-ATTR" && finding["status"] as? String == "fail"
+                        && (finding["message"] as? String)?.hasPrefix("escaped") == true
+                }
+            }
+            let record = try #require(escaped, "no escaped finding for job \(job.pandaID): \(daemon.stderrText.suffix(2000))")
+            let finding = try #require(record["finding"] as? [String: Any])
+            let pid = try #require(finding["pid"] as? Int)
+            let entries = EventsLive.eventEntries(try run.records())
+            let sleeper = try #require(entries.first { $0["pid"] as? Int == pid }, "the escaped process \(pid) has no process record")
+            #expect(sleeper["panda_id"] as? String == job.pandaID && (sleeper["cmdline"] as? [String]) == ["sleep", "1.5"], "\(sleeper)")
+            #expect((sleeper["escaped"] as? String)?.hasPrefix("escaped") == true)
+            let exit = EventsLive.eventEntries(try run.records(), type: "exit").first { $0["pid"] as? Int == pid }
+            #expect(exit?["reaper_pid"] as? Int != sleeper["ppid"] as? Int, "\(String(describing: exit))")
+        }
+
+        @Test("a fork storm beyond the ring buffer: losses counted in the heartbeat, the metrics and a NODE-EVENTS finding; the daemon goes on; the chain verifies")
+        func forkStormLosesCountably() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let metrics = run.directory + "/metrics.prom"
+            let daemon = try run.start(["--event-ring-kib", "4", "--heartbeat-every", "1", "--metrics", metrics])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            // Four bursts of 500 processes at once: a 4 KiB ring holds three events.
+            let storm = try ChildProcess(["/bin/sh", "-c", "for j in 1 2 3 4; do for i in $(seq 500); do /bin/true & done; wait; done"])
+            defer { storm.stop() }
+            _ = storm.wait(timeout: 120)
+            let lost = EventsLive.wait(run, daemon) { records -> Int? in
+                let counts = EventsLive.heartbeats(records).compactMap { ($0["process_events"] as? [String: Any])?["lost"] as? [String: Any] }
+                let ring = counts.compactMap { $0["ring_buffer"] as? Int }.max() ?? 0
+                let finding = records.contains { ($0["finding"] as? [String: Any])?["rule"] as? String == "NODE-EVENTS" }
+                return ring > 0 && finding ? ring : nil
+            }
+            let ring = try #require(lost, "no loss reported: \(daemon.stderrText.suffix(2000))")
+            #expect(ring > 0)
+            let finding = try run.records().compactMap { $0["finding"] as? [String: Any] }.first { $0["rule"] as? String == "NODE-EVENTS" }
+            #expect((finding?["message"] as? String)?.contains("incomplete") == true, "\(String(describing: finding))")
+            // It goes on: another heartbeat after the storm, then a clean stop.
+            let heartbeatsNow = EventsLive.heartbeats(try run.records()).count
+            #expect(EventsLive.wait(run, daemon) { EventsLive.heartbeats($0).count > heartbeatsNow + 1 ? true : nil } == true)
+            let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+            #expect(text.contains("isotrace_process_events_lost_total{reason=\"ring_buffer\"}") && !text.contains("isotrace_process_events_lost_total{reason=\"ring_buffer\"} 0\n"),
+                    "\(text)")
+            daemon.signal(SIGTERM)
+            let stopped = daemon.wait(timeout: 120)
+            #expect(stopped.status == 0, "\(stopped.description)")
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+        }
+
+        @Test("not root: the daemon says \"process events: unavailable, why\" at start and in every heartbeat")
+        func unavailableWithoutRoot() throws {
+            guard Syscalls.effectiveUserID() == 0, Executables.isExecutable("/usr/bin/setpriv") else {
+                try Test.cancel("needs root and setpriv to run the daemon as another user")
+            }
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let nobody: UInt32 = 65534
+            for path in [run.directory, run.directory + "/keys"] + ((try? FileManager.default.subpathsOfDirectory(atPath: run.directory)) ?? []).map { run.directory + "/" + $0 } {
+                _ = chown(path, nobody, nobody)
+            }
+            _ = chmod(run.policy, 0o644)
+            let daemon = try ChildProcess(["/usr/bin/setpriv", "--reuid", String(nobody), "--regid", String(nobody), "--clear-groups", "--inh-caps=-all",
+                                           try IsotraceBinary.path(), "daemon", "--interval", "1s", "--out", run.directory, "--policy", run.policy,
+                                           "--heartbeat-every", "1", "--no-confine", "--sampler", "procfs"])
+            defer { daemon.stop() }
+            let heartbeats = EventsLive.wait(run, daemon, seconds: 600) { records -> [[String: Any]]? in
+                let beats = EventsLive.heartbeats(records)
+                return beats.count >= 2 ? beats : nil
+            }
+            #expect(daemon.stderrText.contains("process events: unavailable, "), "\(daemon.stderrText)")
+            let beats = try #require(heartbeats, "\(daemon.stderrText)")
+            for beat in beats {
+                let events = beat["process_events"] as? [String: Any]
+                #expect(events?["state"] as? String == "unavailable" && (events?["reason"] as? String)?.isEmpty == false, "\(beat)")
+            }
+        }
+    }
+}
