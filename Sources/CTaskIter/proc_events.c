@@ -66,7 +66,10 @@ struct isotrace_proc_events *isotrace_proc_events_open(size_t ring_bytes, char *
     struct isotrace_proc_events *events = calloc(1, sizeof *events);
     if (!events) { fail(error, error_size, "calloc", ENOMEM); return NULL; }
     events->bss_fd = -1;
-    events->object = bpf_object__open_mem(proc_events_bpf_o, proc_events_bpf_o_len, NULL);
+    // vmlinux named as the BTF to use: libbpf then never searches the modules' BTF, which needs
+    // CAP_SYS_ADMIN (see task_iter.c), so CAP_BPF and CAP_PERFMON are enough.
+    LIBBPF_OPTS(bpf_object_open_opts, options, .btf_custom_path = "/sys/kernel/btf/vmlinux");
+    events->object = bpf_object__open_mem(proc_events_bpf_o, proc_events_bpf_o_len, &options);
     int code = libbpf_get_error(events->object);
     if (code) { events->object = NULL; fail(error, error_size, "open BPF object", code); goto failed; }
     struct bpf_map *ring_map = bpf_object__find_map_by_name(events->object, "events");
