@@ -92,10 +92,12 @@ extension Live {
             defer { simulation.stop() }
             let job = try simulation.job("leaky")
             // Each /bin/true is recorded once: by the events (seen_by: event) or, if a sample
-            // happened to catch it alive, by the sampler (seen_by: sample).
+            // happened to catch it alive, by the sampler (seen_by: sample). A sample that caught
+            // one exiting has its comm but no exe (the link is gone by then).
             func isThisJobsTrue(_ process: [String: Any]) -> Bool {
                 process["panda_id"] as? String == job.pandaID && (process["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
-                    && (process["exe"] as? String == "/bin/true" || process["exe"] as? String == "/usr/bin/true")
+                    && (process["exe"] as? String == "/bin/true" || process["exe"] as? String == "/usr/bin/true"
+                        || ((process["exe"] == nil || process["exe"] is NSNull) && process["comm"] as? String == "true"))
             }
             let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]])? in
                 let events = EventsLive.eventEntries(records).filter(isThisJobsTrue)
