@@ -4,7 +4,9 @@ import Glibc
 import ProcFS
 
 /// Reads the process event source continuously on a thread of its own (ring_buffer__poll:
-/// epoll_wait, then the mapped ring), so that the ring buffer drains between the daemon's cycles;
+/// epoll_wait, then the mapped ring), so that the ring buffer drains between the daemon's cycles:
+/// every `pollMilliseconds`, or at once when the ring is an eighth full (the BPF programs wake
+/// the reader only then);
 /// each cycle takes what was read with `drain()`. The events wait in memory up to `bufferLimit`;
 /// beyond it they are counted (`bufferLost`), never silently dropped. The thread is started after
 /// confinement (it inherits the dropped capabilities and the seccomp filter).
@@ -73,7 +75,10 @@ public final class ProcessEventCollector: @unchecked Sendable {
         }
     }
 
-    /// Stops the reading thread and waits for it (it wakes at least every 200 ms).
+    /// How long the reading thread waits for a wake-up before it reads the ring anyway.
+    public static let pollMilliseconds: Int32 = 100
+
+    /// Stops the reading thread and waits for it (it wakes at least every `pollMilliseconds`).
     public func stop() {
         guard let handle = thread else { return }
         locked { stopping = true }
@@ -97,7 +102,7 @@ public final class ProcessEventCollector: @unchecked Sendable {
         while !locked({ stopping }) {
             do {
                 var batch: [ProcessEvent] = []
-                try source.poll(milliseconds: 200) { batch.append($0) }
+                try source.poll(milliseconds: Self.pollMilliseconds) { batch.append($0) }
                 if !batch.isEmpty { locked { for event in batch { keepLocked(event) } } }
             } catch {
                 locked { failure = "\(error)" }

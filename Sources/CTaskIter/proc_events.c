@@ -32,6 +32,8 @@ struct isotrace_proc_events {
     isotrace_proc_event_handler handler;
     void *context;
     int malformed;
+    /// A fork or exit event as the handler gets it: the head copied in, the rest zero.
+    struct isotrace_proc_event head;
 };
 
 static __thread char last_message[256];
@@ -49,11 +51,17 @@ static void fail(char *error, size_t size, const char *what, int code) {
 
 static int deliver(void *context, void *data, size_t size) {
     struct isotrace_proc_events *events = context;
-    if (size < sizeof(struct isotrace_proc_event)) {
+    const struct isotrace_proc_event *event = data;
+    if (size < ISOTRACE_EVENT_HEAD_SIZE || (event->kind == ISOTRACE_EVENT_EXEC && size < sizeof(struct isotrace_proc_event))) {
         events->malformed++;
         return 0;
     }
-    return events->handler ? events->handler(events->context, data) : 0;
+    if (size < sizeof(struct isotrace_proc_event)) {
+        // A fork or exit: its head, and the exec part zeroed (never written but here).
+        memcpy(&events->head, data, ISOTRACE_EVENT_HEAD_SIZE);
+        event = &events->head;
+    }
+    return events->handler ? events->handler(events->context, event) : 0;
 }
 
 struct isotrace_proc_events *isotrace_proc_events_open(size_t ring_bytes, char *error, size_t error_size) {
@@ -106,7 +114,10 @@ int isotrace_proc_events_poll(struct isotrace_proc_events *events, int timeout_m
                               void *context, char *error, size_t error_size) {
     events->handler = handler;
     events->context = context;
+    // The programs wake the reader only when the ring fills up (proc_events.bpf.c: submit), so
+    // a wait that ends without a wake-up still reads what is there.
     int count = ring_buffer__poll(events->ring, timeout_ms);
+    if (count == 0) count = ring_buffer__consume(events->ring);
     events->handler = NULL;
     events->context = NULL;
     if (count == -EINTR) return 0;

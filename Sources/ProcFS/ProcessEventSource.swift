@@ -9,7 +9,8 @@ public final class ProcessEventSource: @unchecked Sendable {
     /// The ring buffer's size in bytes.
     public let ringBytes: Int
 
-    /// The default ring buffer: 4 MiB, about 4,000 events (each 1,056 bytes with the ring's header).
+    /// The default ring buffer: 4 MiB, the fork, exec and exit of about 3,000 processes (with the
+    /// ring's header an exec event takes 1,024 bytes, a fork or exit 192).
     public static let defaultRingBytes = 1 << 22
 
     private init(handle: OpaquePointer, ringBytes: Int) {

@@ -1,6 +1,7 @@
 import Agent
 import Base
 import ProcFS
+import Records
 import Testing
 
 /// Attribution by ancestry on hand-made kernel reports: what the daemon does with the events
@@ -137,5 +138,42 @@ import Testing
         var attributor = EventAttributor(lifeLimit: 2)
         attributor.ingest((0..<5).map { Self.event(.fork, 1000 + Int32($0), parent: 200) }, node: Self.node)
         #expect(attributor.lives.count == 2 && attributor.lifeLost == 3)
+    }
+
+    @Test("event entries: every object's members already in canonical key order (UTF-16), the job's values the same in each entry")
+    func entriesInCanonicalOrder() throws {
+        var attributor = EventAttributor()
+        attributor.ingest((0..<3).flatMap { offset -> [ProcessEvent] in
+            let pid = 300 + Int32(offset)
+            return [Self.event(.fork, pid, parent: 200),
+                    Self.event(.exec, pid, parent: 200, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
+                    Self.event(.exit, pid, parent: 200, status: 1 << 8)]
+        }, node: Self.node)
+        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(resolution.started.count == 3 && resolution.exited.count == 3)
+        func unordered(_ value: JSONValue, at path: String) -> [String] {
+            switch value {
+            case .object(let members):
+                let keys = members.map(\.key)
+                let here = zip(keys, keys.dropFirst()).allSatisfy { $0.utf16.lexicographicallyPrecedes($1.utf16) } ? [] : [path + ": " + keys.joined(separator: ",")]
+                return here + members.flatMap { unordered($0.value, at: path + "." + $0.key) }
+            case .array(let values):
+                return values.enumerated().flatMap { unordered($1, at: path + "[\($0)]") }
+            default:
+                return []
+            }
+        }
+        for body in [DaemonRecords.eventProcesses(resolution.started), DaemonRecords.eventExits(resolution.exited)] {
+            let entries = body.members.first { $0.key == "processes" }?.value
+            #expect(unordered(try #require(entries), at: "processes") == [], "\(body.type)")
+            guard case .array(let values)? = entries else { Issue.record("no processes array"); continue }
+            #expect(values.count == 3)
+            for value in values {
+                guard case .object(let members) = value else { Issue.record("not an object"); continue }
+                let pandaID = members.first { $0.key == "panda_id" }?.value
+                let pilot = members.first { $0.key == "pilot" }?.value
+                #expect(pandaID == .string("4267387837") && pilot != nil && pilot != .null)
+            }
+        }
     }
 }

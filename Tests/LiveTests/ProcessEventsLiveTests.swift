@@ -205,7 +205,7 @@ extension Live {
             let daemon = try run.start(["--event-ring-kib", "4", "--heartbeat-every", "1", "--metrics", metrics])
             defer { daemon.stop() }
             try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
-            // Four bursts of 500 processes at once: a 4 KiB ring holds three events.
+            // Four bursts of 500 processes at once: a 4 KiB ring holds three exec events (or 21 forks).
             let storm = try ChildProcess(["/bin/sh", "-c", "for j in 1 2 3 4; do for i in $(seq 500); do /bin/true & done; wait; done"])
             defer { storm.stop() }
             _ = storm.wait(timeout: 120)

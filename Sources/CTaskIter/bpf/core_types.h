@@ -17,6 +17,9 @@ typedef __u32 __be32;
 typedef __u32 __wsum;
 
 enum bpf_map_type { BPF_MAP_TYPE_PERCPU_ARRAY = 6, BPF_MAP_TYPE_RINGBUF = 27 };
+// bpf_ringbuf_submit's flags and bpf_ringbuf_query's questions (linux/bpf.h).
+enum { BPF_RB_NO_WAKEUP = 1, BPF_RB_FORCE_WAKEUP = 2 };
+enum { BPF_RB_AVAIL_DATA = 0, BPF_RB_RING_SIZE = 1 };
 
 // libbpf's BPF_CORE_READ declares a const temporary that newer clangs warn about.
 #pragma clang diagnostic ignored "-Wunknown-warning-option"

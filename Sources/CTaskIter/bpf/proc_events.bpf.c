@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // isotrace's process event source: the sched_process_fork, sched_process_exec and
-// sched_process_exit tracepoints (BTF-typed, tp_btf) write one fixed-size event each
-// (include/proc_events.h) into a ring buffer the daemon reads between its cycles.
+// sched_process_exit tracepoints (BTF-typed, tp_btf) write one event each (include/proc_events.h:
+// the head for a fork or exit, the whole structure for an exec) into a ring buffer the daemon
+// reads between its cycles.
 //
 // Only processes are reported: a fork that makes a thread and the exit of a thread that is not
 // the last of its group are skipped, as are kernel threads. When the ring buffer is full the
@@ -19,10 +20,22 @@ struct {
 /// Events that did not fit the ring buffer since loading.
 __u64 events_lost = 0;
 
-static __always_inline struct isotrace_proc_event *reserve(void) {
-    struct isotrace_proc_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+/// A fork or exit event is the head of the structure only; an exec event the whole.
+static __always_inline struct isotrace_proc_event *reserve(__u64 size) {
+    struct isotrace_proc_event *e = bpf_ringbuf_reserve(&events, size, 0);
     if (!e) __sync_fetch_and_add(&events_lost, 1);
     return e;
+}
+
+/// Hands the event to the reader without waking it, until the ring is an eighth full: the
+/// reader drains the ring every 100 ms anyway (ProcessEventCollector), so a busy node costs the
+/// daemon ten wake-ups a second instead of one per event, and the forking or exec'ing process no
+/// wake-up of the reader at all. Past an eighth the reader is woken at once, long before the ring
+/// is full.
+static __always_inline void submit(struct isotrace_proc_event *e) {
+    __u64 waiting = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+    __u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+    bpf_ringbuf_submit(e, waiting >= size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
 }
 
 /// What every event says about the process `task` (a thread-group leader, or the thread that
@@ -47,11 +60,11 @@ SEC("tp_btf/sched_process_fork")
 int on_fork(unsigned long long *ctx) {
     struct task_struct *child = (struct task_struct *)ctx[1];
     if (child->pid != child->tgid || (child->flags & PF_KTHREAD)) return 0;  // a thread, or a kernel thread
-    struct isotrace_proc_event *e = reserve();
+    struct isotrace_proc_event *e = reserve(ISOTRACE_EVENT_HEAD_SIZE);
     if (!e) return 0;
-    __builtin_memset(e, 0, sizeof(*e));
+    __builtin_memset(e, 0, ISOTRACE_EVENT_HEAD_SIZE);
     describe(e, child, ISOTRACE_EVENT_FORK);
-    bpf_ringbuf_submit(e, 0);
+    submit(e);
     return 0;
 }
 
@@ -60,7 +73,7 @@ int on_exec(unsigned long long *ctx) {
     struct task_struct *task = (struct task_struct *)ctx[0];
     struct linux_binprm *bprm = (struct linux_binprm *)ctx[2];
     if (task->flags & PF_KTHREAD) return 0;
-    struct isotrace_proc_event *e = reserve();
+    struct isotrace_proc_event *e = reserve(sizeof(*e));
     if (!e) return 0;
     __builtin_memset(e, 0, sizeof(*e));
     describe(e, task, ISOTRACE_EVENT_EXEC);
@@ -81,7 +94,7 @@ int on_exec(unsigned long long *ctx) {
         length &= ISOTRACE_EVENT_ARGS - 1;
         if (length > 0 && bpf_probe_read_user(e->args, length, (const void *)start) == 0) e->args_size = length;
     }
-    bpf_ringbuf_submit(e, 0);
+    submit(e);
     return 0;
 }
 
@@ -91,12 +104,12 @@ int on_exit(unsigned long long *ctx) {
     if (task->flags & PF_KTHREAD) return 0;
     // The process ends with its last thread: `live` has already been decremented for this one.
     if (task->signal->live.counter != 0) return 0;
-    struct isotrace_proc_event *e = reserve();
+    struct isotrace_proc_event *e = reserve(ISOTRACE_EVENT_HEAD_SIZE);
     if (!e) return 0;
-    __builtin_memset(e, 0, sizeof(*e));
+    __builtin_memset(e, 0, ISOTRACE_EVENT_HEAD_SIZE);
     describe(e, task, ISOTRACE_EVENT_EXIT);
     e->exit_code = task->exit_code;
-    bpf_ringbuf_submit(e, 0);
+    submit(e);
     return 0;
 }
 

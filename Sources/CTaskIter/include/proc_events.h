@@ -14,8 +14,11 @@
 #define ISOTRACE_EVENT_ARGS 512
 
 /// One fork, exec or exit of a process (thread-group leader; threads are not reported), written by
-/// the tracepoint programs of bpf/proc_events.bpf.c into a ring buffer, fixed size. PIDs are those
-/// of the initial PID namespace, ids those of the initial user namespace (real_cred).
+/// the tracepoint programs of bpf/proc_events.bpf.c into a ring buffer. PIDs are those of the
+/// initial PID namespace, ids those of the initial user namespace (real_cred). A fork or exit
+/// event is only the head of the structure, up to and including `comm`
+/// (ISOTRACE_EVENT_HEAD_SIZE bytes in the ring, a sixth of an exec's): the loader hands it on
+/// with the exec part zeroed.
 struct isotrace_proc_event {
     uint32_t kind;                       // ISOTRACE_EVENT_*
     int32_t pid;                         // the process (tgid); on fork the child
@@ -33,10 +36,14 @@ struct isotrace_proc_event {
     uint32_t args_truncated;             // exec: 1 when argv was longer than args
     uint32_t reserved;
     char comm[16];
+    // exec only, from here on:
     char cwd_name[ISOTRACE_EVENT_CWD];   // exec: the last component of the working directory
     char filename[ISOTRACE_EVENT_FILENAME];  // exec: the path given to execve (bprm->filename)
     char args[ISOTRACE_EVENT_ARGS];      // exec: the first bytes of argv
 };
+
+/// The bytes of a fork or exit event: the head, up to and including `comm`.
+#define ISOTRACE_EVENT_HEAD_SIZE (__builtin_offsetof(struct isotrace_proc_event, cwd_name))
 
 /// The loaded event source: the three tracepoint programs attached and the ring buffer mapped.
 struct isotrace_proc_events;
