@@ -188,9 +188,9 @@ bpf-object:
 	  || echo "isotrace: the BPF task iterator did not build; --sampler bpf will say 'not built'" >&2
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(EVENTS_HEADER) \
 	  || echo "isotrace: the BPF process event source did not build; the daemon will say 'process events: unavailable'" >&2
-$(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/include/task_iter.h $(BPF_HEADER)
+$(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/bpf_loader.c $(CTASKITER)/include/task_iter.h $(BPF_HEADER)
 	@mkdir -p $(BENCH_TOOLS)
-	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c -lbpf
+	$(CC) -O2 -Wall -I$(CTASKITER)/include -I$(CTASKITER)/generated -o $@ bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/bpf_loader.c -lbpf
 
 # The BPF rows are optional: without clang's bpf target or libbpf they say n/a. Both node shapes
 # by default; e.g. `make bench BENCH_ARGS="--shapes realistic --sizes 10000"` for one.

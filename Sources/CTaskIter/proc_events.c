@@ -23,6 +23,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_loader.h"
+
 struct isotrace_proc_events {
     struct bpf_object *object;
     struct bpf_link *links[3];
@@ -35,19 +37,6 @@ struct isotrace_proc_events {
     /// A fork or exit event as the handler gets it: the head copied in, the rest zero.
     struct isotrace_proc_event head;
 };
-
-static __thread char last_message[256];
-
-static int capture(enum libbpf_print_level level, const char *format, va_list args) {
-    if (level == LIBBPF_WARN) vsnprintf(last_message, sizeof last_message, format, args);
-    return 0;
-}
-
-static void fail(char *error, size_t size, const char *what, int code) {
-    size_t n = strlen(last_message);
-    while (n > 0 && last_message[n - 1] == '\n') last_message[--n] = 0;
-    snprintf(error, size, "%s: %s%s%s", what, strerror(code < 0 ? -code : code), n ? "; libbpf: " : "", last_message);
-}
 
 static int deliver(void *context, void *data, size_t size) {
     struct isotrace_proc_events *events = context;
@@ -65,36 +54,32 @@ static int deliver(void *context, void *data, size_t size) {
 }
 
 struct isotrace_proc_events *isotrace_proc_events_open(size_t ring_bytes, char *error, size_t error_size) {
-    last_message[0] = 0;
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
         snprintf(error, error_size, "no kernel BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
         return NULL;
     }
-    libbpf_set_print(capture);
+    isotrace_libbpf_begin();
     struct isotrace_proc_events *events = calloc(1, sizeof *events);
-    if (!events) { fail(error, error_size, "calloc", ENOMEM); return NULL; }
+    if (!events) { isotrace_libbpf_fail(error, error_size, "calloc", ENOMEM); return NULL; }
     events->bss_fd = -1;
-    // vmlinux named as the BTF to use: libbpf then never searches the modules' BTF, which needs
-    // CAP_SYS_ADMIN (see task_iter.c), so CAP_BPF and CAP_PERFMON are enough.
-    LIBBPF_OPTS(bpf_object_open_opts, options, .btf_custom_path = "/sys/kernel/btf/vmlinux");
-    events->object = bpf_object__open_mem(proc_events_bpf_o, proc_events_bpf_o_len, &options);
+    events->object = isotrace_bpf_open(proc_events_bpf_o, proc_events_bpf_o_len);
     int code = libbpf_get_error(events->object);
-    if (code) { events->object = NULL; fail(error, error_size, "open BPF object", code); goto failed; }
+    if (code) { events->object = NULL; isotrace_libbpf_fail(error, error_size, "open BPF object", code); goto failed; }
     struct bpf_map *ring_map = bpf_object__find_map_by_name(events->object, "events");
-    if (!ring_map) { fail(error, error_size, "find map events", ENOENT); goto failed; }
+    if (!ring_map) { isotrace_libbpf_fail(error, error_size, "find map events", ENOENT); goto failed; }
     if (ring_bytes) {
         code = bpf_map__set_max_entries(ring_map, (unsigned int)ring_bytes);
-        if (code) { fail(error, error_size, "set ring buffer size (a power of two, at least a page)", code); goto failed; }
+        if (code) { isotrace_libbpf_fail(error, error_size, "set ring buffer size (a power of two, at least a page)", code); goto failed; }
     }
     code = bpf_object__load(events->object);
-    if (code) { fail(error, error_size, "load BPF programs (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
+    if (code) { isotrace_libbpf_fail(error, error_size, "load BPF programs (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
     const char *names[3] = {"on_fork", "on_exec", "on_exit"};
     for (int i = 0; i < 3; i++) {
         struct bpf_program *program = bpf_object__find_program_by_name(events->object, names[i]);
-        if (!program) { fail(error, error_size, names[i], ENOENT); goto failed; }
+        if (!program) { isotrace_libbpf_fail(error, error_size, names[i], ENOENT); goto failed; }
         events->links[i] = bpf_program__attach(program);
         code = libbpf_get_error(events->links[i]);
-        if (code) { events->links[i] = NULL; fail(error, error_size, "attach tracepoint", code); goto failed; }
+        if (code) { events->links[i] = NULL; isotrace_libbpf_fail(error, error_size, "attach tracepoint", code); goto failed; }
     }
     struct bpf_map *map;
     bpf_object__for_each_map(map, events->object) {
@@ -103,7 +88,7 @@ struct isotrace_proc_events *isotrace_proc_events_open(size_t ring_bytes, char *
         if (length >= 4 && strcmp(name + length - 4, ".bss") == 0) events->bss_fd = bpf_map__fd(map);
     }
     events->ring = ring_buffer__new(bpf_map__fd(ring_map), deliver, events, NULL);
-    if (!events->ring) { fail(error, error_size, "map the ring buffer", errno); goto failed; }
+    if (!events->ring) { isotrace_libbpf_fail(error, error_size, "map the ring buffer", errno); goto failed; }
     return events;
 failed:
     isotrace_proc_events_close(events);
@@ -121,7 +106,7 @@ int isotrace_proc_events_poll(struct isotrace_proc_events *events, int timeout_m
     events->handler = NULL;
     events->context = NULL;
     if (count == -EINTR) return 0;
-    if (count < 0) { fail(error, error_size, "read the ring buffer", count); return -1; }
+    if (count < 0) { isotrace_libbpf_fail(error, error_size, "read the ring buffer", count); return -1; }
     return count;
 }
 

@@ -21,6 +21,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpf_loader.h"
+
 struct isotrace_task_iter {
     struct bpf_object *object;
     struct bpf_link *link;
@@ -31,21 +33,6 @@ struct isotrace_task_iter {
     int bss_fd;
     unsigned long long last_visited;
 };
-
-/// libbpf's last warning, so a failed load can say why (it prints to stderr otherwise).
-static __thread char last_libbpf_message[256];
-
-static int capture(enum libbpf_print_level level, const char *format, va_list args) {
-    if (level == LIBBPF_WARN) vsnprintf(last_libbpf_message, sizeof last_libbpf_message, format, args);
-    return 0;
-}
-
-static void fail(char *error, size_t size, const char *what, int code) {
-    size_t n = strlen(last_libbpf_message);
-    while (n > 0 && last_libbpf_message[n - 1] == '\n') last_libbpf_message[--n] = 0;
-    snprintf(error, size, "%s: %s%s%s", what, strerror(code < 0 ? -code : code),
-             n ? "; libbpf: " : "", last_libbpf_message);
-}
 
 /// The program's `threads_visited` (the 8 bytes of its .bss map; libbpf 1.1 does not map it
 /// into our memory without a skeleton, so it is looked up). 1 when read.
@@ -59,28 +46,23 @@ static int read_tasks_visited(const struct isotrace_task_iter *iter, unsigned lo
 }
 
 struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_size) {
-    last_libbpf_message[0] = 0;
     if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) {
         snprintf(error, error_size, "no kernel BTF (/sys/kernel/btf/vmlinux): %s", strerror(errno));
         return NULL;
     }
-    libbpf_set_print(capture);
+    isotrace_libbpf_begin();
     struct isotrace_task_iter *iter = calloc(1, sizeof *iter);
-    if (!iter) { fail(error, error_size, "calloc", ENOMEM); return NULL; }
-    // CO-RE types absent from vmlinux (kernel_cap_struct, gone in 6.3) would make libbpf look
-    // through the kernel modules' BTF too, which needs CAP_SYS_ADMIN (BPF_BTF_GET_NEXT_ID); with
-    // vmlinux named as the BTF to use it does not, so CAP_BPF and CAP_PERFMON are enough.
-    LIBBPF_OPTS(bpf_object_open_opts, options, .btf_custom_path = "/sys/kernel/btf/vmlinux");
-    iter->object = bpf_object__open_mem(task_iter_bpf_o, task_iter_bpf_o_len, &options);
+    if (!iter) { isotrace_libbpf_fail(error, error_size, "calloc", ENOMEM); return NULL; }
+    iter->object = isotrace_bpf_open(task_iter_bpf_o, task_iter_bpf_o_len);
     int code = libbpf_get_error(iter->object);
-    if (code) { iter->object = NULL; fail(error, error_size, "open BPF object", (int)code); goto failed; }
+    if (code) { iter->object = NULL; isotrace_libbpf_fail(error, error_size, "open BPF object", (int)code); goto failed; }
     code = bpf_object__load(iter->object);
-    if (code) { fail(error, error_size, "load BPF program (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
+    if (code) { isotrace_libbpf_fail(error, error_size, "load BPF program (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
     struct bpf_program *program = bpf_object__find_program_by_name(iter->object, "dump_task");
-    if (!program) { fail(error, error_size, "find program dump_task", ENOENT); goto failed; }
+    if (!program) { isotrace_libbpf_fail(error, error_size, "find program dump_task", ENOENT); goto failed; }
     iter->link = bpf_program__attach_iter(program, NULL);
     code = libbpf_get_error(iter->link);
-    if (code) { iter->link = NULL; fail(error, error_size, "attach iter/task", (int)code); goto failed; }
+    if (code) { iter->link = NULL; isotrace_libbpf_fail(error, error_size, "attach iter/task", (int)code); goto failed; }
     iter->last_visited = ~0ull;
     iter->bss_fd = -1;
     struct bpf_map *map;
@@ -103,13 +85,13 @@ long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotr
     int counted = read_tasks_visited(iter, &visited_before);
     iter->last_visited = ~0ull;
     int fd = bpf_iter_create(bpf_link__fd(iter->link));
-    if (fd < 0) { fail(error, error_size, "create iterator", errno); return -1; }
+    if (fd < 0) { isotrace_libbpf_fail(error, error_size, "create iterator", errno); return -1; }
     size_t used = 0;
     for (;;) {
         if (iter->capacity - used < 32768) {
             size_t capacity = iter->capacity ? iter->capacity * 2 : 1 << 20;
             char *grown = realloc(iter->buffer, capacity);
-            if (!grown) { close(fd); fail(error, error_size, "realloc", ENOMEM); return -1; }
+            if (!grown) { close(fd); isotrace_libbpf_fail(error, error_size, "realloc", ENOMEM); return -1; }
             iter->buffer = grown;
             iter->capacity = capacity;
         }
@@ -119,7 +101,7 @@ long isotrace_task_iter_read(struct isotrace_task_iter *iter, const struct isotr
             if (errno == EINTR) continue;
             int code = errno;
             close(fd);
-            fail(error, error_size, "read iterator", code);
+            isotrace_libbpf_fail(error, error_size, "read iterator", code);
             return -1;
         }
         if (n == 0) break;
