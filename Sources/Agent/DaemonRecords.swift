@@ -32,115 +32,6 @@ public enum DaemonRecords {
         return RecordBody(type: .exit, members: [JSONMember("process", .object(members))] + named(sampler))
     }
 
-    /// `process` for processes the event source saw and the sampler did not record (they lived
-    /// between two samples, or left their job), all of one job, in one record: `processes` holds
-    /// one PROCESS each, marked `seen_by: event`, with what the events told (the execs' filenames
-    /// and redacted first arguments, ids, namespaces, cgroup id) and the attribution by ancestry.
-    ///
-    /// Each entry's members are written in canonical key order (RFC 8785: CanonicalJSON then
-    /// checks the order in one pass instead of sorting a few thousand members a record), and the
-    /// job's values shared by every entry are built once.
-    public static func eventProcesses(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> RecordBody {
-        var shared = EventJobValues()
-        return RecordBody(type: .process, members: [JSONMember("processes", .array(entries.map { entry in
-            let process = entry.process, life = entry.life
-            let job = shared.values(for: process)
-            let last = life.execs.last
-            return .object([
-                JSONMember("boot_id", .string(process.identity.bootID)),
-                JSONMember("cgroup_id", integer(life.cgroupID)),
-                JSONMember("cmdline", last.map { .array($0.arguments.map(JSONValue.string)) } ?? .null),
-                JSONMember("comm", .string(life.comm)),
-                JSONMember("container", job.container),
-                JSONMember("escaped", life.escaped.map(JSONValue.string) ?? .null),
-                JSONMember("exe", last.map { .string($0.filename) } ?? .null),
-                JSONMember("exec_count", integer(life.execCount)),
-                JSONMember("execs", .array(life.execs.map { exec in
-                    .object([
-                        JSONMember("cmdline", .array(exec.arguments.map(JSONValue.string))),
-                        JSONMember("cmdline_truncated", .bool(exec.truncated)),
-                        JSONMember("cwd_name", .string(exec.cwdName)),
-                        JSONMember("exe", .string(exec.filename)),
-                        JSONMember("time", .string(exec.time.description)),
-                    ])
-                })),
-                JSONMember("first_seen", .string(process.firstSeen.description)),
-                JSONMember("gids", .array(life.gids.map(integer))),
-                JSONMember("last_seen", .string(process.lastSeen.description)),
-                // NamespaceKind.allCases is in key order.
-                JSONMember("ns", .object(NamespaceKind.allCases.map { kind in JSONMember(kind.rawValue, life.namespaces[kind].map(integer) ?? .null) })),
-                JSONMember("panda_id", job.pandaID),
-                JSONMember("pid", integer(process.identity.pid)),
-                JSONMember("pilot", job.pilot),
-                JSONMember("ppid", integer(life.parent.pid)),
-                JSONMember("role", job.role),
-                JSONMember("seen_by", .string("event")),
-                JSONMember("sid", integer(life.sid)),
-                JSONMember("start_ticks", integer(process.identity.startTicks)),
-                JSONMember("start_time", .string(life.startTime.description)),
-                JSONMember("task_id", job.taskID),
-                JSONMember("uid", life.uids.count > 1 ? integer(life.uids[1]) : .null),
-                JSONMember("uids", .array(life.uids.map(integer))),
-            ])
-        }))])
-    }
-
-    /// `exit` for processes of one job whose end the event source saw and no sample recorded:
-    /// `processes` holds one entry each (identity, attribution, the wait status and who reaped
-    /// it), marked `seen_by: event`; members in canonical key order, as `eventProcesses`.
-    public static func eventExits(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> RecordBody {
-        var shared = EventJobValues()
-        return RecordBody(type: .exit, members: [JSONMember("processes", .array(entries.map { entry in
-            let process = entry.process
-            let job = shared.values(for: process)
-            let exit = entry.life.exit
-            return .object([
-                JSONMember("boot_id", .string(process.identity.bootID)),
-                JSONMember("comm", .string(process.comm)),
-                JSONMember("container", job.container),
-                JSONMember("exit_code", exit.map { integer(($0.status >> 8) & 0xff) } ?? .null),
-                JSONMember("exit_signal", exit.map { integer($0.status & 0x7f) } ?? .null),
-                JSONMember("first_seen", .string(process.firstSeen.description)),
-                JSONMember("last_seen", .string(process.lastSeen.description)),
-                JSONMember("panda_id", job.pandaID),
-                JSONMember("pid", integer(process.identity.pid)),
-                JSONMember("pilot", job.pilot),
-                JSONMember("reaper_pid", exit.map { integer($0.reaper) } ?? .null),
-                JSONMember("role", job.role),
-                JSONMember("seen_by", .string("event")),
-                JSONMember("start_ticks", integer(process.identity.startTicks)),
-                JSONMember("start_time", .string(process.startTime.description)),
-                JSONMember("task_id", job.taskID),
-                JSONMember("uid", process.uid.map { integer($0) } ?? .null),
-            ])
-        }))])
-    }
-
-    /// The attribution values of a job's entries (`attribution` without the times), built once for
-    /// a run of entries of the same job rather than once per entry.
-    private struct EventJobValues {
-        struct Values {
-            var role: JSONValue
-            var pandaID: JSONValue
-            var taskID: JSONValue
-            var container: JSONValue
-            var pilot: JSONValue
-        }
-
-        private var last: (job: JobSide, values: Values)?
-
-        mutating func values(for process: TrackedProcess) -> Values {
-            let job = JobSide(role: process.role, pandaID: process.pandaID, taskID: process.taskID, pilot: process.pilot,
-                              container: process.container, jobRoot: nil)
-            if let last, last.job == job { return last.values }
-            let members = Dictionary(uniqueKeysWithValues: DaemonRecords.attribution(process).map { ($0.key, $0.value) })
-            let values = Values(role: members["role"] ?? .null, pandaID: members["panda_id"] ?? .null, taskID: members["task_id"] ?? .null,
-                                container: members["container"] ?? .null, pilot: members["pilot"] ?? .null)
-            last = (job, values)
-            return values
-        }
-    }
-
     /// `finding`: a rule's verdict for a job (panda_id and pilot identity; both null for the node)
     /// that is new (`previous_status` null) or changed.
     public static func finding(_ change: VerdictChange, sampler: SamplerKind? = nil) throws -> RecordBody {
@@ -171,7 +62,7 @@ public enum DaemonRecords {
         ]
     }
 
-    fileprivate static func attribution(_ process: TrackedProcess) -> [JSONMember] {
+    static func attribution(_ process: TrackedProcess) -> [JSONMember] {
         var container: JSONValue = .null
         if let info = process.container {
             container = .object([
