@@ -58,11 +58,14 @@ extension DaemonLoop {
         return EventRecords(resolution: resolution, loss: loss)
     }
 
-    /// Appends the cycle's event records to `pending`: one `process` and one `exit` record per job
-    /// (seen by no sampler), then the findings, which name the cycle's `sampler` like every finding.
+    /// Appends the cycle's event records to `pending`: per job (seen by no sampler), one `process`
+    /// record of the processes still alive and one `exit` record of those that ended (with their
+    /// whole life when they began in this cycle too), then the findings, which name the cycle's
+    /// `sampler` like every finding.
     func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
-        for group in Self.byJob(records.resolution.started) { pending.append(DaemonRecords.eventProcesses(group)) }
-        for group in Self.byJob(records.resolution.exited) { pending.append(DaemonRecords.eventExits(group)) }
+        let started = records.resolution.started, exited = records.resolution.exited
+        for group in Self.byJob(started, where: { $0.life.exit == nil }) { pending.append(DaemonRecords.eventProcesses(group.lazy.map { started[$0] })) }
+        for group in Self.byJob(exited) { pending.append(DaemonRecords.eventExits(group.lazy.map { exited[$0] })) }
         for escape in records.resolution.escaped {
             let process = escape.process
             logger.warning("job \(process.pandaID ?? "?"): PID \(process.identity.pid) (\(process.comm)) \(escape.reason)")
@@ -95,26 +98,22 @@ extension DaemonLoop {
     /// line of tens of megabytes.
     static let entriesPerRecord = 1_000
 
-    /// Entries grouped by job (PanDA ID and pilot), in the order the jobs first appear, each
-    /// group cut into records of at most `entriesPerRecord`.
-    static func byJob(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
-        byJobUncut(entries).flatMap { group in
-            stride(from: 0, to: group.count, by: entriesPerRecord).map { Array(group[$0..<min($0 + entriesPerRecord, group.count)]) }
-        }
-    }
-
-    private static func byJobUncut(_ entries: [(process: TrackedProcess, life: ProcessLife)]) -> [[(process: TrackedProcess, life: ProcessLife)]] {
-        var groups: [[(process: TrackedProcess, life: ProcessLife)]] = []
+    /// The positions of `entries` (those `included`) grouped by job (PanDA ID and pilot), in the
+    /// order the jobs first appear, each group cut into records of at most `entriesPerRecord`.
+    static func byJob(_ entries: [EventAttributor.Entry], where included: (EventAttributor.Entry) -> Bool = { _ in true }) -> [ArraySlice<Int>] {
+        var groups: [[Int]] = []
         var index: [JobKey: Int] = [:]
-        for entry in entries {
+        for (position, entry) in entries.enumerated() where included(entry) {
             let key = JobKey(pandaID: entry.process.pandaID ?? "", pilot: entry.process.pilot)
             if let at = index[key] {
-                groups[at].append(entry)
+                groups[at].append(position)
             } else {
                 index[key] = groups.count
-                groups.append([entry])
+                groups.append([position])
             }
         }
-        return groups
+        return groups.flatMap { group in
+            stride(from: 0, to: group.count, by: entriesPerRecord).map { group[$0..<min($0 + entriesPerRecord, group.count)] }
+        }
     }
 }

@@ -38,12 +38,22 @@ public struct EventAttributor: Sendable {
         self.lifeLimit = lifeLimit
     }
 
+    /// A process to record: its attribution and what the events saw of it.
+    public struct Entry: Sendable {
+        public var process: TrackedProcess
+        public var life: ProcessLife
+        /// Recorded for the first time in this resolution (no `process` entry before).
+        public var firstSight: Bool
+    }
+
     /// What a cycle's resolution says to record.
     public struct Resolution: Sendable {
-        /// Job processes the sampler did not record: a `process` entry each (seen_by: event).
-        public var started: [(process: TrackedProcess, life: ProcessLife)] = []
+        /// Job processes the sampler did not record, recorded for the first time (seen_by:
+        /// event): a `process` entry each while alive; one that ended already is written once,
+        /// in its `exit` entry, with its whole life.
+        public var started: [Entry] = []
         /// Job processes that ended without a sample's record of their end: an `exit` entry each.
-        public var exited: [(process: TrackedProcess, life: ProcessLife)] = []
+        public var exited: [Entry] = []
         /// Payload processes outside their job, with why.
         public var escaped: [(process: TrackedProcess, life: ProcessLife, reason: String)] = []
         /// Ended processes that could not be attributed in this resolution.
@@ -138,12 +148,11 @@ public struct EventAttributor: Sendable {
                     life.escaped = reason
                     resolution.escaped.append((process, life, reason))
                 }
-                if !life.recorded && !sampledRecord {
-                    resolution.started.append((process, life))
-                }
+                let firstSight = !life.recorded && !sampledRecord
+                if firstSight { resolution.started.append(Entry(process: process, life: life, firstSight: true)) }
                 life.recorded = true
                 if life.exit != nil {
-                    if !sampledRecord { resolution.exited.append((process, life)) }
+                    if !sampledRecord { resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight)) }
                     lives[identity] = nil
                 } else {
                     lives[identity] = life

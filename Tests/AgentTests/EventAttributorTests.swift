@@ -163,7 +163,28 @@ import Testing
                 return []
             }
         }
-        for body in [DaemonRecords.eventProcesses(resolution.started), DaemonRecords.eventExits(resolution.exited)] {
+        #expect(resolution.exited.allSatisfy { $0.firstSight }, "began and ended in one cycle: first sighted at their exit")
+        let recordedBefore = resolution.exited.map { entry in
+            var entry = entry
+            entry.firstSight = false
+            return entry
+        }
+        let bodies = [DaemonRecords.eventProcesses(resolution.started), DaemonRecords.eventExits(resolution.exited),
+                      DaemonRecords.eventExits(recordedBefore)]
+        // The whole life in one exit entry: the process facts and the exit facts; an exit entry
+        // of a process with an earlier process entry: its end only.
+        let expected: [(present: [String], absent: [String])] = [
+            (["cmdline", "execs", "ns"], ["exit_code", "reaper_pid"]),
+            (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
+            (["exit_code", "reaper_pid"], ["cmdline", "execs", "ns"]),
+        ]
+        for (body, keys) in zip(bodies, expected) {
+            guard case .array(let values)? = body.members.first(where: { $0.key == "processes" })?.value,
+                  case .object(let members)? = values.first else { Issue.record("no entries"); continue }
+            let present = Set(members.map(\.key))
+            #expect(keys.present.allSatisfy { present.contains($0) } && !keys.absent.contains { present.contains($0) }, "\(body.type): \(present.sorted())")
+        }
+        for body in bodies {
             let entries = body.members.first { $0.key == "processes" }?.value
             #expect(unordered(try #require(entries), at: "processes") == [], "\(body.type)")
             guard case .array(let values)? = entries else { Issue.record("no processes array"); continue }

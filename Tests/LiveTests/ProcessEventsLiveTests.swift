@@ -18,9 +18,14 @@ enum EventsLive {
         }
     }
 
-    /// Every entry of the `processes` arrays of `process` (or `exit`) records.
+    /// Every entry of the `processes` arrays of `exit` records, or (`type` "process") every
+    /// process's first entry: those of `process` records, and the `exit` entries of processes
+    /// that began and ended within one cycle, which carry their whole life (`exec_count`).
     static func eventEntries(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
-        records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+        let exits = records.filter { $0["type"] as? String == "exit" }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+        guard type == "process" else { return exits }
+        return records.filter { $0["type"] as? String == "process" }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+            + exits.filter { $0["exec_count"] != nil }
     }
 
     static func heartbeats(_ records: [[String: Any]]) -> [[String: Any]] {
@@ -116,7 +121,7 @@ extension Live {
             #expect(exits.count == entries.count, "exit entries: \(exits.count)")
             #expect(exits.allSatisfy { $0["exit_code"] as? Int == 0 })
             // Many per record: far fewer records than processes.
-            let batches = try run.records().filter { $0["type"] as? String == "process" && $0["processes"] != nil }
+            let batches = try run.records().filter { $0["processes"] != nil }
             #expect(batches.count < 200, "\(batches.count) records for 1,000 processes")
             #expect(batches.allSatisfy { ($0["processes"] as? [Any])?.count ?? 0 <= 1000 })
 
