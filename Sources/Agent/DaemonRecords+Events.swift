@@ -102,17 +102,24 @@ extension DaemonRecords {
             var pilot: JSONValue
         }
 
-        private var last: (process: TrackedProcess, values: Values)?
+        /// The attribution the last values were built for, field by field (compared in place,
+        /// without copying a process a call).
+        private var role: ProcessRole?
+        private var pandaID: String?
+        private var taskID: String?
+        private var pilot: ProcessIdentity?
+        private var container: ContainerInfo?
+        private var last: Values?
 
         mutating func values(for process: TrackedProcess) -> Values {
-            if let last, last.process.role == process.role, last.process.pandaID == process.pandaID, last.process.taskID == process.taskID,
-               last.process.pilot == process.pilot, last.process.container == process.container {
-                return last.values
+            if let last, role == process.role, pandaID == process.pandaID, taskID == process.taskID, pilot == process.pilot,
+               container == process.container {
+                return last
             }
             let members = Dictionary(uniqueKeysWithValues: DaemonRecords.attribution(process).map { ($0.key, $0.value) })
             let values = Values(role: members["role"] ?? .null, pandaID: members["panda_id"] ?? .null, taskID: members["task_id"] ?? .null,
                                 container: members["container"] ?? .null, pilot: members["pilot"] ?? .null)
-            last = (process, values)
+            (role, pandaID, taskID, pilot, container, last) = (process.role, process.pandaID, process.taskID, process.pilot, process.container, values)
             return values
         }
     }
