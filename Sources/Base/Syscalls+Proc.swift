@@ -46,7 +46,7 @@ extension Syscalls {
     /// elsewhere (a fixture tree, a copy) it is an ordinary open and each file is checked.
     public static func openProcDirectory(at parent: ProcDirectory, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> ProcDirectory {
         if parent.kernelOwned {
-            let fd = retrying { isotrace_open_on_same_mount(parent.fd.rawValue, name, O_RDONLY | O_DIRECTORY) }
+            let fd = name.withCString { cName in retrying { isotrace_open_on_same_mount(parent.fd.rawValue, cName, O_RDONLY | O_DIRECTORY) } }
             if fd >= 0 { return ProcDirectory(fd: FileDescriptor(rawValue: fd), kernelOwned: true) }
             if errno != ENOSYS { throw sameMountError(displayPath()) }
         }
@@ -76,7 +76,9 @@ extension Syscalls {
     private static func openProcFile(at directory: ProcDirectory, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> Int32 {
         let flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
         if directory.kernelOwned {
-            let fd = retrying { isotrace_open_on_same_mount(directory.fd.rawValue, name, flags) }
+            // withCString: a short name is copied to the stack (passing the String as the C
+            // argument made an array on the heap for every file of every process).
+            let fd = name.withCString { cName in retrying { isotrace_open_on_same_mount(directory.fd.rawValue, cName, flags) } }
             if fd >= 0 { return fd }
             if errno != ENOSYS { throw sameMountError(displayPath()) }
         }
@@ -199,6 +201,27 @@ extension Syscalls {
             if n < 0 { throw lastError("readlink", displayPath()) }
             if n < size { return Array(target[0..<n]) }
             size *= 4
+        }
+    }
+
+    /// `readLink(at:_:displayPath:)` for the sampler's links (cwd, exe, ns/*): into a buffer the
+    /// caller reuses (grown when a link does not fit), the name a literal passed to the kernel as
+    /// it is. Returns the link's length. No allocation per link: a sample of 10,000 processes
+    /// reads 110,000 of them.
+    public static func readLink(at directory: FileDescriptor, _ name: StaticString, displayPath: @autoclosure () -> String,
+                                into buffer: inout [UInt8]) throws(SystemCallError) -> Int {
+        let cName = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)  // literals end in NUL
+        if buffer.count < 4096 { buffer = [UInt8](repeating: 0, count: 4096) }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                retrying { readlinkat(directory.rawValue, cName, raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count) }
+            }
+            if n < 0 { throw lastError("readlink", displayPath()) }
+            if n < buffer.count { return n }
+            guard buffer.count < procFileLimit else {
+                throw SystemCallError(operation: "readlink (over \(procFileLimit >> 20) MiB)", path: displayPath(), errno: .fileTooLarge)
+            }
+            buffer.append(contentsOf: repeatElement(0, count: buffer.count))
         }
     }
 

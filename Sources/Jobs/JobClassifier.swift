@@ -190,7 +190,7 @@ enum CommandLineExports {
             // ASCII (nearly every command line): searched as bytes, where Characters and bytes
             // agree. Anything else: the String search, by Characters, as before.
             let searched = argument.withUTF8 { bytes -> Bool in
-                guard !bytes.contains(where: { $0 >= 0x80 }) else { return false }
+                guard ASCIIScan.isASCII(bytes) else { return false }
                 for (name, needle) in needles where found[name] == nil {
                     guard var at = firstOffset(of: needle, in: bytes) else { continue }
                     at += needle.count

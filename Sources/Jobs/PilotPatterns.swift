@@ -43,6 +43,24 @@ public struct PilotPatterns: Sendable, Equatable {
     /// The PanDA ID of the job directory `path` is (`innermostOnly`), or lies inside of; nil when
     /// it is no job directory. Only a component that is exactly `<prefix><digits>` counts.
     public func jobDirectoryID(_ path: String, innermostOnly: Bool = true) -> (id: String, directory: String)? {
+        var path = path
+        var prefix = jobDirectoryPrefix
+        // ASCII (every path the pilot makes): components found from the end in the bytes, as the
+        // split below finds them, without splitting the whole path into Characters.
+        let ascii = path.withUTF8 { bytes in
+            prefix.withUTF8 { prefix in
+                ASCIIPath.jobDirectory(bytes, prefix: prefix, innermostOnly: innermostOnly)
+            }
+        }
+        switch ascii {
+        case .some(.some(let found)): return found
+        case .some(.none): return nil
+        case .none: return jobDirectoryIDByCharacters(path, innermostOnly: innermostOnly)
+        }
+    }
+
+    /// `jobDirectoryID` on Characters, for a path or prefix that is not ASCII.
+    func jobDirectoryIDByCharacters(_ path: String, innermostOnly: Bool) -> (id: String, directory: String)? {
         let components = path.split(separator: "/", omittingEmptySubsequences: false)
         let candidates = innermostOnly ? [components.count - 1] : Array(components.indices.reversed())
         for index in candidates where index >= 0 {
@@ -65,4 +83,30 @@ public struct PilotPatterns: Sendable, Equatable {
     }
 
     private func basename(_ path: String) -> String { ContainerInfo.basename(path) }
+}
+
+/// Byte-level path helpers for ASCII paths.
+enum ASCIIPath {
+    /// `PilotPatterns.jobDirectoryID` when `path` and `prefix` are ASCII: `.some(found)`;
+    /// nil when either is not (the caller then works on Characters).
+    static func jobDirectory(_ path: UnsafeBufferPointer<UInt8>, prefix: UnsafeBufferPointer<UInt8>,
+                             innermostOnly: Bool) -> (id: String, directory: String)?? {
+        guard !path.contains(where: { $0 >= 0x80 }), !prefix.contains(where: { $0 >= 0x80 }) else { return nil }
+        let slash = UInt8(ascii: "/")
+        var end = path.count
+        while true {
+            var start = end
+            while start > 0 && path[start - 1] != slash { start -= 1 }
+            let length = end - start
+            if length > prefix.count,
+               (0..<prefix.count).allSatisfy({ path[start + $0] == prefix[$0] }),
+               (start + prefix.count..<end).allSatisfy({ path[$0] >= UInt8(ascii: "0") && path[$0] <= UInt8(ascii: "9") }) {
+                let id = String(decoding: UnsafeBufferPointer(rebasing: path[(start + prefix.count)..<end]), as: UTF8.self)
+                let directory = String(decoding: UnsafeBufferPointer(rebasing: path[0..<end]), as: UTF8.self)
+                return .some((id, directory))
+            }
+            if innermostOnly || start == 0 { return .some(nil) }
+            end = start - 1
+        }
+    }
 }

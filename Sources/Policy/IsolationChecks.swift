@@ -200,18 +200,25 @@ struct TmpBacking: Equatable {
     static func of(_ namespace: MountNamespaceSample) -> TmpBacking? {
         guard let mounts = namespace.mounts else { return nil }
         // The last mount over /tmp or over its closest ancestor wins (later mounts stack on top).
-        var best: MountEntry?
-        for mount in mounts where covers(mount.mountPoint, "/tmp") {
-            if best == nil || mount.mountPoint.count >= best!.mountPoint.count { best = mount }
+        var best: Int?
+        for index in mounts.indices where covers(mounts[index].mountPoint, "/tmp") {
+            if best == nil || mounts[index].mountPoint.utf8.count >= mounts[best!].mountPoint.utf8.count { best = index }
         }
-        guard let mount = best else { return nil }
+        guard let best else { return nil }
+        let mount = mounts[best]
         let below = String("/tmp".dropFirst(mount.mountPoint == "/" ? 0 : mount.mountPoint.count))
         var directory = mount.root == "/" ? below : mount.root + below
         if directory.isEmpty { directory = "/" }
         return TmpBacking(device: mount.device, directory: directory)
     }
 
+    /// `mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")`, by bytes
+    /// (no string made per mount: a job's check walks its namespace's whole table). For an
+    /// ASCII `path` such as "/tmp" that is what String's comparisons find.
     private static func covers(_ mountPoint: String, _ path: String) -> Bool {
-        mountPoint == "/" || path == mountPoint || path.hasPrefix(mountPoint + "/")
+        let point = mountPoint.utf8, path = path.utf8
+        if point.count == 1 && point.first == UInt8(ascii: "/") { return true }
+        guard path.count >= point.count, path.starts(with: point) else { return false }
+        return path.count == point.count || path[path.index(path.startIndex, offsetBy: point.count)] == UInt8(ascii: "/")
     }
 }

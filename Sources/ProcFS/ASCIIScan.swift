@@ -4,7 +4,7 @@
 /// (`lowercased().contains`, `contains`, `hasPrefix`): every ASCII scalar is its own Character
 /// except CR LF, which no needle contains. Callers use them only after `isASCII` and keep the
 /// `String` operations for other text, where Unicode case mapping and grapheme rules differ.
-enum ASCIIScan {
+package enum ASCIIScan {
     /// nil when the text is not ASCII; else the result of `body` on its bytes.
     static func withASCII<T>(_ text: some StringProtocol, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T? {
         text.utf8.withContiguousStorageIfAvailable { bytes -> T? in
@@ -29,7 +29,7 @@ enum ASCIIScan {
     }
 
     /// Whether every byte is below 0x80, eight bytes at a time.
-    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    package static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         let raw = UnsafeRawBufferPointer(bytes)
         var index = 0
         var high: UInt64 = 0

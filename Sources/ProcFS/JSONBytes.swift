@@ -129,48 +129,32 @@ package struct JSONBytes {
         needsComma = true
     }
 
-    /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`. Eight bytes at a time
-    /// are tested at once (no byte below 0x20, no quote, no backslash) and copied in runs: the
-    /// command lines and paths of a node are long and almost never need an escape.
+    /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`. The clean run up to
+    /// the next byte that needs an escape is found eight bytes at a time (`cleanPrefix`) and
+    /// copied at once: the command lines and paths of a node are long and almost never need an
+    /// escape, so the usual string is one scan, one copy and two quotes.
     private func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         let count = utf8.count
-        // The usual string needs no escape: its bytes and two quotes, reserved at once.
-        buffer.reserve(count + 2)
-        buffer.append(UInt8(ascii: "\""))
-        guard let base = utf8.baseAddress else {
-            buffer.append(UInt8(ascii: "\""))
+        buffer.reserve(count &+ 2)
+        guard let base = utf8.baseAddress, count > 0 else {
+            append("\"\"")
             return
         }
-        let raw = UnsafeRawPointer(base)
+        var clean = Self.cleanPrefix(base, count)
+        if clean == count {
+            let at = buffer.base + buffer.count
+            at[0] = UInt8(ascii: "\"")
+            memcpy(at + 1, base, count)
+            at[count &+ 1] = UInt8(ascii: "\"")
+            buffer.count &+= count &+ 2
+            return
+        }
+        buffer.append(UInt8(ascii: "\""))
         var runStart = 0
-        var index = 0
-        while index < count {
-            if index + 8 <= count {
-                if !Self.mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-                    index += 8
-                    continue
-                }
-            } else {
-                // The tail: the last eight bytes again, or the few there are padded with spaces.
-                var word: UInt64 = 0x2020_2020_2020_2020
-                if count >= 8 {
-                    word = raw.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
-                } else {
-                    withUnsafeMutableBytes(of: &word) { $0.baseAddress!.copyMemory(from: raw + index, byteCount: count - index) }
-                }
-                if !Self.mayNeedEscape(word) {
-                    index = count
-                    break
-                }
-            }
-            let byte = base[index]
-            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
-                index += 1
-                continue
-            }
-            if runStart < index { buffer.append(raw + runStart, index - runStart) }
-            index += 1
-            runStart = index
+        while true {
+            if runStart < clean { buffer.append(base + runStart, clean &- runStart) }
+            if clean == count { break }
+            let byte = base[clean]
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
@@ -184,9 +168,27 @@ package struct JSONBytes {
                 buffer.append(Self.hexDigit(byte >> 4))
                 buffer.append(Self.hexDigit(byte & 0xF))
             }
+            runStart = clean &+ 1
+            clean = runStart &+ Self.cleanPrefix(base + runStart, count &- runStart)
         }
-        if runStart < count { buffer.append(raw + runStart, count - runStart) }
         buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// How many of the `count` bytes at `start` come before the first one that needs an escape
+    /// (`count` when none does).
+    @inline(__always)
+    private static func cleanPrefix(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        let raw = UnsafeRawPointer(start)
+        var index = 0
+        while index &+ 8 <= count, !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
+            index &+= 8
+        }
+        while index < count {
+            let byte = start[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
+            index &+= 1
+        }
+        return count
     }
 
     /// False when none of the eight bytes of `word` is below 0x20, a quote or a backslash (the

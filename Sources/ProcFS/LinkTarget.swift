@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// Where a `/proc/<pid>/exe` or `cwd` link points. The kernel appends " (deleted)" when the file
 /// or directory was removed after the process started (a common trick to hide a binary).
 public struct LinkTarget: Sendable, Equatable {
@@ -9,11 +15,15 @@ public struct LinkTarget: Sendable, Equatable {
         self.deleted = deleted
     }
 
-    public static func parse(_ bytes: [UInt8]) -> LinkTarget {
-        let suffix = Array(" (deleted)".utf8)
-        if bytes.count > suffix.count, bytes.suffix(suffix.count).elementsEqual(suffix) {
-            return LinkTarget(path: EscapedText.decode(bytes.dropLast(suffix.count)), deleted: true)
+    public static func parse(_ bytes: [UInt8]) -> LinkTarget { parse(bytes[...]) }
+
+    public static func parse(_ bytes: Bytes) -> LinkTarget {
+        let suffix: StaticString = " (deleted)"
+        let length = suffix.utf8CodeUnitCount
+        if bytes.count > length,
+           bytes.withUnsafeBytes({ memcmp($0.baseAddress! + $0.count - length, suffix.utf8Start, length) == 0 }) {
+            return LinkTarget(path: EscapedText.decode(bytes.dropLast(length)), deleted: true)
         }
-        return LinkTarget(path: EscapedText.decode(bytes[...]), deleted: false)
+        return LinkTarget(path: EscapedText.decode(bytes), deleted: false)
     }
 }

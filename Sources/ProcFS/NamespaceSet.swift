@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The kinds of namespace isotrace reads from `/proc/<pid>/ns/`.
 public enum NamespaceKind: String, CaseIterable, Sendable, Codable, Comparable {
     case cgroup, ipc, mnt, net, pid
@@ -23,23 +29,34 @@ public enum NamespaceKind: String, CaseIterable, Sendable, Codable, Comparable {
         case .uts: return 8
         }
     }
-    /// Each kind with its link below the process directory (`ns/pid`), made once, not per process.
-    static let linkNames = allCases.map { ($0, "ns/" + $0.rawValue) }
-
-    /// What the link's text starts with (`mnt:[`); pid_for_children links to a `pid:` namespace.
-    var linkPrefix: [UInt8] {
+    /// The kind's link below the process directory (`ns/pid`), a literal handed to readlinkat.
+    var linkName: StaticString {
         switch self {
-        case .cgroup: return Self.prefixes[0]
-        case .ipc: return Self.prefixes[1]
-        case .mnt: return Self.prefixes[2]
-        case .net: return Self.prefixes[3]
-        case .pid, .pidForChildren: return Self.prefixes[4]
-        case .time: return Self.prefixes[5]
-        case .user: return Self.prefixes[6]
-        case .uts: return Self.prefixes[7]
+        case .cgroup: return "ns/cgroup"
+        case .ipc: return "ns/ipc"
+        case .mnt: return "ns/mnt"
+        case .net: return "ns/net"
+        case .pid: return "ns/pid"
+        case .pidForChildren: return "ns/pid_for_children"
+        case .time: return "ns/time"
+        case .user: return "ns/user"
+        case .uts: return "ns/uts"
         }
     }
-    private static let prefixes = ["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"].map { Array(($0 + ":[").utf8) }
+
+    /// What the link's text starts with (`mnt:[`); pid_for_children links to a `pid:` namespace.
+    var linkPrefix: StaticString {
+        switch self {
+        case .cgroup: return "cgroup:["
+        case .ipc: return "ipc:["
+        case .mnt: return "mnt:["
+        case .net: return "net:["
+        case .pid, .pidForChildren: return "pid:["
+        case .time: return "time:["
+        case .user: return "user:["
+        case .uts: return "uts:["
+        }
+    }
 }
 
 /// The namespace inodes of one process. Two processes share a namespace exactly when the inodes
@@ -76,10 +93,13 @@ public struct NamespaceSet: Sendable, Equatable {
     public static func parseLink(_ bytes: Bytes, expecting kind: NamespaceKind) throws(ParseError) -> UInt64 {
         // pid_for_children and time_for_children link to a "pid:[...]" / "time:[...]" namespace.
         let expected = kind.linkPrefix
-        guard bytes.count > expected.count + 1, bytes.starts(with: expected), bytes.last == UInt8(ascii: "]"),
-              let inode = ByteScan.unsigned(bytes[(bytes.startIndex + expected.count)..<(bytes.endIndex - 1)])
+        let length = expected.utf8CodeUnitCount
+        guard bytes.count > length + 1,
+              bytes.withUnsafeBytes({ memcmp($0.baseAddress!, expected.utf8Start, length) == 0 }),
+              bytes.last == UInt8(ascii: "]"),
+              let inode = ByteScan.unsigned(bytes[(bytes.startIndex + length)..<(bytes.endIndex - 1)])
         else {
-            let name = String(decoding: expected.dropLast(2), as: UTF8.self)
+            let name = expected.withUTF8Buffer { String(decoding: $0.dropLast(2), as: UTF8.self) }
             throw ParseError(file: "ns/\(kind.rawValue)", reason: "expected '\(name):[inode]', found \(ByteScan.preview(bytes))")
         }
         return inode

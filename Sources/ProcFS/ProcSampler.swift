@@ -264,11 +264,11 @@ struct ProcessReader {
         }
     }
 
-    mutating func link(_ name: String, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
-        switch try process.readLink(name) {
-        case .success(let bytes): return LinkTarget.parse(bytes)
+    mutating func link(_ name: StaticString, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
+        switch try process.readLink(name, into: &buffer) {
+        case .success(let count): return LinkTarget.parse(buffer[0..<count])
         case .failure(let failure):
-            sample.unavailable[name] = failure.reason
+            sample.unavailable[name.description] = failure.reason
             return nil
         }
     }
@@ -277,11 +277,11 @@ struct ProcessReader {
     /// namespace and mountinfo once per mount namespace.
     private mutating func readNamespaces(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                          _ malformed: inout Bool) throws(Vanished) {
-        for (kind, name) in NamespaceKind.linkNames {
-            switch try process.readLink(name) {
-            case .success(let text):
+        for kind in NamespaceKind.all {
+            switch try process.readLink(kind.linkName, into: &buffer) {
+            case .success(let count):
                 do throws(ParseError) {
-                    sample.namespaces[kind] = try NamespaceSet.parseLink(text[...], expecting: kind)
+                    sample.namespaces[kind] = try NamespaceSet.parseLink(buffer[0..<count], expecting: kind)
                 } catch {
                     report(pid: pid, process, error)
                     sample.unavailable["ns." + kind.rawValue] = .malformed(error.summary)
@@ -459,9 +459,10 @@ struct ProcessFiles {
         }
     }
 
-    func readLink(_ name: String) throws(ProcessReader.Vanished) -> Result<[UInt8], FieldFailure> {
+    /// Reads a link into `buffer` (reused across reads); its length.
+    func readLink(_ name: StaticString, into buffer: inout [UInt8]) throws(ProcessReader.Vanished) -> Result<Int, FieldFailure> {
         do {
-            return .success(try Syscalls.readLink(at: fd, name, displayPath: path(name)))
+            return .success(try Syscalls.readLink(at: fd, name, displayPath: path(name.description), into: &buffer))
         } catch {
             return .failure(try failure(error))
         }

@@ -50,4 +50,22 @@ import Testing
         #expect(ContainerInfo.basename(path) == expected)
         #expect(ContainerInfo.basename(path) == (path.split(separator: "/").last.map(String.init) ?? path))
     }
+
+    /// The job directory found in the bytes of an ASCII path is the one the Character split finds
+    /// (random paths of prefixes, digits, slashes and noise; innermost only and not).
+    @Test func jobDirectoryBytesAgreeWithCharacters() {
+        var generator = SystemRandomNumberGenerator()
+        let pieces = ["/", "//", "PanDA_Pilot-", "PanDA_Pilot", "Pilot-", "4267387837", "0", "12", "x", ".", "-", " ", "é", "e\u{301}"]
+        for prefix in ["PanDA_Pilot-", "", "P", "job_"] {
+            let patterns = PilotPatterns(interpreters: [], scripts: [], wrappers: [], jobDirectoryPrefix: prefix)
+            for _ in 0..<2000 {
+                let path = (0..<Int.random(in: 0...8, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+                for innermostOnly in [true, false] {
+                    let bytes = patterns.jobDirectoryID(path, innermostOnly: innermostOnly)
+                    let characters = patterns.jobDirectoryIDByCharacters(path, innermostOnly: innermostOnly)
+                    #expect(bytes?.id == characters?.id && bytes?.directory == characters?.directory, "\(prefix) \(path.debugDescription)")
+                }
+            }
+        }
+    }
 }

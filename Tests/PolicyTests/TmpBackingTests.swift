@@ -40,4 +40,29 @@ struct TmpBackingTests {
         #expect(Self.backing([Self.mount(1, "/", "/", device: "254:0"), Self.mount(2, "/scratch/job1", "/tmp", device: "8:1")])
             == TmpBacking(device: "8:1", directory: "/scratch/job1"))
     }
+
+    /// TmpBacking.of as it was, on Strings (the byte-level `covers` must find the same mount).
+    static func reference(_ mounts: [MountEntry]) -> TmpBacking? {
+        func covers(_ point: String) -> Bool { point == "/" || "/tmp" == point || "/tmp".hasPrefix(point + "/") }
+        var best: MountEntry?
+        for mount in mounts where covers(mount.mountPoint) {
+            if best == nil || mount.mountPoint.count >= best!.mountPoint.count { best = mount }
+        }
+        guard let mount = best else { return nil }
+        let below = String("/tmp".dropFirst(mount.mountPoint == "/" ? 0 : mount.mountPoint.count))
+        var directory = mount.root == "/" ? below : mount.root + below
+        if directory.isEmpty { directory = "/" }
+        return TmpBacking(device: mount.device, directory: directory)
+    }
+
+    @Test func randomTablesAgreeWithTheStringComparison() {
+        var generator = SystemRandomNumberGenerator()
+        let points = ["/", "/tmp", "/tmp/", "/tmp/x", "/tm", "/tmpx", "", "/t", "/var/tmp", "//tmp", "/tmp\u{301}", "/é"]
+        for _ in 0..<2000 {
+            let mounts = (0..<Int.random(in: 0...6, using: &generator)).map { id in
+                Self.mount(id, ["/", "/scratch", ""].randomElement(using: &generator)!, points.randomElement(using: &generator)!, device: "0:\(id)")
+            }
+            #expect(Self.backing(mounts) == Self.reference(mounts), "\(mounts.map(\.mountPoint))")
+        }
+    }
 }

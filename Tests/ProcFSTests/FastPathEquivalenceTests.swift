@@ -65,6 +65,32 @@ import Testing
         }
     }
 
+    /// Random strings with several escapes, runs of every length between them and non-ASCII
+    /// text, against JSONEncoder (the writer's reference): the clean-run scan restarts after each
+    /// escape.
+    @Test func randomStringsMatchJSONEncoder() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var generator = SplitMix64(seed: 2026_12_05)
+        let pieces = ["\"", "\\", "\n", "\t", "\r", "\u{8}", "\u{c}", "\u{0}", "\u{1}", "\u{1f}", "\u{7f}", "é", "😀", "/",
+                      "a", "ab", "abcdefg", "abcdefgh", "abcdefghijklmnopq", " ", "\"\"", "\\\\"]
+        var json = JSONBytes(capacity: 16)
+        var expected: [UInt8] = [UInt8(ascii: "[")]
+        json.beginArray()
+        for round in 0..<3000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined()
+            json.string(text)
+            if round > 0 { expected.append(UInt8(ascii: ",")) }
+            expected += Array(try encoder.encode(text))
+            var alone = JSONBytes(capacity: 1)
+            alone.string(text)
+            #expect(alone.bytes == Array(try encoder.encode(text)), "\(text.debugDescription)")
+        }
+        json.endArray()
+        expected.append(UInt8(ascii: "]"))
+        #expect(json.bytes == expected)
+    }
+
     /// Environments parsed one after another through one shared cache give what each gives
     /// alone, with one-letter and empty extra names (the two-byte filter's edge cases).
     @Test func sharedEnvironmentsAreTheEnvironmentsAlone() {
