@@ -25,13 +25,13 @@ extension DaemonRecords {
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: the whole
-    /// life of those first seen in this cycle (`firstSight`), identity, attribution, wait status
-    /// and reaper of those that had a `process` entry before.
+    /// life of those first seen in this cycle (`firstSight`) or that exec'd after their `process`
+    /// entry (`execsSinceEntry`), identity, attribution, wait status and reaper of the others.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
         values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight, exit: true)) }
+        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight || entry.execsSinceEntry, exit: true)) }
         return RecordBody(type: .exit, members: [JSONMember("processes", .array(values))])
     }
 

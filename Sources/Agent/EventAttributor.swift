@@ -44,6 +44,9 @@ public struct EventAttributor: Sendable {
         public var life: ProcessLife
         /// Recorded for the first time in this resolution (no `process` entry before).
         public var firstSight: Bool
+        /// It exec'd after its `process` entry was written (a cycle came between its fork and
+        /// its exec): its `exit` entry carries its life again, so that the exec is recorded.
+        public var execsSinceEntry = false
     }
 
     /// What a cycle's resolution says to record.
@@ -158,10 +161,16 @@ public struct EventAttributor: Sendable {
                     resolution.escaped.append((process, life, reason))
                 }
                 let firstSight = !life.recorded && !sampledRecord
-                if firstSight { resolution.started.append(Entry(process: process, life: life, firstSight: true)) }
+                if firstSight {
+                    resolution.started.append(Entry(process: process, life: life, firstSight: true))
+                    life.execCountAtEntry = life.execCount
+                }
                 life.recorded = true
                 if life.exit != nil {
-                    if !sampledRecord { resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight)) }
+                    if !sampledRecord {
+                        resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight,
+                                                       execsSinceEntry: !firstSight && life.execCount > life.execCountAtEntry))
+                    }
                     lives[identity] = nil
                 } else {
                     lives[identity] = life
