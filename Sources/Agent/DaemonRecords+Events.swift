@@ -25,13 +25,13 @@ extension DaemonRecords {
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: the whole
-    /// life of those first seen in this cycle (`firstSight`), identity, attribution, wait status
-    /// and reaper of those that had a `process` entry before.
+    /// life of those first seen in this cycle (`firstSight`) or that exec'd after their `process`
+    /// entry (`execsSinceEntry`), identity, attribution, wait status and reaper of the others.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
         values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight, exit: true)) }
+        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight || entry.execsSinceEntry, exit: true)) }
         return RecordBody(type: .exit, members: [JSONMember("processes", .array(values))])
     }
 
@@ -102,17 +102,24 @@ extension DaemonRecords {
             var pilot: JSONValue
         }
 
-        private var last: (process: TrackedProcess, values: Values)?
+        /// The attribution the last values were built for, field by field (compared in place,
+        /// without copying a process a call).
+        private var role: ProcessRole?
+        private var pandaID: String?
+        private var taskID: String?
+        private var pilot: ProcessIdentity?
+        private var container: ContainerInfo?
+        private var last: Values?
 
         mutating func values(for process: TrackedProcess) -> Values {
-            if let last, last.process.role == process.role, last.process.pandaID == process.pandaID, last.process.taskID == process.taskID,
-               last.process.pilot == process.pilot, last.process.container == process.container {
-                return last.values
+            if let last, role == process.role, pandaID == process.pandaID, taskID == process.taskID, pilot == process.pilot,
+               container == process.container {
+                return last
             }
             let members = Dictionary(uniqueKeysWithValues: DaemonRecords.attribution(process).map { ($0.key, $0.value) })
             let values = Values(role: members["role"] ?? .null, pandaID: members["panda_id"] ?? .null, taskID: members["task_id"] ?? .null,
                                 container: members["container"] ?? .null, pilot: members["pilot"] ?? .null)
-            last = (process, values)
+            (role, pandaID, taskID, pilot, container, last) = (process.role, process.pandaID, process.taskID, process.pilot, process.container, values)
             return values
         }
     }

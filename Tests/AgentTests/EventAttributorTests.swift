@@ -140,6 +140,24 @@ import Testing
         #expect(attributor.lives.count == 2 && attributor.lifeLost == 3)
     }
 
+    @Test("a cycle between a child's fork and its exec: a process entry at fork, then an exit entry with the exec")
+    func execAfterTheProcessEntry() throws {
+        var attributor = EventAttributor()
+        attributor.ingest([Self.event(.fork, 310, parent: 200)], node: Self.node)
+        let first = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(first.started.map(\.process.identity.pid) == [310] && first.started.first?.life.execs.isEmpty == true)
+        attributor.ingest([Self.event(.exec, 310, parent: 200, filename: "/bin/true", arguments: ["/bin/true"]),
+                           Self.event(.exit, 310, parent: 200)], node: Self.node)
+        let second = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(second.started.isEmpty)
+        let exit = try #require(second.exited.first)
+        #expect(!exit.firstSight && exit.execsSinceEntry)
+        guard case .array(let values)? = DaemonRecords.eventExits(second.exited).members.first(where: { $0.key == "processes" })?.value,
+              case .object(let members)? = values.first else { Issue.record("no exit entry"); return }
+        #expect(members.first { $0.key == "exe" }?.value == .string("/bin/true"), "\(members.map(\.key))")
+        #expect(members.first { $0.key == "exit_code" }?.value == .number(0))
+    }
+
     @Test("event entries: every object's members already in canonical key order (UTF-16), the job's values the same in each entry")
     func entriesInCanonicalOrder() throws {
         var attributor = EventAttributor()
