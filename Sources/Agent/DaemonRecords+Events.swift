@@ -5,17 +5,18 @@ import Records
 /// The record bodies of the process event source: processes the events saw and no sample
 /// recorded, all of one job in one record (`processes`, one PROCESS each, `seen_by: event`).
 ///
-/// A process the events saw begin and end since the last cycle is written once, in the `exit`
-/// record, with its whole life: what a `process` entry says (the execs' filenames and redacted
-/// first arguments, ids, namespaces, cgroup id, the attribution by ancestry) and what an `exit`
-/// entry says (the wait status and who reaped it). One entry, one signature's share and one index
-/// sighting instead of two; `query --pid P --at T` answers from it like from any entry.
+/// A process has a `process` entry at its first sight (what the events saw of it: the execs'
+/// filenames and redacted first arguments, ids, namespaces, cgroup id, the attribution by
+/// ancestry) and an `exit` entry at its end (identity, attribution, the wait status and who reaped
+/// it), also when both fall in one cycle: issue 18 asks that short-lived processes get `process`
+/// and `exit` records like sampled ones, so a reader of either kind misses none. An exit entry
+/// repeats the life only when the process exec'd after its `process` entry was written.
 ///
 /// Each entry's members are written in canonical key order (RFC 8785: CanonicalJSON then checks
 /// the order in one pass instead of sorting a few thousand members a record), and the job's
 /// values shared by every entry are built once a record.
 extension DaemonRecords {
-    /// `process`: processes of one job the events saw start and still alive at the cycle.
+    /// `process`: processes of one job the events saw start since the last cycle, ended or not.
     public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
@@ -24,14 +25,14 @@ extension DaemonRecords {
         return RecordBody(type: .process, members: [JSONMember("processes", .array(values))])
     }
 
-    /// `exit`: processes of one job whose end the events saw and no sample recorded: the whole
-    /// life of those first seen in this cycle (`firstSight`) or that exec'd after their `process`
-    /// entry (`execsSinceEntry`), identity, attribution, wait status and reaper of the others.
+    /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
+    /// attribution, wait status and reaper, and the whole life again of those that exec'd after
+    /// their `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
         values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight || entry.execsSinceEntry, exit: true)) }
+        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.execsSinceEntry, exit: true)) }
         return RecordBody(type: .exit, members: [JSONMember("processes", .array(values))])
     }
 

@@ -182,19 +182,20 @@ import Testing
             }
         }
         #expect(resolution.exited.allSatisfy { $0.firstSight }, "began and ended in one cycle: first sighted at their exit")
-        let recordedBefore = resolution.exited.map { entry in
+        let execedSinceEntry = resolution.exited.map { entry in
             var entry = entry
-            entry.firstSight = false
+            entry.execsSinceEntry = true
             return entry
         }
         let bodies = [DaemonRecords.eventProcesses(resolution.started), DaemonRecords.eventExits(resolution.exited),
-                      DaemonRecords.eventExits(recordedBefore)]
-        // The whole life in one exit entry: the process facts and the exit facts; an exit entry
-        // of a process with an earlier process entry: its end only.
+                      DaemonRecords.eventExits(execedSinceEntry)]
+        // Began and ended in one cycle: a process entry with the life and an exit entry with the
+        // end (both kinds, like a sampled process); an exit entry of a process that exec'd after
+        // its process entry: the life again, with the end.
         let expected: [(present: [String], absent: [String])] = [
             (["cmdline", "execs", "ns"], ["exit_code", "reaper_pid"]),
-            (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
             (["exit_code", "reaper_pid"], ["cmdline", "execs", "ns"]),
+            (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
         ]
         for (body, keys) in zip(bodies, expected) {
             guard case .array(let values)? = body.members.first(where: { $0.key == "processes" })?.value,
