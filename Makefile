@@ -235,6 +235,18 @@ bench-epochs: release
 	$(SWIFT) build $(RELEASE_FLAGS) --product epoch-bench
 	$(SCRATCH)/release/epoch-bench
 
+# The record index's insert path alone (Tests/IndexBench): indexes a copy of the records of a real
+# run (INDEX_BENCH_DIR=<a daemon's --out>, e.g. a first cycle of `make bench`) as the daemon does,
+# from the writer's records, then as `isotrace index --rebuild` does, from the lines. For the
+# instruction counts, run the binary under valgrind --tool=callgrind (RecordIndex.update inclusive).
+.PHONY: bench-index
+bench-index: release
+	@if [ -z "$(INDEX_BENCH_DIR)" ]; then echo "bench-index: give INDEX_BENCH_DIR=<a record directory>" >&2; exit 2; fi
+	$(SWIFT) build $(RELEASE_FLAGS) --product index-bench
+	rm -rf $(SCRATCH)/index-bench && mkdir -m 700 -p $(SCRATCH)/index-bench && cp -r $(INDEX_BENCH_DIR)/records $(SCRATCH)/index-bench/
+	$(SCRATCH)/release/index-bench $(SCRATCH)/index-bench
+	$(SCRATCH)/release/index-bench $(SCRATCH)/index-bench --lines
+
 # The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
 # run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).
 # Also every command line of a realistic node of 2,000 processes (bench/nodeshape --cmdlines,

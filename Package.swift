@@ -104,6 +104,8 @@ let package = Package(
                 "Base",
                 "Records",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C API beside GRDB: the index's inserts bind their values directly.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // The central PostgreSQL store (postgres-nio): migrations, shipping the signed lines with a
@@ -181,6 +183,13 @@ let package = Package(
             name: "epoch-bench",
             dependencies: ["Base", "Records"],
             path: "Tests/EpochBench"
+        ),
+        // make bench-index: the record index's insert path alone, on the records of a real daemon
+        // run, from the writer's records (as the daemon indexes) or from the lines (as --rebuild).
+        .executableTarget(
+            name: "index-bench",
+            dependencies: ["Base", "Records", "RecordIndex"],
+            path: "Tests/IndexBench"
         ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(

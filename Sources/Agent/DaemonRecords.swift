@@ -10,13 +10,58 @@ import Records
 /// index reads. Each record also names the `sampler` of the cycle that saw it.
 public enum DaemonRecords {
     /// `process`: first sight of a pilot or payload process, with everything sampled about it.
+    ///
+    /// PROCESS is written as bytes by the snapshot's own writer with the attribution keys put in
+    /// where they sort, which is canonical JSON as it stands (checked in one pass by
+    /// `CanonicalMember`): the line holds the same bytes as when the sample's JSON was parsed,
+    /// the attribution added and the whole sorted and written again, which it no longer is.
     public static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind? = nil) throws -> RecordBody {
-        guard case .object(var members) = try JSONValue(json: SnapshotJSONWriter.encode(sample), of: "ProcessSample") else {
-            preconditionFailure("a process sample encodes as a JSON object")
+        var json = JSONBytes(capacity: 4096)
+        SnapshotJSONWriter.write(sample, &json) { next, json in
+            for (key, position) in AttributionKey.positions where position == next { write(key, of: process, &json) }
         }
-        members += attribution(process)
-        members.append(JSONMember("seen_by", .string("sample")))
-        return RecordBody(type: .process, members: [JSONMember("process", .object(members))] + named(sampler))
+        var members = [try CanonicalMember("process", json: json.bytes, of: "ProcessSample")]
+        if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
+        return RecordBody(type: .process, canonicalMembers: members)
+    }
+
+    /// The keys a `process` record adds to the sample's object (`attribution` and `seen_by`), in
+    /// key order, each with the snapshot key it goes before (nil: at the end).
+    private enum AttributionKey: String, CaseIterable {
+        case container, firstSeen = "first_seen", lastSeen = "last_seen", pandaID = "panda_id", pilot, role
+        case seenBy = "seen_by", taskID = "task_id"
+
+        static let positions = allCases.map { ($0, SnapshotJSONWriter.position(of: $0.rawValue)) }
+    }
+
+    /// One attribution member as bytes: the values `attribution(_:)` gives, written as
+    /// `CanonicalJSON` writes them.
+    private static func write(_ key: AttributionKey, of process: TrackedProcess, _ json: inout JSONBytes) {
+        json.key(key.rawValue)
+        switch key {
+        case .container:
+            guard let info = process.container else { return json.null() }
+            json.beginObject()
+            json.key("image"); json.string(info.image)
+            json.key("process"); json.string(info.process)
+            json.key("runtime"); json.string(info.runtime)
+            json.endObject()
+        case .firstSeen: json.string(process.firstSeen.description)
+        case .lastSeen: json.string(process.lastSeen.description)
+        case .pandaID: json.string(process.pandaID)
+        case .pilot:
+            guard let pilot = process.pilot else { return json.null() }
+            json.beginObject()
+            json.key("boot_id"); json.string(pilot.bootID)
+            json.key("pid"); json.integer(pilot.pid)
+            json.key("start_ticks")
+            // `integer(_:)`: null beyond 2^53 - 1.
+            if let ticks = Int64(exactly: pilot.startTicks), ticks <= JSONValue.maxExactInteger { json.integer(ticks) } else { json.null() }
+            json.endObject()
+        case .role: json.string(process.role.rawValue)
+        case .seenBy: json.string("sample")
+        case .taskID: json.string(process.taskID)
+        }
     }
 
     /// `exit`: a recorded process is gone; `last_seen` is the last cycle that saw it.

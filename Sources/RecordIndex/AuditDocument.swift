@@ -1,3 +1,5 @@
+import Records
+
 /// The audit result embedded in an `audit` record (the `isotrace audit --format json` contract),
 /// reduced to what the index stores.
 struct AuditDocument: Decodable {
@@ -12,7 +14,7 @@ struct AuditDocument: Decodable {
 }
 
 /// One job of an audit: its pilot, payload processes, verdict and findings.
-struct AuditJob: Decodable {
+struct AuditJob {
     var pandaID: String
     var taskID: String?
     var isolated: Bool?
@@ -30,7 +32,9 @@ struct AuditJob: Decodable {
         case pilotWrapper = "pilot_wrapper", processes, container, jobDirectory = "job_directory"
         case batchJobID = "batch_job_id", findings
     }
+}
 
+extension AuditJob: Decodable {
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         pandaID = try container.decode(LenientString.self, forKey: .pandaID).value
@@ -68,5 +72,16 @@ struct RecordedFindingFacts: Decodable {
     var severity: String?
     var pid: Int64?
     var message: String?
-    var evidence: EvidenceValue?
+    var evidence: FindingEvidence?
+}
+
+/// A finding's evidence as the index got it: decoded from a line (`EvidenceValue`), or the value
+/// the writer signed (`RecordValueReader`), written as text without decoding it.
+enum FindingEvidence: Decodable {
+    case decoded(EvidenceValue)
+    case value(JSONValue)
+
+    init(from decoder: Decoder) throws {
+        self = .decoded(try EvidenceValue(from: decoder))
+    }
 }

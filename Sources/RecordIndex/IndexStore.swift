@@ -51,6 +51,15 @@ enum IndexStore {
         configuration.busyMode = .timeout(30)
         configuration.journalMode = .wal
         configuration.label = "isotrace.index"
+        // The segments are the truth and the index is rebuilt from them (`index --rebuild`), so
+        // its commits need not wait for the disk: in WAL mode, NORMAL syncs at checkpoints only,
+        // and a crash loses at most the last updates, which the next update reads again from the
+        // segments. The only writer (`IndexInserter`) writes every sighting after its record, so
+        // SQLite need not check the foreign keys row by row either.
+        configuration.foreignKeysEnabled = false
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         return configuration
     }
 

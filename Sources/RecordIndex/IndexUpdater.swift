@@ -22,6 +22,7 @@ struct IndexUpdater {
                     try IndexSchema.create(db)
                     local.rebuilt = true
                 }
+                let inserter = try IndexInserter(db)
                 let last = try IndexedRecord.order(IndexedRecord.Columns.seq.desc).fetchOne(db)
                 var lastSeq = last?.seq
                 func take(_ outcome: Result<Int64, IndexProblem>) {
@@ -38,11 +39,11 @@ struct IndexUpdater {
                 for (segment, offset, firstLine) in try start(after: last) {
                     try SegmentReader.forEachLine(of: segment, from: offset, firstLine: firstLine, written: known[segment.file] ?? [:],
                                                   known: { record, line in
-                        let outcome = try ingester.ingest(record, file: segment.file, line: line, after: lastSeq, into: db)
+                        let outcome = try ingester.ingest(record, file: segment.file, line: line, after: lastSeq, into: inserter)
                         if case .success = outcome { local.takenFromWriter += 1 }
                         take(outcome)
                     }) { line in
-                        take(try ingester.ingest(line, after: lastSeq, into: db))
+                        take(try ingester.ingest(line, after: lastSeq, into: inserter))
                     }
                 }
                 local.lastSeq = lastSeq

@@ -39,11 +39,12 @@ struct LineIndex {
             problems = try queue.write { db in
                 try IndexSchema.create(db)
                 let ingester = RecordIngester()
+                let inserter = try IndexInserter(db)
                 var problems: [IndexProblem] = []
                 var seen = Set<Int64>()
                 for line in lines.sorted(by: { ($0.file, $0.line) < ($1.file, $1.line) }) {
                     let segmentLine = SegmentLine(file: line.file, line: line.line, offset: 0, bytes: line.bytes, complete: true)
-                    if case .failure(let problem) = try ingester.ingest(segmentLine, after: nil, into: db, skipping: &seen) {
+                    if case .failure(let problem) = try ingester.ingest(segmentLine, after: nil, into: inserter, skipping: &seen) {
                         problems.append(problem)
                     }
                 }

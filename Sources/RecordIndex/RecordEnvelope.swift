@@ -21,3 +21,26 @@ struct IndexedBody: Decodable {
         case audit, process, processes, pandaID = "panda_id", finding
     }
 }
+
+/// What the ingester takes from a record, however it was read: decoded from its line or the
+/// writer's values (`RecordLine.decode`), or read from those values (`RecordValueReader`).
+struct IndexedEnvelope {
+    var seq: Int64
+    var type: RecordType
+    /// The record's `time` as it holds it.
+    var time: String
+    var node: RecordNode?
+    var body: IndexedBody
+
+    init(seq: Int64, type: RecordType, time: String, node: RecordNode?, body: IndexedBody) {
+        self.seq = seq
+        self.type = type
+        self.time = time
+        self.node = node
+        self.body = body
+    }
+
+    init(_ decoded: RecordEnvelope) {
+        self.init(seq: decoded.seq, type: decoded.type, time: decoded.time, node: decoded.node, body: decoded.body)
+    }
+}

@@ -3,7 +3,8 @@ import GRDB
 import Records
 
 /// Turns segment lines into index rows: one `record` row per line, and for `audit`, `process`
-/// and `exit` records the process sightings, job sightings and findings they state.
+/// and `exit` records the process sightings, job sightings and findings they state. The rows go
+/// to the database through `IndexInserter`.
 struct RecordIngester {
     private let evidenceEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -12,13 +13,13 @@ struct RecordIngester {
     }()
 
     /// Indexes `line` when its seq is above `lastSeq`; returns why it was not indexed otherwise.
-    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database) throws -> Result<Int64, IndexProblem> {
+    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: IndexInserter) throws -> Result<Int64, IndexProblem> {
         var none: Set<Int64>? = nil
         return try ingest(line, after: lastSeq, into: db, seenSeqs: &none)
     }
 
     /// As above, for lines in any order: `seen` holds the seqs indexed so far (a seq twice is skipped).
-    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database, skipping seen: inout Set<Int64>) throws -> Result<Int64, IndexProblem> {
+    func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: IndexInserter, skipping seen: inout Set<Int64>) throws -> Result<Int64, IndexProblem> {
         var seenSeqs: Set<Int64>? = seen
         defer { seen = seenSeqs ?? seen }
         return try ingest(line, after: lastSeq, into: db, seenSeqs: &seenSeqs)
@@ -26,27 +27,34 @@ struct RecordIngester {
 
     /// Indexes a record the writer has just appended (`WrittenRecord`), at line `line` of `file`,
     /// from the values it signed: the same rows as its line would give, without reading it back.
-    func ingest(_ written: WrittenRecord, file: String, line: Int64, after lastSeq: Int64?, into db: Database) throws -> Result<Int64, IndexProblem> {
-        let envelope: RecordEnvelope
-        do {
-            envelope = try RecordLine.decode(written.record.unsigned, body: IndexedBody.self)
-        } catch {
-            return .failure(IndexProblem(file: file, line: line, reason: "\(error): not indexed"))
+    /// The values are read directly (`RecordValueReader`); only one that reader leaves (not a
+    /// record as the index reads them) is decoded, for the same rows or the same reason.
+    func ingest(_ written: WrittenRecord, file: String, line: Int64, after lastSeq: Int64?, into db: IndexInserter) throws -> Result<Int64, IndexProblem> {
+        let unsigned = written.record.unsigned
+        let envelope: IndexedEnvelope
+        if let read = RecordValueReader.envelope(unsigned) {
+            envelope = read
+        } else {
+            do {
+                envelope = IndexedEnvelope(try RecordLine.decode(unsigned, body: IndexedBody.self))
+            } catch {
+                return .failure(IndexProblem(file: file, line: line, reason: "\(error): not indexed"))
+            }
         }
         var none: Set<Int64>? = nil
         return try ingest(envelope, at: RecordPlace(file: file, line: line, offset: written.offset, length: written.length, sha256: written.lineHash),
                           after: lastSeq, into: db, seenSeqs: &none)
     }
 
-    private func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: Database, seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
+    private func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: IndexInserter, seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
         func problem(_ reason: String) -> Result<Int64, IndexProblem> {
             .failure(IndexProblem(file: line.file, line: line.line, reason: reason))
         }
         guard line.complete else { return problem("incomplete last line (no newline): not indexed") }
         guard !line.bytes.isEmpty else { return problem("empty line: not indexed") }
-        let envelope: RecordEnvelope
+        let envelope: IndexedEnvelope
         do {
-            envelope = try RecordLine.decode(line.bytes, body: IndexedBody.self)
+            envelope = IndexedEnvelope(try RecordLine.decode(line.bytes, body: IndexedBody.self))
         } catch {
             return problem("\(error): not indexed")
         }
@@ -64,7 +72,7 @@ struct RecordIngester {
         var sha256: String
     }
 
-    private func ingest(_ envelope: RecordEnvelope, at place: RecordPlace, after lastSeq: Int64?, into db: Database,
+    private func ingest(_ envelope: IndexedEnvelope, at place: RecordPlace, after lastSeq: Int64?, into db: IndexInserter,
                         seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
         func problem(_ reason: String) -> Result<Int64, IndexProblem> {
             .failure(IndexProblem(file: place.file, line: place.line, reason: reason))
@@ -79,11 +87,10 @@ struct RecordIngester {
             guard !seen.contains(envelope.seq) else { return problem("seq \(envelope.seq) twice: not indexed") }
         }
         seenSeqs?.insert(envelope.seq)
-        try IndexedRecord(
+        try db.insert(IndexedRecord(
             seq: envelope.seq, file: place.file, line: place.line, offset: place.offset, length: place.length,
             type: envelope.type.rawValue, time: time.millisecondsSinceEpoch, sha256: place.sha256,
-            hostname: envelope.node?.hostname, bootID: envelope.node?.bootID
-        ).insert(db)
+            hostname: envelope.node?.hostname, bootID: envelope.node?.bootID))
         let body = envelope.body
         // Every type is named: a new one stops the compiler here until it says what the index takes from it.
         switch envelope.type {
@@ -94,14 +101,14 @@ struct RecordIngester {
             for process in (body.process.map { [$0] } ?? []) + (body.processes ?? []) {
                 let first = process.firstSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
                 let last = process.lastSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
-                try sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
-                             envelope: envelope, seen: first...max(first, last), job: nil).insert(db)
+                try db.insert(sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
+                                       envelope: envelope, seen: first...max(first, last), job: nil))
             }
         case .finding:
             // The daemon's verdict changes: a job's first verdicts (when no audit record was
             // written in that cycle) and every later change of one rule.
             if let finding = body.finding {
-                try recorded(finding, pandaID: body.pandaID?.value, seq: envelope.seq, seen: time.millisecondsSinceEpoch).insert(db)
+                try db.insert(recorded(finding, pandaID: body.pandaID?.value, seq: envelope.seq, seen: time.millisecondsSinceEpoch))
             }
         case .recovery, .heartbeat, .checkpoint, .keyRotation:
             break  // the chain's own bookkeeping: indexed as a record row only
@@ -109,41 +116,40 @@ struct RecordIngester {
         return .success(envelope.seq)
     }
 
-    private func ingest(_ audit: AuditDocument, envelope: RecordEnvelope, time: Int64, db: Database) throws {
+    private func ingest(_ audit: AuditDocument, envelope: IndexedEnvelope, time: Int64, db: IndexInserter) throws {
         let seen = audit.takenAt.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time
         for job in audit.jobs {
-            try JobSighting(
+            try db.insert(JobSighting(
                 recordSeq: envelope.seq, pandaID: job.pandaID, taskID: job.taskID,
                 pilotBootID: job.pilot.map { $0.bootID ?? envelope.node?.bootID ?? "" }, pilotPID: job.pilot?.pid,
                 pilotStartTicks: job.pilot?.startTicks, firstSeen: seen, lastSeen: seen, isolated: job.isolated,
                 failingRules: job.failingRules, containerRuntime: job.container?.runtime,
-                containerImage: job.container?.image, jobDirectory: job.jobDirectory, batchJobID: job.batchJobID?.text
-            ).insert(db)
+                containerImage: job.container?.image, jobDirectory: job.jobDirectory, batchJobID: job.batchJobID?.text))
             if let pilot = job.pilot {
-                try sighting(pilot, role: "pilot", envelope: envelope, seen: seen...seen, job: job).insert(db)
+                try db.insert(sighting(pilot, role: "pilot", envelope: envelope, seen: seen...seen, job: job))
             }
             if let wrapper = job.pilotWrapper {
-                try sighting(wrapper, role: "pilot_wrapper", envelope: envelope, seen: seen...seen, job: job).insert(db)
+                try db.insert(sighting(wrapper, role: "pilot_wrapper", envelope: envelope, seen: seen...seen, job: job))
             }
             for process in job.processes {
-                try sighting(process, role: "payload", envelope: envelope, seen: seen...seen, job: job).insert(db)
+                try db.insert(sighting(process, role: "payload", envelope: envelope, seen: seen...seen, job: job))
             }
             for finding in job.findings ?? [] {
-                try recorded(finding, pandaID: job.pandaID, seq: envelope.seq, seen: seen).insert(db)
+                try db.insert(recorded(finding, pandaID: job.pandaID, seq: envelope.seq, seen: seen))
             }
         }
         for process in audit.unattributed ?? [] {
             var row = sighting(process, role: "unattributed", envelope: envelope, seen: seen...seen, job: nil)
             row.claimedPandaID = process.pandaID
             row.pandaID = nil
-            try row.insert(db)
+            try db.insert(row)
         }
         for finding in audit.nodeFindings ?? [] {
-            try recorded(finding, pandaID: nil, seq: envelope.seq, seen: seen).insert(db)
+            try db.insert(recorded(finding, pandaID: nil, seq: envelope.seq, seen: seen))
         }
     }
 
-    private func sighting(_ process: RecordedProcess, role: String, envelope: RecordEnvelope,
+    private func sighting(_ process: RecordedProcess, role: String, envelope: IndexedEnvelope,
                           seen: ClosedRange<Int64>, job: AuditJob?) -> ProcessSighting {
         let pilot: RecordedIdentity? = job?.pilot.map { RecordedIdentity(bootID: $0.bootID, pid: $0.pid, startTicks: $0.startTicks) }
             ?? process.pilot
@@ -165,6 +171,18 @@ struct RecordIngester {
         RecordedFinding(
             recordSeq: seq, seen: seen, pandaID: pandaID, rule: finding.rule, status: finding.status,
             severity: finding.severity, pid: finding.pid, message: finding.message,
-            evidence: try finding.evidence.map { String(decoding: try evidenceEncoder.encode($0), as: UTF8.self) })
+            evidence: try finding.evidence.map(text))
+    }
+
+    /// The evidence as JSONEncoder writes its `EvidenceValue` with sorted keys: the writer's value
+    /// written directly when `IndexJSONText` can, else decoded and encoded.
+    private func text(_ evidence: FindingEvidence) throws -> String {
+        switch evidence {
+        case .decoded(let value):
+            return String(decoding: try evidenceEncoder.encode(value), as: UTF8.self)
+        case .value(let value):
+            if let text = IndexJSONText.evidence(value) { return text }
+            return String(decoding: try evidenceEncoder.encode(try JSONValueDecoder().decode(EvidenceValue.self, from: value)), as: UTF8.self)
+        }
     }
 }

@@ -1,7 +1,7 @@
 /// A PROCESS object as records carry it: the snapshot's process (identity = boot_id, pid,
 /// start_ticks) plus the audit's `panda_id` and `container`, and, in the daemon's `process` /
 /// `exit` records, `first_seen`, `last_seen`, `task_id`, `role` and the pilot's identity.
-struct RecordedProcess: Decodable {
+struct RecordedProcess {
     var pid: Int64
     var startTicks: Int64
     var startTime: String?
@@ -26,7 +26,9 @@ struct RecordedProcess: Decodable {
         case cmdline, exe, cgroup, namespaces = "ns", pandaID = "panda_id", taskID = "task_id", container
         case firstSeen = "first_seen", lastSeen = "last_seen", role, pilot
     }
+}
 
+extension RecordedProcess: Decodable {
     init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         pid = try container.decode(Int64.self, forKey: .pid)
@@ -77,9 +79,11 @@ struct RecordedNamespaces: Decodable {
 }
 
 /// A PanDA or task ID: a string in the audit contract, tolerated as a number.
-struct LenientString: Decodable {
+struct LenientString {
     var value: String
+}
 
+extension LenientString: Decodable {
     init(from decoder: Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {

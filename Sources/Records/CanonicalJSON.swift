@@ -19,7 +19,13 @@ public enum CanonicalJSON {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .number(let number): output.append(contentsOf: try ECMAScriptNumber.string(number).utf8)
+        case .number(let number):
+            // Integers below 2^53 (almost every number of a record) written without a String.
+            if abs(number) < 9_007_199_254_740_992, number == number.rounded(.towardZero) {
+                writeInteger(Int64(number), to: &output)
+            } else {
+                output.append(contentsOf: try ECMAScriptNumber.string(number).utf8)
+            }
         case .string(let text): writeString(text, to: &output)
         case .array(let elements):
             output.append(UInt8(ascii: "["))
@@ -54,9 +60,14 @@ public enum CanonicalJSON {
     /// `"key":` as canonical bytes.
     public static func key(_ key: String) -> [UInt8] {
         var output: [UInt8] = []
+        appendKey(key, to: &output)
+        return output
+    }
+
+    /// Appends `"key":` as canonical bytes.
+    public static func appendKey(_ key: String, to output: inout [UInt8]) {
         writeString(key, to: &output)
         output.append(UInt8(ascii: ":"))
-        return output
     }
 
     private static func writeMembers(_ members: ArraySlice<JSONMember>, to output: inout [UInt8]) throws(ECMAScriptNumber.NonFiniteError) {
@@ -112,6 +123,23 @@ public enum CanonicalJSON {
             if runStart < utf8.count { output.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...])) }
         }
         output.append(UInt8(ascii: "\""))
+    }
+
+    /// An integer's decimal digits (-0 is 0), as `ECMAScriptNumber.string` writes it.
+    private static func writeInteger(_ value: Int64, to output: inout [UInt8]) {
+        if value == 0 { return output.append(UInt8(ascii: "0")) }
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits
+        withUnsafeMutableBytes(of: &digits) { raw in
+            var end = raw.count
+            while magnitude > 0 {
+                end -= 1
+                raw[end] = UInt8(truncatingIfNeeded: magnitude % 10) + UInt8(ascii: "0")
+                magnitude /= 10
+            }
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: raw[end...]))
+        }
     }
 
     private static func escape(_ byte: UInt8, to output: inout [UInt8]) {

@@ -21,23 +21,30 @@ public struct JSONParser {
     }
 
     public func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var cursor = Cursor(bytes: bytes, options: self)
-        cursor.skipWhitespace()
-        let value = try cursor.value(depth: 0)
-        cursor.skipWhitespace()
-        if cursor.position < bytes.count {
-            throw JSONParseError(offset: cursor.position, reason: "unexpected data after the JSON value")
+        let result: Result<JSONValue, JSONParseError> = bytes.withUnsafeBufferPointer { buffer in
+            var cursor = Cursor(bytes: buffer, options: self)
+            do throws(JSONParseError) {
+                cursor.skipWhitespace()
+                let value = try cursor.value(depth: 0)
+                cursor.skipWhitespace()
+                if cursor.position < buffer.count {
+                    throw JSONParseError(offset: cursor.position, reason: "unexpected data after the JSON value")
+                }
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
         }
-        return value
+        return try result.get()
     }
 
     /// The reading position over the bytes; one recursive-descent step per JSON production.
     private struct Cursor {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         let options: JSONParser
         var position = 0
 
-        init(bytes: [UInt8], options: JSONParser) {
+        init(bytes: UnsafeBufferPointer<UInt8>, options: JSONParser) {
             self.bytes = bytes
             self.options = options
         }
@@ -78,7 +85,9 @@ public struct JSONParser {
             if depth > options.maximumDepth { throw fail("nesting deeper than \(options.maximumDepth)") }
             position += 1
             var members: [JSONMember] = []
-            var seen = Set<[UInt8]>()
+            // Keys in ascending byte order cannot repeat; the set of keys is built only for an
+            // object whose keys are not (canonical records' never are).
+            var seen: Set<[UInt8]>?
             skipWhitespace()
             if current == UInt8(ascii: "}") { position += 1; return .object(members) }
             while true {
@@ -86,7 +95,13 @@ public struct JSONParser {
                 guard current == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                 let keyOffset = position
                 let key = try string()
-                if !seen.insert(Array(key.utf8)).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+                if seen != nil {
+                    if !seen!.insert(Array(key.utf8)).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+                } else if let last = members.last, !last.key.utf8.lexicographicallyPrecedes(key.utf8) {
+                    var keys = Set(members.map { Array($0.key.utf8) })
+                    if !keys.insert(Array(key.utf8)).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
+                    seen = keys
+                }
                 skipWhitespace()
                 guard current == UInt8(ascii: ":") else { throw fail("expected ':' after an object key") }
                 position += 1
@@ -119,10 +134,17 @@ public struct JSONParser {
             }
         }
 
-        /// A string from the opening quote; validates UTF-8 and decodes escapes.
+        /// A string from the opening quote; validates UTF-8 and decodes escapes. A string of plain
+        /// ASCII (the usual one) is made from the input bytes at once.
         private mutating func string() throws(JSONParseError) -> String {
             position += 1
-            var utf8: [UInt8] = []
+            let start = position
+            skipPlainASCII()
+            if current == UInt8(ascii: "\"") {
+                position += 1
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position - 1]), as: UTF8.self)
+            }
+            var utf8 = Array(bytes[start..<position])
             while true {
                 guard let byte = current else { throw fail("unterminated string") }
                 switch byte {
@@ -134,13 +156,26 @@ public struct JSONParser {
                 case 0..<0x20:
                     throw fail("control character 0x\(hex(byte)) in a string must be escaped")
                 case 0x20..<0x80:
-                    utf8.append(byte)
-                    position += 1
+                    let run = position
+                    skipPlainASCII()
+                    utf8.append(contentsOf: bytes[run..<position])
                 default:
                     let length = try validUTF8SequenceLength()
                     utf8.append(contentsOf: bytes[position..<position + length])
                     position += length
                 }
+            }
+        }
+
+        /// Moves past printable ASCII other than a quote or a backslash, eight bytes at a time
+        /// where it can.
+        private mutating func skipPlainASCII() {
+            let raw = UnsafeRawPointer(bytes.baseAddress!)
+            while position + 8 <= bytes.count && !JSONByteScan.mayNotBePlain(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
+                position += 8
+            }
+            while let byte = current, byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
+                position += 1
             }
         }
 
@@ -194,29 +229,14 @@ public struct JSONParser {
             return value
         }
 
-        /// The length of the well-formed UTF-8 sequence at `position` (RFC 3629 table: no overlong
-        /// forms, no encoded surrogates, nothing above U+10FFFF).
+        /// The length of the well-formed UTF-8 sequence at `position`.
         private func validUTF8SequenceLength() throws(JSONParseError) -> Int {
-            let lead = bytes[position]
-            let length: Int
-            var secondRange: ClosedRange<UInt8> = 0x80...0xBF
-            switch lead {
-            case 0xC2...0xDF: length = 2
-            case 0xE0: length = 3; secondRange = 0xA0...0xBF
-            case 0xE1...0xEC, 0xEE...0xEF: length = 3
-            case 0xED: length = 3; secondRange = 0x80...0x9F
-            case 0xF0: length = 4; secondRange = 0x90...0xBF
-            case 0xF1...0xF3: length = 4
-            case 0xF4: length = 4; secondRange = 0x80...0x8F
-            default: throw fail("invalid UTF-8 byte 0x\(hex(lead))")
+            switch JSONByteScan.utf8Sequence(at: position, in: bytes) {
+            case .valid(let length): return length
+            case .invalidLead: throw fail("invalid UTF-8 byte 0x\(hex(bytes[position]))")
+            case .truncated(let offset): throw fail("truncated UTF-8 sequence", at: offset)
+            case .invalid(let offset): throw fail("invalid UTF-8 sequence", at: offset)
             }
-            for index in 1..<length {
-                let offset = position + index
-                guard offset < bytes.count else { throw fail("truncated UTF-8 sequence", at: offset) }
-                let range = index == 1 ? secondRange : 0x80...0xBF
-                guard range.contains(bytes[offset]) else { throw fail("invalid UTF-8 sequence", at: offset) }
-            }
-            return length
         }
 
         /// A number by the RFC 8259 grammar, converted to the nearest double.
@@ -241,6 +261,12 @@ public struct JSONParser {
                 if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
                 guard let digit = current, isDigit(digit) else { throw fail("expected a digit in the exponent") }
                 skipDigits()
+            }
+            // Up to 15 digits an integer is exact as a double: no text to make.
+            if isInteger && position - start <= 15 + (bytes[start] == UInt8(ascii: "-") ? 1 : 0) {
+                var magnitude: Int64 = 0
+                for byte in bytes[start..<position] where byte != UInt8(ascii: "-") { magnitude = magnitude * 10 + Int64(byte - UInt8(ascii: "0")) }
+                return bytes[start] == UInt8(ascii: "-") ? -Double(magnitude) : Double(magnitude)
             }
             let text = String(decoding: bytes[start..<position], as: UTF8.self)
             guard let value = Double(text), value.isFinite else { throw fail("number \(text) is out of range", at: start) }

@@ -53,30 +53,59 @@ public struct Record: Sendable {
     }
 
     /// The canonical line (no newline) of the record signed by `signer` (a batch of records).
+    ///
+    /// The record is written once: each member's canonical bytes (a body's canonical members as
+    /// they are, values written), ordered by key, joined into the unsigned bytes; the line is
+    /// those bytes with `sig` put in where it sorts.
     public func line(signedWith signer: RecordSigner) throws -> [UInt8] {
-        guard case .object(let members) = unsigned else { preconditionFailure("a record is an object") }
-        // Canonicalized once: the members before and after where "sig" sorts.
-        let (before, after) = try CanonicalJSON.members(members, splitAt: "sig")
-        var unsignedBytes: [UInt8] = []
-        unsignedBytes.reserveCapacity(before.count + after.count + 3)
-        unsignedBytes.append(UInt8(ascii: "{"))
-        unsignedBytes += before
-        if !before.isEmpty && !after.isEmpty { unsignedBytes.append(UInt8(ascii: ",")) }
-        unsignedBytes += after
-        unsignedBytes.append(UInt8(ascii: "}"))
-        let signature = try signer.signature(for: unsignedBytes)
+        var members: [CanonicalMember] = [
+            try CanonicalMember("v", .number(Double(Record.version))),
+            try CanonicalMember("type", .string(body.type.rawValue)),
+            try CanonicalMember("seq", .number(Double(seq))),
+            try CanonicalMember("time", .string(time.description)),
+            try CanonicalMember("node", node.json),
+            try CanonicalMember("prev", .string(prev)),
+            try CanonicalMember("key_id", .string(keyID)),
+        ]
+        members += try body.canonicalMembers()
+        if body.carriesChainHead { members.append(try CanonicalMember(ChainHead.bodyKey, headBefore.json)) }
+        // The same order `CanonicalJSON` gives the record's object (a stable sort by key).
+        members.sort { CanonicalJSON.precedes($0.key, $1.key) }
+
+        var unsigned: [UInt8] = []
+        unsigned.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.count + 4 })
+        unsigned.append(UInt8(ascii: "{"))
+        // Where `sig` goes: before the first member that sorts after it, else before the "}".
+        var split: Int?
+        for (index, member) in members.enumerated() {
+            if split == nil && CanonicalJSON.precedes(Record.signatureKey, member.key) { split = unsigned.count + (index > 0 ? 1 : 0) }
+            if index > 0 { unsigned.append(UInt8(ascii: ",")) }
+            CanonicalJSON.appendKey(member.key, to: &unsigned)
+            unsigned += member.value
+        }
+        unsigned.append(UInt8(ascii: "}"))
+        let signature = try signer.signature(for: unsigned)
+
+        var sig: [UInt8] = []
+        CanonicalJSON.appendKey(Record.signatureKey, to: &sig)
+        sig += try CanonicalJSON.bytes(.string(Data(signature).base64EncodedString()))
+        let at: Int
+        if let split {
+            at = split
+            sig.append(UInt8(ascii: ","))
+        } else {
+            at = unsigned.count - 1
+            if !members.isEmpty { sig.insert(UInt8(ascii: ","), at: 0) }
+        }
         var line: [UInt8] = []
-        line.reserveCapacity(unsignedBytes.count + 100)
-        line.append(UInt8(ascii: "{"))
-        line += before
-        if !before.isEmpty { line.append(UInt8(ascii: ",")) }
-        line += CanonicalJSON.key("sig")
-        line += try CanonicalJSON.bytes(.string(Data(signature).base64EncodedString()))
-        if !after.isEmpty { line.append(UInt8(ascii: ",")) }
-        line += after
-        line.append(UInt8(ascii: "}"))
+        line.reserveCapacity(unsigned.count + sig.count)
+        line += unsigned[..<at]
+        line += sig
+        line += unsigned[at...]
         return line
     }
+
+    static let signatureKey = "sig"
 
     /// The `prev` of the record after a line: hex SHA-256 of its bytes.
     public static func hash(ofLine line: [UInt8]) -> String {

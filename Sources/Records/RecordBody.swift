@@ -1,17 +1,57 @@
 /// What a record says, before the chain writer adds the envelope (seq, time, node, prev, key_id)
 /// and signs it.
+///
+/// Its members are held either as values (`JSONMember`: small bodies, the event entries) or as
+/// canonical bytes (`CanonicalMember`: the daemon's large `process` and `audit` bodies, written
+/// into the record line as they are). `members` gives the values either way, read back from the
+/// bytes when the body holds bytes; the signed line is the same.
 public struct RecordBody: Sendable {
     public var type: RecordType
-    public var members: [JSONMember]
+    /// The body's members as values.
+    public var members: [JSONMember] {
+        get {
+            switch content {
+            case .values(let members): return members
+            case .canonical(let members): return members.map { JSONMember($0.key, $0.jsonValue) }
+            }
+        }
+        set { content = .values(newValue) }
+    }
     /// Whether the record also carries `chain_head`: the chain head just before it (seq - 1 and
     /// the SHA-256 of the line before, its `prev`). Only the writer knows that head when it signs,
     /// so the body asks for it and `Record` fills it in.
     public var carriesChainHead: Bool
 
+    private enum Content: Sendable {
+        case values([JSONMember])
+        case canonical([CanonicalMember])
+    }
+
+    private var content: Content
+
     public init(type: RecordType, members: [JSONMember], carriesChainHead: Bool = false) {
         self.type = type
-        self.members = members
+        self.content = .values(members)
         self.carriesChainHead = carriesChainHead
+    }
+
+    /// A body of members already in canonical bytes.
+    public init(type: RecordType, canonicalMembers: [CanonicalMember], carriesChainHead: Bool = false) {
+        self.type = type
+        self.content = .canonical(canonicalMembers)
+        self.carriesChainHead = carriesChainHead
+    }
+
+    /// The members as canonical bytes, in the body's order: as held, or written from the values.
+    public func canonicalMembers() throws(ECMAScriptNumber.NonFiniteError) -> [CanonicalMember] {
+        switch content {
+        case .canonical(let members): return members
+        case .values(let members):
+            var rendered: [CanonicalMember] = []
+            rendered.reserveCapacity(members.count)
+            for member in members { rendered.append(try CanonicalMember(member.key, member.value)) }
+            return rendered
+        }
     }
 
     /// This body, with the chain head before it added when it is signed (`chain_head`).
