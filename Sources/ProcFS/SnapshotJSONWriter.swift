@@ -167,8 +167,18 @@ public enum SnapshotJSONWriter {
             }
         }
 
+        /// Before every key and before the closing brace.
+        package static let everywhere = InsertionPoints([nil] + SnapshotKey.Process.allCases.map(Optional.some))
+
         @inline(__always)
         fileprivate func contains(_ index: Int) -> Bool { mask & (1 << UInt64(index)) != 0 }
+    }
+
+    /// `write(_:_:insertingAt:_:)` with `insert` called before every key and before the closing
+    /// brace (it then looks at the key itself).
+    package static func write(_ process: ProcessSample, _ json: inout JSONBytes,
+                              inserting insert: (SnapshotKey.Process?, inout JSONBytes) -> Void) {
+        write(process, &json, insertingAt: .everywhere, insert)
     }
 
     /// One process object. `insert` is called before each of the snapshot's keys that `points`
