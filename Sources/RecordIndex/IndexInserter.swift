@@ -1,131 +1,95 @@
+import Glibc
 import GRDB
 import GRDBSQLite
 
-/// Writes the index's rows through one prepared statement per table (GRDB's statement cache of
-/// the connection), binding each value with SQLite's own calls: no Codable encoding, no
-/// argument array and no statement lookup per row. The rows are those GRDB's records would
-/// store: the same columns, values and storage classes (integers, text, booleans as 0/1, NULL
-/// for nil, strings bound up to a NUL as GRDB binds them), arrays as JSONEncoder's text
-/// (`IndexJSONText`). The database's own write of a row is all that is left.
-struct IndexInserter {
-    private let db: Database
-    private let record: Statement
-    private let process: Statement
-    private let job: Statement
-    private let finding: Statement
-    /// Where the JSON columns are written before SQLite copies them.
-    private let scratch = JSONScratch()
+/// Writes the index's rows through prepared statements (GRDB's statement cache of the
+/// connection), binding each value with SQLite's own calls: no Codable encoding, no argument
+/// array and no statement lookup per row; text is bound from bytes the inserter keeps until the
+/// statement has run (`BindArena`), so SQLite copies none of it. Rows of a table are written sixteen to a statement
+/// (`INSERT ... VALUES (...), (...)`, in the order they came, so their ids are as one by one);
+/// `finish()` writes what is left, and must be called before the transaction commits.
+///
+/// The rows are those GRDB's records would store: the same columns, values and storage classes
+/// (integers, text, booleans as 0/1, NULL for nil, strings bound up to a NUL as GRDB binds
+/// them), arrays as JSONEncoder's text (`IndexJSONText`).
+final class IndexInserter {
+    private let records: TableInserter<IndexedRecord>
+    private let processes: TableInserter<ProcessSighting>
+    private let jobs: TableInserter<JobSighting>
+    private let findings: TableInserter<RecordedFinding>
 
     init(_ db: Database) throws {
+        let scratch = JSONScratch()
+        records = try TableInserter(db, scratch)
+        processes = try TableInserter(db, scratch)
+        jobs = try TableInserter(db, scratch)
+        findings = try TableInserter(db, scratch)
+    }
+
+    func insert(_ row: IndexedRecord) throws { try records.insert(row) }
+    func insert(_ row: ProcessSighting) throws { try processes.insert(row) }
+    func insert(_ row: JobSighting) throws { try jobs.insert(row) }
+    func insert(_ row: RecordedFinding) throws { try findings.insert(row) }
+
+    /// Writes the rows still held back.
+    func finish() throws {
+        try records.finish()
+        try processes.finish()
+        try jobs.finish()
+        try findings.finish()
+    }
+}
+
+/// A row of an index table: its columns, and its values bound in that order.
+protocol IndexRow {
+    static var table: String { get }
+    static var columns: [String] { get }
+    func bind(_ values: inout Binder, _ scratch: JSONScratch)
+}
+
+/// One table's inserts: rows held until there are `batch` of them for the many-row statement;
+/// the last ones written one by one.
+private final class TableInserter<Row: IndexRow> {
+    static var batch: Int { 16 }
+
+    private let db: Database
+    private let scratch: JSONScratch
+    private let arena = BindArena()
+    private let single: Statement
+    private let many: Statement
+    private var pending: [Row] = []
+
+    init(_ db: Database, _ scratch: JSONScratch) throws {
         self.db = db
-        record = try db.cachedStatement(sql: Self.insert(into: "record", [
-            "seq", "file", "line", "byte_offset", "byte_length", "type", "time", "sha256", "hostname", "boot_id",
-        ]))
-        process = try db.cachedStatement(sql: Self.insert(into: "process_sighting", [
-            "record_seq", "role", "boot_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "uid", "uids", "gids",
-            "panda_id", "task_id", "claimed_panda_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks",
-            "container_runtime", "container_image", "ns_cgroup", "ns_ipc", "ns_mnt", "ns_net", "ns_pid",
-            "ns_pid_for_children", "ns_time", "ns_user", "ns_uts", "cmdline", "exe", "cgroup",
-        ]))
-        job = try db.cachedStatement(sql: Self.insert(into: "job_sighting", [
-            "record_seq", "panda_id", "task_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks", "first_seen", "last_seen",
-            "isolated", "failing_rules", "container_runtime", "container_image", "job_directory", "batch_job_id",
-        ]))
-        finding = try db.cachedStatement(sql: Self.insert(into: "finding", [
-            "record_seq", "seen", "panda_id", "rule", "status", "severity", "pid", "message", "evidence",
-        ]))
+        self.scratch = scratch
+        let values = "(" + Array(repeating: "?", count: Row.columns.count).joined(separator: ", ") + ")"
+        let head = "INSERT INTO \(Row.table) (\(Row.columns.joined(separator: ", "))) VALUES "
+        single = try db.cachedStatement(sql: head + values)
+        many = try db.cachedStatement(sql: head + Array(repeating: values, count: Self.batch).joined(separator: ", "))
+        pending.reserveCapacity(Self.batch)
     }
 
-    private static func insert(into table: String, _ columns: [String]) -> String {
-        "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES (\(Array(repeating: "?", count: columns.count).joined(separator: ", ")))"
+    func insert(_ row: Row) throws {
+        pending.append(row)
+        guard pending.count == Self.batch else { return }
+        var values = Binder(many.sqliteStatement, arena)
+        for row in pending { row.bind(&values, scratch) }
+        pending.removeAll(keepingCapacity: true)
+        try run(many, values)
     }
 
-    func insert(_ row: IndexedRecord) throws {
-        var values = Binder(record.sqliteStatement)
-        values.bind(row.seq)
-        values.bind(row.file)
-        values.bind(row.line)
-        values.bind(row.offset)
-        values.bind(row.length)
-        values.bind(row.type)
-        values.bind(row.time)
-        values.bind(row.sha256)
-        values.bind(row.hostname)
-        values.bind(row.bootID)
-        try run(record, values)
+    func finish() throws {
+        defer { pending.removeAll(keepingCapacity: true) }
+        for row in pending {
+            var values = Binder(single.sqliteStatement, arena)
+            row.bind(&values, scratch)
+            try run(single, values)
+        }
     }
 
-    func insert(_ row: ProcessSighting) throws {
-        var values = Binder(process.sqliteStatement)
-        values.bind(row.recordSeq)
-        values.bind(row.role)
-        values.bind(row.bootID)
-        values.bind(row.pid)
-        values.bind(row.startTicks)
-        values.bind(row.startTime)
-        values.bind(row.firstSeen)
-        values.bind(row.lastSeen)
-        values.bind(row.uid)
-        values.bind(row.uids, scratch)
-        values.bind(row.gids, scratch)
-        values.bind(row.pandaID)
-        values.bind(row.taskID)
-        values.bind(row.claimedPandaID)
-        values.bind(row.pilotBootID)
-        values.bind(row.pilotPID)
-        values.bind(row.pilotStartTicks)
-        values.bind(row.containerRuntime)
-        values.bind(row.containerImage)
-        values.bind(row.nsCgroup)
-        values.bind(row.nsIPC)
-        values.bind(row.nsMnt)
-        values.bind(row.nsNet)
-        values.bind(row.nsPID)
-        values.bind(row.nsPIDForChildren)
-        values.bind(row.nsTime)
-        values.bind(row.nsUser)
-        values.bind(row.nsUTS)
-        values.bind(row.cmdline, scratch)
-        values.bind(row.exe)
-        values.bind(row.cgroup)
-        try run(process, values)
-    }
-
-    func insert(_ row: JobSighting) throws {
-        var values = Binder(job.sqliteStatement)
-        values.bind(row.recordSeq)
-        values.bind(row.pandaID)
-        values.bind(row.taskID)
-        values.bind(row.pilotBootID)
-        values.bind(row.pilotPID)
-        values.bind(row.pilotStartTicks)
-        values.bind(row.firstSeen)
-        values.bind(row.lastSeen)
-        values.bind(row.isolated.map { $0 ? Int64(1) : 0 })
-        values.bind(row.failingRules, scratch)
-        values.bind(row.containerRuntime)
-        values.bind(row.containerImage)
-        values.bind(row.jobDirectory)
-        values.bind(row.batchJobID)
-        try run(job, values)
-    }
-
-    func insert(_ row: RecordedFinding) throws {
-        var values = Binder(finding.sqliteStatement)
-        values.bind(row.recordSeq)
-        values.bind(row.seen)
-        values.bind(row.pandaID)
-        values.bind(row.rule)
-        values.bind(row.status)
-        values.bind(row.severity)
-        values.bind(row.pid)
-        values.bind(row.message)
-        values.bind(row.evidence)
-        try run(finding, values)
-    }
-
-    /// Steps the statement once (an INSERT gives no row) and resets it for the next row.
+    /// Steps the statement once (an INSERT gives no row) and resets it for the next rows.
     private func run(_ statement: Statement, _ values: Binder) throws {
+        defer { arena.reset() }
         if let failed = values.failure {
             sqlite3_reset(statement.sqliteStatement)
             throw DatabaseError(resultCode: ResultCode(rawValue: failed), message: db.lastErrorMessage, sql: statement.sql)
@@ -140,17 +104,122 @@ struct IndexInserter {
     }
 }
 
-/// Binds a statement's parameters in order, 1 to N; remembers the first failure.
-private struct Binder {
-    let statement: SQLiteStatement
-    var index: CInt = 0
-    var failure: CInt?
+extension IndexedRecord: IndexRow {
+    static let table = "record"
+    static let columns = ["seq", "file", "line", "byte_offset", "byte_length", "type", "time", "sha256", "hostname", "boot_id"]
 
-    init(_ statement: SQLiteStatement) { self.statement = statement }
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(seq)
+        values.bind(file)
+        values.bind(line)
+        values.bind(offset)
+        values.bind(length)
+        values.bind(type)
+        values.bind(time)
+        values.bind(sha256)
+        values.bind(hostname)
+        values.bind(bootID)
+    }
+}
 
-    /// SQLite copies the bytes before the call returns (what GRDB does for a bound string).
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
-    private static let empty: StaticString = ""
+extension ProcessSighting: IndexRow {
+    static let table = "process_sighting"
+    static let columns = [
+        "record_seq", "role", "boot_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "uid", "uids", "gids",
+        "panda_id", "task_id", "claimed_panda_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks",
+        "container_runtime", "container_image", "ns_cgroup", "ns_ipc", "ns_mnt", "ns_net", "ns_pid",
+        "ns_pid_for_children", "ns_time", "ns_user", "ns_uts", "cmdline", "exe", "cgroup",
+    ]
+
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(recordSeq)
+        values.bind(role)
+        values.bind(bootID)
+        values.bind(pid)
+        values.bind(startTicks)
+        values.bind(startTime)
+        values.bind(firstSeen)
+        values.bind(lastSeen)
+        values.bind(uid)
+        values.bind(uids, scratch)
+        values.bind(gids, scratch)
+        values.bind(pandaID)
+        values.bind(taskID)
+        values.bind(claimedPandaID)
+        values.bind(pilotBootID)
+        values.bind(pilotPID)
+        values.bind(pilotStartTicks)
+        values.bind(containerRuntime)
+        values.bind(containerImage)
+        values.bind(nsCgroup)
+        values.bind(nsIPC)
+        values.bind(nsMnt)
+        values.bind(nsNet)
+        values.bind(nsPID)
+        values.bind(nsPIDForChildren)
+        values.bind(nsTime)
+        values.bind(nsUser)
+        values.bind(nsUTS)
+        values.bind(cmdline, scratch)
+        values.bind(exe)
+        values.bind(cgroup)
+    }
+}
+
+extension JobSighting: IndexRow {
+    static let table = "job_sighting"
+    static let columns = [
+        "record_seq", "panda_id", "task_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks", "first_seen", "last_seen",
+        "isolated", "failing_rules", "container_runtime", "container_image", "job_directory", "batch_job_id",
+    ]
+
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(recordSeq)
+        values.bind(pandaID)
+        values.bind(taskID)
+        values.bind(pilotBootID)
+        values.bind(pilotPID)
+        values.bind(pilotStartTicks)
+        values.bind(firstSeen)
+        values.bind(lastSeen)
+        values.bind(isolated.map { $0 ? Int64(1) : 0 })
+        values.bind(failingRules, scratch)
+        values.bind(containerRuntime)
+        values.bind(containerImage)
+        values.bind(jobDirectory)
+        values.bind(batchJobID)
+    }
+}
+
+extension RecordedFinding: IndexRow {
+    static let table = "finding"
+    static let columns = ["record_seq", "seen", "panda_id", "rule", "status", "severity", "pid", "message", "evidence"]
+
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(recordSeq)
+        values.bind(seen)
+        values.bind(pandaID)
+        values.bind(rule)
+        values.bind(status)
+        values.bind(severity)
+        values.bind(pid)
+        values.bind(message)
+        values.bind(evidence)
+    }
+}
+
+/// Binds a statement's parameters in order, from the first; remembers the first failure. Text is
+/// copied into `arena` and bound from there (SQLITE_STATIC): it must stay until the statement has run.
+struct Binder {
+    private let statement: SQLiteStatement
+    private let arena: BindArena
+    private var index: CInt = 0
+    private(set) var failure: CInt?
+
+    init(_ statement: SQLiteStatement, _ arena: BindArena) {
+        self.statement = statement
+        self.arena = arena
+    }
 
     mutating func bind(_ value: Int64?) {
         index += 1
@@ -159,36 +228,72 @@ private struct Binder {
 
     /// A string up to its first NUL, if it has one (GRDB binds a NUL-terminated copy).
     mutating func bind(_ value: String?) {
-        index += 1
-        guard var value else { return check(sqlite3_bind_null(statement, index)) }
-        check(value.withUTF8 { bytes in
-            let length = bytes.firstIndex(of: 0) ?? bytes.count
-            // An empty string is text, not NULL: never a nil pointer.
-            let start = UnsafeRawPointer(bytes.baseAddress ?? Self.empty.utf8Start).assumingMemoryBound(to: CChar.self)
-            return sqlite3_bind_text(statement, index, start, CInt(length), Self.transient)
-        })
+        guard var value else { return bind(nil as Int64?) }
+        let arena = self.arena
+        let text = value.withUTF8 { (bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> in
+            var length = bytes.count
+            if length > 0, let start = bytes.baseAddress, let nul = memchr(start, 0, length) {
+                length = UnsafeRawPointer(start).distance(to: UnsafeRawPointer(nul))
+            }
+            return arena.copy(UnsafeBufferPointer(rebasing: bytes[..<length]))
+        }
+        bindText(text)
     }
 
     /// An array as its JSON text (`IndexJSONText`, which escapes every control character).
     mutating func bind(_ value: [Int64]?, _ scratch: JSONScratch) {
         guard let value else { return bind(nil as Int64?) }
         IndexJSONText.write(value, into: scratch)
-        bindText(scratch)
+        bindText(arena.copy(scratch.bytes))
     }
 
     mutating func bind(_ value: [String]?, _ scratch: JSONScratch) {
         guard let value else { return bind(nil as Int64?) }
         IndexJSONText.write(value, into: scratch)
-        bindText(scratch)
+        bindText(arena.copy(scratch.bytes))
     }
 
-    private mutating func bindText(_ scratch: JSONScratch) {
+    /// Text that stays where it is until the statement has run (an empty one is text, not NULL:
+    /// the arena never gives a nil pointer).
+    private mutating func bindText(_ text: UnsafeBufferPointer<UInt8>) {
         index += 1
-        let start = UnsafeRawPointer(scratch.base).assumingMemoryBound(to: CChar.self)
-        check(sqlite3_bind_text(statement, index, start, CInt(scratch.count), Self.transient))
+        let start = UnsafeRawPointer(text.baseAddress!).assumingMemoryBound(to: CChar.self)
+        check(sqlite3_bind_text(statement, index, start, CInt(text.count), nil))
     }
 
     private mutating func check(_ code: CInt) {
         if code != SQLITE_OK && failure == nil { failure = code }
+    }
+}
+
+/// Bytes that bound values point to while a statement waits to run: blocks that never move,
+/// handed out in order and all taken back at once (`reset`) after the statement has run.
+final class BindArena {
+    private static let blockSize = 64 * 1024
+    private var blocks: [UnsafeMutableRawBufferPointer] = []
+    private var block = 0
+    private var used = 0
+
+    deinit { blocks.forEach { $0.deallocate() } }
+
+    /// A copy of `bytes` that stays until `reset`; never a nil pointer, even for no bytes.
+    func copy(_ bytes: UnsafeBufferPointer<UInt8>) -> UnsafeBufferPointer<UInt8> {
+        while block < blocks.count && used + bytes.count > blocks[block].count {
+            block += 1
+            used = 0
+        }
+        if block == blocks.count {
+            blocks.append(.allocate(byteCount: max(Self.blockSize, bytes.count), alignment: 8))
+            used = 0
+        }
+        let start = (blocks[block].baseAddress! + used).assumingMemoryBound(to: UInt8.self)
+        if let source = bytes.baseAddress, !bytes.isEmpty { start.update(from: source, count: bytes.count) }
+        used += bytes.count
+        return UnsafeBufferPointer(start: start, count: bytes.count)
+    }
+
+    func reset() {
+        block = 0
+        used = 0
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import Records
 
 /// The text of the index's JSON columns, byte for byte what Foundation's JSONEncoder writes for
@@ -70,12 +71,14 @@ enum IndexJSONText {
             }
             scratch.append(UInt8(ascii: "]"))
         case .object(let members):
-            guard members.allSatisfy({ $0.key.utf8.allSatisfy { $0 < 0x80 } }) else { return false }
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            guard members.allSatisfy({ isASCII($0.key) }) else { return false }
+            // The writer's objects mostly come in key order already.
+            let inOrder = zip(members, members.dropFirst()).allSatisfy { precedes($0.key, $1.key) }
+            let sorted = inOrder ? members : members.sorted { precedes($0.key, $1.key) }
             scratch.append(UInt8(ascii: "{"))
             for (index, member) in sorted.enumerated() {
                 if index > 0 {
-                    guard !member.key.utf8.elementsEqual(sorted[index - 1].key.utf8) else { return false }
+                    guard precedes(sorted[index - 1].key, member.key) else { return false }  // a key twice
                     scratch.append(UInt8(ascii: ","))
                 }
                 appendString(member.key, escapingSlashes: false, to: scratch)
@@ -85,6 +88,23 @@ enum IndexJSONText {
             scratch.append(UInt8(ascii: "}"))
         }
         return true
+    }
+
+    private static func isASCII(_ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { bytes in bytes.allSatisfy { $0 < 0x80 } }
+    }
+
+    /// Whether `a` sorts strictly before `b` by their UTF-8 bytes.
+    private static func precedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { first in
+            b.withUTF8 { second in
+                let common = min(first.count, second.count)
+                let order = common == 0 ? 0 : memcmp(first.baseAddress!, second.baseAddress!, common)
+                return order < 0 || (order == 0 && first.count < second.count)
+            }
+        }
     }
 
     private static func appendInteger(_ value: Int64, to scratch: JSONScratch) {
@@ -107,49 +127,59 @@ enum IndexJSONText {
 
     private static func appendString(_ string: String, escapingSlashes: Bool, to scratch: JSONScratch) {
         var string = string
-        string.withUTF8 { bytes in
-            scratch.reserve(bytes.count * 6 + 2)
-            var out = scratch.end
-            out.pointee = UInt8(ascii: "\"")
-            out += 1
-            if let input = bytes.baseAddress {
-                let count = bytes.count
-                var index = 0
-                while index + 8 <= count {
-                    let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
-                    if !needsEscape(word, escapingSlashes) {
-                        UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
-                        out += 8
-                        index += 8
-                        continue
-                    }
-                    for _ in 0..<8 {
-                        out = put(input[index], escapingSlashes, out)
-                        index += 1
-                    }
-                }
-                while index < count {
-                    out = put(input[index], escapingSlashes, out)
-                    index += 1
-                }
-            }
-            out.pointee = UInt8(ascii: "\"")
-            out += 1
-            scratch.count = out - scratch.base
-        }
+        string.withUTF8 { appendEscaped($0, escapingSlashes: escapingSlashes, to: scratch) }
     }
 
-    /// Whether any of the eight bytes of `word` is escaped: below 0x20, `"`, `\`, or `/` when
-    /// slashes are (the bit tricks find a zero byte, and a byte below n, exactly).
+    /// `bytes` as a JSON string. Eight bytes at a time: a word with nothing to escape is copied
+    /// whole; otherwise the bytes before its first escaped one are, then that one is escaped, and
+    /// the next word starts just after it.
+    private static func appendEscaped(_ bytes: UnsafeBufferPointer<UInt8>, escapingSlashes: Bool, to scratch: JSONScratch) {
+        scratch.reserve(bytes.count * 6 + 2)
+        var out = scratch.end
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        if let input = bytes.baseAddress {
+            let count = bytes.count
+            var index = 0
+            while index + 8 <= count {
+                let word = UnsafeRawPointer(input + index).loadUnaligned(as: UInt64.self)
+                UnsafeMutableRawPointer(out).storeBytes(of: word, as: UInt64.self)
+                let hits = escaped(word, escapingSlashes)
+                if hits == 0 {
+                    out += 8
+                    index += 8
+                    continue
+                }
+                // The lowest flagged byte is a true one (the tricks' false flags only follow a true one).
+                let clean = hits.trailingZeroBitCount / 8
+                out += clean
+                index += clean
+                out = put(input[index], escapingSlashes, out)
+                index += 1
+            }
+            while index < count {
+                out = put(input[index], escapingSlashes, out)
+                index += 1
+            }
+        }
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        scratch.count = out - scratch.base
+    }
+
+    /// The bytes of `word` (in memory order, little-endian) that are escaped, each marked by its
+    /// high bit: below 0x20, `"`, `\\`, or `/` when slashes are. The bit tricks find a zero byte,
+    /// and a byte below n, exactly, and may also mark bytes after one they found.
     @inline(__always)
-    private static func needsEscape(_ word: UInt64, _ slashes: Bool) -> Bool {
+    private static func escaped(_ word: UInt64, _ slashes: Bool) -> UInt64 {
+        let word = UInt64(littleEndian: word)
         let ones: UInt64 = 0x0101_0101_0101_0101
         let high: UInt64 = 0x8080_8080_8080_8080
         @inline(__always) func zeroByte(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & high }
-        var hit = (word &- ones &* 0x20) & ~word & high
-        hit |= zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x5C))
-        if slashes { hit |= zeroByte(word ^ (ones &* 0x2F)) }
-        return hit != 0
+        var hits = (word &- ones &* 0x20) & ~word & high
+        hits |= zeroByte(word ^ (ones &* 0x22)) | zeroByte(word ^ (ones &* 0x5C))
+        if slashes { hits |= zeroByte(word ^ (ones &* 0x2F)) }
+        return hits
     }
 
     private static let hex: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,

@@ -46,6 +46,7 @@ struct IndexUpdater {
                         take(try ingester.ingest(line, after: lastSeq, into: inserter))
                     }
                 }
+                try inserter.finish()
                 local.lastSeq = lastSeq
                 return .commit
             }

@@ -48,6 +48,7 @@ struct LineIndex {
                         problems.append(problem)
                     }
                 }
+                try inserter.finish()
                 return problems
             }
         } catch let error as IndexError {

@@ -20,9 +20,10 @@ enum RecordValueReader {
         let members = try object(value)
         var seq: Int64?, type: RecordType?, time: String?, node: RecordNode?
         var body = IndexedBody()
+        let keys = Keys.envelope
         var seen = Seen()
         for member in members {
-            guard let slot = Keys.envelope.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let value = member.value
             switch slot {
             case 0: _ = try optionalInteger(value)  // v
@@ -44,9 +45,10 @@ enum RecordValueReader {
 
     private static func recordNode(_ value: JSONValue) throws(Irregular) -> RecordNode {
         var node = RecordNode(hostname: nil, bootID: nil, machineID: nil)
+        let keys = Keys.node
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.node.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let text = try optionalString(member.value)
             switch slot {
             case 0: node.hostname = text
@@ -59,9 +61,10 @@ enum RecordValueReader {
 
     private static func audit(_ value: JSONValue) throws(Irregular) -> AuditDocument {
         var takenAt: String?, jobs: [AuditJob]?, unattributed: [RecordedProcess]?, nodeFindings: [RecordedFindingFacts]?
+        let keys = Keys.audit
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.audit.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let value = member.value
             switch slot {
             case 0: takenAt = try optionalString(value)
@@ -76,9 +79,10 @@ enum RecordValueReader {
     private static func job(_ value: JSONValue) throws(Irregular) -> AuditJob {
         var pandaID: String?
         var job = AuditJob(pandaID: "", processes: [])
+        let keys = Keys.job
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.job.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let value = member.value
             switch slot {
             case 0: pandaID = try lenient(value)
@@ -101,9 +105,10 @@ enum RecordValueReader {
     private static func process(_ value: JSONValue) throws(Irregular) -> RecordedProcess {
         var pid: Int64?, startTicks: Int64?
         var process = RecordedProcess(pid: 0, startTicks: 0)
+        let keys = Keys.process
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.process.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let value = member.value
             switch slot {
             case 0: pid = try integer(value)
@@ -133,9 +138,10 @@ enum RecordValueReader {
 
     private static func namespaces(_ value: JSONValue) throws(Irregular) -> RecordedNamespaces {
         var ns = RecordedNamespaces()
+        let keys = Keys.namespaces
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.namespaces.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let inode = try optionalInteger(member.value)
             switch slot {
             case 0: ns.cgroup = inode
@@ -154,9 +160,10 @@ enum RecordValueReader {
 
     private static func container(_ value: JSONValue) throws(Irregular) -> RecordedContainer {
         var container = RecordedContainer()
+        let keys = Keys.container
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.container.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             if slot == 0 { container.runtime = try optionalString(member.value) } else { container.image = try optionalString(member.value) }
         }
         return container
@@ -164,9 +171,10 @@ enum RecordValueReader {
 
     private static func batchJobID(_ value: JSONValue) throws(Irregular) -> RecordedBatchJobID {
         var id = RecordedBatchJobID()
+        let keys = Keys.batchJobID
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.batchJobID.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             if slot == 0 { id.variable = try optionalString(member.value) } else { id.value = try optionalString(member.value) }
         }
         return id
@@ -174,9 +182,10 @@ enum RecordValueReader {
 
     private static func identity(_ value: JSONValue) throws(Irregular) -> RecordedIdentity {
         var bootID: String?, pid: Int64?, startTicks: Int64?
+        let keys = Keys.identity
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.identity.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             switch slot {
             case 0: bootID = try optionalString(member.value)
             case 1: pid = try integer(member.value)
@@ -189,9 +198,10 @@ enum RecordValueReader {
     private static func finding(_ value: JSONValue) throws(Irregular) -> RecordedFindingFacts {
         var rule: String?, status: String?
         var finding = RecordedFindingFacts(rule: "", status: "")
+        let keys = Keys.finding
         var seen = Seen()
         for member in try object(value) {
-            guard let slot = Keys.finding.slot(of: member.key), seen.first(slot) else { continue }
+            guard let slot = keys.slot(of: member.key), seen.first(slot) else { continue }
             let value = member.value
             switch slot {
             case 0: rule = try string(value)
@@ -291,55 +301,44 @@ enum RecordValueReader {
     }
 }
 
-/// Member names to slots, by their UTF-8 bytes. Every name read is at most 16 bytes, held as two
-/// words and its length, so a member's name is compared with the few of its length as integers.
+/// Member names to slots. A name is looked up by its UTF-8 length and first byte (both known
+/// without reading the string), and compared only with the names that share them: most members
+/// of an object are not read, and are passed over without a comparison.
 struct KeyTable {
-    private struct Entry {
-        var low: UInt64
-        var high: UInt64
-        var slot: Int
-    }
+    private let names: [(name: String, slot: Int)]
+    /// The names of length n starting with byte b are `names[starts[n * 128 + b] ..< starts[n * 128 + b + 1]]`.
+    private let starts: [Int32]
+    private static let longest = 16
 
-    /// Entries by length: those of length n are `entries[starts[n]..<starts[n + 1]]`.
-    private let entries: [Entry]
-    private let starts: [Int]
-
-    init(_ names: [String]) {
-        precondition(names.allSatisfy { $0.utf8.count <= 16 }, "key names are at most 16 bytes")
-        var entries: [Entry] = []
-        var starts: [Int] = []
-        for length in 0...16 {
-            starts.append(entries.count)
-            for (slot, name) in names.enumerated() where name.utf8.count == length {
-                var text = name
-                let (low, high) = text.withUTF8 { Self.words($0) }
-                entries.append(Entry(low: low, high: high, slot: slot))
+    init(_ keys: [String]) {
+        precondition(keys.allSatisfy { $0.utf8.count <= Self.longest && $0.utf8.allSatisfy { $0 < 0x80 } && !$0.isEmpty })
+        var names: [(name: String, slot: Int)] = []
+        var starts: [Int32] = []
+        for length in 0...Self.longest {
+            for first in 0..<128 {
+                starts.append(Int32(names.count))
+                for (slot, key) in keys.enumerated() where key.utf8.count == length && key.utf8.first == UInt8(first) {
+                    names.append((key, slot))
+                }
             }
         }
-        starts.append(entries.count)
-        self.entries = entries
+        starts.append(Int32(names.count))
+        self.names = names
         self.starts = starts
     }
 
-    private static func words(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64) {
-        var words: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &words) { raw in
-            raw.copyMemory(from: UnsafeRawBufferPointer(bytes))
-        }
-        return words
-    }
-
+    /// The slot of the member named `name`, compared as bytes: the names here are ASCII, and a
+    /// string of as many UTF-8 bytes that Swift finds equal to one of them is that ASCII string
+    /// (what canonical equivalence maps to ASCII takes more bytes than it).
     func slot(of name: String) -> Int? {
-        var name = name
-        return name.withUTF8 { bytes -> Int? in
-            guard bytes.count <= 16 else { return nil }
-            let (low, high) = Self.words(bytes)
-            for index in starts[bytes.count]..<starts[bytes.count + 1] {
-                let entry = entries[index]
-                if entry.low == low && entry.high == high { return entry.slot }
-            }
-            return nil
+        let length = name.utf8.count
+        guard length <= Self.longest, let first = name.utf8.first, first < 128 else { return nil }
+        let bucket = length * 128 + Int(first)
+        let range = Int(starts[bucket])..<Int(starts[bucket + 1])
+        for index in range where names[index].name == name {
+            return names[index].slot
         }
+        return nil
     }
 }
 

@@ -91,53 +91,55 @@ import Records
         func number() -> Int64? { Bool.random(using: &generator) ? nil : Int64.random(in: -5...Int64.max, using: &generator) }
         func strings() -> [String]? { Bool.random(using: &generator) ? nil : (0..<Int.random(in: 0...4, using: &generator)).map { _ in text() ?? "" } }
         func integers() -> [Int64]? { Bool.random(using: &generator) ? nil : (0..<Int.random(in: 0...4, using: &generator)).map { _ in number() ?? 0 } }
-        let queue = try DatabaseQueue()
-        try queue.write { db in
-            try IndexSchema.create(db)
-            let inserter = try IndexInserter(db)
-            for seq in Int64(1)...200 {
-                let record = IndexedRecord(seq: seq, file: text() ?? "f", line: seq, offset: seq * 100, length: 99, type: "process",
-                                           time: number() ?? 0, sha256: text() ?? "", hostname: text(), bootID: text())
-                let sighting = ProcessSighting(
+        // The same rows into two databases: as GRDB's records, and through the inserter.
+        let viaGRDB = try DatabaseQueue()
+        let viaInserter = try DatabaseQueue()
+        try viaGRDB.write { db in try IndexSchema.create(db) }
+        try viaInserter.write { db in try IndexSchema.create(db) }
+        for chunk in 0..<7 {
+            // Batches of several sizes: rows held back and rows written sixteen at a time.
+            let count = [0, 1, 15, 16, 17, 40, 3][chunk]
+            var records: [IndexedRecord] = [], sightings: [ProcessSighting] = [], jobs: [JobSighting] = [], findings: [RecordedFinding] = []
+            for position in 0..<count {
+                let seq = Int64(chunk * 100 + position)
+                records.append(IndexedRecord(seq: seq, file: text() ?? "f", line: seq, offset: seq * 100, length: 99, type: "process",
+                                             time: number() ?? 0, sha256: text() ?? "", hostname: text(), bootID: text()))
+                sightings.append(ProcessSighting(
                     recordSeq: seq, role: text() ?? "payload", bootID: text() ?? "", pid: number() ?? 1, startTicks: number() ?? 2,
                     startTime: number(), firstSeen: number() ?? 3, lastSeen: number() ?? 4, uid: number(), uids: integers(), gids: integers(),
                     pandaID: text(), taskID: text(), claimedPandaID: text(), pilotBootID: text(), pilotPID: number(), pilotStartTicks: number(),
                     containerRuntime: text(), containerImage: text(), nsCgroup: number(), nsIPC: number(), nsMnt: number(), nsNet: number(),
                     nsPID: number(), nsPIDForChildren: number(), nsTime: number(), nsUser: number(), nsUTS: number(),
-                    cmdline: strings(), exe: text(), cgroup: text())
-                let job = JobSighting(recordSeq: seq, pandaID: text() ?? "", taskID: text(), pilotBootID: text(), pilotPID: number(),
-                                      pilotStartTicks: number(), firstSeen: number() ?? 0, lastSeen: number() ?? 0,
-                                      isolated: [nil, true, false].randomElement(using: &generator)!, failingRules: strings(),
-                                      containerRuntime: text(), containerImage: text(), jobDirectory: text(), batchJobID: text())
-                let finding = RecordedFinding(recordSeq: seq, seen: number() ?? 0, pandaID: text(), rule: text() ?? "ISO-UID",
-                                              status: text() ?? "fail", severity: text(), pid: number(), message: text(), evidence: text())
-                // The same row twice: once as GRDB's record, once through the inserter.
-                try record.insert(db)
-                try sighting.insert(db)
-                try inserter.insert(sighting)
-                try job.insert(db)
-                try inserter.insert(job)
-                try finding.insert(db)
-                try inserter.insert(finding)
-                var other = record
-                other.seq += 1_000
-                try inserter.insert(other)
-                var otherViaGRDB = record
-                otherViaGRDB.seq += 2_000
-                try otherViaGRDB.insert(db)
+                    cmdline: strings(), exe: text(), cgroup: text()))
+                jobs.append(JobSighting(recordSeq: seq, pandaID: text() ?? "", taskID: text(), pilotBootID: text(), pilotPID: number(),
+                                        pilotStartTicks: number(), firstSeen: number() ?? 0, lastSeen: number() ?? 0,
+                                        isolated: [nil, true, false].randomElement(using: &generator)!, failingRules: strings(),
+                                        containerRuntime: text(), containerImage: text(), jobDirectory: text(), batchJobID: text()))
+                findings.append(RecordedFinding(recordSeq: seq, seen: number() ?? 0, pandaID: text(), rule: text() ?? "ISO-UID",
+                                                status: text() ?? "fail", severity: text(), pid: number(), message: text(), evidence: text()))
             }
-            for table in ["process_sighting", "job_sighting", "finding"] {
-                let rows = try Self.typedRows(db, table, order: "id")
-                #expect(rows.count == 400)
-                for pair in stride(from: 0, to: rows.count, by: 2) {
-                    #expect(rows[pair].dropFirst() == rows[pair + 1].dropFirst(), "\(table) row \(pair + 1)")
+            try viaGRDB.write { db in
+                for row in records { try row.insert(db) }
+                for row in sightings { try row.insert(db) }
+                for row in jobs { try row.insert(db) }
+                for row in findings { try row.insert(db) }
+            }
+            try viaInserter.write { db in
+                let inserter = try IndexInserter(db)
+                for index in 0..<count {
+                    try inserter.insert(records[index])
+                    try inserter.insert(sightings[index])
+                    try inserter.insert(jobs[index])
+                    try inserter.insert(findings[index])
                 }
+                try inserter.finish()
             }
-            let records = try Self.typedRows(db, "record", order: "seq")
-            #expect(records.count == 600)
-            for index in 0..<200 {
-                #expect(records[200 + index].dropFirst() == records[400 + index].dropFirst())
-            }
+        }
+        for table in IndexSchema.tables {
+            let expected = try viaGRDB.read { db in try Self.typedRows(db, table, order: "rowid") }
+            let written = try viaInserter.read { db in try Self.typedRows(db, table, order: "rowid") }
+            #expect(expected.count == 92)
+            #expect(written == expected, "\(table)")
         }
     }
 
