@@ -62,6 +62,7 @@ let package = Package(
             name: "ProcFS",
             dependencies: [
                 "Base",
+                "CProcShim",
                 "CTaskIter",
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

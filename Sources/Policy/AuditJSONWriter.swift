@@ -160,11 +160,12 @@ public enum AuditJSONWriter {
     /// Where the audit's two process keys go among the snapshot's (computed once).
     private static let pandaIDPosition = SnapshotJSONWriter.position(of: "panda_id")
     private static let containerPosition = SnapshotJSONWriter.position(of: "container")
+    private static let insertionPoints = SnapshotJSONWriter.InsertionPoints([pandaIDPosition, containerPosition])
 
     /// A snapshot process with the audit's `panda_id` and `container` (`AuditProcess`).
     private static func write(_ process: ProcessSample, pandaID: String?, container: ContainerInfo?, _ json: inout JSONBytes) {
         let pandaIDPosition = Self.pandaIDPosition, containerPosition = Self.containerPosition
-        SnapshotJSONWriter.write(process, &json) { next, json in
+        SnapshotJSONWriter.write(process, &json, insertingAt: Self.insertionPoints) { next, json in
             // "container" sorts before "panda_id": when both land at the same place, it goes first.
             if next == containerPosition {
                 json.key("container")

@@ -1,3 +1,4 @@
+import CProcShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -124,37 +125,39 @@ package struct JSONBytes {
 
     package mutating func string(_ value: String) {
         separate()
-        var value = value
-        value.withUTF8 { appendEscaped($0) }
+        // The UTF-8 in place (no copy of the String to make it contiguous, no retain): every
+        // String the writer gets is native or small.
+        if value.utf8.withContiguousStorageIfAvailable({ appendEscaped($0) }) == nil {
+            var value = value
+            value.withUTF8 { appendEscaped($0) }
+        }
         needsComma = true
     }
 
     /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`. The clean run up to
-    /// the next byte that needs an escape is found eight bytes at a time (`cleanPrefix`) and
-    /// copied at once: the command lines and paths of a node are long and almost never need an
-    /// escape, so the usual string is one scan, one copy and two quotes.
+    /// the next byte that needs an escape is found and copied sixteen bytes at a time, in C
+    /// (`isotrace_json_copy_clean`): the command lines and paths of a node are long and almost
+    /// never need an escape, so the usual string is one call and two quotes.
     private func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         let count = utf8.count
-        buffer.reserve(count &+ 2)
         guard let base = utf8.baseAddress, count > 0 else {
             append("\"\"")
             return
         }
-        var clean = Self.cleanPrefix(base, count)
+        // The string, two quotes and the 16 bytes of scratch the copy may store past its end.
+        buffer.reserve(count &+ 18)
+        let at = buffer.base + buffer.count
+        at[0] = UInt8(ascii: "\"")
+        let clean = isotrace_json_copy_clean(at + 1, base, count)
         if clean == count {
-            let at = buffer.base + buffer.count
-            at[0] = UInt8(ascii: "\"")
-            memcpy(at + 1, base, count)
             at[count &+ 1] = UInt8(ascii: "\"")
             buffer.count &+= count &+ 2
             return
         }
-        buffer.append(UInt8(ascii: "\""))
-        var runStart = 0
-        while true {
-            if runStart < clean { buffer.append(base + runStart, clean &- runStart) }
-            if clean == count { break }
-            let byte = base[clean]
+        buffer.count &+= clean &+ 1
+        var index = clean
+        while index < count {
+            let byte = base[index]
             switch byte {
             case UInt8(ascii: "\""): append("\\\"")
             case UInt8(ascii: "\\"): append("\\\\")
@@ -168,41 +171,14 @@ package struct JSONBytes {
                 buffer.append(Self.hexDigit(byte >> 4))
                 buffer.append(Self.hexDigit(byte & 0xF))
             }
-            runStart = clean &+ 1
-            clean = runStart &+ Self.cleanPrefix(base + runStart, count &- runStart)
+            index &+= 1
+            let rest = count &- index
+            buffer.reserve(rest &+ 17)
+            let copied = isotrace_json_copy_clean(buffer.base + buffer.count, base + index, rest)
+            buffer.count &+= copied
+            index &+= copied
         }
         buffer.append(UInt8(ascii: "\""))
-    }
-
-    /// How many of the `count` bytes at `start` come before the first one that needs an escape
-    /// (`count` when none does).
-    @inline(__always)
-    private static func cleanPrefix(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
-        let raw = UnsafeRawPointer(start)
-        var index = 0
-        while index &+ 8 <= count, !mayNeedEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-            index &+= 8
-        }
-        while index < count {
-            let byte = start[index]
-            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
-            index &+= 1
-        }
-        return count
-    }
-
-    /// False when none of the eight bytes of `word` is below 0x20, a quote or a backslash (the
-    /// usual bit tricks for "has a byte less than n" and "has a zero byte": exact about whether
-    /// any byte matches, though not about which).
-    @inline(__always)
-    private static func mayNeedEscape(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-        let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-        let zeroes = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
-        return control | zeroes != 0
     }
 
     @inline(__always)

@@ -153,18 +153,44 @@ public enum SnapshotJSONWriter {
     }
 
     static func write(_ process: ProcessSample, _ json: inout JSONBytes) {
-        write(process, &json) { _, _ in }
+        write(process, &json, insertingAt: InsertionPoints()) { _, _ in }
     }
 
-    /// One process object. `insert` is called before each of the snapshot's keys is written, and
-    /// with nil before the closing brace, so that a layer above can add keys of its own where they
-    /// sort (the audit's `panda_id` and `container`; see `position(of:)`).
+    /// Where a layer above adds keys of its own to the process object: before which of the
+    /// snapshot's keys (nil: before the closing brace), as `position(of:)` finds them.
+    package struct InsertionPoints {
+        fileprivate var mask: UInt64 = 0
+
+        package init(_ positions: [SnapshotKey.Process?] = []) {
+            for position in positions {
+                mask |= 1 << UInt64(position.flatMap { SnapshotKey.Process.allCases.firstIndex(of: $0) } ?? SnapshotKey.Process.allCases.count)
+            }
+        }
+
+        /// Before every key and before the closing brace.
+        package static let everywhere = InsertionPoints([nil] + SnapshotKey.Process.allCases.map(Optional.some))
+
+        @inline(__always)
+        fileprivate func contains(_ index: Int) -> Bool { mask & (1 << UInt64(index)) != 0 }
+    }
+
+    /// `write(_:_:insertingAt:_:)` with `insert` called before every key and before the closing
+    /// brace (it then looks at the key itself).
     package static func write(_ process: ProcessSample, _ json: inout JSONBytes,
                               inserting insert: (SnapshotKey.Process?, inout JSONBytes) -> Void) {
+        write(process, &json, insertingAt: .everywhere, insert)
+    }
+
+    /// One process object. `insert` is called before each of the snapshot's keys that `points`
+    /// names, and with nil before the closing brace when it names nil, so that a layer above can
+    /// add keys of its own where they sort (the audit's `panda_id` and `container`; see
+    /// `position(of:)`). Only there: a call before every key cost the audit a tenth of its writing.
+    package static func write(_ process: ProcessSample, _ json: inout JSONBytes, insertingAt points: InsertionPoints,
+                              _ insert: (SnapshotKey.Process?, inout JSONBytes) -> Void) {
         let status = process.status
         json.beginObject()
-        for key in SnapshotKey.Process.allCases {
-            insert(key, &json)
+        for (index, key) in SnapshotKey.Process.allCases.enumerated() {
+            if points.contains(index) { insert(key, &json) }
             json.key(key.rawValue)
             switch key {
             case .bootID: json.string(process.identity.bootID)
@@ -225,7 +251,7 @@ public enum SnapshotJSONWriter {
             case .unavailable: json.dictionary(process.unavailable)
             }
         }
-        insert(nil, &json)
+        if points.contains(SnapshotKey.Process.allCases.count) { insert(nil, &json) }
         json.endObject()
     }
 

@@ -1,3 +1,4 @@
+import CProcShim
 import Foundation
 import TestSupport
 import Testing
@@ -89,6 +90,35 @@ import Testing
         json.endArray()
         expected.append(UInt8(ascii: "]"))
         #expect(json.bytes == expected)
+    }
+
+    /// The C copy of a clean run (`isotrace_json_copy_clean`) on strings that end just before
+    /// an unreadable page, and anywhere else in it: the short strings' one-block read must not
+    /// fault, and the count and the copied bytes are a byte-by-byte scan's.
+    @Test func cleanRunCopyStopsWhereAByteScanStops() throws {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        guard let memory = mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), memory != MAP_FAILED else {
+            Issue.record("mmap failed: errno \(errno)")
+            return
+        }
+        defer { munmap(memory, 2 * page) }
+        #expect(mprotect(memory + page, page, PROT_NONE) == 0)
+        let bytes = memory.assumingMemoryBound(to: UInt8.self)
+        var generator = SplitMix64(seed: 16)
+        let specials: [UInt8] = [0x22, 0x5C, 0x00, 0x01, 0x1F, 0x20, 0x7F, 0x80, 0xFF, 0x2F]
+        var out = [UInt8](repeating: 0, count: 200)
+        for round in 0..<20000 {
+            let count = Int.random(in: 0...70, using: &generator)
+            let start = round % 2 == 0 ? page - count : Int.random(in: 0...(page - count), using: &generator)
+            for index in 0..<count {
+                bytes[start + index] = Int.random(in: 0..<8, using: &generator) == 0
+                    ? specials.randomElement(using: &generator)! : UInt8.random(in: 0x61...0x7A, using: &generator)
+            }
+            let expected = (0..<count).first { bytes[start + $0] < 0x20 || bytes[start + $0] == 0x22 || bytes[start + $0] == 0x5C } ?? count
+            let copied = out.withUnsafeMutableBufferPointer { isotrace_json_copy_clean($0.baseAddress!, bytes + start, count) }
+            #expect(copied == expected, "round \(round)")
+            #expect(Array(out[0..<min(copied, expected)]) == Array(UnsafeBufferPointer(start: bytes + start, count: min(copied, expected))))
+        }
     }
 
     /// Environments parsed one after another through one shared cache give what each gives

@@ -1,6 +1,7 @@
 #ifndef ISOTRACE_PROCSHIM_H
 #define ISOTRACE_PROCSHIM_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// openat2(2) with RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS and O_PATH: opens `path` as if
@@ -37,5 +38,14 @@ int isotrace_open_path_directory(const char *path);
 /// 1 when the file behind an O_PATH descriptor carries a POSIX access ACL, 0 when not,
 /// -1 with errno set on error.
 int isotrace_has_access_acl(int fd);
+
+/// Copies the bytes at `in` to `out` up to the first one that JSON must escape (below 0x20, a
+/// quote or a backslash) and returns how many that is (`count` when none needs an escape).
+/// Sixteen bytes at a time (SSE2): the JSON writer's strings (command lines, paths, environment
+/// values) are long and almost never need an escape, and Swift's SIMD types do not compile to
+/// vector compares here. `out` must have room for `count + 16` bytes: whole blocks are stored,
+/// and what follows the returned length there is scratch. A string shorter than 16 bytes may be
+/// read as one block when that block cannot cross into the next page.
+size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count);
 
 #endif

@@ -1,0 +1,56 @@
+#include "procshim.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+static inline int needs_escape(uint8_t byte) { return byte < 0x20 || byte == '"' || byte == '\\'; }
+
+#if defined(__SSE2__)
+/// One bit per byte of `block` that JSON must escape.
+static inline unsigned flagged(__m128i block) {
+    const __m128i below = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+    __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(block, below), block);  // unsigned <= 0x1f
+    __m128i marks = _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(control, marks));
+}
+#endif
+
+size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count) {
+    size_t index = 0;
+#if defined(__SSE2__)
+    if (count >= 16) {
+        for (;;) {
+            __m128i block = _mm_loadu_si128((const __m128i *)(in + index));
+            _mm_storeu_si128((__m128i *)(out + index), block);
+            unsigned mask = flagged(block);
+            if (mask != 0) return index + (size_t)__builtin_ctz(mask);
+            index += 16;
+            if (index + 16 > count) break;
+        }
+        if (index == count) return count;
+        // The last block overlaps the one before; its bytes before `index` are clean, so its
+        // first flagged byte (if any) is at `index` or after.
+        size_t last = count - 16;
+        __m128i block = _mm_loadu_si128((const __m128i *)(in + last));
+        _mm_storeu_si128((__m128i *)(out + last), block);
+        unsigned mask = flagged(block);
+        return mask != 0 ? last + (size_t)__builtin_ctz(mask) : count;
+    }
+    // A short string is read as one block when the block stays within the page that holds the
+    // string's first byte: the bytes after its end are read (never used) but cannot fault.
+    if (count > 0 && ((uintptr_t)in & 4095) <= 4096 - 16) {
+        __m128i block = _mm_loadu_si128((const __m128i *)in);
+        _mm_storeu_si128((__m128i *)out, block);
+        unsigned mask = flagged(block) & ((1u << count) - 1);
+        return mask != 0 ? (size_t)__builtin_ctz(mask) : count;
+    }
+#endif
+    for (; index < count; index++) {
+        if (needs_escape(in[index])) return index;
+        out[index] = in[index];
+    }
+    return count;
+}
