@@ -59,12 +59,12 @@ extension DaemonLoop {
     }
 
     /// Appends the cycle's event records to `pending`: per job (seen by no sampler), one `process`
-    /// record of the processes still alive and one `exit` record of those that ended (with their
-    /// whole life when they began in this cycle too), then the findings, which name the cycle's
-    /// `sampler` like every finding.
+    /// record of the processes first seen since the last cycle (ended or not: a short-lived process
+    /// has its `process` entry like a sampled one) and one `exit` record of those that ended, then
+    /// the findings, which name the cycle's `sampler` like every finding.
     func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
         let started = records.resolution.started, exited = records.resolution.exited
-        for group in Self.byJob(started, where: { $0.life.exit == nil }) { pending.append(DaemonRecords.eventProcesses(group.lazy.map { started[$0] })) }
+        for group in Self.byJob(started) { pending.append(DaemonRecords.eventProcesses(group.lazy.map { started[$0] })) }
         for group in Self.byJob(exited) { pending.append(DaemonRecords.eventExits(group.lazy.map { exited[$0] })) }
         for escape in records.resolution.escaped {
             let process = escape.process

@@ -5,17 +5,18 @@ import Records
 /// The record bodies of the process event source: processes the events saw and no sample
 /// recorded, all of one job in one record (`processes`, one PROCESS each, `seen_by: event`).
 ///
-/// A process the events saw begin and end since the last cycle is written once, in the `exit`
-/// record, with its whole life: what a `process` entry says (the execs' filenames and redacted
-/// first arguments, ids, namespaces, cgroup id, the attribution by ancestry) and what an `exit`
-/// entry says (the wait status and who reaped it). One entry, one signature's share and one index
-/// sighting instead of two; `query --pid P --at T` answers from it like from any entry.
+/// A process has a `process` entry at its first sight (what the events saw of it: the execs'
+/// filenames and redacted first arguments, ids, namespaces, cgroup id, the attribution by
+/// ancestry) and an `exit` entry at its end (identity, attribution, the wait status and who reaped
+/// it), also when both fall in one cycle: issue 18 asks that short-lived processes get `process`
+/// and `exit` records like sampled ones, so a reader of either kind misses none. An exit entry
+/// repeats the life only when the process exec'd after its `process` entry was written.
 ///
 /// Each entry's members are written in canonical key order (RFC 8785: CanonicalJSON then checks
 /// the order in one pass instead of sorting a few thousand members a record), and the job's
 /// values shared by every entry are built once a record.
 extension DaemonRecords {
-    /// `process`: processes of one job the events saw start and still alive at the cycle.
+    /// `process`: processes of one job the events saw start since the last cycle, ended or not.
     public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
@@ -24,14 +25,14 @@ extension DaemonRecords {
         return RecordBody(type: .process, members: [JSONMember("processes", .array(values))])
     }
 
-    /// `exit`: processes of one job whose end the events saw and no sample recorded: the whole
-    /// life of those first seen in this cycle (`firstSight`), identity, attribution, wait status
-    /// and reaper of those that had a `process` entry before.
+    /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
+    /// attribution, wait status and reaper, and the whole life again of those that exec'd after
+    /// their `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
         var shared = EventJobValues()
         var values: [JSONValue] = []
         values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.firstSight, exit: true)) }
+        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.execsSinceEntry, exit: true)) }
         return RecordBody(type: .exit, members: [JSONMember("processes", .array(values))])
     }
 
@@ -102,17 +103,24 @@ extension DaemonRecords {
             var pilot: JSONValue
         }
 
-        private var last: (process: TrackedProcess, values: Values)?
+        /// The attribution the last values were built for, field by field (compared in place,
+        /// without copying a process a call).
+        private var role: ProcessRole?
+        private var pandaID: String?
+        private var taskID: String?
+        private var pilot: ProcessIdentity?
+        private var container: ContainerInfo?
+        private var last: Values?
 
         mutating func values(for process: TrackedProcess) -> Values {
-            if let last, last.process.role == process.role, last.process.pandaID == process.pandaID, last.process.taskID == process.taskID,
-               last.process.pilot == process.pilot, last.process.container == process.container {
-                return last.values
+            if let last, role == process.role, pandaID == process.pandaID, taskID == process.taskID, pilot == process.pilot,
+               container == process.container {
+                return last
             }
             let members = Dictionary(uniqueKeysWithValues: DaemonRecords.attribution(process).map { ($0.key, $0.value) })
             let values = Values(role: members["role"] ?? .null, pandaID: members["panda_id"] ?? .null, taskID: members["task_id"] ?? .null,
                                 container: members["container"] ?? .null, pilot: members["pilot"] ?? .null)
-            last = (process, values)
+            (role, pandaID, taskID, pilot, container, last) = (process.role, process.pandaID, process.taskID, process.pilot, process.container, values)
             return values
         }
     }

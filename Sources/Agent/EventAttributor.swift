@@ -44,6 +44,9 @@ public struct EventAttributor: Sendable {
         public var life: ProcessLife
         /// Recorded for the first time in this resolution (no `process` entry before).
         public var firstSight: Bool
+        /// It exec'd after its `process` entry was written (a cycle came between its fork and
+        /// its exec): its `exit` entry carries its life again, so that the exec is recorded.
+        public var execsSinceEntry = false
     }
 
     /// What a cycle's resolution says to record.
@@ -84,24 +87,29 @@ public struct EventAttributor: Sendable {
             let ago = Int64(clock.bootNanoseconds &- min(nanoseconds, clock.bootNanoseconds)) / 1_000_000
             return UTCTime(millisecondsSinceEpoch: clock.realMilliseconds - ago)
         }
+        lives.reserveCapacity(min(lifeLimit, lives.count + events.count / 2))
         for event in events {
             let ticks = event.startTicks(clockTicksPerSecond: ticksPerSecond)
             let identity = ProcessIdentity(bootID: bootID, pid: event.pid, startTicks: ticks)
             let time = wall(event.boottimeNanoseconds)
-            if lives[identity] == nil {
-                guard lives.count < lifeLimit else {
-                    lifeLost += 1
-                    continue
-                }
-                let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
-                                             startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
-                lives[identity] = ProcessLife(
-                    identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
-                    startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
-                    firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
-                    namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
+            // One hash lookup per event: updated in place when known, inserted whole when new.
+            if let known = lives.index(forKey: identity) {
+                lives.values[known].update(with: event, time: time)
+                continue
             }
-            lives[identity]!.update(with: event, time: time)
+            guard lives.count < lifeLimit else {
+                lifeLost += 1
+                continue
+            }
+            let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
+                                         startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
+            var life = ProcessLife(
+                identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
+                startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
+                firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
+                namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
+            life.update(with: event, time: time)
+            lives[identity] = life
         }
     }
 
@@ -112,22 +120,26 @@ public struct EventAttributor: Sendable {
         var resolution = Resolution()
         let known = tracked.merging(previousTracked) { current, _ in current }
         let everSampled = sampled.union(previousSampled)
-        // Who has a PID now: the processes alive, for the reaper of a process that ended.
+        // One pass over the lives: who has a PID now (the processes alive, for the reaper of a
+        // process that ended), when those that ended in this cycle ended (a child killed just
+        // after its parent is a job being torn down, not an escape), and the order to decide in.
         var alive: [Int32: ProcessIdentity] = [:]
+        alive.reserveCapacity(known.count + lives.count)
         for identity in known.keys { alive[identity.pid] = identity }
-        for (identity, life) in lives where life.exit == nil { alive[identity.pid] = identity }
-
-        let order = lives.values.sorted { ($0.firstSeen, $0.identity.pid) < ($1.firstSeen, $1.identity.pid) }.map(\.identity)
-        // When the processes that ended in this cycle ended: a child killed just after its parent
-        // is a job being torn down, not an escape.
         var ended: [ProcessIdentity: UTCTime] = [:]
-        for (identity, life) in lives { if let exit = life.exit { ended[identity] = exit.time } }
+        var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity)] = []
+        order.reserveCapacity(lives.count)
+        for index in lives.indices {
+            let identity = lives.keys[index]
+            if let exit = lives.values[index].exit { ended[identity] = exit.time } else { alive[identity.pid] = identity }
+            order.append((lives.values[index].firstSeen.millisecondsSinceEpoch, identity.pid, identity))
+        }
+        order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
         // this cycle must still be there when its children are decided.
-        var decisions: [ProcessIdentity: LifeAttribution?] = [:]
-        for identity in order { decisions[identity] = attribution(of: identity, known: known, sampled: everSampled, depth: 0) }
-        for identity in order {
-            let decided = decisions[identity] ?? nil
+        let decisions = order.map { attribution(of: $0.identity, known: known, sampled: everSampled, depth: 0) }
+        for (position, decided) in decisions.enumerated() {
+            let identity = order[position].identity
             guard var life = lives[identity] else { continue }
             switch decided {
             case nil:
@@ -149,10 +161,16 @@ public struct EventAttributor: Sendable {
                     resolution.escaped.append((process, life, reason))
                 }
                 let firstSight = !life.recorded && !sampledRecord
-                if firstSight { resolution.started.append(Entry(process: process, life: life, firstSight: true)) }
+                if firstSight {
+                    resolution.started.append(Entry(process: process, life: life, firstSight: true))
+                    life.execCountAtEntry = life.execCount
+                }
                 life.recorded = true
                 if life.exit != nil {
-                    if !sampledRecord { resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight)) }
+                    if !sampledRecord {
+                        resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight,
+                                                       execsSinceEntry: !firstSight && life.execCount > life.execCountAtEntry))
+                    }
                     lives[identity] = nil
                 } else {
                     lives[identity] = life
@@ -172,7 +190,9 @@ public struct EventAttributor: Sendable {
     private mutating func attribution(of identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
                                       sampled: Set<ProcessIdentity>, depth: Int) -> LifeAttribution? {
         if let process = known[identity] { return Self.own(process) }
-        guard let life = lives[identity] else {
+        // Read in place (a life is not copied to be asked): its attribution, its parent and,
+        // for the pilot side only, its execs.
+        guard let index = lives.index(forKey: identity) else {
             if let parent = ancestors[identity], depth < 256 {
                 switch attribution(of: parent, known: known, sampled: sampled, depth: depth + 1) {
                 case .job(let side)?: return .job(Self.inherit(side, from: parent))
@@ -182,16 +202,17 @@ public struct EventAttributor: Sendable {
             }
             return sampled.contains(identity) ? LifeAttribution.none : nil
         }
-        if let decided = life.attribution { return decided }
+        if let decided = lives.values[index].attribution { return decided }
         guard depth < 256 else { return nil }
+        let parentIdentity = lives.values[index].parent
         var decided: LifeAttribution?
-        switch attribution(of: life.parent, known: known, sampled: sampled, depth: depth + 1) {
+        switch attribution(of: parentIdentity, known: known, sampled: sampled, depth: depth + 1) {
         case nil: decided = sampled.contains(identity) ? LifeAttribution.none : nil
         case .none?: decided = LifeAttribution.none
-        case .job(let parent)?: decided = .job(Self.inherit(parent, from: life.parent))
+        case .job(let parent)?: decided = .job(Self.inherit(parent, from: parentIdentity))
         }
         if case .job(var side)? = decided, side.role == .pilotSide,
-           let root = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) != nil }) {
+           let root = lives[identity]?.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) != nil }) {
             side.role = .payload
             side.pandaID = Self.jobDirectoryID(root.cwdName)
             side.jobRoot = identity

@@ -31,6 +31,8 @@ public struct ProcessLife: Sendable {
     var attribution: LifeAttribution?
     /// The `process` entry was written (seen_by: event).
     var recorded = false
+    /// `execCount` when the `process` entry was written.
+    var execCountAtEntry = 0
     /// Why it is outside its job, once reported.
     var escaped: String?
 

@@ -7,7 +7,10 @@ import GRDBSQLite
 /// array and no statement lookup per row; text is bound from bytes the inserter keeps until the
 /// statement has run (`BindArena`), so SQLite copies none of it. Rows of a table are written sixteen to a statement
 /// (`INSERT ... VALUES (...), (...)`, in the order they came, so their ids are as one by one);
-/// `finish()` writes what is left, and must be called before the transaction commits.
+/// `finish()` writes what is left, and must be called before the transaction commits. A row
+/// that names a record (`record_seq`) is never written before that record's row: the record
+/// rows held back are written first, so the foreign keys hold at every statement (the in-memory
+/// index of `query --verify` checks them).
 ///
 /// The rows are those GRDB's records would store: the same columns, values and storage classes
 /// (integers, text, booleans as 0/1, NULL for nil, strings bound up to a NUL as GRDB binds
@@ -27,9 +30,9 @@ final class IndexInserter {
     }
 
     func insert(_ row: IndexedRecord) throws { try records.insert(row) }
-    func insert(_ row: ProcessSighting) throws { try processes.insert(row) }
-    func insert(_ row: JobSighting) throws { try jobs.insert(row) }
-    func insert(_ row: RecordedFinding) throws { try findings.insert(row) }
+    func insert(_ row: ProcessSighting) throws { try processes.insert(row, writingFirst: records.finish) }
+    func insert(_ row: JobSighting) throws { try jobs.insert(row, writingFirst: records.finish) }
+    func insert(_ row: RecordedFinding) throws { try findings.insert(row, writingFirst: records.finish) }
 
     /// Writes the rows still held back.
     func finish() throws {
@@ -69,9 +72,12 @@ private final class TableInserter<Row: IndexRow> {
         pending.reserveCapacity(Self.batch)
     }
 
-    func insert(_ row: Row) throws {
+    /// Holds `row` back until there are `batch`; `writingFirst` runs before this table's
+    /// statement (the referenced table's held-back rows).
+    func insert(_ row: Row, writingFirst: () throws -> Void = {}) throws {
         pending.append(row)
         guard pending.count == Self.batch else { return }
+        try writingFirst()
         var values = Binder(many.sqliteStatement, arena)
         for row in pending { row.bind(&values, scratch) }
         pending.removeAll(keepingCapacity: true)

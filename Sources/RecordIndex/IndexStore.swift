@@ -54,7 +54,7 @@ enum IndexStore {
         // The segments are the truth and the index is rebuilt from them (`index --rebuild`), so
         // its commits need not wait for the disk: in WAL mode, NORMAL syncs at checkpoints only,
         // and a crash loses at most the last updates, which the next update reads again from the
-        // segments. The only writer (`IndexInserter`) writes every sighting after its record, so
+        // segments. The only writer (`IndexInserter`) writes every sighting after its record row, so
         // SQLite need not check the foreign keys row by row either.
         configuration.foreignKeysEnabled = false
         configuration.prepareDatabase { db in

@@ -140,6 +140,24 @@ import Testing
         #expect(attributor.lives.count == 2 && attributor.lifeLost == 3)
     }
 
+    @Test("a cycle between a child's fork and its exec: a process entry at fork, then an exit entry with the exec")
+    func execAfterTheProcessEntry() throws {
+        var attributor = EventAttributor()
+        attributor.ingest([Self.event(.fork, 310, parent: 200)], node: Self.node)
+        let first = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(first.started.map(\.process.identity.pid) == [310] && first.started.first?.life.execs.isEmpty == true)
+        attributor.ingest([Self.event(.exec, 310, parent: 200, filename: "/bin/true", arguments: ["/bin/true"]),
+                           Self.event(.exit, 310, parent: 200)], node: Self.node)
+        let second = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        #expect(second.started.isEmpty)
+        let exit = try #require(second.exited.first)
+        #expect(!exit.firstSight && exit.execsSinceEntry)
+        guard case .array(let values)? = DaemonRecords.eventExits(second.exited).members.first(where: { $0.key == "processes" })?.value,
+              case .object(let members)? = values.first else { Issue.record("no exit entry"); return }
+        #expect(members.first { $0.key == "exe" }?.value == .string("/bin/true"), "\(members.map(\.key))")
+        #expect(members.first { $0.key == "exit_code" }?.value == .number(0))
+    }
+
     @Test("event entries: every object's members already in canonical key order (UTF-16), the job's values the same in each entry")
     func entriesInCanonicalOrder() throws {
         var attributor = EventAttributor()
@@ -164,19 +182,20 @@ import Testing
             }
         }
         #expect(resolution.exited.allSatisfy { $0.firstSight }, "began and ended in one cycle: first sighted at their exit")
-        let recordedBefore = resolution.exited.map { entry in
+        let execedSinceEntry = resolution.exited.map { entry in
             var entry = entry
-            entry.firstSight = false
+            entry.execsSinceEntry = true
             return entry
         }
         let bodies = [DaemonRecords.eventProcesses(resolution.started), DaemonRecords.eventExits(resolution.exited),
-                      DaemonRecords.eventExits(recordedBefore)]
-        // The whole life in one exit entry: the process facts and the exit facts; an exit entry
-        // of a process with an earlier process entry: its end only.
+                      DaemonRecords.eventExits(execedSinceEntry)]
+        // Began and ended in one cycle: a process entry with the life and an exit entry with the
+        // end (both kinds, like a sampled process); an exit entry of a process that exec'd after
+        // its process entry: the life again, with the end.
         let expected: [(present: [String], absent: [String])] = [
             (["cmdline", "execs", "ns"], ["exit_code", "reaper_pid"]),
-            (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
             (["exit_code", "reaper_pid"], ["cmdline", "execs", "ns"]),
+            (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
         ]
         for (body, keys) in zip(bodies, expected) {
             guard case .array(let values)? = body.members.first(where: { $0.key == "processes" })?.value,

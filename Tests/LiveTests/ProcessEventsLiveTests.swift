@@ -18,14 +18,9 @@ enum EventsLive {
         }
     }
 
-    /// Every entry of the `processes` arrays of `exit` records, or (`type` "process") every
-    /// process's first entry: those of `process` records, and the `exit` entries of processes
-    /// that began and ended within one cycle, which carry their whole life (`exec_count`).
+    /// Every entry of the `processes` arrays of the records of `type` ("process" or "exit").
     static func eventEntries(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
-        let exits = records.filter { $0["type"] as? String == "exit" }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
-        guard type == "process" else { return exits }
-        return records.filter { $0["type"] as? String == "process" }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
-            + exits.filter { $0["exec_count"] != nil }
+        records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
     }
 
     static func heartbeats(_ records: [[String: Any]]) -> [[String: Any]] {
@@ -104,8 +99,19 @@ extension Live {
                     && (process["exe"] as? String == "/bin/true" || process["exe"] as? String == "/usr/bin/true"
                         || ((process["exe"] == nil || process["exe"] is NSNull) && process["comm"] as? String == "true"))
             }
+            // A cycle between a child's fork and its exec leaves a process entry of the shell's
+            // fork (comm bash, no exe); its exit entry then carries the life again, exec included.
+            func eventTrues(_ records: [[String: Any]]) -> [[String: Any]] {
+                var byIdentity: [String: [String: Any]] = [:]
+                let lives = EventsLive.eventEntries(records) + EventsLive.eventEntries(records, type: "exit").filter { $0["exec_count"] != nil }
+                for entry in lives.filter(isThisJobsTrue) {
+                    byIdentity["\(entry["pid"] as? Int ?? -1)/\(entry["start_ticks"] as? Int ?? -1)"] = byIdentity[
+                        "\(entry["pid"] as? Int ?? -1)/\(entry["start_ticks"] as? Int ?? -1)"] ?? entry
+                }
+                return Array(byIdentity.values)
+            }
             let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]])? in
-                let events = EventsLive.eventEntries(records).filter(isThisJobsTrue)
+                let events = eventTrues(records)
                 let sampled = records.filter { $0["type"] as? String == "process" }.compactMap { $0["process"] as? [String: Any] }.filter(isThisJobsTrue)
                 return events.count + sampled.count >= 1000 ? (events, sampled) : nil
             }
@@ -166,6 +172,13 @@ extension Live {
             #expect(id["role"] as? String == "payload" && (id["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID)
             // The leaky set-up runs its payload as the pilot's uid.
             #expect(id["uid"] as? Int == job.pilotUID, "\(id)")
+            // Like sampled processes, each has an exit entry too (in an `exit` record), with its status.
+            for process in [sleep, id] {
+                let exit = EventsLive.eventEntries(try run.records(), type: "exit").first {
+                    $0["pid"] as? Int == process["pid"] as? Int && $0["start_ticks"] as? Int == process["start_ticks"] as? Int
+                }
+                #expect(exit?["exit_code"] as? Int == 0 && exit?["panda_id"] as? String == job.pandaID, "\(process["cmdline"] ?? ""): \(exit ?? [:])")
+            }
         }
 
         @Test("a payload child that double-forks to init and exits within one interval: recorded, and TRACE-ATTR fail \"escaped\"")

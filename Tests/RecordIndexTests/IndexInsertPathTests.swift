@@ -143,6 +143,34 @@ import Records
         }
     }
 
+    @Test("a record with many sightings: its row is written before theirs (foreign keys checked, as in query --verify's index)")
+    func referencedRecordRowsComeFirst() throws {
+        let queue = try DatabaseQueue()  // GRDB checks foreign keys by default
+        try queue.write { db in try IndexSchema.create(db) }
+        try queue.write { db in
+            let inserter = try IndexInserter(db)
+            for seq in Int64(1)...3 {
+                try inserter.insert(IndexedRecord(seq: seq, file: "f", line: seq, offset: seq * 100, length: 99, type: "exit",
+                                                  time: 0, sha256: "", hostname: nil, bootID: nil))
+                for pid in Int64(1)...40 {
+                    try inserter.insert(ProcessSighting(
+                        recordSeq: seq, role: "payload", bootID: "b", pid: pid, startTicks: pid, startTime: nil, firstSeen: 0, lastSeen: 0,
+                        uid: nil, uids: nil, gids: nil, pandaID: "4267387837", taskID: nil, claimedPandaID: nil, pilotBootID: nil,
+                        pilotPID: nil, pilotStartTicks: nil, containerRuntime: nil, containerImage: nil, nsCgroup: nil, nsIPC: nil,
+                        nsMnt: nil, nsNet: nil, nsPID: nil, nsPIDForChildren: nil, nsTime: nil, nsUser: nil, nsUTS: nil,
+                        cmdline: nil, exe: nil, cgroup: nil))
+                    try inserter.insert(RecordedFinding(recordSeq: seq, seen: 0, pandaID: nil, rule: "TRACE-ATTR", status: "fail",
+                                                        severity: nil, pid: pid, message: nil, evidence: nil))
+                }
+            }
+            try inserter.finish()
+        }
+        let counts = try queue.read { db in
+            try ["record", "process_sighting", "finding"].map { try Int.fetchOne(db, sql: "SELECT count(*) FROM \($0)") ?? -1 }
+        }
+        #expect(counts == [3, 120, 120])
+    }
+
     /// Every column of every row as (storage class, value), in `order`.
     static func typedRows(_ db: Database, _ table: String, order: String) throws -> [[String]] {
         let columns = try db.columns(in: table).map(\.name)
