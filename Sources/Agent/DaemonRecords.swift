@@ -22,8 +22,33 @@ public enum DaemonRecords {
         }
         var members = [try CanonicalMember("process", json: json.bytes, of: "ProcessSample")]
         if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
-        return RecordBody(type: .process, canonicalMembers: members)
+        return RecordBody(type: .process, canonicalMembers: members, processFacts: facts(process, sample))
     }
+
+    /// What the PROCESS written above states, typed from the same values (`ProcessFacts`).
+    static func facts(_ process: TrackedProcess, _ sample: ProcessSample) -> ProcessFacts {
+        func inode(_ kind: NamespaceKind) -> Int64? { sample.namespaces[kind].map { Int64(clamping: $0) } }
+        let status = sample.status
+        return ProcessFacts(
+            pid: Int64(sample.identity.pid), startTicks: Int64(clamping: sample.identity.startTicks), startTime: sample.startTime.description,
+            bootID: sample.identity.bootID, uid: status.map { Int64($0.uids[1]) }, uids: status.map { $0.uids.map(Int64.init) },
+            gids: status.map { $0.gids.map(Int64.init) }, cmdline: sample.arguments, exe: sample.exe?.path, cgroup: sample.cgroupPath,
+            namespaces: ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
+                                                pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts)),
+            pandaID: process.pandaID, taskID: process.taskID,
+            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: process.firstSeen.description, lastSeen: process.lastSeen.description, role: process.role.rawValue,
+            pilot: process.pilot.map { pilot in
+                ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
+            })
+    }
+
+    /// Start ticks as `integer(_:)` writes them: nil (null) beyond 2^53 - 1.
+    private static func exactTicks(_ ticks: UInt64) -> Int64? {
+        guard let ticks = Int64(exactly: ticks), ticks <= JSONValue.maxExactInteger else { return nil }
+        return ticks
+    }
+
 
     /// The keys a `process` record adds to the sample's object (`attribution` and `seen_by`), in
     /// key order, each with the snapshot key it goes before (nil: at the end).
@@ -55,8 +80,7 @@ public enum DaemonRecords {
             json.key("boot_id"); json.string(pilot.bootID)
             json.key("pid"); json.integer(pilot.pid)
             json.key("start_ticks")
-            // `integer(_:)`: null beyond 2^53 - 1.
-            if let ticks = Int64(exactly: pilot.startTicks), ticks <= JSONValue.maxExactInteger { json.integer(ticks) } else { json.null() }
+            if let ticks = exactTicks(pilot.startTicks) { json.integer(ticks) } else { json.null() }
             json.endObject()
         case .role: json.string(process.role.rawValue)
         case .seenBy: json.string("sample")

@@ -85,8 +85,9 @@ public struct JSONParser {
             if depth > options.maximumDepth { throw fail("nesting deeper than \(options.maximumDepth)") }
             position += 1
             var members: [JSONMember] = []
-            // Keys in ascending byte order cannot repeat; the set of keys is built only for an
-            // object whose keys are not (canonical records' never are).
+            // Keys in ascending order (String's: canonically equivalent keys compare equal, so
+            // ascending keys are distinct in their bytes too) cannot repeat; the set of keys is built
+            // only for an object whose keys are not (canonical records' ASCII keys always are).
             var seen: Set<[UInt8]>?
             skipWhitespace()
             if current == UInt8(ascii: "}") { position += 1; return .object(members) }
@@ -97,7 +98,7 @@ public struct JSONParser {
                 let key = try string()
                 if seen != nil {
                     if !seen!.insert(Array(key.utf8)).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
-                } else if let last = members.last, !last.key.utf8.lexicographicallyPrecedes(key.utf8) {
+                } else if let last = members.last, !(last.key < key) {
                     var keys = Set(members.map { Array($0.key.utf8) })
                     if !keys.insert(Array(key.utf8)).inserted { throw fail("duplicate key \"\(key)\"", at: keyOffset) }
                     seen = keys

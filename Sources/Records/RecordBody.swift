@@ -15,8 +15,14 @@ public struct RecordBody: Sendable {
             case .canonical(let members): return members.map { JSONMember($0.key, $0.jsonValue) }
             }
         }
-        set { content = .values(newValue) }
+        set {
+            content = .values(newValue)
+            processFacts = nil
+        }
     }
+    /// For a `process` record of one sampled process: what its PROCESS states, typed (set by the
+    /// builder of the body from the same values; cleared when `members` is replaced). Nil otherwise.
+    public private(set) var processFacts: ProcessFacts?
     /// Whether the record also carries `chain_head`: the chain head just before it (seq - 1 and
     /// the SHA-256 of the line before, its `prev`). Only the writer knows that head when it signs,
     /// so the body asks for it and `Record` fills it in.
@@ -35,10 +41,11 @@ public struct RecordBody: Sendable {
         self.carriesChainHead = carriesChainHead
     }
 
-    /// A body of members already in canonical bytes.
-    public init(type: RecordType, canonicalMembers: [CanonicalMember], carriesChainHead: Bool = false) {
+    /// A body of members already in canonical bytes, and what its process states (`processFacts`).
+    public init(type: RecordType, canonicalMembers: [CanonicalMember], processFacts: ProcessFacts? = nil, carriesChainHead: Bool = false) {
         self.type = type
         self.content = .canonical(canonicalMembers)
+        self.processFacts = processFacts
         self.carriesChainHead = carriesChainHead
     }
 
