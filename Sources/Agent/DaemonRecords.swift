@@ -19,7 +19,7 @@ public enum DaemonRecords {
     where Entries.Element == SampledProcessEntry {
         var members = [CanonicalMember("processes", arrayOf: entries.lazy.map(\.process))]
         if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
-        return RecordBody(type: .process, canonicalMembers: members)
+        return RecordBody(type: .process, canonicalMembers: members, processFacts: entries.map(\.facts))
     }
 
     /// One sampled process's PROCESS, for a `process` record's `processes`.
@@ -48,6 +48,22 @@ public enum DaemonRecords {
             gids: status.map { $0.gids.map(Int64.init) }, cmdline: sample.arguments, exe: sample.exe?.path, cgroup: sample.cgroupPath,
             namespaces: ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
                                                 pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts)),
+            pandaID: process.pandaID, taskID: process.taskID,
+            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: process.firstSeen.description, lastSeen: process.lastSeen.description, role: process.role.rawValue,
+            pilot: process.pilot.map { pilot in
+                ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
+            })
+    }
+
+    /// What an exit entry (`exitEntry`) states, typed from the same values: no `ns`, `uids`,
+    /// `gids`, `cmdline`, `exe` or `cgroup` (nil); start ticks clamped as `integer(_:)` takes them
+    /// (beyond 2^53 the entry says null, which the index reads from the values instead).
+    static func exitFacts(_ process: TrackedProcess) -> ProcessFacts {
+        ProcessFacts(
+            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks),
+            startTime: process.startTime.description, bootID: process.identity.bootID, uid: process.uid.map(Int64.init),
+            uids: nil, gids: nil, cmdline: nil, exe: nil, cgroup: nil, namespaces: ProcessFacts.Namespaces(),
             pandaID: process.pandaID, taskID: process.taskID,
             container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
             firstSeen: process.firstSeen.description, lastSeen: process.lastSeen.description, role: process.role.rawValue,
@@ -105,7 +121,8 @@ public enum DaemonRecords {
     /// its identity, `comm`, `uid` and attribution; `last_seen` is the last cycle that saw it.
     public static func exits<Processes: Collection>(_ processes: Processes, sampler: SamplerKind? = nil) -> RecordBody
     where Processes.Element == TrackedProcess {
-        RecordBody(type: .exit, members: [JSONMember("processes", .array(processes.map { .object(exitEntry($0)) }))] + named(sampler))
+        RecordBody(type: .exit, members: [JSONMember("processes", .array(processes.map { .object(exitEntry($0)) }))] + named(sampler),
+                   processFacts: processes.map(exitFacts))
     }
 
     /// One exit entry: what an `exit` record of one process said in its `process`.
