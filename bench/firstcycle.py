@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -71,17 +70,7 @@ def first_cycle(isotrace, scratch, sampler, callgrind=None, timeout=900):
         cpu = daemonbench._cpu_seconds(process.pid)
         load = bench.load_average()
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            status = process.wait(timeout=600)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            status = process.wait()
-        log.close()
-    verify = subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True)
-    if status != 0 or verify.returncode != 0:
-        raise RuntimeError(f"daemon exit {status}, verify exit {verify.returncode}: {verify.stdout.strip()[-300:]}")
+        daemonbench.stop_and_verify(isotrace, process, log, out, timeout=600)
     types, count, size = records_written(out)
     shutil.rmtree(out, ignore_errors=True)
     return {"wall": wall, "cycle": values["isotrace_cycle_duration_seconds"], "cpu": cpu, "load": load,
