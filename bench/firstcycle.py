@@ -11,12 +11,14 @@ the daemon's CPU (user + system, from /proc/PID/stat, read while it waits for it
 records and bytes written, by type, and the load average. Then it stops the daemon by PID with
 SIGTERM, checks that it exits 0 and that `isotrace verify` passes, and removes what it made.
 `--callgrind` runs the daemon under callgrind instead (the profile of start-up plus the first cycle
-is kept with --keep-profile; wall and CPU are then callgrind's, not the daemon's).
+is kept with --keep-profile; wall and CPU are then callgrind's, not the daemon's); `--perf` records
+a perf profile of each run alongside (perf attached by PID: start-up's first milliseconds missed).
 """
 import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -50,7 +52,7 @@ def records_written(out):
     return types, count, size
 
 
-def first_cycle(isotrace, scratch, sampler, callgrind=None, timeout=900):
+def first_cycle(isotrace, scratch, sampler, callgrind=None, perf=None, timeout=900):
     out = tempfile.mkdtemp(prefix="first-cycle-", dir=scratch)
     subprocess.run([isotrace, "keygen", "--out", out], check=True, stdout=subprocess.DEVNULL)
     metrics = os.path.join(out, "isotrace.prom")
@@ -64,9 +66,15 @@ def first_cycle(isotrace, scratch, sampler, callgrind=None, timeout=900):
     log = open(os.path.join(out, "daemon.log"), "w")
     started = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+    # perf attaches to the daemon by PID (its first milliseconds of start-up are missed).
+    recorder = subprocess.Popen(["perf", "record", "-q", "-F", "997", "-g", "-p", str(process.pid), "-o", perf],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if perf else None
     try:
         values = daemonbench._wait_cycle(metrics, None, process, timeout)
         wall = time.monotonic() - started
+        if recorder:
+            recorder.send_signal(signal.SIGINT)
+            recorder.wait(timeout=120)
         cpu = daemonbench._cpu_seconds(process.pid)
         load = bench.load_average()
     finally:
@@ -86,7 +94,8 @@ def main():
     parser.add_argument("--samplers", default="bpf,procfs")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--callgrind", action="store_true", help="one run under callgrind per size and sampler")
-    parser.add_argument("--keep-profile", help="directory for the callgrind profiles (first-cycle-SIZE-SAMPLER.callgrind)")
+    parser.add_argument("--perf", action="store_true", help="also record a perf profile (perf record -g) of each run")
+    parser.add_argument("--keep-profile", help="directory for the profiles (first-cycle-SIZE-SAMPLER.callgrind, .perf)")
     args = parser.parse_args()
     if not bench.running_as_root("bench-first-cycle"):
         return 2
@@ -99,10 +108,12 @@ def main():
         for sampler in args.samplers.split(","):
             runs = 1 if args.callgrind else args.runs
             for run in range(runs):
-                profile = None
+                profile, perf = None, None
                 if args.callgrind:
                     profile = os.path.join(args.keep_profile or scratch, f"first-cycle-{size}-{sampler}.callgrind")
-                figures = first_cycle(isotrace, scratch, sampler, callgrind=profile)
+                elif args.perf:
+                    perf = profile = os.path.join(args.keep_profile or scratch, f"first-cycle-{size}-{sampler}-{run + 1}.perf")
+                figures = first_cycle(isotrace, scratch, sampler, callgrind=profile if args.callgrind else None, perf=perf)
                 kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(figures["types"].items()))
                 print(f"  --sampler {sampler} run {run + 1}: start to end of first cycle {figures['wall']:.2f} s "
                       f"(the cycle itself {figures['cycle']:.2f} s), CPU {figures['cpu']:.2f} s; "
