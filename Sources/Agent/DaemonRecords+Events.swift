@@ -103,25 +103,25 @@ extension DaemonRecords {
             json.endObject()
         }
         json.key("panda_id"); json.string(process.pandaID)
-        json.key("pid"); json.integer(process.identity.pid)
+        json.key("pid"); json.integer(Int64(process.identity.pid))
         json.key("pilot")
         if let pilot = process.pilot {
             json.beginObject()
             json.key("boot_id"); json.string(pilot.bootID)
-            json.key("pid"); json.integer(pilot.pid)
+            json.key("pid"); json.integer(Int64(pilot.pid))
             json.key("start_ticks"); exact(pilot.startTicks, &json)
             json.endObject()
         } else {
             json.null()
         }
-        if full { json.key("ppid"); json.integer(life.parent.pid) }
+        if full { json.key("ppid"); json.integer(Int64(life.parent.pid)) }
         if withExit {
             json.key("reaper_pid")
-            if let exit { json.integer(exit.reaper) } else { json.null() }
+            if let exit { json.integer(Int64(exit.reaper)) } else { json.null() }
         }
         json.key("role"); json.string(process.role.rawValue)
         json.key("seen_by"); json.string("event")
-        if full { json.key("sid"); json.integer(life.sid) }
+        if full { json.key("sid"); json.integer(Int64(life.sid)) }
         json.key("start_ticks"); exact(process.identity.startTicks, &json)
         json.key("start_time"); json.string(life.startTime.description)
         json.key("task_id"); json.string(process.taskID)
