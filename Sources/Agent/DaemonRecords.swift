@@ -22,7 +22,7 @@ public enum DaemonRecords {
         }
         var members = [try CanonicalMember("process", json: json.bytes, of: "ProcessSample")]
         if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
-        return RecordBody(type: .process, canonicalMembers: members, processFacts: facts(process, sample))
+        return RecordBody(type: .process, canonicalMembers: members, processFacts: [facts(process, sample)])
     }
 
     /// What the PROCESS written above states, typed from the same values (`ProcessFacts`).

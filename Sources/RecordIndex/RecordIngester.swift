@@ -26,10 +26,16 @@ struct RecordIngester {
     }
 
     /// Indexes a record the writer has just appended (`WrittenRecord`), at line `line` of `file`,
-    /// from the values it signed: the same rows as its line would give, without reading it back.
-    /// The values are read directly (`RecordValueReader`); only one that reader leaves (not a
+    /// from what it signed: the same rows as its line would give, without reading it back. The
+    /// facts its body handed over are taken as they are (`IndexedEnvelope(handedOver:)`); else
+    /// the values are read directly (`RecordValueReader`); only one that reader leaves (not a
     /// record as the index reads them) is decoded, for the same rows or the same reason.
     func ingest(_ written: WrittenRecord, file: String, line: Int64, after lastSeq: Int64?, into db: IndexInserter) throws -> Result<Int64, IndexProblem> {
+        let place = RecordPlace(file: file, line: line, offset: written.offset, length: written.length, sha256: written.lineHash)
+        var none: Set<Int64>? = nil
+        if let handedOver = IndexedEnvelope(handedOver: written.record) {
+            return try ingest(handedOver, at: place, after: lastSeq, into: db, seenSeqs: &none)
+        }
         let unsigned = written.record.unsigned
         let envelope: IndexedEnvelope
         if let read = RecordValueReader.envelope(unsigned) {
@@ -41,9 +47,7 @@ struct RecordIngester {
                 return .failure(IndexProblem(file: file, line: line, reason: "\(error): not indexed"))
             }
         }
-        var none: Set<Int64>? = nil
-        return try ingest(envelope, at: RecordPlace(file: file, line: line, offset: written.offset, length: written.length, sha256: written.lineHash),
-                          after: lastSeq, into: db, seenSeqs: &none)
+        return try ingest(envelope, at: place, after: lastSeq, into: db, seenSeqs: &none)
     }
 
     private func ingest(_ line: SegmentLine, after lastSeq: Int64?, into db: IndexInserter, seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {

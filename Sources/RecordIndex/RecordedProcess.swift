@@ -1,3 +1,5 @@
+import Records
+
 /// A PROCESS object as records carry it: the snapshot's process (identity = boot_id, pid,
 /// start_ticks) plus the audit's `panda_id` and `container`, and, in the daemon's `process` /
 /// `exit` records, `first_seen`, `last_seen`, `task_id`, `role` and the pilot's identity.
@@ -25,6 +27,39 @@ struct RecordedProcess {
         case pid, startTicks = "start_ticks", startTime = "start_time", bootID = "boot_id", uid, uids, gids
         case cmdline, exe, cgroup, namespaces = "ns", pandaID = "panda_id", taskID = "task_id", container
         case firstSeen = "first_seen", lastSeen = "last_seen", role, pilot
+    }
+}
+
+extension RecordedProcess {
+    /// The process the facts state, as reading its object gives it; nil when an integer is beyond
+    /// what a JSON number holds exactly (2^53) or the pilot's start_ticks is null, which reading
+    /// the object answers otherwise (rounded, or not a record the index reads).
+    init?(handedOver facts: ProcessFacts) {
+        let ns = facts.namespaces
+        guard Self.exact(facts.pid), Self.exact(facts.startTicks), Self.exact(facts.uid), Self.exact(facts.uids), Self.exact(facts.gids),
+              Self.exact(ns.cgroup), Self.exact(ns.ipc), Self.exact(ns.mnt), Self.exact(ns.net), Self.exact(ns.pid),
+              Self.exact(ns.pidForChildren), Self.exact(ns.time), Self.exact(ns.user), Self.exact(ns.uts) else { return nil }
+        var pilot: RecordedIdentity?
+        if let identity = facts.pilot {
+            guard let ticks = identity.startTicks, Self.exact(identity.pid), Self.exact(ticks) else { return nil }
+            pilot = RecordedIdentity(bootID: identity.bootID, pid: identity.pid, startTicks: ticks)
+        }
+        self.init(pid: facts.pid, startTicks: facts.startTicks, startTime: facts.startTime, bootID: facts.bootID, uid: facts.uid,
+                  uids: facts.uids, gids: facts.gids, cmdline: facts.cmdline, exe: facts.exe, cgroup: facts.cgroup,
+                  namespaces: RecordedNamespaces(cgroup: ns.cgroup, ipc: ns.ipc, mnt: ns.mnt, net: ns.net, pid: ns.pid,
+                                                 pidForChildren: ns.pidForChildren, time: ns.time, user: ns.user, uts: ns.uts),
+                  pandaID: facts.pandaID, taskID: facts.taskID,
+                  container: facts.container.map { RecordedContainer(runtime: $0.runtime, image: $0.image) },
+                  firstSeen: facts.firstSeen, lastSeen: facts.lastSeen, role: facts.role, pilot: pilot)
+    }
+
+    private static func exact(_ value: Int64?) -> Bool {
+        guard let value else { return true }
+        return value.magnitude <= JSONValue.maxExactInteger.magnitude
+    }
+
+    private static func exact(_ values: [Int64]?) -> Bool {
+        values?.allSatisfy { $0.magnitude <= JSONValue.maxExactInteger.magnitude } ?? true
     }
 }
 

@@ -1,7 +1,10 @@
-/// What a `process` record's PROCESS object states, as typed values: the facts its readers (the
-/// index) take from it, equal to reading them from the record's JSON (null is nil). The daemon's
-/// writer hands them along with the body it built from the same sample (`RecordBody.processFacts`),
-/// so that the index need not read the record's bytes back into values.
+/// What one process object of a `process` or `exit` record states (its `process`, or one entry of
+/// its `processes`, process and exit entries alike), as typed values: the facts its readers (the
+/// index) take from it, equal to reading them from the record's JSON (null or absent is nil; an
+/// absent `ns` is all nil). The writers hand them along with the body they built from the same
+/// values (`RecordBody.processFacts`), so that the index need not read the record's bytes back.
+/// These are all the index reads from a process object: an entry's other members (`comm`,
+/// `seen_by`, `execs`, `exit_code`, `reaper_pid`, ...) are in the record only.
 public struct ProcessFacts: Sendable, Equatable {
     public var pid: Int64
     public var startTicks: Int64

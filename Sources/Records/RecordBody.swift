@@ -20,9 +20,12 @@ public struct RecordBody: Sendable {
             processFacts = nil
         }
     }
-    /// For a `process` record of one sampled process: what its PROCESS states, typed (set by the
-    /// builder of the body from the same values; cleared when `members` is replaced). Nil otherwise.
-    public private(set) var processFacts: ProcessFacts?
+    /// What every process object the body states says, typed, in the body's order: one element
+    /// for a single `process`, one per entry of a `processes` array (process and exit entries
+    /// alike). Set by the builder of the body from the values it wrote, so equal to them by
+    /// construction; cleared when `members` is replaced. Nil: not handed over, readers (the
+    /// index) read the members.
+    public private(set) var processFacts: [ProcessFacts]?
     /// Whether the record also carries `chain_head`: the chain head just before it (seq - 1 and
     /// the SHA-256 of the line before, its `prev`). Only the writer knows that head when it signs,
     /// so the body asks for it and `Record` fills it in.
@@ -35,14 +38,16 @@ public struct RecordBody: Sendable {
 
     private var content: Content
 
-    public init(type: RecordType, members: [JSONMember], carriesChainHead: Bool = false) {
+    /// A body of members as values, and what its process objects state (`processFacts`).
+    public init(type: RecordType, members: [JSONMember], processFacts: [ProcessFacts]? = nil, carriesChainHead: Bool = false) {
         self.type = type
         self.content = .values(members)
+        self.processFacts = processFacts
         self.carriesChainHead = carriesChainHead
     }
 
-    /// A body of members already in canonical bytes, and what its process states (`processFacts`).
-    public init(type: RecordType, canonicalMembers: [CanonicalMember], processFacts: ProcessFacts? = nil, carriesChainHead: Bool = false) {
+    /// A body of members already in canonical bytes, and what its process objects state (`processFacts`).
+    public init(type: RecordType, canonicalMembers: [CanonicalMember], processFacts: [ProcessFacts]? = nil, carriesChainHead: Bool = false) {
         self.type = type
         self.content = .canonical(canonicalMembers)
         self.processFacts = processFacts

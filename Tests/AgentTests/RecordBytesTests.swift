@@ -61,44 +61,13 @@ import Testing
             #expect(line == expected, "\(comment)\n\(String(decoding: line, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
             #expect(try CanonicalJSON.bytes(record(new).unsigned) == CanonicalJSON.bytes(record(old).unsigned), "\(comment)")
             // The typed facts handed to the index are what the signed PROCESS says.
-            let stated = old.members.first { $0.key == "process" }.map { Self.facts(stated: $0.value) }
-            #expect(new.processFacts != nil && new.processFacts == stated, "\(comment)")
+            let stated = old.members.first { $0.key == "process" }.flatMap { HandedOverFactsTests.stated($0.value) }
+            #expect(new.processFacts != nil && new.processFacts == stated.map { [$0] }, "\(comment)")
         case (.failure(let old), .failure(let new)):
             #expect("\(old)".hasPrefix("ProcessSample is not canonicalizable JSON") && "\(new)".hasPrefix("ProcessSample is not canonicalizable JSON"), "\(comment)")
         default:
             Issue.record("\(comment): before \(before), after \(after)")
         }
-    }
-
-    /// A PROCESS object's facts read from its values, as a reader of the record's JSON reads them.
-    static func facts(stated value: JSONValue) -> ProcessFacts? {
-        func integers(_ value: JSONValue?) -> [Int64]? {
-            guard case .array(let elements)? = value else { return nil }
-            return elements.map { $0.integerValue! }
-        }
-        func object(_ value: JSONValue?) -> JSONValue? {
-            guard let value, case .object = value else { return nil }
-            return value
-        }
-        guard let pid = value["pid"]?.integerValue, let startTicks = value["start_ticks"]?.integerValue, let ns = object(value["ns"]) else {
-            return nil
-        }
-        var cmdline: [String]?
-        if case .array(let arguments)? = value["cmdline"] { cmdline = arguments.map { $0.stringValue! } }
-        return ProcessFacts(
-            pid: pid, startTicks: startTicks, startTime: value["start_time"]?.stringValue, bootID: value["boot_id"]?.stringValue,
-            uid: value["uid"]?.integerValue, uids: integers(value["uids"]), gids: integers(value["gids"]), cmdline: cmdline,
-            exe: value["exe"]?.stringValue, cgroup: value["cgroup"]?.stringValue,
-            namespaces: ProcessFacts.Namespaces(cgroup: ns["cgroup"]?.integerValue, ipc: ns["ipc"]?.integerValue, mnt: ns["mnt"]?.integerValue,
-                                                net: ns["net"]?.integerValue, pid: ns["pid"]?.integerValue,
-                                                pidForChildren: ns["pid_for_children"]?.integerValue, time: ns["time"]?.integerValue,
-                                                user: ns["user"]?.integerValue, uts: ns["uts"]?.integerValue),
-            pandaID: value["panda_id"]?.stringValue, taskID: value["task_id"]?.stringValue,
-            container: object(value["container"]).map { ProcessFacts.Container(runtime: $0["runtime"]?.stringValue, image: $0["image"]?.stringValue) },
-            firstSeen: value["first_seen"]?.stringValue, lastSeen: value["last_seen"]?.stringValue, role: value["role"]?.stringValue,
-            pilot: object(value["pilot"]).map { pilot in
-                ProcessFacts.Identity(bootID: pilot["boot_id"]?.stringValue, pid: pilot["pid"]!.integerValue!, startTicks: pilot["start_ticks"]?.integerValue)
-            })
     }
 
     static func tracked(_ sample: ProcessSample, _ generator: inout SplitMix64, hostile: [String]) -> TrackedProcess {
