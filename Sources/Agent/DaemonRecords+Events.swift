@@ -19,14 +19,16 @@ import Records
 extension DaemonRecords {
     /// `process`: processes of one job the events saw start since the last cycle, ended or not.
     public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        RecordBody(type: .process, canonicalMembers: [eventMember(eventEntriesJSON(entries, exit: false))])
+        let (json, facts) = eventEntries(entries, exit: false)
+        return RecordBody(type: .process, canonicalMembers: [eventMember(json)], processFacts: facts)
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
     /// attribution, wait status and reaper, and the whole life again of those that exec'd after
     /// their `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        RecordBody(type: .exit, canonicalMembers: [eventMember(eventEntriesJSON(entries, exit: true))])
+        let (json, facts) = eventEntries(entries, exit: true)
+        return RecordBody(type: .exit, canonicalMembers: [eventMember(json)], processFacts: facts)
     }
 
     private static func eventMember(_ json: [UInt8]) -> CanonicalMember {
@@ -38,22 +40,28 @@ extension DaemonRecords {
         }
     }
 
-    /// The `processes` array of `process` entries (`exit` false) or `exit` entries.
-    static func eventEntriesJSON<Entries: Collection>(_ entries: Entries, exit: Bool) -> [UInt8] where Entries.Element == EventAttributor.Entry {
+    /// The `processes` array of `process` entries (`exit` false) or `exit` entries, and what each
+    /// entry states as the index reads it (`RecordBody.processFacts`, in the same order).
+    static func eventEntries<Entries: Collection>(_ entries: Entries, exit: Bool) -> (json: [UInt8], facts: [ProcessFacts])
+        where Entries.Element == EventAttributor.Entry
+    {
         var json = JSONBytes(capacity: 256 + entries.count * (exit ? 512 : 1024))
+        var facts: [ProcessFacts] = []
+        facts.reserveCapacity(entries.count)
         json.beginArray()
-        for entry in entries { writeEventEntry(entry, life: !exit || entry.execsSinceEntry, exit: exit, &json) }
+        for entry in entries { facts.append(writeEventEntry(entry, life: !exit || entry.execsSinceEntry, exit: exit, &json)) }
         json.endArray()
-        return json.bytes
+        return (json.bytes, facts)
     }
 
     /// One entry, members in canonical key order: `life` adds what the events saw of the process
     /// (execs, ids, namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond
-    /// 2^53 - 1), strings escaped as `CanonicalJSON` escapes them.
-    private static func writeEventEntry(_ entry: EventAttributor.Entry, life full: Bool, exit withExit: Bool, _ json: inout JSONBytes) {
+    /// 2^53 - 1), strings escaped as `CanonicalJSON` escapes them. Returns what it states (`eventFacts`).
+    private static func writeEventEntry(_ entry: EventAttributor.Entry, life full: Bool, exit withExit: Bool, _ json: inout JSONBytes) -> ProcessFacts {
         let process = entry.process, life = entry.life
         let last = life.execs.last
         let exit = withExit ? life.exit : nil
+        let firstSeen = process.firstSeen.description, lastSeen = process.lastSeen.description, startTime = life.startTime.description
         json.beginObject()
         json.key("boot_id"); json.string(process.identity.bootID)
         if full { json.key("cgroup_id"); exact(life.cgroupID, &json) }
@@ -86,13 +94,13 @@ extension DaemonRecords {
             json.key("exit_signal")
             if let exit { exact(exit.status & 0x7f, &json) } else { json.null() }
         }
-        json.key("first_seen"); json.string(process.firstSeen.description)
+        json.key("first_seen"); json.string(firstSeen)
         if full {
             json.key("gids"); json.beginArray()
             for gid in life.gids { exact(gid, &json) }
             json.endArray()
         }
-        json.key("last_seen"); json.string(process.lastSeen.description)
+        json.key("last_seen"); json.string(lastSeen)
         if full {
             json.key("ns")
             json.beginObject()
@@ -123,7 +131,7 @@ extension DaemonRecords {
         json.key("seen_by"); json.string("event")
         if full { json.key("sid"); json.integer(Int64(life.sid)) }
         json.key("start_ticks"); exact(process.identity.startTicks, &json)
-        json.key("start_time"); json.string(life.startTime.description)
+        json.key("start_time"); json.string(startTime)
         json.key("task_id"); json.string(process.taskID)
         json.key("uid")
         if life.uids.count > 1 { exact(life.uids[1], &json) } else { json.null() }
@@ -133,6 +141,31 @@ extension DaemonRecords {
             json.endArray()
         }
         json.endObject()
+        return eventFacts(entry, life: full, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen)
+    }
+
+    /// What an entry states as the index reads it (`ProcessFacts`), from the same values:
+    /// `life` entries their ids, argv, exe and namespaces too; an integer the record says as null
+    /// (beyond 2^53 - 1) is nil, but `start_ticks`, which the facts cannot leave out: the index
+    /// then reads the record's values (`RecordedProcess(handedOver:)`).
+    private static func eventFacts(_ entry: EventAttributor.Entry, life full: Bool, startTime: String, firstSeen: String, lastSeen: String) -> ProcessFacts {
+        let process = entry.process, life = entry.life
+        let last = full ? life.execs.last : nil
+        var namespaces = ProcessFacts.Namespaces()
+        if full {
+            func inode(_ kind: NamespaceKind) -> Int64? { life.namespaces[kind].flatMap(exactInteger) }
+            namespaces = ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
+                                                 pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts))
+        }
+        return ProcessFacts(
+            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks), startTime: startTime,
+            bootID: process.identity.bootID, uid: life.uids.count > 1 ? Int64(life.uids[1]) : nil,
+            uids: full ? life.uids.map(Int64.init) : nil, gids: full ? life.gids.map(Int64.init) : nil,
+            cmdline: last?.arguments, exe: last?.filename, cgroup: nil, namespaces: namespaces,
+            pandaID: process.pandaID, taskID: process.taskID,
+            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: firstSeen, lastSeen: lastSeen, role: process.role.rawValue,
+            pilot: process.pilot.map { ProcessFacts.Identity(bootID: $0.bootID, pid: Int64($0.pid), startTicks: exactInteger($0.startTicks)) })
     }
 
     /// The namespace kinds, in key order (made once: `allCases` builds an array each use).
@@ -151,7 +184,13 @@ extension DaemonRecords {
     /// An integer as `integer(_:)` states it: clamped to Int64, null beyond ±(2^53 - 1).
     @inline(__always)
     private static func exact<T: BinaryInteger>(_ value: T, _ json: inout JSONBytes) {
+        if let exact = exactInteger(value) { json.integer(exact) } else { json.null() }
+    }
+
+    /// The integer `integer(_:)` states, or nil where it states null.
+    @inline(__always)
+    private static func exactInteger<T: BinaryInteger>(_ value: T) -> Int64? {
         let clamped = Int64(clamping: value)
-        if clamped.magnitude <= UInt64(JSONValue.maxExactInteger) { json.integer(clamped) } else { json.null() }
+        return clamped.magnitude <= UInt64(JSONValue.maxExactInteger) ? clamped : nil
     }
 }

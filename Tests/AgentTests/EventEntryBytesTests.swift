@@ -8,7 +8,8 @@ import Testing
 
 /// The event source's `process` and `exit` bodies, written as canonical bytes directly, give
 /// exactly the lines their `JSONValue` trees gave (built member by member, then canonicalized and
-/// signed), on entries with hostile argv, comm, cwd, filenames and ids.
+/// signed), on entries with hostile argv, comm, cwd, filenames and ids; and hand the index the
+/// facts each entry states.
 @Suite struct EventEntryBytesTests {
     /// The entries as built before the bytes were written directly (5f1ae22), as the reference.
     enum Before {
@@ -127,7 +128,7 @@ import Testing
         for round in 0..<150 {
             let entries = (0..<Int.random(in: 0...12, using: &generator)).map { _ in Self.entry(&generator) }
             for exit in [false, true] {
-                let json = DaemonRecords.eventEntriesJSON(entries, exit: exit)
+                let (json, facts) = DaemonRecords.eventEntries(entries, exit: exit)
                 // Canonical as written: signed as it is, never parsed and written again.
                 #expect(CanonicalJSON.isCanonical(json), "round \(round), exit \(exit): \(String(decoding: json.prefix(400), as: UTF8.self))")
                 let new = exit ? DaemonRecords.eventExits(entries) : DaemonRecords.eventProcesses(entries)
@@ -136,6 +137,17 @@ import Testing
                 let expected = try line(old, before: true)
                 let written = try line(new, before: false)
                 #expect(written == expected, "round \(round), exit \(exit)\n\(String(decoding: written, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
+                // The facts handed to the index, one per entry, are what each entry states; where
+                // it says start_ticks null (beyond 2^53) the index reads the values instead.
+                guard case .array(let values)? = old.members.first?.value else { Issue.record("no processes"); continue }
+                #expect(new.processFacts == facts && facts.count == values.count)
+                for (value, fact) in zip(values, facts) {
+                    if let stated = HandedOverFactsTests.stated(value) {
+                        #expect(fact == stated, "round \(round), exit \(exit)")
+                    } else {
+                        #expect(fact.startTicks.magnitude > UInt64(JSONValue.maxExactInteger), "round \(round), exit \(exit): \(fact)")
+                    }
+                }
             }
         }
     }
