@@ -61,7 +61,7 @@ import Testing
             #expect(line == expected, "\(comment)\n\(String(decoding: line, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
             #expect(try CanonicalJSON.bytes(record(new).unsigned) == CanonicalJSON.bytes(record(old).unsigned), "\(comment)")
             // The typed facts handed to the index are what the signed PROCESS says.
-            let stated = old.members.first { $0.key == "process" }.flatMap { HandedOverFactsTests.stated($0.value) }
+            let stated = old.members.first { $0.key == "process" }.flatMap { StatedFacts.process($0.value) }
             #expect(new.processFacts != nil && new.processFacts == stated.map { [$0] }, "\(comment)")
         case (.failure(let old), .failure(let new)):
             #expect("\(old)".hasPrefix("ProcessSample is not canonicalizable JSON") && "\(new)".hasPrefix("ProcessSample is not canonicalizable JSON"), "\(comment)")
