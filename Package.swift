@@ -91,6 +91,7 @@ let package = Package(
             name: "Records",
             dependencies: [
                 "Base",
+                "CProcShim",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]

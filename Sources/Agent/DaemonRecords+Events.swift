@@ -12,116 +12,185 @@ import Records
 /// and `exit` records like sampled ones, so a reader of either kind misses none. An exit entry
 /// repeats the life only when the process exec'd after its `process` entry was written.
 ///
-/// Each entry's members are written in canonical key order (RFC 8785: CanonicalJSON then checks
-/// the order in one pass instead of sorting a few thousand members a record), and the job's
-/// values shared by every entry are built once a record.
+/// The `processes` array is written as canonical JSON bytes directly (`CanonicalMember`, checked
+/// in one pass), each entry's members in canonical key order: no tree of values a member to
+/// build, sort and write again for thousands of entries a cycle. The bytes are those the same
+/// entries made as `JSONValue`s and canonicalized gave (a test compares both).
 extension DaemonRecords {
     /// `process`: processes of one job the events saw start since the last cycle, ended or not.
     public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        var shared = EventJobValues()
-        var values: [JSONValue] = []
-        values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: true, exit: false)) }
-        return RecordBody(type: .process, members: [JSONMember("processes", .array(values))])
+        let (json, facts) = eventEntries(entries, exit: false)
+        return RecordBody(type: .process, canonicalMembers: [eventMember(json)], processFacts: facts)
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
     /// attribution, wait status and reaper, and the whole life again of those that exec'd after
     /// their `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        var shared = EventJobValues()
-        var values: [JSONValue] = []
-        values.reserveCapacity(entries.count)
-        for entry in entries { values.append(eventEntry(entry, job: shared.values(for: entry.process), life: entry.execsSinceEntry, exit: true)) }
-        return RecordBody(type: .exit, members: [JSONMember("processes", .array(values))])
+        let (json, facts) = eventEntries(entries, exit: true)
+        return RecordBody(type: .exit, canonicalMembers: [eventMember(json)], processFacts: facts)
+    }
+
+    private static func eventMember(_ json: [UInt8]) -> CanonicalMember {
+        do {
+            return try CanonicalMember("processes", json: json, of: "event entries")
+        } catch {
+            // The writer makes well-formed JSON of finite integers only.
+            preconditionFailure("event entries are JSON: \(error)")
+        }
+    }
+
+    /// The `processes` array of `process` entries (`exit` false) or `exit` entries, and what each
+    /// entry states as the index reads it (`RecordBody.processFacts`, in the same order).
+    static func eventEntries<Entries: Collection>(_ entries: Entries, exit: Bool) -> (json: [UInt8], facts: [ProcessFacts])
+        where Entries.Element == EventAttributor.Entry
+    {
+        var json = JSONBytes(capacity: 256 + entries.count * (exit ? 512 : 1024))
+        var facts: [ProcessFacts] = []
+        facts.reserveCapacity(entries.count)
+        json.beginArray()
+        for entry in entries { facts.append(writeEventEntry(entry, life: !exit || entry.execsSinceEntry, exit: exit, &json)) }
+        json.endArray()
+        return (json.bytes, facts)
     }
 
     /// One entry, members in canonical key order: `life` adds what the events saw of the process
-    /// (execs, ids, namespaces), `exit` its end.
-    private static func eventEntry(_ entry: EventAttributor.Entry, job: EventJobValues.Values, life full: Bool, exit withExit: Bool) -> JSONValue {
+    /// (execs, ids, namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond
+    /// 2^53 - 1), strings escaped as `CanonicalJSON` escapes them. Returns what it states (`eventFacts`).
+    private static func writeEventEntry(_ entry: EventAttributor.Entry, life full: Bool, exit withExit: Bool, _ json: inout JSONBytes) -> ProcessFacts {
         let process = entry.process, life = entry.life
         let last = life.execs.last
         let exit = withExit ? life.exit : nil
-        var members: [JSONMember] = []
-        members.reserveCapacity(31)
-        members.append(JSONMember("boot_id", .string(process.identity.bootID)))
-        if full { members.append(JSONMember("cgroup_id", integer(life.cgroupID))) }
-        if full { members.append(JSONMember("cmdline", last.map { .array($0.arguments.map(JSONValue.string)) } ?? .null)) }
-        members.append(JSONMember("comm", .string(life.comm)))
-        members.append(JSONMember("container", job.container))
+        let firstSeen = process.firstSeen.description, lastSeen = process.lastSeen.description, startTime = life.startTime.description
+        json.beginObject()
+        json.key("boot_id"); json.string(process.identity.bootID)
+        if full { json.key("cgroup_id"); exact(life.cgroupID, &json) }
         if full {
-            members.append(JSONMember("escaped", life.escaped.map(JSONValue.string) ?? .null))
-            members.append(JSONMember("exe", last.map { .string($0.filename) } ?? .null))
-            members.append(JSONMember("exec_count", integer(life.execCount)))
-            members.append(JSONMember("execs", .array(life.execs.map { exec in
-                .object([
-                    JSONMember("cmdline", .array(exec.arguments.map(JSONValue.string))),
-                    JSONMember("cmdline_truncated", .bool(exec.truncated)),
-                    JSONMember("cwd_name", .string(exec.cwdName)),
-                    JSONMember("exe", .string(exec.filename)),
-                    JSONMember("time", .string(exec.time.description)),
-                ])
-            })))
+            json.key("cmdline")
+            if let last { json.strings(last.arguments) } else { json.null() }
+        }
+        json.key("comm"); json.string(life.comm)
+        json.key("container"); writeContainer(process.container, &json)
+        if full {
+            json.key("escaped"); json.string(life.escaped)
+            json.key("exe"); json.string(last?.filename)
+            json.key("exec_count"); exact(life.execCount, &json)
+            json.key("execs")
+            json.beginArray()
+            for exec in life.execs {
+                json.beginObject()
+                json.key("cmdline"); json.strings(exec.arguments)
+                json.key("cmdline_truncated"); json.bool(exec.truncated)
+                json.key("cwd_name"); json.string(exec.cwdName)
+                json.key("exe"); json.string(exec.filename)
+                json.key("time"); json.string(exec.time.description)
+                json.endObject()
+            }
+            json.endArray()
         }
         if withExit {
-            members.append(JSONMember("exit_code", exit.map { integer(($0.status >> 8) & 0xff) } ?? .null))
-            members.append(JSONMember("exit_signal", exit.map { integer($0.status & 0x7f) } ?? .null))
+            json.key("exit_code")
+            if let exit { exact((exit.status >> 8) & 0xff, &json) } else { json.null() }
+            json.key("exit_signal")
+            if let exit { exact(exit.status & 0x7f, &json) } else { json.null() }
         }
-        members.append(JSONMember("first_seen", .string(process.firstSeen.description)))
-        if full { members.append(JSONMember("gids", .array(life.gids.map(integer)))) }
-        members.append(JSONMember("last_seen", .string(process.lastSeen.description)))
+        json.key("first_seen"); json.string(firstSeen)
         if full {
-            // NamespaceKind.allCases is in key order.
-            members.append(JSONMember("ns", .object(NamespaceKind.allCases.map { kind in
-                JSONMember(kind.rawValue, life.namespaces[kind].map(integer) ?? .null)
-            })))
+            json.key("gids"); json.beginArray()
+            for gid in life.gids { exact(gid, &json) }
+            json.endArray()
         }
-        members.append(JSONMember("panda_id", job.pandaID))
-        members.append(JSONMember("pid", integer(process.identity.pid)))
-        members.append(JSONMember("pilot", job.pilot))
-        if full { members.append(JSONMember("ppid", integer(life.parent.pid))) }
-        if withExit { members.append(JSONMember("reaper_pid", exit.map { integer($0.reaper) } ?? .null)) }
-        members.append(JSONMember("role", job.role))
-        members.append(JSONMember("seen_by", .string("event")))
-        if full { members.append(JSONMember("sid", integer(life.sid))) }
-        members.append(JSONMember("start_ticks", integer(process.identity.startTicks)))
-        members.append(JSONMember("start_time", .string(life.startTime.description)))
-        members.append(JSONMember("task_id", job.taskID))
-        members.append(JSONMember("uid", life.uids.count > 1 ? integer(life.uids[1]) : .null))
-        if full { members.append(JSONMember("uids", .array(life.uids.map(integer)))) }
-        return .object(members)
+        json.key("last_seen"); json.string(lastSeen)
+        if full {
+            json.key("ns")
+            json.beginObject()
+            for kind in namespaceKinds {
+                json.key(kind.rawValue)
+                if let inode = life.namespaces[kind] { exact(inode, &json) } else { json.null() }
+            }
+            json.endObject()
+        }
+        json.key("panda_id"); json.string(process.pandaID)
+        json.key("pid"); json.integer(Int64(process.identity.pid))
+        json.key("pilot")
+        if let pilot = process.pilot {
+            json.beginObject()
+            json.key("boot_id"); json.string(pilot.bootID)
+            json.key("pid"); json.integer(Int64(pilot.pid))
+            json.key("start_ticks"); exact(pilot.startTicks, &json)
+            json.endObject()
+        } else {
+            json.null()
+        }
+        if full { json.key("ppid"); json.integer(Int64(life.parent.pid)) }
+        if withExit {
+            json.key("reaper_pid")
+            if let exit { json.integer(Int64(exit.reaper)) } else { json.null() }
+        }
+        json.key("role"); json.string(process.role.rawValue)
+        json.key("seen_by"); json.string("event")
+        if full { json.key("sid"); json.integer(Int64(life.sid)) }
+        json.key("start_ticks"); exact(process.identity.startTicks, &json)
+        json.key("start_time"); json.string(startTime)
+        json.key("task_id"); json.string(process.taskID)
+        json.key("uid")
+        if life.uids.count > 1 { exact(life.uids[1], &json) } else { json.null() }
+        if full {
+            json.key("uids"); json.beginArray()
+            for uid in life.uids { exact(uid, &json) }
+            json.endArray()
+        }
+        json.endObject()
+        return eventFacts(entry, life: full, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen)
     }
 
-    /// The attribution values of a job's entries (role, PanDA and task ID, container, pilot),
-    /// built once for a run of entries of the same job rather than once per entry.
-    private struct EventJobValues {
-        struct Values {
-            var role: JSONValue
-            var pandaID: JSONValue
-            var taskID: JSONValue
-            var container: JSONValue
-            var pilot: JSONValue
+    /// What an entry states as the index reads it (`ProcessFacts`), from the same values:
+    /// `life` entries their ids, argv, exe and namespaces too; an integer the record says as null
+    /// (beyond 2^53 - 1) is nil, but `start_ticks`, which the facts cannot leave out: the index
+    /// then reads the record's values (`RecordedProcess(handedOver:)`).
+    private static func eventFacts(_ entry: EventAttributor.Entry, life full: Bool, startTime: String, firstSeen: String, lastSeen: String) -> ProcessFacts {
+        let process = entry.process, life = entry.life
+        let last = full ? life.execs.last : nil
+        var namespaces = ProcessFacts.Namespaces()
+        if full {
+            func inode(_ kind: NamespaceKind) -> Int64? { life.namespaces[kind].flatMap(exactInteger) }
+            namespaces = ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
+                                                 pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts))
         }
+        return ProcessFacts(
+            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks), startTime: startTime,
+            bootID: process.identity.bootID, uid: life.uids.count > 1 ? Int64(life.uids[1]) : nil,
+            uids: full ? life.uids.map(Int64.init) : nil, gids: full ? life.gids.map(Int64.init) : nil,
+            cmdline: last?.arguments, exe: last?.filename, cgroup: nil, namespaces: namespaces,
+            pandaID: process.pandaID, taskID: process.taskID,
+            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: firstSeen, lastSeen: lastSeen, role: process.role.rawValue,
+            pilot: process.pilot.map { ProcessFacts.Identity(bootID: $0.bootID, pid: Int64($0.pid), startTicks: exactInteger($0.startTicks)) })
+    }
 
-        /// The attribution the last values were built for, field by field (compared in place,
-        /// without copying a process a call).
-        private var role: ProcessRole?
-        private var pandaID: String?
-        private var taskID: String?
-        private var pilot: ProcessIdentity?
-        private var container: ContainerInfo?
-        private var last: Values?
+    /// The namespace kinds, in key order (made once: `allCases` builds an array each use).
+    private static let namespaceKinds = NamespaceKind.allCases
 
-        mutating func values(for process: TrackedProcess) -> Values {
-            if let last, role == process.role, pandaID == process.pandaID, taskID == process.taskID, pilot == process.pilot,
-               container == process.container {
-                return last
-            }
-            let members = Dictionary(uniqueKeysWithValues: DaemonRecords.attribution(process).map { ($0.key, $0.value) })
-            let values = Values(role: members["role"] ?? .null, pandaID: members["panda_id"] ?? .null, taskID: members["task_id"] ?? .null,
-                                container: members["container"] ?? .null, pilot: members["pilot"] ?? .null)
-            (role, pandaID, taskID, pilot, container, last) = (process.role, process.pandaID, process.taskID, process.pilot, process.container, values)
-            return values
-        }
+    /// `container` as `attribution(_:)` states it.
+    private static func writeContainer(_ info: ContainerInfo?, _ json: inout JSONBytes) {
+        guard let info else { return json.null() }
+        json.beginObject()
+        json.key("image"); json.string(info.image)
+        json.key("process"); json.string(info.process)
+        json.key("runtime"); json.string(info.runtime)
+        json.endObject()
+    }
+
+    /// An integer as `integer(_:)` states it: clamped to Int64, null beyond ±(2^53 - 1).
+    @inline(__always)
+    private static func exact<T: BinaryInteger>(_ value: T, _ json: inout JSONBytes) {
+        if let exact = exactInteger(value) { json.integer(exact) } else { json.null() }
+    }
+
+    /// The integer `integer(_:)` states, or nil where it states null.
+    @inline(__always)
+    private static func exactInteger<T: BinaryInteger>(_ value: T) -> Int64? {
+        let clamped = Int64(clamping: value)
+        return clamped.magnitude <= UInt64(JSONValue.maxExactInteger) ? clamped : nil
     }
 }

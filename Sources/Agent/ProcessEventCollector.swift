@@ -103,7 +103,7 @@ public final class ProcessEventCollector: @unchecked Sendable {
             do {
                 var batch: [ProcessEvent] = []
                 try source.poll(milliseconds: Self.pollMilliseconds) { batch.append($0) }
-                if !batch.isEmpty { locked { for event in batch { keepLocked(event) } } }
+                if !batch.isEmpty { locked { keepLocked(batch) } }
             } catch {
                 locked { failure = "\(error)" }
                 return
@@ -111,11 +111,19 @@ public final class ProcessEventCollector: @unchecked Sendable {
         }
     }
 
-    private func keep(_ event: ProcessEvent) { locked { keepLocked(event) } }
+    private func keep(_ event: ProcessEvent) { locked { keepLocked([event]) } }
 
-    private func keepLocked(_ event: ProcessEvent) {
-        seen += 1
-        if buffer.count < bufferLimit { buffer.append(event) } else { bufferLost += 1 }
+    /// Keeps a poll's events: handed over whole when nothing waits (no event copied), else
+    /// appended, as many as `bufferLimit` leaves room for (the rest counted as lost).
+    private func keepLocked(_ batch: [ProcessEvent]) {
+        seen += UInt64(batch.count)
+        let room = max(0, bufferLimit - buffer.count)
+        if buffer.isEmpty && batch.count <= room {
+            buffer = batch
+        } else {
+            buffer.append(contentsOf: batch.prefix(room))
+        }
+        bufferLost += UInt64(max(0, batch.count - room))
     }
 
     private func locked<T>(_ body: () -> T) -> T {

@@ -6,26 +6,34 @@
 #include <emmintrin.h>
 #endif
 
-static inline int needs_escape(uint8_t byte) { return byte < 0x20 || byte == '"' || byte == '\\'; }
+/// The one test of what a JSON string cannot hold as it is: a byte below 0x20, a quote or a
+/// backslash; with `ascii_only`, also a byte above 0x7f (a strict reader checks those as UTF-8).
+/// The snapshot writer copies with it (`isotrace_json_copy_clean`); the record parser and the
+/// canonical check skip with it (`isotrace_json_plain_prefix`).
+static inline int stops(uint8_t byte, int ascii_only) {
+    return byte < 0x20 || byte == '"' || byte == '\\' || (ascii_only && byte >= 0x80);
+}
 
 #if defined(__SSE2__)
-/// One bit per byte of `block` that JSON must escape.
-static inline unsigned flagged(__m128i block) {
+/// One bit per byte of `block` at which `stops` holds.
+static inline unsigned flagged(__m128i block, int ascii_only) {
     const __m128i below = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
     __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(block, below), block);  // unsigned <= 0x1f
     __m128i marks = _mm_or_si128(_mm_cmpeq_epi8(block, quote), _mm_cmpeq_epi8(block, backslash));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(control, marks));
+    unsigned mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(control, marks));
+    return ascii_only ? mask | (unsigned)_mm_movemask_epi8(block) : mask;
 }
 #endif
 
-size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count) {
+/// The scan of both: with `out`, each block is stored there as it is read.
+static inline size_t scan(uint8_t *out, const uint8_t *in, size_t count, int ascii_only) {
     size_t index = 0;
 #if defined(__SSE2__)
     if (count >= 16) {
         for (;;) {
             __m128i block = _mm_loadu_si128((const __m128i *)(in + index));
-            _mm_storeu_si128((__m128i *)(out + index), block);
-            unsigned mask = flagged(block);
+            if (out) _mm_storeu_si128((__m128i *)(out + index), block);
+            unsigned mask = flagged(block, ascii_only);
             if (mask != 0) return index + (size_t)__builtin_ctz(mask);
             index += 16;
             if (index + 16 > count) break;
@@ -35,22 +43,26 @@ size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count) {
         // first flagged byte (if any) is at `index` or after.
         size_t last = count - 16;
         __m128i block = _mm_loadu_si128((const __m128i *)(in + last));
-        _mm_storeu_si128((__m128i *)(out + last), block);
-        unsigned mask = flagged(block);
+        if (out) _mm_storeu_si128((__m128i *)(out + last), block);
+        unsigned mask = flagged(block, ascii_only);
         return mask != 0 ? last + (size_t)__builtin_ctz(mask) : count;
     }
     // A short string is read as one block when the block stays within the page that holds the
     // string's first byte: the bytes after its end are read (never used) but cannot fault.
     if (count > 0 && ((uintptr_t)in & 4095) <= 4096 - 16) {
         __m128i block = _mm_loadu_si128((const __m128i *)in);
-        _mm_storeu_si128((__m128i *)out, block);
-        unsigned mask = flagged(block) & ((1u << count) - 1);
+        if (out) _mm_storeu_si128((__m128i *)out, block);
+        unsigned mask = flagged(block, ascii_only) & ((1u << count) - 1);
         return mask != 0 ? (size_t)__builtin_ctz(mask) : count;
     }
 #endif
     for (; index < count; index++) {
-        if (needs_escape(in[index])) return index;
-        out[index] = in[index];
+        if (stops(in[index], ascii_only)) return index;
+        if (out) out[index] = in[index];
     }
     return count;
 }
+
+size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count) { return scan(out, in, count, 0); }
+
+size_t isotrace_json_plain_prefix(const uint8_t *in, size_t count) { return scan(NULL, in, count, 1); }

@@ -23,6 +23,8 @@ public struct BatchCgroupPattern: Sendable, Equatable {
     /// disagreement check; nil when the pattern captures no job ID.
     public var jobIDVariable: String?
     private let regex: CompiledPattern
+    /// What every match must contain, tested on the path's bytes before the expression runs.
+    let requiredLiterals: RequiredLiterals
 
     /// Paths longer than this are not matched (PATH_MAX; a cgroup file line is no longer).
     public static let maximumPathBytes = 4096
@@ -35,6 +37,7 @@ public struct BatchCgroupPattern: Sendable, Equatable {
         self.layout = layout
         self.pattern = pattern
         self.jobIDVariable = jobIDVariable
+        requiredLiterals = RequiredLiterals(pattern: pattern)
         do {
             regex = CompiledPattern(try Regex(pattern))
         } catch {
@@ -58,6 +61,14 @@ public struct BatchCgroupPattern: Sendable, Equatable {
 
     /// The batch job's cgroup, job ID and slot in `path`, or nil.
     public func match(_ path: String) -> (cgroup: String, jobID: String?, slot: String?)? {
+        var path = path
+        guard path.utf8.count <= Self.maximumPathBytes,
+              path.withUTF8({ requiredLiterals.mayMatch($0) }) else { return nil }
+        return matchByExpression(path)
+    }
+
+    /// `match` without the literal test (the reference its tests compare with).
+    func matchByExpression(_ path: String) -> (cgroup: String, jobID: String?, slot: String?)? {
         guard path.utf8.count <= Self.maximumPathBytes, let found = try? regex.value.prefixMatch(in: path) else { return nil }
         func capture(_ name: String) -> String? {
             guard let text = found.output[name]?.substring.map(String.init), !text.isEmpty else { return nil }

@@ -107,10 +107,21 @@ package struct JSONBytes {
     package mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
 
     package mutating func integer<T: BinaryInteger>(_ value: T) {
+        integer(negative: value < 0, magnitude: UInt64(value.magnitude))
+    }
+
+    /// `integer(_:)` for an Int64, not generic: a generic call from another module is not
+    /// specialized and costs about ten times as much (the event entries write ~30 integers each).
+    package mutating func integer(_ value: Int64) {
+        integer(negative: value < 0, magnitude: value.magnitude)
+    }
+
+    @inline(__always)
+    private mutating func integer(negative: Bool, magnitude: UInt64) {
         separate()
-        if value == 0 { buffer.append(UInt8(ascii: "0")); return }
-        var magnitude = UInt64(value.magnitude)
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        if magnitude == 0 { buffer.append(UInt8(ascii: "0")); return }
+        var magnitude = magnitude
+        if negative { buffer.append(UInt8(ascii: "-")) }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
         withUnsafeMutableBytes(of: &digits) { raw in
             var end = raw.count

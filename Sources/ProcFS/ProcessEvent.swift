@@ -81,11 +81,14 @@ public struct ProcessEvent: Sendable, Equatable {
         case UInt32(ISOTRACE_EVENT_EXIT): kind = .exit
         default: return nil
         }
+        // ASCII (nearly every comm, path and name) straight from the event's bytes; anything
+        // else through EscapedText, which needs an array.
         func text<T>(_ tuple: T, limit: Int) -> String {
             withUnsafeBytes(of: tuple) { raw in
-                let bytes = raw.prefix(limit)
-                let end = bytes.firstIndex(of: 0) ?? bytes.endIndex
-                return EscapedText.decode(ArraySlice(bytes[..<end]))
+                let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: min(limit, raw.count))
+                let end = bytes.firstIndex(of: 0) ?? bytes.count
+                let text = UnsafeBufferPointer(rebasing: bytes[..<end])
+                return ASCIIScan.isASCII(text) ? String(decoding: text, as: UTF8.self) : EscapedText.decode(ArraySlice(text))
             }
         }
         pid = e.pid

@@ -50,8 +50,11 @@ public struct TaskRecord: Sendable, Equatable {
     /// The nine namespace inodes the BPF programs write (`namespaceOrder`; 0 for none).
     static func namespaces<T>(_ inodes: T) -> NamespaceSet {
         var namespaces = NamespaceSet()
-        for (kind, inode) in zip(namespaceOrder, array(inodes, UInt64.self)) where inode != 0 {
-            namespaces[kind] = inode
+        withUnsafeBytes(of: inodes) { raw in
+            for (index, kind) in namespaceOrder.enumerated() where (index + 1) * 8 <= raw.count {
+                let inode = raw.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self)
+                if inode != 0 { namespaces[kind] = inode }
+            }
         }
         return namespaces
     }

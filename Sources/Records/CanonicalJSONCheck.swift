@@ -88,17 +88,14 @@ private struct CanonicalCheck {
     }
 
     /// A string from its opening quote to past its closing one: nil when it is not canonical,
-    /// else whether it holds an escape. Eight bytes at a time while none is a quote, a backslash,
+    /// else whether it holds an escape. Sixteen bytes at a time while none is a quote, a backslash,
     /// a control or a non-ASCII byte: the long command lines and paths of a node need none.
     private mutating func string() -> Bool? {
         position += 1
         var escaped = false
         let count = bytes.count
-        let raw = UnsafeRawPointer(bytes.baseAddress!)
         while true {
-            while position + 8 <= count && !JSONByteScan.mayNotBePlain(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
-                position += 8
-            }
+            position += JSONByteScan.plainASCIIRun(bytes, from: position)
             guard position < count else { return nil }
             let byte = bytes[position]
             switch byte {

@@ -1,18 +1,15 @@
+import CProcShim
+
 /// Byte tests shared by the strict parser (`JSONParser`) and the canonical check
 /// (`CanonicalJSON.isCanonical`), which must agree on what a JSON string may hold.
 enum JSONByteScan {
-    /// False when all eight bytes of `word` are printable ASCII other than a quote or a
-    /// backslash (the usual bit tricks for "has a byte less than n" and "has a zero byte": exact
-    /// about whether any byte is not, not about which).
+    /// How many bytes from `offset` are printable ASCII other than a quote or a backslash: the
+    /// run a string holds as it is, up to what the reader must look at. The test is the snapshot
+    /// writer's (`isotrace_json_plain_prefix` in CProcShim's json_scan.c, sixteen bytes at a time),
+    /// with non-ASCII bytes stopping it too.
     @inline(__always)
-    static func mayNotBePlain(_ word: UInt64) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        let control = (word &- ones &* 0x20) & ~word & highs
-        let quote = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-        let backslash = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-        let zeroes = ((quote &- ones) & ~quote | (backslash &- ones) & ~backslash) & highs
-        return control | zeroes | (word & highs) != 0
+    static func plainASCIIRun(_ bytes: UnsafeBufferPointer<UInt8>, from offset: Int) -> Int {
+        offset < bytes.count ? isotrace_json_plain_prefix(bytes.baseAddress! + offset, bytes.count - offset) : 0
     }
 
     /// What starts at a non-ASCII byte of a string.

@@ -168,16 +168,9 @@ public struct JSONParser {
             }
         }
 
-        /// Moves past printable ASCII other than a quote or a backslash, eight bytes at a time
-        /// where it can.
+        /// Moves past printable ASCII other than a quote or a backslash.
         private mutating func skipPlainASCII() {
-            let raw = UnsafeRawPointer(bytes.baseAddress!)
-            while position + 8 <= bytes.count && !JSONByteScan.mayNotBePlain(raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)) {
-                position += 8
-            }
-            while let byte = current, byte >= 0x20 && byte < 0x80 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") {
-                position += 1
-            }
+            position += JSONByteScan.plainASCIIRun(bytes, from: position)
         }
 
         private mutating func escape(into utf8: inout [UInt8]) throws(JSONParseError) {

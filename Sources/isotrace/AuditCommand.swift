@@ -51,6 +51,26 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
+        try AuditInvocation(policy: policy, format: format, output: output, procRoot: procRoot, failOn: failOn, record: record,
+                            out: out, key: key, sampler: sampler).run()
+    }
+}
+
+/// What `audit` does with its options, whichever way they were read (`AuditCommand`, or
+/// `QuickArguments` for the plain forms).
+struct AuditInvocation: Equatable {
+    var policy: String?
+    var format: ReportFormat = .table
+    var output: String?
+    var procRoot = "/proc"
+    var failOn: Severity = .low
+    var record = false
+    /// The state directory (`StateDirectoryOption.directory`).
+    var out: String
+    var key: String?
+    var sampler: SamplerChoice = .auto
+
+    func run() throws {
         let result = try AuditRun.perform(policyPath: policy, procRoot: procRoot, sampler: sampler)
         switch format {
         case .json:

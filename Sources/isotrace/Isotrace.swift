@@ -21,9 +21,19 @@ struct Isotrace: ParsableCommand {
                       PruneCommand.self, DbCommand.self, ShipCommand.self]
     )
 
-    /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64.
+    /// Like ParsableCommand.main, but usage errors exit 2 (as the design's exit codes say), not 64;
+    /// the plain forms of `snapshot` and `audit` skip swift-argument-parser (`QuickArguments`).
     static func main() {
         do {
+            let arguments = Array(CommandLine.arguments.dropFirst())
+            if let snapshot = QuickArguments.snapshot(arguments) {
+                try snapshot.run()
+                return
+            }
+            if let audit = try QuickArguments.audit(arguments) {
+                try audit.run()
+                return
+            }
             var command = try parseAsRoot()
             try command.run()
         } catch {

@@ -28,6 +28,19 @@ struct SnapshotCommand: ParsableCommand {
     var sampler: SamplerChoice { samplerOption.sampler }
 
     func run() throws {
+        try SnapshotRun(format: format, procRoot: procRoot, pids: pids, sampler: sampler).run()
+    }
+}
+
+/// What `snapshot` does with its options, whichever way they were read (`SnapshotCommand`, or
+/// `QuickArguments` for the plain forms).
+struct SnapshotRun: Equatable {
+    var format: OutputFormat = .table
+    var procRoot = "/proc"
+    var pids: [Int32] = []
+    var sampler: SamplerChoice = .auto
+
+    func run() throws {
         let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
         OneShot.releaseStartupCode()
         let snapshot: Snapshot

@@ -16,8 +16,13 @@ struct StateDirectoryOption: ParsableArguments {
     /// Without --out, reads the config file; a malformed one is an error naming file and line, exit 2.
     mutating func validate() throws {
         guard given == nil else { return }
+        given = try Self.configured()
+    }
+
+    /// The configured directory (`StateDirectoryConfig`); a malformed config file is exit 2.
+    static func configured() throws -> String {
         do {
-            given = try StateDirectoryConfig.load().directory
+            return try StateDirectoryConfig.load().directory
         } catch {
             FileOutput.standardError.write("isotrace: error: \(error)\n")
             throw ExitCodeError.operational

@@ -23,6 +23,13 @@ enum EventsLive {
         records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
     }
 
+    /// Events lost so far (ring buffer, daemon buffer, unattributable), as the latest heartbeat counts them.
+    static func lost(_ records: [[String: Any]]) -> Int {
+        heartbeats(records).compactMap { ($0["process_events"] as? [String: Any])?["lost"] as? [String: Any] }.map { lost in
+            ["ring_buffer", "daemon_buffer", "unattributable"].reduce(0) { $0 + (lost[$1] as? Int ?? 0) }
+        }.max() ?? 0
+    }
+
     static func heartbeats(_ records: [[String: Any]]) -> [[String: Any]] {
         records.filter { $0["type"] as? String == "heartbeat" }.compactMap { $0["heartbeat"] as? [String: Any] }
     }
@@ -110,21 +117,33 @@ extension Live {
                 }
                 return Array(byIdentity.values)
             }
-            let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]])? in
+            // Other tests' load on this machine may overrun the ring buffer: such a loss is
+            // counted in the heartbeat (never silent), and accepted here once it accounts for
+            // every /bin/true not recorded and nothing more has come for 10 s; every exec it
+            // does not account for must be recorded.
+            var lastTotal = -1, unchangedPolls = 0
+            let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]], lost: Int)? in
                 let events = eventTrues(records)
                 let sampled = records.filter { $0["type"] as? String == "process" }.compactMap { $0["process"] as? [String: Any] }.filter(isThisJobsTrue)
-                return events.count + sampled.count >= 1000 ? (events, sampled) : nil
+                let total = events.count + sampled.count
+                if total >= 1000 { return (events, sampled, 0) }
+                let lost = EventsLive.lost(records)
+                guard lost > 0, total + lost >= 1000 else { return nil }
+                if total == lastTotal { unchangedPolls += 1 } else { (lastTotal, unchangedPolls) = (total, 0) }
+                return unchangedPolls >= 40 ? (events, sampled, lost) : nil
             }
-            let found = try #require(trues, "fewer than 1,000 /bin/true records: \(daemon.stderrText.suffix(2000))")
+            let found = try #require(trues, "fewer than 1,000 /bin/true records and no loss counted for the rest: \(daemon.stderrText.suffix(2000))")
             let entries = found.events
-            #expect(entries.count + found.sampled.count == 1000, "\(entries.count) seen by events, \(found.sampled.count) by samples")
-            #expect(entries.count >= 990, "the events saw \(entries.count)")
+            if found.lost > 0 { print("1,000 /bin/true: \(1000 - entries.count - found.sampled.count) not recorded, \(found.lost) event(s) lost on the node and counted") }
+            #expect(entries.count + found.sampled.count + found.lost >= 1000 && entries.count + found.sampled.count <= 1000,
+                    "\(entries.count) seen by events, \(found.sampled.count) by samples, \(found.lost) events lost and counted")
+            #expect(entries.count + found.lost >= 990, "the events saw \(entries.count)")
             #expect(entries.allSatisfy { $0["seen_by"] as? String == "event" && $0["role"] as? String == "payload" })
             #expect(found.sampled.allSatisfy { $0["seen_by"] as? String == "sample" })
             let identities = Set((entries + found.sampled).compactMap { entry in (entry["pid"] as? Int).map { "\($0)/\(entry["start_ticks"] as? Int ?? -1)" } })
-            #expect(identities.count == 1000, "1,000 different processes")
+            #expect(identities.count == entries.count + found.sampled.count, "different processes")
             let exits = EventsLive.eventEntries(try run.records(), type: "exit").filter { $0["comm"] as? String == "true" && $0["panda_id"] as? String == job.pandaID }
-            #expect(exits.count == entries.count, "exit entries: \(exits.count)")
+            #expect(exits.count <= entries.count && exits.count + found.lost >= entries.count, "exit entries: \(exits.count)")
             #expect(exits.allSatisfy { $0["exit_code"] as? Int == 0 })
             // Many per record: far fewer records than processes.
             let batches = try run.records().filter { $0["processes"] != nil }

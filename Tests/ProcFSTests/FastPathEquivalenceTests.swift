@@ -92,10 +92,13 @@ import Testing
         #expect(json.bytes == expected)
     }
 
-    /// The C copy of a clean run (`isotrace_json_copy_clean`) on strings that end just before
-    /// an unreadable page, and anywhere else in it: the short strings' one-block read must not
-    /// fault, and the count and the copied bytes are a byte-by-byte scan's.
-    @Test func cleanRunCopyStopsWhereAByteScanStops() throws {
+    /// json_scan.c's one block test, as both its callers use it: the snapshot writer's copy of a
+    /// clean run (`isotrace_json_copy_clean`: non-ASCII bytes are clean) and the record parser's
+    /// and canonical check's plain run (`isotrace_json_plain_prefix`: they stop at non-ASCII), on
+    /// strings that end just before an unreadable page, and anywhere else in it: the short
+    /// strings' one-block read must not fault, and the counts and the copied bytes are a
+    /// byte-by-byte scan's.
+    @Test func cleanRunCopyAndPlainRunStopWhereAByteScanStops() throws {
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard let memory = mmap(nil, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), memory != MAP_FAILED else {
             Issue.record("mmap failed: errno \(errno)")
@@ -117,6 +120,8 @@ import Testing
             let expected = (0..<count).first { bytes[start + $0] < 0x20 || bytes[start + $0] == 0x22 || bytes[start + $0] == 0x5C } ?? count
             let copied = out.withUnsafeMutableBufferPointer { isotrace_json_copy_clean($0.baseAddress!, bytes + start, count) }
             #expect(copied == expected, "round \(round)")
+            let plain = (0..<count).first { bytes[start + $0] < 0x20 || bytes[start + $0] == 0x22 || bytes[start + $0] == 0x5C || bytes[start + $0] >= 0x80 } ?? count
+            #expect(isotrace_json_plain_prefix(bytes + start, count) == plain, "round \(round)")
             #expect(Array(out[0..<min(copied, expected)]) == Array(UnsafeBufferPointer(start: bytes + start, count: min(copied, expected))))
         }
     }

@@ -60,7 +60,10 @@ import Testing
         let directory = try TestDirectory()
         defer { directory.remove() }
         let config = try directory.write(text, "isotrace.conf")
-        for arguments in [["verify"], ["keygen"], ["query", "--panda-id", "1"]] {
+        // The audit as QuickArguments reads it and (html) as swift-argument-parser does.
+        for arguments in [["verify"], ["keygen"], ["query", "--panda-id", "1"],
+                          ["audit", "--format", "json", "--proc-root", Repository.pilot3ProcRoot],
+                          ["audit", "--format", "html", "--output", "-", "--proc-root", Repository.pilot3ProcRoot]] {
             let result = try Self.run(arguments, config: config)
             #expect(result.status == 2, "\(arguments): \(result)")
             #expect(result.stderr.contains("isotrace: error: \(config):\(line): \(reason)"), "\(arguments): \(result.stderr)")

@@ -48,4 +48,11 @@ int isotrace_has_access_acl(int fd);
 /// read as one block when that block cannot cross into the next page.
 size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count);
 
+/// How many of the bytes at `in` a JSON string holds as they are before the first that is below
+/// 0x20, a quote, a backslash or above 0x7f (`count` when none is): the strict record parser and
+/// the canonical check skip that run and look at what stops it (an escape, the closing quote, a
+/// UTF-8 sequence to validate). The same block test as `isotrace_json_copy_clean`, plus the
+/// high bit; a short string may likewise be read as one block within its page.
+size_t isotrace_json_plain_prefix(const uint8_t *in, size_t count);
+
 #endif
