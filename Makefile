@@ -228,6 +228,14 @@ $(SCRATCH)/ab-base/%/.build/release/isotrace:
 	[ ! -f Package.resolved ] || cp Package.resolved $(SCRATCH)/ab-base/$*/
 	$(MAKE) -C $(SCRATCH)/ab-base/$* release SCRATCH=.build
 
+# The daemon's first cycle alone (bench/firstcycle.py, issue 20 item 4): from its start to the end of
+# its first cycle (records written and fsynced, index updated) on the realistic node at 2,000 and
+# 10,000 processes, with both samplers: wall, CPU, records and bytes. FIRST_CYCLE_ARGS="--sizes 10000
+# --samplers bpf --runs 1" for a part; "--callgrind --keep-profile DIR" for callgrind profiles.
+.PHONY: bench-first-cycle
+bench-first-cycle: release $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder
+	python3 bench/firstcycle.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(FIRST_CYCLE_ARGS)
+
 # The epoch keys' rows: one key rotation's cost, and verify over 1,000,000 records with hourly
 # rotations against one key (EPOCH_BENCH_RECORDS=100000 for a quicker look).
 .PHONY: bench-epochs

@@ -55,6 +55,22 @@ def _wait_cycle(metrics, after, process, timeout):
     raise RuntimeError("the daemon did not finish a cycle in time")
 
 
+def stop_and_verify(isotrace, process, log, out, timeout=120):
+    """Stops the daemon by PID (SIGTERM; SIGKILL after `timeout` s), closes its log and raises
+    RuntimeError unless it exited 0 and `isotrace verify` passes on its records."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        status = process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        status = process.wait()
+    log.close()
+    verify = subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True)
+    if status != 0 or verify.returncode != 0:
+        raise RuntimeError(f"daemon exit {status}, verify exit {verify.returncode}: {verify.stdout.strip()[-300:]}")
+
+
 def run(isotrace, scratch, cycles, sampler=None, timeout=600):
     """Returns a dict of figures, or raises RuntimeError with the reason."""
     out = tempfile.mkdtemp(prefix=f"daemon-{sampler or 'default'}-", dir=scratch)  # one per size and sampler
@@ -80,17 +96,7 @@ def run(isotrace, scratch, cycles, sampler=None, timeout=600):
         cpu = (_cpu_seconds(process.pid) - cpu_start) / cycles
         late = _status(process.pid)
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-        try:
-            status = process.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            status = process.wait()
-        log.close()
-    verify = subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True)
-    if status != 0 or verify.returncode != 0:
-        raise RuntimeError(f"daemon exit {status}, verify exit {verify.returncode}: {verify.stdout.strip()[-200:]}")
+        stop_and_verify(isotrace, process, log, out)
     return {
         "first": first,
         "median": statistics.median(durations),

@@ -279,16 +279,16 @@ public final class DaemonLoop {
             auditRecord = build("audit") { try RecordBody.audit(recorded) }
         }
         if let eventRecords { appendEventRecords(eventRecords, sampler: snapshot.sampler) }
+        let sampled = appendSampledProcessRecords(events, sampler: snapshot.sampler)
         var startRecord: [Int32: Int] = [:], exitRecord: [Int32: Int] = [:]
         for (index, event) in events.enumerated() {
             switch event {
-            case .processStarted(let process, let sample):
-                holder[index] = build("process") { try DaemonRecords.process(process, sample: sample, sampler: snapshot.sampler) }
-                startRecord[process.identity.pid] = holder[index]
+            case .processStarted(let process, _):
+                holder[index] = sampled[index]
+                startRecord[process.identity.pid] = sampled[index]
             case .processExited(let process):
-                holder[index] = pending.count
-                exitRecord[process.identity.pid] = pending.count
-                pending.append(DaemonRecords.exit(process, sampler: snapshot.sampler))
+                holder[index] = sampled[index]
+                exitRecord[process.identity.pid] = sampled[index]
             case .verdictChanged(let change):
                 // A new job's first verdicts are in this cycle's audit record when there is one.
                 if change.previous == nil && writesAudit {
@@ -347,6 +347,45 @@ public final class DaemonLoop {
         Syscalls.releaseFreeMemory()
         if counters.cycles == 1 { Syscalls.releaseStartupCode() }
         logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
+    }
+
+    /// Appends the `exit` and then the `process` records of the sampled processes that ended and
+    /// were first seen (`events`), a record per job, or the node's for pilots, their wrappers and
+    /// unattributed processes (`recordGroup`), at most `entriesPerRecord` processes each, in the
+    /// order the events name them. Returns which pending record holds each such event (by index).
+    /// A process whose entry cannot be built (`processEntry` throws) is left out and counted.
+    func appendSampledProcessRecords(_ events: [TrackerEvent], sampler: SamplerKind) -> [Int: Int] {
+        var started = RecordGroups<JobKey?, SampledProcessEntry>(), ended = RecordGroups<JobKey?, TrackedProcess>()
+        var startPlaces: [Int: RecordGroups<JobKey?, SampledProcessEntry>.Place] = [:]
+        var endPlaces: [Int: RecordGroups<JobKey?, TrackedProcess>.Place] = [:]
+        for (index, event) in events.enumerated() {
+            switch event {
+            case .processStarted(let process, let sample):
+                do {
+                    startPlaces[index] = started.add(try DaemonRecords.processEntry(process, sample: sample), to: Self.recordGroup(process))
+                } catch {
+                    count("encode")
+                    logger.error("cannot record PID \(process.identity.pid) in a process record: \(error)")
+                }
+            case .processExited(let process):
+                endPlaces[index] = ended.add(process, to: Self.recordGroup(process))
+            default: break
+            }
+        }
+        var holders: [Int: Int] = [:]
+        let firstExit = pending.count, exitGroups = ended.firstRecordOfGroup
+        for record in ended.records { pending.append(DaemonRecords.exits(record, sampler: sampler)) }
+        for (index, place) in endPlaces { holders[index] = firstExit + exitGroups[place.group] + place.position / ended.limit }
+        let records = started.records.map { record in build("process") { try DaemonRecords.processes(record, sampler: sampler) } }
+        let startGroups = started.firstRecordOfGroup
+        for (index, place) in startPlaces { holders[index] = records[startGroups[place.group] + place.position / started.limit] }
+        return holders
+    }
+
+    /// The record a sampled process goes into: its job's (PanDA ID and pilot) for a payload
+    /// process, the node's (nil) for pilots, pilot wrappers and unattributed processes.
+    static func recordGroup(_ process: TrackedProcess) -> JobKey? {
+        process.role == .payload ? JobKey(pandaID: process.pandaID ?? "", pilot: process.pilot) : nil
     }
 
     /// Appends the record `make` builds to `pending`; its index there, nil when it failed.

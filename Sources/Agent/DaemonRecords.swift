@@ -4,25 +4,38 @@ import ProcFS
 import Records
 
 /// The bodies of the daemon's record types (DESIGN.md "Records"), built here and appended through
-/// the chain writer's generic `append(RecordBody)`. Key names follow the audit contract: a
-/// `process` record's PROCESS is the snapshot's process object plus `panda_id`, `task_id`,
-/// `container`, `role`, `pilot` (identity), `first_seen` and `last_seen`, which is what the
-/// index reads. Each record also names the `sampler` of the cycle that saw it.
+/// the chain writer's generic `append(RecordBody)`. Key names follow the audit contract: each
+/// PROCESS of a `process` record's `processes` is the snapshot's process object plus `panda_id`,
+/// `task_id`, `container`, `role`, `pilot` (identity), `first_seen`, `last_seen` and `seen_by`,
+/// which is what the index reads. Each record also names the `sampler` of the cycle that saw it.
 public enum DaemonRecords {
-    /// `process`: first sight of a pilot or payload process, with everything sampled about it.
+    /// `process`: first sight of sampled pilot, pilot wrapper, payload or unattributed processes
+    /// of one job (or of the node: `DaemonLoop.recordGroup`), with everything sampled about each:
+    /// `"processes": [PROCESS, ...]`, at most `DaemonLoop.entriesPerRecord`, like the event
+    /// source's records.
+    /// One signature, one line and one chain link for them all instead of one each (issue 18 item 3:
+    /// "Many may share one record, per job per cycle, to keep signing and fsync costs bounded").
+    public static func processes<Entries: Collection>(_ entries: Entries, sampler: SamplerKind? = nil) throws -> RecordBody
+    where Entries.Element == SampledProcessEntry {
+        var members = [CanonicalMember("processes", arrayOf: entries.lazy.map(\.process))]
+        if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
+        return RecordBody(type: .process, canonicalMembers: members, processFacts: entries.map(\.facts))
+    }
+
+    /// One sampled process's PROCESS, for a `process` record's `processes`.
     ///
     /// PROCESS is written as bytes by the snapshot's own writer with the attribution keys put in
     /// where they sort, which is canonical JSON as it stands (checked in one pass by
-    /// `CanonicalMember`): the line holds the same bytes as when the sample's JSON was parsed,
-    /// the attribution added and the whole sorted and written again, which it no longer is.
-    public static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind? = nil) throws -> RecordBody {
+    /// `CanonicalMember`): the same bytes as when the sample's JSON was parsed, the attribution
+    /// added and the whole sorted and written again. Throws as that would (a value beyond 2^53):
+    /// the process is then left out of its record, and the others are written.
+    public static func processEntry(_ process: TrackedProcess, sample: ProcessSample) throws -> SampledProcessEntry {
         var json = JSONBytes(capacity: 4096)
         SnapshotJSONWriter.write(sample, &json) { next, json in
             for (key, position) in AttributionKey.positions where position == next { write(key, of: process, &json) }
         }
-        var members = [try CanonicalMember("process", json: json.bytes, of: "ProcessSample")]
-        if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
-        return RecordBody(type: .process, canonicalMembers: members, processFacts: [facts(process, sample)])
+        return SampledProcessEntry(process: try CanonicalMember("process", json: json.bytes, of: "ProcessSample"),
+                                   facts: facts(process, sample))
     }
 
     /// What the PROCESS written above states, typed from the same values (`ProcessFacts`).
@@ -36,6 +49,22 @@ public enum DaemonRecords {
             ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
         }
         return facts
+    }
+
+    /// What an exit entry (`exitEntry`) states, typed from the same values: no `ns`, `uids`,
+    /// `gids`, `cmdline`, `exe` or `cgroup` (nil); start ticks clamped as `integer(_:)` takes them
+    /// (beyond 2^53 the entry says null, which the index reads from the values instead).
+    static func exitFacts(_ process: TrackedProcess) -> ProcessFacts {
+        ProcessFacts(
+            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks),
+            startTime: process.startTime.description, bootID: process.identity.bootID, uid: process.uid.map(Int64.init),
+            uids: nil, gids: nil, cmdline: nil, exe: nil, cgroup: nil, namespaces: ProcessFacts.Namespaces(),
+            pandaID: process.pandaID, taskID: process.taskID,
+            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: process.firstSeen.description, lastSeen: process.lastSeen.description, role: process.role.rawValue,
+            pilot: process.pilot.map { pilot in
+                ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
+            })
     }
 
     /// Start ticks as `integer(_:)` writes them: nil (null) beyond 2^53 - 1.
@@ -83,8 +112,16 @@ public enum DaemonRecords {
         }
     }
 
-    /// `exit`: a recorded process is gone; `last_seen` is the last cycle that saw it.
-    public static func exit(_ process: TrackedProcess, sampler: SamplerKind? = nil) -> RecordBody {
+    /// `exit`: recorded processes of one job (or of the node) are gone: `"processes": [...]`, each
+    /// its identity, `comm`, `uid` and attribution; `last_seen` is the last cycle that saw it.
+    public static func exits<Processes: Collection>(_ processes: Processes, sampler: SamplerKind? = nil) -> RecordBody
+    where Processes.Element == TrackedProcess {
+        RecordBody(type: .exit, members: [JSONMember("processes", .array(processes.map { .object(exitEntry($0)) }))] + named(sampler),
+                   processFacts: processes.map(exitFacts))
+    }
+
+    /// One exit entry: what an `exit` record of one process said in its `process`.
+    static func exitEntry(_ process: TrackedProcess) -> [JSONMember] {
         var members = identity(process.identity)
         members += [
             JSONMember("start_time", .string(process.startTime.description)),
@@ -93,7 +130,7 @@ public enum DaemonRecords {
         ]
         members += attribution(process)
         members.append(JSONMember("seen_by", .string("sample")))
-        return RecordBody(type: .exit, members: [JSONMember("process", .object(members))] + named(sampler))
+        return members
     }
 
     /// `finding`: a rule's verdict for a job (panda_id and pilot identity; both null for the node)

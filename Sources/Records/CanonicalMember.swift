@@ -31,6 +31,22 @@ public struct CanonicalMember: Sendable {
         self.value = try CanonicalJSON.bytes(value)
     }
 
+    /// The member `key: [e1, e2, ...]` whose elements are the values of `elements` (their keys
+    /// are not used): an array of canonical values joined by commas is canonical as it stands,
+    /// so the daemon's `processes` arrays are put together without another pass.
+    public init<Elements: Collection>(_ key: String, arrayOf elements: Elements) where Elements.Element == CanonicalMember {
+        self.key = key
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(elements.reduce(2) { $0 + $1.value.count + 1 })
+        bytes.append(UInt8(ascii: "["))
+        for (position, element) in elements.enumerated() {
+            if position > 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(contentsOf: element.value)
+        }
+        bytes.append(UInt8(ascii: "]"))
+        value = bytes
+    }
+
     /// The value, read back from its bytes (what a reader of the line would get).
     public var jsonValue: JSONValue {
         do {

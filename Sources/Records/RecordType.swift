@@ -7,10 +7,12 @@ public enum RecordType: String, Sendable, CaseIterable {
     /// A writer found a partial last line (a crash mid-append), moved it to `partial_file` in the
     /// records directory and continued the chain.
     case recovery
-    /// Daemon: first sight of a pilot or payload process (`"process"`: PROCESS + role, attribution,
-    /// first_seen, last_seen, seen_by), or of several of one job seen by the event source (`"processes"`).
+    /// Daemon: first sight of processes of one job (or of the node) in one cycle (`"processes"`:
+    /// each PROCESS + role, attribution, first_seen, last_seen, seen_by: `sample` or `event`), or,
+    /// in records written before sampled processes were grouped, of one (`"process"`).
     case process
-    /// Daemon: a recorded process is gone (`"process"`: identity, attribution, first_seen, last_seen).
+    /// Daemon: recorded processes are gone (`"processes"`: each identity, attribution, first_seen,
+    /// last_seen; or `"process"`, one, in records written before the grouping).
     case exit
     /// Daemon: a rule's verdict for a job (or the node) changed (`"finding"`, `"panda_id"`, `"pilot"`,
     /// `"previous_status"`).
@@ -38,9 +40,10 @@ public enum RecordType: String, Sendable, CaseIterable {
         }
     }
 
-    /// A required body key another may stand in for: a `process` or `exit` record states one
-    /// process (`process`, seen by the sampler) or several of one job (`processes`, seen by the
-    /// process event source between two samples).
+    /// A required body key another may stand in for: a `process` or `exit` record states several
+    /// processes of one job or of the node (`processes`: seen by the sampler in one cycle, or by the
+    /// process event source between two samples), or one (`process`: a sampled process, as written
+    /// before sampled processes were grouped).
     public var bodyKeyAlternatives: [String: String] {
         switch self {
         case .process, .exit: return ["process": "processes"]

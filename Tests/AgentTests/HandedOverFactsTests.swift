@@ -46,20 +46,25 @@ import Testing
         var bodies: [RecordBody] = []
         let snapshot = try AgentFixtures.snapshot()
         var tracker = ProcessTracker()
+        // The fixture node's processes in one `process` and one `exit` record, as a cycle groups them.
+        var entries: [SampledProcessEntry] = [], ended: [TrackedProcess] = []
         let policy = try AgentFixtures.policy()
         let audit = AgentFixtures.audit(snapshot, at: 0, policy: policy)
         bodies.append(try RecordBody.audit(audit))
         for case .processStarted(let process, let sample) in tracker.update(with: audit) {
-            bodies.append(try DaemonRecords.process(process, sample: sample, sampler: .procfs))
-            bodies.append(DaemonRecords.exit(process, sampler: .procfs))
+            entries.append(try DaemonRecords.processEntry(process, sample: sample))
+            ended.append(process)
         }
+        bodies.append(try DaemonRecords.processes(entries, sampler: .procfs))
+        bodies.append(DaemonRecords.exits(ended, sampler: .procfs))
         var generator = SplitMix64(seed: 2026_12_05_1445)
         let hostile = ["", "\"", "\\", "\u{0}", "\u{1}\u{1F}", "caf\u{e9}", "e\u{301}", "\u{2028}", "\u{1F602}", "4267387837", "}{\"pid\":1,"]
         for _ in 0..<60 {
             let sample = snapshot.processes.randomElement(using: &generator)!
             let process = RecordBytesTests.tracked(sample, &generator, hostile: hostile)
-            bodies.append(try DaemonRecords.process(process, sample: sample, sampler: Bool.random(using: &generator) ? .bpf : nil))
-            bodies.append(DaemonRecords.exit(process))
+            bodies.append(try DaemonRecords.processes([try DaemonRecords.processEntry(process, sample: sample)],
+                                                      sampler: Bool.random(using: &generator) ? .bpf : nil))
+            bodies.append(DaemonRecords.exits([process]))
         }
         // The fixture node's audit again with hostile command lines, cgroups and environments,
         // and this machine's own audit.

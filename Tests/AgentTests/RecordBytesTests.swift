@@ -15,13 +15,25 @@ import Testing
 @Suite struct RecordBytesTests {
     /// The bodies and lines as built before the bytes were kept (7779aaf), as the reference.
     enum Before {
-        static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind?) throws -> RecordBody {
+        /// A sampled process's PROCESS as it was built: the sample's JSON parsed, the attribution added.
+        static func processObject(_ process: TrackedProcess, sample: ProcessSample) throws -> JSONValue {
             guard case .object(var members) = try JSONValue(json: SnapshotJSONWriter.encode(sample), of: "ProcessSample") else {
                 preconditionFailure("a process sample encodes as a JSON object")
             }
             members += DaemonRecords.attribution(process)
             members.append(JSONMember("seen_by", .string("sample")))
-            return RecordBody(type: .process, members: [JSONMember("process", .object(members))]
+            return .object(members)
+        }
+
+        /// The `process` record of one sampled process as it was written before grouping.
+        static func process(_ process: TrackedProcess, sample: ProcessSample, sampler: SamplerKind?) throws -> RecordBody {
+            RecordBody(type: .process, members: [JSONMember("process", try processObject(process, sample: sample))]
+                + (sampler.map { [JSONMember("sampler", .string($0.rawValue))] } ?? []))
+        }
+
+        /// A grouped `process` record: the same PROCESS objects in `processes`.
+        static func processes(_ objects: [JSONValue], sampler: SamplerKind?) -> RecordBody {
+            RecordBody(type: .process, members: [JSONMember("processes", .array(objects))]
                 + (sampler.map { [JSONMember("sampler", .string($0.rawValue))] } ?? []))
         }
 
@@ -50,19 +62,23 @@ import Testing
                prev: String(repeating: "ab", count: 32), keyID: Self.key.keyID, body: body)
     }
 
-    /// Both ways give the same line (or fail alike), and the new body reads back as the old values.
+    /// Both ways give the same PROCESS and the same line of a record of it (or fail alike), and the
+    /// new body reads back as the old values.
     func expectSameLine(_ process: TrackedProcess, _ sample: ProcessSample, sampler: SamplerKind?, _ comment: String) throws {
-        let before: Result<RecordBody, Error> = Result { try Before.process(process, sample: sample, sampler: sampler) }
-        let after: Result<RecordBody, Error> = Result { try DaemonRecords.process(process, sample: sample, sampler: sampler) }
+        let before: Result<JSONValue, Error> = Result { try Before.processObject(process, sample: sample) }
+        let after: Result<SampledProcessEntry, Error> = Result { try DaemonRecords.processEntry(process, sample: sample) }
         switch (before, after) {
         case (.success(let old), .success(let new)):
-            let expected = try Before.line(record(old), key: Self.key)
-            let line = try record(new).line(signedWith: Self.key)
+            #expect(new.process.value == (try CanonicalJSON.bytes(old)), "\(comment)")
+            let oldBody = Before.processes([old], sampler: sampler), newBody = try DaemonRecords.processes([new], sampler: sampler)
+            let expected = try Before.line(record(oldBody), key: Self.key)
+            let line = try record(newBody).line(signedWith: Self.key)
             #expect(line == expected, "\(comment)\n\(String(decoding: line, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
-            #expect(try CanonicalJSON.bytes(record(new).unsigned) == CanonicalJSON.bytes(record(old).unsigned), "\(comment)")
+            #expect(try CanonicalJSON.bytes(record(newBody).unsigned) == CanonicalJSON.bytes(record(oldBody).unsigned), "\(comment)")
             // The typed facts handed to the index are what the signed PROCESS says.
-            let stated = old.members.first { $0.key == "process" }.flatMap { StatedFacts.process($0.value) }
-            #expect(new.processFacts != nil && new.processFacts == stated.map { [$0] }, "\(comment)")
+            let stated = StatedFacts.process(old)
+            #expect(stated != nil && new.facts == stated, "\(comment)")
+            #expect(newBody.processFacts == [new.facts], "\(comment)")
         case (.failure(let old), .failure(let new)):
             #expect("\(old)".hasPrefix("ProcessSample is not canonicalizable JSON") && "\(new)".hasPrefix("ProcessSample is not canonicalizable JSON"), "\(comment)")
         default:
@@ -93,6 +109,7 @@ import Testing
         var tracker = ProcessTracker()
         let audit = AgentFixtures.audit(snapshot, at: 0, policy: policy)
         var started = 0
+        var objects: [JSONValue] = [], entries: [SampledProcessEntry] = []
         for case .processStarted(let process, let sample) in tracker.update(with: audit) {
             started += 1
             try expectSameLine(process, sample, sampler: .procfs, "pid \(process.identity.pid)")
@@ -100,8 +117,14 @@ import Testing
             // The usual process is signed as written (the one-pass check accepts it), not re-parsed.
             let written = try #require(try Before.process(process, sample: sample, sampler: nil).members.first?.value)
             #expect(CanonicalJSON.isCanonical(try CanonicalJSON.bytes(written)), "pid \(process.identity.pid)")
+            objects.append(try Before.processObject(process, sample: sample))
+            entries.append(try DaemonRecords.processEntry(process, sample: sample))
         }
         #expect(started >= 5)
+        // Every process of the node in one record: the line of the same objects in `processes`.
+        let group = try record(try DaemonRecords.processes(entries, sampler: .procfs)).line(signedWith: Self.key)
+        #expect(group == (try Before.line(record(Before.processes(objects, sampler: .procfs)), key: Self.key)))
+        #expect(CanonicalJSON.isCanonical(group))
         let line = try record(try RecordBody.audit(audit)).line(signedWith: Self.key)
         #expect(line == (try Before.line(record(try Before.audit(audit)), key: Self.key)))
         #expect(CanonicalJSON.isCanonical(AuditJSONWriter.encode(audit)))

@@ -369,7 +369,7 @@ extension Live {
             let leaky = try simulation.job("leaky")
             let records = try #require(run.waitForRecords(daemon) { records in
                 let heartbeat = records.contains { $0["type"] as? String == "heartbeat" }
-                let pilot = records.contains { $0["type"] as? String == "process" && ($0["process"] as? [String: Any])?["pid"] as? Int == leaky.pilotPID }
+                let pilot = DaemonRun.sampledProcesses(records).contains { $0["pid"] as? Int == leaky.pilotPID }
                 return heartbeat && pilot ? records : nil
             }, "no heartbeat and pilot process record; stderr: \(daemon.stderrText)")
             #expect(daemon.stderrText.hasPrefix("isotrace: sampler bpf\n"), "\(daemon.stderrText)")
@@ -380,10 +380,16 @@ extension Live {
             // Every record of what was seen; key_rotation records (keygen's, the daemon's at start) are key bookkeeping.
             let seen = records.filter { $0["type"] as? String != "key_rotation" }
             for record in seen {
-                // Processes only the event source saw (a `processes` array, seen_by: event) were seen by no sampler.
+                // Processes only the event source saw (a `processes` array, seen_by: event) were seen by
+                // no sampler; a record of sampled processes (seen_by: sample) names its sampler. A record
+                // holds one kind only.
                 if let entries = record["processes"] as? [[String: Any]] {
-                    #expect(record["sampler"] == nil && entries.allSatisfy { $0["seen_by"] as? String == "event" })
-                    continue
+                    let seenBy = Set(entries.map { $0["seen_by"] as? String ?? "?" })
+                    #expect(seenBy == ["event"] || seenBy == ["sample"], "\(record["type"] ?? "?") record seq \(record["seq"] ?? "?"): \(seenBy)")
+                    if seenBy == ["event"] {
+                        #expect(record["sampler"] == nil)
+                        continue
+                    }
                 }
                 #expect(record["sampler"] as? String == "bpf", "\(record["type"] ?? "?") record seq \(record["seq"] ?? "?")")
             }

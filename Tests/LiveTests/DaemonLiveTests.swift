@@ -33,10 +33,10 @@ extension Live {
             let leaky = try simulation.job("leaky"), isolated = try simulation.job("isolated")
             let root = try #require(leaky.payloadPIDs.first)
             let processRecords = try #require(run.waitForRecords(daemon) { records in
-                let pids = Set(records.filter { $0["type"] as? String == "process" }.compactMap { Self.process($0)?["pid"] as? Int })
+                let pids = Set(DaemonRun.sampledProcesses(records).compactMap { $0["pid"] as? Int })
                 return pids.isSuperset(of: [root, leaky.pilotPID, isolated.pilotPID]) ? records : nil
             }, "no process records for the simulated pilots and payload root; stderr: \(daemon.stderrText)")
-            let rootRecord = try #require(processRecords.compactMap(Self.process).first { $0["pid"] as? Int == root && $0["role"] as? String == "payload" })
+            let rootRecord = try #require(DaemonRun.sampledProcesses(processRecords).first { $0["pid"] as? Int == root && $0["role"] as? String == "payload" })
             #expect(rootRecord["panda_id"] as? String == leaky.pandaID)
             #expect((rootRecord["pilot"] as? [String: Any])?["pid"] as? Int == leaky.pilotPID)
             // keygen's key_rotation (epoch 1), the daemon's own at start (epoch 2), then its records.
@@ -55,7 +55,7 @@ extension Live {
             let child = try #require(Self.children(of: root).first, "the leaky payload root has no child")
             kill(pid_t(child), SIGKILL)
             #expect(run.waitForRecords(daemon) { records in
-                records.contains { $0["type"] as? String == "exit" && Self.process($0)?["pid"] as? Int == child } ? true : nil
+                DaemonRun.sampledProcesses(records, type: "exit").contains { $0["pid"] as? Int == child } ? true : nil
             } == true, "no exit record for pid \(child)")
 
             // Tracing the isolated payload flips its ISO-PTRACE verdict: a finding record pass -> fail.
@@ -272,8 +272,6 @@ extension Live {
             #expect(noDAC["env"] is NSNull && (noDAC["ns"] as? [String: Any])?["mnt"] is Int, "\(noDAC)")
         }
 
-        static func process(_ record: [String: Any]) -> [String: Any]? { record["process"] as? [String: Any] }
-
         static func children(of pid: Int) -> [Int] {
             let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
             return text.split(separator: " ").compactMap { Int($0) }
@@ -286,6 +284,16 @@ extension Live {
 final class DaemonRun {
     let directory: String
     let policy: String
+
+    /// The sampled processes the records of `type` ("process" or "exit") state: each entry of
+    /// their `processes` seen by a sample (a job's, or the node's, per cycle), and the `process` of
+    /// a record of one process (the shape written before they were grouped).
+    static func sampledProcesses(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
+        records.filter { $0["type"] as? String == type }.flatMap { record -> [[String: Any]] in
+            if let process = record["process"] as? [String: Any] { return [process] }
+            return (record["processes"] as? [[String: Any]] ?? []).filter { $0["seen_by"] as? String == "sample" }
+        }
+    }
 
     init() throws {
         directory = try TestDirectory("isotrace-live-daemon").url.path

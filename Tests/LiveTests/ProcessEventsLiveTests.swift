@@ -18,9 +18,12 @@ enum EventsLive {
         }
     }
 
-    /// Every entry of the `processes` arrays of the records of `type` ("process" or "exit").
-    static func eventEntries(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
+    /// Every entry of the `processes` arrays of the records of `type` ("process" or "exit"); those
+    /// the events saw (`seen_by: event`) with `onlyEvents`, else sampled processes too, which are in
+    /// such arrays as well (`seen_by: sample`).
+    static func eventEntries(_ records: [[String: Any]], type: String = "process", onlyEvents: Bool = false) -> [[String: Any]] {
         records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+            .filter { !onlyEvents || $0["seen_by"] as? String == "event" }
     }
 
     /// Events lost so far (ring buffer, daemon buffer, unattributable), as the latest heartbeat counts them.
@@ -110,7 +113,8 @@ extension Live {
             // fork (comm bash, no exe); its exit entry then carries the life again, exec included.
             func eventTrues(_ records: [[String: Any]]) -> [[String: Any]] {
                 var byIdentity: [String: [String: Any]] = [:]
-                let lives = EventsLive.eventEntries(records) + EventsLive.eventEntries(records, type: "exit").filter { $0["exec_count"] != nil }
+                let lives = EventsLive.eventEntries(records, onlyEvents: true)
+                    + EventsLive.eventEntries(records, type: "exit", onlyEvents: true).filter { $0["exec_count"] != nil }
                 for entry in lives.filter(isThisJobsTrue) {
                     byIdentity["\(entry["pid"] as? Int ?? -1)/\(entry["start_ticks"] as? Int ?? -1)"] = byIdentity[
                         "\(entry["pid"] as? Int ?? -1)/\(entry["start_ticks"] as? Int ?? -1)"] ?? entry
@@ -124,7 +128,7 @@ extension Live {
             var lastTotal = -1, unchangedPolls = 0
             let trues = EventsLive.wait(run, daemon) { records -> (events: [[String: Any]], sampled: [[String: Any]], lost: Int)? in
                 let events = eventTrues(records)
-                let sampled = records.filter { $0["type"] as? String == "process" }.compactMap { $0["process"] as? [String: Any] }.filter(isThisJobsTrue)
+                let sampled = DaemonRun.sampledProcesses(records).filter(isThisJobsTrue)
                 let total = events.count + sampled.count
                 if total >= 1000 { return (events, sampled, 0) }
                 let lost = EventsLive.lost(records)
@@ -142,11 +146,11 @@ extension Live {
             #expect(found.sampled.allSatisfy { $0["seen_by"] as? String == "sample" })
             let identities = Set((entries + found.sampled).compactMap { entry in (entry["pid"] as? Int).map { "\($0)/\(entry["start_ticks"] as? Int ?? -1)" } })
             #expect(identities.count == entries.count + found.sampled.count, "different processes")
-            let exits = EventsLive.eventEntries(try run.records(), type: "exit").filter { $0["comm"] as? String == "true" && $0["panda_id"] as? String == job.pandaID }
+            let exits = EventsLive.eventEntries(try run.records(), type: "exit", onlyEvents: true).filter { $0["comm"] as? String == "true" && $0["panda_id"] as? String == job.pandaID }
             #expect(exits.count <= entries.count && exits.count + found.lost >= entries.count, "exit entries: \(exits.count)")
             #expect(exits.allSatisfy { $0["exit_code"] as? Int == 0 })
             // Many per record: far fewer records than processes.
-            let batches = try run.records().filter { $0["processes"] != nil }
+            let batches = try run.records().filter { !EventsLive.eventEntries([$0], type: $0["type"] as? String ?? "", onlyEvents: true).isEmpty }
             #expect(batches.count < 200, "\(batches.count) records for 1,000 processes")
             #expect(batches.allSatisfy { ($0["processes"] as? [Any])?.count ?? 0 <= 1000 })
 
