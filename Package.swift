@@ -189,7 +189,7 @@ let package = Package(
         // run, from the writer's records (as the daemon indexes) or from the lines (as --rebuild).
         .executableTarget(
             name: "index-bench",
-            dependencies: ["Base", "Records", "RecordIndex"],
+            dependencies: ["Base", "Records", "RecordIndex", "TestSupport"],
             path: "Tests/IndexBench"
         ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).

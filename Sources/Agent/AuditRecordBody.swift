@@ -8,10 +8,11 @@ extension RecordBody {
     /// are then signed as they are, checked in one pass; anything else is parsed and written
     /// canonically (`CanonicalMember`). Built here, above both Policy and Records, so that the
     /// record model does not depend on the policy engine; used by `audit --record` and the daemon.
+    /// What the index reads of it is handed over typed (`auditFacts`), from the same audit.
     public static func audit(_ result: AuditResult) throws -> RecordBody {
         RecordBody(type: .audit, canonicalMembers: [
             try CanonicalMember("audit", json: AuditJSONWriter.encode(result), of: "AuditResult"),
             try CanonicalMember("sampler", .string(result.snapshot.sampler.rawValue)),
-        ])
+        ], auditFacts: AuditFacts(result))
     }
 }

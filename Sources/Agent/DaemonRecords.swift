@@ -40,20 +40,15 @@ public enum DaemonRecords {
 
     /// What the PROCESS written above states, typed from the same values (`ProcessFacts`).
     static func facts(_ process: TrackedProcess, _ sample: ProcessSample) -> ProcessFacts {
-        func inode(_ kind: NamespaceKind) -> Int64? { sample.namespaces[kind].map { Int64(clamping: $0) } }
-        let status = sample.status
-        return ProcessFacts(
-            pid: Int64(sample.identity.pid), startTicks: Int64(clamping: sample.identity.startTicks), startTime: sample.startTime.description,
-            bootID: sample.identity.bootID, uid: status.map { Int64($0.uids[1]) }, uids: status.map { $0.uids.map(Int64.init) },
-            gids: status.map { $0.gids.map(Int64.init) }, cmdline: sample.arguments, exe: sample.exe?.path, cgroup: sample.cgroupPath,
-            namespaces: ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
-                                                pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts)),
-            pandaID: process.pandaID, taskID: process.taskID,
-            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
-            firstSeen: process.firstSeen.description, lastSeen: process.lastSeen.description, role: process.role.rawValue,
-            pilot: process.pilot.map { pilot in
-                ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
-            })
+        var facts = ProcessFacts(sample, pandaID: process.pandaID, container: process.container)
+        facts.taskID = process.taskID
+        facts.firstSeen = process.firstSeen.description
+        facts.lastSeen = process.lastSeen.description
+        facts.role = process.role.rawValue
+        facts.pilot = process.pilot.map { pilot in
+            ProcessFacts.Identity(bootID: pilot.bootID, pid: Int64(pilot.pid), startTicks: exactTicks(pilot.startTicks))
+        }
+        return facts
     }
 
     /// What an exit entry (`exitEntry`) states, typed from the same values: no `ns`, `uids`,

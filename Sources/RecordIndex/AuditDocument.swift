@@ -85,3 +85,74 @@ enum FindingEvidence: Decodable {
         self = .decoded(try EvidenceValue(from: decoder))
     }
 }
+extension AuditDocument {
+    /// The audit the facts state, as reading the AUDIT object gives it; nil when one of its
+    /// processes or findings states an integer beyond 2^53 or a pilot's null start_ticks (see
+    /// `RecordedProcess(handedOver:)`), which reading the object answers otherwise.
+    init?(handedOver facts: AuditFacts) {
+        func processes(_ facts: [ProcessFacts]) -> [RecordedProcess]? {
+            var processes: [RecordedProcess] = []
+            processes.reserveCapacity(facts.count)
+            for fact in facts {
+                guard let process = RecordedProcess(handedOver: fact) else { return nil }
+                processes.append(process)
+            }
+            return processes
+        }
+        func findings(_ facts: [AuditFacts.Finding]?) -> [RecordedFindingFacts]?? {
+            guard let facts else { return .some(nil) }
+            var findings: [RecordedFindingFacts] = []
+            findings.reserveCapacity(facts.count)
+            for fact in facts {
+                guard let finding = RecordedFindingFacts(handedOver: fact) else { return nil }
+                findings.append(finding)
+            }
+            return .some(findings)
+        }
+        var jobs: [AuditJob] = []
+        jobs.reserveCapacity(facts.jobs.count)
+        for job in facts.jobs {
+            guard let payload = processes(job.processes), let jobFindings = findings(job.findings) else { return nil }
+            var pilot: RecordedProcess?, wrapper: RecordedProcess?
+            if let fact = job.pilot {
+                guard let process = RecordedProcess(handedOver: fact) else { return nil }
+                pilot = process
+            }
+            if let fact = job.pilotWrapper {
+                guard let process = RecordedProcess(handedOver: fact) else { return nil }
+                wrapper = process
+            }
+            jobs.append(AuditJob(
+                pandaID: job.pandaID, taskID: job.taskID, isolated: job.isolated, failingRules: job.failingRules, pilot: pilot,
+                pilotWrapper: wrapper, processes: payload, container: job.container.map { RecordedContainer(runtime: $0.runtime, image: $0.image) },
+                jobDirectory: job.jobDirectory, batchJobID: job.batchJobID.map { RecordedBatchJobID(variable: $0.variable, value: $0.value) },
+                findings: jobFindings))
+        }
+        var unattributed: [RecordedProcess]?
+        if let facts = facts.unattributed {
+            guard let read = processes(facts) else { return nil }
+            unattributed = read
+        }
+        guard let nodeFindings = findings(facts.nodeFindings) else { return nil }
+        self.init(takenAt: facts.takenAt, jobs: jobs, unattributed: unattributed, nodeFindings: nodeFindings)
+    }
+}
+
+extension RecordedFindingFacts {
+    /// The finding the facts state; nil when its pid or an evidence number is beyond 2^53.
+    init?(handedOver facts: AuditFacts.Finding) {
+        guard facts.pid.map({ $0.magnitude <= JSONValue.maxExactInteger.magnitude }) ?? true,
+              facts.evidence.map(Self.exactNumbers) ?? true else { return nil }
+        self.init(rule: facts.rule, status: facts.status, severity: facts.severity, pid: facts.pid, message: facts.message,
+                  evidence: facts.evidence.map { .value($0) })
+    }
+
+    private static func exactNumbers(_ value: JSONValue) -> Bool {
+        switch value {
+        case .number(let number): return number.magnitude <= Double(JSONValue.maxExactInteger)
+        case .array(let elements): return elements.allSatisfy(exactNumbers)
+        case .object(let members): return members.allSatisfy { exactNumbers($0.value) }
+        case .null, .bool, .string: return true
+        }
+    }
+}

@@ -44,13 +44,21 @@ struct IndexedEnvelope {
         self.init(seq: decoded.seq, type: decoded.type, time: decoded.time, node: decoded.node, body: decoded.body)
     }
 
-    /// What a `process` or `exit` record the writer has just signed states, from the facts its
-    /// body handed over (`RecordBody.processFacts`) and the record's own fields, without reading
-    /// its values: the same envelope `RecordValueReader` reads from them (the processes all in
-    /// `processes`, which the ingester reads as it reads `process` before them). Nil when the
-    /// body handed nothing over, or states something only its values say exactly (an integer
-    /// beyond 2^53, a pilot's null start_ticks): the ingester then reads the values.
+    /// What a `process`, `exit` or `audit` record the writer has just signed states, from the
+    /// facts its body handed over (`RecordBody.processFacts`, `auditFacts`) and the record's own
+    /// fields, without reading its values: the same envelope `RecordValueReader` reads from them
+    /// (a process record's processes all in `processes`, which the ingester reads as it reads
+    /// `process` before them). Nil when the body handed nothing over, or states something only
+    /// its values say exactly (an integer beyond 2^53, a pilot's null start_ticks): the ingester
+    /// then reads the values.
     init?(handedOver record: Record) {
+        if record.body.type == .audit, let facts = record.body.auditFacts {
+            guard let audit = AuditDocument(handedOver: facts) else { return nil }
+            var body = IndexedBody()
+            body.audit = audit
+            self.init(seq: record.seq, type: .audit, time: record.time.description, node: record.node, body: body)
+            return
+        }
         guard let facts = record.body.processFacts, record.body.type == .process || record.body.type == .exit else { return nil }
         var processes: [RecordedProcess] = []
         processes.reserveCapacity(facts.count)

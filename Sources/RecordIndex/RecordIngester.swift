@@ -4,7 +4,9 @@ import Records
 
 /// Turns segment lines into index rows: one `record` row per line, and for `audit`, `process`
 /// and `exit` records the process sightings, job sightings and findings they state. The rows go
-/// to the database through `IndexInserter`.
+/// to the database through `IndexInserter`. A line is read without Foundation's JSONDecoder when
+/// it is canonical JSON (`read(_:)`); a record the writer has just appended is taken from the
+/// facts it handed over or from its values.
 struct RecordIngester {
     private let evidenceEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -57,14 +59,29 @@ struct RecordIngester {
         guard line.complete else { return problem("incomplete last line (no newline): not indexed") }
         guard !line.bytes.isEmpty else { return problem("empty line: not indexed") }
         let envelope: IndexedEnvelope
-        do {
-            envelope = IndexedEnvelope(try RecordLine.decode(line.bytes, body: IndexedBody.self))
-        } catch {
-            return problem("\(error): not indexed")
+        if let read = Self.read(line.bytes) {
+            envelope = read
+        } else {
+            do {
+                envelope = IndexedEnvelope(try RecordLine.decode(line.bytes, body: IndexedBody.self))
+            } catch {
+                return problem("\(error): not indexed")
+            }
         }
         return try ingest(envelope, at: RecordPlace(file: line.file, line: line.line, offset: line.offset, length: Int64(line.bytes.count),
                                                     sha256: Record.hash(ofLine: line.bytes)),
                           after: lastSeq, into: db, seenSeqs: &seenSeqs)
+    }
+
+    /// What a line states, read without a decoder when the line is canonical JSON (as every line
+    /// the writer makes is): parsed by the strict `JSONParser` and read by `RecordValueReader`.
+    /// Nil for any other line, and wherever the reader leaves it: the ingester then decodes the
+    /// line (`RecordLine.decode`), for the same values or the reason it is not a record. Canonical
+    /// bytes leave no room for two readings (no duplicate keys, integers as digits within 2^53,
+    /// strings in valid UTF-8 with RFC 8785's escapes), so both readers take the same values.
+    static func read(_ line: [UInt8]) -> IndexedEnvelope? {
+        guard CanonicalJSON.isCanonical(line), let value = try? JSONParser().parse(line) else { return nil }
+        return RecordValueReader.envelope(value)
     }
 
     /// Where a record's line is, and the SHA-256 of its bytes.

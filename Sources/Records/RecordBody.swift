@@ -18,6 +18,7 @@ public struct RecordBody: Sendable {
         set {
             content = .values(newValue)
             processFacts = nil
+            auditFacts = nil
         }
     }
     /// What every process object the body states says, typed, in the body's order: one element
@@ -26,6 +27,10 @@ public struct RecordBody: Sendable {
     /// construction; cleared when `members` is replaced. Nil: not handed over, readers (the
     /// index) read the members.
     public private(set) var processFacts: [ProcessFacts]?
+    /// For an `audit` record: what its AUDIT states that the index reads, typed (set by the
+    /// builder of the body from the same audit; cleared when `members` is replaced). Nil: not
+    /// handed over, readers read the members.
+    public private(set) var auditFacts: AuditFacts?
     /// Whether the record also carries `chain_head`: the chain head just before it (seq - 1 and
     /// the SHA-256 of the line before, its `prev`). Only the writer knows that head when it signs,
     /// so the body asks for it and `Record` fills it in.
@@ -46,11 +51,14 @@ public struct RecordBody: Sendable {
         self.carriesChainHead = carriesChainHead
     }
 
-    /// A body of members already in canonical bytes, and what its process objects state (`processFacts`).
-    public init(type: RecordType, canonicalMembers: [CanonicalMember], processFacts: [ProcessFacts]? = nil, carriesChainHead: Bool = false) {
+    /// A body of members already in canonical bytes, and what its process objects or its audit
+    /// state (`processFacts`, `auditFacts`).
+    public init(type: RecordType, canonicalMembers: [CanonicalMember], processFacts: [ProcessFacts]? = nil, auditFacts: AuditFacts? = nil,
+                carriesChainHead: Bool = false) {
         self.type = type
         self.content = .canonical(canonicalMembers)
         self.processFacts = processFacts
+        self.auditFacts = auditFacts
         self.carriesChainHead = carriesChainHead
     }
 

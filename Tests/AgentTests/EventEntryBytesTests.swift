@@ -142,7 +142,7 @@ import Testing
                 guard case .array(let values)? = old.members.first?.value else { Issue.record("no processes"); continue }
                 #expect(new.processFacts == facts && facts.count == values.count)
                 for (value, fact) in zip(values, facts) {
-                    if let stated = HandedOverFactsTests.stated(value) {
+                    if let stated = StatedFacts.process(value) {
                         #expect(fact == stated, "round \(round), exit \(exit)")
                     } else {
                         #expect(fact.startTicks.magnitude > UInt64(JSONValue.maxExactInteger), "round \(round), exit \(exit): \(fact)")

@@ -10,72 +10,24 @@ import Records
 import TestSupport
 import Testing
 
-/// The facts a record body hands over to the index (`RecordBody.processFacts`) give, row for row,
-/// the index its values give: the daemon's writers' bodies (sampled `process` and `exit`
+/// The facts a record body hands over to the index (`RecordBody.processFacts`, `auditFacts`) give,
+/// row for row, the index its values give: the daemon's writers' bodies (`audit` records of the
+/// fixture node, of it with hostile values and of this machine, sampled `process` and `exit`
 /// records, the event source's `process` and `exit` records of several entries) signed and
 /// appended by the real chain writer, indexed from the facts, from the values, and rebuilt from
 /// the segments' lines, into real SQLite files.
 @Suite struct HandedOverFactsTests {
     static let node = RecordNode(hostname: "wn-042.example.org", bootID: "d9b5c4a2-1f3e-4c1a-9a7b-2e6f0c8d4b11", machineID: "m")
 
-    /// What a process object states as the index reads it (pid and start_ticks required, IDs
-    /// given as numbers read as their decimal text, an absent `ns` all nil, a pilot's null
-    /// start_ticks nil), or nil when it is not a process the index reads.
-    static func stated(_ value: JSONValue) -> ProcessFacts? {
-        func text(_ value: JSONValue?) -> String? { value?.stringValue }
-        func lenient(_ value: JSONValue?) -> String? { value?.stringValue ?? value?.integerValue.map(String.init) }
-        func integers(_ value: JSONValue?) -> [Int64]? {
-            guard case .array(let elements)? = value else { return nil }
-            return elements.map { $0.integerValue! }
-        }
-        func object(_ value: JSONValue?) -> JSONValue? {
-            guard let value, case .object = value else { return nil }
-            return value
-        }
-        guard case .object = value, let pid = value["pid"]?.integerValue, let startTicks = value["start_ticks"]?.integerValue else { return nil }
-        var cmdline: [String]?
-        if case .array(let arguments)? = value["cmdline"] { cmdline = arguments.map { $0.stringValue! } }
-        let ns = object(value["ns"])
-        return ProcessFacts(
-            pid: pid, startTicks: startTicks, startTime: text(value["start_time"]), bootID: text(value["boot_id"]),
-            uid: value["uid"]?.integerValue, uids: integers(value["uids"]), gids: integers(value["gids"]), cmdline: cmdline,
-            exe: text(value["exe"]), cgroup: text(value["cgroup"]),
-            namespaces: ProcessFacts.Namespaces(cgroup: ns?["cgroup"]?.integerValue, ipc: ns?["ipc"]?.integerValue, mnt: ns?["mnt"]?.integerValue,
-                                                net: ns?["net"]?.integerValue, pid: ns?["pid"]?.integerValue,
-                                                pidForChildren: ns?["pid_for_children"]?.integerValue, time: ns?["time"]?.integerValue,
-                                                user: ns?["user"]?.integerValue, uts: ns?["uts"]?.integerValue),
-            pandaID: lenient(value["panda_id"]), taskID: lenient(value["task_id"]),
-            container: object(value["container"]).map { ProcessFacts.Container(runtime: text($0["runtime"]), image: text($0["image"])) },
-            firstSeen: text(value["first_seen"]), lastSeen: text(value["last_seen"]), role: text(value["role"]),
-            pilot: object(value["pilot"]).map { pilot in
-                ProcessFacts.Identity(bootID: text(pilot["boot_id"]), pid: pilot["pid"]!.integerValue!, startTicks: pilot["start_ticks"]?.integerValue)
-            })
-    }
-
-    /// Every process object `body` states, in body order (`process`, then each of `processes`).
-    static func stated(_ body: RecordBody) -> [ProcessFacts]? {
-        var facts: [ProcessFacts] = []
-        for member in body.members {
-            switch (member.key, member.value) {
-            case ("process", let value):
-                guard let one = stated(value) else { return nil }
-                facts.append(one)
-            case ("processes", .array(let values)):
-                for value in values {
-                    guard let one = stated(value) else { return nil }
-                    facts.append(one)
-                }
-            default:
-                continue
-            }
-        }
-        return facts
-    }
-
     /// `body` with the facts it states handed over: the writer's own when it gave them (they must
     /// be what the body states), else read from its values here.
     static func handingOver(_ body: RecordBody) throws -> RecordBody {
-        let stated = Self.stated(body)
+        if body.type == .audit {
+            let stated = body.members.first { $0.key == "audit" }.flatMap { StatedFacts.audit($0.value) }
+            #expect(stated != nil && body.auditFacts == stated, "the audit writer's facts are what its record states")
+            return body
+        }
+        let stated = StatedFacts.processes(of: body.members)
         if let given = body.processFacts {
             #expect(given == stated, "\(body.type): the writer's facts are what its record states")
             return body
@@ -96,7 +48,10 @@ import Testing
         var tracker = ProcessTracker()
         // The fixture node's processes in one `process` and one `exit` record, as a cycle groups them.
         var entries: [SampledProcessEntry] = [], ended: [TrackedProcess] = []
-        for case .processStarted(let process, let sample) in tracker.update(with: AgentFixtures.audit(snapshot, at: 0, policy: try AgentFixtures.policy())) {
+        let policy = try AgentFixtures.policy()
+        let audit = AgentFixtures.audit(snapshot, at: 0, policy: policy)
+        bodies.append(try RecordBody.audit(audit))
+        for case .processStarted(let process, let sample) in tracker.update(with: audit) {
             entries.append(try DaemonRecords.processEntry(process, sample: sample))
             ended.append(process)
         }
@@ -111,6 +66,16 @@ import Testing
                                                       sampler: Bool.random(using: &generator) ? .bpf : nil))
             bodies.append(DaemonRecords.exits([process]))
         }
+        // The fixture node's audit again with hostile command lines, cgroups and environments,
+        // and this machine's own audit.
+        var changed = snapshot
+        for index in changed.processes.indices where index % 2 == 0 {
+            changed.processes[index].arguments = (0..<Int.random(in: 0...6, using: &generator)).map { _ in hostile.randomElement(using: &generator)! }
+            changed.processes[index].cgroups = [CgroupEntry(hierarchy: 0, controllers: [], path: "/" + hostile.randomElement(using: &generator)!)]
+        }
+        bodies.append(try RecordBody.audit(AgentFixtures.audit(changed, at: 30, policy: policy)))
+        let live = try ProcSampler(procRoot: "/proc").sample()
+        bodies.append(try RecordBody.audit(PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: "/proc")).audit(live)))
         typealias E = EventAttributorTests
         var attributor = EventAttributor()
         attributor.ingest([E.event(.fork, 310, parent: 200)] + (0..<6).flatMap { offset -> [ProcessEvent] in
@@ -149,7 +114,7 @@ import Testing
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: directory + "/index.sqlite" + suffix) }
     }
 
-    @Test("sampled process and exit records, event process and exit records: the facts give the rows of the values and of the lines")
+    @Test("audit records, sampled process and exit records, event process and exit records: the facts give the rows of the values and of the lines")
     func factsGiveTheRowsOfTheValues() throws {
         let directory = try TestDirectory("isotrace-facts", mode: 0o700)
         defer { directory.remove() }
@@ -162,7 +127,8 @@ import Testing
 
         // The facts are taken for the records that hand them over and state nothing beyond them.
         let taken = written.filter { IndexedEnvelope(handedOver: $0.record) != nil }.map(\.record.body.type)
-        #expect(taken.filter { $0 == .process }.count > 30 && taken.filter { $0 == .exit }.count > 30, "\(taken.count) of \(written.count)")
+        #expect(taken.filter { $0 == .process }.count > 30 && taken.filter { $0 == .exit }.count > 30 && taken.filter { $0 == .audit }.count == 3,
+                "\(taken.count) of \(written.count)")
         #expect(written.contains { $0.record.body.processFacts != nil && IndexedEnvelope(handedOver: $0.record) == nil },
                 "some pilot start_ticks beyond 2^53: the values are read")
 
@@ -187,5 +153,6 @@ import Testing
         }
         // The event entries' rows are there with their job.
         #expect(viaFacts["process_sighting"]!.contains { $0.joined().contains("/usr/bin/id") && $0.joined().contains("4267387837") })
+        #expect(viaFacts["job_sighting"]!.count >= 2 && viaFacts["finding"]!.count > 10)
     }
 }

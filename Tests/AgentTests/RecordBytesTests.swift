@@ -76,7 +76,7 @@ import Testing
             #expect(line == expected, "\(comment)\n\(String(decoding: line, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
             #expect(try CanonicalJSON.bytes(record(newBody).unsigned) == CanonicalJSON.bytes(record(oldBody).unsigned), "\(comment)")
             // The typed facts handed to the index are what the signed PROCESS says.
-            let stated = HandedOverFactsTests.stated(old)
+            let stated = StatedFacts.process(old)
             #expect(stated != nil && new.facts == stated, "\(comment)")
             #expect(newBody.processFacts == [new.facts], "\(comment)")
         case (.failure(let old), .failure(let new)):

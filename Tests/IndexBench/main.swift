@@ -2,22 +2,29 @@ import Base
 import Foundation
 import RecordIndex
 import Records
+import TestSupport
 
 // The record index's insert path alone (make bench-index), on the records of a real run: indexes
 // DIR/records into a fresh DIR/index.sqlite as the daemon does, from the records the writer hands
-// over (`WrittenRecord`: the values it signed, with each line's place and hash), or, with
-// --lines, from the lines as `isotrace index --rebuild` does. The records are read and parsed
-// before the clock starts. Under callgrind, the index part is `RecordIndex.update`'s inclusive
-// cost. Give it a copy: it replaces DIR/index.sqlite.
+// over (`WrittenRecord`: what it signed, with each line's place and hash), or, with --lines, from
+// the lines as `isotrace index --rebuild` does. The daemon's `process` and `audit` bodies are
+// held as canonical bytes, as its writers build them, so reading their values back counts in the
+// index's part, as in the daemon. With --facts, every `process`, `exit` and `audit` record also
+// hands over the facts it states (`RecordBody.processFacts`, `auditFacts`, read here from its
+// values), as the daemon's writers do; with --process-facts, only the process and exit records
+// (the audit's values are read). The records are read and parsed before the clock starts. Under callgrind, the index part is `RecordIndex.update`'s inclusive cost. Give it a
+// copy: it replaces DIR/index.sqlite.
 //
-//   index-bench DIR [--lines]
+//   index-bench DIR [--lines | --facts | --process-facts]
 
 let arguments = CommandLine.arguments.dropFirst()
 guard let directory = arguments.first(where: { !$0.hasPrefix("--") }) else {
-    FileHandle.standardError.write(Data("usage: index-bench DIR [--lines]\n".utf8))
+    FileHandle.standardError.write(Data("usage: index-bench DIR [--lines | --facts]\n".utf8))
     exit(2)
 }
 let fromLines = arguments.contains("--lines")
+let withFacts = arguments.contains("--facts") || arguments.contains("--process-facts")
+let withAuditFacts = arguments.contains("--facts")
 
 /// The record a line holds, as the writer had it before signing: its envelope and body members
 /// (`chain_head` stays a body member: the record's value is the same).
@@ -31,8 +38,16 @@ func record(of line: [UInt8]) throws -> Record {
     }
     let node = RecordNode(hostname: value["node"]?["hostname"]?.stringValue, bootID: value["node"]?["boot_id"]?.stringValue,
                           machineID: value["node"]?["machine_id"]?.stringValue)
-    let body = members.filter { !Record.envelopeKeys.contains($0.key) }
-    return Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: RecordBody(type: type, members: body))
+    let bodyMembers = members.filter { !Record.envelopeKeys.contains($0.key) }
+    let processFacts = withFacts && (type == .process || type == .exit) ? StatedFacts.processes(of: bodyMembers) : nil
+    let body: RecordBody
+    if type == .audit || (type == .process && value["process"] != nil) {
+        body = RecordBody(type: type, canonicalMembers: try bodyMembers.map { try CanonicalMember($0.key, $0.value) },
+                          processFacts: processFacts, auditFacts: withAuditFacts && type == .audit ? value["audit"].flatMap(StatedFacts.audit) : nil)
+    } else {
+        body = RecordBody(type: type, members: bodyMembers, processFacts: processFacts)
+    }
+    return Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body)
 }
 
 struct BenchError: Error, CustomStringConvertible {
@@ -60,8 +75,10 @@ do {
     let began = Syscalls.monotonicMilliseconds()
     let report = try RecordIndex.update(directory: directory, written: written)
     let milliseconds = Syscalls.monotonicMilliseconds() - began
-    print("\(fromLines ? "from the lines" : "from the writer's records"): \(report.indexedRecords) records "
-          + "(\(report.takenFromWriter) from the writer) in \(milliseconds) ms, problems \(report.problems.count)")
+    let source = fromLines ? "from the lines"
+        : withAuditFacts ? "from the writer's records and facts" : withFacts ? "from the writer's records and process facts" : "from the writer's records"
+    print("\(source): \(report.indexedRecords) records (\(report.takenFromWriter) from the writer) in \(milliseconds) ms, "
+          + "problems \(report.problems.count)")
 } catch {
     FileHandle.standardError.write(Data("index-bench: \(error)\n".utf8))
     exit(1)

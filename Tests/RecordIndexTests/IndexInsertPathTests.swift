@@ -258,6 +258,52 @@ import Records
         #expect(left > 500)
     }
 
+    /// A line (`index --rebuild`) is read without a decoder only when it is canonical JSON, and
+    /// then as decoding it with Foundation's JSONDecoder reads it: on the lines of a cycle, and on
+    /// each of them spoiled one member at a time, written canonically; the same lines with a
+    /// space, or a key written with an escape, are left to decoding.
+    @Test func aCanonicalLineIsReadAsDecodingReadsIt() throws {
+        let key = RecordSigningKey()
+        var read = 0, left = 0, leftAlthoughDecoded = 0
+        func check(_ line: [UInt8], _ what: String) {
+            let decoded = try? RecordLine.decode(line, body: IndexedBody.self)
+            guard let fast = RecordIngester.read(line) else {
+                left += 1
+                if decoded != nil { leftAlthoughDecoded += 1 }
+                return
+            }
+            read += 1
+            guard let decoded else {
+                Issue.record("\(what): decoding refuses it, the reader reads it")
+                return
+            }
+            #expect(decoded.seq == fast.seq && decoded.type == fast.type && decoded.time == fast.time && decoded.node == fast.node, "\(what)")
+            #expect(IndexWrittenRecordsTests.dump(decoded.body) == IndexWrittenRecordsTests.dump(Self.decodedEvidence(fast.body)), "\(what)")
+        }
+        let bodies = try IndexWrittenRecordsTests.cycle(1000)
+        for (seq, body) in bodies.enumerated() {
+            let record = Record(seq: Int64(seq + 1), time: UTCTime(millisecondsSinceEpoch: 1_764_151_200_000), node: IndexWrittenRecordsTests.node,
+                                prev: Record.genesisPrev, keyID: key.keyID, body: body)
+            let line = try record.line(signedWith: key)
+            check(line, "seq \(seq + 1)")
+            // All but the finding, whose evidence holds a fraction (2.5): the one-pass check leaves those.
+            #expect((RecordIngester.read(line) != nil) == (body.type != .finding), "seq \(seq + 1): a line as the writer writes it is read")
+            #expect(RecordIngester.read(Array(" ".utf8) + line) == nil)
+            let object = try JSONParser().parse(line)
+            // A key written with an escape: the same record to a decoder, not canonical.
+            let escaped = String(decoding: line, as: UTF8.self).replacingOccurrences(of: "\"seq\":", with: "\"s\\u0065q\":")
+            #expect(RecordIngester.read(Array(escaped.utf8)) == nil)
+            #expect((try? RecordLine.decode(Array(escaped.utf8), body: IndexedBody.self))?.seq == Int64(seq + 1))
+            for (path, spoiled) in Self.spoiled(object, path: "") {
+                guard let bytes = try? CanonicalJSON.bytes(spoiled) else { continue }
+                check(bytes, "seq \(seq + 1) \(path)")
+            }
+        }
+        #expect(read > 500)
+        #expect(left > 500)
+        #expect(leftAlthoughDecoded > 0, "lines the reader leaves and decoding reads (a key twice) are decoded")
+    }
+
     /// The body with evidence decoded as a line's would be, to compare with a decoded body.
     static func decodedEvidence(_ body: IndexedBody) -> IndexedBody {
         func decoded(_ finding: RecordedFindingFacts) -> RecordedFindingFacts {
