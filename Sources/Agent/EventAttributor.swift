@@ -183,6 +183,9 @@ public struct EventAttributor: Sendable {
                         let execsSinceEntry = !firstSight && lives.values[index].execCount > lives.values[index].execCountAtEntry
                         resolution.exited.append(Entry(process: process, life: lives.values[index], firstSight: firstSight,
                                                        execsSinceEntry: execsSinceEntry))
+                    } else if let sample = known[identity], Self.execedAfterSample(lives.values[index], sample) {
+                        resolution.exited.append(Entry(process: process, life: lives.values[index], firstSight: false,
+                                                       execsSinceEntry: true))
                     }
                     lives.remove(at: index)
                 }
@@ -194,6 +197,18 @@ public struct EventAttributor: Sendable {
         previousSampled = sampled
         previousTracked = tracked
         return resolution
+    }
+
+    /// A process a sample recorded whose last exec came after that sample: the sample caught it
+    /// between its fork and its exec (its record has the parent's comm and argv), so that exec is
+    /// in no record unless its `exit` entry carries the life. The exec is after the sample when it
+    /// is no earlier than the sample's start and the sample saw another comm than the exec gave
+    /// (the kernel sets comm to the first 15 bytes of the file name's last component); a process
+    /// the sample saw already exec'd, in the same millisecond, is not recorded twice.
+    static func execedAfterSample(_ life: ProcessLife, _ sample: TrackedProcess) -> Bool {
+        guard let last = life.execs.last, last.time >= sample.firstSeen else { return false }
+        let name = last.filename.utf8.split(separator: UInt8(ascii: "/")).last.map { Array($0.prefix(15)) } ?? []
+        return Array(sample.comm.utf8) != name
     }
 
     /// The process to record of a life attributed to a job.

@@ -47,6 +47,39 @@ import Testing
         #expect(attributor.lives.isEmpty, "ended processes are forgotten")
     }
 
+    /// A payload child a sample recorded as `comm` at `firstSeen`, which then exec'd /usr/bin/true and ended.
+    static func sampledChildExecs(sampledComm: String, sampledAt firstSeen: UTCTime) -> EventAttributor.Resolution {
+        let child = TrackedProcess(identity: identity(600), role: .payload, pandaID: "4267387837", taskID: "1", pilot: identity(100),
+                                   container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: sampledComm, uid: 64902,
+                                   firstSeen: firstSeen, lastSeen: firstSeen)
+        var tracked = Self.tracked
+        tracked[child.identity] = child
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 600, parent: 200),
+            Self.event(.exec, 600, parent: 200, filename: "/usr/bin/true", cwd: "PanDA_Pilot-4267387837", arguments: ["/bin/true"]),
+            Self.event(.exit, 600, parent: 200),
+        ], node: Self.node)
+        return attributor.resolve(tracked: tracked, sampled: Self.sampled.union([child.identity]))
+    }
+
+    @Test("a sampled process caught between its fork and its exec: its exit entry carries the exec; one sampled after its exec gets none")
+    func execAfterSample() {
+        // The sample (at the epoch, before every event here) saw the shell's fork: comm bash.
+        let caught = Self.sampledChildExecs(sampledComm: "bash", sampledAt: UTCTime(millisecondsSinceEpoch: 0))
+        #expect(caught.started.isEmpty, "the sample recorded it: no second process entry")
+        #expect(caught.exited.map(\.process.identity.pid) == [600])
+        #expect(caught.exited.first?.execsSinceEntry == true, "the exit entry repeats the life")
+        #expect(caught.exited.first?.life.execs.map(\.filename) == ["/usr/bin/true"])
+        #expect(caught.exited.first?.process.pandaID == "4267387837" && caught.exited.first?.process.role == .payload)
+        // The sample saw it after its exec (comm true): its sampled records say it all.
+        let after = Self.sampledChildExecs(sampledComm: "true", sampledAt: UTCTime(millisecondsSinceEpoch: 0))
+        #expect(after.exited.isEmpty && after.started.isEmpty)
+        // The exec came before the sample started (the sample is later than every event here).
+        let later = Self.sampledChildExecs(sampledComm: "bash", sampledAt: UTCTime(millisecondsSinceEpoch: Int64.max / 2))
+        #expect(later.exited.isEmpty && later.started.isEmpty)
+    }
+
     @Test("a double fork to init: the grandchild is recorded with the job and reported escaped")
     func doubleFork() {
         var attributor = EventAttributor()

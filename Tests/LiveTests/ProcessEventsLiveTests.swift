@@ -110,7 +110,8 @@ extension Live {
                         || ((process["exe"] == nil || process["exe"] is NSNull) && process["comm"] as? String == "true"))
             }
             // A cycle between a child's fork and its exec leaves a process entry of the shell's
-            // fork (comm bash, no exe); its exit entry then carries the life again, exec included.
+            // fork (comm bash, no exe): by the events, or by a sample that caught it there; its
+            // event exit entry then carries the life again, exec included.
             func eventTrues(_ records: [[String: Any]]) -> [[String: Any]] {
                 var byIdentity: [String: [String: Any]] = [:]
                 let lives = EventsLive.eventEntries(records, onlyEvents: true)
