@@ -98,22 +98,13 @@ extension DaemonLoop {
     /// line of tens of megabytes.
     static let entriesPerRecord = 1_000
 
-    /// The positions of `entries` (those `included`) grouped by job (PanDA ID and pilot), in the
-    /// order the jobs first appear, each group cut into records of at most `entriesPerRecord`.
-    static func byJob(_ entries: [EventAttributor.Entry], where included: (EventAttributor.Entry) -> Bool = { _ in true }) -> [ArraySlice<Int>] {
-        var groups: [[Int]] = []
-        var index: [JobKey: Int] = [:]
-        for (position, entry) in entries.enumerated() where included(entry) {
-            let key = JobKey(pandaID: entry.process.pandaID ?? "", pilot: entry.process.pilot)
-            if let at = index[key] {
-                groups[at].append(position)
-            } else {
-                index[key] = groups.count
-                groups.append([position])
-            }
+    /// The positions of `entries` grouped by job (PanDA ID and pilot), in the order the jobs first
+    /// appear, each group cut into records of at most `entriesPerRecord`.
+    static func byJob(_ entries: [EventAttributor.Entry]) -> [ArraySlice<Int>] {
+        var groups = RecordGroups<JobKey, Int>()
+        for (position, entry) in entries.enumerated() {
+            groups.add(position, to: JobKey(pandaID: entry.process.pandaID ?? "", pilot: entry.process.pilot))
         }
-        return groups.flatMap { group in
-            stride(from: 0, to: group.count, by: entriesPerRecord).map { group[$0..<min($0 + entriesPerRecord, group.count)] }
-        }
+        return groups.records
     }
 }

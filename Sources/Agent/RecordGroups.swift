@@ -1,6 +1,6 @@
 /// Entries gathered into records: grouped by a key (a job, or the node) in the order the keys
 /// first come, each group cut into records of at most `limit` entries (`DaemonLoop.entriesPerRecord`).
-/// Used for the sampled processes' `process` and `exit` records.
+/// Used for the `process` and `exit` records of sampled processes and of those only events saw.
 struct RecordGroups<Key: Hashable, Entry> {
     let limit: Int
     private var groups: [[Entry]] = []
