@@ -129,10 +129,9 @@ public struct EventAttributor: Sendable {
         var ended: [ProcessIdentity: UTCTime] = [:]
         var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity)] = []
         order.reserveCapacity(lives.count)
-        for index in lives.indices {
-            let identity = lives.keys[index]
-            if let exit = lives.values[index].exit { ended[identity] = exit.time } else { alive[identity.pid] = identity }
-            order.append((lives.values[index].firstSeen.millisecondsSinceEpoch, identity.pid, identity))
+        for (identity, life) in lives {
+            if let exit = life.exit { ended[identity] = exit.time } else { alive[identity.pid] = identity }
+            order.append((life.firstSeen.millisecondsSinceEpoch, identity.pid, identity))
         }
         order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
@@ -149,7 +148,6 @@ public struct EventAttributor: Sendable {
         resolution.started.reserveCapacity(jobs)
         resolution.exited.reserveCapacity(jobsEnded)
         for (position, decided) in decisions.enumerated() {
-            // The life is changed in place (one hash lookup; no copy of it taken and stored back).
             guard let index = lives.index(forKey: order[position].identity) else { continue }
             switch decided {
             case nil:
@@ -164,31 +162,36 @@ public struct EventAttributor: Sendable {
                     lives.values[index].execs = []
                 }
             case .job(let side)?:
+                // Taken once and stored back once: each read of `lives.values[index]` copies the
+                // whole life (its arrays and strings retained and released again).
                 let identity = lives.keys[index]
-                let process = Self.tracked(lives.values[index], identity: identity, side: side)
-                let sampledRecord = known[identity] != nil
-                if side.role == .payload, lives.values[index].escaped == nil,
-                   let reason = escape(lives.values[index], side: side, alive: alive, known: known, ended: ended) {
-                    lives.values[index].escaped = reason
-                    resolution.escaped.append((process, lives.values[index], reason))
+                var life = lives.values[index]
+                let process = Self.tracked(life, identity: identity, side: side)
+                let sample = known[identity]
+                if side.role == .payload, life.escaped == nil,
+                   let reason = escape(life, side: side, alive: alive, known: known, ended: ended) {
+                    life.escaped = reason
+                    resolution.escaped.append((process, life, reason))
                 }
-                let firstSight = !lives.values[index].recorded && !sampledRecord
+                let firstSight = !life.recorded && sample == nil
                 if firstSight {
-                    resolution.started.append(Entry(process: process, life: lives.values[index], firstSight: true))
-                    lives.values[index].execCountAtEntry = lives.values[index].execCount
+                    resolution.started.append(Entry(process: process, life: life, firstSight: true))
+                    life.execCountAtEntry = life.execCount
                 }
-                lives.values[index].recorded = true
-                if lives.values[index].exit != nil {
-                    if !sampledRecord {
-                        let execsSinceEntry = !firstSight && lives.values[index].execCount > lives.values[index].execCountAtEntry
-                        resolution.exited.append(Entry(process: process, life: lives.values[index], firstSight: firstSight,
-                                                       execsSinceEntry: execsSinceEntry))
-                    } else if let sample = known[identity], Self.execedAfterSample(lives.values[index], sample) {
-                        resolution.exited.append(Entry(process: process, life: lives.values[index], firstSight: false,
-                                                       execsSinceEntry: true))
+                life.recorded = true
+                guard life.exit != nil else {
+                    lives.values[index] = life
+                    continue
+                }
+                if let sample {
+                    if Self.execedAfterSample(life, sample) {
+                        resolution.exited.append(Entry(process: process, life: life, firstSight: false, execsSinceEntry: true))
                     }
-                    lives.remove(at: index)
+                } else {
+                    let execsSinceEntry = !firstSight && life.execCount > life.execCountAtEntry
+                    resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight, execsSinceEntry: execsSinceEntry))
                 }
+                lives.remove(at: index)
             }
         }
         unattributable += resolution.unattributable
@@ -235,9 +238,10 @@ public struct EventAttributor: Sendable {
             }
             return sampled.contains(identity) ? LifeAttribution.none : nil
         }
-        if let decided = lives.values[index].attribution { return decided }
+        // One copy of the life for both reads (each read of `lives.values[index]` copies it whole).
+        let (decidedBefore, parentIdentity) = { (life: ProcessLife) in (life.attribution, life.parent) }(lives.values[index])
+        if let decidedBefore { return decidedBefore }
         guard depth < 256 else { return nil }
-        let parentIdentity = lives.values[index].parent
         var decided: LifeAttribution?
         switch attribution(of: parentIdentity, known: known, sampled: sampled, depth: depth + 1) {
         case nil: decided = sampled.contains(identity) ? LifeAttribution.none : nil
@@ -251,7 +255,8 @@ public struct EventAttributor: Sendable {
             side.jobRoot = identity
             decided = .job(side)
         }
-        if let decided { lives[identity]?.attribution = decided }
+        // Set in place (the optional-chained `lives[identity]?` moves the life out and back in).
+        if let decided, let index = lives.index(forKey: identity) { lives.values[index].attribution = decided }
         return decided
     }
 

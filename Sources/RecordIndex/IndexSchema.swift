@@ -2,6 +2,11 @@ import GRDB
 
 /// The index's tables. The schema version is SQLite's `user_version`; an index with another
 /// version (or another `application_id`) is not ours to trust, and is moved aside and rebuilt.
+///
+/// `process_sighting` has an index for each column a query looks rows up by (PanDA ID, task ID,
+/// PID, uid) and no other: each is one more B-tree insert for every sighting, thousands a cycle
+/// with process events. (Indexes made before 2026-12-05 also had one on (boot_id, pid,
+/// start_ticks), which no query used; such an index file stays valid as it is.)
 enum IndexSchema {
     static let version: Int32 = 1
     /// "isot".
@@ -30,7 +35,6 @@ enum IndexSchema {
             CREATE INDEX process_sighting_task ON process_sighting(task_id);
             CREATE INDEX process_sighting_pid ON process_sighting(pid, start_time);
             CREATE INDEX process_sighting_uid ON process_sighting(uid, last_seen);
-            CREATE INDEX process_sighting_identity ON process_sighting(boot_id, pid, start_ticks);
             CREATE TABLE job_sighting (
               id INTEGER PRIMARY KEY,
               record_seq INTEGER NOT NULL REFERENCES record(seq),
