@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Jobs
 import ProcFS
 
 /// The members of an event `process`/`exit` entry that the entries of one record may state once,
@@ -51,45 +52,57 @@ struct EventEntryKeys: OptionSet {
     /// Those of `keys` whose values `a` and `b` state differently (as written: strings by their
     /// bytes, integers as `integer(_:)` writes them, null beyond 2^53 - 1).
     static func differing(_ a: EventAttributor.Entry, _ b: EventAttributor.Entry, among keys: Self) -> Self {
+        // Plain tests, each only while its key is still a candidate (no closures: this runs for
+        // every entry of every record).
         var differ: Self = []
-        func check(_ key: Self, _ same: () -> Bool) {
-            if keys.contains(key) && !same() { differ.insert(key) }
+        let p = a.process, q = b.process
+        if keys.contains(.bootID), !bytes(p.identity.bootID, q.identity.bootID) { differ.insert(.bootID) }
+        if keys.contains(.cgroupID), written(a.life.cgroupID) != written(b.life.cgroupID) { differ.insert(.cgroupID) }
+        if keys.contains(.cmdline), !bytes(a.life.execs.last?.arguments, b.life.execs.last?.arguments) { differ.insert(.cmdline) }
+        if keys.contains(.comm), !bytes(a.life.comm, b.life.comm) { differ.insert(.comm) }
+        if keys.contains(.container), !sameContainer(p.container, q.container) { differ.insert(.container) }
+        if keys.contains(.escaped), !bytes(a.life.escaped, b.life.escaped) { differ.insert(.escaped) }
+        if keys.contains(.exe), !bytes(a.life.execs.last?.filename, b.life.execs.last?.filename) { differ.insert(.exe) }
+        if keys.contains(.execCount), written(a.life.execCount) != written(b.life.execCount) { differ.insert(.execCount) }
+        if keys.contains(.exitCode), a.life.exit.map({ ($0.status >> 8) & 0xff }) != b.life.exit.map({ ($0.status >> 8) & 0xff }) {
+            differ.insert(.exitCode)
         }
-        let p = a.process, q = b.process, l = a.life, m = b.life
-        check(.bootID) { bytes(p.identity.bootID, q.identity.bootID) }
-        check(.cgroupID) { written(l.cgroupID) == written(m.cgroupID) }
-        check(.cmdline) { bytes(l.execs.last?.arguments, m.execs.last?.arguments) }
-        check(.comm) { bytes(l.comm, m.comm) }
-        check(.container) {
-            switch (p.container, q.container) {
-            case (nil, nil): return true
-            case let (x?, y?): return bytes(x.image, y.image) && bytes(x.process, y.process) && bytes(x.runtime, y.runtime)
-            default: return false
-            }
+        if keys.contains(.exitSignal), a.life.exit.map({ $0.status & 0x7f }) != b.life.exit.map({ $0.status & 0x7f }) { differ.insert(.exitSignal) }
+        if keys.contains(.gids), a.life.gids != b.life.gids { differ.insert(.gids) }
+        if keys.contains(.ns), !sameNamespaces(a.life.namespaces, b.life.namespaces) { differ.insert(.ns) }
+        if keys.contains(.pandaID), !bytes(p.pandaID, q.pandaID) { differ.insert(.pandaID) }
+        if keys.contains(.pilot), !samePilot(p.pilot, q.pilot) { differ.insert(.pilot) }
+        if keys.contains(.ppid), a.life.parent.pid != b.life.parent.pid { differ.insert(.ppid) }
+        if keys.contains(.reaperPID), a.life.exit?.reaper != b.life.exit?.reaper { differ.insert(.reaperPID) }
+        if keys.contains(.role), p.role != q.role { differ.insert(.role) }
+        if keys.contains(.sid), a.life.sid != b.life.sid { differ.insert(.sid) }
+        if keys.contains(.taskID), !bytes(p.taskID, q.taskID) { differ.insert(.taskID) }
+        if keys.contains(.uid), (a.life.uids.count > 1 ? a.life.uids[1] : nil) != (b.life.uids.count > 1 ? b.life.uids[1] : nil) {
+            differ.insert(.uid)
         }
-        check(.escaped) { bytes(l.escaped, m.escaped) }
-        check(.exe) { bytes(l.execs.last?.filename, m.execs.last?.filename) }
-        check(.execCount) { written(l.execCount) == written(m.execCount) }
-        check(.exitCode) { l.exit.map { ($0.status >> 8) & 0xff } == m.exit.map { ($0.status >> 8) & 0xff } }
-        check(.exitSignal) { l.exit.map { $0.status & 0x7f } == m.exit.map { $0.status & 0x7f } }
-        check(.gids) { l.gids == m.gids }
-        check(.ns) { namespaceKinds.allSatisfy { written(l.namespaces[$0]) == written(m.namespaces[$0]) } }
-        check(.pandaID) { bytes(p.pandaID, q.pandaID) }
-        check(.pilot) {
-            switch (p.pilot, q.pilot) {
-            case (nil, nil): return true
-            case let (x?, y?): return bytes(x.bootID, y.bootID) && x.pid == y.pid && written(x.startTicks) == written(y.startTicks)
-            default: return false
-            }
-        }
-        check(.ppid) { l.parent.pid == m.parent.pid }
-        check(.reaperPID) { l.exit?.reaper == m.exit?.reaper }
-        check(.role) { p.role == q.role }
-        check(.sid) { l.sid == m.sid }
-        check(.taskID) { bytes(p.taskID, q.taskID) }
-        check(.uid) { (l.uids.count > 1 ? l.uids[1] : nil) == (m.uids.count > 1 ? m.uids[1] : nil) }
-        check(.uids) { l.uids == m.uids }
+        if keys.contains(.uids), a.life.uids != b.life.uids { differ.insert(.uids) }
         return differ
+    }
+
+    private static func sameContainer(_ a: ContainerInfo?, _ b: ContainerInfo?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (x?, y?): return bytes(x.image, y.image) && same(x.process, y.process) && same(x.runtime, y.runtime)
+        default: return false
+        }
+    }
+
+    private static func samePilot(_ a: ProcessIdentity?, _ b: ProcessIdentity?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.pid == y.pid && written(x.startTicks) == written(y.startTicks) && same(x.bootID, y.bootID)
+        default: return false
+        }
+    }
+
+    private static func sameNamespaces(_ a: NamespaceSet, _ b: NamespaceSet) -> Bool {
+        for kind in namespaceKinds where written(a[kind]) != written(b[kind]) { return false }
+        return true
     }
 
     /// The namespace kinds (made once: `allCases` builds an array each use).

@@ -121,12 +121,15 @@ struct RecordIngester {
             if let audit = body.audit { try ingest(audit, envelope: envelope, time: time.millisecondsSinceEpoch, db: db) }
         case .process, .exit:
             // One process (seen by the sampler) or several of one job (seen by the event source).
-            for process in (body.process.map { [$0] } ?? []) + (body.processes ?? []) {
+            func insert(_ process: RecordedProcess) throws {
                 let first = process.firstSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
                 let last = process.lastSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
                 try db.insert(sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
                                        envelope: envelope, seen: first...max(first, last), job: nil))
             }
+            // `process` first, then each of `processes` (read in place: no joined copy of them).
+            if let process = body.process { try insert(process) }
+            for process in body.processes ?? [] { try insert(process) }
         case .finding:
             // The daemon's verdict changes: a job's first verdicts (when no audit record was
             // written in that cycle) and every later change of one rule.
