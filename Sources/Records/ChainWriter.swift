@@ -140,16 +140,9 @@ public final class ChainWriter {
                     let time = clock()
                     var segment = SegmentDirectory.segmentName(for: time)
                     if let newest = open?.segment ?? head.segment, segment < newest { segment = newest }
-                    if var current = open, current.segment != segment {
+                    if let current = open, current.segment != segment {
                         open = nil
-                        do {
-                            try current.finish(buffer, directory: directory)
-                        } catch {
-                            current.cutBack()
-                            throw error
-                        }
-                        committed += current.records
-                        commit(current)
+                        committed += try commit(current, rest: buffer)
                         buffer.removeAll(keepingCapacity: true)
                     }
                     if open == nil { open = try OpenSegment.open(segment, in: directory, head: head) }
@@ -172,16 +165,9 @@ public final class ChainWriter {
                     }
                 }
             }
-            if var current = open {
+            if let current = open {
                 open = nil
-                do {
-                    try current.finish(buffer, directory: directory)
-                } catch {
-                    current.cutBack()
-                    throw error
-                }
-                committed += current.records
-                commit(current)
+                committed += try commit(current, rest: buffer)
             }
         } catch {
             open?.cutBack()
@@ -247,11 +233,19 @@ public final class ChainWriter {
         return record
     }
 
-    /// A segment's part of an append is durable: the head moves to its last record and its lines
-    /// join `written`.
-    private func commit(_ segment: OpenSegment) {
+    /// Makes a segment's part of an append durable (its last lines `rest` written first): the head
+    /// moves to its last record and its lines join `written`. On failure the segment is cut back.
+    private func commit(_ segment: OpenSegment, rest: [UInt8]) throws -> [AppendedRecord] {
+        var segment = segment
+        do {
+            try segment.finish(rest, directory: directory)
+        } catch {
+            segment.cutBack()
+            throw error
+        }
         head = segment.head
         if keepsWritten { written += segment.lines }
+        return segment.records
     }
 
     /// A partial line found at the end of the newest segment.
