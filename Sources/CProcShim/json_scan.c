@@ -66,3 +66,35 @@ static inline size_t scan(uint8_t *out, const uint8_t *in, size_t count, int asc
 size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count) { return scan(out, in, count, 0); }
 
 size_t isotrace_json_plain_prefix(const uint8_t *in, size_t count) { return scan(NULL, in, count, 1); }
+
+size_t isotrace_json_append_string(uint8_t *out, const uint8_t *in, size_t count) {
+    static const char hex[] = "0123456789abcdef";
+    uint8_t *at = out;
+    *at++ = '"';
+    size_t index = 0;
+    for (;;) {
+        size_t clean = scan(at, in + index, count - index, 0);
+        at += clean;
+        index += clean;
+        if (index == count) break;
+        uint8_t byte = in[index++];
+        *at++ = '\\';
+        switch (byte) {
+        case '"': *at++ = '"'; break;
+        case '\\': *at++ = '\\'; break;
+        case 0x08: *at++ = 'b'; break;
+        case 0x09: *at++ = 't'; break;
+        case 0x0a: *at++ = 'n'; break;
+        case 0x0c: *at++ = 'f'; break;
+        case 0x0d: *at++ = 'r'; break;
+        default:
+            *at++ = 'u';
+            *at++ = '0';
+            *at++ = '0';
+            *at++ = (uint8_t)hex[byte >> 4];
+            *at++ = (uint8_t)hex[byte & 0xf];
+        }
+    }
+    *at++ = '"';
+    return (size_t)(at - out);
+}

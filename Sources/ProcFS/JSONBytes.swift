@@ -145,51 +145,21 @@ package struct JSONBytes {
         needsComma = true
     }
 
-    /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`. The clean run up to
-    /// the next byte that needs an escape is found and copied sixteen bytes at a time, in C
-    /// (`isotrace_json_copy_clean`): the command lines and paths of a node are long and almost
-    /// never need an escape, so the usual string is one call and two quotes.
+    /// `"` + the bytes with `"`, `\\` and control characters escaped + `"`, in one C call
+    /// (`isotrace_json_append_string`): the clean run up to the next byte that needs an escape
+    /// is found and copied sixteen bytes at a time (SSE2; Swift's SIMD types compile to scalar
+    /// loops here). The command lines and paths of a node are long and almost never need an
+    /// escape, and a node has some hundred thousand strings: one call each, no Swift loop.
     private func appendEscaped(_ utf8: UnsafeBufferPointer<UInt8>) {
         let count = utf8.count
         guard let base = utf8.baseAddress, count > 0 else {
             append("\"\"")
             return
         }
-        // The string, two quotes and the 16 bytes of scratch the copy may store past its end.
-        buffer.reserve(count &+ 18)
-        let at = buffer.base + buffer.count
-        at[0] = UInt8(ascii: "\"")
-        let clean = isotrace_json_copy_clean(at + 1, base, count)
-        if clean == count {
-            at[count &+ 1] = UInt8(ascii: "\"")
-            buffer.count &+= count &+ 2
-            return
-        }
-        buffer.count &+= clean &+ 1
-        var index = clean
-        while index < count {
-            let byte = base[index]
-            switch byte {
-            case UInt8(ascii: "\""): append("\\\"")
-            case UInt8(ascii: "\\"): append("\\\\")
-            case 0x08: append("\\b")
-            case 0x09: append("\\t")
-            case 0x0A: append("\\n")
-            case 0x0C: append("\\f")
-            case 0x0D: append("\\r")
-            default:
-                append("\\u00")
-                buffer.append(Self.hexDigit(byte >> 4))
-                buffer.append(Self.hexDigit(byte & 0xF))
-            }
-            index &+= 1
-            let rest = count &- index
-            buffer.reserve(rest &+ 17)
-            let copied = isotrace_json_copy_clean(buffer.base + buffer.count, base + index, rest)
-            buffer.count &+= copied
-            index &+= copied
-        }
-        buffer.append(UInt8(ascii: "\""))
+        // Every byte escaped (`\u00xx`), two quotes and the 16 bytes of scratch the copy may
+        // store past its end.
+        buffer.reserve(count &* 6 &+ 18)
+        buffer.count &+= isotrace_json_append_string(buffer.base + buffer.count, base, count)
     }
 
     @inline(__always)

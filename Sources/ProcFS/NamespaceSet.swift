@@ -71,6 +71,18 @@ public struct NamespaceSet: Sendable, Equatable {
         for (kind, inode) in inodes { self[kind] = inode }
     }
 
+    /// How many kinds there are (slots of a set).
+    static let count = NamespaceKind.all.count
+
+    /// A set whose slots (inodes in `NamespaceKind` order, 0 for absent) `fill` writes.
+    init(filling fill: (UnsafeMutableBufferPointer<UInt64>) -> Void) {
+        slots = [UInt64](unsafeUninitializedCapacity: Self.count) { buffer, initialized in
+            buffer.initialize(repeating: 0)
+            fill(buffer)
+            initialized = Self.count
+        }
+    }
+
     /// The kinds present, with their inodes.
     public var inodes: [NamespaceKind: UInt64] {
         var inodes: [NamespaceKind: UInt64] = [:]

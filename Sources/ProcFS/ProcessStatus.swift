@@ -1,3 +1,4 @@
+import CProcShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -145,131 +146,46 @@ public struct ProcessStatus: Sendable, Equatable {
     }
 }
 
-/// The one pass over a well-formed status file: each line's key told by its length and bytes,
-/// its numbers read in place. nil for anything unexpected (`parseChecked` then says what).
+/// The one pass over a well-formed status file, in C (`isotrace_parse_status`: each line's key
+/// told by its length and bytes, its numbers read in place, no array until the values are
+/// known). nil for anything unexpected (`parseChecked` then says what), and for more groups or
+/// NSpid levels than the C side holds (`parseChecked` then reads them).
 enum FastStatus {
     static func parse(_ text: UnsafeBufferPointer<UInt8>) -> ProcessStatus? {
-        var uids: [UInt32]?, gids: [UInt32]?, groups: [UInt32]?, nspid: [Int32]?
-        var capInh: UInt64?, capPrm: UInt64?, capEff: UInt64?, capBnd: UInt64?, capAmb: UInt64?
-        var noNewPrivs: UInt64?, seccomp: UInt64?, seccompFilters: UInt64?, tracerPid: UInt64?
-        var lineStart = 0
-        let end = text.count
-        while lineStart < end {
-            var lineEnd = end
-            if let newline = memchr(text.baseAddress! + lineStart, Int32(ByteScan.newline), end - lineStart) {
-                lineEnd = UnsafeRawPointer(newline) - UnsafeRawPointer(text.baseAddress!)
+        withUnsafeTemporaryAllocation(of: isotrace_status.self, capacity: 1) { scratch -> ProcessStatus? in
+            let status = scratch.baseAddress!
+            guard isotrace_parse_status(text.baseAddress, text.count, status) == 1 else { return nil }
+            let required: UInt32 = (ISOTRACE_STATUS_UID | ISOTRACE_STATUS_GID | ISOTRACE_STATUS_GROUPS
+                | ISOTRACE_STATUS_NSPID | ISOTRACE_STATUS_CAPINH | ISOTRACE_STATUS_CAPPRM
+                | ISOTRACE_STATUS_CAPEFF | ISOTRACE_STATUS_CAPBND | ISOTRACE_STATUS_CAPAMB
+                | ISOTRACE_STATUS_NONEWPRIVS | ISOTRACE_STATUS_SECCOMP | ISOTRACE_STATUS_TRACERPID)
+            let found = status.pointee.found
+            guard found & required == required, let seccomp = SeccompMode(statusValue: status.pointee.seccomp) else { return nil }
+            var filters: Int?
+            if found & ISOTRACE_STATUS_SECCOMP_FILTERS != 0 {
+                guard let count = Int(exactly: status.pointee.seccomp_filters) else { return nil }
+                filters = count
             }
-            var colon = lineStart
-            while colon < lineEnd && text[colon] != UInt8(ascii: ":") { colon += 1 }
-            guard colon < lineEnd else { return nil }
-            let key = UnsafeBufferPointer(rebasing: text[lineStart..<colon])
-            let value = UnsafeBufferPointer(rebasing: text[(colon + 1)..<lineEnd])
-            lineStart = lineEnd + 1
-            switch key.count {
-            case 3:
-                if named(key, "Uid") { uids = ids(value, count: 4); if uids == nil { return nil } }
-                else if named(key, "Gid") { gids = ids(value, count: 4); if gids == nil { return nil } }
-            case 5:
-                if named(key, "NSpid") {
-                    guard let numbers = numbers(value) else { return nil }
-                    nspid = numbers.map { Int32(truncatingIfNeeded: $0) }
-                }
-            case 6:
-                guard key[0] == UInt8(ascii: "C") || key[0] == UInt8(ascii: "G") else { break }
-                if named(key, "Groups") { groups = ids(value, count: nil); if groups == nil { return nil } }
-                else if named(key, "CapInh") { capInh = hex(value); if capInh == nil { return nil } }
-                else if named(key, "CapPrm") { capPrm = hex(value); if capPrm == nil { return nil } }
-                else if named(key, "CapEff") { capEff = hex(value); if capEff == nil { return nil } }
-                else if named(key, "CapBnd") { capBnd = hex(value); if capBnd == nil { return nil } }
-                else if named(key, "CapAmb") { capAmb = hex(value); if capAmb == nil { return nil } }
-            case 7:
-                if named(key, "Seccomp") { seccomp = single(value); if seccomp == nil { return nil } }
-            case 9:
-                if named(key, "TracerPid") { tracerPid = single(value); if tracerPid == nil { return nil } }
-            case 10:
-                if named(key, "NoNewPrivs") { noNewPrivs = single(value); if noNewPrivs == nil { return nil } }
-            case 15:
-                if named(key, "Seccomp_filters") { seccompFilters = single(value); if seccompFilters == nil { return nil } }
-            default: break
-            }
+            let uids = Self.array(&status.pointee.uids, count: 4, of: UInt32.self)
+            let gids = Self.array(&status.pointee.gids, count: 4, of: UInt32.self)
+            let groups = Self.array(&status.pointee.groups, count: Int(status.pointee.group_count), of: UInt32.self)
+            let nspid = Self.array(&status.pointee.nspid, count: Int(status.pointee.nspid_count), of: Int32.self)
+            return ProcessStatus(
+                uids: uids, gids: gids, groups: groups, nspid: nspid,
+                capabilities: CapabilitySets(
+                    inheritable: status.pointee.cap_inheritable, permitted: status.pointee.cap_permitted,
+                    effective: status.pointee.cap_effective, bounding: status.pointee.cap_bounding,
+                    ambient: status.pointee.cap_ambient),
+                noNewPrivs: status.pointee.no_new_privs != 0, seccomp: seccomp, seccompFilters: filters,
+                tracerPid: Int32(truncatingIfNeeded: status.pointee.tracer_pid))
         }
-        guard let uids, let gids, let groups, let nspid, let capInh, let capPrm, let capEff, let capBnd, let capAmb,
-              let noNewPrivs, let seccompValue = seccomp, let seccomp = SeccompMode(statusValue: seccompValue), let tracerPid
-        else { return nil }
-        var filters: Int?
-        if let seccompFilters {
-            guard let count = Int(exactly: seccompFilters) else { return nil }
-            filters = count
-        }
-        return ProcessStatus(
-            uids: uids, gids: gids, groups: groups, nspid: nspid,
-            capabilities: CapabilitySets(inheritable: capInh, permitted: capPrm, effective: capEff, bounding: capBnd, ambient: capAmb),
-            noNewPrivs: noNewPrivs != 0, seccomp: seccomp, seccompFilters: filters, tracerPid: Int32(truncatingIfNeeded: tracerPid))
     }
 
+    /// The first `count` elements of a C array field (a tuple in Swift), read in place.
     @inline(__always)
-    private static func named(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
-        key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
-    }
-
-    @inline(__always)
-    private static func isBlank(_ byte: UInt8) -> Bool { byte == ByteScan.space || byte == ByteScan.tab }
-
-    /// The space- or tab-separated decimal numbers of a value (each at most 20 digits, as
-    /// `ByteScan.unsigned` takes them), each handed to `body`; false for anything else.
-    @inline(__always)
-    private static func numbers(_ value: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Bool) -> Bool {
-        var index = 0
-        while index < value.count {
-            if isBlank(value[index]) { index += 1; continue }
-            let start = index
-            var number: UInt64 = 0
-            while index < value.count && !isBlank(value[index]) {
-                let digit = value[index] &- 48
-                guard digit <= 9 else { return false }
-                let (times, o1) = number.multipliedReportingOverflow(by: 10)
-                let (sum, o2) = times.addingReportingOverflow(UInt64(digit))
-                guard !o1 && !o2 else { return false }
-                number = sum
-                index += 1
-            }
-            guard index - start <= 20, body(number) else { return false }
+    private static func array<Tuple, Element>(_ field: UnsafeMutablePointer<Tuple>, count: Int, of: Element.Type) -> [Element] {
+        UnsafeMutableRawPointer(field).withMemoryRebound(to: Element.self, capacity: count) {
+            Array(UnsafeBufferPointer(start: $0, count: count))
         }
-        return true
-    }
-
-    private static func numbers(_ value: UnsafeBufferPointer<UInt8>) -> [UInt64]? {
-        var result: [UInt64] = []
-        return numbers(value) { result.append($0); return true } ? result : nil
-    }
-
-    private static func ids(_ value: UnsafeBufferPointer<UInt8>, count: Int?) -> [UInt32]? {
-        var ids: [UInt32] = []
-        ids.reserveCapacity(count ?? 4)
-        let valid = numbers(value) { number in
-            guard let id = UInt32(exactly: number) else { return false }
-            ids.append(id)
-            return true
-        }
-        guard valid, count == nil || ids.count == count else { return nil }
-        return ids
-    }
-
-    private static func single(_ value: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        var found: UInt64?, seen = 0
-        let valid = numbers(value) { number in
-            found = number
-            seen += 1
-            return true
-        }
-        return valid && seen == 1 ? found : nil
-    }
-
-    /// One hexadecimal mask of 1 to 16 digits, with blanks around it only.
-    private static func hex(_ value: UnsafeBufferPointer<UInt8>) -> UInt64? {
-        var start = 0, end = value.count
-        while start < end && isBlank(value[start]) { start += 1 }
-        while end > start && isBlank(value[end - 1]) { end -= 1 }
-        return ByteScan.hex(UnsafeBufferPointer(rebasing: value[start..<end]))
     }
 }

@@ -48,11 +48,60 @@ int isotrace_has_access_acl(int fd);
 /// read as one block when that block cannot cross into the next page.
 size_t isotrace_json_copy_clean(uint8_t *out, const uint8_t *in, size_t count);
 
+/// Writes `in` as a JSON string at `out` (`"`, the bytes with `"`, `\\` and those below 0x20
+/// escaped as JSONEncoder escapes them: `\b \t \n \f \r`, else `\u00xx`, and `"`) and returns
+/// how many bytes that is: the clean runs copied as `isotrace_json_copy_clean` copies them. `out`
+/// must have room for `6 * count + 18` bytes (every byte escaped, quotes, a block of scratch).
+size_t isotrace_json_append_string(uint8_t *out, const uint8_t *in, size_t count);
+
 /// How many of the bytes at `in` a JSON string holds as they are before the first that is below
 /// 0x20, a quote, a backslash or above 0x7f (`count` when none is): the strict record parser and
 /// the canonical check skip that run and look at what stops it (an escape, the closing quote, a
 /// UTF-8 sequence to validate). The same block test as `isotrace_json_copy_clean`, plus the
 /// high bit; a short string may likewise be read as one block within its page.
 size_t isotrace_json_plain_prefix(const uint8_t *in, size_t count);
+
+/// What `isotrace_parse_status` found: which keys (`ISOTRACE_STATUS_*` bits) and their values.
+#define ISOTRACE_STATUS_MAX_GROUPS 256
+#define ISOTRACE_STATUS_MAX_NSPID 40
+#define ISOTRACE_STATUS_MAX_BYTES 16384
+#define ISOTRACE_STATUS_UID 0x1u
+#define ISOTRACE_STATUS_GID 0x2u
+#define ISOTRACE_STATUS_GROUPS 0x4u
+#define ISOTRACE_STATUS_NSPID 0x8u
+#define ISOTRACE_STATUS_CAPINH 0x10u
+#define ISOTRACE_STATUS_CAPPRM 0x20u
+#define ISOTRACE_STATUS_CAPEFF 0x40u
+#define ISOTRACE_STATUS_CAPBND 0x80u
+#define ISOTRACE_STATUS_CAPAMB 0x100u
+#define ISOTRACE_STATUS_NONEWPRIVS 0x200u
+#define ISOTRACE_STATUS_SECCOMP 0x400u
+#define ISOTRACE_STATUS_SECCOMP_FILTERS 0x800u
+#define ISOTRACE_STATUS_TRACERPID 0x1000u
+struct isotrace_status {
+    uint32_t found;
+    uint32_t uids[4], gids[4];
+    int32_t group_count, nspid_count;
+    uint32_t groups[ISOTRACE_STATUS_MAX_GROUPS];
+    int32_t nspid[ISOTRACE_STATUS_MAX_NSPID];
+    uint64_t cap_inheritable, cap_permitted, cap_effective, cap_bounding, cap_ambient;
+    uint64_t no_new_privs, seccomp, seccomp_filters, tracer_pid;
+};
+
+/// One pass over a /proc/<pid>/status file, as ProcFS's `FastStatus` reads it (the Swift parser
+/// stays for what this does not take): `Key:\tvalue` lines, the keys isotrace reads matched by
+/// their bytes, numbers and masks read in place. Returns 1 with `out` filled (`found` says which
+/// keys were there; a repeated key keeps its last value), 0 for anything unexpected: a line
+/// without ':', a value not of its key's form, more groups or NSpid levels than `out` holds, a
+/// file over ISOTRACE_STATUS_MAX_BYTES (a kernel's is under 2 KiB).
+int isotrace_parse_status(const uint8_t *text, size_t count, struct isotrace_status *out);
+
+/// The namespace links of /proc/<pid>/ (ns/cgroup, ipc, mnt, net, pid, pid_for_children, time,
+/// user, uts: NamespaceKind's order) read below `dir_fd` in one call, without a String or an
+/// allocation per link. For each: `inodes[i]` the inode when the link reads `<kind>:[<inode>]`
+/// (pid_for_children: `pid:[`), `errors[i]` 0; else `inodes[i]` 0 and `errors[i]` readlinkat's
+/// errno, or -1 when the text is not of that form (the caller reads that link again to say why).
+#define ISOTRACE_NAMESPACE_COUNT 9
+void isotrace_read_namespace_links(int dir_fd, uint64_t *inodes, int *errors);
 
 #endif
