@@ -1,3 +1,4 @@
+import Base
 import Jobs
 import ProcFS
 import Records
@@ -7,74 +8,149 @@ import Records
 ///
 /// A process has a `process` entry at its first sight (what the events saw of it: the execs'
 /// filenames and redacted first arguments, ids, namespaces, cgroup id, the attribution by
-/// ancestry) and an `exit` entry at its end (identity, attribution, the wait status and who reaped
-/// it), also when both fall in one cycle: issue 18 asks that short-lived processes get `process`
-/// and `exit` records like sampled ones, so a reader of either kind misses none. An exit entry
-/// repeats the life only when the process exec'd after its `process` entry was written.
+/// ancestry) and an `exit` entry at its end (identity, the wait status and who reaped it), also
+/// when both fall in one cycle: issue 18 asks that short-lived processes get `process` and `exit`
+/// records like sampled ones, so a reader of either kind misses none. An exit entry repeats the
+/// life only when the process exec'd after its `process` entry was written.
 ///
-/// The `processes` array is written as canonical JSON bytes directly (`CanonicalMember`, checked
-/// in one pass), each entry's members in canonical key order: no tree of values a member to
-/// build, sort and write again for thousands of entries a cycle. The bytes are those the same
-/// entries made as `JSONValue`s and canonicalized gave (a test compares both).
+/// What every entry of a record states alike is stated once, in the record's `shared` object
+/// (`SharedEntryMembers`): always `seen_by`, and the job's attribution (`role`, `panda_id`,
+/// `task_id`, `pilot`, `container`, `boot_id`) and whichever of the other members
+/// (`EventEntryKeys`) have one value in all of them, e.g. the namespaces, ids and parent of a
+/// payload's loop. An entry states its own members only (identity, times, execs, and what
+/// differs); a reader takes an entry as its members plus `shared`'s. The line stays a record of
+/// each process and its job on its own.
+///
+/// The `processes` array and `shared` are written as canonical JSON bytes directly
+/// (`CanonicalMember(_:canonical:)`, not checked again: a test checks them), each object's members
+/// in canonical key order: no tree of values a member to build, sort and write again for
+/// thousands of entries a cycle. The bytes are those the same entries made as `JSONValue`s and
+/// canonicalized gave (a test compares both).
 extension DaemonRecords {
     /// `process`: processes of one job the events saw start since the last cycle, ended or not.
     public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        let (json, facts) = eventEntries(entries, exit: false)
-        return RecordBody(type: .process, canonicalMembers: [eventMember(json)], processFacts: facts)
+        eventBody(entries, exit: false)
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
-    /// attribution, wait status and reaper, and the whole life again of those that exec'd after
-    /// their `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
+    /// wait status and reaper, and the whole life again of those that exec'd after their
+    /// `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
     public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        let (json, facts) = eventEntries(entries, exit: true)
-        return RecordBody(type: .exit, canonicalMembers: [eventMember(json)], processFacts: facts)
+        eventBody(entries, exit: true)
     }
 
-    private static func eventMember(_ json: [UInt8]) -> CanonicalMember {
-        do {
-            return try CanonicalMember("processes", json: json, of: "event entries")
-        } catch {
-            // The writer makes well-formed JSON of finite integers only.
-            preconditionFailure("event entries are JSON: \(error)")
+    private static func eventBody<Entries: Collection>(_ entries: Entries, exit: Bool) -> RecordBody where Entries.Element == EventAttributor.Entry {
+        let written = eventEntries(entries, exit: exit)
+        var members = [CanonicalMember("processes", canonical: written.json)]
+        if let shared = written.shared { members.append(CanonicalMember(SharedEntryMembers.key, canonical: shared)) }
+        return RecordBody(type: exit ? .exit : .process, canonicalMembers: members, processFacts: written.facts)
+    }
+
+    /// The `processes` array of `process` entries (`exit` false) or `exit` entries, the `shared`
+    /// object of what they all state alike (nil without entries), and what each entry states as
+    /// the index reads it, `shared` included (`RecordBody.processFacts`, in the same order).
+    static func eventEntries<Entries: Collection>(_ entries: Entries, exit: Bool) -> (json: [UInt8], shared: [UInt8]?, facts: [ProcessFacts])
+        where Entries.Element == EventAttributor.Entry
+    {
+        // Taken once (the callers hand over a lazy view of their arrays), then read in place.
+        let list = ContiguousArray(entries)
+        var shared: EventEntryKeys = []
+        for index in list.indices {
+            let keys = EventEntryKeys.stated(life: !exit || list[index].execsSinceEntry, exit: exit)
+            if index == 0 {
+                shared = keys
+            } else {
+                shared.formIntersection(keys)
+                if !shared.isEmpty { shared.subtract(EventEntryKeys.differing(list[0], list[index], among: shared)) }
+            }
+        }
+        var sharedJSON: [UInt8]?
+        if !list.isEmpty {
+            var json = JSONBytes(capacity: 1024)
+            writeMembers(list[0], keys: shared, own: nil, life: !exit || list[0].execsSinceEntry, exit: exit, &json)
+            sharedJSON = json.bytes
+        }
+        var json = JSONBytes(capacity: 256 + list.count * (exit ? 192 : 512))
+        var facts: [ProcessFacts] = []
+        facts.reserveCapacity(list.count)
+        var clock = TimeText()
+        json.beginArray()
+        for index in list.indices {
+            let full = !exit || list[index].execsSinceEntry
+            let times = EntryTimes(list[index], &clock)
+            writeMembers(list[index], keys: EventEntryKeys.stated(life: full, exit: exit).subtracting(shared), own: times, life: full, exit: exit, &json)
+            facts.append(eventFacts(list[index], life: full, times: times))
+        }
+        json.endArray()
+        return (json.bytes, sharedJSON, facts)
+    }
+
+    /// An entry's times as it states them (written once, for its JSON and its facts).
+    private struct EntryTimes {
+        var firstSeen: String
+        var lastSeen: String
+        var startTime: String
+
+        init(_ entry: EventAttributor.Entry, _ clock: inout TimeText) {
+            firstSeen = clock.text(entry.process.firstSeen)
+            lastSeen = clock.text(entry.process.lastSeen)
+            startTime = clock.text(entry.life.startTime)
         }
     }
 
-    /// The `processes` array of `process` entries (`exit` false) or `exit` entries, and what each
-    /// entry states as the index reads it (`RecordBody.processFacts`, in the same order).
-    static func eventEntries<Entries: Collection>(_ entries: Entries, exit: Bool) -> (json: [UInt8], facts: [ProcessFacts])
-        where Entries.Element == EventAttributor.Entry
-    {
-        var json = JSONBytes(capacity: 256 + entries.count * (exit ? 512 : 1024))
-        var facts: [ProcessFacts] = []
-        facts.reserveCapacity(entries.count)
-        json.beginArray()
-        for entry in entries { facts.append(writeEventEntry(entry, life: !exit || entry.execsSinceEntry, exit: exit, &json)) }
-        json.endArray()
-        return (json.bytes, facts)
+    /// `UTCTime.description`, the calendar part of the last second kept: the entries of a cycle
+    /// fall in a few seconds, and only their milliseconds need writing.
+    struct TimeText {
+        private var second = Int64.min
+        private var prefix: [UInt8] = []
+
+        mutating func text(_ time: UTCTime) -> String {
+            let milliseconds = time.millisecondsSinceEpoch
+            let second = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            if second != self.second {
+                let full = time.description
+                // The usual form, YYYY-MM-DDTHH:MM:SS.mmmZ; another (years beyond 9999) is not kept.
+                guard full.utf8.count == 24 else { return full }
+                self.second = second
+                prefix = Array(full.utf8.prefix(20))
+                return full
+            }
+            let fraction = Int(milliseconds - second * 1000)
+            return String(unsafeUninitializedCapacity: 24) { text in
+                for index in 0..<20 { text[index] = prefix[index] }
+                text[20] = UInt8(truncatingIfNeeded: 48 + fraction / 100)
+                text[21] = UInt8(truncatingIfNeeded: 48 + fraction / 10 % 10)
+                text[22] = UInt8(truncatingIfNeeded: 48 + fraction % 10)
+                text[23] = UInt8(ascii: "Z")
+                return 24
+            }
+        }
     }
 
-    /// One entry, members in canonical key order: `life` adds what the events saw of the process
-    /// (execs, ids, namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond
-    /// 2^53 - 1), strings escaped as `CanonicalJSON` escapes them. Returns what it states (`eventFacts`).
-    private static func writeEventEntry(_ entry: EventAttributor.Entry, life full: Bool, exit withExit: Bool, _ json: inout JSONBytes) -> ProcessFacts {
+    /// One object, members in canonical key order: of the members an entry may share
+    /// (`EventEntryKeys`) those in `keys`, and with `own` the entry's own ones (identity, times
+    /// and, with `life`, its execs). `life` adds what the events saw of the process (execs, ids,
+    /// namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond 2^53 - 1),
+    /// strings escaped as `CanonicalJSON` escapes them.
+    private static func writeMembers(_ entry: EventAttributor.Entry, keys: EventEntryKeys, own times: EntryTimes?, life full: Bool, exit withExit: Bool,
+                                     _ json: inout JSONBytes) {
         let process = entry.process, life = entry.life
         let last = life.execs.last
         let exit = withExit ? life.exit : nil
-        let firstSeen = process.firstSeen.description, lastSeen = process.lastSeen.description, startTime = life.startTime.description
+        let own = times != nil
         json.beginObject()
-        json.key("boot_id"); json.string(process.identity.bootID)
-        if full { json.key("cgroup_id"); exact(life.cgroupID, &json) }
-        if full {
+        if keys.contains(.bootID) { json.key("boot_id"); json.string(process.identity.bootID) }
+        if keys.contains(.cgroupID) { json.key("cgroup_id"); exact(life.cgroupID, &json) }
+        if keys.contains(.cmdline) {
             json.key("cmdline")
             if let last { json.strings(last.arguments) } else { json.null() }
         }
-        json.key("comm"); json.string(life.comm)
-        json.key("container"); writeContainer(process.container, &json)
-        if full {
-            json.key("escaped"); json.string(life.escaped)
-            json.key("exe"); json.string(last?.filename)
-            json.key("exec_count"); exact(life.execCount, &json)
+        if keys.contains(.comm) { json.key("comm"); json.string(life.comm) }
+        if keys.contains(.container) { json.key("container"); writeContainer(process.container, &json) }
+        if keys.contains(.escaped) { json.key("escaped"); json.string(life.escaped) }
+        if keys.contains(.exe) { json.key("exe"); json.string(last?.filename) }
+        if keys.contains(.execCount) { json.key("exec_count"); exact(life.execCount, &json) }
+        if own && full {
             json.key("execs")
             json.beginArray()
             for exec in life.execs {
@@ -88,20 +164,22 @@ extension DaemonRecords {
             }
             json.endArray()
         }
-        if withExit {
+        if keys.contains(.exitCode) {
             json.key("exit_code")
             if let exit { exact((exit.status >> 8) & 0xff, &json) } else { json.null() }
+        }
+        if keys.contains(.exitSignal) {
             json.key("exit_signal")
             if let exit { exact(exit.status & 0x7f, &json) } else { json.null() }
         }
-        json.key("first_seen"); json.string(firstSeen)
-        if full {
+        if let times { json.key("first_seen"); json.string(times.firstSeen) }
+        if keys.contains(.gids) {
             json.key("gids"); json.beginArray()
             for gid in life.gids { exact(gid, &json) }
             json.endArray()
         }
-        json.key("last_seen"); json.string(lastSeen)
-        if full {
+        if let times { json.key("last_seen"); json.string(times.lastSeen) }
+        if keys.contains(.ns) {
             json.key("ns")
             json.beginObject()
             for kind in namespaceKinds {
@@ -110,45 +188,50 @@ extension DaemonRecords {
             }
             json.endObject()
         }
-        json.key("panda_id"); json.string(process.pandaID)
-        json.key("pid"); json.integer(Int64(process.identity.pid))
-        json.key("pilot")
-        if let pilot = process.pilot {
-            json.beginObject()
-            json.key("boot_id"); json.string(pilot.bootID)
-            json.key("pid"); json.integer(Int64(pilot.pid))
-            json.key("start_ticks"); exact(pilot.startTicks, &json)
-            json.endObject()
-        } else {
-            json.null()
+        if keys.contains(.pandaID) { json.key("panda_id"); json.string(process.pandaID) }
+        if own { json.key("pid"); json.integer(Int64(process.identity.pid)) }
+        if keys.contains(.pilot) {
+            json.key("pilot")
+            if let pilot = process.pilot {
+                json.beginObject()
+                json.key("boot_id"); json.string(pilot.bootID)
+                json.key("pid"); json.integer(Int64(pilot.pid))
+                json.key("start_ticks"); exact(pilot.startTicks, &json)
+                json.endObject()
+            } else {
+                json.null()
+            }
         }
-        if full { json.key("ppid"); json.integer(Int64(life.parent.pid)) }
-        if withExit {
+        if keys.contains(.ppid) { json.key("ppid"); json.integer(Int64(life.parent.pid)) }
+        if keys.contains(.reaperPID) {
             json.key("reaper_pid")
             if let exit { json.integer(Int64(exit.reaper)) } else { json.null() }
         }
-        json.key("role"); json.string(process.role.rawValue)
-        json.key("seen_by"); json.string("event")
-        if full { json.key("sid"); json.integer(Int64(life.sid)) }
-        json.key("start_ticks"); exact(process.identity.startTicks, &json)
-        json.key("start_time"); json.string(startTime)
-        json.key("task_id"); json.string(process.taskID)
-        json.key("uid")
-        if life.uids.count > 1 { exact(life.uids[1], &json) } else { json.null() }
-        if full {
+        if keys.contains(.role) { json.key("role"); json.string(process.role.rawValue) }
+        if keys.contains(.seenBy) { json.key("seen_by"); json.string("event") }
+        if keys.contains(.sid) { json.key("sid"); json.integer(Int64(life.sid)) }
+        if let times {
+            json.key("start_ticks"); exact(process.identity.startTicks, &json)
+            json.key("start_time"); json.string(times.startTime)
+        }
+        if keys.contains(.taskID) { json.key("task_id"); json.string(process.taskID) }
+        if keys.contains(.uid) {
+            json.key("uid")
+            if life.uids.count > 1 { exact(life.uids[1], &json) } else { json.null() }
+        }
+        if keys.contains(.uids) {
             json.key("uids"); json.beginArray()
             for uid in life.uids { exact(uid, &json) }
             json.endArray()
         }
         json.endObject()
-        return eventFacts(entry, life: full, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen)
     }
 
     /// What an entry states as the index reads it (`ProcessFacts`), from the same values:
     /// `life` entries their ids, argv, exe and namespaces too; an integer the record says as null
     /// (beyond 2^53 - 1) is nil, but `start_ticks`, which the facts cannot leave out: the index
     /// then reads the record's values (`RecordedProcess(handedOver:)`).
-    private static func eventFacts(_ entry: EventAttributor.Entry, life full: Bool, startTime: String, firstSeen: String, lastSeen: String) -> ProcessFacts {
+    private static func eventFacts(_ entry: EventAttributor.Entry, life full: Bool, times: EntryTimes) -> ProcessFacts {
         let process = entry.process, life = entry.life
         let last = full ? life.execs.last : nil
         var namespaces = ProcessFacts.Namespaces()
@@ -158,13 +241,13 @@ extension DaemonRecords {
                                                  pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts))
         }
         return ProcessFacts(
-            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks), startTime: startTime,
+            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks), startTime: times.startTime,
             bootID: process.identity.bootID, uid: life.uids.count > 1 ? Int64(life.uids[1]) : nil,
             uids: full ? life.uids.map(Int64.init) : nil, gids: full ? life.gids.map(Int64.init) : nil,
             cmdline: last?.arguments, exe: last?.filename, cgroup: nil, namespaces: namespaces,
             pandaID: process.pandaID, taskID: process.taskID,
             container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
-            firstSeen: firstSeen, lastSeen: lastSeen, role: process.role.rawValue,
+            firstSeen: times.firstSeen, lastSeen: times.lastSeen, role: process.role.rawValue,
             pilot: process.pilot.map { ProcessFacts.Identity(bootID: $0.bootID, pid: Int64($0.pid), startTicks: exactInteger($0.startTicks)) })
     }
 

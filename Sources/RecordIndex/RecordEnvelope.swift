@@ -18,7 +18,38 @@ struct IndexedBody: Decodable {
     var finding: RecordedFindingFacts?
 
     enum CodingKeys: String, CodingKey {
-        case audit, process, processes, pandaID = "panda_id", finding
+        case audit, process, processes, pandaID = "panda_id", finding, shared
+    }
+
+    init(audit: AuditDocument? = nil, process: RecordedProcess? = nil, processes: [RecordedProcess]? = nil, pandaID: LenientString? = nil,
+         finding: RecordedFindingFacts? = nil) {
+        self.audit = audit
+        self.process = process
+        self.processes = processes
+        self.pandaID = pandaID
+        self.finding = finding
+    }
+
+    /// As synthesized, and `processes` entries with the members of `shared` they do not have
+    /// themselves (`SharedEntryMembers`; a null `shared` is none).
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        audit = try container.decodeIfPresent(AuditDocument.self, forKey: .audit)
+        process = try container.decodeIfPresent(RecordedProcess.self, forKey: .process)
+        if container.contains(.shared), try !container.decodeNil(forKey: .shared), container.contains(.processes),
+           try !container.decodeNil(forKey: .processes) {
+            let shared = try container.nestedContainer(keyedBy: RecordedProcess.CodingKeys.self, forKey: .shared)
+            var entries = try container.nestedUnkeyedContainer(forKey: .processes)
+            var processes: [RecordedProcess] = []
+            while !entries.isAtEnd {
+                processes.append(try RecordedProcess(from: try entries.superDecoder(), shared: shared))
+            }
+            self.processes = processes
+        } else {
+            processes = try container.decodeIfPresent([RecordedProcess].self, forKey: .processes)
+        }
+        pandaID = try container.decodeIfPresent(LenientString.self, forKey: .pandaID)
+        finding = try container.decodeIfPresent(RecordedFindingFacts.self, forKey: .finding)
     }
 }
 
@@ -66,8 +97,7 @@ struct IndexedEnvelope {
             guard let process = RecordedProcess(handedOver: fact) else { return nil }
             processes.append(process)
         }
-        var body = IndexedBody()
-        body.processes = processes
+        let body = IndexedBody(processes: processes)
         self.init(seq: record.seq, type: record.body.type, time: record.time.description, node: record.node, body: body)
     }
 }

@@ -8,6 +8,8 @@ import Records
 /// it is canonical JSON (`read(_:)`); a record the writer has just appended is taken from the
 /// facts it handed over or from its values.
 struct RecordIngester {
+    /// Record times parsed, the last second's calendar part kept (`RecordTimes`).
+    private let times = RecordTimes()
     private let evidenceEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -120,8 +122,8 @@ struct RecordIngester {
         case .process, .exit:
             // One process (seen by the sampler) or several of one job (seen by the event source).
             for process in (body.process.map { [$0] } ?? []) + (body.processes ?? []) {
-                let first = process.firstSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
-                let last = process.lastSeen.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch ?? time.millisecondsSinceEpoch
+                let first = process.firstSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
+                let last = process.lastSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
                 try db.insert(sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
                                        envelope: envelope, seen: first...max(first, last), job: nil))
             }
@@ -178,7 +180,7 @@ struct RecordIngester {
         let ns = process.namespaces
         return ProcessSighting(
             recordSeq: envelope.seq, role: role, bootID: bootID, pid: process.pid, startTicks: process.startTicks,
-            startTime: process.startTime.flatMap(TimeExpression.rfc3339)?.millisecondsSinceEpoch,
+            startTime: process.startTime.flatMap(times.milliseconds),
             firstSeen: seen.lowerBound, lastSeen: seen.upperBound, uid: process.uid, uids: process.uids, gids: process.gids,
             pandaID: job?.pandaID ?? process.pandaID, taskID: job?.taskID ?? process.taskID, claimedPandaID: nil,
             pilotBootID: pilot.map { $0.bootID ?? bootID }, pilotPID: pilot?.pid, pilotStartTicks: pilot?.startTicks,
@@ -205,5 +207,42 @@ struct RecordIngester {
             if let text = IndexJSONText.evidence(value) { return text }
             return String(decoding: try evidenceEncoder.encode(try JSONValueDecoder().decode(EvidenceValue.self, from: value)), as: UTF8.self)
         }
+    }
+}
+
+/// `TimeExpression.rfc3339` in milliseconds for the times records hold: the writer's form
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a second already parsed takes its milliseconds only (the
+/// event entries of a record fall in a few seconds); anything else is parsed whole.
+final class RecordTimes {
+    private var prefix: [UInt8] = []
+    private var secondStart: Int64 = 0
+
+    func milliseconds(_ text: String) -> Int64? {
+        var text = text
+        let known: Int64? = text.withUTF8 { bytes in
+            guard let fraction = Self.fraction(bytes), prefix.count == 20,
+                  prefix.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, 20) }) == 0 else { return nil }
+            return secondStart + fraction
+        }
+        if let known { return known }
+        guard let parsed = TimeExpression.rfc3339(text)?.millisecondsSinceEpoch else { return nil }
+        text.withUTF8 { bytes in
+            guard let fraction = Self.fraction(bytes) else { return }
+            prefix = Array(bytes[..<20])
+            secondStart = parsed - fraction
+        }
+        return parsed
+    }
+
+    /// The milliseconds of text in the writer's form (24 bytes, `.mmmZ` at the end), else nil.
+    private static func fraction(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        guard bytes.count == 24, bytes[19] == UInt8(ascii: "."), bytes[23] == UInt8(ascii: "Z") else { return nil }
+        var value: Int64 = 0
+        for index in 20..<23 {
+            let digit = bytes[index] &- 48
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int64(digit)
+        }
+        return value
     }
 }

@@ -20,6 +20,7 @@ enum RecordValueReader {
         let members = try object(value)
         var seq: Int64?, type: RecordType?, time: String?, node: RecordNode?
         var body = IndexedBody()
+        var processes: JSONValue?, shared: JSONValue?
         let keys = Keys.envelope
         var seen = Seen()
         for member in members {
@@ -34,9 +35,17 @@ enum RecordValueReader {
             case 5: _ = try optionalString(value)  // key_id
             case 6: body.audit = try optional(value, audit)
             case 7: body.process = try optional(value, process)
-            case 8: body.processes = try optional(value) { value throws(Irregular) in try array(value, process) }
+            case 8: processes = value
             case 9: body.pandaID = try optionalLenient(value).map { LenientString(value: $0) }
-            default: body.finding = try optional(value, finding)
+            case 10: body.finding = try optional(value, finding)
+            default: shared = value
+            }
+        }
+        if let processes {
+            // An entry is its members plus the `shared` ones it does not have (`SharedEntryMembers`).
+            let common = try shared.flatMap { value throws(Irregular) in try optional(value, object) } ?? []
+            body.processes = try optional(processes) { value throws(Irregular) in
+                try array(value) { entry throws(Irregular) in try process(SharedEntryMembers.merged(entry, shared: common)) }
             }
         }
         return IndexedEnvelope(seq: try seq.orIrregular(), type: try type.orIrregular(), time: try time.orIrregular(),
@@ -286,7 +295,7 @@ enum RecordValueReader {
 
     /// The member names each object is read for, in slot order.
     private enum Keys {
-        static let envelope = KeyTable(["v", "type", "seq", "time", "node", "key_id", "audit", "process", "processes", "panda_id", "finding"])
+        static let envelope = KeyTable(["v", "type", "seq", "time", "node", "key_id", "audit", "process", "processes", "panda_id", "finding", "shared"])
         static let node = KeyTable(["hostname", "boot_id", "machine_id"])
         static let audit = KeyTable(["taken_at", "jobs", "unattributed", "node_findings"])
         static let job = KeyTable(["panda_id", "task_id", "isolated", "failing_rules", "pilot", "pilot_wrapper", "processes",

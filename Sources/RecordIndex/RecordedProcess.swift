@@ -65,25 +65,35 @@ extension RecordedProcess {
 
 extension RecordedProcess: Decodable {
     init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        pid = try container.decode(Int64.self, forKey: .pid)
-        startTicks = try container.decode(Int64.self, forKey: .startTicks)
-        startTime = try container.decodeIfPresent(String.self, forKey: .startTime)
-        bootID = try container.decodeIfPresent(String.self, forKey: .bootID)
-        uid = try container.decodeIfPresent(Int64.self, forKey: .uid)
-        uids = try container.decodeIfPresent([Int64].self, forKey: .uids)
-        gids = try container.decodeIfPresent([Int64].self, forKey: .gids)
-        cmdline = try container.decodeIfPresent([String].self, forKey: .cmdline)
-        exe = try container.decodeIfPresent(String.self, forKey: .exe)
-        cgroup = try container.decodeIfPresent(String.self, forKey: .cgroup)
-        namespaces = try container.decodeIfPresent(RecordedNamespaces.self, forKey: .namespaces)
-        pandaID = try container.decodeIfPresent(LenientString.self, forKey: .pandaID)?.value
-        taskID = try container.decodeIfPresent(LenientString.self, forKey: .taskID)?.value
-        self.container = try container.decodeIfPresent(RecordedContainer.self, forKey: .container)
-        firstSeen = try container.decodeIfPresent(String.self, forKey: .firstSeen)
-        lastSeen = try container.decodeIfPresent(String.self, forKey: .lastSeen)
-        role = try container.decodeIfPresent(String.self, forKey: .role)
-        pilot = try container.decodeIfPresent(RecordedIdentity.self, forKey: .pilot)
+        try self.init(from: decoder, shared: nil)
+    }
+
+    /// An entry of a `processes` array whose record has a `shared` object: each member from the
+    /// entry when it has it, else from `shared` (`SharedEntryMembers`).
+    init(from decoder: Decoder, shared: KeyedDecodingContainer<CodingKeys>?) throws {
+        let entry = try decoder.container(keyedBy: CodingKeys.self)
+        func from(_ key: CodingKeys) -> KeyedDecodingContainer<CodingKeys> {
+            guard let shared, !entry.contains(key), shared.contains(key) else { return entry }
+            return shared
+        }
+        pid = try from(.pid).decode(Int64.self, forKey: .pid)
+        startTicks = try from(.startTicks).decode(Int64.self, forKey: .startTicks)
+        startTime = try from(.startTime).decodeIfPresent(String.self, forKey: .startTime)
+        bootID = try from(.bootID).decodeIfPresent(String.self, forKey: .bootID)
+        uid = try from(.uid).decodeIfPresent(Int64.self, forKey: .uid)
+        uids = try from(.uids).decodeIfPresent([Int64].self, forKey: .uids)
+        gids = try from(.gids).decodeIfPresent([Int64].self, forKey: .gids)
+        cmdline = try from(.cmdline).decodeIfPresent([String].self, forKey: .cmdline)
+        exe = try from(.exe).decodeIfPresent(String.self, forKey: .exe)
+        cgroup = try from(.cgroup).decodeIfPresent(String.self, forKey: .cgroup)
+        namespaces = try from(.namespaces).decodeIfPresent(RecordedNamespaces.self, forKey: .namespaces)
+        pandaID = try from(.pandaID).decodeIfPresent(LenientString.self, forKey: .pandaID)?.value
+        taskID = try from(.taskID).decodeIfPresent(LenientString.self, forKey: .taskID)?.value
+        container = try from(.container).decodeIfPresent(RecordedContainer.self, forKey: .container)
+        firstSeen = try from(.firstSeen).decodeIfPresent(String.self, forKey: .firstSeen)
+        lastSeen = try from(.lastSeen).decodeIfPresent(String.self, forKey: .lastSeen)
+        role = try from(.role).decodeIfPresent(String.self, forKey: .role)
+        pilot = try from(.pilot).decodeIfPresent(RecordedIdentity.self, forKey: .pilot)
     }
 }
 

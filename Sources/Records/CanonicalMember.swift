@@ -25,6 +25,16 @@ public struct CanonicalMember: Sendable {
         }
     }
 
+    /// The member whose value is `bytes` as they are, not checked: for a writer whose output is
+    /// canonical JSON by construction, with a test that holds it to that (the event source's
+    /// `processes` and `shared`, `EventEntryBytesTests`), so that thousands of entries a cycle are
+    /// not read a second time to be checked. Bytes that are not canonical would be signed as they
+    /// are and fail verification: use `init(_:json:of:)` for anything else.
+    public init(_ key: String, canonical bytes: [UInt8]) {
+        self.key = key
+        value = bytes
+    }
+
     /// The member `key: value`, written canonically.
     public init(_ key: String, _ value: JSONValue) throws(ECMAScriptNumber.NonFiniteError) {
         self.key = key

@@ -52,12 +52,14 @@ public enum RecordType: String, Sendable, CaseIterable {
     }
 
     /// Body keys a record of this type may carry: `sampler` ("bpf" or "procfs"), which sampler
-    /// saw what the record says; a heartbeat's `chain_head`. Records written before they existed
-    /// lack them and stay valid.
+    /// saw what the record says; a heartbeat's `chain_head`; a `process` or `exit` record's
+    /// `shared`, what every entry of its `processes` states alike (`SharedEntryMembers`). Records
+    /// written before they existed lack them and stay valid.
     public var optionalBodyKeys: [String] {
         switch self {
         case .heartbeat: return [ChainHead.bodyKey, "sampler"]
-        case .audit, .process, .exit, .finding: return ["sampler"]
+        case .process, .exit: return ["sampler", SharedEntryMembers.key]
+        case .audit, .finding: return ["sampler"]
         case .recovery, .checkpoint, .keyRotation: return []
         }
     }

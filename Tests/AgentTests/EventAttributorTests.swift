@@ -185,7 +185,8 @@ import Testing
         #expect(second.started.isEmpty)
         let exit = try #require(second.exited.first)
         #expect(!exit.firstSight && exit.execsSinceEntry)
-        guard case .array(let values)? = DaemonRecords.eventExits(second.exited).members.first(where: { $0.key == "processes" })?.value,
+        // As a reader takes the entry: its members and its record's `shared` ones.
+        guard let values = SharedEntryMembers.entries(of: DaemonRecords.eventExits(second.exited).members),
               case .object(let members)? = values.first else { Issue.record("no exit entry"); return }
         #expect(members.first { $0.key == "exe" }?.value == .string("/bin/true"), "\(members.map(\.key))")
         #expect(members.first { $0.key == "exit_code" }?.value == .number(0))
@@ -230,8 +231,9 @@ import Testing
             (["exit_code", "reaper_pid"], ["cmdline", "execs", "ns"]),
             (["cmdline", "execs", "ns", "exit_code", "reaper_pid"], []),
         ]
+        // Entries as a reader takes them: their members and their record's `shared` ones.
         for (body, keys) in zip(bodies, expected) {
-            guard case .array(let values)? = body.members.first(where: { $0.key == "processes" })?.value,
+            guard let values = SharedEntryMembers.entries(of: body.members),
                   case .object(let members)? = values.first else { Issue.record("no entries"); continue }
             let present = Set(members.map(\.key))
             #expect(keys.present.allSatisfy { present.contains($0) } && !keys.absent.contains { present.contains($0) }, "\(body.type): \(present.sorted())")
@@ -239,7 +241,8 @@ import Testing
         for body in bodies {
             let entries = body.members.first { $0.key == "processes" }?.value
             #expect(unordered(try #require(entries), at: "processes") == [], "\(body.type)")
-            guard case .array(let values)? = entries else { Issue.record("no processes array"); continue }
+            #expect(unordered(try #require(body.members.first { $0.key == "shared" }?.value), at: "shared") == [], "\(body.type)")
+            guard let values = SharedEntryMembers.entries(of: body.members) else { Issue.record("no processes array"); continue }
             #expect(values.count == 3)
             for value in values {
                 guard case .object(let members) = value else { Issue.record("not an object"); continue }

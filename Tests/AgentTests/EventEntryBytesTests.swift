@@ -7,9 +7,10 @@ import TestSupport
 import Testing
 
 /// The event source's `process` and `exit` bodies, written as canonical bytes directly, give
-/// exactly the lines their `JSONValue` trees gave (built member by member, then canonicalized and
-/// signed), on entries with hostile argv, comm, cwd, filenames and ids; and hand the index the
-/// facts each entry states.
+/// exactly the lines their `JSONValue` trees give (built member by member, what all entries state
+/// alike moved to `shared`, then canonicalized and signed), on entries with hostile argv, comm,
+/// cwd, filenames and ids; read with `shared` they state what the layout before did; and they
+/// hand the index the facts each entry states.
 @Suite struct EventEntryBytesTests {
     /// The entries as built before the bytes were written directly (5f1ae22), as the reference.
     enum Before {
@@ -74,6 +75,28 @@ import Testing
         }
     }
 
+    /// The entries of `Before` with what all of them state alike moved to the record's `shared`
+    /// object, member by member as values: the layout the writer makes (`EventEntryKeys`).
+    enum Shared {
+        static let candidates = ["boot_id", "cgroup_id", "cmdline", "comm", "container", "escaped", "exe", "exec_count", "exit_code",
+                                 "exit_signal", "gids", "ns", "panda_id", "pilot", "ppid", "reaper_pid", "role", "seen_by", "sid", "task_id",
+                                 "uid", "uids"]
+
+        static func body(_ entries: [EventAttributor.Entry], exit: Bool) -> RecordBody {
+            let values = entries.map { Before.entryValue($0, life: !exit || $0.execsSinceEntry, exit: exit) }
+            let shared = candidates.filter { key in
+                guard let first = values.first?[key] else { return false }
+                return values.allSatisfy { $0[key] == first }
+            }
+            let own = values.map { value in JSONValue.object(value.objectMembers!.filter { !shared.contains($0.key) }) }
+            var members = [JSONMember("processes", .array(own))]
+            if let first = values.first {
+                members.append(JSONMember("shared", .object(first.objectMembers!.filter { shared.contains($0.key) })))
+            }
+            return RecordBody(type: exit ? .exit : .process, members: members)
+        }
+    }
+
     static let hostile = ["", "a", "\"", "\\", "\\\"", "\u{0}", "\u{1}\u{8}\u{9}\u{A}\u{B}\u{C}\u{D}\u{1F}", "\u{7F}", "/", "caf\u{e9}", "e\u{301}",
                           "\u{2028}\u{2029}", "\u{1F602}", "\u{FB33}", "\u{FFFD}", "\u{10FFFF}", "}{\"pid\":1,", "--token=eyJhbGciOi",
                           "PanDA_Pilot-4267387837", "\\x80\\xff", "Reco_tf.py", String(repeating: "x\u{e9}\"", count: 300), "0:: /evil\n1:name=systemd:/x"]
@@ -122,25 +145,70 @@ import Testing
         return before ? try RecordBytesTests.Before.line(record, key: Self.key) : try record.line(signedWith: Self.key)
     }
 
+    @Test("times written from the last second's calendar part are UTCTime's description, before the epoch and beyond year 9999 too")
+    func timeText() {
+        var clock = DaemonRecords.TimeText()
+        var generator = SplitMix64(seed: 2026_12_05_1735)
+        var times: [Int64] = [0, -1, -999, -1_000, -1_001, 999, 1_000, 1_795_000_000_000, 1_795_000_000_999, 1_795_000_001_000,
+                              253_402_300_799_999, 253_402_300_800_000, 253_402_300_800_001, -62_167_219_200_000, -62_167_219_200_001]
+        for _ in 0..<2_000 {
+            let base = Int64.random(in: -100_000_000_000...300_000_000_000_000, using: &generator)
+            times += (0..<Int.random(in: 1...5, using: &generator)).map { _ in base + Int64.random(in: -1_500...1_500, using: &generator) }
+        }
+        for milliseconds in times {
+            let time = UTCTime(millisecondsSinceEpoch: milliseconds)
+            #expect(clock.text(time) == time.description, "\(milliseconds)")
+        }
+    }
+
     @Test("hostile entries: process and exit records are the lines their value trees gave, written canonical as they are")
     func hostileEntries() throws {
         var generator = SplitMix64(seed: 2026_12_05_1430)
+        var sharedSome = 0, sharedLife = 0
         for round in 0..<150 {
-            let entries = (0..<Int.random(in: 0...12, using: &generator)).map { _ in Self.entry(&generator) }
+            var entries = (0..<Int.random(in: 0...12, using: &generator)).map { _ in Self.entry(&generator) }
+            // Entries of one job, as a record has them, in half of the rounds: much to share.
+            if round % 2 == 0, let first = entries.first {
+                for index in entries.indices {
+                    entries[index].process.identity.bootID = first.process.identity.bootID
+                    entries[index].process.role = first.process.role
+                    entries[index].process.pandaID = first.process.pandaID
+                    entries[index].process.taskID = first.process.taskID
+                    entries[index].process.pilot = first.process.pilot
+                    entries[index].process.container = first.process.container
+                    if round % 4 == 0 || index % 3 != 2 {
+                        entries[index].life.namespaces = first.life.namespaces
+                        entries[index].life.uids = first.life.uids
+                        entries[index].life.comm = first.life.comm
+                    }
+                }
+            }
             for exit in [false, true] {
-                let (json, facts) = DaemonRecords.eventEntries(entries, exit: exit)
+                let (json, shared, facts) = DaemonRecords.eventEntries(entries, exit: exit)
                 // Canonical as written: signed as it is, never parsed and written again.
                 #expect(CanonicalJSON.isCanonical(json), "round \(round), exit \(exit): \(String(decoding: json.prefix(400), as: UTF8.self))")
+                #expect(shared.map(CanonicalJSON.isCanonical) ?? entries.isEmpty, "round \(round), exit \(exit)")
                 let new = exit ? DaemonRecords.eventExits(entries) : DaemonRecords.eventProcesses(entries)
+                let reference = Shared.body(entries, exit: exit)
                 let old = Before.body(entries, exit: exit)
                 #expect(new.type == old.type)
-                let expected = try line(old, before: true)
+                let expected = try line(reference, before: true)
                 let written = try line(new, before: false)
                 #expect(written == expected, "round \(round), exit \(exit)\n\(String(decoding: written, as: UTF8.self))\n\(String(decoding: expected, as: UTF8.self))")
+                // Read as a reader takes them (each entry with `shared`), they are the entries of
+                // the layout before: the same statements, each still saying its job.
+                guard case .array(let values)? = old.members.first?.value else { Issue.record("no processes"); continue }
+                let merged = try SharedEntryMembers.entries(of: new.members).map { try CanonicalJSON.bytes(.array($0)) }
+                #expect(merged == (try CanonicalJSON.bytes(.array(values))), "round \(round), exit \(exit)")
+                if let common = new.members.first(where: { $0.key == "shared" })?.value.objectMembers, entries.count > 1 {
+                    if common.count > 1 { sharedSome += 1 }
+                    if common.contains(where: { $0.key == "ns" }) { sharedLife += 1 }
+                    #expect(common.contains(JSONMember("seen_by", .string("event"))))
+                }
                 // The facts handed to the index, one per entry, are what each entry states; where
                 // it says start_ticks null (beyond 2^53) the index reads the values instead.
-                guard case .array(let values)? = old.members.first?.value else { Issue.record("no processes"); continue }
                 #expect(new.processFacts == facts && facts.count == values.count)
+                #expect(StatedFacts.processes(of: new.members)?.count ?? values.count == values.count)
                 for (value, fact) in zip(values, facts) {
                     if let stated = StatedFacts.process(value) {
                         #expect(fact == stated, "round \(round), exit \(exit)")
@@ -150,5 +218,6 @@ import Testing
                 }
             }
         }
+        #expect(sharedSome > 50 && sharedLife > 10, "\(sharedSome) records shared attribution, \(sharedLife) namespaces")
     }
 }

@@ -383,7 +383,8 @@ extension Live {
                 // Processes only the event source saw (a `processes` array, seen_by: event) were seen by
                 // no sampler; a record of sampled processes (seen_by: sample) names its sampler. A record
                 // holds one kind only.
-                if let entries = record["processes"] as? [[String: Any]] {
+                if record["processes"] is [[String: Any]] {
+                    let entries = DaemonRun.entries(of: record)
                     let seenBy = Set(entries.map { $0["seen_by"] as? String ?? "?" })
                     #expect(seenBy == ["event"] || seenBy == ["sample"], "\(record["type"] ?? "?") record seq \(record["seq"] ?? "?"): \(seenBy)")
                     if seenBy == ["event"] {

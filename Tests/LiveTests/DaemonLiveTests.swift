@@ -291,8 +291,15 @@ final class DaemonRun {
     static func sampledProcesses(_ records: [[String: Any]], type: String = "process") -> [[String: Any]] {
         records.filter { $0["type"] as? String == type }.flatMap { record -> [[String: Any]] in
             if let process = record["process"] as? [String: Any] { return [process] }
-            return (record["processes"] as? [[String: Any]] ?? []).filter { $0["seen_by"] as? String == "sample" }
+            return entries(of: record).filter { $0["seen_by"] as? String == "sample" }
         }
+    }
+
+    /// The entries of a record's `processes` as a reader takes them: each with the members of the
+    /// record's `shared` object it does not have itself (the event source's records).
+    static func entries(of record: [String: Any]) -> [[String: Any]] {
+        let shared = record["shared"] as? [String: Any] ?? [:]
+        return (record["processes"] as? [[String: Any]] ?? []).map { entry in entry.merging(shared) { own, _ in own } }
     }
 
     init() throws {

@@ -18,11 +18,12 @@ enum EventsLive {
         }
     }
 
-    /// Every entry of the `processes` arrays of the records of `type` ("process" or "exit"); those
+    /// Every entry of the `processes` arrays of the records of `type` ("process" or "exit"), with
+    /// its record's `shared` members (`DaemonRun.entries`); those
     /// the events saw (`seen_by: event`) with `onlyEvents`, else sampled processes too, which are in
     /// such arrays as well (`seen_by: sample`).
     static func eventEntries(_ records: [[String: Any]], type: String = "process", onlyEvents: Bool = false) -> [[String: Any]] {
-        records.filter { $0["type"] as? String == type }.flatMap { $0["processes"] as? [[String: Any]] ?? [] }
+        records.filter { $0["type"] as? String == type }.flatMap(DaemonRun.entries)
             .filter { !onlyEvents || $0["seen_by"] as? String == "event" }
     }
 

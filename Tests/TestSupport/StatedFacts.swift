@@ -28,16 +28,18 @@ public enum StatedFacts {
             })
     }
 
-    /// Every process object a body states, in body order (`process`, then each of `processes`).
+    /// Every process object a body states, in body order (`process`, then each of `processes`,
+    /// with the members of the record's `shared` object it does not have: `SharedEntryMembers`).
     public static func processes(of members: [JSONMember]) -> [ProcessFacts]? {
         var facts: [ProcessFacts] = []
+        let entries = SharedEntryMembers.entries(of: members)
         for member in members {
             switch (member.key, member.value) {
             case ("process", let value):
                 guard let one = process(value) else { return nil }
                 facts.append(one)
-            case ("processes", .array(let values)):
-                for value in values {
+            case ("processes", .array):
+                for value in entries ?? [] {
                     guard let one = process(value) else { return nil }
                     facts.append(one)
                 }
