@@ -206,7 +206,7 @@ let package = Package(
         // Policy files: loading, lint with line and column, site overrides, verbatim sources.
         .testTarget(
             name: "PolicyTests",
-            dependencies: ["TestSupport", "Policy", "Jobs", "ProcFS"]
+            dependencies: ["TestSupport", "Policy", "Jobs", "ProcFS", .product(name: "Yams", package: "Yams")]
         ),
         // Canonical JSON against RFC 8785's vectors (Vectors/), keys with openssl, the chain under
         // tampering, kill -9, a full disk and concurrent writers (real isotrace processes).

@@ -30,6 +30,9 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
                 return ContainerInfo(runtime: runtime, process: prefix, image: image.isEmpty ? nil : image)
             }
         }
+        // Every process of every job is asked: an argv[0] whose last component cannot be one of
+        // the names below is ruled out on its bytes, before a String is made of it.
+        if let first = argv.first, !mayNameRuntime(first) { return nil }
         let name = argv.first.map(basename) ?? comm
         switch name {
         case "apptainer", "singularity":
@@ -73,6 +76,28 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
             return argument
         }
         return nil
+    }
+
+    /// False when the last component of `path` (as `basename` finds it) cannot be a runtime's
+    /// name in `recognise`: those are 4 to 12 bytes long and start with a, b, c, p, r or s.
+    static func mayNameRuntime(_ path: String) -> Bool {
+        var path = path
+        return path.withUTF8 { bytes -> Bool in
+            // Not ASCII: basename splits such a path as Characters; let it.
+            if bytes.contains(where: { $0 >= 0x80 }) { return true }
+            var end = bytes.count
+            while end > 0 && bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+            var start = end
+            while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
+            // All slashes: basename gives the path itself, which is no runtime's name.
+            guard end > 0, end - start >= 4, end - start <= 12 else { return false }
+            switch bytes[start] {
+            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c"), UInt8(ascii: "p"), UInt8(ascii: "r"), UInt8(ascii: "s"):
+                return true
+            default:
+                return false
+            }
+        }
     }
 
     /// The last component of a path (`split(separator: "/").last`), the path itself when it has none.

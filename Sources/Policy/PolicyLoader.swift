@@ -62,7 +62,7 @@ public struct PolicyLoader {
         }
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try Self.compose(text) else {
                 reader.report("the policy file is empty; expected a mapping with id, version and rules")
                 return LoadedFile(issues: reader.issues)
             }
@@ -138,6 +138,19 @@ public struct PolicyLoader {
         case .sequence: return "a list"
         case .scalar: return "a single value"
         case .alias: return "an alias"
+        }
+    }
+
+    /// The policy's YAML as nodes. Composed with `Resolver.basic`, which resolves no tag with a
+    /// regular expression (`Node.tagName` resolves a value's tag when it is asked, as
+    /// `Resolver.default` would). Keys equal under the default resolver are equal under the
+    /// basic one; the basic one also takes `yes` and `"yes"` for the same key: a duplicate it
+    /// reports is checked again with the default resolver, whose verdict and message stand.
+    static func compose(_ text: String) throws -> Node? {
+        do {
+            return try Yams.compose(yaml: text, .basic)
+        } catch YamlError.duplicatedKeysInMapping {
+            return try Yams.compose(yaml: text)
         }
     }
 

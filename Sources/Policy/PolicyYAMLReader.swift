@@ -124,8 +124,16 @@ struct YAMLFields {
 }
 
 extension Node {
-    /// The resolved tag's name (`!!int`, `!!null`, ...): quoted scalars are always strings.
-    var tagName: Tag.Name { Tag.Name(rawValue: tag.rawValue) }
+    /// The resolved tag's name (`!!int`, `!!null`, ...): quoted scalars are always strings. A
+    /// scalar whose tag is still to be resolved (plain, no explicit tag) is resolved as
+    /// `Resolver.default` would, by `PlainScalarTag`: the policy is composed with
+    /// `Resolver.basic` (`PolicyLoader`), which would call it a string.
+    var tagName: Tag.Name {
+        if case .scalar(let scalar) = self, scalar.tag.description == Tag.Name.implicit.rawValue {
+            return PlainScalarTag.of(scalar.string).name
+        }
+        return Tag.Name(rawValue: tag.rawValue)
+    }
 
     /// How an issue names what was found instead ("a list", "a string ('abc')", "nothing (null)").
     var kindDescription: String {

@@ -20,6 +20,13 @@ package struct JSONBytes {
         @exclusivity(unchecked) var count = 0
         @exclusivity(unchecked) var capacity: Int
 
+        /// The last environment, cgroup file and uid and gid maps written, with their bytes: the
+        /// processes of a job share them (`JSONBytes.kept`).
+        @exclusivity(unchecked) var environment: Kept<[String: String]>?
+        @exclusivity(unchecked) var cgroups: Kept<[CgroupEntry]>?
+        @exclusivity(unchecked) var uidMap: Kept<[IDMapEntry]>?
+        @exclusivity(unchecked) var gidMap: Kept<[IDMapEntry]>?
+
         init(capacity: Int) {
             self.capacity = max(capacity, 64)
             base = .allocate(capacity: self.capacity)
@@ -57,6 +64,12 @@ package struct JSONBytes {
             memcpy(base + count, bytes, length)
             count += length
         }
+    }
+
+    /// A value written before and the bytes it was written as.
+    fileprivate struct Kept<Value: Equatable> {
+        var value: Value
+        var bytes: [UInt8]
     }
 
     private let buffer: Buffer
@@ -195,15 +208,59 @@ package struct JSONBytes {
         endArray()
     }
 
-    /// A `[String: String]` with its keys sorted as `JSONEncoder` sorts them (String order).
+    /// A `[String: String]` with its keys sorted as `JSONEncoder` sorts them (String order). The
+    /// bytes of the last one written are kept: the processes of a job share their environment
+    /// (one dictionary, which `==` tells in constant time), and the sort and escaping are then
+    /// done once for the job, not once per process.
     package mutating func dictionary(_ values: [String: String]?) {
         guard let values else { return null() }
-        beginObject()
-        for (key, value) in values.sorted(by: { $0.key < $1.key }) {
-            self.key(key)
-            string(value)
+        let buffer = self.buffer
+        kept(values, &buffer.environment) { json in
+            json.beginObject()
+            for (key, value) in values.sorted(by: { $0.key < $1.key }) {
+                json.key(key)
+                json.string(value)
+            }
+            json.endObject()
         }
-        endObject()
+    }
+
+    /// The lines of a cgroup file as an array of strings; the last array written is kept (the
+    /// sampler shares one array among the processes whose files are the same).
+    package mutating func cgroupLines(_ entries: [CgroupEntry]) {
+        let buffer = self.buffer
+        kept(entries, &buffer.cgroups) { json in
+            json.beginArray()
+            for entry in entries { json.string(entry.line) }
+            json.endArray()
+        }
+    }
+
+    /// A uid or gid map (`uid_map` / `gid_map`) as written by `write`; the last of each is kept
+    /// (the sampler reads the maps once per user namespace and shares them).
+    package mutating func idMap(_ map: [IDMapEntry], gid: Bool, _ write: (inout JSONBytes) -> Void) {
+        let buffer = self.buffer
+        if gid {
+            kept(map, &buffer.gidMap, write)
+        } else {
+            kept(map, &buffer.uidMap, write)
+        }
+    }
+
+    /// Writes `value` through `write`, or copies the bytes kept for it when it equals the value
+    /// last written there; keeps what was written.
+    @inline(__always)
+    private mutating func kept<Value: Equatable>(_ value: Value, _ kept: inout Kept<Value>?, _ write: (inout JSONBytes) -> Void) {
+        separate()
+        needsComma = false
+        if let kept, kept.value == value {
+            kept.bytes.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) }
+        } else {
+            let start = buffer.count
+            write(&self)
+            kept = Kept(value: value, bytes: Array(UnsafeBufferPointer(start: buffer.base + start, count: buffer.count - start)))
+        }
+        needsComma = true
     }
 
     /// An `unavailable` map: each reason as its text, keys sorted as `dictionary` sorts them.

@@ -55,6 +55,44 @@ public struct MountEntry: Sendable, Equatable, Codable {
         return entries
     }
 
+    /// `parseFile`, with the lines of a sample's earlier tables: the mount tables of a node's
+    /// containers are the same lines but for their mount IDs (a job's container namespaces are
+    /// made alike), so a line whose text after its two IDs was parsed before is not parsed again:
+    /// its entry is shared, with this line's IDs.
+    static func parseFile(_ bytes: Bytes, sharing lines: inout ContentCache<MountEntry>) throws(ParseError) -> [MountEntry] {
+        var entries: [MountEntry] = []
+        for (offset, line) in ByteScan.lines(bytes).enumerated() {
+            entries.append(try parseLine(line, number: offset + 1, sharing: &lines))
+        }
+        return entries
+    }
+
+    /// `parseLine` through `lines`: the same entry, or the same error.
+    static func parseLine(_ line: Bytes, number: Int, sharing lines: inout ContentCache<MountEntry>) throws(ParseError) -> MountEntry {
+        // The first two fields as `split` finds them (runs of non-spaces); the rest decides all
+        // but the IDs. A "-" among the first two would be the separator: the long way says why.
+        var index = line.startIndex
+        func field() -> Bytes? {
+            while index < line.endIndex && line[index] == ByteScan.space { index += 1 }
+            let start = index
+            while index < line.endIndex && line[index] != ByteScan.space { index += 1 }
+            let field = line[start..<index]
+            return field.isEmpty || (field.count == 1 && field.first == UInt8(ascii: "-")) ? nil : field
+        }
+        guard let first = field(), let second = field() else { return try parseLine(line, number: number) }
+        let rest = line[index...]
+        let shared = rest.withUnsafeBytes { raw in
+            Result { () throws(ParseError) in try lines.value(for: raw) { () throws(ParseError) in try parseLine(line, number: number) } }
+        }
+        var entry = try shared.get()
+        guard let mountID = ByteScan.unsigned(first).flatMap(Int.init(exactly:)),
+              let parentID = ByteScan.unsigned(second).flatMap(Int.init(exactly:))
+        else { throw ParseError(file: "mountinfo", line: number, reason: "mount ID or parent ID is not a number: \(ByteScan.preview(line))") }
+        entry.mountID = mountID
+        entry.parentID = parentID
+        return entry
+    }
+
     static func parseLine(_ line: Bytes, number: Int) throws(ParseError) -> MountEntry {
         func fail(_ reason: String) -> ParseError { ParseError(file: "mountinfo", line: number, reason: reason) }
         let fields = line.split(separator: ByteScan.space)

@@ -1,6 +1,11 @@
 import Base
 import CProcShim
 import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Samples processes from a proc root (`/proc`, or a fixture tree / copy for tests and offline
 /// analysis) into a `Snapshot`.
@@ -89,7 +94,10 @@ struct ProcessReader {
     var buffer: [UInt8] = []
     /// Parsed cgroup files and kept environments, shared by processes whose content is the same.
     var cgroupFiles = ContentCache<[CgroupEntry]>()
+    /// Parsed mountinfo lines by their text after the two mount IDs (`MountEntry.parseFile(_:sharing:)`).
+    var mountLines = ContentCache<MountEntry>()
     var environments = SharedEnvironments()
+    var lastCommandLine = LastCommandLine()
     var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
     var mountTables: [UInt64: MountNamespaceSample] = [:]
     let mountWatch: MountTableWatch?
@@ -189,7 +197,10 @@ struct ProcessReader {
     /// What only /proc gives, per process: cmdline, environ (allowlisted), cgroup, cwd, exe.
     mutating func readProcessFiles(_ pid: Int32, _ process: inout ProcessFiles, _ sample: inout ProcessSample,
                                    _ malformed: inout Bool) throws(Vanished) {
-        sample.arguments = try parsed("cmdline", pid, &process, &sample, &malformed) { ProcessArguments.parse($0) }
+        switch try process.readFile("cmdline", into: &buffer) {
+        case .success(let count): sample.arguments = lastCommandLine.arguments(buffer[0..<count])
+        case .failure(let failure): sample.unavailable["cmdline"] = failure.reason
+        }
         switch try process.readFile("environ", into: &buffer) {
         case .success(let count): sample.environment = allowlist.parse(buffer[0..<count], sharing: &environments)
         case .failure(let failure): sample.unavailable["env"] = failure.reason
@@ -400,7 +411,7 @@ struct ProcessReader {
                                      _ malformed: inout Bool) -> MountNamespaceSample? {
         let table: MountNamespaceSample
         do throws(ParseError) {
-            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: try MountEntry.parseFile(buffer[0..<count]))
+            table = MountNamespaceSample(inode: mountNS, readThroughPID: pid, mounts: try MountEntry.parseFile(buffer[0..<count], sharing: &mountLines))
         } catch {
             report(pid: pid, process, error)
             malformed = true
@@ -428,6 +439,27 @@ struct ProcessReader {
 
     mutating func report(pid: Int32, _ process: ProcessFiles, _ error: ParseError) {
         problems.append(SampleProblem(pid: pid, file: process.path(error.file), line: error.line, reason: error.reason))
+    }
+}
+
+/// The command line of the process read last, and its arguments: the processes of a job are
+/// often forked from one parent and read one after the other (AthenaMP's workers, a shell's
+/// subshells), and a command line byte for byte that of the process before is not parsed and
+/// redacted again; its arguments are shared.
+struct LastCommandLine {
+    private var bytes: [UInt8] = []
+    private var parsed: [String]?
+
+    mutating func arguments(_ commandLine: Bytes) -> [String] {
+        if let parsed, bytes.count == commandLine.count, commandLine.isEmpty
+            || bytes.withUnsafeBytes({ kept in commandLine.withUnsafeBytes { memcmp(kept.baseAddress!, $0.baseAddress!, $0.count) == 0 } }) {
+            return parsed
+        }
+        let arguments = ProcessArguments.parse(commandLine)
+        bytes.removeAll(keepingCapacity: true)
+        bytes.append(contentsOf: commandLine)
+        parsed = arguments
+        return arguments
     }
 }
 

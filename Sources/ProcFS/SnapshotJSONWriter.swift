@@ -207,13 +207,7 @@ public enum SnapshotJSONWriter {
                 }
             case .cgroup: json.string(process.cgroupPath)
             case .cgroups:
-                if let cgroups = process.cgroups {
-                    json.beginArray()
-                    for entry in cgroups { json.string(entry.line) }
-                    json.endArray()
-                } else {
-                    json.null()
-                }
+                if let cgroups = process.cgroups { json.cgroupLines(cgroups) } else { json.null() }
             case .cmdline: json.strings(process.arguments)
             case .comm: json.string(process.stat.comm)
             case .cwd: json.string(process.cwd?.path)
@@ -221,7 +215,7 @@ public enum SnapshotJSONWriter {
             case .env: json.dictionary(process.environment)
             case .exe: json.string(process.exe?.path)
             case .exeDeleted: optional(process.exe?.deleted, &json)
-            case .gidMap: write(process.gidMap, &json)
+            case .gidMap: write(process.gidMap, gid: true, &json)
             case .gids: json.integers(status?.gids)
             case .groups: json.integers(status?.groups)
             case .kernelThread: json.bool(process.stat.isKernelThread)
@@ -246,7 +240,7 @@ public enum SnapshotJSONWriter {
             case .state: json.string(process.stat.state)
             case .tracerPid: optional(status?.tracerPid, &json)
             case .uid: optional(status?.uids[1], &json)
-            case .uidMap: write(process.uidMap, &json)
+            case .uidMap: write(process.uidMap, gid: false, &json)
             case .uids: json.integers(status?.uids)
             case .unavailable: json.dictionary(process.unavailable)
             }
@@ -262,8 +256,12 @@ public enum SnapshotJSONWriter {
         return SnapshotKey.Process.allCases.first { key < $0.rawValue }
     }
 
-    static func write(_ map: [IDMapEntry]?, _ json: inout JSONBytes) {
+    static func write(_ map: [IDMapEntry]?, gid: Bool, _ json: inout JSONBytes) {
         guard let map else { return json.null() }
+        json.idMap(map, gid: gid) { json in write(map, &json) }
+    }
+
+    static func write(_ map: [IDMapEntry], _ json: inout JSONBytes) {
         json.beginArray()
         for entry in map {
             json.beginObject()

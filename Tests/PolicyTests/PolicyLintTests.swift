@@ -175,6 +175,16 @@ import Testing
         expectIssue(duplicate, line: 1, column: 1, containing: "duplicate key 'id' in a mapping")
     }
 
+    /// `yes` and `"yes"` are different keys to YAML 1.1 (a bool and a string): the basic resolver
+    /// the policy is composed with takes them for one, and the default resolver's verdict stands.
+    @Test func plainAndQuotedKeysThatResolveApart() throws {
+        let issues = try PolicyFixtures.lint("id: x\nversion: \"1\"\nrules: []\nyes: 1\n\"yes\": 2\n")
+        #expect(!issues.contains { $0.message.contains("duplicate key") })
+        #expect(issues.filter { $0.message.hasPrefix("unknown key 'yes'") }.count == 2)
+        let twice = try PolicyFixtures.lint("id: x\nversion: \"1\"\nrules: []\nyes: 1\nyes: 2\n")
+        expectIssue(twice, line: 4, column: 1, containing: "duplicate key 'yes' in a mapping")
+    }
+
     @Test func wholeFileProblems() throws {
         #expect(try PolicyFixtures.lint("").map(\.message) == ["the policy file is empty; expected a mapping with id, version and rules"])
         expectIssue(try PolicyFixtures.lint("- a\n- b\n"), line: 1, column: 1, containing: "the policy must be a mapping, found a list")

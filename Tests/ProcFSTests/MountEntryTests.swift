@@ -83,6 +83,30 @@ import Testing
         #expect(try MountEntry.parseFile(bytes("")) == [])
     }
 
+    /// Lines shared through the sample's cache (by their text after the two IDs) give what the
+    /// plain parse gives, line for line: the same entries with each line's own IDs, or the same
+    /// error, also when the IDs are bad, a "-" stands among the first two fields or the rest was
+    /// seen before on a line that failed.
+    @Test func sharedLinesParseAsThePlainParse() throws {
+        let lines = [
+            "22 26 0:21 / /proc rw - proc proc rw", "23 27 0:21 / /proc rw - proc proc rw",
+            "24  28   0:21 / /proc rw - proc proc rw", "x 28 0:21 / /proc rw - proc proc rw",
+            "25 y 0:21 / /proc rw - proc proc rw", "- 28 0:21 / /proc rw - proc proc rw",
+            "29 - 0:21 / /proc rw - proc proc rw", "30 31 0:21 / /pr\\040oc rw shared:1 - proc proc rw",
+            "32 33 0:21 / /pr\\040oc rw shared:1 - proc proc rw", "34 35 0:21 / /proc rw proc proc rw",
+            "36 37 0:21 / /proc rw proc proc rw", "38", "39 40", "", "41 42 0:21 / / rw - ext4 /dev/vda1 rw",
+            "99999999999999999999999 1 0:21 / / rw - ext4 /dev/vda1 rw",
+        ]
+        var cache = ContentCache<MountEntry>()
+        for line in lines + lines {
+            let plain = Result { () throws(ParseError) in try MountEntry.parseLine(bytes(line), number: 4) }
+            let shared = Result { () throws(ParseError) in try MountEntry.parseLine(bytes(line), number: 4, sharing: &cache) }
+            #expect(shared == plain, "\(line.debugDescription)")
+        }
+        let table = lines.filter { (try? MountEntry.parseLine(bytes($0), number: 1)) != nil }.joined(separator: "\n") + "\n"
+        #expect(try MountEntry.parseFile(bytes(table), sharing: &cache) == MountEntry.parseFile(bytes(table)))
+    }
+
     @Test func procHidePIDIsThatOfTheLastProcMountAtProc() throws {
         let mounts = try MountEntry.parseFile(bytes("""
             602 600 0:71 / /proc rw,nosuid - proc proc rw
