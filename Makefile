@@ -228,10 +228,11 @@ $(SCRATCH)/ab-base/%/.build/release/isotrace:
 	[ ! -f Package.resolved ] || cp Package.resolved $(SCRATCH)/ab-base/$*/
 	$(MAKE) -C $(SCRATCH)/ab-base/$* release SCRATCH=.build
 
-# The daemon's first cycle alone (bench/firstcycle.py, issue 20 item 4): from its start to the end of
-# its first cycle (records written and fsynced, index updated) on the realistic node at 2,000 and
-# 10,000 processes, with both samplers: wall, CPU, records and bytes. FIRST_CYCLE_ARGS="--sizes 10000
-# --samplers bpf --runs 1" for a part; "--callgrind --keep-profile DIR" for callgrind profiles.
+# The daemon's first cycle alone (bench/firstcycle.py, issue 20 item 4): from its start to two moments
+# of its first cycle, its records written and fsynced ("records durable") and its index updated, on the
+# realistic node at 2,000 and 10,000 processes, with both samplers: wall, the cycle's phases, CPU,
+# records and bytes. FIRST_CYCLE_ARGS="--sizes 10000 --samplers bpf --runs 1" for a part; "--callgrind
+# --keep-profile DIR" for callgrind profiles; "--compare BIN" runs another binary alternately (A/B).
 .PHONY: bench-first-cycle
 bench-first-cycle: release $(BENCH_TOOLS)/nodeshape $(BENCH_TOOLS)/holder
 	python3 bench/firstcycle.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(FIRST_CYCLE_ARGS)

@@ -3,13 +3,17 @@
 item 4: at most 2 s at 10,000 realistic processes, from the daemon's start to the end of its first
 cycle, its records written and fsynced).
 
-For each size it starts the node, then the daemon (`--interval 1h`, a fresh --out and key), and
-times from just before the daemon is started to the moment its metrics file shows the first cycle
-done (written after the cycle's records are appended and fsynced and the index updated). It
-reports that wall time, the daemon's own duration of the cycle (isotrace_cycle_duration_seconds),
+For each size it starts the node, then the daemon (`--interval 1h`, a fresh --out and key,
+`--verbose`), and times from just before the daemon is started to two moments of its first cycle:
+"records durable", when its records are written and fsynced (the issue's end of the first cycle;
+the daemon's debug line for the cycle gives that moment on CLOCK_MONOTONIC, as Python's
+time.monotonic), and "index updated", when its metrics file shows the cycle done (written after
+the index update, syslog and metrics). It
+reports both wall times, the daemon's own duration of the cycle (isotrace_cycle_duration_seconds),
 the daemon's CPU (user + system, from /proc/PID/stat, read while it waits for its next cycle), the
 records and bytes written, by type, and the load average. Then it stops the daemon by PID with
 SIGTERM, checks that it exits 0 and that `isotrace verify` passes, and removes what it made.
+`--compare BIN` runs a second binary alternately with the first on the same node (A/B).
 `--callgrind` runs the daemon under callgrind instead (the profile of start-up plus the first cycle
 is kept with --keep-profile; wall and CPU are then callgrind's, not the daemon's); `--perf` records
 a perf profile of each run alongside (perf attached by PID: start-up's first milliseconds missed).
@@ -17,6 +21,7 @@ a perf profile of each run alongside (perf attached by PID: start-up's first mil
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +31,24 @@ import time
 
 import bench
 import daemonbench
+
+DURABLE = re.compile(r"cycle 1: .*durable at monotonic (\d+) ms")
+PHASES = re.compile(r"cycle 1: .* ms: (sample .* ms)")
+
+
+def durable_moment(log_path, deadline):
+    """(CLOCK_MONOTONIC seconds when the first cycle's records were durable, the phases text), read
+    from the daemon's debug line for cycle 1 (waits for it until deadline)."""
+    while True:
+        with open(log_path, errors="replace") as f:
+            text = f.read()
+        found = DURABLE.search(text)
+        if found:
+            phases = PHASES.search(text)
+            return int(found.group(1)) / 1000, phases.group(1) if phases else ""
+        if time.monotonic() > deadline:
+            return None, ""
+        time.sleep(0.05)
 
 
 def records_written(out):
@@ -58,12 +81,13 @@ def first_cycle(isotrace, scratch, sampler, callgrind=None, perf=None, timeout=9
     metrics = os.path.join(out, "isotrace.prom")
     policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
     command = [isotrace, "daemon", "--interval", "1h", "--full-every", "24h", "--heartbeat-every", "100000",
-               "--out", out, "--metrics", metrics, "--policy", policy] + (["--sampler", sampler] if sampler else [])
+               "--out", out, "--metrics", metrics, "--policy", policy, "--verbose"] + (["--sampler", sampler] if sampler else [])
     if callgrind:
         copy = isotrace + ".nodebug"  # valgrind cannot read the toolchain's DWARF (bench/abtest.py)
         subprocess.run(["strip", "--strip-debug", "-o", copy, isotrace], check=True)
         command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={callgrind}", copy] + command[1:] + ["--no-confine"]
-    log = open(os.path.join(out, "daemon.log"), "w")
+    log_path = os.path.join(out, "daemon.log")
+    log = open(log_path, "w")
     started = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     # perf attaches to the daemon by PID (its first milliseconds of start-up are missed).
@@ -72,6 +96,7 @@ def first_cycle(isotrace, scratch, sampler, callgrind=None, perf=None, timeout=9
     try:
         values = daemonbench._wait_cycle(metrics, None, process, timeout)
         wall = time.monotonic() - started
+        durable, phases = durable_moment(log_path, time.monotonic() + 10)
         if recorder:
             recorder.send_signal(signal.SIGINT)
             recorder.wait(timeout=120)
@@ -81,7 +106,7 @@ def first_cycle(isotrace, scratch, sampler, callgrind=None, perf=None, timeout=9
         daemonbench.stop_and_verify(isotrace, process, log, out, timeout=600)
     types, count, size = records_written(out)
     shutil.rmtree(out, ignore_errors=True)
-    return {"wall": wall, "cycle": values["isotrace_cycle_duration_seconds"], "cpu": cpu, "load": load,
+    return {"wall": wall, "durable": durable - started if durable else None, "phases": phases, "cycle": values["isotrace_cycle_duration_seconds"], "cpu": cpu, "load": load,
             "types": types, "records": count, "bytes": size}
 
 
@@ -89,6 +114,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--isotrace", required=True)
     parser.add_argument("--tools", required=True, help="directory with nodeshape and holder")
+    parser.add_argument("--compare", help="a second isotrace binary, run alternately with --isotrace on the same node")
     parser.add_argument("--shape", default="realistic")
     parser.add_argument("--sizes", default="2000,10000")
     parser.add_argument("--samplers", default="bpf,procfs")
@@ -100,23 +126,25 @@ def main():
     if not bench.running_as_root("bench-first-cycle"):
         return 2
     tool = lambda name: os.path.abspath(os.path.join(args.tools, name))
-    isotrace = os.path.abspath(args.isotrace)
+    binaries = [os.path.abspath(args.isotrace)] + ([os.path.abspath(args.compare)] if args.compare else [])
 
     def measure(shape, position, size, node, scratch):
         processes = bench.proc_count()
         print(f"\nN = {size:,}, {shape} shape ({processes:,} processes in /proc)")
         for sampler in args.samplers.split(","):
             runs = 1 if args.callgrind else args.runs
-            for run in range(runs):
+            for run, isotrace in ((run, binary) for run in range(runs) for binary in binaries):
                 profile, perf = None, None
                 if args.callgrind:
                     profile = os.path.join(args.keep_profile or scratch, f"first-cycle-{size}-{sampler}.callgrind")
                 elif args.perf:
-                    perf = profile = os.path.join(args.keep_profile or scratch, f"first-cycle-{size}-{sampler}-{run + 1}.perf")
+                    perf = profile = os.path.join(args.keep_profile or scratch, f"first-cycle-{size}-{sampler}-{run + 1}-{binaries.index(isotrace)}.perf")
                 figures = first_cycle(isotrace, scratch, sampler, callgrind=profile if args.callgrind else None, perf=perf)
                 kinds = ", ".join(f"{kind} {n:,}" for kind, n in sorted(figures["types"].items()))
-                print(f"  --sampler {sampler} run {run + 1}: start to end of first cycle {figures['wall']:.2f} s "
-                      f"(the cycle itself {figures['cycle']:.2f} s), CPU {figures['cpu']:.2f} s; "
+                durable = f"{figures['durable']:.2f} s" if figures["durable"] is not None else "?"
+                name = f" [{os.path.basename(isotrace)}]" if len(binaries) > 1 else ""
+                print(f"  --sampler {sampler} run {run + 1}{name}: start to records durable {durable}, to index updated {figures['wall']:.2f} s "
+                      f"(the cycle itself {figures['cycle']:.2f} s: {figures['phases']}), CPU {figures['cpu']:.2f} s; "
                       f"{figures['records']:,} records, {figures['bytes'] / 1e6:.1f} MB ({kinds}); "
                       f"load average {figures['load']}" + (f"; profile {profile}" if profile else ""))
                 sys.stdout.flush()

@@ -11,7 +11,8 @@ import Records
 
 /// The daemon: each cycle samples /proc (known processes only refreshed), audits, turns what
 /// changed into records (`process`, `exit`, `finding`; an `audit` at start and every
-/// --full-every; a `heartbeat` every N cycles), appends them to the chain, updates the index,
+/// --full-every; a `heartbeat` every N cycles), appends them to the chain (signed on a thread of
+/// its own while the cycle builds the later ones: `startSigning`), updates the index,
 /// writes metrics and sends syslog (each message citing the seq of the record that holds its
 /// fact; `SyslogSender` queues what a full socket does not take). A job's first verdicts are
 /// `finding` records with `previous_status` null, except in a cycle that writes a full audit
@@ -52,7 +53,9 @@ public final class DaemonLoop {
     var known: [Int32: ProcessSample] = [:]
     var node: RecordNode?
     var hostname: String?
-    var pending: [RecordBody] = []
+    var pending = PendingRecords()
+    /// The thread signing and appending `pending` while the cycle builds it (`startSigning`).
+    var signing: BackgroundThread<SigningOutcome>?
     var counters = HeartbeatCounters()
     var metrics = DaemonMetrics()
     var cyclesSinceHeartbeat = 0
@@ -68,6 +71,8 @@ public final class DaemonLoop {
     /// The chain head after the last successful `appendPending` when it appended a heartbeat:
     /// what the next syslog `chain_head` message carries.
     var appendedHeartbeatHead: ChainHead?
+    /// When the last `appendPending` had its records durable (monotonic ms; before the index update).
+    var lastDurableAt: Int64?
     /// Owners not found yet are looked for again every this many cycles (and with each full audit):
     /// reading pilot logs each cycle for every job would cost more than all the rest.
     static let ownerLookupEvery = 10
@@ -247,6 +252,7 @@ public final class DaemonLoop {
             }
         }
         lastSampler = snapshot.sampler
+        let sampledAt = Syscalls.monotonicMilliseconds()
         if snapshot.sampler == .bpf, let iterator = sampler.iterator, iterator.tasksVisitedByLastRead() == nil, !warnedTaskCount {
             warnedTaskCount = true
             logger.warning("the BPF task iterator's task count is unreadable: /proc is listed every cycle")
@@ -267,18 +273,24 @@ public final class DaemonLoop {
         let trackedBefore = tracker.processes
         let events = tracker.update(with: audit)
         let eventRecords = drained.map { resolveProcessEvents($0, snapshot: snapshot, trackedBefore: trackedBefore) }
+        let auditedAt = Syscalls.monotonicMilliseconds()
 
         // Which pending record holds each event (by index), for the syslog messages' seq.
         var holder: [Int: Int] = [:]
         var auditRecord: Int?
+        // The records are signed and appended on another thread as they are built (a key
+        // rotation due first), from here on or from the first record built.
+        startSigning()
         if writesAudit {
             lastFullAudit = started
             var recorded = audit
             // A cycle that lost process events says so in its audit record too.
             if let loss = eventRecords?.loss { recorded.nodeFindings.append(loss) }
             auditRecord = build("audit") { try RecordBody.audit(recorded) }
+            startSigning()
         }
         if let eventRecords { appendEventRecords(eventRecords, sampler: snapshot.sampler) }
+        startSigning()
         let sampled = appendSampledProcessRecords(events, sampler: snapshot.sampler)
         var startRecord: [Int32: Int] = [:], exitRecord: [Int32: Int] = [:]
         for (index, event) in events.enumerated() {
@@ -321,7 +333,9 @@ public final class DaemonLoop {
             counters.uptimeSeconds = Int((Syscalls.monotonicMilliseconds() - startedAt) / 1000)
             pending.append(DaemonRecords.heartbeat(counters, sampler: snapshot.sampler))
         }
-        _ = appendPending()
+        let builtAt = Syscalls.monotonicMilliseconds()
+        let appended = appendPending()
+        let indexedAt = Syscalls.monotonicMilliseconds()
         shipToSink()
         sendSyslog(events, holders: holder, time: snapshot.takenAt)
 
@@ -346,7 +360,9 @@ public final class DaemonLoop {
         // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.
         Syscalls.releaseFreeMemory()
         if counters.cycles == 1 { Syscalls.releaseStartupCode() }
-        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms")
+        // The phases, and when the records were durable (monotonic, for bench/firstcycle.py).
+        let durable = appended ? lastDurableAt.map { "durable at monotonic \($0) ms, \($0 - started) ms into the cycle" } ?? "nothing appended" : "not appended"
+        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms: sample \(sampledAt - started), audit \(auditedAt - sampledAt), records built \(builtAt - auditedAt), appended \((lastDurableAt ?? indexedAt) - builtAt) (\(durable)), index \(indexedAt - (lastDurableAt ?? indexedAt)) ms")
     }
 
     /// Appends the `exit` and then the `process` records of the sampled processes that ended and
@@ -375,6 +391,7 @@ public final class DaemonLoop {
         var holders: [Int: Int] = [:]
         let firstExit = pending.count, exitGroups = ended.firstRecordOfGroup
         for record in ended.records { pending.append(DaemonRecords.exits(record, sampler: sampler)) }
+        startSigning()
         for (index, place) in endPlaces { holders[index] = firstExit + exitGroups[place.group] + place.position / ended.limit }
         let records = started.records.map { record in build("process") { try DaemonRecords.processes(record, sampler: sampler) } }
         let startGroups = started.firstRecordOfGroup
@@ -401,29 +418,70 @@ public final class DaemonLoop {
         }
     }
 
-    /// Appends what is pending (one fsync per segment); on failure keeps it for the next cycle,
-    /// dropping the oldest beyond `pendingLimit`. Then brings the index up to date.
+    /// What the signing thread did: the append's outcome or error, partial lines it recovered
+    /// first, and when the records were durable (monotonic ms; before the index update).
+    struct SigningOutcome {
+        var result: Result<RecordAppender.Outcome, any Error>
+        var recovered: [RecoveredPartial] = []
+        var durableAt: Int64?
+        /// When the thread was started: a key rotation it made counts from then.
+        var startedAt: Int64
+    }
+
+    /// Starts the thread that signs and appends `pending` (and whatever is added to it until
+    /// `appendPending`), then updates the index; nil when there is nothing to append and no key
+    /// rotation is due, or no node yet. The thread is started after confinement (every thread
+    /// the daemon starts is), so it runs under the same seccomp filter, user and capabilities;
+    /// it touches only the chain writer and the queue, never the loop's state.
+    @discardableResult
+    func startSigning() -> Bool {
+        if signing != nil { return true }
+        let now = Syscalls.monotonicMilliseconds()
+        let rotate = signer.isForwardSecure && lastRotation.map { now - $0 >= configuration.keyEpoch.milliseconds } ?? true
+        guard !pending.isEmpty || rotate, let node else { return false }
+        let appender = RecordAppender(outputDirectory: configuration.outputDirectory, signer: signer, node: node,
+                                      updatesIndex: configuration.updateIndex)
+        let queue = HandOffQueue<RecordBody>()
+        for body in pending.bodies { queue.put(body) }
+        pending.handOff = queue
+        signing = BackgroundThread {
+            var outcome = SigningOutcome(result: .failure(ChainError(path: appender.outputDirectory, reason: "not appended")), startedAt: now)
+            do {
+                outcome.result = .success(try appender.append(queue, rotate: rotate) { partial in
+                    outcome.recovered.append(partial)
+                } durable: {
+                    outcome.durableAt = Syscalls.monotonicMilliseconds()
+                })
+            } catch {
+                outcome.result = .failure(error)
+            }
+            return outcome
+        }
+        return true
+    }
+
+    /// Appends what is pending (one fsync per segment; signed on the signing thread, which may
+    /// have begun with the cycle's first records), then brings the index up to date; on failure
+    /// keeps it for the next cycle, dropping the oldest beyond `pendingLimit`.
     @discardableResult
     func appendPending() -> Bool {
         lastAppended = []
         appendedHeartbeatHead = nil
-        let now = Syscalls.monotonicMilliseconds()
-        let rotate = signer.isForwardSecure && lastRotation.map { now - $0 >= configuration.keyEpoch.milliseconds } ?? true
-        guard !pending.isEmpty || rotate, let node else { return pending.isEmpty }
-        let appender = RecordAppender(outputDirectory: configuration.outputDirectory, signer: signer, node: node,
-                                      updatesIndex: configuration.updateIndex)
+        lastDurableAt = nil
+        guard startSigning(), let signing, let queue = pending.handOff else { return pending.isEmpty }
+        queue.finish()
+        let signed = signing.join()
+        self.signing = nil
+        pending.handOff = nil
+        lastDurableAt = signed.durableAt
+        for partial in signed.recovered {
+            logger.warning("recovered a partial last line (\(partial.bytes) bytes) into \(partial.file); recovery record seq \(partial.record.seq)")
+        }
         let outcome: RecordAppender.Outcome
-        do {
-            outcome = try appender.append(pending, rotate: rotate) { partial in
-                logger.warning("recovered a partial last line (\(partial.bytes) bytes) into \(partial.file); recovery record seq \(partial.record.seq)")
-            }
-            for file in outcome.erasedKeyFiles { logger.warning("erased \(file), left by an interrupted key rotation") }
-            if let rotation = outcome.rotation {
-                lastRotation = now
-                counters.recordsWritten += 1
-                logger.info("new epoch key: key_rotation seq \(rotation.seq)")
-            }
-        } catch {
+        switch signed.result {
+        case .success(let appended):
+            outcome = appended
+        case .failure(let error):
             count("records")
             logger.error("cannot append \(pending.count) record(s) to \(configuration.outputDirectory)/records: \(error); retrying next cycle")
             if pending.count > Self.pendingLimit {
@@ -432,11 +490,17 @@ public final class DaemonLoop {
             }
             return false
         }
+        for file in outcome.erasedKeyFiles { logger.warning("erased \(file), left by an interrupted key rotation") }
+        if let rotation = outcome.rotation {
+            lastRotation = signed.startedAt
+            counters.recordsWritten += 1
+            logger.info("new epoch key: key_rotation seq \(rotation.seq)")
+        }
         lastAppended = outcome.appended
         if pending.contains(where: { $0.type == .heartbeat }) { appendedHeartbeatHead = outcome.head }
         counters.recordsWritten += outcome.appended.count + outcome.recovered.count
         metrics.recordsTotal = counters.recordsWritten
-        pending.removeAll(keepingCapacity: true)
+        pending.removeAll()
         switch outcome.index {
         case .success(let report):
             for notice in report.notices { logger.warning("index: \(notice)") }

@@ -38,11 +38,14 @@ public struct RecordAppender {
         public var index: Result<IndexUpdateReport, IndexError>?
     }
 
-    /// Appends `bodies` in one write and fsync per segment. `recovered` hears of every partial
+    /// Appends `bodies` (which may still be produced while it signs: a `HandOffQueue`) with one
+    /// fsync per segment. `recovered` hears of every partial
     /// line the writer recovered on opening, before the append, so it is told even when the
     /// append then fails. Throws when nothing was appended (the chain is then as it was).
     /// `rotate`: with epoch keys, move to a new epoch key first (`ChainWriter.rotate`).
-    public func append(_ bodies: [RecordBody], rotate: Bool = false, recovered: (RecoveredPartial) -> Void = { _ in }) throws -> Outcome {
+    /// `durable` is called once the records are durable, before the index is touched.
+    public func append<Bodies: Sequence>(_ bodies: Bodies, rotate: Bool = false, recovered: (RecoveredPartial) -> Void = { _ in },
+                                         durable: () -> Void = {}) throws -> Outcome where Bodies.Element == RecordBody {
         let writer = try ChainWriter.open(outputDirectory: outputDirectory, signer: signer, node: node, keepingWritten: updatesIndex)
         let appended: [AppendedRecord]
         var rotation: AppendedRecord?
@@ -52,6 +55,7 @@ public struct RecordAppender {
             if rotate && writer.epoch != nil { rotation = try writer.rotate() }
             appended = try writer.append(bodies)
         }
+        durable()
         var outcome = Outcome(recovered: writer.recovered, appended: appended, head: writer.head, rotation: rotation, erasedKeyFiles: writer.erasedKeyFiles)
         if updatesIndex {
             do {

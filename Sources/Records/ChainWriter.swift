@@ -12,10 +12,12 @@ import SystemPackage
 /// writer killed mid-write) is copied to `<segment>.<n>.partial`, cut off the segment and named by
 /// a `recovery` record; complete lines are never rewritten.
 ///
-/// `append` writes each segment's new lines with one write(2), then fsync (and fsync of the
-/// directory when it created the segment), and returns only after that: nothing is acknowledged
-/// before it is durable. Several records per call share one fsync. A failed write (ENOSPC) is cut
-/// back to the old size, so the chain stays intact.
+/// `append` writes each segment's new lines as they are signed (in chunks of `chunkBytes`), then
+/// fsync (and fsync of the directory when it created the segment), and returns only after that:
+/// nothing is acknowledged before it is durable. Several records per call share one fsync. A
+/// failure before the fsync (ENOSPC, a body that cannot be written) cuts the segment back to its
+/// old size, so the chain stays intact; a writer killed before it leaves at most a partial last
+/// line, which the next writer recovers.
 public final class ChainWriter {
     public let directory: SegmentDirectory
     /// The key signing the next record: the epoch key (it changes at `rotate()`), or the one key.
@@ -121,53 +123,61 @@ public final class ChainWriter {
 
     /// Signs and appends `bodies` in order; returns once every one of them is durable. When a
     /// batch spans two segments (midnight UTC) each segment's part is committed in turn, and an
-    /// error leaves `head` at the last committed record.
-    public func append(_ bodies: [RecordBody]) throws -> [AppendedRecord] {
+    /// error leaves `head` at the last committed record. `bodies` may be produced while the
+    /// writer signs (the daemon builds its records on one thread while this one signs them).
+    public func append<Bodies: Sequence>(_ bodies: Bodies) throws -> [AppendedRecord] where Bodies.Element == RecordBody {
         precondition(lockDescriptor != nil, "append after close")
         var committed: [AppendedRecord] = []
-        // The lines of the segment being filled. Kept in plain locals, not an optional tuple: a
-        // copy of the buffer taken out of an optional made every append copy all earlier lines
-        // (quadratic: minutes for the daemon's first cycle on a 10,000-process node).
-        var groupSegment: String?
-        var groupData: [UInt8] = []
-        var groupRecords: [AppendedRecord] = []
-        // Offsets relative to the start of groupData until committed.
-        var groupWritten: [WrittenRecord] = []
-        var groupHead = head
+        // The segment being appended to, and its lines not written out yet: each line is signed
+        // into the end of `buffer`, which is written out in chunks and reused, so a cycle's
+        // records pass through one buffer once (no copy of each line, no fresh pages per line).
+        var open: OpenSegment?
+        var buffer: [UInt8] = []
         var seq = head.seq, prev = head.lineHash
-        try key.withSigner { signer in
-            for body in bodies {
-                let time = clock()
-                var segment = SegmentDirectory.segmentName(for: time)
-                if let newest = groupSegment ?? head.segment, segment < newest { segment = newest }
-                seq += 1
-                let record = Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body)
-                let line = try record.line(signedWith: signer)
-                prev = Record.hash(ofLine: line)
-                if let current = groupSegment, current != segment {
-                    try commit(current, groupData, groupHead, groupWritten)
-                    committed += groupRecords
-                    groupData.removeAll(keepingCapacity: true)
-                    groupRecords.removeAll(keepingCapacity: true)
-                    groupWritten.removeAll(keepingCapacity: true)
+        do {
+            try key.withSigner { signer in
+                for body in bodies {
+                    let time = clock()
+                    var segment = SegmentDirectory.segmentName(for: time)
+                    if let newest = open?.segment ?? head.segment, segment < newest { segment = newest }
+                    if let current = open, current.segment != segment {
+                        open = nil
+                        committed += try commit(current, rest: buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
+                    if open == nil { open = try OpenSegment.open(segment, in: directory, head: head) }
+                    seq += 1
+                    let record = Record(seq: seq, time: time, node: node, prev: prev, keyID: keyID, body: body)
+                    let start = buffer.count
+                    try record.appendLine(signedWith: signer, to: &buffer)
+                    let end = buffer.count
+                    prev = Record.hash(ofLineIn: buffer, start..<end)
+                    buffer.append(0x0A)
+                    if keepsWritten {
+                        open!.lines.append(WrittenRecord(record: record, segment: segment, offset: open!.offset(ofBufferPosition: start),
+                                                         length: Int64(end - start), lineHash: prev))
+                    }
+                    open!.records.append(AppendedRecord(seq: seq, file: open!.path))
+                    open!.head = ChainHead(seq: seq, lineHash: prev, segment: segment)
+                    if buffer.count >= Self.chunkBytes {
+                        try open!.write(buffer)
+                        buffer.removeAll(keepingCapacity: true)
+                    }
                 }
-                groupSegment = segment
-                if keepsWritten {
-                    groupWritten.append(WrittenRecord(record: record, segment: segment, offset: Int64(groupData.count),
-                                                      length: Int64(line.count), lineHash: prev))
-                }
-                groupData += line
-                groupData.append(0x0A)
-                groupRecords.append(AppendedRecord(seq: seq, file: directory.path(of: segment)))
-                groupHead = ChainHead(seq: seq, lineHash: prev, segment: segment)
             }
-        }
-        if let current = groupSegment {
-            try commit(current, groupData, groupHead, groupWritten)
-            committed += groupRecords
+            if let current = open {
+                open = nil
+                committed += try commit(current, rest: buffer)
+            }
+        } catch {
+            open?.cutBack()
+            throw error
         }
         return committed
     }
+
+    /// Lines are written out once this many bytes of them wait (a larger line at once).
+    static let chunkBytes = 1 << 20
 
     /// Moves to a new epoch key: (1) a new Ed25519 pair, its private key written durably to
     /// epoch-<n+1>.key; (2) a `key_rotation` record naming it, signed by the current key and
@@ -223,38 +233,19 @@ public final class ChainWriter {
         return record
     }
 
-    /// One write, fsync, and the directory's fsync for a new segment; on failure the segment is cut
-    /// back to its old size (or removed when this call created it) and the head stays. `lines`
-    /// (offsets in `data`) join `written` once durable.
-    private func commit(_ segment: String, _ data: [UInt8], _ newHead: ChainHead, _ lines: [WrittenRecord]) throws {
-        let path = directory.path(of: segment)
-        let existing = try Syscalls.openExistingStateFile(path, O_WRONLY | O_APPEND)
-        let created = existing == nil
-        guard let fd = try existing ?? Syscalls.createStateFile(path, O_WRONLY | O_APPEND, mode: 0o640) else {
-            throw ChainError(path: path, reason: "appeared while this writer held the lock")
-        }
-        defer { Syscalls.closeFile(fd) }
-        let oldSize = try Syscalls.status(fd, path: path).size
+    /// Makes a segment's part of an append durable (its last lines `rest` written first): the head
+    /// moves to its last record and its lines join `written`. On failure the segment is cut back.
+    private func commit(_ segment: OpenSegment, rest: [UInt8]) throws -> [AppendedRecord] {
+        var segment = segment
         do {
-            try Syscalls.writeAll(fd, data, path: path)
-            try Syscalls.sync(fd, path: path)
-            if created { try Syscalls.fsyncDirectory(directory.path) }
+            try segment.finish(rest, directory: directory)
         } catch {
-            if created {
-                Syscalls.remove(path)
-            } else {
-                try? Syscalls.truncate(fd, to: oldSize, path: path)
-                try? Syscalls.sync(fd, path: path)
-            }
+            segment.cutBack()
             throw error
         }
-        head = newHead
-        guard keepsWritten else { return }
-        written += lines.map { line in
-            var placed = line
-            placed.offset += oldSize
-            return placed
-        }
+        head = segment.head
+        if keepsWritten { written += segment.lines }
+        return segment.records
     }
 
     /// A partial line found at the end of the newest segment.

@@ -53,11 +53,20 @@ public struct Record: Sendable {
     }
 
     /// The canonical line (no newline) of the record signed by `signer` (a batch of records).
+    public func line(signedWith signer: RecordSigner) throws -> [UInt8] {
+        var line: [UInt8] = []
+        try appendLine(signedWith: signer, to: &line)
+        return line
+    }
+
+    /// Appends the canonical line (no newline) of the record signed by `signer` to `output`: the
+    /// chain writer puts each record's line straight into the buffer it writes out.
     ///
     /// The record is written once: each member's canonical bytes (a body's canonical members as
-    /// they are, values written), ordered by key, joined into the unsigned bytes; the line is
-    /// those bytes with `sig` put in where it sorts.
-    public func line(signedWith signer: RecordSigner) throws -> [UInt8] {
+    /// they are, values written), ordered by key, joined into the unsigned bytes at the end of
+    /// `output`; the signature over them is then put in where `sig` sorts (only the members after
+    /// it move).
+    public func appendLine(signedWith signer: RecordSigner, to output: inout [UInt8]) throws {
         var members: [CanonicalMember] = [
             try CanonicalMember("v", .number(Double(Record.version))),
             try CanonicalMember("type", .string(body.type.rawValue)),
@@ -72,19 +81,21 @@ public struct Record: Sendable {
         // The same order `CanonicalJSON` gives the record's object (a stable sort by key).
         members.sort { CanonicalJSON.precedes($0.key, $1.key) }
 
-        var unsigned: [UInt8] = []
-        unsigned.reserveCapacity(members.reduce(2) { $0 + $1.key.utf8.count + $1.value.count + 4 })
-        unsigned.append(UInt8(ascii: "{"))
+        let start = output.count
+        // Grown once for the line (and geometrically): appending member by member would copy a large line several times.
+        let needed = start + members.reduce(2 + Record.signatureBytes) { $0 + $1.key.utf8.count + $1.value.count + 4 }
+        if output.capacity < needed { output.reserveCapacity(max(needed, output.capacity * 2)) }
+        output.append(UInt8(ascii: "{"))
         // Where `sig` goes: before the first member that sorts after it, else before the "}".
         var split: Int?
         for (index, member) in members.enumerated() {
-            if split == nil && CanonicalJSON.precedes(Record.signatureKey, member.key) { split = unsigned.count + (index > 0 ? 1 : 0) }
-            if index > 0 { unsigned.append(UInt8(ascii: ",")) }
-            CanonicalJSON.appendKey(member.key, to: &unsigned)
-            unsigned += member.value
+            if split == nil && CanonicalJSON.precedes(Record.signatureKey, member.key) { split = output.count + (index > 0 ? 1 : 0) }
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            CanonicalJSON.appendKey(member.key, to: &output)
+            output.append(contentsOf: member.value)
         }
-        unsigned.append(UInt8(ascii: "}"))
-        let signature = try signer.signature(for: unsigned)
+        output.append(UInt8(ascii: "}"))
+        let signature = try output.withUnsafeBytes { bytes in try signer.signature(for: UnsafeRawBufferPointer(rebasing: bytes[start...])) }
 
         var sig: [UInt8] = []
         CanonicalJSON.appendKey(Record.signatureKey, to: &sig)
@@ -94,21 +105,24 @@ public struct Record: Sendable {
             at = split
             sig.append(UInt8(ascii: ","))
         } else {
-            at = unsigned.count - 1
+            at = output.count - 1
             if !members.isEmpty { sig.insert(UInt8(ascii: ","), at: 0) }
         }
-        var line: [UInt8] = []
-        line.reserveCapacity(unsigned.count + sig.count)
-        line += unsigned[..<at]
-        line += sig
-        line += unsigned[at...]
-        return line
+        output.insert(contentsOf: sig, at: at)
     }
+
+    /// `"sig":"<88 base64 characters>",`: the bytes a signature adds to a line.
+    static let signatureBytes = 97
 
     static let signatureKey = "sig"
 
     /// The `prev` of the record after a line: hex SHA-256 of its bytes.
     public static func hash(ofLine line: [UInt8]) -> String {
         Hex.string(SHA256.hash(data: line))
+    }
+
+    /// The `prev` of the record after the line at `range` of `bytes` (without copying it out).
+    public static func hash(ofLineIn bytes: [UInt8], _ range: Range<Int>) -> String {
+        bytes.withUnsafeBytes { buffer in Hex.string(SHA256.hash(data: UnsafeRawBufferPointer(rebasing: buffer[range]))) }
     }
 }

@@ -122,4 +122,9 @@ public struct RecordSigner {
     public func signature(for message: [UInt8]) throws -> [UInt8] {
         [UInt8](try key.signature(for: message))
     }
+
+    /// The signature of the bytes at `message` (signed where they are, not copied).
+    public func signature(for message: UnsafeRawBufferPointer) throws -> [UInt8] {
+        [UInt8](try key.signature(for: message))
+    }
 }

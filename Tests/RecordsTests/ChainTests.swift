@@ -84,6 +84,50 @@ struct TestChain {
         #expect(report.records == 300 && report.firstSeq == 1 && report.lastSeq == 300 && report.segments == 1)
     }
 
+    @Test("a batch larger than a write chunk, handed over by another thread as it is built: every line where `written` says, chained, verified; a body that cannot be written cuts the segment back")
+    func chunkedHandOff() throws {
+        let chain = try TestChain(records: 1)
+        defer { chain.directory.remove() }
+        let before = try Data(contentsOf: URL(fileURLWithPath: chain.segmentPath))
+        // 12 records of ~300 KB: several chunks of ChainWriter.chunkBytes written before the fsync.
+        let big = { (number: Int) in
+            RecordBody(type: .audit, members: [JSONMember("audit", .object([JSONMember("n", .number(Double(number))),
+                                                                          JSONMember("padding", .string(String(repeating: "x", count: 300_000 + number)))]))])
+        }
+        let queue = HandOffQueue<RecordBody>()
+        let producer = BackgroundThread { () -> Int in
+            for number in 1...12 { queue.put(big(number)) }
+            queue.finish()
+            return 12
+        }
+        let writer = try ChainWriter.open(outputDirectory: chain.directory.path, signer: .single(chain.key), node: chain.node, clock: chain.clock.now,
+                                          keepingWritten: true)
+        let appended = try writer.append(queue)
+        writer.close()
+        #expect(producer.join() == 12)
+        #expect(appended.map(\.seq) == Array(2...13))
+        let data = try Data(contentsOf: URL(fileURLWithPath: chain.segmentPath))
+        #expect(data.prefix(before.count) == before)
+        #expect(writer.written.map(\.record.seq) == Array(2...13))
+        for line in writer.written {
+            let bytes = [UInt8](data[Int(line.offset)..<Int(line.offset + line.length)])
+            #expect(data[Int(line.offset + line.length)] == 0x0A)
+            #expect(Record.hash(ofLine: bytes) == line.lineHash)
+            #expect(try JSONParser().parse(bytes)["seq"] == .number(Double(line.record.seq)))
+        }
+        let report = try chain.verify()
+        #expect(report.isIntact && report.records == 13, "\(report.problems)")
+
+        // A body that cannot be written (a non-finite number), after more than a chunk of lines:
+        // nothing of the batch stays, the chain is as it was.
+        let intact = try Data(contentsOf: URL(fileURLWithPath: chain.segmentPath))
+        let broken = RecordBody(type: .audit, members: [JSONMember("audit", .number(.infinity))])
+        #expect(throws: (any Error).self) { try chain.append((20...25).map(big) + [broken]) }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: chain.segmentPath)) == intact)
+        #expect(try chain.append([TestChain.body(30)]).map(\.seq) == [14])
+        #expect(try chain.verify().isIntact)
+    }
+
     @Test("segments roll over at midnight UTC; a clock going back never writes to an older segment")
     func segments() throws {
         let chain = try TestChain(records: 0)
