@@ -14,13 +14,18 @@ import SystemPackage
 /// namespaces, NSpid deeper or Groups longer than the record holds) is read from /proc exactly
 /// as `ProcSampler` reads it. `/proc` is listed too, and a process the iterator did not report is
 /// read from /proc (this machine's sandboxed PID 1 is never handed to BPF iterators), so both
-/// samplers list the same processes. Always reads the live `/proc`: BPF sees the running kernel only.
+/// samplers list the same processes. Many new processes (a daemon's first sample) are read in
+/// two halves on two threads (`halvesFrom`). Always reads the live `/proc`: BPF sees the running
+/// kernel only.
 public struct TaskIterSampler: Sendable {
     public let iterator: TaskIterator
     public var environmentAllowlist: EnvironmentAllowlist
     public let procRoot = "/proc"
     /// Kept mount tables between samples (the daemon); nil reads every table every sample.
     public var mountWatch: MountTableWatch?
+    /// A sample with at least this many new processes reads them in two halves on two threads
+    /// (TaskIterSampler+Halves.swift); `Int.max` reads on one.
+    public var halvesFrom = TaskIterSampler.defaultHalvesFrom
 
     public init(iterator: TaskIterator, extraEnvironment: [String] = [], mountWatch: MountTableWatch? = nil) {
         self.iterator = iterator
@@ -56,18 +61,11 @@ public struct TaskIterSampler: Sendable {
         } else {
             let reported = Set(records.map(\.pid))
             let unreported = try unreportedPIDs(reported: reported, known: known, &reader)
-            processes.reserveCapacity(records.count + unreported.count)
-            var next = unreported.startIndex
-            for index in records.indices {
-                let pid = records[index].pid
-                // Merged in PID order, as ProcSampler goes (mountinfo is read through the first PID of a namespace).
-                while next < unreported.endIndex && unreported[next] < pid {
-                    append(reader.read(pid: unreported[next], known: known[unreported[next]]), &reader, &processes)
-                    next += 1
-                }
-                append(reader.read(raw: records[index], known: known[pid]), &reader, &processes)
+            if let halfway = halfway(records, known: known) {
+                processes = readInHalves(records, unreported: unreported, halfway: halfway, known: known, &reader)
+            } else {
+                processes = read(records[...], unreported: unreported[...], known: known, &reader)
             }
-            for pid in unreported[next...] { append(reader.read(pid: pid, known: known[pid]), &reader, &processes) }
             reader.finishSample()
         }
         reader.counters.processes = processes.count
@@ -76,6 +74,25 @@ public struct TaskIterSampler: Sendable {
             mountNamespaces: reader.mountNamespaces(), problems: reader.problems, sampler: .bpf)
         snapshot.skippedListing = reader.skippedListing
         return snapshot
+    }
+
+    /// Reads `records` and the `unreported` PIDs (both in PID order), merged in PID order, as
+    /// ProcSampler goes (mountinfo is read through the first PID of a namespace).
+    func read(_ records: ArraySlice<isotrace_task_record>, unreported: ArraySlice<Int32>, known: [Int32: ProcessSample],
+              _ reader: inout ProcessReader) -> [ProcessSample] {
+        var processes: [ProcessSample] = []
+        processes.reserveCapacity(records.count + unreported.count)
+        var next = unreported.startIndex
+        for index in records.indices {
+            let pid = records[index].pid
+            while next < unreported.endIndex && unreported[next] < pid {
+                append(reader.read(pid: unreported[next], known: known[unreported[next]]), &reader, &processes)
+                next += 1
+            }
+            append(reader.read(raw: records[index], known: known[pid]), &reader, &processes)
+        }
+        for pid in unreported[next...] { append(reader.read(pid: pid, known: known[pid]), &reader, &processes) }
+        return processes
     }
 
     /// The processes of /proc the pass did not report. /proc is listed for them unless the

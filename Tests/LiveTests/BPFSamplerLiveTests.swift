@@ -216,6 +216,61 @@ extension Live {
             Self.expectSame(again, try ProcSampler().sample(pids: pids))
         }
 
+        /// A first sample of many new processes is read in two halves on two threads
+        /// (TaskIterSampler+Halves.swift): it must equal the sample one reader makes, for every
+        /// process that lived throughout both (600 sleepers of this test, and the rest of the node
+        /// where it did not change), mount tables and counters of those alike.
+        @Test("a sample read in two halves on two threads equals the one reader's sample")
+        func halvesEqualOneReader() throws {
+            let iterator = try BPFLive.require()
+            let sleepers = try ChildProcess(["/bin/sh", "-c", "for i in $(seq 600); do sleep 3600 & done; wait"])
+            defer { sleepers.stop() }
+            #expect(sleepers.waitFor { Self.children(of: sleepers.pid).count >= 600 ? true : nil } == true)
+            let ours = Set(Self.children(of: sleepers.pid) + [sleepers.pid])
+            var one = TaskIterSampler(iterator: iterator)
+            one.halvesFrom = .max
+            let halves = TaskIterSampler(iterator: iterator)
+            #expect(halves.halvesFrom <= 600)
+            let inHalves = try halves.sample()
+            let byOne = try one.sample()
+            let fromOne = Dictionary(byOne.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first })
+            let both = inHalves.processes.filter { fromOne[$0.pid]?.identity == $0.identity }
+            #expect(Set(both.map(\.pid)).isSuperset(of: ours), "every sleeper in both samples")
+            #expect(inHalves.processes.map(\.pid) == inHalves.processes.map(\.pid).sorted(), "PID order")
+            for process in both where ours.contains(process.pid) {
+                #expect(process == fromOne[process.pid], "pid \(process.pid)")
+            }
+            // Each namespace's table is read through its first process in PID order, whichever half
+            // that is in: where that process is the same in both samples, so is the table.
+            let tables = Dictionary(byOne.mountNamespaces.map { ($0.inode, $0) }, uniquingKeysWith: { first, _ in first })
+            func firsts(_ snapshot: Snapshot) -> [UInt64: ProcessIdentity] {
+                var first: [UInt64: ProcessIdentity] = [:]
+                for process in snapshot.processes { if let mnt = process.namespaces[.mnt], first[mnt] == nil { first[mnt] = process.identity } }
+                return first
+            }
+            let firstInHalves = firsts(inHalves), firstByOne = firsts(byOne)
+            let sleepersNamespace = try #require(fromOne[sleepers.pid]?.namespaces[.mnt])
+            #expect(inHalves.mountNamespaces.contains { $0.inode == sleepersNamespace })
+            var compared = 0
+            for table in inHalves.mountNamespaces where firstInHalves[table.inode] != nil && firstInHalves[table.inode] == firstByOne[table.inode] {
+                #expect(table == tables[table.inode], "mount namespace \(table.inode)")
+                compared += 1
+            }
+            #expect(compared > 0)
+            #expect(inHalves.counters.processes == inHalves.processes.count)
+        }
+
+        /// The PIDs whose parent is `pid` (from /proc/PID/stat).
+        static func children(of pid: pid_t) -> [Int32] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return names.compactMap(Int32.init).filter { child in
+                guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return false }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 1 && Int32(fields[1]) == pid
+            }
+        }
+
         /// The daemon's BPF sample lists /proc only when the pass did not account for every task of
         /// the kernel; either way, no process that lived throughout is missing. Checked over many
         /// samples (other tests start and end processes meanwhile); at least one must skip the listing.
