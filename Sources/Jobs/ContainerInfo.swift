@@ -21,10 +21,12 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
     public static func recognise(argv: [String], comm: String) -> ContainerInfo? {
         // The renamed runtime parent's title starts with A or S: only then is argv joined (a
         // payload's command line runs to kilobytes, and every process of a job is asked).
-        if let first = argv.first?.utf8.first, first == UInt8(ascii: "A") || first == UInt8(ascii: "S") {
+        // The title starts with argv[0], so argv[0] and the prefix must be one the other's prefix
+        // (an ATLAS transform `Sim_tf.py ...` is not joined).
+        if let first = argv.first, first.utf8.first == UInt8(ascii: "A") || first.utf8.first == UInt8(ascii: "S"),
+           Self.runtimeParentTitles.contains(where: { $0.prefix.hasPrefix(first) || first.hasPrefix($0.prefix) }) {
             let title = argv.joined(separator: " ")
-            for (prefix, runtime) in [("Apptainer runtime parent", "apptainer"), ("Singularity runtime parent", "singularity")]
-            where title.hasPrefix(prefix) {
+            for (prefix, runtime) in Self.runtimeParentTitles where title.hasPrefix(prefix) {
                 let rest = title.dropFirst(prefix.count)
                 let image = rest.hasPrefix(":") ? rest.dropFirst().trimmingSpaces() : ""
                 return ContainerInfo(runtime: runtime, process: prefix, image: image.isEmpty ? nil : image)
@@ -78,8 +80,18 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
         return nil
     }
 
-    /// False when the last component of `path` (as `basename` finds it) cannot be a runtime's
-    /// name in `recognise`: those are 4 to 12 bytes long and start with a, b, c, p, r or s.
+    /// The titles Apptainer and Singularity give their runtime parent, and the runtime.
+    static let runtimeParentTitles = [(prefix: "Apptainer runtime parent", runtime: "apptainer"),
+                                      (prefix: "Singularity runtime parent", runtime: "singularity")]
+
+    /// The names `recognise` knows a runtime process by (its switch below), as bytes.
+    private static let runtimeNames: [[UInt8]] = [
+        "apptainer", "singularity", "starter", "starter-suid", "appinit", "sinit", "action-suid", "shim-init", "podman",
+        "crun", "runc", "conmon", "bwrap",
+    ].map { Array($0.utf8) }
+
+    /// False when the last component of `path` (as `basename` finds it) is none of the names
+    /// `recognise` knows, compared as bytes.
     static func mayNameRuntime(_ path: String) -> Bool {
         var path = path
         return path.withUTF8 { bytes -> Bool in
@@ -90,13 +102,9 @@ public struct ContainerInfo: Sendable, Equatable, Codable {
             var start = end
             while start > 0 && bytes[start - 1] != UInt8(ascii: "/") { start -= 1 }
             // All slashes: basename gives the path itself, which is no runtime's name.
-            guard end > 0, end - start >= 4, end - start <= 12 else { return false }
-            switch bytes[start] {
-            case UInt8(ascii: "a"), UInt8(ascii: "b"), UInt8(ascii: "c"), UInt8(ascii: "p"), UInt8(ascii: "r"), UInt8(ascii: "s"):
-                return true
-            default:
-                return false
-            }
+            guard end > 0 else { return false }
+            let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+            return runtimeNames.contains { $0.count == name.count && $0.elementsEqual(name) }
         }
     }
 

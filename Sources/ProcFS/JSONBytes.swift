@@ -137,15 +137,34 @@ package struct JSONBytes {
         if negative { buffer.append(UInt8(ascii: "-")) }
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
         withUnsafeMutableBytes(of: &digits) { raw in
+            // Two digits a division (inodes, start ticks and the like have ten or more).
+            let pairs = Self.digitPairs.utf8Start
             var end = raw.count
-            while magnitude > 0 {
+            while magnitude >= 100 {
+                let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
+                magnitude /= 100
+                end -= 2
+                raw[end] = pairs[pair]
+                raw[end + 1] = pairs[pair + 1]
+            }
+            if magnitude >= 10 {
+                let pair = Int(truncatingIfNeeded: magnitude) &* 2
+                end -= 2
+                raw[end] = pairs[pair]
+                raw[end + 1] = pairs[pair + 1]
+            } else {
                 end -= 1
-                raw[end] = UInt8(truncatingIfNeeded: magnitude % 10) + 48
-                magnitude /= 10
+                raw[end] = UInt8(truncatingIfNeeded: magnitude) + 48
             }
             buffer.append(raw.baseAddress! + end, raw.count - end)
         }
     }
+
+    private static let digitPairs: StaticString = """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
 
     package mutating func string(_ value: String) {
         separate()

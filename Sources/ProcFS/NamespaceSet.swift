@@ -67,9 +67,12 @@ public struct NamespaceSet: Sendable, Equatable {
     private var slots: [UInt64]
 
     public init(inodes: [NamespaceKind: UInt64] = [:]) {
-        slots = [UInt64](repeating: 0, count: NamespaceKind.all.count)
+        slots = Self.noSlots
         for (kind, inode) in inodes { self[kind] = inode }
     }
+
+    /// Nine absent kinds, one array shared by every empty set (each sample starts with one).
+    private static let noSlots = [UInt64](repeating: 0, count: NamespaceKind.all.count)
 
     /// How many kinds there are (slots of a set).
     static let count = NamespaceKind.all.count

@@ -43,6 +43,27 @@ import Testing
         #expect(fastTaken > 300, "the one-pass parse took only \(fastTaken) files")
     }
 
+    /// Integers written two digits at a time read as their decimal text: every value to 1,000,
+    /// each power of ten and its neighbours, the extremes.
+    @Test func integersAsDecimalText() {
+        var values: [Int64] = Array(-1000...1000) + [Int64.min, Int64.max, Int64.min + 1, Int64.max - 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power, -power + 1]
+        }
+        for value in values {
+            var json = JSONBytes(capacity: 8)
+            json.integer(value)
+            #expect(String(decoding: json.bytes, as: UTF8.self) == String(value))
+        }
+        for value in [UInt64.max, UInt64.max - 1, UInt64(Int64.max) + 1] {
+            var json = JSONBytes(capacity: 8)
+            json.integer(value)
+            #expect(String(decoding: json.bytes, as: UTF8.self) == String(value))
+        }
+    }
+
     /// Every escape at every position of strings of 0 to 40 bytes (the eight-byte steps, the
     /// overlapping tail, the padded short string), against JSONEncoder.
     @Test func stringEscapesAtEveryPositionMatchJSONEncoder() throws {
