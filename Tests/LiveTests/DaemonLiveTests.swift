@@ -135,6 +135,12 @@ extension Live {
         /// before the batch) is still there, byte for byte.
         @Test("kill -9 in the first cycle, its records written and not fsynced: nothing acknowledged is lost, the restart continues the chain, verify passes")
         func killDuringFirstCycle() throws {
+            // A job on the node, so that the first cycle's batch is its audit record and the jobs'
+            // `process` records: on a node with no job the audit record alone is the batch, and a
+            // batch of one record has no "written and not fsynced" point to crash at.
+            let simulation = try LiveSimulation("all")
+            defer { simulation.stop() }
+            _ = try simulation.job("leaky")
             let run = try DaemonRun()
             defer { run.remove() }
             var environment = ProcessInfo.processInfo.environment
