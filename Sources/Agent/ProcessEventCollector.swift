@@ -1,3 +1,4 @@
+import Base
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,7 +20,7 @@ public final class ProcessEventCollector: @unchecked Sendable {
     private var seen: UInt64 = 0
     private var failure: String?
     private var stopping = false
-    private var thread: pthread_t?
+    private var thread: JoinableThread?
 
     /// What one drain hands over: the events since the last one, in the ring's order, and the
     /// running totals of what was lost.
@@ -60,18 +61,12 @@ public final class ProcessEventCollector: @unchecked Sendable {
     /// Starts the reading thread (once).
     public func start() {
         guard thread == nil else { return }
-        let context = Unmanaged.passRetained(self).toOpaque()
-        var handle = pthread_t()
-        let result = pthread_create(&handle, nil, { context in
-            let collector = Unmanaged<ProcessEventCollector>.fromOpaque(context!).takeRetainedValue()
-            collector.readUntilStopped()
-            return nil
-        }, context)
-        if result == 0 {
-            thread = handle
+        // The work holds the collector until it returns (after `stop`), as the thread must.
+        let reader = JoinableThread { self.readUntilStopped() }
+        if let error = reader.startError {
+            locked { failure = "cannot start the reading thread: \(String(cString: strerror(error)))" }
         } else {
-            Unmanaged<ProcessEventCollector>.fromOpaque(context).release()
-            locked { failure = "cannot start the reading thread: \(String(cString: strerror(result)))" }
+            thread = reader
         }
     }
 
@@ -80,9 +75,9 @@ public final class ProcessEventCollector: @unchecked Sendable {
 
     /// Stops the reading thread and waits for it (it wakes at least every `pollMilliseconds`).
     public func stop() {
-        guard let handle = thread else { return }
+        guard let reader = thread else { return }
         locked { stopping = true }
-        pthread_join(handle, nil)
+        reader.join()
         thread = nil
     }
 

@@ -32,12 +32,16 @@ public final class BackgroundThread<Result>: @unchecked Sendable {
     }
 }
 
-/// The thread under `BackgroundThread` (not generic: a C thread entry point cannot be).
-final class JoinableThread: @unchecked Sendable {
+/// A pthread running one closure, joined once: under `BackgroundThread` (not generic: a C
+/// thread entry point cannot be), and the process events' reading thread. When no thread can be
+/// started the work stays here and runs in `join()`, or not at all if the owner drops it.
+public final class JoinableThread: @unchecked Sendable {
     private var work: (() -> Void)?
     private var handle: pthread_t?
+    /// Why no thread started (pthread_create's error number), nil when one did.
+    public private(set) var startError: Int32?
 
-    init(_ work: @escaping () -> Void) {
+    public init(_ work: @escaping () -> Void) {
         self.work = work
         start()
     }
@@ -53,18 +57,20 @@ final class JoinableThread: @unchecked Sendable {
         if status == 0 {
             handle = created
         } else {
+            startError = status
             Unmanaged<JoinableThread>.fromOpaque(context).release()
         }
     }
 
-    var isThreaded: Bool { handle != nil }
+    public var isThreaded: Bool { handle != nil }
 
     private func run() {
         work?()
         work = nil
     }
 
-    func join() {
+    /// Waits for the thread to end (runs the work here when no thread started). Call once.
+    public func join() {
         if let handle {
             pthread_join(handle, nil)
             self.handle = nil
