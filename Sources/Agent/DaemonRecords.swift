@@ -15,12 +15,29 @@ public enum DaemonRecords {
     /// source's records.
     /// One signature, one line and one chain link for them all instead of one each (issue 18 item 3:
     /// "Many may share one record, per job per cycle, to keep signing and fsync costs bounded").
-    public static func processes<Entries: Collection>(_ entries: Entries, sampler: SamplerKind? = nil) throws -> RecordBody
+    ///
+    /// What every entry of the record states alike (the same member with the same bytes: the
+    /// job's attribution, `seen_by`, the times of the cycle, and whatever else one job's processes
+    /// have in common, often their environment, cgroup, namespaces and capabilities) is stated
+    /// once, in the record's `shared` object, as the event source's records do
+    /// (`SharedEntryMembers`); each entry keeps its identity (`pid`, `start_ticks`) and what
+    /// differs. A reader takes an entry as its members plus `shared`'s: the same statements in
+    /// fewer bytes to sign, hash and write. `shared: false` writes every entry whole (the layout
+    /// before, for the test that compares both).
+    public static func processes<Entries: Collection>(_ entries: Entries, sampler: SamplerKind? = nil, shared: Bool = true) throws -> RecordBody
     where Entries.Element == SampledProcessEntry {
-        var members = [CanonicalMember("processes", arrayOf: entries.lazy.map(\.process))]
+        var members: [CanonicalMember]
+        if shared, let split = SharedEntryMembers.split(entries.map(\.process.value), own: ownMembers) {
+            members = [CanonicalMember("processes", canonical: split.processes), CanonicalMember(SharedEntryMembers.key, canonical: split.shared)]
+        } else {
+            members = [CanonicalMember("processes", arrayOf: entries.lazy.map(\.process))]
+        }
         if let sampler { members.append(try CanonicalMember("sampler", .string(sampler.rawValue))) }
         return RecordBody(type: .process, canonicalMembers: members, processFacts: entries.map(\.facts))
     }
+
+    /// The members a sampled entry always states itself, whatever the others say: which process it is.
+    static let ownMembers: Set<String> = ["pid", "start_ticks"]
 
     /// One sampled process's PROCESS, for a `process` record's `processes`.
     ///

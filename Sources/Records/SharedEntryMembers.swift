@@ -1,5 +1,6 @@
 /// The `shared` object of a `process`/`exit` record whose `processes` entries state some members
-/// alike (the event source's records): those members stated once for the record. An entry is
+/// alike (the event source's records, and the daemon's sampled `process` records: `split`):
+/// those members stated once for the record. An entry is
 /// its own members plus each member of `shared` it does not have itself; a reader of entries
 /// (the index, a SIEM) takes them so. Records without `shared` are read as before.
 public enum SharedEntryMembers {

@@ -67,7 +67,10 @@ import Testing
         // The first cycle's processes are in one `process` record, each entry the PROCESS of one.
         let processRecords = records.filter { $0["type"] as? String == "process" }
         #expect(processRecords.count == 1)
-        let entries = try #require(processRecords.first?["processes"] as? [[String: Any]])
+        // Each entry as a reader takes it: its members and those of the record's `shared`.
+        let shared = processRecords.first?["shared"] as? [String: Any] ?? [:]
+        #expect(!shared.isEmpty)
+        let entries = try #require(processRecords.first?["processes"] as? [[String: Any]]).map { $0.merging(shared) { own, _ in own } }
         #expect(entries.count == first.filter { if case .processStarted = $0 { return true } else { return false } }.count)
         #expect(entries.allSatisfy { $0["seen_by"] as? String == "sample" })
         let sample = try #require(entries.first { $0["pid"] as? Int == 25629 })

@@ -121,10 +121,17 @@ import Testing
             entries.append(try DaemonRecords.processEntry(process, sample: sample))
         }
         #expect(started >= 5)
-        // Every process of the node in one record: the line of the same objects in `processes`.
-        let group = try record(try DaemonRecords.processes(entries, sampler: .procfs)).line(signedWith: Self.key)
+        // Every process of the node in one record, written whole: the line of the same objects in
+        // `processes`; with `shared` (the daemon's layout), a canonical line whose entries, taken
+        // with `shared`, are those objects.
+        let group = try record(try DaemonRecords.processes(entries, sampler: .procfs, shared: false)).line(signedWith: Self.key)
         #expect(group == (try Before.line(record(Before.processes(objects, sampler: .procfs)), key: Self.key)))
         #expect(CanonicalJSON.isCanonical(group))
+        let sharedLine = try record(try DaemonRecords.processes(entries, sampler: .procfs)).line(signedWith: Self.key)
+        #expect(CanonicalJSON.isCanonical(sharedLine) && sharedLine.count < group.count)
+        let lineMembers = try #require(try JSONParser().parse(sharedLine).objectMembers)
+        let merged = try #require(SharedEntryMembers.entries(of: lineMembers))
+        #expect(try merged.map { try CanonicalJSON.bytes($0) } == objects.map { try CanonicalJSON.bytes($0) })
         let line = try record(try RecordBody.audit(audit)).line(signedWith: Self.key)
         #expect(line == (try Before.line(record(try Before.audit(audit)), key: Self.key)))
         #expect(CanonicalJSON.isCanonical(AuditJSONWriter.encode(audit)))
