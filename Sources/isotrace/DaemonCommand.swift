@@ -141,24 +141,30 @@ struct DaemonCommand: ParsableCommand {
         configuration.sink = sinkConnector
         configuration.version = Isotrace.version
 
-        // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
-        let chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
-        // The process event source too: loading, attaching and mapping its ring buffer need
-        // privileges; reading it afterwards needs only epoll_wait (and bpf's map lookup for its count).
-        var eventSource: ProcessEventSource?
-        var eventsUnavailable: String?
-        var lineage: [ProcessLineage.Link] = []
-        if noProcessEvents {
-            eventsUnavailable = "turned off (--no-process-events)"
-        } else {
-            do {
-                eventSource = try ProcessEventSource.open(ringBytes: eventRingKib * 1024)
-                // Read after the programs are attached: every process started since has its fork in the ring.
-                lineage = ProcessLineage.read(procRoot: procRoot)
+        // The process event source: loading, attaching and mapping its ring buffer need
+        // privileges; reading it afterwards needs only epoll_wait (and bpf's map lookup for its
+        // count). It loads on a thread of its own while this one loads the sampler (each BPF
+        // object has libbpf parse the kernel's BTF, ~60-100 ms on a busy node), and the lineage
+        // is read there after its programs are attached: every process started since has its
+        // fork in the ring. Both are joined before the capabilities are dropped.
+        let ringBytes = eventRingKib * 1024, procRoot = procRoot
+        let events = noProcessEvents ? nil : BackgroundThread { () -> (ProcessEventSource?, String?, [ProcessLineage.Link]) in
+            do throws(TaskIteratorError) {
+                let source = try ProcessEventSource.open(ringBytes: ringBytes)
+                return (source, nil, ProcessLineage.read(procRoot: procRoot))
             } catch {
-                eventsUnavailable = error.reason
+                return (nil, error.reason, [])
             }
         }
+        // Loaded before confinement: loading BPF needs capabilities the daemon then drops.
+        let chosen: Sampler
+        do {
+            chosen = try SamplerStartup.choose(sampler, procRoot: procRoot)
+        } catch {
+            _ = events?.join()
+            throw error
+        }
+        let (eventSource, eventsUnavailable, lineage) = events?.join() ?? (nil, "turned off (--no-process-events)", [])
         // The user switch comes before the key and the lock, so that the state directory is
         // checked against the user who will write it (Syscalls.checkPrivateDirectory).
         let account = configuration.confine ? try ServiceUser.resolve(user, logger: logger) : nil
