@@ -73,46 +73,11 @@ public struct ProcessEvent: Sendable, Equatable {
         self.exitStatus = exitStatus
     }
 
-    /// Decodes one event as the BPF program wrote it; nil for an unknown kind.
+    /// Decodes one event as the BPF program wrote it; nil for an unknown kind. A reader of many
+    /// events keeps a `ProcessEventDecoder`, which shares the storage of values that repeat.
     public init?(_ e: isotrace_proc_event) {
-        switch e.kind {
-        case UInt32(ISOTRACE_EVENT_FORK): kind = .fork
-        case UInt32(ISOTRACE_EVENT_EXEC): kind = .exec
-        case UInt32(ISOTRACE_EVENT_EXIT): kind = .exit
-        default: return nil
-        }
-        // ASCII (nearly every comm, path and name) straight from the event's bytes; anything
-        // else through EscapedText, which needs an array.
-        func text<T>(_ tuple: T, limit: Int) -> String {
-            withUnsafeBytes(of: tuple) { raw in
-                let bytes = UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: min(limit, raw.count))
-                let end = bytes.firstIndex(of: 0) ?? bytes.count
-                let text = UnsafeBufferPointer(rebasing: bytes[..<end])
-                return ASCIIScan.isASCII(text) ? String(decoding: text, as: UTF8.self) : EscapedText.decode(ArraySlice(text))
-            }
-        }
-        pid = e.pid
-        ppid = e.ppid
-        sid = e.sid
-        startBoottimeNanoseconds = e.start_boottime_ns
-        parentStartBoottimeNanoseconds = e.parent_start_boottime_ns
-        boottimeNanoseconds = e.time_boottime_ns
-        uids = TaskRecord.array(e.uids, UInt32.self)
-        gids = TaskRecord.array(e.gids, UInt32.self)
-        namespaces = TaskRecord.namespaces(e.ns_inodes)
-        cgroupID = e.cgroup_id
-        comm = text(e.comm, limit: 16)
-        exitStatus = e.exit_code
-        argumentsTruncated = e.args_truncated != 0
-        if kind == .exec {
-            filename = text(e.filename, limit: Int(ISOTRACE_EVENT_FILENAME))
-            cwdName = text(e.cwd_name, limit: Int(ISOTRACE_EVENT_CWD))
-            let size = min(Int(e.args_size), Int(ISOTRACE_EVENT_ARGS))
-            arguments = withUnsafeBytes(of: e.args) { ProcessArguments.parse(ArraySlice($0.prefix(size))) }
-        } else {
-            filename = ""
-            cwdName = ""
-            arguments = []
-        }
+        var decoder = ProcessEventDecoder()
+        guard let event = withUnsafePointer(to: e, { decoder.decode($0) }) else { return nil }
+        self = event
     }
 }

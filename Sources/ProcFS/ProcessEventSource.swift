@@ -6,6 +6,8 @@ import CTaskIter
 /// from then on with epoll_wait alone. Not thread-safe: one reader.
 public final class ProcessEventSource: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// Kept from poll to poll: the values of the last event decoded, shared by the next ones alike.
+    private var decoder = ProcessEventDecoder()
     /// The ring buffer's size in bytes.
     public let ringBytes: Int
 
@@ -35,12 +37,13 @@ public final class ProcessEventSource: @unchecked Sendable {
     public func poll(milliseconds: Int32, _ body: (ProcessEvent) -> Void) throws(TaskIteratorError) -> Int {
         var error = [CChar](repeating: 0, count: 256)
         let count = withoutActuallyEscaping(body) { body -> Int32 in
-            var box = Delivery(body: body)
+            var box = Delivery(body: body, decoder: decoder)
+            defer { decoder = box.decoder }
             return withUnsafeMutablePointer(to: &box) { pointer in
                 isotrace_proc_events_poll(handle, milliseconds, { context, event in
                     guard let context, let event else { return 0 }
                     let delivery = context.assumingMemoryBound(to: Delivery.self)
-                    if let decoded = ProcessEvent(event.pointee) { delivery.pointee.body(decoded) } else { delivery.pointee.unknown += 1 }
+                    if let decoded = delivery.pointee.decoder.decode(event) { delivery.pointee.body(decoded) } else { delivery.pointee.unknown += 1 }
                     return 0
                 }, pointer, &error, error.count)
             }
@@ -58,6 +61,7 @@ public final class ProcessEventSource: @unchecked Sendable {
 
     private struct Delivery {
         var body: (ProcessEvent) -> Void
+        var decoder: ProcessEventDecoder
         var unknown = 0
     }
 }
