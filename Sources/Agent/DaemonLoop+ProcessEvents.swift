@@ -64,8 +64,8 @@ extension DaemonLoop {
     /// the findings, which name the cycle's `sampler` like every finding.
     func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
         let started = records.resolution.started, exited = records.resolution.exited
-        for group in Self.byJob(started) { pending.append(DaemonRecords.eventProcesses(group.lazy.map { started[$0] })) }
-        for group in Self.byJob(exited) { pending.append(DaemonRecords.eventExits(group.lazy.map { exited[$0] })) }
+        for group in Self.byJob(started) { pending.append(DaemonRecords.eventProcesses(started, at: group)) }
+        for group in Self.byJob(exited) { pending.append(DaemonRecords.eventExits(exited, at: group)) }
         for escape in records.resolution.escaped {
             let process = escape.process
             logger.warning("job \(process.pandaID ?? "?"): PID \(process.identity.pid) (\(process.comm)) \(escape.reason)")

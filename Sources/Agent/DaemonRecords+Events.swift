@@ -28,57 +28,78 @@ import Records
 /// canonicalized gave (a test compares both).
 extension DaemonRecords {
     /// `process`: processes of one job the events saw start since the last cycle, ended or not.
-    public static func eventProcesses<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        eventBody(entries, exit: false)
+    public static func eventProcesses(_ entries: [EventAttributor.Entry]) -> RecordBody {
+        eventBody(entries, entries.indices, exit: false)
+    }
+
+    /// `process` of the entries at `positions` of `entries` (read in place, none copied).
+    public static func eventProcesses(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>) -> RecordBody {
+        eventBody(entries, positions, exit: false)
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
     /// wait status and reaper, and the whole life again of those that exec'd after their
     /// `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
-    public static func eventExits<Entries: Collection>(_ entries: Entries) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        eventBody(entries, exit: true)
+    public static func eventExits(_ entries: [EventAttributor.Entry]) -> RecordBody {
+        eventBody(entries, entries.indices, exit: true)
     }
 
-    private static func eventBody<Entries: Collection>(_ entries: Entries, exit: Bool) -> RecordBody where Entries.Element == EventAttributor.Entry {
-        let written = eventEntries(entries, exit: exit)
+    /// `exit` of the entries at `positions` of `entries` (read in place, none copied).
+    public static func eventExits(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>) -> RecordBody {
+        eventBody(entries, positions, exit: true)
+    }
+
+    private static func eventBody<Positions: Collection>(_ entries: [EventAttributor.Entry], _ positions: Positions, exit: Bool) -> RecordBody
+        where Positions.Element == Int
+    {
+        let written = eventEntries(entries, positions, exit: exit)
         var members = [CanonicalMember("processes", canonical: written.json)]
         if let shared = written.shared { members.append(CanonicalMember(SharedEntryMembers.key, canonical: shared)) }
         return RecordBody(type: exit ? .exit : .process, canonicalMembers: members, processFacts: written.facts)
     }
 
-    /// The `processes` array of `process` entries (`exit` false) or `exit` entries, the `shared`
-    /// object of what they all state alike (nil without entries), and what each entry states as
-    /// the index reads it, `shared` included (`RecordBody.processFacts`, in the same order).
-    static func eventEntries<Entries: Collection>(_ entries: Entries, exit: Bool) -> (json: [UInt8], shared: [UInt8]?, facts: [ProcessFacts])
-        where Entries.Element == EventAttributor.Entry
+    /// The `processes` array of `process` entries (`exit` false) or `exit` entries of the entries
+    /// at `positions`, the `shared` object of what they all state alike (nil without entries),
+    /// and what each entry states as the index reads it, `shared` included
+    /// (`RecordBody.processFacts`, in the same order). The entries are read in place: a copy of
+    /// one retains and releases each of its strings and arrays.
+    static func eventEntries<Positions: Collection>(_ entries: [EventAttributor.Entry], _ positions: Positions, exit: Bool)
+        -> (json: [UInt8], shared: [UInt8]?, facts: [ProcessFacts]) where Positions.Element == Int
     {
-        // Taken once (the callers hand over a lazy view of their arrays), then read in place.
-        let list = ContiguousArray(entries)
+        // Read through the buffer: its elements are borrowed where they are (an array's
+        // subscript here handed each function a copy of the entry).
+        entries.withUnsafeBufferPointer { eventEntries($0, positions, exit: exit) }
+    }
+
+    private static func eventEntries<Positions: Collection>(_ list: UnsafeBufferPointer<EventAttributor.Entry>, _ positions: Positions, exit: Bool)
+        -> (json: [UInt8], shared: [UInt8]?, facts: [ProcessFacts]) where Positions.Element == Int
+    {
         var shared: EventEntryKeys = []
-        for index in list.indices {
+        guard let first = positions.first else { return (Array("[]".utf8), nil, []) }
+        for index in positions {
             let keys = EventEntryKeys.stated(life: !exit || list[index].execsSinceEntry, exit: exit)
-            if index == 0 {
+            if index == first {
                 shared = keys
             } else {
                 shared.formIntersection(keys)
-                if !shared.isEmpty { shared.subtract(EventEntryKeys.differing(list[0], list[index], among: shared)) }
+                if !shared.isEmpty { shared.subtract(EventEntryKeys.differing(list[first], list[index], among: shared)) }
             }
         }
+        var clock = TimeText()
         var sharedJSON: [UInt8]?
-        if !list.isEmpty {
+        do {
             var json = JSONBytes(capacity: 1024)
-            writeMembers(list[0], keys: shared, own: nil, life: !exit || list[0].execsSinceEntry, exit: exit, &json)
+            writeMembers(list[first], keys: shared, own: nil, life: !exit || list[first].execsSinceEntry, exit: exit, &clock, &json)
             sharedJSON = json.bytes
         }
-        var json = JSONBytes(capacity: 256 + list.count * (exit ? 192 : 512))
+        var json = JSONBytes(capacity: 256 + positions.count * (exit ? 192 : 512))
         var facts: [ProcessFacts] = []
-        facts.reserveCapacity(list.count)
-        var clock = TimeText()
+        facts.reserveCapacity(positions.count)
         json.beginArray()
-        for index in list.indices {
+        for index in positions {
             let full = !exit || list[index].execsSinceEntry
             let times = EntryTimes(list[index], &clock)
-            writeMembers(list[index], keys: EventEntryKeys.stated(life: full, exit: exit).subtracting(shared), own: times, life: full, exit: exit, &json)
+            writeMembers(list[index], keys: EventEntryKeys.stated(life: full, exit: exit).subtracting(shared), own: times, life: full, exit: exit, &clock, &json)
             facts.append(eventFacts(list[index], life: full, times: times))
         }
         json.endArray()
@@ -133,7 +154,7 @@ extension DaemonRecords {
     /// namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond 2^53 - 1),
     /// strings escaped as `CanonicalJSON` escapes them.
     private static func writeMembers(_ entry: EventAttributor.Entry, keys: EventEntryKeys, own times: EntryTimes?, life full: Bool, exit withExit: Bool,
-                                     _ json: inout JSONBytes) {
+                                     _ clock: inout TimeText, _ json: inout JSONBytes) {
         let process = entry.process, life = entry.life
         let last = life.execs.last
         let exit = withExit ? life.exit : nil
@@ -159,7 +180,7 @@ extension DaemonRecords {
                 json.key("cmdline_truncated"); json.bool(exec.truncated)
                 json.key("cwd_name"); json.string(exec.cwdName)
                 json.key("exe"); json.string(exec.filename)
-                json.key("time"); json.string(exec.time.description)
+                json.key("time"); json.string(clock.text(exec.time))
                 json.endObject()
             }
             json.endArray()

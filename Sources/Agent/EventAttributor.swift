@@ -129,9 +129,13 @@ public struct EventAttributor: Sendable {
         var ended: [ProcessIdentity: UTCTime] = [:]
         var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity)] = []
         order.reserveCapacity(lives.count)
-        for (identity, life) in lives {
-            if let exit = life.exit { ended[identity] = exit.time } else { alive[identity.pid] = identity }
-            order.append((life.firstSeen.millisecondsSinceEpoch, identity.pid, identity))
+        var position = lives.startIndex
+        while position != lives.endIndex {
+            let identity = lives.keys[position]
+            let (exitTime, firstSeen) = Self.peek(&lives.values[position]) { ($0.exit?.time, $0.firstSeen) }
+            if let exitTime { ended[identity] = exitTime } else { alive[identity.pid] = identity }
+            order.append((firstSeen.millisecondsSinceEpoch, identity.pid, identity))
+            lives.formIndex(after: &position)
         }
         order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
@@ -151,21 +155,23 @@ public struct EventAttributor: Sendable {
             guard let index = lives.index(forKey: order[position].identity) else { continue }
             switch decided {
             case nil:
-                if lives.values[index].exit != nil {
+                if Self.peek(&lives.values[index], { $0.exit != nil }) {
                     resolution.unattributable += 1
                     lives.remove(at: index)
                 }
             case .none?:
-                if lives.values[index].exit != nil {
+                if Self.peek(&lives.values[index], { $0.exit != nil }) {
                     lives.remove(at: index)
-                } else if !lives.values[index].execs.isEmpty {
+                } else if Self.peek(&lives.values[index], { !$0.execs.isEmpty }) {
                     lives.values[index].execs = []
                 }
             case .job(let side)?:
                 // Taken once and stored back once: each read of `lives.values[index]` copies the
-                // whole life (its arrays and strings retained and released again).
+                // whole life (its arrays and strings retained and released again). An ended life
+                // leaves `lives`: it is moved out, not copied.
                 let identity = lives.keys[index]
-                var life = lives.values[index]
+                let hasEnded = Self.peek(&lives.values[index]) { $0.exit != nil }
+                var life = hasEnded ? lives.remove(at: index).value : lives.values[index]
                 let process = Self.tracked(life, identity: identity, side: side)
                 let sample = known[identity]
                 if side.role == .payload, life.escaped == nil,
@@ -179,7 +185,7 @@ public struct EventAttributor: Sendable {
                     life.execCountAtEntry = life.execCount
                 }
                 life.recorded = true
-                guard life.exit != nil else {
+                guard hasEnded else {
                     lives.values[index] = life
                     continue
                 }
@@ -191,7 +197,6 @@ public struct EventAttributor: Sendable {
                     let execsSinceEntry = !firstSight && life.execCount > life.execCountAtEntry
                     resolution.exited.append(Entry(process: process, life: life, firstSight: firstSight, execsSinceEntry: execsSinceEntry))
                 }
-                lives.remove(at: index)
             }
         }
         unattributable += resolution.unattributable
@@ -238,8 +243,8 @@ public struct EventAttributor: Sendable {
             }
             return sampled.contains(identity) ? LifeAttribution.none : nil
         }
-        // One copy of the life for both reads (each read of `lives.values[index]` copies it whole).
-        let (decidedBefore, parentIdentity) = { (life: ProcessLife) in (life.attribution, life.parent) }(lives.values[index])
+        // Read in place (each read of `lives.values[index]` copies the life whole).
+        let (decidedBefore, parentIdentity) = Self.peek(&lives.values[index]) { ($0.attribution, $0.parent) }
         if let decidedBefore { return decidedBefore }
         guard depth < 256 else { return nil }
         var decided: LifeAttribution?
@@ -258,6 +263,14 @@ public struct EventAttributor: Sendable {
         // Set in place (the optional-chained `lives[identity]?` moves the life out and back in).
         if let decided, let index = lives.index(forKey: identity) { lives.values[index].attribution = decided }
         return decided
+    }
+
+    /// What `body` reads of a life, read where it is: an access through `_modify` yields the
+    /// life in place, where the getter of `lives.values[index]` would copy it (retaining and
+    /// releasing each of its strings and arrays) to read one member.
+    @inline(__always)
+    private static func peek<T>(_ life: inout ProcessLife, _ body: (inout ProcessLife) -> T) -> T {
+        body(&life)
     }
 
     /// What a process the sampler recorded is to its descendants' ancestry.

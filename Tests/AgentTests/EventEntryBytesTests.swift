@@ -184,11 +184,24 @@ import Testing
                 }
             }
             for exit in [false, true] {
-                let (json, shared, facts) = DaemonRecords.eventEntries(entries, exit: exit)
+                let (json, shared, facts) = DaemonRecords.eventEntries(entries, entries.indices, exit: exit)
                 // Canonical as written: signed as it is, never parsed and written again.
                 #expect(CanonicalJSON.isCanonical(json), "round \(round), exit \(exit): \(String(decoding: json.prefix(400), as: UTF8.self))")
                 #expect(shared.map(CanonicalJSON.isCanonical) ?? entries.isEmpty, "round \(round), exit \(exit)")
                 let new = exit ? DaemonRecords.eventExits(entries) : DaemonRecords.eventProcesses(entries)
+                // The daemon's form: the entries at some positions of a cycle's array, read in
+                // place, give the record those entries alone give.
+                var all: [EventAttributor.Entry] = []
+                var positions: [Int] = []
+                for entry in entries {
+                    all.append(Self.entry(&generator))
+                    positions.append(all.count)
+                    all.append(entry)
+                }
+                all.append(Self.entry(&generator))
+                let inPlace = exit ? DaemonRecords.eventExits(all, at: positions[...]) : DaemonRecords.eventProcesses(all, at: positions[...])
+                #expect(try line(inPlace, before: false) == (try line(new, before: false)), "round \(round), exit \(exit)")
+                #expect(inPlace.processFacts == new.processFacts)
                 let reference = Shared.body(entries, exit: exit)
                 let old = Before.body(entries, exit: exit)
                 #expect(new.type == old.type)
