@@ -87,48 +87,18 @@ import Testing
             .first { $0.hasSuffix(".jsonl") }!), encoding: .utf8).utf8.count
         #expect(newBytes * 4 < oldBytes * 3, "\(newBytes) bytes with shared, \(oldBytes) before")
 
-        for directory in [new.path, old.path] {
-            let report = try ChainVerifier(outputDirectory: directory, publicKey: key.publicKey).verify()
-            #expect(report.problems.isEmpty && report.records == newBodies.count, "\(report.problems)")
-            _ = try RecordIndex.rebuild(directory: directory)
-        }
-        // Row for row the same process sightings (the record rows differ in their bytes only).
-        let newRows = try HandedOverFactsTests.dump(new.path), oldRows = try HandedOverFactsTests.dump(old.path)
-        #expect(newRows["process_sighting"] == oldRows["process_sighting"])
-        #expect(newRows["process_sighting"]!.count == 7 + 6 + 1 + 2)
-        #expect(newRows["process_sighting"]!.filter { $0.joined().contains("4267387837") }.count == 7 + 6 + 1)
+        let sightings = try EntryLayoutComparison.verifiedSameSightings(new: new.path, old: old.path, publicKey: key.publicKey, records: newBodies.count)
+        #expect(sightings.count == 7 + 6 + 1 + 2)
+        #expect(sightings.filter { $0.joined().contains("4267387837") }.count == 7 + 6 + 1)
 
-        for query in [RecordQuery.pid(303, at: nil), .pid(310, at: nil), .pid(305, at: entries.started[3].life.lastSeen),
-                      .pandaID("4267387837"), .pid(120, at: nil)] {
-            let answers = try [(new.path, newKey), (old.path, oldKey)].map { directory, keyPath in
-                try VerifiedQuery(directory: directory, publicKey: try RecordPublicKey.load(path: keyPath), publicKeyPath: keyPath).run(query)
-            }
-            for answer in answers { #expect(answer.isVerified && !answer.result.isEmpty, "\(query)") }
-            #expect(answers[0].result.processes == answers[1].result.processes, "\(query)")
-            #expect(answers[0].result.jobs == answers[1].result.jobs, "\(query)")
-            #expect(answers[0].result.resolution == answers[1].result.resolution, "\(query)")
-            #expect(answers[0].result.records.map { [$0.seq.description, $0.type, $0.time] } == answers[1].result.records.map { [$0.seq.description, $0.type, $0.time] })
-            let rows = answers.map { answer in
-                let shown = QueryAnswer(answer, directory: "d")
-                return shown.processes + shown.jobs.flatMap(\.processes)
-            }
-            #expect(rows[0] == rows[1] && !rows[0].isEmpty, "\(query)")
-        }
+        let queries = [RecordQuery.pid(303, at: nil), .pid(310, at: nil), .pid(305, at: entries.started[3].life.lastSeen),
+                       .pandaID("4267387837"), .pid(120, at: nil)]
+        try EntryLayoutComparison.expectSameAnswers(queries, new: (new.path, newKey), old: (old.path, oldKey))
         let answer = try IndexReader(directory: new.path).run(.pandaID("4267387837"))
         let ended = QueryAnswer(unverified: answer, directory: new.path).jobs.first?.processes.filter { $0.exitRecorded != nil }
         #expect(ended?.count == 7, "every exit of the job is found: \(ended?.map(\.identity.pid) ?? [])")
 
         // A central store takes the same facts from either line (Foundation's decoder).
-        let newLines = try SegmentReader.segments(directory: new.path).flatMap { segment in try String(contentsOfFile: segment.path, encoding: .utf8).split(separator: "\n") }
-        let oldLines = try SegmentReader.segments(directory: old.path).flatMap { segment in try String(contentsOfFile: segment.path, encoding: .utf8).split(separator: "\n") }
-        #expect(newLines.count == oldLines.count)
-        for (newLine, oldLine) in zip(newLines, oldLines) {
-            let a = try RecordFacts.extract(Array(newLine.utf8)).get(), b = try RecordFacts.extract(Array(oldLine.utf8)).get()
-            #expect(a.pandaIDs == b.pandaIDs && a.taskIDs == b.taskIDs && a.pids == b.pids && a.uids == b.uids && !a.pids.isEmpty)
-            let decoded = try RecordLine.decode(Array(newLine.utf8), body: IndexedBody.self).body.processes
-            let before = try RecordLine.decode(Array(oldLine.utf8), body: IndexedBody.self).body.processes
-            #expect(decoded?.map(\.pandaID) == before?.map(\.pandaID) && decoded?.map(\.role) == before?.map(\.role)
-                    && decoded?.map(\.pilot?.pid) == before?.map(\.pilot?.pid) && decoded?.map(\.uids) == before?.map(\.uids))
-        }
+        _ = try EntryLayoutComparison.sameLineFacts(new: new.path, old: old.path)
     }
 }
