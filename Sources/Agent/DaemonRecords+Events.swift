@@ -27,31 +27,21 @@ import Records
 /// thousands of entries a cycle. The bytes are those the same entries made as `JSONValue`s and
 /// canonicalized gave (a test compares both).
 extension DaemonRecords {
-    /// `process`: processes of one job the events saw start since the last cycle, ended or not.
-    public static func eventProcesses(_ entries: [EventAttributor.Entry]) -> RecordBody {
-        eventBody(entries, entries.indices, exit: false)
-    }
-
-    /// `process` of the entries at `positions` of `entries` (read in place, none copied).
-    public static func eventProcesses(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>) -> RecordBody {
-        eventBody(entries, positions, exit: false)
+    /// `process`: processes of one job the events saw start since the last cycle, ended or not:
+    /// the entries at `positions` of `entries` (all of them when nil), read in place, none copied.
+    public static func eventProcesses(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>? = nil) -> RecordBody {
+        eventBody(entries, positions ?? ArraySlice(entries.indices), exit: false)
     }
 
     /// `exit`: processes of one job whose end the events saw and no sample recorded: identity,
     /// wait status and reaper, and the whole life again of those that exec'd after their
-    /// `process` entry (`execsSinceEntry`), so that no exec is left unrecorded.
-    public static func eventExits(_ entries: [EventAttributor.Entry]) -> RecordBody {
-        eventBody(entries, entries.indices, exit: true)
+    /// `process` entry (`execsSinceEntry`), so that no exec is left unrecorded. The entries at
+    /// `positions` of `entries` (all of them when nil), read in place, none copied.
+    public static func eventExits(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>? = nil) -> RecordBody {
+        eventBody(entries, positions ?? ArraySlice(entries.indices), exit: true)
     }
 
-    /// `exit` of the entries at `positions` of `entries` (read in place, none copied).
-    public static func eventExits(_ entries: [EventAttributor.Entry], at positions: ArraySlice<Int>) -> RecordBody {
-        eventBody(entries, positions, exit: true)
-    }
-
-    private static func eventBody<Positions: Collection>(_ entries: [EventAttributor.Entry], _ positions: Positions, exit: Bool) -> RecordBody
-        where Positions.Element == Int
-    {
+    private static func eventBody(_ entries: [EventAttributor.Entry], _ positions: ArraySlice<Int>, exit: Bool) -> RecordBody {
         let written = eventEntries(entries, positions, exit: exit)
         var members = [CanonicalMember("processes", canonical: written.json)]
         if let shared = written.shared { members.append(CanonicalMember(SharedEntryMembers.key, canonical: shared)) }
