@@ -62,22 +62,23 @@ struct isotrace_proc_events *isotrace_proc_events_open(size_t ring_bytes, char *
     struct isotrace_proc_events *events = calloc(1, sizeof *events);
     if (!events) { isotrace_libbpf_fail(error, error_size, "calloc", ENOMEM); return NULL; }
     events->bss_fd = -1;
-    events->object = isotrace_bpf_open(proc_events_bpf_o, proc_events_bpf_o_len);
+    struct isotrace_bpf_kernel kernel;
+    events->object = isotrace_bpf_open(proc_events_bpf_o, proc_events_bpf_o_len, &kernel);
     int code = libbpf_get_error(events->object);
-    if (code) { events->object = NULL; isotrace_libbpf_fail(error, error_size, "open BPF object", code); goto failed; }
+    if (code) { events->object = NULL; isotrace_bpf_done(&kernel); isotrace_libbpf_fail(error, error_size, "open BPF object", code); goto failed; }
     struct bpf_map *ring_map = bpf_object__find_map_by_name(events->object, "events");
-    if (!ring_map) { isotrace_libbpf_fail(error, error_size, "find map events", ENOENT); goto failed; }
+    if (!ring_map) { isotrace_bpf_done(&kernel); isotrace_libbpf_fail(error, error_size, "find map events", ENOENT); goto failed; }
     if (ring_bytes) {
         code = bpf_map__set_max_entries(ring_map, (unsigned int)ring_bytes);
-        if (code) { isotrace_libbpf_fail(error, error_size, "set ring buffer size (a power of two, at least a page)", code); goto failed; }
+        if (code) { isotrace_bpf_done(&kernel); isotrace_libbpf_fail(error, error_size, "set ring buffer size (a power of two, at least a page)", code); goto failed; }
     }
-    code = bpf_object__load(events->object);
+    code = isotrace_bpf_load(events->object, &kernel);
     if (code) { isotrace_libbpf_fail(error, error_size, "load BPF programs (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
     const char *names[3] = {"on_fork", "on_exec", "on_exit"};
     for (int i = 0; i < 3; i++) {
         struct bpf_program *program = bpf_object__find_program_by_name(events->object, names[i]);
         if (!program) { isotrace_libbpf_fail(error, error_size, names[i], ENOENT); goto failed; }
-        events->links[i] = bpf_program__attach(program);
+        events->links[i] = bpf_program__attach_trace(program);
         code = libbpf_get_error(events->links[i]);
         if (code) { events->links[i] = NULL; isotrace_libbpf_fail(error, error_size, "attach tracepoint", code); goto failed; }
     }

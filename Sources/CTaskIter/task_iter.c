@@ -53,10 +53,11 @@ struct isotrace_task_iter *isotrace_task_iter_open(char *error, size_t error_siz
     isotrace_libbpf_begin();
     struct isotrace_task_iter *iter = calloc(1, sizeof *iter);
     if (!iter) { isotrace_libbpf_fail(error, error_size, "calloc", ENOMEM); return NULL; }
-    iter->object = isotrace_bpf_open(task_iter_bpf_o, task_iter_bpf_o_len);
+    struct isotrace_bpf_kernel kernel;
+    iter->object = isotrace_bpf_open(task_iter_bpf_o, task_iter_bpf_o_len, &kernel);
     int code = libbpf_get_error(iter->object);
-    if (code) { iter->object = NULL; isotrace_libbpf_fail(error, error_size, "open BPF object", (int)code); goto failed; }
-    code = bpf_object__load(iter->object);
+    if (code) { iter->object = NULL; isotrace_bpf_done(&kernel); isotrace_libbpf_fail(error, error_size, "open BPF object", (int)code); goto failed; }
+    code = isotrace_bpf_load(iter->object, &kernel);
     if (code) { isotrace_libbpf_fail(error, error_size, "load BPF program (needs root, or CAP_BPF and CAP_PERFMON)", code); goto failed; }
     struct bpf_program *program = bpf_object__find_program_by_name(iter->object, "dump_task");
     if (!program) { isotrace_libbpf_fail(error, error_size, "find program dump_task", ENOENT); goto failed; }

@@ -70,6 +70,20 @@ final class CredentialZoo {
         children.append(setpriv)
         pids.append((setpriv.pid, "setpriv: split real/effective ids, groups, NoNewPrivs, reduced bounding set"))
 
+        // The five capability sets told apart (the BPF program reads them at five offsets of one
+        // copy of struct cred): inheritable 0x420, ambient 0x400, permitted = effective = bounding
+        // 0x429 in the first; effective 0 but permitted 0x429 in the second (a non-zero euid).
+        let ambient = try ChildProcess.execingSleep([
+            "/usr/bin/setpriv", "--inh-caps", "-all,+net_bind_service,+kill", "--ambient-caps", "+net_bind_service",
+            "--bounding-set", "-all,+net_bind_service,+kill,+chown,+fowner", "/bin/sleep", "300"])
+        children.append(ambient)
+        pids.append((ambient.pid, "setpriv: inheritable and ambient capabilities"))
+        let effective = try ChildProcess.execingSleep([
+            "/usr/bin/setpriv", "--euid", "64958", "--inh-caps", "-all,+net_bind_service,+kill",
+            "--bounding-set", "-all,+net_bind_service,+kill,+chown,+fowner", "/bin/sleep", "300"])
+        children.append(effective)
+        pids.append((effective.pid, "setpriv: permitted capabilities, none effective"))
+
         let python = try ChildProcess(["/usr/bin/python3", "-S", "-c", Self.credentialScript])
         children.append(python)
         let filtered = python.waitFor { ProcFacts.text("/proc/\(python.pid)/status")?.contains("Seccomp_filters:\t2") == true ? true : nil }
@@ -195,6 +209,11 @@ extension Live {
             #expect(python.uids == [64981, 64982, 64983, 64983] && python.gids == [64971, 64972, 64973, 64974])
             #expect(python.noNewPrivs && python.seccompMode == 2 && python.seccompFilters == 2)
             #expect(python.capabilities.bounding & (1 << 21) == 0 && python.capabilities.bounding != 0)
+            let ambient = try #require(zoo.pids.first { $0.what.hasSuffix("ambient capabilities") }.flatMap { records[$0.pid] })
+            #expect(ambient.capabilities.inheritable == 0x420 && ambient.capabilities.ambient == 0x400)
+            #expect(ambient.capabilities.permitted == 0x429 && ambient.capabilities.effective == 0x429 && ambient.capabilities.bounding == 0x429)
+            let effective = try #require(zoo.pids.first { $0.what.hasSuffix("none effective") }.flatMap { records[$0.pid] })
+            #expect(effective.capabilities.permitted == 0x429 && effective.capabilities.effective == 0)
             let deep = try #require(zoo.pids.first { $0.what.hasPrefix("five") }.flatMap { records[$0.pid] })
             #expect(deep.nspidLevel == 4 && deep.isIncomplete)
         }

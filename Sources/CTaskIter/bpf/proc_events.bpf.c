@@ -7,7 +7,8 @@
 // Only processes are reported: a fork that makes a thread and the exit of a thread that is not
 // the last of its group are skipped, as are kernel threads. When the ring buffer is full the
 // event is counted in `events_lost` (read by user space through the .bss map), never silently
-// dropped. Same CO-RE approach as task_iter.bpf.c (core_types.h, no vmlinux.h).
+// dropped. Same CO-RE approach as task_iter.bpf.c (core_types.h, no vmlinux.h): the task's own
+// scalars are direct loads, every pointer is followed with a probe read.
 #include "core_types.h"
 
 #define PF_KTHREAD 0x00200000
@@ -43,16 +44,19 @@ static __always_inline void submit(struct isotrace_proc_event *e) {
 static __always_inline void describe(struct isotrace_proc_event *e, struct task_struct *task, __u32 kind) {
     e->kind = kind;
     e->pid = task->tgid;
-    struct task_struct *parent = task->real_parent;
-    e->ppid = parent->tgid;
-    e->start_boottime_ns = task->group_leader->start_boottime;
-    e->parent_start_boottime_ns = parent->group_leader->start_boottime;
+    struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+    e->ppid = BPF_CORE_READ(parent, tgid);
+    e->start_boottime_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+    e->parent_start_boottime_ns = BPF_CORE_READ(parent, group_leader, start_boottime);
     e->time_boottime_ns = bpf_ktime_get_boot_ns();
-    const struct cred *cred = task->real_cred;
-    read_ids(cred, e->uids, e->gids);
-    read_namespace_inodes(task, cred, e->ns_inodes);
-    e->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
-    e->sid = task->signal->pids[3]->numbers[0].nr;
+    struct cred_view c;
+    read_cred(BPF_CORE_READ(task, real_cred), &c);
+    __builtin_memcpy(e->uids, c.uids, sizeof(e->uids));
+    __builtin_memcpy(e->gids, c.gids, sizeof(e->gids));
+    struct pid *thread_pid = BPF_CORE_READ(task, thread_pid);
+    read_namespace_inodes(task, c.user_ns, pid_namespace_at(thread_pid, BPF_CORE_READ(thread_pid, level)), e->ns_inodes);
+    e->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+    e->sid = BPF_CORE_READ(task, signal, pids[3], numbers[0].nr);
     BPF_CORE_READ_INTO(&e->comm, task, comm);
 }
 
@@ -77,15 +81,15 @@ int on_exec(unsigned long long *ctx) {
     if (!e) return 0;
     __builtin_memset(e, 0, sizeof(*e));
     describe(e, task, ISOTRACE_EVENT_EXEC);
-    bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), bprm->filename);
-    struct fs_struct *fs = task->fs;
+    bpf_probe_read_kernel_str(e->filename, sizeof(e->filename), BPF_CORE_READ(bprm, filename));
+    struct fs_struct *fs = BPF_CORE_READ(task, fs);
     if (fs) {
-        const unsigned char *name = fs->pwd.dentry->d_name.name;
+        const unsigned char *name = BPF_CORE_READ(fs, pwd.dentry, d_name.name);
         bpf_probe_read_kernel_str(e->cwd_name, sizeof(e->cwd_name), name);
     }
-    struct mm_struct *mm = task->mm;
+    struct mm_struct *mm = BPF_CORE_READ(task, mm);
     if (mm) {
-        unsigned long start = mm->arg_start, end = mm->arg_end;
+        unsigned long start = BPF_CORE_READ(mm, arg_start), end = BPF_CORE_READ(mm, arg_end);
         unsigned long length = end > start ? end - start : 0;
         if (length > ISOTRACE_EVENT_ARGS - 1) {
             length = ISOTRACE_EVENT_ARGS - 1;
@@ -103,7 +107,7 @@ int on_exit(unsigned long long *ctx) {
     struct task_struct *task = (struct task_struct *)ctx[0];
     if (task->flags & PF_KTHREAD) return 0;
     // The process ends with its last thread: `live` has already been decremented for this one.
-    if (task->signal->live.counter != 0) return 0;
+    if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
     struct isotrace_proc_event *e = reserve(ISOTRACE_EVENT_HEAD_SIZE);
     if (!e) return 0;
     __builtin_memset(e, 0, ISOTRACE_EVENT_HEAD_SIZE);

@@ -3,17 +3,20 @@
 // /proc/<pid>/stat, status and ns/* would show (see include/task_iter.h for the layout).
 //
 // Built with `clang -O2 -g -target bpf` against the minimal CO-RE types of core_types.h (no vmlinux.h):
-// libbpf relocates every field access against the running kernel's BTF. Fixed-offset chains are
-// direct loads through the task's BTF pointers (far cheaper than a probe-read helper call each);
-// only variable-index reads go through bpf_core_read. Pitfalls handled:
+// libbpf relocates every field access against the running kernel's BTF. The task's own scalar
+// fields are direct loads; every pointer is followed with a probe read (BPF_CORE_READ), which
+// spares the verifier a search of vmlinux's BTF per pointer load (see core_types.h). Pitfalls handled:
 // the PID namespace is thread_pid->numbers[level].ns (not nsproxy->pid_ns_for_children); the
 // user namespace and all ids come from real_cred, as /proc reads them; kernel_cap_t is a u64
 // since 6.3 and two u32 before (checked with CO-RE); zombies have no nsproxy.
 #include "core_types.h"
 
 struct seq_file;
-struct bpf_iter_meta { struct seq_file *seq; } PAI;
-struct bpf_iter__task { struct bpf_iter_meta *meta; struct task_struct *task; } PAI;
+// The iterator's context is a fixed ABI (two pointer-sized slots, include/linux/bpf.h's
+// __bpf_md_ptr), so these two carry no preserve_access_index: no CO-RE relocation, and no search
+// of the kernel's BTF for them when loading.
+struct bpf_iter_meta { struct seq_file *seq; };
+struct bpf_iter__task { struct bpf_iter_meta *meta; struct task_struct *task; };
 
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -22,29 +25,10 @@ struct {
     __type(value, struct isotrace_task_record);
 } scratch SEC(".maps");
 
-static __always_inline void read_caps(const struct cred *cred, __u64 caps[5]) {
-    if (bpf_core_type_exists(struct kernel_cap_struct)) {
-        const struct cred___pre63 *old = (const void *)cred;
-        struct kernel_cap_struct c[5];
-        bpf_core_read(&c[0], sizeof(c[0]), &old->cap_inheritable);
-        bpf_core_read(&c[1], sizeof(c[1]), &old->cap_permitted);
-        bpf_core_read(&c[2], sizeof(c[2]), &old->cap_effective);
-        bpf_core_read(&c[3], sizeof(c[3]), &old->cap_bset);
-        bpf_core_read(&c[4], sizeof(c[4]), &old->cap_ambient);
-        for (int i = 0; i < 5; i++) caps[i] = (__u64)c[i].cap[0] | (__u64)c[i].cap[1] << 32;
-    } else {
-        caps[0] = BPF_CORE_READ(cred, cap_inheritable.val);
-        caps[1] = BPF_CORE_READ(cred, cap_permitted.val);
-        caps[2] = BPF_CORE_READ(cred, cap_effective.val);
-        caps[3] = BPF_CORE_READ(cred, cap_bset.val);
-        caps[4] = BPF_CORE_READ(cred, cap_ambient.val);
-    }
-}
-
 /// fs/proc/array.c: task_state_index() and task_state_array.
 static __always_inline __u32 state_letter(struct task_struct *task) {
-    __u32 raw = BPF_CORE_READ(task, __state);
-    __u32 state = (raw | (__u32)BPF_CORE_READ(task, exit_state)) & 0x7f;  // TASK_REPORT
+    __u32 raw = task->__state;
+    __u32 state = (raw | (__u32)task->exit_state) & 0x7f;                     // TASK_REPORT
     if ((raw & 0x402) == 0x402) state = 0x80;                                 // TASK_IDLE -> TASK_REPORT_IDLE
     if (raw == 0x1000) state = 0x2;                                           // TASK_RTLOCK_WAIT -> D
     const char letters[] = "RSDTtXZPI";
@@ -76,20 +60,23 @@ int dump_task(struct bpf_iter__task *ctx) {
     __builtin_memset(r, 0, sizeof(*r));
     r->pid = pid;
     r->tgid = tgid;
-    r->ppid = task->real_parent->tgid;
-    r->pgid = task->signal->pids[2]->numbers[0].nr;
-    r->sid = task->signal->pids[3]->numbers[0].nr;
-    if (task->ptrace) r->tracer_pid = task->parent->pid;
-    const struct cred *cred = task->real_cred;
-    read_ids(cred, r->uids, r->gids);
-    read_caps(cred, r->caps);
-    struct group_info *groups = cred->group_info;
-    int ngroups = groups ? groups->ngroups : 0;
+    r->ppid = BPF_CORE_READ(task, real_parent, tgid);
+    struct signal_struct *signal = BPF_CORE_READ(task, signal);
+    r->pgid = BPF_CORE_READ(signal, pids[2], numbers[0].nr);
+    r->sid = BPF_CORE_READ(signal, pids[3], numbers[0].nr);
+    if (task->ptrace) r->tracer_pid = BPF_CORE_READ(task, parent, pid);
+    const struct cred *cred = BPF_CORE_READ(task, real_cred);
+    struct cred_view c;
+    read_cred(cred, &c);
+    __builtin_memcpy(r->uids, c.uids, sizeof(r->uids));
+    __builtin_memcpy(r->gids, c.gids, sizeof(r->gids));
+    __builtin_memcpy(r->caps, c.caps, sizeof(r->caps));
+    struct group_info *groups = c.group_info;
+    int ngroups = groups ? BPF_CORE_READ(groups, ngroups) : 0;
     r->ngroups = ngroups > 0 ? (__u32)ngroups : 0;
-    for (int i = 0; i < 32; i++) {
-        if (i >= ngroups) break;
-        bpf_core_read(&r->groups[i], sizeof(r->groups[i]), &groups->gid[i].val);
-    }
+    // The first 32 gids in one read (kgid_t is a u32 everywhere).
+    __u32 copied = ngroups > 32 ? 32 : ngroups > 0 ? (__u32)ngroups : 0;
+    if (copied) bpf_core_read(r->groups, copied * sizeof(r->groups[0]), &groups->gid);
     r->start_boottime_ns = task->start_boottime;
     r->flags = task->flags;
     r->state = state_letter(task);
@@ -98,15 +85,21 @@ int dump_task(struct bpf_iter__task *ctx) {
     r->seccomp_filters = task->seccomp.filter_count.counter;
     BPF_CORE_READ_INTO(&r->comm, task, comm);
 
-    struct pid *thread_pid = task->thread_pid;
-    __u32 level = thread_pid->level;
+    // NSpid: thread_pid->numbers[0..level], the first four of them in one read; the task's own
+    // pid namespace is the one of numbers[level].
+    struct pid *thread_pid = BPF_CORE_READ(task, thread_pid);
+    __u32 level = BPF_CORE_READ(thread_pid, level);
     r->nspid_level = level;
+    struct upid upids[4] = {};
+    __u32 levels = level < 3 ? level + 1 : 4;
+    bpf_core_read(upids, levels * sizeof(upids[0]), &thread_pid->numbers);
     for (__u32 i = 0; i < 4; i++) {
-        if (i > level) break;
-        bpf_core_read(&r->nspid[i], sizeof(r->nspid[i]), &thread_pid->numbers[i].nr);
+        if (i >= levels) break;
+        r->nspid[i] = upids[i].nr;
     }
-    read_namespace_inodes(task, cred, r->ns_inodes);
-    r->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+    struct pid_namespace *pid_ns = level < 4 ? upids[level & 3].ns : pid_namespace_at(thread_pid, level);
+    read_namespace_inodes(task, c.user_ns, pid_ns, r->ns_inodes);
+    r->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
     bpf_seq_write(seq, r, sizeof(*r));
     return 0;
 }
