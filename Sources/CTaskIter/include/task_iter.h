@@ -43,7 +43,7 @@ struct isotrace_task_record {
     char comm[16];
 };
 
-/// A loaded and attached task iterator. Loading costs tens of milliseconds; reading is cheap,
+/// A loaded and attached task iterator. Loading costs a few milliseconds (bpf_loader.h); reading is cheap,
 /// so a long-lived caller (the daemon) opens once and reads every cycle.
 struct isotrace_task_iter;
 
