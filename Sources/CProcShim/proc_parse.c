@@ -246,3 +246,106 @@ void isotrace_read_namespace_links(int dir_fd, uint64_t *inodes, int *errors) {
         errors[kind] = 0;
     }
 }
+
+size_t isotrace_environ_named(const uint8_t *text, size_t count, const uint64_t *pairs, const uint8_t *names,
+                              const uint32_t *by_length, size_t longest, size_t *from, size_t *entries, size_t capacity) {
+    size_t found = 0;
+    size_t start = *from;
+    while (start < count && found < capacity) {
+        // The entry's end by memchr (glibc's is vectorised: the entries are some 200 bytes).
+        const uint8_t *nul = memchr(text + start, 0, count - start);
+        size_t end = nul ? (size_t)(nul - text) : count;
+        if (end - start >= 2) {
+            unsigned pair = (unsigned)text[start] << 8 | text[start + 1];
+            if (pairs[pair >> 6] & (1ull << (pair & 63))) {
+                size_t window = end - start < longest + 1 ? end - start : longest + 1;
+                const uint8_t *sign = memchr(text + start, '=', window);
+                size_t length = sign ? (size_t)(sign - text) - start : 0;
+                for (size_t at = sign ? by_length[length] : 0, stop = sign ? by_length[length + 1] : 0; at < stop; at += length) {
+                    if (memcmp(names + at, text + start, length) == 0) {
+                        entries[3 * found] = start;
+                        entries[3 * found + 1] = (size_t)(sign - text);
+                        entries[3 * found + 2] = end;
+                        found++;
+                        break;
+                    }
+                }
+            }
+        }
+        start = end + 1;
+    }
+    *from = start < count ? start : count;
+    return found;
+}
+
+/// `ProcessStat.signed` in C: an optional '-', then 1 to 20 digits, no overflow, at most INT64_MAX.
+static int signed_number(const uint8_t *token, size_t count, int64_t *out) {
+    int negative = count > 0 && token[0] == '-';
+    if (negative) { token++; count--; }
+    if (count == 0 || count > 20) return 0;
+    uint64_t value = 0;
+    for (size_t i = 0; i < count; i++) {
+        uint8_t digit = (uint8_t)(token[i] - '0');
+        if (digit > 9) return 0;
+        if (__builtin_mul_overflow(value, 10, &value) || __builtin_add_overflow(value, digit, &value)) return 0;
+    }
+    if (value > (uint64_t)INT64_MAX) return 0;
+    *out = negative ? -(int64_t)value : (int64_t)value;
+    return 1;
+}
+
+int isotrace_parse_stat(const uint8_t *text, size_t count, int64_t max_start_ticks, struct isotrace_stat *out) {
+    const uint8_t *open_at = memchr(text, '(', count);
+    if (!open_at) return 0;
+    size_t open = (size_t)(open_at - text);
+    const uint8_t *close_at = memrchr(text + open + 1, ')', count - open - 1);
+    if (!close_at) return 0;
+    size_t close = (size_t)(close_at - text);
+    size_t start = 0, pid_end = open;
+    while (start < pid_end && blank(text[start])) start++;
+    while (pid_end > start && blank(text[pid_end - 1])) pid_end--;
+    int64_t pid;
+    if (!signed_number(text + start, pid_end - start, &pid) || pid < INT32_MIN || pid > INT32_MAX) return 0;
+    size_t end = count;
+    while (end > close + 1 && (blank(text[end - 1]) || text[end - 1] == '\n')) end--;
+    int field = 2, have_state = 0;
+    size_t index = close + 1;
+    while (index < end && (blank(text[index]) || text[index] == '\n')) index++;
+    while (index < end && field < 22) {
+        while (index < end && blank(text[index])) index++;
+        if (index >= end) break;
+        size_t token = index;
+        while (index < end && !blank(text[index])) index++;
+        field++;
+        const uint8_t *at = text + token;
+        size_t length = index - token;
+        int64_t value;
+        switch (field) {
+        case 3:
+            if (length != 1 || at[0] >= 0x80) return 0;
+            out->state = at[0];
+            have_state = 1;
+            break;
+        case 4: case 5: case 6:
+            if (!signed_number(at, length, &value) || value < INT32_MIN || value > INT32_MAX) return 0;
+            if (field == 4) out->ppid = (int32_t)value;
+            else if (field == 5) out->pgid = (int32_t)value;
+            else out->sid = (int32_t)value;
+            break;
+        case 9:
+            if (!signed_number(at, length, &value) || value < 0) return 0;
+            out->flags = (uint64_t)value;
+            break;
+        case 22:
+            if (!signed_number(at, length, &value) || value < 0 || value > max_start_ticks) return 0;
+            out->start_ticks = (uint64_t)value;
+            break;
+        default: break;
+        }
+    }
+    if (field != 22 || !have_state) return 0;
+    out->pid = (int32_t)pid;
+    out->comm_start = open + 1;
+    out->comm_end = close;
+    return 1;
+}

@@ -1,3 +1,4 @@
+import CProcShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -33,6 +34,14 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
     /// set: almost every variable of a real environment (PATH aside) is dropped on those two
     /// bytes alone. nil when a name is empty.
     private let leadingPairs: [UInt64]?
+    /// The names' bytes by length and where each length's start, for the C scan
+    /// (`isotrace_environ_named`); nil when `leadingPairs` is (then Swift looks at every entry).
+    private let nameTable: NameTable?
+
+    private struct NameTable: Sendable, Equatable {
+        var names: [UInt8]
+        var byLength: [UInt32]
+    }
 
     public init(extra: [String] = []) {
         names = Self.names.union(extra)
@@ -47,6 +56,18 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
                 pairs[pair >> 6] |= 1 << UInt64(pair & 63)
             }
             leadingPairs = pairs
+        }
+        if leadingPairs != nil {
+            var bytes: [UInt8] = []
+            var byLength: [UInt32] = []
+            for length in 0..<namesByLength.count {
+                byLength.append(UInt32(bytes.count))
+                for name in namesByLength[length] { bytes += name }
+            }
+            byLength.append(UInt32(bytes.count))
+            nameTable = NameTable(names: bytes, byLength: byLength)
+        } else {
+            nameTable = nil
         }
     }
 
@@ -92,32 +113,59 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
     /// The allowlisted entries of `buffer`, the first of each name only, as offsets.
     private func findKept(_ buffer: UnsafeBufferPointer<UInt8>, into kept: inout [SharedEnvironments.Entry]) {
         guard let base = buffer.baseAddress else { return }
-        let longest = namesByLength.count - 1
-        var entry = 0
-        while entry < buffer.count {
-            // The entry's end (NUL) by memchr; its name only if '=' comes within the longest name.
-            var end = buffer.count
-            if let nul = memchr(base + entry, 0, buffer.count - entry) {
-                end = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - base
+        guard let leadingPairs, let nameTable else {
+            // A name is empty: no two-byte filter, every entry is looked at here.
+            var entry = 0
+            while entry < buffer.count {
+                var end = buffer.count
+                if let nul = memchr(base + entry, 0, buffer.count - entry) {
+                    end = UnsafePointer<UInt8>(nul.assumingMemoryBound(to: UInt8.self)) - base
+                }
+                consider(base, from: entry, to: end, into: &kept)
+                entry = end + 1
             }
-            let start = entry
-            entry = end + 1
-            if let leadingPairs {
-                guard end - start >= 2 else { continue }
-                let pair = Int(buffer[start]) << 8 | Int(buffer[start + 1])
-                guard leadingPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
-            }
-            var equals = start
-            while equals < end && equals - start <= longest && buffer[equals] != UInt8(ascii: "=") { equals += 1 }
-            guard equals < end, buffer[equals] == UInt8(ascii: "="), equals - start <= longest else { continue }
-            let name = UnsafeBufferPointer<UInt8>(rebasing: buffer[start..<equals])
-            guard namesByLength[name.count].contains(where: { (candidate: [UInt8]) in candidate.elementsEqual(name) }) else { continue }
-            let seen = kept.contains { earlier in
-                earlier.equals - earlier.name == name.count
-                    && memcmp(base + earlier.name, base + start, name.count) == 0
-            }
-            if !seen { kept.append(SharedEnvironments.Entry(name: start, equals: equals, end: end)) }
+            return
         }
+        // The entries with an allowlisted name, found in C sixteen at a time (one C loop over
+        // the some fifty entries of a payload's environment, no Swift per entry).
+        let capacity = 16
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 3 * capacity) { found in
+            leadingPairs.withUnsafeBufferPointer { pairs in
+                nameTable.names.withUnsafeBufferPointer { names in nameTable.byLength.withUnsafeBufferPointer { byLength in
+                    var from = 0
+                    repeat {
+                        let count = isotrace_environ_named(
+                            base, buffer.count, pairs.baseAddress, names.baseAddress, byLength.baseAddress, namesByLength.count - 1,
+                            &from, found.baseAddress, capacity)
+                        for index in 0..<count {
+                            let start = found[3 * index], equals = found[3 * index + 1]
+                            let seen = kept.contains { earlier in
+                                earlier.equals - earlier.name == equals - start
+                                    && memcmp(base + earlier.name, base + start, equals - start) == 0
+                            }
+                            if !seen { kept.append(SharedEnvironments.Entry(name: start, equals: equals, end: found[3 * index + 2])) }
+                        }
+                    } while from < buffer.count
+                } }
+            }
+        }
+    }
+
+    /// The entry `start..<end` of the block at `base`, kept when its name is allowlisted and not
+    /// kept already.
+    @inline(__always)
+    private func consider(_ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into kept: inout [SharedEnvironments.Entry]) {
+        let longest = namesByLength.count - 1
+        var equals = start
+        while equals < end && equals - start <= longest && base[equals] != UInt8(ascii: "=") { equals += 1 }
+        guard equals < end, base[equals] == UInt8(ascii: "="), equals - start <= longest else { return }
+        let name = UnsafeBufferPointer<UInt8>(start: base + start, count: equals - start)
+        guard namesByLength[name.count].contains(where: { (candidate: [UInt8]) in candidate.elementsEqual(name) }) else { return }
+        let seen = kept.contains { earlier in
+            earlier.equals - earlier.name == name.count
+                && memcmp(base + earlier.name, base + start, name.count) == 0
+        }
+        if !seen { kept.append(SharedEnvironments.Entry(name: start, equals: equals, end: end)) }
     }
 }
 

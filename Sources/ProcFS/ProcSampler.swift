@@ -442,23 +442,37 @@ struct ProcessReader {
     }
 }
 
-/// The command line of the process read last, and its arguments: the processes of a job are
-/// often forked from one parent and read one after the other (AthenaMP's workers, a shell's
-/// subshells), and a command line byte for byte that of the process before is not parsed and
-/// redacted again; its arguments are shared.
+/// The command lines of the last few processes read (distinct ones), and their arguments: the
+/// processes of a job are often forked from one parent and read one after the other or nearly
+/// (AthenaMP's workers, a shell's subshells, a payload root and its workers interleaved), and a
+/// command line byte for byte that of one of them is not parsed and redacted again; its
+/// arguments are shared (and the JSON writer copies the bytes it wrote for them).
 struct LastCommandLine {
-    private var bytes: [UInt8] = []
-    private var parsed: [String]?
+    /// How many are kept: on a realistic node of 10,000 processes the last one matched 3,582
+    /// command lines, the last four 4,132 of the 4,926 seen before.
+    static let kept = 4
+    private var lines: [(bytes: [UInt8], arguments: [String])] = []
+    /// Where the next new one goes once `kept` are held.
+    private var next = 0
 
     mutating func arguments(_ commandLine: Bytes) -> [String] {
-        if let parsed, bytes.count == commandLine.count, commandLine.isEmpty
-            || bytes.withUnsafeBytes({ kept in commandLine.withUnsafeBytes { memcmp(kept.baseAddress!, $0.baseAddress!, $0.count) == 0 } }) {
-            return parsed
+        let count = lines.count
+        var index = (next + count - 1) % max(count, 1)
+        for _ in 0..<count {
+            if lines[index].bytes.count == commandLine.count, commandLine.isEmpty
+                || lines[index].bytes.withUnsafeBytes({ kept in commandLine.withUnsafeBytes { memcmp(kept.baseAddress!, $0.baseAddress!, $0.count) == 0 } }) {
+                return lines[index].arguments
+            }
+            index = (index + count - 1) % count
         }
         let arguments = ProcessArguments.parse(commandLine)
-        bytes.removeAll(keepingCapacity: true)
-        bytes.append(contentsOf: commandLine)
-        parsed = arguments
+        if count < Self.kept {
+            lines.append((Array(commandLine), arguments))
+            next = lines.count % Self.kept
+        } else {
+            lines[next] = (Array(commandLine), arguments)
+            next = (next + 1) % Self.kept
+        }
         return arguments
     }
 }

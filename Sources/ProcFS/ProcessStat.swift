@@ -1,3 +1,4 @@
+import CProcShim
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -51,80 +52,18 @@ public struct ProcessStat: Sendable, Equatable {
         return try parseChecked(bytes)
     }
 
-    /// The fields isotrace uses, read in place in one pass (nil: let `parseChecked` say why).
+    /// The fields isotrace uses, read in place in one pass in C (`isotrace_parse_stat`; nil: let
+    /// `parseChecked` say why).
     static func fastParse(_ bytes: Bytes) -> ProcessStat? {
         bytes.withUnsafeBufferPointer { text -> ProcessStat? in
-            guard let base = text.baseAddress, let open = text.firstIndex(of: UInt8(ascii: "(")) else { return nil }
-            // The last ')': memchr from each one found to the next.
-            var close = -1
-            var from = open + 1
-            while from < text.count, let found = memchr(base + from, Int32(UInt8(ascii: ")")), text.count - from) {
-                close = UnsafeRawPointer(found) - UnsafeRawPointer(base)
-                from = close + 1
-            }
-            guard close > open else { return nil }
-            var start = 0, pidEnd = open
-            while start < pidEnd && isBlank(text[start]) { start += 1 }
-            while pidEnd > start && isBlank(text[pidEnd - 1]) { pidEnd -= 1 }
-            guard let pidValue = signed(UnsafeBufferPointer(rebasing: text[start..<pidEnd])), let pid = Int32(exactly: pidValue) else { return nil }
-            var end = text.count
-            while end > close + 1 && (isBlank(text[end - 1]) || text[end - 1] == ByteScan.newline) { end -= 1 }
-            var state: String?
-            var ppid: Int32 = 0, pgid: Int32 = 0, sid: Int32 = 0
-            var flags: Int64 = 0, startTicks: Int64 = 0
-            var field = 2
-            var index = close + 1
-            while index < end && (isBlank(text[index]) || text[index] == ByteScan.newline) { index += 1 }
-            while index < end && field < 22 {
-                while index < end && isBlank(text[index]) { index += 1 }
-                guard index < end else { break }
-                let tokenStart = index
-                while index < end && !isBlank(text[index]) { index += 1 }
-                field += 1
-                let token = UnsafeBufferPointer(rebasing: text[tokenStart..<index])
-                switch field {
-                case 3:
-                    guard token.count == 1, token[0] < 0x80 else { return nil }
-                    state = String(Unicode.Scalar(token[0]))
-                case 4, 5, 6:
-                    guard let value = signed(token), let id = Int32(exactly: value) else { return nil }
-                    if field == 4 { ppid = id } else if field == 5 { pgid = id } else { sid = id }
-                case 9:
-                    guard let value = signed(token), value >= 0 else { return nil }
-                    flags = value
-                case 22:
-                    guard let value = signed(token), value >= 0, value <= maximumStartTicks else { return nil }
-                    startTicks = value
-                default: break
-                }
-            }
-            guard field == 22, let state else { return nil }
+            guard let base = text.baseAddress else { return nil }
+            var stat = isotrace_stat()
+            guard isotrace_parse_stat(base, text.count, maximumStartTicks, &stat) == 1 else { return nil }
             return ProcessStat(
-                pid: pid, comm: EscapedText.decode(bytes[(bytes.startIndex + open + 1)..<(bytes.startIndex + close)]), state: state,
-                ppid: ppid, pgid: pgid, sid: sid, flags: UInt64(flags), startTicks: UInt64(startTicks))
+                pid: stat.pid, comm: EscapedText.decode(bytes[(bytes.startIndex + stat.comm_start)..<(bytes.startIndex + stat.comm_end)]),
+                state: String(Unicode.Scalar(stat.state)),
+                ppid: stat.ppid, pgid: stat.pgid, sid: stat.sid, flags: stat.flags, startTicks: stat.start_ticks)
         }
-    }
-
-    @inline(__always)
-    private static func isBlank(_ byte: UInt8) -> Bool { byte == ByteScan.space || byte == ByteScan.tab }
-
-    /// `ByteScan.signed` on bytes in place.
-    private static func signed(_ token: UnsafeBufferPointer<UInt8>) -> Int64? {
-        var digits = token
-        let negative = token.first == UInt8(ascii: "-")
-        if negative { digits = UnsafeBufferPointer(rebasing: token[1...]) }
-        guard !digits.isEmpty, digits.count <= 20 else { return nil }
-        var value: UInt64 = 0
-        for byte in digits {
-            let digit = byte &- 48
-            guard digit <= 9 else { return nil }
-            let (times, o1) = value.multipliedReportingOverflow(by: 10)
-            let (sum, o2) = times.addingReportingOverflow(UInt64(digit))
-            guard !o1 && !o2 else { return nil }
-            value = sum
-        }
-        guard value <= UInt64(Int64.max) else { return nil }
-        return negative ? -Int64(value) : Int64(value)
     }
 
     static func parseChecked(_ bytes: Bytes) throws(ParseError) -> ProcessStat {

@@ -28,8 +28,9 @@ public enum SnapshotJSONWriter {
         var json = JSONBytes(capacity: 65536 + 4096)
         func flushIfFull() { json.flush(to: output) }
         json.beginObject()
-        for key in SnapshotKey.Snapshot.allCases {
-            json.key(key.rawValue)
+        let keys = Self.snapshotKeys
+        for (index, key) in keys.cases.enumerated() {
+            json.key(keys.list, index)
             switch key {
             case .counters: write(snapshot.counters, &json)
             case .errors:
@@ -62,8 +63,9 @@ public enum SnapshotJSONWriter {
 
     package static func write(_ counters: SampleCounters, _ json: inout JSONBytes) {
         json.beginObject()
-        for key in SnapshotKey.Counters.allCases {
-            json.key(key.rawValue)
+        let keys = Self.countersKeys
+        for (index, key) in keys.cases.enumerated() {
+            json.key(keys.list, index)
             switch key {
             case .malformed: json.integer(counters.malformed)
             case .processes: json.integer(counters.processes)
@@ -77,12 +79,13 @@ public enum SnapshotJSONWriter {
     /// Synthesized `Codable`: absent optionals are left out, not null.
     package static func write(_ problem: SampleProblem, _ json: inout JSONBytes) {
         json.beginObject()
-        for key in SnapshotKey.Problem.allCases {
+        let keys = Self.problemKeys
+        for (index, key) in keys.cases.enumerated() {
             switch key {
-            case .file: json.key(key.rawValue); json.string(problem.file)
-            case .line: if let line = problem.line { json.key(key.rawValue); json.integer(line) }
-            case .pid: if let pid = problem.pid { json.key(key.rawValue); json.integer(pid) }
-            case .reason: json.key(key.rawValue); json.string(problem.reason)
+            case .file: json.key(keys.list, index); json.string(problem.file)
+            case .line: if let line = problem.line { json.key(keys.list, index); json.integer(line) }
+            case .pid: if let pid = problem.pid { json.key(keys.list, index); json.integer(pid) }
+            case .reason: json.key(keys.list, index); json.string(problem.reason)
             }
         }
         json.endObject()
@@ -90,8 +93,9 @@ public enum SnapshotJSONWriter {
 
     package static func write(_ node: NodeFacts, _ json: inout JSONBytes) {
         json.beginObject()
-        for key in SnapshotKey.Node.allCases {
-            json.key(key.rawValue)
+        let keys = Self.nodeKeys
+        for (index, key) in keys.cases.enumerated() {
+            json.key(keys.list, index)
             switch key {
             case .bootID: json.string(node.bootID)
             case .bootTime: json.string(UTCTime(millisecondsSinceEpoch: Int64(node.bootTime) * 1000).description)
@@ -112,8 +116,9 @@ public enum SnapshotJSONWriter {
 
     package static func write(_ namespace: MountNamespaceSample, _ json: inout JSONBytes) {
         json.beginObject()
-        for key in SnapshotKey.MountNamespace.allCases {
-            json.key(key.rawValue)
+        let keys = Self.mountNamespaceKeys
+        for (index, key) in keys.cases.enumerated() {
+            json.key(keys.list, index)
             switch key {
             case .inode: json.integer(namespace.inode)
             case .mounts:
@@ -134,8 +139,9 @@ public enum SnapshotJSONWriter {
 
     static func write(_ mount: MountEntry, _ json: inout JSONBytes) {
         json.beginObject()
-        for key in SnapshotKey.Mount.allCases {
-            json.key(key.rawValue)
+        let keys = Self.mountKeys
+        for (index, key) in keys.cases.enumerated() {
+            json.key(keys.list, index)
             switch key {
             case .device: json.string(mount.device)
             case .fsType: json.string(mount.fsType)
@@ -189,16 +195,18 @@ public enum SnapshotJSONWriter {
                               _ insert: (SnapshotKey.Process?, inout JSONBytes) -> Void) {
         let status = process.status
         json.beginObject()
-        for (index, key) in SnapshotKey.Process.allCases.enumerated() {
+        let keys = Self.processKeys
+        for (index, key) in keys.cases.enumerated() {
             if points.contains(index) { insert(key, &json) }
-            json.key(key.rawValue)
+            json.key(keys.list, index)
             switch key {
             case .bootID: json.string(process.identity.bootID)
             case .caps:
                 if let caps = status?.capabilities {
                     json.beginObject()
-                    for set in SnapshotKey.Capabilities.allCases {
-                        json.key(set.rawValue)
+                    let capabilityKeys = Self.capabilitiesKeys
+                    for (index, set) in capabilityKeys.cases.enumerated() {
+                        json.key(capabilityKeys.list, index)
                         json.hexMask(set.mask(of: caps))
                     }
                     json.endObject()
@@ -208,7 +216,7 @@ public enum SnapshotJSONWriter {
             case .cgroup: json.string(process.cgroupPath)
             case .cgroups:
                 if let cgroups = process.cgroups { json.cgroupLines(cgroups) } else { json.null() }
-            case .cmdline: json.strings(process.arguments)
+            case .cmdline: json.arguments(process.arguments)
             case .comm: json.string(process.stat.comm)
             case .cwd: json.string(process.cwd?.path)
             case .cwdDeleted: optional(process.cwd?.deleted, &json)
@@ -223,8 +231,9 @@ public enum SnapshotJSONWriter {
             case .ns:
                 json.beginObject()
                 // NamespaceKind's raw values sort as its cases are declared.
-                for kind in NamespaceKind.all {
-                    json.key(kind.rawValue)
+                let namespaceKeys = Self.namespaceKeys
+                for (index, kind) in namespaceKeys.cases.enumerated() {
+                    json.key(namespaceKeys.list, index)
                     optional(process.namespaces[kind], &json)
                 }
                 json.endObject()
@@ -245,7 +254,7 @@ public enum SnapshotJSONWriter {
             case .unavailable: json.dictionary(process.unavailable)
             }
         }
-        if points.contains(SnapshotKey.Process.allCases.count) { insert(nil, &json) }
+        if points.contains(keys.cases.count) { insert(nil, &json) }
         json.endObject()
     }
 
@@ -265,8 +274,9 @@ public enum SnapshotJSONWriter {
         json.beginArray()
         for entry in map {
             json.beginObject()
-            for key in SnapshotKey.IDMap.allCases {
-                json.key(key.rawValue)
+            let keys = Self.iDMapKeys
+            for (index, key) in keys.cases.enumerated() {
+                json.key(keys.list, index)
                 switch key {
                 case .count: json.integer(entry.count)
                 case .inside: json.integer(entry.inside)
@@ -278,11 +288,36 @@ public enum SnapshotJSONWriter {
         json.endArray()
     }
 
+    /// Each object's keys, their JSON text made once (see `KeyCases`).
+    static let snapshotKeys = KeyCases<SnapshotKey.Snapshot>()
+    static let countersKeys = KeyCases<SnapshotKey.Counters>()
+    static let problemKeys = KeyCases<SnapshotKey.Problem>()
+    static let nodeKeys = KeyCases<SnapshotKey.Node>()
+    static let mountNamespaceKeys = KeyCases<SnapshotKey.MountNamespace>()
+    static let mountKeys = KeyCases<SnapshotKey.Mount>()
+    static let processKeys = KeyCases<SnapshotKey.Process>()
+    static let capabilitiesKeys = KeyCases<SnapshotKey.Capabilities>()
+    static let namespaceKeys = KeyCases<NamespaceKind>()
+    static let iDMapKeys = KeyCases<SnapshotKey.IDMap>()
+
     static func optional<T: BinaryInteger>(_ value: T?, _ json: inout JSONBytes) {
         if let value { json.integer(value) } else { json.null() }
     }
 
     static func optional(_ value: Bool?, _ json: inout JSONBytes) {
         if let value { json.bool(value) } else { json.null() }
+    }
+}
+
+/// A key enum's cases in declaration (sorted) order with their JSON text, made once: the
+/// synthesized `allCases` builds a new array at every use, and a key written from its `rawValue`
+/// was a String escaped byte by byte, some fifty times per process.
+struct KeyCases<Key: RawRepresentable & CaseIterable & Sendable>: Sendable where Key.RawValue == String {
+    let cases: [Key]
+    let list: JSONKeyList
+
+    init() {
+        cases = Array(Key.allCases)
+        list = JSONKeyList(cases.map(\.rawValue))
     }
 }

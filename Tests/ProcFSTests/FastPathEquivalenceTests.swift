@@ -168,6 +168,41 @@ import Testing
         }
     }
 
+    /// The C scan of an environment (`isotrace_environ_named`) keeps what a plain reading of
+    /// getenv's rule keeps: split at each NUL, the name before the first '=', allowlisted, the
+    /// first of each name. Environments of long and short entries, several hundred entries (the
+    /// scan hands back sixteen at a time), names of one byte, one that another's first two
+    /// bytes start, a long one (300 bytes), and an empty one (the Swift path then: no two-byte
+    /// filter).
+    @Test func environmentScanKeepsWhatAPlainReadingKeeps() {
+        var generator = SplitMix64(seed: 21)
+        let long = String(repeating: "L", count: 300)
+        let names = ["", "PandaID", "PANDAID", "PATH", "PANDA_AUTH_TOKEN", "P", "X", "GTAG", "GT", "HOME", "PanDA_TaskID",
+                     "LD_LIBRARY_PATH", "JOB_ID", "JOB_IDX", "PA", long, String(repeating: "Z", count: 21), "ZZ"]
+        let values = ["1", "42", "", "/usr/bin:" + String(repeating: "/cvmfs/atlas.cern.ch/x", count: 12), "a=b", "\u{ff}", "\u{0}"]
+        for extra in [[], ["P"], ["X", "PA"], ["GT", "JOB_IDX"], [long], [String(repeating: "Z", count: 21)], [""]] {
+            let allowlist = EnvironmentAllowlist(extra: extra)
+            for _ in 0..<200 {
+                var environ: [UInt8] = []
+                for _ in 0..<Int.random(in: 0...(Bool.random(using: &generator) ? 8 : 400), using: &generator) {
+                    let entry = names.randomElement(using: &generator)! + (Int.random(in: 0..<5, using: &generator) > 0 ? "=" : "")
+                        + values.randomElement(using: &generator)!
+                    environ += Array(entry.utf8) + [0]
+                }
+                if Bool.random(using: &generator), !environ.isEmpty { environ.removeLast() }
+                var expected: [String: String] = [:]
+                for entry in environ.split(separator: 0, omittingEmptySubsequences: false) {
+                    guard let equals = entry.firstIndex(of: UInt8(ascii: "=")) else { continue }
+                    let name = String(decoding: entry[entry.startIndex..<equals], as: UTF8.self)
+                    if allowlist.names.contains(name), expected[name] == nil {
+                        expected[name] = EscapedText.decode(entry[(equals + 1)...])
+                    }
+                }
+                #expect(allowlist.parse(environ[...]) == expected, "\(extra) \(environ.count) bytes")
+            }
+        }
+    }
+
     @Test func cgroupLineFollowsItsFields() throws {
         var entry = CgroupEntry(hierarchy: 4, controllers: ["cpu", "cpuacct"], path: "/a:b")
         #expect(entry.line == "4:cpu,cpuacct:/a:b")

@@ -75,4 +75,45 @@ import Testing
             problems: [SampleProblem(pid: 7, file: nasty, line: 3, reason: "r"), SampleProblem(pid: nil, file: "f", reason: "r")])
         try Self.expectSame(snapshot, "hostile values")
     }
+
+    /// The writer copies the bytes it wrote for an environment, command line, cgroup list or
+    /// uid/gid map when one of the last four it wrote there is equal: processes whose values
+    /// come and go in turn (equal, shared or not, new, one seen five values ago, absent) give
+    /// JSONEncoder's document all the same.
+    @Test func valuesSeenBeforeInTurn() throws {
+        var generator = SplitMix64(seed: 24)
+        let stat = ProcessStat(pid: 1, comm: "c", state: "S", ppid: 0, pgid: 1, sid: 1, flags: 0, startTicks: 1)
+        let environments: [[String: String]?] = [nil, [:], ["PandaID": "1"], ["PandaID": "2"], ["PandaID": "1", "GTAG": "x\"y"],
+                                                 ["PandaID": "3"], ["PandaID": "4"], ["PandaID": "5"], ["JOB_ID": "\u{1}"]]
+        let commandLines: [[String]?] = [nil, [], ["a"], ["a", "b"], ["a", "c"], ["b"], ["\"q\""], ["d"], ["a", "b", ""]]
+        let cgroups: [[CgroupEntry]?] = [nil, [], [CgroupEntry(hierarchy: 0, controllers: [], path: "/a")],
+                                         [CgroupEntry(hierarchy: 0, controllers: [], path: "/b")],
+                                         [CgroupEntry(hierarchy: 1, controllers: ["cpu"], path: "/a")], [CgroupEntry(hierarchy: 0, controllers: [], path: "/c")]]
+        let maps: [[IDMapEntry]?] = [nil, [], [IDMapEntry(inside: 0, outside: 0, count: 1)], [IDMapEntry(inside: 0, outside: 1000, count: 1)],
+                                     [IDMapEntry(inside: 0, outside: 0, count: 4294967295)], [IDMapEntry(inside: 1, outside: 2, count: 3)]]
+        var processes: [ProcessSample] = []
+        for pid in 1...400 {
+            var sample = ProcessSample(identity: ProcessIdentity(bootID: "b", pid: Int32(pid), startTicks: 1), stat: stat,
+                                       startTime: UTCTime(millisecondsSinceEpoch: 0))
+            // Half the time the previous process's values themselves (shared storage), else
+            // values drawn again (equal ones made anew, or others).
+            if let previous = processes.last, Bool.random(using: &generator) {
+                sample.environment = previous.environment
+                sample.arguments = previous.arguments
+            } else {
+                sample.environment = environments.randomElement(using: &generator)!.map { Dictionary(uniqueKeysWithValues: $0.map { ($0.key, $0.value) }) }
+                sample.arguments = commandLines.randomElement(using: &generator)!.map { $0.map { String($0) } }
+            }
+            sample.cgroups = cgroups.randomElement(using: &generator)!
+            sample.uidMap = maps.randomElement(using: &generator)!
+            sample.gidMap = maps.randomElement(using: &generator)!
+            processes.append(sample)
+        }
+        let snapshot = Snapshot(
+            takenAt: UTCTime(millisecondsSinceEpoch: 0), procRoot: "/proc",
+            node: NodeFacts(hostname: "h", bootID: "b", bootTime: 1, clockTicksPerSecond: 100, unavailable: [:]),
+            counters: SampleCounters(processes: processes.count, vanished: 0, unreadable: 0, malformed: 0),
+            processes: processes, mountNamespaces: [], problems: [])
+        try Self.expectSame(snapshot, "values seen before in turn")
+    }
 }

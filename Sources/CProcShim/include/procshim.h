@@ -104,4 +104,33 @@ int isotrace_parse_status(const uint8_t *text, size_t count, struct isotrace_sta
 #define ISOTRACE_NAMESPACE_COUNT 9
 void isotrace_read_namespace_links(int dir_fd, uint64_t *inodes, int *errors);
 
+/// What `isotrace_parse_stat` read from a stat line: comm as offsets into the text.
+struct isotrace_stat {
+    int32_t pid, ppid, pgid, sid;
+    size_t comm_start, comm_end;
+    uint8_t state;
+    uint64_t flags, start_ticks;
+};
+
+/// `ProcessStat.fastParse` in C, the same checks in the same pass: `pid (comm) state ppid pgrp
+/// session ... flags (9) ... starttime (22)`, comm between the first '(' and the LAST ')' (a
+/// process names itself), numbers as `[-]digits` (at most 20, no overflow) in range. Returns 1
+/// with `out` filled, 0 for anything else (the Swift checking parser then says why).
+int isotrace_parse_stat(const uint8_t *text, size_t count, int64_t max_start_ticks, struct isotrace_stat *out);
+
+/// The entries of an environ block (`NAME=value`, each ended by a NUL, the last one maybe by the
+/// block's end) from offset `*from` on whose name is one of `names`: the names by length, each
+/// length's together, those of length L from `names + by_length[L]` to `names + by_length[L + 1]`
+/// (`by_length` has `longest + 2` offsets; `longest` the longest name's length). An entry is
+/// looked at only when it is two bytes or more and its first two are in `pairs` (a set of
+/// 65,536 bits, 1,024 words: bit `first << 8 | second`); its name is what comes before its first
+/// '=', which must be within `longest + 1` bytes. Each one found is stored as three offsets in
+/// `entries` (room for `3 * capacity`): its start, its '=', its end (its NUL, or `count`).
+/// Returns how many were stored and sets `*from` to where the scan stopped (`count` when it
+/// reached the end; else call again from there). One C loop, no Swift per entry: a payload's
+/// environment has some fifty entries of 200 bytes on average, nearly all dropped on their first
+/// two bytes.
+size_t isotrace_environ_named(const uint8_t *text, size_t count, const uint64_t *pairs, const uint8_t *names,
+                              const uint32_t *by_length, size_t longest, size_t *from, size_t *entries, size_t capacity);
+
 #endif
