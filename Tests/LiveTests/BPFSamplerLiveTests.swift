@@ -415,6 +415,27 @@ extension Live {
             #expect(bpf.stderr.contains("--sampler bpf: needs root, or CAP_BPF and CAP_PERFMON"), "\(bpf.stderr)")
         }
 
+        /// Under `unshare -p -f --mount-proc` the /proc that isotrace reads is the child namespace's,
+        /// where /proc/self/status's NSpid has one level only; the BPF iterator would still report
+        /// the initial namespace's PIDs, and every process it saw would look vanished.
+        @Test("in a child PID namespace with its own /proc, auto uses /proc with the reason and --sampler bpf exits 2")
+        func childPIDNamespaceFallsBack() throws {
+            _ = try BPFLive.require()
+            let inChild = ["/usr/bin/unshare", "--pid", "--fork", "--mount-proc", try IsotraceBinary.path()]
+            let auto = try Command.run(inChild + ["snapshot", "--format", "json"], timeout: 60)
+            #expect(auto.status == 0, "\(auto.description)")
+            let reason = "isotrace runs in a PID namespace below the initial one (BPF reports the initial namespace's PIDs)"
+            #expect(auto.stderr.hasPrefix("isotrace: sampler procfs (\(reason))"), "\(auto.stderr)")
+            let json = try IsotraceBinary.json(auto)
+            #expect(json["sampler"] as? String == "procfs")
+            let processes = try IsotraceBinary.processes(json)
+            #expect(processes[1] != nil, "the namespace's own first process (isotrace, PID 1 there) is sampled: \(processes.keys.sorted())")
+            let bpf = try Command.run(inChild + ["snapshot", "--format", "json", "--sampler", "bpf"], timeout: 60)
+            #expect(bpf.status == 2, "\(bpf.description)")
+            #expect(bpf.stdout == "")
+            #expect(bpf.stderr.contains("--sampler bpf: \(reason)"), "\(bpf.stderr)")
+        }
+
         /// What dist/isotrace.service gives the daemon before it drops to two capabilities: root's
         /// uid without CAP_SYS_ADMIN. On kernels from 6.3 (no kernel_cap_struct) libbpf once
         /// searched the modules' BTF for it, which needs CAP_SYS_ADMIN, and the load failed.
