@@ -254,8 +254,8 @@ let package = Package(
         .testTarget(
             name: "LiveTests",
             dependencies: ["TestSupport", "Base", "ProcFS", "Records", "isotrace"],
-            // The LD_PRELOAD escape probe's C source, compiled by the test itself.
-            exclude: ["EscapeProbe"]
+            // The LD_PRELOAD escape probe's and loader shim's C sources, compiled by the tests themselves.
+            exclude: ["EscapeProbe", "LoaderShims"]
         ),
     ]
 )

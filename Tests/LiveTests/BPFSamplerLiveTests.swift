@@ -436,6 +436,51 @@ extension Live {
             #expect(bpf.stderr.contains("--sampler bpf: \(reason)"), "\(bpf.stderr)")
         }
 
+        /// Kernels before 6.16 (EL9's 5.14 among them) do not let /sys/kernel/btf/vmlinux be
+        /// mapped; the loader then reads it. This kernel maps it, so a shim refuses the mapping.
+        @Test("the BPF loader reads the kernel's BTF when it cannot map it, and the sample is the same",
+              .enabled(if: Executables.isExecutable("/usr/bin/cc"), "needs the system C compiler (cc) for the LD_PRELOAD shim"),
+              .enabled(if: Executables.isExecutable("/usr/bin/strace"), "needs strace to see which path loaded the program"))
+        func loaderReadsBTFWithoutMapping() throws {
+            _ = try BPFLive.require()
+            let scratch = try TestDirectory("isotrace-btf-read")
+            defer { scratch.remove() }
+            let shim = scratch.file("btf_no_mmap.so")
+            let compile = try Command.run(["/usr/bin/cc", "-Wall", "-shared", "-fPIC", "-o", shim,
+                                           Repository.path("Tests/LiveTests/LoaderShims/btf_no_mmap.c"), "-ldl"])
+            try #require(compile.status == 0, "\(compile.description)")
+            let child = try ChildProcess.execingSleep(["/bin/sleep", "300"], environment: ["PANDAID": "4267387837"])
+            defer { child.stop() }
+            let arguments = ["snapshot", "--format", "json", "--sampler", "bpf", "--pid", String(child.pid), "--pid", String(getpid())]
+            var environment = ProcessInfo.processInfo.environment
+            environment["LD_PRELOAD"] = shim
+            // strace shows the loader's own pass made its small BTF (libbpf's fallback path, which
+            // would also load the program, makes none).
+            let trace = scratch.file("memfd.trace")
+            let read = try Command.run(["/usr/bin/strace", "-f", "-e", "trace=memfd_create", "-o", trace, try IsotraceBinary.path()] + arguments,
+                                       environment: environment)
+            #expect(read.status == 0, "\(read.description)")
+            let traced = try String(contentsOfFile: trace, encoding: .utf8)
+            #expect(traced.contains("memfd_create(\"isotrace-kernel-types\""), "the loader's BTF pass did not run: \(traced)")
+            #expect(read.stderr.contains("btf-no-mmap: refused a mapping"), "the shim did not refuse the BTF mapping: \(read.stderr)")
+            #expect(read.stderr.contains("isotrace: sampler bpf\n"), "\(read.stderr)")
+            let mapped = try IsotraceBinary.run(arguments)
+            #expect(mapped.status == 0 && mapped.stderr == "isotrace: sampler bpf\n", "\(mapped.description)")
+            let readJSON = try IsotraceBinary.json(read), mappedJSON = try IsotraceBinary.json(mapped)
+            #expect(readJSON["sampler"] as? String == "bpf")
+            let readProcesses = try IsotraceBinary.processes(readJSON), mappedProcesses = try IsotraceBinary.processes(mappedJSON)
+            let readChild = try #require(readProcesses[Int(child.pid)]), mappedChild = try #require(mappedProcesses[Int(child.pid)])
+            func text(_ value: Any?) -> String {
+                (try? JSONSerialization.data(withJSONObject: ["v": value ?? NSNull()], options: [.sortedKeys]))
+                    .map { String(decoding: $0, as: UTF8.self) } ?? "unserializable"
+            }
+            let differing = Set(readChild.keys).union(mappedChild.keys).filter { text(readChild[$0]) != text(mappedChild[$0]) }
+            #expect(differing.isEmpty, "differing: \(differing.sorted().map { "\($0): \(readChild[$0] ?? "nil") vs \(mappedChild[$0] ?? "nil")" })")
+            #expect((readChild["env"] as? [String: String])?["PANDAID"] == "4267387837")
+            #expect(readProcesses[Int(getpid())]?["uids"] as? [Int] == mappedProcesses[Int(getpid())]?["uids"] as? [Int])
+            #expect(readProcesses[Int(getpid())]?["ns"] as? [String: Int] == mappedProcesses[Int(getpid())]?["ns"] as? [String: Int])
+        }
+
         /// What dist/isotrace.service gives the daemon before it drops to two capabilities: root's
         /// uid without CAP_SYS_ADMIN. On kernels from 6.3 (no kernel_cap_struct) libbpf once
         /// searched the modules' BTF for it, which needs CAP_SYS_ADMIN, and the load failed.
