@@ -59,8 +59,8 @@ struct JobContext {
     }
 }
 
-/// The initial user namespace's inode is fixed (PROC_USER_INIT_INO in include/linux/proc_ns.h).
-let initialUserNamespace: UInt64 = 0xEFFF_FFFD
+/// The initial user namespace's inode, fixed by the kernel.
+let initialUserNamespace: UInt64 = NamespaceKind.user.initialInode!
 
 extension ProcessSample {
     var commandSummary: String {

@@ -12,6 +12,16 @@ public enum NamespaceKind: String, CaseIterable, Sendable, Codable, Comparable {
 
     public static func < (lhs: NamespaceKind, rhs: NamespaceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The initial namespace's inode, for the kinds whose is fixed by the kernel (since 3.8:
+    /// PROC_PID_INIT_INO and PROC_USER_INIT_INO in include/linux/proc_ns.h); nil for the others.
+    public var initialInode: UInt64? {
+        switch self {
+        case .pid: return 0xEFFF_FFFC
+        case .user: return 0xEFFF_FFFD
+        default: return nil
+        }
+    }
+
     /// `allCases`, made once (the synthesized property builds a new array on every use).
     static let all = allCases
 

@@ -92,22 +92,19 @@ enum BPFRequirements {
         if !Capability.sysAdmin.isSet(in: effective) && !(Capability.bpf.isSet(in: effective) && Capability.perfmon.isSet(in: effective)) {
             return "needs root, or CAP_BPF and CAP_PERFMON"
         }
-        // NSpid lists the levels from the /proc mount's namespace down: under a /proc mounted in a
-        // child PID namespace (`unshare -p -f --mount-proc`) it has one entry, so the namespace
-        // link is checked too.
-        if status.nspid.count > 1 {
-            return "isotrace runs in a PID namespace below the initial one (BPF reports the initial namespace's PIDs)"
-        }
-        if let problem = InitialNamespace.pid.problem {
-            return problem
-        }
-        if let count = try? Syscalls.readFile(at: nil, "/proc/self/uid_map", displayPath: "/proc/self/uid_map", into: &buffer),
-           let map = try? IDMapEntry.parseMap(buffer[0..<count], file: "uid_map"),
-           map != [IDMapEntry(inside: 0, outside: 0, count: UInt32.max)] {
-            return "isotrace runs in a user namespace other than the initial one (BPF reports the initial namespace's ids)"
-        }
-        if let problem = InitialNamespace.user.problem {
-            return problem
+        // By the namespace links, not NSpid or uid_map: those are relative to the /proc mount's
+        // namespace, so under a /proc mounted in a child PID namespace (`unshare -p -f
+        // --mount-proc`) NSpid has one level although BPF reports the initial namespace's PIDs.
+        for kind in [NamespaceKind.pid, .user] {
+            let path = "/proc/self/ns/\(kind.rawValue)"
+            guard let link = try? Syscalls.readLink(at: nil, path, displayPath: path),
+                  let inode = try? NamespaceSet.parseLink(link[...], expecting: kind)
+            else { return "cannot read \(path)" }
+            if inode != kind.initialInode {
+                return kind == .pid
+                    ? "isotrace runs in a PID namespace below the initial one (BPF reports the initial namespace's PIDs)"
+                    : "isotrace runs in a user namespace other than the initial one (BPF reports the initial namespace's ids)"
+            }
         }
         if !Syscalls.isReadable("/sys/kernel/btf/vmlinux") {
             return "no kernel BTF (/sys/kernel/btf/vmlinux)"
@@ -116,23 +113,3 @@ enum BPFRequirements {
     }
 }
 
-/// The initial PID and user namespaces, by the link /proc/self/ns/<kind> names them: their inode
-/// numbers are fixed by the kernel (PROC_PID_INIT_INO and PROC_USER_INIT_INO, since 3.8).
-enum InitialNamespace: String {
-    case pid = "pid:[4026531836]"
-    case user = "user:[4026531837]"
-
-    /// nil when this process is in the initial namespace of this kind; else why BPF's view (the
-    /// initial namespaces' PIDs and ids) does not match this process's.
-    var problem: String? {
-        let kind = self == .pid ? "pid" : "user"
-        let path = "/proc/self/ns/\(kind)"
-        guard let target = try? Syscalls.readLink(at: nil, path, displayPath: path) else {
-            return "cannot read \(path)"
-        }
-        if target == Array(rawValue.utf8) { return nil }
-        return self == .pid
-            ? "isotrace runs in a PID namespace below the initial one (BPF reports the initial namespace's PIDs)"
-            : "isotrace runs in a user namespace other than the initial one (BPF reports the initial namespace's ids)"
-    }
-}
