@@ -322,8 +322,10 @@ def main():
                 results.append((name, None, None, f"n/a ({error})", None))
                 continue
             late, early = figures["rss_late"], figures["rss_early"]
+            first_durable = f"{figures['first_durable']:.2f} s" if figures["first_durable"] is not None else "n/a"
             results.append((name, figures["median"], late["VmRSS"],
-                            f"median of {figures['cycles']}; first cycle {figures['first']:.1f} s; "
+                            f"median of {figures['cycles']}; first cycle: records durable {first_durable} after start, "
+                            f"cycle {figures['first']:.1f} s with the index; "
                             f"CPU {figures['cpu_per_cycle'] * 1000:.0f} ms/cycle = {figures['core_share_30s'] * 100:.2f} % "
                             f"of a core at 30 s; RSS anon {late['RssAnon'] / 1024:.1f} + file {late['RssFile'] / 1024:.1f} MB, "
                             f"{(late['VmRSS'] - early['VmRSS']) / 1024:+.1f} MB from cycle 10 to {figures['cycles']} "

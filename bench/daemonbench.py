@@ -1,11 +1,14 @@
 """The daemon's steady state, for bench.py: runs `isotrace daemon` on the node bench.py shaped,
 drives cycles back to back with SIGUSR1 (each waits for the previous one to finish, seen in the
-metrics file), and reports the median steady cycle (cycle 2 on; cycle 1 writes the audit and
-every process record), CPU per cycle and its share of one core at a 30 s interval, and RSS after
+metrics file), and reports the first cycle (from just before the daemon is started to the moment
+its records are written and fsynced, which the daemon's --verbose line for cycle 1 states, issue
+20 item 4; and that cycle's own duration, the index update included), the median steady cycle
+(cycle 2 on; cycle 1 writes the audit and every process record), CPU per cycle and its share of one core at a 30 s interval, and RSS after
 the first 10 cycles and at the end (growth over the run), split into anonymous (the daemon's own
 memory) and file-backed (the binary and libraries, shared) pages. Stops the daemon by PID with
 SIGTERM and checks that it exits 0 and that the chain verifies."""
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -24,6 +27,25 @@ def _metrics(path):
     except (FileNotFoundError, ValueError):
         pass
     return values
+
+
+DURABLE = re.compile(r"cycle 1: .*durable at monotonic (\d+) ms")
+PHASES = re.compile(r"cycle 1: .* ms: (sample .* ms)")
+
+
+def durable_moment(log_path, deadline):
+    """(CLOCK_MONOTONIC seconds when the first cycle's records were durable, the phases text), read
+    from the daemon's debug line for cycle 1 (waits for it until deadline; (None, "") without it)."""
+    while True:
+        with open(log_path, errors="replace") as f:
+            text = f.read()
+        found = DURABLE.search(text)
+        if found:
+            phases = PHASES.search(text)
+            return int(found.group(1)) / 1000, phases.group(1) if phases else ""
+        if time.monotonic() > deadline:
+            return None, ""
+        time.sleep(0.05)
 
 
 def _status(pid):
@@ -78,12 +100,15 @@ def run(isotrace, scratch, cycles, sampler=None, timeout=600):
     metrics = os.path.join(out, "isotrace.prom")
     policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
     command = [isotrace, "daemon", "--interval", "1h", "--full-every", "24h", "--heartbeat-every", "100000",
-               "--out", out, "--metrics", metrics, "--policy", policy] + (["--sampler", sampler] if sampler else [])
-    log = open(os.path.join(out, "daemon.log"), "w")
+               "--out", out, "--metrics", metrics, "--policy", policy, "--verbose"] + (["--sampler", sampler] if sampler else [])
+    log_path = os.path.join(out, "daemon.log")
+    log = open(log_path, "w")
+    started = time.monotonic()
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
     try:
         values = _wait_cycle(metrics, None, process, timeout)
         first = values["isotrace_cycle_duration_seconds"]
+        durable, _ = durable_moment(log_path, time.monotonic() + 10)
         durations, early = [], None
         cpu_start = _cpu_seconds(process.pid)
         for number in range(cycles):
@@ -99,6 +124,7 @@ def run(isotrace, scratch, cycles, sampler=None, timeout=600):
         stop_and_verify(isotrace, process, log, out)
     return {
         "first": first,
+        "first_durable": durable - started if durable else None,
         "median": statistics.median(durations),
         "cycles": cycles,
         "cpu_per_cycle": cpu,

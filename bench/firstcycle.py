@@ -32,23 +32,7 @@ import time
 import bench
 import daemonbench
 
-DURABLE = re.compile(r"cycle 1: .*durable at monotonic (\d+) ms")
-PHASES = re.compile(r"cycle 1: .* ms: (sample .* ms)")
-
-
-def durable_moment(log_path, deadline):
-    """(CLOCK_MONOTONIC seconds when the first cycle's records were durable, the phases text), read
-    from the daemon's debug line for cycle 1 (waits for it until deadline)."""
-    while True:
-        with open(log_path, errors="replace") as f:
-            text = f.read()
-        found = DURABLE.search(text)
-        if found:
-            phases = PHASES.search(text)
-            return int(found.group(1)) / 1000, phases.group(1) if phases else ""
-        if time.monotonic() > deadline:
-            return None, ""
-        time.sleep(0.05)
+durable_moment = daemonbench.durable_moment
 
 
 def records_written(out):
