@@ -80,6 +80,9 @@ public final class DaemonLoop {
     var warnedTaskCount = false
     /// Set while the central database is unreachable: a "reachable again" line when it returns.
     var sinkDown = false
+    /// The shipment to the central database under way on a thread of its own: a database that
+    /// hangs (a slow network, a server shutting down) never holds up the cycles that record.
+    var shipment: BackgroundThread<Result<RecordShipper.Report, SinkError>>?
     let startedAt: Int64
     static let pendingLimit = 10_000
     /// How long a cycle waits for a full syslog socket, and a clean stop for the last messages.
@@ -203,7 +206,7 @@ public final class DaemonLoop {
             syslog.dropQueued()
             metrics.syslog = syslog.counts
         }
-        shipToSink()
+        shipToSink(waiting: true)
         metrics.up = false
         writeMetrics()
         if written {
@@ -513,14 +516,35 @@ public final class DaemonLoop {
         return true
     }
 
-    /// Sends what the central database does not have yet (`RecordShipper`, from DIR/sink.cursor).
-    /// While it is unreachable the records stay in the segments and the next cycle tries again:
-    /// one error line when it goes away, one when it is back.
-    func shipToSink() {
+    /// Sends what the central database does not have yet (`RecordShipper`, from DIR/sink.cursor),
+    /// on a thread of its own: while the last shipment still runs the cycle does not wait for it,
+    /// and the next cycle's shipment sends what this one would have. `waiting` (at stop) waits for
+    /// the one under way, then ships what is left and waits for that too. While the database is
+    /// unreachable the records stay in the segments and a later shipment tries again: one error
+    /// line when it goes away, one when it is back.
+    func shipToSink(waiting: Bool = false) {
         guard let sink = configuration.sink else { return }
+        if let running = shipment {
+            guard waiting || running.isDone else { return }
+            shipment = nil
+            reportShipment(running.join(), sink: sink)
+        }
         let shipper = RecordShipper(outputDirectory: configuration.outputDirectory, chainKeyID: signer.isForwardSecure ? signer.chainKeyID : nil)
-        do {
-            let report = try sink.session(requireSchema: false) { database throws(SinkError) in try await shipper.ship(to: database) }
+        let started = BackgroundThread { () -> Result<RecordShipper.Report, SinkError> in
+            Result { () throws(SinkError) in
+                try sink.session(requireSchema: false) { database throws(SinkError) in try await shipper.ship(to: database) }
+            }
+        }
+        if waiting {
+            reportShipment(started.join(), sink: sink)
+        } else {
+            shipment = started
+        }
+    }
+
+    private func reportShipment(_ outcome: Result<RecordShipper.Report, SinkError>, sink: SinkConnector) {
+        switch outcome {
+        case .success(let report):
             for notice in report.notices { logger.warning("sink: \(notice)") }
             for problem in report.problems { logger.error("sink: \(problem)") }
             if sinkDown {
@@ -529,7 +553,7 @@ public final class DaemonLoop {
             } else if report.sent > 0 {
                 logger.debug("sink: \(report.sent) record(s) sent (\(report.inserted) new), last seq \(report.lastSeq ?? 0)")
             }
-        } catch {
+        case .failure(let error):
             count("sink")
             if !sinkDown {
                 logger.error("sink: \(error); records stay in \(configuration.outputDirectory)/records and are sent when it is back")

@@ -24,6 +24,10 @@ public final class BackgroundThread<Result>: @unchecked Sendable {
     /// Whether the work runs on its own thread (false: it runs in `join()`).
     public var isThreaded: Bool { thread.isThreaded }
 
+    /// Whether `join()` would return without waiting for another thread: the work has ended, or
+    /// no thread started (`join()` then runs it on the joining thread).
+    public var isDone: Bool { thread.isDone }
+
     /// Waits for the work to end and returns its result (runs it here when no thread started).
     /// Call once.
     public func join() -> Result {
@@ -38,12 +42,19 @@ public final class BackgroundThread<Result>: @unchecked Sendable {
 public final class JoinableThread: @unchecked Sendable {
     private var work: (() -> Void)?
     private var handle: pthread_t?
+    private var doneLock = pthread_mutex_t()
+    private var done = false
     /// Why no thread started (pthread_create's error number), nil when one did.
     public private(set) var startError: Int32?
 
     public init(_ work: @escaping () -> Void) {
         self.work = work
+        pthread_mutex_init(&doneLock, nil)
         start()
+    }
+
+    deinit {
+        pthread_mutex_destroy(&doneLock)
     }
 
     private func start() {
@@ -64,9 +75,20 @@ public final class JoinableThread: @unchecked Sendable {
 
     public var isThreaded: Bool { handle != nil }
 
+    /// Whether `join()` would return without waiting for another thread (see `BackgroundThread`).
+    public var isDone: Bool {
+        guard handle != nil else { return true }
+        pthread_mutex_lock(&doneLock)
+        defer { pthread_mutex_unlock(&doneLock) }
+        return done
+    }
+
     private func run() {
         work?()
         work = nil
+        pthread_mutex_lock(&doneLock)
+        done = true
+        pthread_mutex_unlock(&doneLock)
     }
 
     /// Waits for the thread to end (runs the work here when no thread started). Call once.
