@@ -1,4 +1,5 @@
 import ArgumentParser
+import Glibc
 
 /// isotrace: audits grid worker nodes for pilot/payload isolation and traceability.
 @main
@@ -36,6 +37,11 @@ struct Isotrace: ParsableCommand {
             }
             var command = try parseAsRoot()
             try command.run()
+        } catch let code as ExitCode where code != .validationFailure {
+            // The exit code alone (`audit` finding violations, an operational error already
+            // reported): what exit(withError:) would print is empty for it, and working that out
+            // built the whole help text (6.8 million instructions at every audit that fails).
+            Glibc.exit(code.rawValue)
         } catch {
             let code = exitCode(for: error)
             if code == .validationFailure {
