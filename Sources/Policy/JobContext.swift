@@ -2,7 +2,10 @@ import Jobs
 import ProcFS
 
 /// What the checks of one job look at: the job, its pilot, the snapshot around it.
-struct JobContext {
+///
+/// A class: every check and exemption takes it, and a copy of the struct it was retained each
+/// of its dozens of references (a Job, two samples, the snapshot, the graph) every time.
+final class JobContext {
     let job: Job
     let pilot: ProcessSample
     let snapshot: Snapshot
@@ -71,9 +74,24 @@ extension ProcessSample {
         for (index, part) in parts.enumerated() {
             if index > 0 { text += " " }
             text += part
-            if text.utf8.count > 80 && !text.dropFirst(80).isEmpty { break }
+            if text.utf8.count > 80 && (Self.bytesAreCharacters(text) || !text.dropFirst(80).isEmpty) { break }
+        }
+        // At most 80 bytes: at most 80 Characters.
+        if text.utf8.count <= 80 { return text }
+        // Characters are bytes here: more than 80 of them, and the first 77 are the first 77 bytes.
+        if Self.bytesAreCharacters(text) {
+            return text.withUTF8 { String(decoding: UnsafeBufferPointer(rebasing: $0.prefix(77)), as: UTF8.self) } + "..."
         }
         // More than 80 Characters, counted no further than the 81st.
         return !text.dropFirst(80).isEmpty ? String(text.prefix(77)) + "..." : text
+    }
+
+    /// True when each of the first 81 bytes of `text` (of more than 80) is one Character: the
+    /// first 82 bytes (or all) are ASCII and none is a carriage return. Only CR LF joins two
+    /// ASCII bytes into one Character, and only a non-ASCII scalar can extend one; a job's
+    /// command line is nearly always such text, and Characters are slow to count.
+    private static func bytesAreCharacters(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in !bytes.prefix(82).contains { $0 >= 0x80 || $0 == 0x0D } }
     }
 }

@@ -17,7 +17,9 @@ struct OwnerLocator {
     let inspector: FileInspector
     let patterns: PilotPatterns
 
-    func owner(of job: Job, pilot: ProcessSample) -> JobOwner? {
+    /// `runtimePIDs`: the job's container runtime chain when the caller has it (`JobContext`),
+    /// else it is found again.
+    func owner(of job: Job, pilot: ProcessSample, runtimePIDs: Set<Int32>? = nil) -> JobOwner? {
         guard let home = pilot.cwd?.path, home.hasPrefix("/") else { return nil }
         let jobDirectory = home + "/" + patterns.jobDirectoryPrefix + job.pandaID
         let candidates: [(path: String, parse: ([UInt8]) -> String?)] = [
@@ -27,7 +29,8 @@ struct OwnerLocator {
         for candidate in candidates {
             let (facts, content) = inspector.read(path: candidate.path, throughPID: pilot.pid, limit: Self.readLimit)
             guard let content, let dn = candidate.parse(content) else { continue }
-            let reason = OwnerFileTrust(inspector: inspector, pilotPID: pilot.pid).whyReplaceable(facts, by: Self.workload(of: job))
+            let reason = OwnerFileTrust(inspector: inspector, pilotPID: pilot.pid)
+                .whyReplaceable(facts, by: Self.workload(of: job, runtimePIDs: runtimePIDs))
             return JobOwner(dn: dn, source: candidate.path, payloadWritable: reason != nil, claimReason: reason)
         }
         return nil
@@ -36,8 +39,8 @@ struct OwnerLocator {
     /// The job's processes but the container runtime at its top (bwrap, starter, runtime parent):
     /// they run pilot-side code as the pilot, as the checks treat them (`JobContext.runtimeChain`).
     /// A job that is nothing but runtime processes is judged by all of them.
-    static func workload(of job: Job) -> [ProcessSample] {
-        let runtime = JobContext.runtimeChain(of: job)
+    static func workload(of job: Job, runtimePIDs: Set<Int32>? = nil) -> [ProcessSample] {
+        let runtime = runtimePIDs ?? JobContext.runtimeChain(of: job)
         let workload = job.processes.filter { !runtime.contains($0.pid) }
         return workload.isEmpty ? job.processes : workload
     }

@@ -104,7 +104,9 @@ public struct PolicyEvaluator: Sendable {
             }
             findings.append(evaluate(rule, context))
         }
-        let owner = pilot.flatMap { OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: $0.process) }
+        let owner = pilot.flatMap {
+            OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: $0.process, runtimePIDs: context?.runtimePIDs)
+        }
         var audit = JobAudit(job: job, pilot: pilot, owner: owner, findings: findings)
         audit.batch = batch
         audit.runtimePIDs = context?.runtimePIDs
@@ -125,7 +127,8 @@ public struct PolicyEvaluator: Sendable {
             index += 1
         }
         if audit.owner == nil && lookUpOwner {
-            audit.owner = OwnerLocator(inspector: inspector, patterns: policy.pilots).owner(of: job, pilot: pilot.process)
+            audit.owner = OwnerLocator(inspector: inspector, patterns: policy.pilots)
+                .owner(of: job, pilot: pilot.process, runtimePIDs: context.runtimePIDs)
         }
         return audit
     }
