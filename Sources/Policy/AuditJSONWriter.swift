@@ -10,6 +10,10 @@ import ProcFS
 /// process object is the snapshot writer's own (`SnapshotJSONWriter`), with the audit's
 /// `panda_id` and `container` put in where they sort; keys of every other object are written in
 /// sorted order, and optionals the synthesized `Codable` leaves out are left out here too.
+///
+/// The fixed keys are `StaticString`s (`"rule" as StaticString`): `JSONBytes.key(_: StaticString)`
+/// copies their bytes, where a `String` key is escaped byte by byte as data (a literal alone
+/// would pick the `String` overload); none of them needs escaping.
 public enum AuditJSONWriter {
     /// The whole document as one array (tests, the audit record).
     public static func encode(_ result: AuditResult) -> [UInt8] {
@@ -23,35 +27,35 @@ public enum AuditJSONWriter {
         var json = JSONBytes(capacity: 65536 + 4096)
         let snapshot = result.snapshot
         json.beginObject()
-        json.key("counters"); SnapshotJSONWriter.write(snapshot.counters, &json)
-        json.key("errors")
+        json.key("counters" as StaticString); SnapshotJSONWriter.write(snapshot.counters, &json)
+        json.key("errors" as StaticString)
         json.beginArray()
         for problem in snapshot.problems { SnapshotJSONWriter.write(problem, &json) }
         json.endArray()
-        json.key("jobs")
+        json.key("jobs" as StaticString)
         json.beginArray()
         for job in result.jobs {
             write(job, &json)
             json.flush(to: output)
         }
         json.endArray()
-        json.key("node"); SnapshotJSONWriter.write(snapshot.node, &json)
-        json.key("node_findings")
+        json.key("node" as StaticString); SnapshotJSONWriter.write(snapshot.node, &json)
+        json.key("node_findings" as StaticString)
         json.beginArray()
         for finding in result.nodeFindings { write(finding, &json) }
         json.endArray()
-        json.key("policy")
+        json.key("policy" as StaticString)
         json.beginObject()
-        json.key("id"); json.string(result.policy.id)
-        json.key("sha256"); json.string(result.policy.sha256)
-        json.key("title"); json.string(result.policy.title)
-        json.key("version"); json.string(result.policy.version)
+        json.key("id" as StaticString); json.string(result.policy.id)
+        json.key("sha256" as StaticString); json.string(result.policy.sha256)
+        json.key("title" as StaticString); json.string(result.policy.title)
+        json.key("version" as StaticString); json.string(result.policy.version)
         json.endObject()
-        json.key("proc_root"); json.string(snapshot.procRoot)
-        json.key("sampler"); json.string(snapshot.sampler.rawValue)
-        json.key("summary"); writeSummary(result, &json)
-        json.key("taken_at"); json.string(snapshot.takenAt.description)
-        json.key("unattributed")
+        json.key("proc_root" as StaticString); json.string(snapshot.procRoot)
+        json.key("sampler" as StaticString); json.string(snapshot.sampler.rawValue)
+        json.key("summary" as StaticString); writeSummary(result, &json)
+        json.key("taken_at" as StaticString); json.string(snapshot.takenAt.description)
+        json.key("unattributed" as StaticString)
         json.beginArray()
         for process in result.graph.unattributed {
             write(process.process, pandaID: process.claimedPandaID, container: nil, &json)
@@ -63,97 +67,106 @@ public enum AuditJSONWriter {
     }
 
     private static func writeSummary(_ result: AuditResult, _ json: inout JSONBytes) {
-        var counts: [Finding.Status: Int] = [:]
-        for job in result.jobs {
-            for finding in job.findings { counts[finding.status, default: 0] += 1 }
+        // Four counters, not a [Finding.Status: Int] hashed once per finding.
+        var counts = (pass: 0, fail: 0, warn: 0, skip: 0)
+        func count(_ findings: [Finding]) {
+            for finding in findings {
+                switch finding.status {
+                case .pass: counts.pass += 1
+                case .fail: counts.fail += 1
+                case .warn: counts.warn += 1
+                case .skip: counts.skip += 1
+                }
+            }
         }
-        for finding in result.nodeFindings { counts[finding.status, default: 0] += 1 }
+        for job in result.jobs { count(job.findings) }
+        count(result.nodeFindings)
         json.beginObject()
-        json.key("fail"); json.integer(counts[.fail, default: 0])
-        json.key("jobs"); json.integer(result.jobs.count)
-        json.key("not_isolated"); json.integer(result.jobs.lazy.filter { !$0.isolated }.count)
-        json.key("pass"); json.integer(counts[.pass, default: 0])
-        json.key("payload_processes"); json.integer(result.graph.payloadProcessCount)
-        json.key("pilots"); json.integer(result.graph.pilots.count)
-        json.key("processes"); json.integer(result.snapshot.processes.count)
-        json.key("skip"); json.integer(counts[.skip, default: 0])
-        json.key("unattributed"); json.integer(result.graph.unattributed.count)
-        json.key("warn"); json.integer(counts[.warn, default: 0])
+        json.key("fail" as StaticString); json.integer(counts.fail)
+        json.key("jobs" as StaticString); json.integer(result.jobs.count)
+        json.key("not_isolated" as StaticString); json.integer(result.jobs.lazy.filter { !$0.isolated }.count)
+        json.key("pass" as StaticString); json.integer(counts.pass)
+        json.key("payload_processes" as StaticString); json.integer(result.graph.payloadProcessCount)
+        json.key("pilots" as StaticString); json.integer(result.graph.pilots.count)
+        json.key("processes" as StaticString); json.integer(result.snapshot.processes.count)
+        json.key("skip" as StaticString); json.integer(counts.skip)
+        json.key("unattributed" as StaticString); json.integer(result.graph.unattributed.count)
+        json.key("warn" as StaticString); json.integer(counts.warn)
         json.endObject()
     }
 
     private static func write(_ audit: JobAudit, _ json: inout JSONBytes) {
         let job = audit.job
         json.beginObject()
-        json.key("attempt_nr"); json.string(job.attemptNumber)
-        json.key("attribution")
+        json.key("attempt_nr" as StaticString); json.string(job.attemptNumber)
+        json.key("attribution" as StaticString)
         json.beginArray()
         for evidence in job.evidence { write(evidence, &json) }
         for conflict in job.conflicts where !job.evidence.contains(conflict) { write(conflict, &json) }
         json.endArray()
-        json.key("batch_cgroup"); json.string(audit.batch?.cgroup)
-        json.key("batch_job_id")
+        json.key("batch_cgroup" as StaticString); json.string(audit.batch?.cgroup)
+        json.key("batch_job_id" as StaticString)
         if let batchJobID = audit.batchJobID {
             json.beginObject()
-            json.key("source"); json.string(batchJobID.source.rawValue)
-            json.key("value"); json.string(batchJobID.value)
-            json.key("variable"); json.string(batchJobID.variable)
+            json.key("source" as StaticString); json.string(batchJobID.source.rawValue)
+            json.key("value" as StaticString); json.string(batchJobID.value)
+            json.key("variable" as StaticString); json.string(batchJobID.variable)
             json.endObject()
         } else {
             json.null()
         }
-        json.key("batch_pattern"); json.string(audit.batch?.patternID)
-        json.key("batch_system"); json.string(audit.batch?.system)
-        json.key("container"); write(job.container, &json)
-        json.key("failing_rules")
+        json.key("batch_pattern" as StaticString); json.string(audit.batch?.patternID)
+        json.key("batch_system" as StaticString); json.string(audit.batch?.system)
+        json.key("container" as StaticString); write(job.container, &json)
+        json.key("failing_rules" as StaticString)
         json.beginArray()
         for finding in audit.findings where finding.status == .fail { json.string(finding.rule) }
         json.endArray()
-        json.key("findings")
+        json.key("findings" as StaticString)
         json.beginArray()
         for finding in audit.findings { write(finding, &json) }
         json.endArray()
-        json.key("isolated"); json.bool(audit.isolated)
-        json.key("job_directory"); json.string(job.jobDirectory)
-        json.key("owner")
+        json.key("isolated" as StaticString); json.bool(audit.isolated)
+        json.key("job_directory" as StaticString); json.string(job.jobDirectory)
+        json.key("owner" as StaticString)
         if let owner = audit.owner {
             json.beginObject()
-            if let reason = owner.claimReason { json.key("claim_reason"); json.string(reason) }
-            json.key("dn"); json.string(owner.dn)
-            json.key("payload_writable"); json.bool(owner.payloadWritable)
-            json.key("source"); json.string(owner.source)
+            if let reason = owner.claimReason { json.key("claim_reason" as StaticString); json.string(reason) }
+            json.key("dn" as StaticString); json.string(owner.dn)
+            json.key("payload_writable" as StaticString); json.bool(owner.payloadWritable)
+            json.key("source" as StaticString); json.string(owner.source)
             json.endObject()
         } else {
             json.null()
         }
-        json.key("panda_id"); json.string(job.pandaID)
-        json.key("pilot")
+        json.key("panda_id" as StaticString); json.string(job.pandaID)
+        json.key("pilot" as StaticString)
         if let pilot = audit.pilot {
             write(pilot.process, pandaID: nil, container: nil, &json)
-            json.key("pilot_wrapper")
+            json.key("pilot_wrapper" as StaticString)
             if let wrapper = pilot.wrapper { write(wrapper, pandaID: nil, container: nil, &json) } else { json.null() }
         } else {
             json.null()
-            json.key("pilot_wrapper"); json.null()
+            json.key("pilot_wrapper" as StaticString); json.null()
         }
-        json.key("processes")
+        json.key("processes" as StaticString)
         json.beginArray()
         for process in job.processes {
             write(process, pandaID: job.pandaID, container: job.containers[process.pid], &json)
         }
         json.endArray()
-        json.key("root_recognition"); json.string(job.rootRecognition.rawValue)
-        json.key("spoofs")
+        json.key("root_recognition" as StaticString); json.string(job.rootRecognition.rawValue)
+        json.key("spoofs" as StaticString)
         json.beginArray()
         for spoof in job.spoofs {
             json.beginObject()
-            json.key("claimedPandaID"); json.string(spoof.claimedPandaID)
-            json.key("pid"); json.integer(spoof.pid)
-            json.key("variable"); json.string(spoof.variable)
+            json.key("claimedPandaID" as StaticString); json.string(spoof.claimedPandaID)
+            json.key("pid" as StaticString); json.integer(Int64(spoof.pid))
+            json.key("variable" as StaticString); json.string(spoof.variable)
             json.endObject()
         }
         json.endArray()
-        json.key("task_id"); json.string(job.taskID)
+        json.key("task_id" as StaticString); json.string(job.taskID)
         json.endObject()
     }
 
@@ -168,11 +181,11 @@ public enum AuditJSONWriter {
         SnapshotJSONWriter.write(process, &json, insertingAt: Self.insertionPoints) { next, json in
             // "container" sorts before "panda_id": when both land at the same place, it goes first.
             if next == containerPosition {
-                json.key("container")
+                json.key("container" as StaticString)
                 write(container, &json)
             }
             if next == pandaIDPosition {
-                json.key("panda_id")
+                json.key("panda_id" as StaticString)
                 json.string(pandaID)
             }
         }
@@ -181,35 +194,35 @@ public enum AuditJSONWriter {
     private static func write(_ container: ContainerInfo?, _ json: inout JSONBytes) {
         guard let container else { return json.null() }
         json.beginObject()
-        if let image = container.image { json.key("image"); json.string(image) }
-        json.key("process"); json.string(container.process)
-        json.key("runtime"); json.string(container.runtime)
+        if let image = container.image { json.key("image" as StaticString); json.string(image) }
+        json.key("process" as StaticString); json.string(container.process)
+        json.key("runtime" as StaticString); json.string(container.runtime)
         json.endObject()
     }
 
     private static func write(_ evidence: AttributionEvidence, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("detail"); json.string(evidence.detail)
-        json.key("pandaID"); json.string(evidence.pandaID)
-        json.key("source"); json.string(evidence.source.rawValue)
+        json.key("detail" as StaticString); json.string(evidence.detail)
+        json.key("pandaID" as StaticString); json.string(evidence.pandaID)
+        json.key("source" as StaticString); json.string(evidence.source.rawValue)
         json.endObject()
     }
 
     static func write(_ finding: Finding, _ json: inout JSONBytes) {
         json.beginObject()
-        json.key("evidence")
+        json.key("evidence" as StaticString)
         json.beginObject()
         for (key, value) in finding.evidence.sorted(by: { $0.key < $1.key }) {
             json.key(key)
             write(value, &json)
         }
         json.endObject()
-        json.key("message"); json.string(finding.message)
-        json.key("pid")
-        if let pid = finding.pid { json.integer(pid) } else { json.null() }
-        json.key("rule"); json.string(finding.rule)
-        json.key("severity"); json.string(finding.severity.rawValue)
-        json.key("status"); json.string(finding.status.rawValue)
+        json.key("message" as StaticString); json.string(finding.message)
+        json.key("pid" as StaticString)
+        if let pid = finding.pid { json.integer(Int64(pid)) } else { json.null() }  // Int64: the non-generic writer
+        json.key("rule" as StaticString); json.string(finding.rule)
+        json.key("severity" as StaticString); json.string(finding.severity.rawValue)
+        json.key("status" as StaticString); json.string(finding.status.rawValue)
         json.endObject()
     }
 
