@@ -37,6 +37,7 @@ public struct BatchCgroupPattern: Sendable, Equatable {
         self.layout = layout
         self.pattern = pattern
         self.jobIDVariable = jobIDVariable
+        capturesJobID = Self.hasJobIDGroup(pattern)
         requiredLiterals = RequiredLiterals(pattern: pattern)
         do {
             regex = CompiledPattern(try Regex(pattern))
@@ -48,7 +49,23 @@ public struct BatchCgroupPattern: Sendable, Equatable {
         }
     }
 
-    public var capturesJobID: Bool { pattern.contains("(?<job_id>") }
+    /// Whether the pattern has a `(?<job_id>...)` group. Found once (every match asks), on the
+    /// bytes when the pattern is ASCII (then bytes and Characters agree), else as Characters.
+    public let capturesJobID: Bool
+
+    private static func hasJobIDGroup(_ pattern: String) -> Bool {
+        let needle = Array("(?<job_id>".utf8)
+        var pattern = pattern
+        let ascii: Bool? = pattern.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+                if needle.indices.allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
+        return ascii ?? pattern.contains("(?<job_id>")
+    }
 
     public static func == (a: BatchCgroupPattern, b: BatchCgroupPattern) -> Bool {
         (a.id, a.system, a.layout, a.pattern, a.jobIDVariable) == (b.id, b.system, b.layout, b.pattern, b.jobIDVariable)

@@ -213,13 +213,16 @@ enum CommandLineExports {
 
     private static let needles = names.map { ($0, Array("export \($0)=".utf8)) }
 
-    /// Where `needle` first stands in `bytes`.
+    /// Where `needle` first stands in `bytes`. Found by its second byte (the `x` of `export`):
+    /// a payload's command line is kilobytes of script, with an `e` every few bytes for a search
+    /// by the first byte to stop at.
     private static func firstOffset(of needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let base = bytes.baseAddress, bytes.count >= needle.count else { return nil }
+        guard let base = bytes.baseAddress, needle.count >= 2, bytes.count >= needle.count else { return nil }
         let last = bytes.count - needle.count
         var offset = 0
-        while offset <= last, let found = memchr(base + offset, Int32(needle[0]), last - offset + 1) {
-            offset = UnsafeRawPointer(found) - UnsafeRawPointer(base)
+        // A candidate at `offset` or later has its second byte at offset + 1 ... last + 1.
+        while offset <= last, let found = memchr(base + offset + 1, Int32(needle[1]), last - offset + 1) {
+            offset = UnsafeRawPointer(found) - UnsafeRawPointer(base) - 1
             if memcmp(base + offset, needle, needle.count) == 0 { return offset }
             offset += 1
         }
