@@ -101,7 +101,7 @@ public struct JobClassifier: Sendable {
         return Job(
             pandaID: pandaID, taskID: taskID, attemptNumber: attempt, pilotPID: pilotPID, rootPID: rootPID,
             processes: [root] + memberSamples, jobDirectory: directory, evidence: evidence, conflicts: conflicts,
-            spoofs: spoofs, containers: containers(of: [rootPID] + memberSamples.map(\.pid), tree: tree),
+            spoofs: spoofs, containers: containers(of: [root] + memberSamples),
             batchJobID: BatchJobID.find(in: [pilot?.environment, wrapper?.environment]), rootRecognition: recognition)
     }
 
@@ -115,29 +115,36 @@ public struct JobClassifier: Sendable {
     }
 
     /// Each process's container: its own runtime, else its nearest ancestor's within the job.
-    private func containers(of pids: [Int32], tree: ProcessTree) -> [Int32: ContainerInfo] {
-        let inJob = Set(pids)
-        var own: [Int32: ContainerInfo] = [:]
-        for pid in pids {
-            guard let process = tree.byPID[pid] else { continue }
-            if let info = ContainerInfo.recognise(argv: process.arguments ?? [], comm: process.stat.comm) { own[pid] = info }
-        }
+    /// `samples` are the job's processes (root first), as the tree holds them.
+    private func containers(of samples: [ProcessSample]) -> [Int32: ContainerInfo] {
+        let own = samples.map { ContainerInfo.recognise(argv: $0.arguments ?? [], comm: $0.stat.comm) }
+        // No runtime process in the job (most jobs): nothing to resolve.
+        guard own.contains(where: { $0 != nil }) else { return [:] }
+        // Positions in `samples` by PID, and each one's parent, read once.
+        var position: [Int32: Int] = [:]
+        position.reserveCapacity(samples.count)
+        for (index, sample) in samples.enumerated() where position[sample.pid] == nil { position[sample.pid] = index }
+        let parents = samples.map { $0.stat.ppid }
         // Each process is resolved once: a walk up stops at the first ancestor already resolved
         // and resolves the whole path it took, so a chain of any depth costs linear time.
-        var resolved: [Int32: ContainerInfo?] = [:]
-        for pid in pids {
-            var path: [Int32] = []
+        var resolved: [ContainerInfo??] = Array(repeating: nil, count: samples.count)
+        for start in samples.indices {
+            var path: [Int] = []
             var found: ContainerInfo?
-            var current: Int32? = pid
-            while let at = current, inJob.contains(at), path.count <= pids.count {
+            var current: Int? = start
+            while let at = current, path.count <= samples.count {
                 if let known = resolved[at] { found = known; break }
                 path.append(at)
                 if let info = own[at] { found = info; break }
-                current = tree.byPID[at]?.stat.ppid
+                current = position[parents[at]]
             }
-            for at in path { resolved[at] = found }
+            for at in path { resolved[at] = .some(found) }
         }
-        return resolved.compactMapValues { $0 }
+        var result: [Int32: ContainerInfo] = [:]
+        for (index, sample) in samples.enumerated() {
+            if let info = resolved[index] ?? nil { result[sample.pid] = info }
+        }
+        return result
     }
 
     /// Two roots of the same PanDA ID under one pilot are one job.
@@ -158,7 +165,10 @@ public struct JobClassifier: Sendable {
                 merged.append(job)
             }
         }
-        return merged.sorted { ($0.pandaID.count, $0.pandaID, $0.rootPID) < ($1.pandaID.count, $1.pandaID, $1.rootPID) }
+        // Keys made once (a PanDA ID's count walks its Characters), not twice per comparison. No
+        // two jobs share a root, so the order is the same whatever the sort does with equal keys.
+        let keys = merged.map { ($0.pandaID.count, $0.pandaID, $0.rootPID) }
+        return merged.indices.sorted { keys[$0] < keys[$1] }.map { merged[$0] }
     }
 
     /// Processes under no pilot that claim a PanDA ID by environment or job directory, and session
