@@ -45,7 +45,7 @@ extension PolicyYAMLReader {
                 report("duplicate batch system id '\(id)' (first defined at line \(first))", at: idNode)
                 continue
             }
-            seen[id] = idNode.mark?.line ?? 0
+            seen[id] = line(of: idNode)
             let enabled = fields["enabled"].flatMap { boolean($0, "\(owner): 'enabled'") } ?? true
             _ = fields["documented_in"].flatMap { string($0, "\(owner): 'documented_in'") }
             guard enabled else {

@@ -95,7 +95,7 @@ extension PolicyYAMLReader {
             for (index, element) in list.enumerated() {
                 guard let entry = ruleEntry(element, index: index, base: base) else { continue }
                 if let id = entry.id {
-                    let line = entry.idNode?.mark?.line ?? 0
+                    let line = self.line(of: entry.idNode)
                     if let first = firstLine[id] {
                         report("duplicate rule id '\(id)' (first defined at line \(first))", at: entry.idNode)
                         continue

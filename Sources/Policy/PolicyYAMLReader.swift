@@ -7,6 +7,8 @@ struct PolicyYAMLReader {
     /// The file as named in issues.
     let file: String
     private(set) var issues: [PolicyLintIssue] = []
+    /// Where the nodes start, for nodes `PolicyComposer` made (they have no `Mark`).
+    var positions = NodePositions()
 
     init(file: String) { self.file = file }
 
@@ -23,8 +25,12 @@ struct PolicyYAMLReader {
     }
 
     mutating func report(_ message: String, at node: Node?) {
-        report(message, at: node?.mark)
+        let position = node.flatMap { positions.of($0) }
+        report(message, line: position?.line ?? 1, column: position?.column ?? 1)
     }
+
+    /// The line a node starts on (0 when unknown).
+    func line(of node: Node?) -> Int { node.flatMap { positions.of($0) }?.line ?? 0 }
 
     /// Positions are libyaml's, 1-based; a node without one (never from `compose`) is put at 1:1.
     mutating func report(_ message: String, at mark: Mark?) {
