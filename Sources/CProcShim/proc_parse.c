@@ -8,76 +8,83 @@
 
 static inline int blank(uint8_t byte) { return byte == ' ' || byte == '\t'; }
 
-/// The blank-separated decimal numbers of `value` (each all digits, at most 20, no overflow),
-/// each handed to `keep` with `context`; 0 for anything else or when `keep` says no.
-typedef int (*number_sink)(void *context, uint64_t number);
-
-static int numbers(const uint8_t *value, size_t count, number_sink keep, void *context) {
+/// The blank-separated decimal numbers of `value` (each all digits, at most 20, no overflow)
+/// into `ids` (at most `capacity`; each at most `limit`, or stored truncated to 32 bits when
+/// `limit` is 0: NSpid, as Int32(truncatingIfNeeded:)). How many, or -1 for anything else.
+/// One loop, no callback: Uid, Gid, Groups and NSpid of every process go through it.
+static int numbers(const uint8_t *value, size_t count, uint32_t *ids, int capacity, uint64_t limit) {
+    int found = 0;
     size_t index = 0;
-    while (index < count) {
-        if (blank(value[index])) { index++; continue; }
+    for (;;) {
+        while (index < count && blank(value[index])) index++;
+        if (index == count) return found;
         size_t start = index;
         uint64_t number = 0;
-        while (index < count && !blank(value[index])) {
+        do {
             uint8_t digit = (uint8_t)(value[index] - '0');
-            if (digit > 9) return 0;
-            if (__builtin_mul_overflow(number, 10, &number) || __builtin_add_overflow(number, digit, &number)) return 0;
+            if (digit > 9) return -1;
+            if (__builtin_mul_overflow(number, 10, &number) || __builtin_add_overflow(number, digit, &number)) return -1;
             index++;
-        }
-        if (index - start > 20 || !keep(context, number)) return 0;
+        } while (index < count && !blank(value[index]));
+        if (index - start > 20 || found == capacity || (limit && number > limit)) return -1;
+        ids[found++] = (uint32_t)number;
     }
-    return 1;
 }
 
-struct id_list { uint32_t *ids; int32_t count, capacity; };
-
-static int keep_id(void *context, uint64_t number) {
-    struct id_list *list = context;
-    if (number > UINT32_MAX || list->count >= list->capacity) return 0;
-    list->ids[list->count++] = (uint32_t)number;
-    return 1;
-}
-
-struct pid_list { int32_t *pids; int32_t count, capacity; };
-
-static int keep_pid(void *context, uint64_t number) {
-    struct pid_list *list = context;
-    if (list->count >= list->capacity) return 0;
-    list->pids[list->count++] = (int32_t)(uint32_t)number;  // as Int32(truncatingIfNeeded:)
-    return 1;
-}
-
-struct single { uint64_t value; int seen; };
-
-static int keep_single(void *context, uint64_t number) {
-    struct single *one = context;
-    one->value = number;
-    one->seen++;
-    return 1;
-}
-
+/// Exactly one number (`numbers`' rules) in `value`.
 static int single(const uint8_t *value, size_t count, uint64_t *out) {
-    struct single one = {0, 0};
-    if (!numbers(value, count, keep_single, &one) || one.seen != 1) return 0;
-    *out = one.value;
+    size_t start = 0, end = count;
+    while (start < end && blank(value[start])) start++;
+    while (end > start && blank(value[end - 1])) end--;
+    if (start == end || end - start > 20) return 0;
+    uint64_t number = 0;
+    for (size_t i = start; i < end; i++) {
+        uint8_t digit = (uint8_t)(value[i] - '0');
+        if (digit > 9) return 0;  // a blank inside: two numbers; anything else: not a number
+        if (__builtin_mul_overflow(number, 10, &number) || __builtin_add_overflow(number, digit, &number)) return 0;
+    }
+    *out = number;
     return 1;
 }
 
-/// One hexadecimal mask of 1 to 16 digits, with blanks around it only.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+/// One hexadecimal mask of 1 to 16 digits, with blanks around it only. The kernel writes 16
+/// (five masks in every status file): those are checked and read as one 16-byte block.
 static int hex(const uint8_t *value, size_t count, uint64_t *out) {
     size_t start = 0, end = count;
     while (start < end && blank(value[start])) start++;
     while (end > start && blank(value[end - 1])) end--;
     if (end == start || end - start > 16) return 0;
-    uint64_t mask = 0;
-    for (size_t i = start; i < end; i++) {
-        uint8_t byte = value[i], digit;
-        if (byte >= '0' && byte <= '9') digit = (uint8_t)(byte - '0');
-        else if (byte >= 'a' && byte <= 'f') digit = (uint8_t)(byte - 'a' + 10);
-        else if (byte >= 'A' && byte <= 'F') digit = (uint8_t)(byte - 'A' + 10);
-        else return 0;
-        mask = mask << 4 | digit;
+#if defined(__SSE2__)
+    if (end - start == 16) {
+        __m128i bytes = _mm_loadu_si128((const __m128i *)(value + start));
+        __m128i lower = _mm_or_si128(bytes, _mm_set1_epi8(0x20));
+        // Signed compares: a byte above 0x7f is negative and neither a digit nor a letter.
+        __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(bytes, _mm_set1_epi8('0' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('9' + 1), bytes));
+        __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lower, _mm_set1_epi8('a' - 1)), _mm_cmpgt_epi8(_mm_set1_epi8('f' + 1), lower));
+        if (_mm_movemask_epi8(_mm_or_si128(digit, letter)) != 0xffff) return 0;
+        __m128i nibbles = _mm_or_si128(_mm_and_si128(digit, _mm_sub_epi8(bytes, _mm_set1_epi8('0'))),
+                                       _mm_and_si128(letter, _mm_sub_epi8(lower, _mm_set1_epi8('a' - 10))));
+        // Each pair of digits (first one high) into a byte, the eight bytes most significant first.
+        __m128i pairs = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(nibbles, _mm_set1_epi16(0x00ff)), 4), _mm_srli_epi16(nibbles, 8));
+        uint64_t packed = (uint64_t)_mm_cvtsi128_si64(_mm_packus_epi16(pairs, pairs));
+        *out = __builtin_bswap64(packed);
+        return 1;
     }
+#endif
+    uint64_t mask = 0;
+    uint8_t invalid = 0;
+    for (size_t i = start; i < end; i++) {
+        // A digit, or a letter a-f in either case; anything else sets a bit above the nibble.
+        uint8_t decimal = (uint8_t)(value[i] - '0'), letter = (uint8_t)((value[i] | 0x20) - 'a');
+        uint8_t digit = decimal <= 9 ? decimal : letter < 6 ? (uint8_t)(letter + 10) : 0xff;
+        invalid |= digit;
+        mask = mask << 4 | (digit & 0xf);
+    }
+    if (invalid & 0xf0) return 0;
     *out = mask;
     return 1;
 }
@@ -91,128 +98,138 @@ static inline int named(const uint8_t *key, size_t length, const char *name, siz
 #include <emmintrin.h>
 #endif
 
-/// Sets, for each of the `words` 64-byte pieces of `text`, the bits of its newlines and colons.
-static void mark(const uint8_t *text, size_t count, size_t words, uint64_t *newlines, uint64_t *colons) {
+/// Sets, for each of the `words` 64-byte pieces of `text`, the bits of its newlines and colons
+/// (one bitmap: which of the two a bit is, the byte itself says).
+static void mark(const uint8_t *text, size_t count, size_t words, uint64_t *marks) {
     for (size_t word = 0; word < words; word++) {
         const uint8_t *piece = text + word * 64;
         size_t length = count - word * 64 < 64 ? count - word * 64 : 64;
-        uint64_t newline = 0, colon = 0;
+        uint64_t marked = 0;
 #if defined(__SSE2__)
+        uint8_t tail[64];
+        if (length < 64) {  // the last piece, padded with bytes that are neither
+            memset(tail, 0, sizeof tail);
+            memcpy(tail, piece, length);
+            piece = tail;
+            length = 64;
+        }
         if (length == 64) {
             const __m128i nl = _mm_set1_epi8('\n'), co = _mm_set1_epi8(':');
             for (int block = 0; block < 4; block++) {
                 __m128i bytes = _mm_loadu_si128((const __m128i *)(piece + 16 * block));
-                newline |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, nl)) << (16 * block);
-                colon |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, co)) << (16 * block);
+                __m128i hits = _mm_or_si128(_mm_cmpeq_epi8(bytes, nl), _mm_cmpeq_epi8(bytes, co));
+                marked |= (uint64_t)(unsigned)_mm_movemask_epi8(hits) << (16 * block);
             }
-            newlines[word] = newline;
-            colons[word] = colon;
+            marks[word] = marked;
             continue;
         }
 #endif
-        for (size_t i = 0; i < length; i++) {
-            newline |= (uint64_t)(piece[i] == '\n') << i;
-            colon |= (uint64_t)(piece[i] == ':') << i;
-        }
-        newlines[word] = newline;
-        colons[word] = colon;
+        for (size_t i = 0; i < length; i++) marked |= (uint64_t)(piece[i] == '\n' || piece[i] == ':') << i;
+        marks[word] = marked;
     }
 }
 
-/// The first marked position at or after `from`, or `none` when there is none.
-static inline size_t next_marked(const uint64_t *marks, size_t words, size_t from, size_t none) {
-    size_t word = from / 64;
-    uint64_t bits = marks[word] & (~0ull << (from % 64));
-    while (bits == 0) {
-        if (++word >= words) return none;
-        bits = marks[word];
-    }
-    return word * 64 + (size_t)__builtin_ctzll(bits);
-}
+/// One line of a status file: `key` (`length` bytes, up to its first colon) and its value.
+static inline __attribute__((always_inline)) int status_line(
+    const uint8_t *key, size_t length, const uint8_t *value, size_t value_count, struct isotrace_status *out);
 
 int isotrace_parse_status(const uint8_t *text, size_t count, struct isotrace_status *out) {
     out->found = 0;
     out->group_count = 0;
     out->nspid_count = 0;
-    // Where every newline and colon is, 64 bytes to a word: each line's end and first colon
-    // are then found with a count of trailing zeros, not a scan.
+    // Where every newline and colon is, 64 bytes to a word; the marks are then taken in order
+    // (a count of trailing zeros each): a line's first colon ends its key, its newline ends it.
     if (count > ISOTRACE_STATUS_MAX_BYTES) return 0;
-    uint64_t newlines[ISOTRACE_STATUS_MAX_BYTES / 64 + 1], colons[ISOTRACE_STATUS_MAX_BYTES / 64 + 1];
+    uint64_t marks[ISOTRACE_STATUS_MAX_BYTES / 64 + 1];
     size_t words = (count + 63) / 64;
-    mark(text, count, words, newlines, colons);
-    size_t line = 0;
-    while (line < count) {
-        size_t end = next_marked(newlines, words, line, count);
-        size_t colon = next_marked(colons, words, line, count);
-        if (colon >= end) return 0;
-        const uint8_t *key = text + line, *value = text + colon + 1;
-        size_t length = colon - line, value_count = end - colon - 1;
-        line = end + 1;
-        switch (length) {
-        case 3:
-            if (NAMED(key, length, "Uid") || NAMED(key, length, "Gid")) {
-                int uid = key[0] == 'U';
-                struct id_list list = {uid ? out->uids : out->gids, 0, 4};
-                if (!numbers(value, value_count, keep_id, &list) || list.count != 4) return 0;
-                out->found |= uid ? ISOTRACE_STATUS_UID : ISOTRACE_STATUS_GID;
+    mark(text, count, words, marks);
+    size_t line = 0, colon = SIZE_MAX;
+    for (size_t word = 0; word < words; word++) {
+        for (uint64_t bits = marks[word]; bits != 0; bits &= bits - 1) {
+            size_t at = word * 64 + (size_t)__builtin_ctzll(bits);
+            if (text[at] == ':') {
+                if (colon == SIZE_MAX) colon = at;
+                continue;
             }
-            break;
-        case 5:
-            if (NAMED(key, length, "NSpid")) {
-                struct pid_list list = {out->nspid, 0, ISOTRACE_STATUS_MAX_NSPID};
-                if (!numbers(value, value_count, keep_pid, &list)) return 0;
-                out->nspid_count = list.count;
-                out->found |= ISOTRACE_STATUS_NSPID;
-            }
-            break;
-        case 6:
-            if (key[0] == 'G') {
-                if (NAMED(key, length, "Groups")) {
-                    struct id_list list = {out->groups, 0, ISOTRACE_STATUS_MAX_GROUPS};
-                    if (!numbers(value, value_count, keep_id, &list)) return 0;
-                    out->group_count = list.count;
-                    out->found |= ISOTRACE_STATUS_GROUPS;
-                }
-            } else if (key[0] == 'C' && key[1] == 'a' && key[2] == 'p') {
-                uint64_t *mask = NULL;
-                uint32_t bit = 0;
-                if (NAMED(key, length, "CapInh")) { mask = &out->cap_inheritable; bit = ISOTRACE_STATUS_CAPINH; }
-                else if (NAMED(key, length, "CapPrm")) { mask = &out->cap_permitted; bit = ISOTRACE_STATUS_CAPPRM; }
-                else if (NAMED(key, length, "CapEff")) { mask = &out->cap_effective; bit = ISOTRACE_STATUS_CAPEFF; }
-                else if (NAMED(key, length, "CapBnd")) { mask = &out->cap_bounding; bit = ISOTRACE_STATUS_CAPBND; }
-                else if (NAMED(key, length, "CapAmb")) { mask = &out->cap_ambient; bit = ISOTRACE_STATUS_CAPAMB; }
-                if (mask) {
-                    if (!hex(value, value_count, mask)) return 0;
-                    out->found |= bit;
-                }
-            }
-            break;
-        case 7:
-            if (NAMED(key, length, "Seccomp")) {
-                if (!single(value, value_count, &out->seccomp)) return 0;
-                out->found |= ISOTRACE_STATUS_SECCOMP;
-            }
-            break;
-        case 9:
-            if (NAMED(key, length, "TracerPid")) {
-                if (!single(value, value_count, &out->tracer_pid)) return 0;
-                out->found |= ISOTRACE_STATUS_TRACERPID;
-            }
-            break;
-        case 10:
-            if (NAMED(key, length, "NoNewPrivs")) {
-                if (!single(value, value_count, &out->no_new_privs)) return 0;
-                out->found |= ISOTRACE_STATUS_NONEWPRIVS;
-            }
-            break;
-        case 15:
-            if (NAMED(key, length, "Seccomp_filters")) {
-                if (!single(value, value_count, &out->seccomp_filters)) return 0;
-                out->found |= ISOTRACE_STATUS_SECCOMP_FILTERS;
-            }
-            break;
-        default: break;
+            if (colon == SIZE_MAX) return 0;  // a line without ':'
+            if (!status_line(text + line, colon - line, text + colon + 1, at - colon - 1, out)) return 0;
+            line = at + 1;
+            colon = SIZE_MAX;
         }
+    }
+    if (line < count) {  // the last line, without its newline
+        if (colon == SIZE_MAX) return 0;
+        if (!status_line(text + line, colon - line, text + colon + 1, count - colon - 1, out)) return 0;
+    }
+    return 1;
+}
+
+static inline __attribute__((always_inline)) int status_line(
+    const uint8_t *key, size_t length, const uint8_t *value, size_t value_count, struct isotrace_status *out) {
+    // Most lines are told apart from the keys read by their length and first byte alone.
+    switch (length) {
+    case 3:
+        if (key[1] == 'i' && key[2] == 'd' && (key[0] == 'U' || key[0] == 'G')) {
+            int uid = key[0] == 'U';
+            if (numbers(value, value_count, uid ? out->uids : out->gids, 4, UINT32_MAX) != 4) return 0;
+            out->found |= uid ? ISOTRACE_STATUS_UID : ISOTRACE_STATUS_GID;
+        }
+        break;
+    case 5:
+        if (key[0] == 'N' && NAMED(key, length, "NSpid")) {
+            int found = numbers(value, value_count, (uint32_t *)out->nspid, ISOTRACE_STATUS_MAX_NSPID, 0);
+            if (found < 0) return 0;
+            out->nspid_count = found;
+            out->found |= ISOTRACE_STATUS_NSPID;
+        }
+        break;
+    case 6:
+        if (key[0] == 'G') {
+            if (NAMED(key, length, "Groups")) {
+                int found = numbers(value, value_count, out->groups, ISOTRACE_STATUS_MAX_GROUPS, UINT32_MAX);
+                if (found < 0) return 0;
+                out->group_count = found;
+                out->found |= ISOTRACE_STATUS_GROUPS;
+            }
+        } else if (key[0] == 'C' && key[1] == 'a' && key[2] == 'p') {
+            uint64_t *mask = NULL;
+            uint32_t bit = 0;
+            if (NAMED(key, length, "CapInh")) { mask = &out->cap_inheritable; bit = ISOTRACE_STATUS_CAPINH; }
+            else if (NAMED(key, length, "CapPrm")) { mask = &out->cap_permitted; bit = ISOTRACE_STATUS_CAPPRM; }
+            else if (NAMED(key, length, "CapEff")) { mask = &out->cap_effective; bit = ISOTRACE_STATUS_CAPEFF; }
+            else if (NAMED(key, length, "CapBnd")) { mask = &out->cap_bounding; bit = ISOTRACE_STATUS_CAPBND; }
+            else if (NAMED(key, length, "CapAmb")) { mask = &out->cap_ambient; bit = ISOTRACE_STATUS_CAPAMB; }
+            if (mask) {
+                if (!hex(value, value_count, mask)) return 0;
+                out->found |= bit;
+            }
+        }
+        break;
+    case 7:
+        if (key[0] == 'S' && NAMED(key, length, "Seccomp")) {
+            if (!single(value, value_count, &out->seccomp)) return 0;
+            out->found |= ISOTRACE_STATUS_SECCOMP;
+        }
+        break;
+    case 9:
+        if (key[0] == 'T' && NAMED(key, length, "TracerPid")) {
+            if (!single(value, value_count, &out->tracer_pid)) return 0;
+            out->found |= ISOTRACE_STATUS_TRACERPID;
+        }
+        break;
+    case 10:
+        if (key[0] == 'N' && NAMED(key, length, "NoNewPrivs")) {
+            if (!single(value, value_count, &out->no_new_privs)) return 0;
+            out->found |= ISOTRACE_STATUS_NONEWPRIVS;
+        }
+        break;
+    case 15:
+        if (key[0] == 'S' && NAMED(key, length, "Seccomp_filters")) {
+            if (!single(value, value_count, &out->seccomp_filters)) return 0;
+            out->found |= ISOTRACE_STATUS_SECCOMP_FILTERS;
+        }
+        break;
+    default: break;
     }
     return 1;
 }
