@@ -83,11 +83,14 @@ extension Syscalls {
     /// continues where it stopped, and an error is thrown with the bytes already written left
     /// for the caller to truncate.
     public static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8], path: String) throws(SystemCallError) {
+        try bytes.withUnsafeBytes { raw in Result { () throws(SystemCallError) in try writeAll(fd, raw, path: path) } }.get()
+    }
+
+    /// `writeAll(_:_:path:)` of bytes in place (a writer's own buffer: no array made to write it).
+    public static func writeAll(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer, path: String) throws(SystemCallError) {
         var written = 0
         while written < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in
-                retrying { write(fd.rawValue, raw.baseAddress! + written, bytes.count - written) }
-            }
+            let n = retrying { write(fd.rawValue, bytes.baseAddress! + written, bytes.count - written) }
             if n < 0 { throw lastError("write", path) }
             if n == 0 { throw SystemCallError(operation: "write", path: path, errno: .noSpace) }
             written += n
@@ -258,6 +261,11 @@ extension Syscalls {
     /// Writes all of `bytes` to standard output or error (`FileDescriptor.standardOutput`),
     /// as `writeAll` does; `name` ("stdout") names it in errors.
     public static func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) throws(SystemCallError) {
+        try writeAll(fd, bytes, path: fd == .standardError ? "stderr" : "stdout")
+    }
+
+    /// `writeAll(_:_:)` of bytes in place.
+    public static func writeAll(_ fd: FileDescriptor, _ bytes: UnsafeRawBufferPointer) throws(SystemCallError) {
         try writeAll(fd, bytes, path: fd == .standardError ? "stderr" : "stdout")
     }
 }

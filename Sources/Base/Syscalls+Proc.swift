@@ -45,12 +45,40 @@ extension Syscalls {
     /// link, so that it is procfs's own and so is every file `readFile(at:)` opens below it;
     /// elsewhere (a fixture tree, a copy) it is an ordinary open and each file is checked.
     public static func openProcDirectory(at parent: ProcDirectory, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> ProcDirectory {
+        try name.withCString { cName in
+            Result { () throws(SystemCallError) in try openProcDirectory(at: parent, cName: cName, displayPath: displayPath()) }
+        }.get()
+    }
+
+    /// `openProcDirectory(at:_:displayPath:)` for a process, its directory named by `pid` written
+    /// on the stack (no String per process of a sample).
+    public static func openProcDirectory(at parent: ProcDirectory, pid: Int32, displayPath: @autoclosure () -> String) throws(SystemCallError) -> ProcDirectory {
+        var digits: (UInt64, UInt64) = (0, 0)  // 16 bytes: "-2147483648" and its NUL fit
+        return try withUnsafeMutableBytes(of: &digits) { raw in
+            var value = Int64(pid).magnitude
+            var end = raw.count - 1
+            raw[end] = 0
+            repeat {
+                end -= 1
+                raw[end] = UInt8(truncatingIfNeeded: value % 10) + 48
+                value /= 10
+            } while value > 0
+            if pid < 0 {
+                end -= 1
+                raw[end] = UInt8(ascii: "-")
+            }
+            let cName = UnsafePointer((raw.baseAddress! + end).assumingMemoryBound(to: CChar.self))
+            return Result { () throws(SystemCallError) in try openProcDirectory(at: parent, cName: cName, displayPath: displayPath()) }
+        }.get()
+    }
+
+    private static func openProcDirectory(at parent: ProcDirectory, cName: UnsafePointer<CChar>, displayPath: @autoclosure () -> String) throws(SystemCallError) -> ProcDirectory {
         if parent.kernelOwned {
-            let fd = name.withCString { cName in retrying { isotrace_open_on_same_mount(parent.fd.rawValue, cName, O_RDONLY | O_DIRECTORY) } }
+            let fd = retrying { isotrace_open_on_same_mount(parent.fd.rawValue, cName, O_RDONLY | O_DIRECTORY) }
             if fd >= 0 { return ProcDirectory(fd: FileDescriptor(rawValue: fd), kernelOwned: true) }
             if errno != ENOSYS { throw sameMountError(displayPath()) }
         }
-        let fd = retrying { openat(parent.fd.rawValue, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        let fd = retrying { openat(parent.fd.rawValue, cName, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw lastError("open", displayPath()) }
         return ProcDirectory(fd: FileDescriptor(rawValue: fd), kernelOwned: false)
     }
@@ -127,8 +155,10 @@ extension Syscalls {
     }
 
     /// Opens a file below `directory` for reading, to be kept open (`readAll`, `pollChanged`).
+    /// (The fallback of `openProcFile` where openat2 is missing, e.g. EL8's 4.18 kernels: the
+    /// name goes to the kernel through `withCString`, on the stack, not as a heap array.)
     public static func openFile(at directory: FileDescriptor, _ name: String, displayPath: @autoclosure () -> String) throws(SystemCallError) -> FileDescriptor {
-        let fd = retrying { openat(directory.rawValue, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) }
+        let fd = name.withCString { cName in retrying { openat(directory.rawValue, cName, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY) } }
         guard fd >= 0 else { throw lastError("open", displayPath()) }
         do {
             try requireRegularFile(fd, displayPath: displayPath())
@@ -227,7 +257,7 @@ extension Syscalls {
 
     /// True when `name` below `directory` exists (used to tell a vanished process from a missing file).
     public static func exists(at directory: FileDescriptor, _ name: String) -> Bool {
-        retrying { faccessat(directory.rawValue, name, F_OK, 0) } == 0
+        name.withCString { cName in retrying { faccessat(directory.rawValue, cName, F_OK, 0) } } == 0
     }
 
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`), the unit of stat's start time.

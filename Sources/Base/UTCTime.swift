@@ -39,38 +39,58 @@ public struct UTCTime: Sendable, Equatable, Comparable, Hashable, CustomStringCo
 
     /// RFC 3339, UTC, milliseconds.
     public var description: String {
+        // The usual case, written as 24 bytes at once (a sample prints one per process).
+        let text = String(unsafeUninitializedCapacity: 24) { writeRFC3339($0.baseAddress!) ? 24 : 0 }
+        if !text.isEmpty { return text }
         var seconds = time_t(millisecondsSinceEpoch.dividingFloor(by: 1000))
         let milliseconds = Int(millisecondsSinceEpoch - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let year = Int(parts.tm_year) + 1900
-        if year >= 0 && year <= 9999 {
-            // The usual case, written as 24 bytes at once (a sample prints one per process).
-            return String(unsafeUninitializedCapacity: 24) { text in
-                func put(_ value: Int, _ width: Int, at offset: Int, then separator: UInt8) {
-                    var value = value
-                    for index in stride(from: offset + width - 1, through: offset, by: -1) {
-                        text[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
-                        value /= 10
-                    }
-                    text[offset + width] = separator
-                }
-                put(year, 4, at: 0, then: UInt8(ascii: "-"))
-                put(Int(parts.tm_mon) + 1, 2, at: 5, then: UInt8(ascii: "-"))
-                put(Int(parts.tm_mday), 2, at: 8, then: UInt8(ascii: "T"))
-                put(Int(parts.tm_hour), 2, at: 11, then: UInt8(ascii: ":"))
-                put(Int(parts.tm_min), 2, at: 14, then: UInt8(ascii: ":"))
-                put(Int(parts.tm_sec), 2, at: 17, then: UInt8(ascii: "."))
-                put(milliseconds, 3, at: 20, then: UInt8(ascii: "Z"))
-                return 24
-            }
-        }
         func pad(_ value: Int32, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
         }
         return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(milliseconds), 3))Z"
+    }
+
+    /// Writes `description`'s 24 bytes at `text` when the year has four digits (0 to 9999, every
+    /// time a sample makes), and says whether it did. The date comes from the day count by the
+    /// proleptic Gregorian calendar, as gmtime(3) computes it, without gmtime's time zone lock:
+    /// a sample writes one start time per process.
+    public func writeRFC3339(_ text: UnsafeMutablePointer<UInt8>) -> Bool {
+        let milliseconds = millisecondsSinceEpoch
+        guard milliseconds > Int64.min / 2 else { return false }
+        let days = milliseconds.dividingFloor(by: 86_400_000)
+        let withinDay = milliseconds - days * 86_400_000
+        // Days since 0000-03-01 in 400-year eras (Howard Hinnant's civil_from_days).
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let monthFromMarch = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * monthFromMarch + 2) / 5 + 1
+        let month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        guard year >= 0 && year <= 9999 else { return false }
+        func put(_ value: Int64, _ width: Int, at offset: Int, then separator: UInt8) {
+            var value = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[index] = UInt8(truncatingIfNeeded: 48 + value % 10)
+                value /= 10
+            }
+            text[offset + width] = separator
+        }
+        let seconds = withinDay / 1000
+        put(year, 4, at: 0, then: UInt8(ascii: "-"))
+        put(month, 2, at: 5, then: UInt8(ascii: "-"))
+        put(day, 2, at: 8, then: UInt8(ascii: "T"))
+        put(seconds / 3600, 2, at: 11, then: UInt8(ascii: ":"))
+        put(seconds / 60 % 60, 2, at: 14, then: UInt8(ascii: ":"))
+        put(seconds % 60, 2, at: 17, then: UInt8(ascii: "."))
+        put(withinDay % 1000, 3, at: 20, then: UInt8(ascii: "Z"))
+        return true
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import Base
+import Glibc
 import Testing
 
 @Suite struct UTCTimeTests {
@@ -33,6 +34,40 @@ import Testing
         #expect(a.millisecondsSinceEpoch == 1_795_671_854_700)
         #expect(b.millisecondsSinceEpoch - a.millisecondsSinceEpoch == 20)
         #expect(a < b)
+    }
+
+    /// The calendar arithmetic of `writeRFC3339` against gmtime(3), which `description` used
+    /// before: every day boundary of years 0 to 9999 sampled, and random milliseconds.
+    @Test func arithmeticDateMatchesGmtime() {
+        func viaGmtime(_ milliseconds: Int64) -> String {
+            var seconds = time_t(milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000)
+            let fraction = Int(milliseconds - Int64(seconds) * 1000)
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            func pad(_ value: Int, _ width: Int) -> String {
+                let text = String(value)
+                return String(repeating: "0", count: max(0, width - text.count)) + text
+            }
+            return "\(pad(Int(parts.tm_year) + 1900, 4))-\(pad(Int(parts.tm_mon) + 1, 2))-\(pad(Int(parts.tm_mday), 2))T"
+                + "\(pad(Int(parts.tm_hour), 2)):\(pad(Int(parts.tm_min), 2)):\(pad(Int(parts.tm_sec), 2)).\(pad(fraction, 3))Z"
+        }
+        let first: Int64 = -62_167_219_200_000  // 0000-01-01T00:00:00.000Z
+        var generator = SystemRandomNumberGenerator()
+        var checked = 0
+        var day = first
+        while day <= UTCTime.latest.millisecondsSinceEpoch {
+            for offset in [Int64(0), -1, 86_399_999, Int64.random(in: 0..<86_400_000, using: &generator)] {
+                let value = day + offset
+                guard value >= first, value <= UTCTime.latest.millisecondsSinceEpoch else { continue }
+                #expect(UTCTime(millisecondsSinceEpoch: value).description == viaGmtime(value), "\(value)")
+                checked += 1
+            }
+            day += 86_400_000 * Int64.random(in: 1...40, using: &generator)
+        }
+        #expect(checked > 100_000)
+        // Outside four-digit years the text is gmtime's, as before.
+        #expect(UTCTime(millisecondsSinceEpoch: first - 1).description == viaGmtime(first - 1))
+        #expect(UTCTime(millisecondsSinceEpoch: UTCTime.latest.millisecondsSinceEpoch + 1).description == "10000-01-01T00:00:00.000Z")
     }
 
     @Test func nowIsAfter2025() {
