@@ -17,7 +17,9 @@ struct ContentCache<Value> {
     private var kept: [(bytes: [UInt8], value: Value)] = []
     /// Content hash -> indices into `kept`.
     private var byHash: [Int: [Int]] = [:]
-    private var last = -1
+    /// The last few contents found or kept (indices into `kept`, the latest last): the
+    /// processes of a few jobs read in turn find theirs here, compared without hashing.
+    private var recent: [Int] = []
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
@@ -25,21 +27,26 @@ struct ContentCache<Value> {
     mutating func value<Failure: Error>(
         for bytes: UnsafeRawBufferPointer, _ make: () throws(Failure) -> Value
     ) throws(Failure) -> Value {
-        if last >= 0 && Self.same(kept[last].bytes, bytes) { return kept[last].value }
+        for index in recent.reversed() where Self.same(kept[index].bytes, bytes) { return kept[index].value }
         var hasher = Hasher()
         hasher.combine(bytes: bytes)
         let hash = hasher.finalize()
         for index in byHash[hash] ?? [] where Self.same(kept[index].bytes, bytes) {
-            last = index
+            remember(index)
             return kept[index].value
         }
         let value = try make()
         if kept.count < capacity {
-            last = kept.count
+            remember(kept.count)
             byHash[hash, default: []].append(kept.count)
             kept.append((Array(bytes.bindMemory(to: UInt8.self)), value))
         }
         return value
+    }
+
+    private mutating func remember(_ index: Int) {
+        if recent.count == 4 { recent.removeFirst() }
+        recent.append(index)
     }
 
     private static func same(_ stored: [UInt8], _ bytes: UnsafeRawBufferPointer) -> Bool {

@@ -86,18 +86,28 @@ public struct EnvironmentAllowlist: Sendable, Equatable {
     /// dictionary is returned, and no String is made.
     func parse(_ bytes: Bytes, sharing shared: inout SharedEnvironments) -> [String: String] {
         shared.entries.removeAll(keepingCapacity: true)
-        shared.content.removeAll(keepingCapacity: true)
+        var length = 0
         bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) -> Void in
             findKept(buffer, into: &shared.entries)
-            for entry in shared.entries {
-                shared.content.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[entry.name..<entry.end]))
-                shared.content.append(0)
+            // The kept entries, each with its NUL, copied into the reused buffer in one pass.
+            length = shared.entries.reduce(0) { $0 + $1.end - $1.name + 1 }
+            if shared.content.count < length { shared.content = [UInt8](repeating: 0, count: max(length, 2 * shared.content.count)) }
+            let entries = shared.entries
+            shared.content.withUnsafeMutableBufferPointer { content in
+                var at = 0
+                for entry in entries {
+                    let size = entry.end - entry.name
+                    UnsafeMutableRawPointer(content.baseAddress! + at).copyMemory(from: buffer.baseAddress! + entry.name, byteCount: size)
+                    content[at + size] = 0
+                    at += size + 1
+                }
             }
         }
         if shared.entries.isEmpty { return [:] }
         let entries = shared.entries
-        return shared.content.withUnsafeBytes { content in
-            shared.kept.value(for: content) { () -> [String: String] in
+        return shared.content.withUnsafeBytes { all in
+            let content = UnsafeRawBufferPointer(rebasing: all[0..<length])
+            return shared.kept.value(for: content) { () -> [String: String] in
                 var kept: [String: String] = [:]
                 kept.reserveCapacity(entries.count)
                 for entry in entries {
@@ -180,6 +190,7 @@ struct SharedEnvironments {
 
     var kept = ContentCache<[String: String]>()
     var entries: [Entry] = []
-    /// The kept entries, each followed by a NUL: what identifies an environment.
+    /// The kept entries, each followed by a NUL: what identifies an environment (the first
+    /// bytes of this buffer, reused from one process to the next).
     var content: [UInt8] = []
 }

@@ -1,3 +1,4 @@
+import Base
 import CProcShim
 #if canImport(Glibc)
 import Glibc
@@ -27,6 +28,12 @@ package struct JSONBytes {
         @exclusivity(unchecked) var uidMap = Kept<[IDMapEntry]>()
         @exclusivity(unchecked) var gidMap = Kept<[IDMapEntry]>()
         @exclusivity(unchecked) var arguments = Kept<[String]>()
+        @exclusivity(unchecked) var namespaces = Kept<NamespaceSet>()
+        @exclusivity(unchecked) var capabilities = Kept<CapabilitySets>()
+        @exclusivity(unchecked) var uids = Kept<[UInt32]>()
+        @exclusivity(unchecked) var gids = Kept<[UInt32]>()
+        /// Environments written, by the identity of their storage (`EnvironmentBytes`).
+        @exclusivity(unchecked) var environments = EnvironmentBytes()
 
         init(capacity: Int) {
             self.capacity = max(capacity, 64)
@@ -94,8 +101,14 @@ package struct JSONBytes {
     /// Hands what is written so far to `output` once it is `limit` bytes or more, and starts
     /// again (a document streamed in pieces, never held whole).
     package mutating func flush(over limit: Int = 65536, to output: ([UInt8]) -> Void) {
+        flush(over: limit, to: { (bytes: UnsafeRawBufferPointer) in output(Array(bytes)) })
+    }
+
+    /// `flush(over:to:)` handing over the bytes in place, valid during the call only (no copy:
+    /// a snapshot of 10,000 processes is some 30 MB of JSON).
+    package mutating func flush(over limit: Int = 65536, to output: (UnsafeRawBufferPointer) -> Void) {
         guard buffer.count >= limit else { return }
-        output(bytes)
+        output(UnsafeRawBufferPointer(start: buffer.base, count: buffer.count))
         buffer.count = 0
     }
 
@@ -114,12 +127,19 @@ package struct JSONBytes {
     }
 
     /// The key at `index` of `keys`: its `"name":` text made once, copied (no String, no escaping
-    /// per key: a process object has some fifty keys).
+    /// per key: a process object has some fifty keys). A short key is copied as one 32-byte
+    /// block (`JSONKeyList` keeps 32 readable bytes after each), not by a call to memcpy.
     @inline(__always)
     package mutating func key(_ keys: JSONKeyList, _ index: Int) {
         separate()
         let (start, length) = keys.text(index)
-        buffer.append(start, length)
+        if length <= JSONKeyList.block {
+            buffer.reserve(JSONKeyList.block)
+            UnsafeMutableRawPointer(buffer.base + buffer.count).copyMemory(from: start, byteCount: JSONKeyList.block)
+            buffer.count += length
+        } else {
+            buffer.append(start, length)
+        }
         needsComma = false
     }
 
@@ -227,6 +247,21 @@ package struct JSONBytes {
 
     package mutating func string(_ value: String?) { if let value { string(value) } else { null() } }
 
+    /// A time as its `description` in quotes, the 24 bytes written in place (no String: a
+    /// sample writes one start time per process).
+    package mutating func time(_ time: UTCTime) {
+        separate()
+        buffer.reserve(26)
+        let at = buffer.base + buffer.count
+        guard time.writeRFC3339(at + 1) else {
+            needsComma = false
+            return string(time.description)
+        }
+        at[0] = UInt8(ascii: "\"")
+        at[25] = UInt8(ascii: "\"")
+        buffer.count += 26
+    }
+
     package mutating func strings(_ values: [String]?) {
         guard let values else { return null() }
         beginArray()
@@ -239,7 +274,32 @@ package struct JSONBytes {
     package mutating func arguments(_ values: [String]?) {
         guard let values else { return null() }
         let buffer = self.buffer
-        kept(values, &buffer.arguments) { json in json.strings(values) }
+        kept(values, &buffer.arguments, storage: Self.storage) { json in json.strings(values) }
+    }
+
+    /// A process's uids or gids (`integers`), the last ones written kept: nearly every process
+    /// of a node has one of a few.
+    package mutating func ids(_ values: [UInt32]?, gid: Bool) {
+        guard let values else { return null() }
+        let buffer = self.buffer
+        if gid {
+            kept(values, &buffer.gids, storage: Self.storage) { json in json.integers(values) }
+        } else {
+            kept(values, &buffer.uids, storage: Self.storage) { json in json.integers(values) }
+        }
+    }
+
+    /// A namespace object written by `write`; the last ones are kept (a job's processes share
+    /// their namespaces: nine inodes compared instead of nine keys and numbers written).
+    package mutating func namespaces(_ set: NamespaceSet, _ write: (inout JSONBytes) -> Void) {
+        let buffer = self.buffer
+        kept(set, &buffer.namespaces, write)
+    }
+
+    /// A capabilities object written by `write`; the last ones are kept.
+    package mutating func capabilities(_ sets: CapabilitySets, _ write: (inout JSONBytes) -> Void) {
+        let buffer = self.buffer
+        kept(sets, &buffer.capabilities, write)
     }
 
     package mutating func integers<T: BinaryInteger>(_ values: [T]?) {
@@ -253,9 +313,20 @@ package struct JSONBytes {
     /// bytes of the last ones written are kept: the processes of a job share their environment
     /// (one dictionary, which `==` tells in constant time), and the sort and escaping are then
     /// done once for the job, not once per process.
+    ///
+    /// The sampler hands the processes of a job one dictionary (`SharedEnvironments`): one
+    /// written before is found first by the identity of its storage, among all of the sample's
+    /// (`EnvironmentBytes`), then by `==` among the last few.
     package mutating func dictionary(_ values: [String: String]?) {
         guard let values else { return null() }
         let buffer = self.buffer
+        if let bytes = buffer.environments.bytes(of: values) {
+            separate()
+            bytes.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) }
+            needsComma = true
+            return
+        }
+        let start = buffer.count + (needsComma ? 1 : 0)
         kept(values, &buffer.environment) { json in
             json.beginObject()
             for (key, value) in values.sorted(by: { $0.key < $1.key }) {
@@ -264,13 +335,14 @@ package struct JSONBytes {
             }
             json.endObject()
         }
+        buffer.environments.keep(values, Array(UnsafeBufferPointer(start: buffer.base + start, count: buffer.count - start)))
     }
 
     /// The lines of a cgroup file as an array of strings; the last arrays written are kept (the
     /// sampler shares one array among the processes whose files are the same).
     package mutating func cgroupLines(_ entries: [CgroupEntry]) {
         let buffer = self.buffer
-        kept(entries, &buffer.cgroups) { json in
+        kept(entries, &buffer.cgroups, storage: Self.storage) { json in
             json.beginArray()
             for entry in entries { json.string(entry.line) }
             json.endArray()
@@ -282,19 +354,29 @@ package struct JSONBytes {
     package mutating func idMap(_ map: [IDMapEntry], gid: Bool, _ write: (inout JSONBytes) -> Void) {
         let buffer = self.buffer
         if gid {
-            kept(map, &buffer.gidMap, write)
+            kept(map, &buffer.gidMap, storage: Self.storage, write)
         } else {
-            kept(map, &buffer.uidMap, write)
+            kept(map, &buffer.uidMap, storage: Self.storage, write)
         }
     }
 
     /// Writes `value` through `write`, or copies the bytes kept for it when it equals one of the
     /// values last written there (the latest compared first); keeps what was written.
+    ///
+    /// Arrays are first looked for by their storage among all kept (the sampler shares one array
+    /// among the processes whose values are the same), and only then compared element by element:
+    /// a kept cgroup list of the same length but another job's was compared line by line first.
     @inline(__always)
-    private mutating func kept<Value: Equatable>(_ value: Value, _ kept: inout Kept<Value>, _ write: (inout JSONBytes) -> Void) {
+    private mutating func kept<Value: Equatable>(_ value: Value, _ kept: inout Kept<Value>, storage: (Value) -> UnsafeRawPointer? = { _ in nil },
+                                                 _ write: (inout JSONBytes) -> Void) {
         separate()
         needsComma = false
         var index = kept.entries.count - 1
+        if let address = storage(value) {
+            while index >= 0 && storage(kept.entries[index].value) != address { index -= 1 }
+            if index >= 0 { return copyKept(kept.entries[index].bytes) }
+            index = kept.entries.count - 1
+        }
         while index >= 0 && kept.entries[index].value != value { index -= 1 }
         if index >= 0 {
             kept.entries[index].bytes.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) }
@@ -305,6 +387,17 @@ package struct JSONBytes {
             kept.entries.append((value, Array(UnsafeBufferPointer(start: buffer.base + start, count: buffer.count - start))))
         }
         needsComma = true
+    }
+
+    private mutating func copyKept(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer.append($0.baseAddress!, $0.count) }
+        needsComma = true
+    }
+
+    /// Where an array's elements are: `kept`'s identity of an array.
+    @inline(__always)
+    private static func storage<Element>(_ array: [Element]) -> UnsafeRawPointer? {
+        array.withUnsafeBytes { $0.baseAddress }
     }
 
     /// An `unavailable` map: each reason as its text, keys sorted as `dictionary` sorts them.
@@ -329,12 +422,42 @@ package struct JSONBytes {
     }
 }
 
+/// The bytes of the environments written so far, by the identity of each dictionary's storage
+/// (kept alive here, so an address is never that of another dictionary). Up to `limit`; past
+/// it only the last few are compared (`JSONBytes.Kept`), as before.
+struct EnvironmentBytes {
+    static let limit = 4096
+    /// Keyed by the storage's address as an Int (a dictionary type the runtime knows already:
+    /// a new generic instantiation costs a conformance search of the whole binary at start).
+    private var byStorage: [Int: Int] = [:]
+    private var kept: [(values: [String: String], bytes: [UInt8])] = []
+
+    /// The storage of a dictionary: one reference (`Dictionary` is one word on Linux, no bridging).
+    private static func storage(of values: [String: String]) -> Int {
+        Int(bitPattern: unsafeBitCast(values, to: UnsafeRawPointer.self))
+    }
+
+    func bytes(of values: [String: String]) -> [UInt8]? {
+        byStorage[Self.storage(of: values)].map { kept[$0].bytes }
+    }
+
+    mutating func keep(_ values: [String: String], _ bytes: [UInt8]) {
+        guard kept.count < Self.limit else { return }
+        byStorage[Self.storage(of: values)] = kept.count
+        kept.append((values, bytes))
+    }
+}
+
 /// The keys of one kind of object with their JSON text (`"name":`, as `JSONBytes.key(_: String)`
 /// writes it) made once, in one block of memory: `JSONBytes.key(_:_:)` copies one by its index.
 package final class JSONKeyList: @unchecked Sendable {
     /// Never written after `init`.
     private let storage: UnsafeMutablePointer<UInt8>
     private let starts: [Int]
+
+    /// How many bytes `JSONBytes.key(_:_:)` copies at once for a short key: every key's text is
+    /// followed by at least that many readable bytes.
+    static let block = 32
 
     package init(_ names: [String]) {
         var text: [UInt8] = []
@@ -345,7 +468,8 @@ package final class JSONKeyList: @unchecked Sendable {
             text.append(contentsOf: json.bytes)
             offsets.append(text.count)
         }
-        storage = .allocate(capacity: max(text.count, 1))
+        text.append(contentsOf: repeatElement(0, count: Self.block))
+        storage = .allocate(capacity: text.count)
         storage.initialize(from: text, count: text.count)
         starts = offsets
     }

@@ -96,6 +96,11 @@ public struct NamespaceSet: Sendable, Equatable {
         }
     }
 
+    /// Whether this set's slots are `inodes` (nine, in `NamespaceKind` order, 0 for absent).
+    func hasSlots(_ inodes: UnsafeBufferPointer<UInt64>) -> Bool {
+        slots.withUnsafeBufferPointer { $0.elementsEqual(inodes) }
+    }
+
     /// The kinds present, with their inodes.
     public var inodes: [NamespaceKind: UInt64] {
         var inodes: [NamespaceKind: UInt64] = [:]

@@ -98,6 +98,14 @@ struct ProcessReader {
     var mountLines = ContentCache<MountEntry>()
     var environments = SharedEnvironments()
     var lastCommandLine = LastCommandLine()
+    /// The cwd and exe links read last, by their bytes.
+    var recentCwds = RecentBytes<LinkTarget>()
+    var recentExes = RecentBytes<LinkTarget>()
+    /// The last few distinct namespace sets read, shared by the processes that have them.
+    var recentNamespaces: [NamespaceSet] = []
+    /// The last status parsed: its uid, gid and group arrays are shared by the next processes
+    /// that have the same ones.
+    var lastStatus: ProcessStatus?
     var idMaps: [UInt64: (uid: Result<[IDMapEntry], FieldFailure>, gid: Result<[IDMapEntry], FieldFailure>)] = [:]
     var mountTables: [UInt64: MountNamespaceSample] = [:]
     let mountWatch: MountTableWatch?
@@ -129,25 +137,24 @@ struct ProcessReader {
     mutating func withProcessFiles(
         _ pid: Int32, _ body: (inout ProcessReader, inout ProcessFiles) throws(Vanished) -> Outcome
     ) -> Outcome {
-        let directory = "\(procRoot)/\(pid)"
         let opened: ProcDirectory
         do {
             if let root {
-                opened = try Syscalls.openProcDirectory(at: root.directory, String(pid), displayPath: directory)
+                opened = try Syscalls.openProcDirectory(at: root.directory, pid: pid, displayPath: ProcessFiles.directory(procRoot, pid))
             } else {
-                opened = try Syscalls.openProcRoot(directory)
+                opened = try Syscalls.openProcRoot(ProcessFiles.directory(procRoot, pid))
             }
         } catch {
             if error.isNotFound { return .vanished }
             if error.isPermissionDenied {
                 counters.unreadable += 1
             } else {
-                problems.append(SampleProblem(pid: pid, file: directory, reason: error.reason))
+                problems.append(SampleProblem(pid: pid, file: ProcessFiles.directory(procRoot, pid), reason: error.reason))
             }
             return .dropped
         }
         defer { Syscalls.closeFile(opened.fd) }
-        var process = ProcessFiles(directory: directory, opened: opened)
+        var process = ProcessFiles(procRoot: procRoot, pid: pid, opened: opened)
         do {
             return try body(&self, &process)
         } catch {
@@ -185,9 +192,11 @@ struct ProcessReader {
         }
         var malformed = false
 
+        let earlier = lastStatus
         sample.status = try parsed("status", pid, &process, &sample, &malformed) { bytes throws(ParseError) in
-            try ProcessStatus.parse(bytes)
+            try ProcessStatus.parse(bytes, sharing: earlier)
         }
+        if let status = sample.status { lastStatus = status }
         try readProcessFiles(pid, &process, &sample, &malformed)
         try readNamespaces(pid, &process, &sample, &malformed)
         finish(&sample, malformed: malformed)
@@ -276,9 +285,15 @@ struct ProcessReader {
         }
     }
 
+    /// A process's `cwd` or `exe` link (`name`); one of the last few read is taken as it was.
     mutating func link(_ name: StaticString, _ process: inout ProcessFiles, _ sample: inout ProcessSample) throws(Vanished) -> LinkTarget? {
         switch try process.readLink(name, into: &buffer) {
-        case .success(let count): return LinkTarget.parse(buffer[0..<count])
+        case .success(let count):
+            let target = buffer[0..<count]
+            if name.utf8Start.pointee == UInt8(ascii: "c") {
+                return recentCwds.value(for: target) { LinkTarget.parse(target) }
+            }
+            return recentExes.value(for: target) { LinkTarget.parse(target) }
         case .failure(let failure):
             sample.unavailable[name.description] = failure.reason
             return nil
@@ -293,14 +308,23 @@ struct ProcessReader {
         // be read fails as before; one that does not read as `kind:[inode]` is read again here,
         // to say why.
         var failed: [(kind: NamespaceKind, errno: Int32)] = []
+        let recent = recentNamespaces
         sample.namespaces = withUnsafeTemporaryAllocation(of: Int32.self, capacity: NamespaceSet.count) { errors in
-            let namespaces = NamespaceSet(filling: { inodes in
+            withUnsafeTemporaryAllocation(of: UInt64.self, capacity: NamespaceSet.count) { inodes in
                 isotrace_read_namespace_links(process.fd.rawValue, inodes.baseAddress!, errors.baseAddress!)
-            })
-            for kind in NamespaceKind.all where errors[kind.slot] != 0 {
-                failed.append((kind, errors[kind.slot]))
+                for kind in NamespaceKind.all where errors[kind.slot] != 0 {
+                    failed.append((kind, errors[kind.slot]))
+                }
+                let read = UnsafeBufferPointer(inodes)
+                // The processes of a job share their namespaces: one of the last sets read is taken
+                // as it is (no array per process, and the writer knows it again).
+                if let same = recent.last(where: { $0.hasSlots(read) }) { return same }
+                return NamespaceSet(filling: { $0.update(fromContentsOf: read) })
             }
-            return namespaces
+        }
+        if !recentNamespaces.contains(where: { $0 == sample.namespaces }) {
+            if recentNamespaces.count == 4 { recentNamespaces.removeFirst() }
+            recentNamespaces.append(sample.namespaces)
         }
         for (kind, errno) in failed {
             if errno > 0 {
@@ -491,9 +515,15 @@ extension ParseError {
 /// Reads the files of one process through its directory descriptor, telling "this file is
 /// missing or refused" (a field failure) from "the process is gone" (`Vanished`).
 struct ProcessFiles {
-    let directory: String
+    let procRoot: String
+    let pid: Int32
     let opened: ProcDirectory
     var fd: FileDescriptor { opened.fd }
+
+    /// `<proc root>/<pid>`, made only when an error or problem names a file (not per process).
+    var directory: String { Self.directory(procRoot, pid) }
+
+    static func directory(_ procRoot: String, _ pid: Int32) -> String { "\(procRoot)/\(pid)" }
 
     func path(_ name: String) -> String { directory + "/" + name }
 

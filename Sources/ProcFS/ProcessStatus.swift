@@ -54,9 +54,15 @@ public struct ProcessStatus: Sendable, Equatable {
     /// Parses the `Key:\tvalue` lines. Every field isotrace relies on must be present and well
     /// formed; unknown keys are ignored so newer kernels keep working.
     public static func parse(_ bytes: Bytes) throws(ParseError) -> ProcessStatus {
+        try parse(bytes, sharing: nil)
+    }
+
+    /// `parse`, taking the uid, gid and group arrays of `earlier` (the sampler's last status)
+    /// where they are the same: the processes of a node have a few, one array each is enough.
+    static func parse(_ bytes: Bytes, sharing earlier: ProcessStatus?) throws(ParseError) -> ProcessStatus {
         // A kernel's file takes the one-pass path; anything it does not expect (a malformed or
         // forged file) is parsed again by the checking path, which names what is wrong.
-        if let status = bytes.withUnsafeBufferPointer({ FastStatus.parse($0) }) { return status }
+        if let status = bytes.withUnsafeBufferPointer({ FastStatus.parse($0, sharing: earlier) }) { return status }
         return try parseChecked(bytes)
     }
 
@@ -151,7 +157,7 @@ public struct ProcessStatus: Sendable, Equatable {
 /// known). nil for anything unexpected (`parseChecked` then says what), and for more groups or
 /// NSpid levels than the C side holds (`parseChecked` then reads them).
 enum FastStatus {
-    static func parse(_ text: UnsafeBufferPointer<UInt8>) -> ProcessStatus? {
+    static func parse(_ text: UnsafeBufferPointer<UInt8>, sharing earlier: ProcessStatus? = nil) -> ProcessStatus? {
         withUnsafeTemporaryAllocation(of: isotrace_status.self, capacity: 1) { scratch -> ProcessStatus? in
             let status = scratch.baseAddress!
             guard isotrace_parse_status(text.baseAddress, text.count, status) == 1 else { return nil }
@@ -166,10 +172,10 @@ enum FastStatus {
                 guard let count = Int(exactly: status.pointee.seccomp_filters) else { return nil }
                 filters = count
             }
-            let uids = Self.array(&status.pointee.uids, count: 4, of: UInt32.self)
-            let gids = Self.array(&status.pointee.gids, count: 4, of: UInt32.self)
-            let groups = Self.array(&status.pointee.groups, count: Int(status.pointee.group_count), of: UInt32.self)
-            let nspid = Self.array(&status.pointee.nspid, count: Int(status.pointee.nspid_count), of: Int32.self)
+            let uids = Self.array(&status.pointee.uids, count: 4, reusing: earlier?.uids)
+            let gids = Self.array(&status.pointee.gids, count: 4, reusing: earlier?.gids)
+            let groups = Self.array(&status.pointee.groups, count: Int(status.pointee.group_count), reusing: earlier?.groups)
+            let nspid = Self.array(&status.pointee.nspid, count: Int(status.pointee.nspid_count), reusing: nil as [Int32]?)
             return ProcessStatus(
                 uids: uids, gids: gids, groups: groups, nspid: nspid,
                 capabilities: CapabilitySets(
@@ -181,11 +187,15 @@ enum FastStatus {
         }
     }
 
-    /// The first `count` elements of a C array field (a tuple in Swift), read in place.
+    /// The first `count` elements of a C array field (a tuple in Swift), read in place; `kept`
+    /// itself when it holds the same elements.
     @inline(__always)
-    private static func array<Tuple, Element>(_ field: UnsafeMutablePointer<Tuple>, count: Int, of: Element.Type) -> [Element] {
+    private static func array<Tuple, Element: Equatable>(_ field: UnsafeMutablePointer<Tuple>, count: Int,
+                                                         reusing kept: [Element]?) -> [Element] {
         UnsafeMutableRawPointer(field).withMemoryRebound(to: Element.self, capacity: count) {
-            Array(UnsafeBufferPointer(start: $0, count: count))
+            let read = UnsafeBufferPointer(start: $0, count: count)
+            if let kept, kept.elementsEqual(read) { return kept }
+            return Array(read)
         }
     }
 }

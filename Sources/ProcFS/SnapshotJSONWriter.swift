@@ -10,7 +10,7 @@ import Base
 public enum SnapshotJSONWriter {
     public static func encode(_ snapshot: Snapshot) -> [UInt8] {
         var whole: [UInt8] = []
-        write(snapshot) { whole.append(contentsOf: $0) }
+        write(snapshot, toBytes: { whole.append(contentsOf: $0) })
         return whole
     }
 
@@ -25,6 +25,12 @@ public enum SnapshotJSONWriter {
     /// Writes the document in pieces of about 64 KiB through `output`, so a sample of 10,000
     /// processes is never held twice (as values and as one 15 MB string).
     public static func write(_ snapshot: Snapshot, to output: ([UInt8]) -> Void) {
+        write(snapshot, toBytes: { output(Array($0)) })
+    }
+
+    /// `write(_:to:)` handing each piece over in place, valid during the call only (the
+    /// command writes it to stdout as it is: no copy of the document).
+    public static func write(_ snapshot: Snapshot, toBytes output: (UnsafeRawBufferPointer) -> Void) {
         var json = JSONBytes(capacity: 65536 + 4096)
         func flushIfFull() { json.flush(to: output) }
         json.beginObject()
@@ -54,11 +60,11 @@ public enum SnapshotJSONWriter {
                 }
                 json.endArray()
             case .sampler: json.string(snapshot.sampler.rawValue)
-            case .takenAt: json.string(snapshot.takenAt.description)
+            case .takenAt: json.time(snapshot.takenAt)
             }
         }
         json.endObject()
-        output(json.bytes)
+        json.flush(over: 0, to: output)
     }
 
     package static func write(_ counters: SampleCounters, _ json: inout JSONBytes) {
@@ -203,13 +209,15 @@ public enum SnapshotJSONWriter {
             case .bootID: json.string(process.identity.bootID)
             case .caps:
                 if let caps = status?.capabilities {
-                    json.beginObject()
-                    let capabilityKeys = Self.capabilitiesKeys
-                    for (index, set) in capabilityKeys.cases.enumerated() {
-                        json.key(capabilityKeys.list, index)
-                        json.hexMask(set.mask(of: caps))
+                    json.capabilities(caps) { json in
+                        json.beginObject()
+                        let capabilityKeys = Self.capabilitiesKeys
+                        for (index, set) in capabilityKeys.cases.enumerated() {
+                            json.key(capabilityKeys.list, index)
+                            json.hexMask(set.mask(of: caps))
+                        }
+                        json.endObject()
                     }
-                    json.endObject()
                 } else {
                     json.null()
                 }
@@ -224,19 +232,22 @@ public enum SnapshotJSONWriter {
             case .exe: json.string(process.exe?.path)
             case .exeDeleted: optional(process.exe?.deleted, &json)
             case .gidMap: write(process.gidMap, gid: true, &json)
-            case .gids: json.integers(status?.gids)
+            case .gids: json.ids(status?.gids, gid: true)
             case .groups: json.integers(status?.groups)
             case .kernelThread: json.bool(process.stat.isKernelThread)
             case .noNewPrivs: optional(status?.noNewPrivs, &json)
             case .ns:
-                json.beginObject()
-                // NamespaceKind's raw values sort as its cases are declared.
-                let namespaceKeys = Self.namespaceKeys
-                for (index, kind) in namespaceKeys.cases.enumerated() {
-                    json.key(namespaceKeys.list, index)
-                    optional(process.namespaces[kind], &json)
+                let namespaces = process.namespaces
+                json.namespaces(namespaces) { json in
+                    json.beginObject()
+                    // NamespaceKind's raw values sort as its cases are declared.
+                    let namespaceKeys = Self.namespaceKeys
+                    for (index, kind) in namespaceKeys.cases.enumerated() {
+                        json.key(namespaceKeys.list, index)
+                        optional(namespaces[kind], &json)
+                    }
+                    json.endObject()
                 }
-                json.endObject()
             case .nspid: json.integers(status?.nspid)
             case .pgid: json.integer(process.stat.pgid)
             case .pid: json.integer(process.identity.pid)
@@ -245,12 +256,12 @@ public enum SnapshotJSONWriter {
             case .seccompFilters: optional(status?.seccompFilters, &json)
             case .sid: json.integer(process.stat.sid)
             case .startTicks: json.integer(process.identity.startTicks)
-            case .startTime: json.string(process.startTime.description)
+            case .startTime: json.time(process.startTime)
             case .state: json.string(process.stat.state)
             case .tracerPid: optional(status?.tracerPid, &json)
             case .uid: optional(status?.uids[1], &json)
             case .uidMap: write(process.uidMap, gid: false, &json)
-            case .uids: json.integers(status?.uids)
+            case .uids: json.ids(status?.uids, gid: false)
             case .unavailable: json.dictionary(process.unavailable)
             }
         }

@@ -54,7 +54,7 @@ struct SnapshotRun: Equatable {
         case .json:
             // Written directly as bytes, streamed: the same document as JSONOutput.encode, at a
             // fraction of the time and memory. A closed pipe (EPIPE) ends nothing but the output.
-            SnapshotJSONWriter.write(snapshot) { _ = try? Syscalls.writeAll(.standardOutput, $0) }
+            SnapshotJSONWriter.write(snapshot, toBytes: { _ = try? Syscalls.writeAll(.standardOutput, $0) })
             _ = try? Syscalls.writeAll(.standardOutput, [UInt8(ascii: "\n")])
         case .table: FileOutput.standardOutput.write(SnapshotTable.render(snapshot))
         }
