@@ -166,33 +166,41 @@ package struct JSONBytes {
     @inline(__always)
     private mutating func integer(negative: Bool, magnitude: UInt64) {
         separate()
-        if magnitude == 0 { buffer.append(UInt8(ascii: "0")); return }
-        var magnitude = magnitude
-        if negative { buffer.append(UInt8(ascii: "-")) }
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
-        withUnsafeMutableBytes(of: &digits) { raw in
-            // Two digits a division (inodes, start ticks and the like have ten or more).
-            let pairs = Self.digitPairs.utf8Start
-            var end = raw.count
-            while magnitude >= 100 {
-                let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
-                magnitude /= 100
-                end -= 2
-                raw[end] = pairs[pair]
-                raw[end + 1] = pairs[pair + 1]
-            }
-            if magnitude >= 10 {
-                let pair = Int(truncatingIfNeeded: magnitude) &* 2
-                end -= 2
-                raw[end] = pairs[pair]
-                raw[end + 1] = pairs[pair + 1]
-            } else {
-                end -= 1
-                raw[end] = UInt8(truncatingIfNeeded: magnitude) + 48
-            }
-            buffer.append(raw.baseAddress! + end, raw.count - end)
+        // Written in place, last digit first, two digits a division (inodes, start ticks and
+        // the like have ten or more): no scratch copy, no memcpy call per number.
+        buffer.reserve(21)
+        var start = buffer.base + buffer.count
+        if negative {
+            start.pointee = UInt8(ascii: "-")
+            start += 1
         }
+        // The digit count from the bit length (log10(2) ~ 1233/4096), corrected by one compare.
+        let estimate = ((64 - magnitude.leadingZeroBitCount) &* 1233) >> 12
+        let digits = max(1, estimate + 1 - (magnitude < Self.powersOfTen[estimate] ? 1 : 0))
+        var end = start + digits
+        var magnitude = magnitude
+        let pairs = Self.digitPairs.utf8Start
+        while magnitude >= 100 {
+            let pair = Int(truncatingIfNeeded: magnitude % 100) &* 2
+            magnitude /= 100
+            end -= 2
+            end[0] = pairs[pair]
+            end[1] = pairs[pair + 1]
+        }
+        if magnitude >= 10 {
+            let pair = Int(truncatingIfNeeded: magnitude) &* 2
+            end -= 2
+            end[0] = pairs[pair]
+            end[1] = pairs[pair + 1]
+        } else {
+            end -= 1
+            end[0] = UInt8(truncatingIfNeeded: magnitude) + 48
+        }
+        buffer.count = buffer.base.distance(to: start) + digits
     }
+
+    /// 10^0 to 10^19.
+    private static let powersOfTen: [UInt64] = (0..<20).map { power in (0..<power).reduce(UInt64(1)) { value, _ in value * 10 } }
 
     private static let digitPairs: StaticString = """
         00010203040506070809101112131415161718192021222324252627282930313233343536373839\

@@ -99,42 +99,59 @@ public enum SecretRedactor {
 
     /// `namesSecret` on UTF-8 bytes: ASCII is searched in place, other text as a `String`.
     static func namesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        for byte in bytes where byte >= 0x80 {
-            return namesSecret(String(decoding: bytes, as: UTF8.self))
-        }
+        guard ASCIIScan.isASCII(bytes) else { return namesSecret(String(decoding: bytes, as: UTF8.self)) }
         return asciiNamesSecret(bytes)
     }
 
     /// `namesSecret` on ASCII bytes in one pass: at each byte, only the words starting with its
-    /// letter are compared (every secret word starts with t, p, s, a or c).
+    /// letter are compared (every secret word starts with t, p, s, a or c). Any other byte costs
+    /// a fold, a range check and a bit test, read through the pointer (the loop runs over every
+    /// flag and every name before a `=` of a command line).
     static func asciiNamesSecret(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        let count = bytes.count
-        var index = 0
-        while index < count {
-            switch ASCIIScan.lower(bytes[index]) {
-            case UInt8(ascii: "t"):
-                if ASCIIScan.hasFolded(bytes, at: index, "token") { return true }
-            case UInt8(ascii: "p"):
-                if ASCIIScan.hasFolded(bytes, at: index, "passwd") || ASCIIScan.hasFolded(bytes, at: index, "password")
-                    || ASCIIScan.hasFolded(bytes, at: index, "private_key") || ASCIIScan.hasFolded(bytes, at: index, "private-key") {
-                    return true
-                }
-            case UInt8(ascii: "s"):
-                if ASCIIScan.hasFolded(bytes, at: index, "secret") || ASCIIScan.hasFolded(bytes, at: index, "session_key") { return true }
-            case UInt8(ascii: "a"):
-                if ASCIIScan.hasFolded(bytes, at: index, "auth") || ASCIIScan.hasFolded(bytes, at: index, "apikey")
-                    || ASCIIScan.hasFolded(bytes, at: index, "api_key") || ASCIIScan.hasFolded(bytes, at: index, "api-key")
-                    || ASCIIScan.hasFolded(bytes, at: index, "access_key") || ASCIIScan.hasFolded(bytes, at: index, "access-key") {
-                    return true
-                }
-            case UInt8(ascii: "c"):
-                if ASCIIScan.hasFolded(bytes, at: index, "credential") || ASCIIScan.hasFolded(bytes, at: index, "cookie") { return true }
-            default:
-                break
-            }
-            index += 1
+        guard let base = bytes.baseAddress else { return false }
+        // Bits of a, c, p, s and t, by their offset from `a`.
+        let firstLetters: UInt32 = 1 << 0 | 1 << 2 | 1 << 15 | 1 << 18 | 1 << 19
+        for index in 0..<bytes.count {
+            // `| 0x20` lowers a letter, and makes no other byte a lower-case letter.
+            let offset = (base[index] | 0x20) &- UInt8(ascii: "a")
+            if offset < 26 && (firstLetters >> UInt32(offset)) & 1 != 0 && secretWordStarts(bytes, at: index) { return true }
         }
         return false
+    }
+
+    /// Whether a secret word starts at `index` (its byte is a, c, p, s or t in either case): the
+    /// second letter picks the words to compare (every secret word has four letters or more).
+    private static func secretWordStarts(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        guard index + 1 < bytes.count else { return false }
+        let second = ASCIIScan.lower(bytes[index + 1])
+        switch ASCIIScan.lower(bytes[index]) {
+        case UInt8(ascii: "t"):
+            return second == UInt8(ascii: "o") && ASCIIScan.hasFolded(bytes, at: index, "token")
+        case UInt8(ascii: "p"):
+            if second == UInt8(ascii: "a") {
+                return ASCIIScan.hasFolded(bytes, at: index, "passwd") || ASCIIScan.hasFolded(bytes, at: index, "password")
+            }
+            return second == UInt8(ascii: "r")
+                && (ASCIIScan.hasFolded(bytes, at: index, "private_key") || ASCIIScan.hasFolded(bytes, at: index, "private-key"))
+        case UInt8(ascii: "s"):
+            return second == UInt8(ascii: "e")
+                && (ASCIIScan.hasFolded(bytes, at: index, "secret") || ASCIIScan.hasFolded(bytes, at: index, "session_key"))
+        case UInt8(ascii: "a"):
+            switch second {
+            case UInt8(ascii: "u"): return ASCIIScan.hasFolded(bytes, at: index, "auth")
+            case UInt8(ascii: "p"):
+                return ASCIIScan.hasFolded(bytes, at: index, "apikey") || ASCIIScan.hasFolded(bytes, at: index, "api_key")
+                    || ASCIIScan.hasFolded(bytes, at: index, "api-key")
+            case UInt8(ascii: "c"):
+                return ASCIIScan.hasFolded(bytes, at: index, "access_key") || ASCIIScan.hasFolded(bytes, at: index, "access-key")
+            default: return false
+            }
+        case UInt8(ascii: "c"):
+            if second == UInt8(ascii: "r") { return ASCIIScan.hasFolded(bytes, at: index, "credential") }
+            return second == UInt8(ascii: "o") && ASCIIScan.hasFolded(bytes, at: index, "cookie")
+        default:
+            return false
+        }
     }
 
     /// Redacts secrets inside one argument, which may be a whole shell command (`bash -c "..."`).
