@@ -240,6 +240,23 @@ static const char *const namespace_links[ISOTRACE_NAMESPACE_COUNT] = {
 static const char *const namespace_prefixes[ISOTRACE_NAMESPACE_COUNT] = {
     "cgroup:[", "ipc:[", "mnt:[", "net:[", "pid:[", "pid:[", "time:[", "user:[", "uts:["};
 
+/// Each prefix's length (`strlen` of `namespace_prefixes`), not measured per link.
+static const uint8_t namespace_prefix_lengths[ISOTRACE_NAMESPACE_COUNT] = {8, 5, 5, 5, 5, 5, 6, 6, 5};
+
+/// Eight ASCII digits (the first most significant) as their value, or -1 when one is not a digit.
+static inline int64_t eight_digits(const char *text) {
+    uint64_t chunk;
+    memcpy(&chunk, text, 8);
+    // Every byte 0x30-0x39: its high nibble is 3, and adding 6 keeps it 3.
+    if ((chunk & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull
+        || ((chunk + 0x0606060606060606ull) & 0xf0f0f0f0f0f0f0f0ull) != 0x3030303030303030ull) return -1;
+    chunk -= 0x3030303030303030ull;
+    chunk = (chunk * 10 + (chunk >> 8)) & 0x00ff00ff00ff00ffull;
+    chunk = (chunk * 100 + (chunk >> 16)) & 0x0000ffff0000ffffull;
+    chunk = (chunk * 10000 + (chunk >> 32)) & 0x00000000ffffffffull;
+    return (int64_t)chunk;
+}
+
 void isotrace_read_namespace_links(int dir_fd, uint64_t *inodes, int *errors) {
     char target[256];
     for (int kind = 0; kind < ISOTRACE_NAMESPACE_COUNT; kind++) {
@@ -248,17 +265,30 @@ void isotrace_read_namespace_links(int dir_fd, uint64_t *inodes, int *errors) {
         ssize_t n;
         do { n = readlinkat(dir_fd, namespace_links[kind], target, sizeof target); } while (n < 0 && errno == EINTR);
         if (n < 0) { errors[kind] = errno; continue; }
-        size_t length = strlen(namespace_prefixes[kind]);
+        size_t length = namespace_prefix_lengths[kind];
         errors[kind] = -1;  // unless it parses below
-        if ((size_t)n >= sizeof target || (size_t)n <= length + 1 || memcmp(target, namespace_prefixes[kind], length) != 0
-            || target[n - 1] != ']' || (size_t)n - 1 - length > 20) continue;
+        if ((size_t)n >= sizeof target || (size_t)n <= length + 1 || target[n - 1] != ']' || (size_t)n - 1 - length > 20
+            || memcmp(target, namespace_prefixes[kind], length) != 0) continue;
+        // Up to 19 digits cannot overflow: eight at a time while eight remain, then one by one;
+        // a 20th is added with the checks.
         uint64_t inode = 0;
-        size_t i = length;
-        for (; i < (size_t)n - 1; i++) {
-            uint8_t digit = (uint8_t)(target[i] - '0');
-            if (digit > 9 || __builtin_mul_overflow(inode, 10, &inode) || __builtin_add_overflow(inode, digit, &inode)) break;
+        size_t i = length, last = (size_t)n - 1, plain = last - length > 19 ? length + 19 : last;
+        while (plain - i >= 8) {
+            int64_t eight = eight_digits(target + i);
+            if (eight < 0) break;
+            inode = inode * 100000000u + (uint64_t)eight;
+            i += 8;
         }
-        if (i != (size_t)n - 1 || inode == 0) continue;
+        for (; i < plain; i++) {
+            uint8_t digit = (uint8_t)(target[i] - '0');
+            if (digit > 9) break;
+            inode = inode * 10 + digit;
+        }
+        if (i == plain && i < last) {
+            uint8_t digit = (uint8_t)(target[i] - '0');
+            if (digit <= 9 && !__builtin_mul_overflow(inode, 10, &inode) && !__builtin_add_overflow(inode, digit, &inode)) i++;
+        }
+        if (i != last || inode == 0) continue;
         inodes[kind] = inode;
         errors[kind] = 0;
     }

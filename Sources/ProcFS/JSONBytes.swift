@@ -410,6 +410,12 @@ package struct JSONBytes {
 
     /// An `unavailable` map: each reason as its text, keys sorted as `dictionary` sorts them.
     package mutating func dictionary(_ values: [String: UnavailableReason]) {
+        // Most processes have every field: `{}` without sorting an empty map.
+        if values.isEmpty {
+            separate()
+            append("{}")
+            return
+        }
         beginObject()
         for (key, value) in values.sorted(by: { $0.key < $1.key }) {
             self.key(key)

@@ -194,7 +194,10 @@ enum FastStatus {
                                                          reusing kept: [Element]?) -> [Element] {
         UnsafeMutableRawPointer(field).withMemoryRebound(to: Element.self, capacity: count) {
             let read = UnsafeBufferPointer(start: $0, count: count)
-            if let kept, kept.elementsEqual(read) { return kept }
+            if let kept, kept.count == count,
+               count == 0 || kept.withUnsafeBytes({ memcmp($0.baseAddress!, read.baseAddress!, $0.count) == 0 }) {
+                return kept
+            }
             return Array(read)
         }
     }

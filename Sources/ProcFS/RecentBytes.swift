@@ -15,11 +15,14 @@ struct RecentBytes<Value> {
 
     /// The value of `bytes`: an earlier one's when the bytes are the same, else `make()`'s.
     mutating func value(for bytes: Bytes, _ make: () -> Value) -> Value {
-        let found = bytes.withUnsafeBytes { raw in
-            entries.firstIndex { entry in
-                entry.bytes.count == raw.count
-                    && (raw.isEmpty || entry.bytes.withUnsafeBytes { memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 })
+        // By index, each kept array read in place (no copy of an entry, no retain per compare).
+        let found = bytes.withUnsafeBytes { raw -> Int? in
+            for index in entries.indices where entries[index].bytes.count == raw.count {
+                if raw.isEmpty || entries[index].bytes.withUnsafeBytes({ memcmp($0.baseAddress!, raw.baseAddress!, raw.count) == 0 }) {
+                    return index
+                }
             }
+            return nil
         }
         if let found { return entries[found].value }
         let value = make()
