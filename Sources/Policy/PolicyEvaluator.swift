@@ -30,6 +30,13 @@ public struct PolicyEvaluator: Sendable {
     /// The previous audit's jobs also keep their processes by identity (`JobClassifier.classify(_:earlier:)`):
     /// a payload root seen once stays a payload root wherever it goes, whatever the policy now is.
     public func audit(_ snapshot: Snapshot, reusing previous: AuditResult?, lookUpOwners: Bool = false) -> AuditResult {
+        // Every file looked at once in this audit (a pilot's log once, not once per job).
+        var evaluator = self
+        evaluator.inspector = AuditFileCache(inspector)
+        return evaluator.evaluate(snapshot, reusing: previous, lookUpOwners: lookUpOwners)
+    }
+
+    private func evaluate(_ snapshot: Snapshot, reusing previous: AuditResult?, lookUpOwners: Bool) -> AuditResult {
         let earlierGraph = previous?.graph
         let previous = previous.flatMap { $0.policy == policy ? $0 : nil }
         let graph: JobGraph
