@@ -18,12 +18,18 @@ public enum AuditJSONWriter {
     /// The whole document as one array (tests, the audit record).
     public static func encode(_ result: AuditResult) -> [UInt8] {
         var whole: [UInt8] = []
-        write(result) { whole.append(contentsOf: $0) }
+        write(result, toBytes: { whole.append(contentsOf: $0) })
         return whole
     }
 
     /// Writes the document through `output`, in pieces of about 64 KiB.
     public static func write(_ result: AuditResult, to output: ([UInt8]) -> Void) {
+        write(result, toBytes: { output(Array($0)) })
+    }
+
+    /// `write(_:to:)` handing each piece over in place, valid during the call only (the command
+    /// writes it to stdout as it is: no copy of each piece).
+    public static func write(_ result: AuditResult, toBytes output: (UnsafeRawBufferPointer) -> Void) {
         var json = JSONBytes(capacity: 65536 + 4096)
         let snapshot = result.snapshot
         json.beginObject()
@@ -34,8 +40,9 @@ public enum AuditJSONWriter {
         json.endArray()
         json.key("jobs" as StaticString)
         json.beginArray()
+        var pilots = PilotObjects()
         for job in result.jobs {
-            write(job, &json)
+            write(job, &json, &pilots)
             json.flush(to: output)
         }
         json.endArray()
@@ -63,7 +70,7 @@ public enum AuditJSONWriter {
         }
         json.endArray()
         json.endObject()
-        output(json.bytes)
+        json.flush(over: 0, to: output)
     }
 
     private static func writeSummary(_ result: AuditResult, _ json: inout JSONBytes) {
@@ -95,7 +102,32 @@ public enum AuditJSONWriter {
         json.endObject()
     }
 
-    private static func write(_ audit: JobAudit, _ json: inout JSONBytes) {
+    /// The pilot and wrapper process objects written so far, by pid, with their bytes: a pilot
+    /// runs several jobs and is written in each (the bytes are the same; they are made once).
+    private struct PilotObjects {
+        var written: [Int32: (process: ProcessSample, json: [UInt8])] = [:]
+        /// Where an object is first written, to be copied out (`flush(over: 0)` empties it).
+        var scratch = JSONBytes(capacity: 16384)
+
+        mutating func write(_ process: ProcessSample, _ json: inout JSONBytes) {
+            // Exactly the same sample (the same storage first; the state letter too).
+            if let known = written[process.pid], known.process.hasSameFacts(as: process),
+               known.process.stat.state == process.stat.state {
+                known.json.withUnsafeBytes { json.rawValue($0) }
+                return
+            }
+            AuditJSONWriter.write(process, pandaID: nil, container: nil, &scratch)
+            var bytes: [UInt8] = []
+            scratch.flush(over: 0) { (piece: UnsafeRawBufferPointer) in
+                // The scratch writer puts a comma before every object but its first.
+                bytes = Array(piece.first == UInt8(ascii: ",") ? UnsafeRawBufferPointer(rebasing: piece.dropFirst()) : piece)
+            }
+            bytes.withUnsafeBytes { json.rawValue($0) }
+            written[process.pid] = (process, bytes)
+        }
+    }
+
+    private static func write(_ audit: JobAudit, _ json: inout JSONBytes, _ pilots: inout PilotObjects) {
         let job = audit.job
         json.beginObject()
         json.key("attempt_nr" as StaticString); json.string(job.attemptNumber)
@@ -142,9 +174,9 @@ public enum AuditJSONWriter {
         json.key("panda_id" as StaticString); json.string(job.pandaID)
         json.key("pilot" as StaticString)
         if let pilot = audit.pilot {
-            write(pilot.process, pandaID: nil, container: nil, &json)
+            pilots.write(pilot.process, &json)
             json.key("pilot_wrapper" as StaticString)
-            if let wrapper = pilot.wrapper { write(wrapper, pandaID: nil, container: nil, &json) } else { json.null() }
+            if let wrapper = pilot.wrapper { pilots.write(wrapper, &json) } else { json.null() }
         } else {
             json.null()
             json.key("pilot_wrapper" as StaticString); json.null()
@@ -176,7 +208,7 @@ public enum AuditJSONWriter {
     private static let insertionPoints = SnapshotJSONWriter.InsertionPoints([pandaIDPosition, containerPosition])
 
     /// A snapshot process with the audit's `panda_id` and `container` (`AuditProcess`).
-    private static func write(_ process: ProcessSample, pandaID: String?, container: ContainerInfo?, _ json: inout JSONBytes) {
+    fileprivate static func write(_ process: ProcessSample, pandaID: String?, container: ContainerInfo?, _ json: inout JSONBytes) {
         let pandaIDPosition = Self.pandaIDPosition, containerPosition = Self.containerPosition
         SnapshotJSONWriter.write(process, &json, insertingAt: Self.insertionPoints) { next, json in
             // "container" sorts before "panda_id": when both land at the same place, it goes first.

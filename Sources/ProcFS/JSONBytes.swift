@@ -151,6 +151,13 @@ package struct JSONBytes {
     }
 
     package mutating func null() { separate(); append("null") }
+
+    /// Writes `json`, a whole value this writer made before, as the next value, byte for byte
+    /// (the audit repeats a pilot's process object in each of its jobs).
+    package mutating func rawValue(_ json: UnsafeRawBufferPointer) {
+        separate()
+        if let start = json.baseAddress { buffer.append(start, json.count) }
+    }
     package mutating func bool(_ value: Bool) { separate(); append(value ? "true" : "false") }
 
     package mutating func integer<T: BinaryInteger>(_ value: T) {

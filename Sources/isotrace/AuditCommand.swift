@@ -76,7 +76,7 @@ struct AuditInvocation: Equatable {
         case .json:
             // Streamed as bytes (AuditJSONWriter): the document JSONOutput.encode would make, never
             // held whole. A closed pipe (EPIPE) ends nothing but the output.
-            AuditJSONWriter.write(result) { _ = try? Syscalls.writeAll(.standardOutput, $0) }
+            AuditJSONWriter.write(result, toBytes: { _ = try? Syscalls.writeAll(.standardOutput, $0) })
             _ = try? Syscalls.writeAll(.standardOutput, [UInt8(ascii: "\n")])
         case .table: FileOutput.standardOutput.write(AuditTable.render(result, colour: Terminal.wantsColour))
         case .html:
