@@ -412,3 +412,87 @@ int isotrace_parse_stat(const uint8_t *text, size_t count, int64_t max_start_tic
     out->comm_end = close;
     return 1;
 }
+
+/// The trigger bits that start at byte `q` of the argument starting at `start` of a command
+/// line: each trigger is told by its first byte (`= @ " :`, a blank before `-`, the `y` of `eyJ`
+/// after its `e`, the b of `bearer`); a leading `-` is told where the argument starts.
+static inline uint32_t cmdline_trigger_at(const uint8_t *text, size_t count, size_t start, size_t q) {
+    switch (text[q]) {
+    case '=': return ISOTRACE_TRIGGER_EQUALS;
+    case '@': return ISOTRACE_TRIGGER_AT;
+    case '"': return ISOTRACE_TRIGGER_QUOTE;
+    case ':':
+        return ISOTRACE_TRIGGER_COLON | (q + 2 < count && text[q + 1] == '/' && text[q + 2] == '/' ? ISOTRACE_TRIGGER_SCHEME_SLASHES : 0);
+    case ' ': case '\t':
+        return q + 1 < count && text[q + 1] == '-' ? ISOTRACE_TRIGGER_DASH_AFTER_BLANK : 0;
+    case 'y':
+        return q > start && text[q - 1] == 'e' && q + 1 < count && text[q + 1] == 'J' ? ISOTRACE_TRIGGER_EYJ : 0;
+    case 'b': case 'B': {
+        static const char word[] = "bearer";
+        if (q + 6 > count) return 0;
+        for (int i = 1; i < 6; i++) {
+            uint8_t b = text[q + i];
+            if ((b >= 'A' && b <= 'Z' ? b | 0x20 : b) != (uint8_t)word[i]) return 0;
+        }
+        return ISOTRACE_TRIGGER_BEARER_WORD | (q + 6 < count && text[q + 6] == ' ' ? ISOTRACE_TRIGGER_BEARER : 0);
+    }
+    default: return 0;
+    }
+}
+
+size_t isotrace_cmdline_arguments(const uint8_t *text, size_t count, size_t *from, size_t *ends, uint16_t *triggers, size_t capacity) {
+    size_t found = 0, start = *from, p = start;
+    if (capacity == 0) return 0;
+    uint32_t bits = start < count && text[start] == '-' ? ISOTRACE_TRIGGER_LEADING_DASH : 0;
+    // One byte at `q`: a NUL ends the argument (returns 1 when `capacity` are stored), else its triggers.
+#define ISOTRACE_CMDLINE_STEP(q)                                                                   \
+    do {                                                                                         \
+        size_t at_ = (q);                                                                        \
+        if (text[at_] == 0) {                                                                    \
+            ends[found] = at_;                                                                   \
+            triggers[found] = (uint16_t)bits;                                                    \
+            found++;                                                                             \
+            start = at_ + 1;                                                                     \
+            bits = start < count && text[start] == '-' ? ISOTRACE_TRIGGER_LEADING_DASH : 0;      \
+            if (found == capacity) { *from = start; return found; }                             \
+        } else {                                                                                 \
+            bits |= cmdline_trigger_at(text, count, start, at_);                                 \
+        }                                                                                        \
+    } while (0)
+#if defined(__SSE2__)
+    // Candidates, a superset of the bytes `cmdline_trigger_at` answers for: NUL = @ " :, a blank
+    // before '-', 'y' before 'J', b or B before e or E; `next` is the block one byte on.
+    while (p + 17 <= count) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(text + p));
+        __m128i next = _mm_loadu_si128((const __m128i *)(text + p + 1));
+        if (_mm_movemask_epi8(v)) return SIZE_MAX;
+        __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), _mm_cmpeq_epi8(v, _mm_set1_epi8('='))),
+                                   _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+        hit = _mm_or_si128(hit, _mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+        __m128i blank = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\t')));
+        hit = _mm_or_si128(hit, _mm_and_si128(blank, _mm_cmpeq_epi8(next, _mm_set1_epi8('-'))));
+        hit = _mm_or_si128(hit, _mm_and_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('y')), _mm_cmpeq_epi8(next, _mm_set1_epi8('J'))));
+        hit = _mm_or_si128(hit, _mm_and_si128(_mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)), _mm_set1_epi8('b')),
+                                              _mm_cmpeq_epi8(_mm_or_si128(next, _mm_set1_epi8(0x20)), _mm_set1_epi8('e'))));
+        unsigned mask = (unsigned)_mm_movemask_epi8(hit);
+        while (mask) {
+            ISOTRACE_CMDLINE_STEP(p + (size_t)__builtin_ctz(mask));
+            mask &= mask - 1;
+        }
+        p += 16;
+    }
+#endif
+    for (; p < count; p++) {
+        if (text[p] >= 0x80) return SIZE_MAX;
+        ISOTRACE_CMDLINE_STEP(p);
+    }
+#undef ISOTRACE_CMDLINE_STEP
+    // The end: the last argument when the kernel's final NUL is missing.
+    if (start < count) {
+        ends[found] = count;
+        triggers[found] = (uint16_t)bits;
+        found++;
+    }
+    *from = count;
+    return found;
+}
