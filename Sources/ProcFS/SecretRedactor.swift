@@ -1,4 +1,3 @@
-import CProcShim
 import Glibc
 
 /// Removes credentials from command lines before they are stored, printed or signed.
@@ -53,52 +52,43 @@ public enum SecretRedactor {
     /// a `String` per argument until the result. nil when the bytes are not all ASCII: such a
     /// command line takes the `String` path (escaping, Unicode case mapping), which is rare.
     static func redact(commandLine bytes: UnsafeBufferPointer<UInt8>) -> [String]? {
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return [] }
+        guard ASCIIScan.isASCII(bytes) else { return nil }
+        guard let base = bytes.baseAddress else { return [] }
         var result: [String] = []
         result.reserveCapacity(8)
         var scratch = RedactionBuffer()
+        var lineTriggers = CommandLineTriggers(base, count: bytes.count)
         var hideNext = false
         var start = 0
-        // One C pass finds each argument's end and its triggers (and any byte that is not ASCII),
-        // a chunk of arguments at a time: the rules below run only where a trigger says so.
-        let capacity = 64
-        return withUnsafeTemporaryAllocation(of: Int.self, capacity: capacity) { ends in
-            withUnsafeTemporaryAllocation(of: UInt16.self, capacity: capacity) { found in
-                var from = 0
-                while from < bytes.count {
-                    let stored = isotrace_cmdline_arguments(base, bytes.count, &from, ends.baseAddress!, found.baseAddress!, capacity)
-                    if stored < 0 { return nil }  // SIZE_MAX: a byte that is not ASCII
-                    for slot in 0..<stored {
-                        let end = ends[slot]
-                        let argument = UnsafeBufferPointer(start: base + start, count: end - start)
-                        let triggers = ArgumentTriggers(rawValue: found[slot])
-                        start = end + 1
-                        if hideNext && !triggers.startsWithDash {
-                            result.append(marker)
-                            hideNext = false
-                            continue
-                        }
-                        hideNext = false
-                        if triggers.startsWithDash, !triggers.contains(.equals), asciiNamesSecret(argument) {
-                            hideNext = true
-                            result.append(String(decoding: argument, as: UTF8.self))
-                            continue
-                        }
-                        // `--maxEvents=500`: only the assignment rule applies, and no name before a `=` names
-                        // a secret, so nothing would be written; that is checked in place, without a copy.
-                        guard asciiMayHoldSecret(triggers, { asciiNamesSecret(argument) }), triggers.mayChange,
-                              !triggers.onlyAssignments || asciiAssignmentNamesSecret(argument) else {
-                            result.append(String(decoding: argument, as: UTF8.self))
-                            continue
-                        }
-                        scratch.load(argument)
-                        applyRules(triggers, &scratch)
-                        result.append(scratch.changed ? scratch.text() : String(decoding: argument, as: UTF8.self))
-                    }
-                }
-                return result
+        while start < bytes.count {
+            var end = bytes.count
+            if let nul = memchr(base + start, 0, bytes.count - start) { end = base.distance(to: nul.assumingMemoryBound(to: UInt8.self)) }
+            let argument = UnsafeBufferPointer(start: base + start, count: end - start)
+            let triggers = lineTriggers.triggers(start, end)
+            start = end + 1
+            if hideNext && !triggers.startsWithDash {
+                result.append(marker)
+                hideNext = false
+                continue
             }
+            hideNext = false
+            if triggers.startsWithDash, !triggers.contains(.equals), asciiNamesSecret(argument) {
+                hideNext = true
+                result.append(String(decoding: argument, as: UTF8.self))
+                continue
+            }
+            // `--maxEvents=500`: only the assignment rule applies, and no name before a `=` names
+            // a secret, so nothing would be written; that is checked in place, without a copy.
+            guard asciiMayHoldSecret(triggers, { asciiNamesSecret(argument) }), triggers.mayChange,
+                  !triggers.onlyAssignments || asciiAssignmentNamesSecret(argument) else {
+                result.append(String(decoding: argument, as: UTF8.self))
+                continue
+            }
+            scratch.load(argument)
+            applyRules(triggers, &scratch)
+            result.append(scratch.changed ? scratch.text() : String(decoding: argument, as: UTF8.self))
         }
+        return result
     }
 
     static func namesSecret(_ name: some StringProtocol) -> Bool {

@@ -95,35 +95,6 @@ import Testing
         #expect(redacted > Self.cases / 10, "\(redacted) of \(Self.cases) ASCII command lines redacted")
     }
 
-    /// Long command lines as the sampler's one-pass scan sees them: up to 200 arguments (the scan
-    /// hands them over 64 at a time), long arguments (its 16-byte blocks and their tails),
-    /// triggers at block edges, and sometimes one byte that is not ASCII late in the line (the
-    /// whole line then takes the `String` path): against the reference, byte for byte.
-    @Test func parsesLongCmdlineBytesExactlyAsTheReference() {
-        let ascii = Self.fragments.filter { $0.utf8.allSatisfy { $0 < 0x80 } }
-        let filler = ["/cvmfs/atlas.cern.ch/repo/sw/software/22.0/Athena/22.0.32/InstallArea/x86_64-centos7-gcc11-opt/bin/athena.py",
-                      "--preloadlib=/cvmfs/atlas.cern.ch/repo/sw/lib/libjemalloc.so", "runargs.HITtoRDO.py", "0123456789abcdef", "x"]
-        for index in 0..<Self.cases / 4 {
-            let seed = 0x1A46_C4D0_0000 + UInt64(index)
-            var random = SplitMix64(seed: seed)
-            var raw: [UInt8] = []
-            for _ in 0..<Int(random.next() % 200) {
-                var argument = ""
-                for _ in 0..<Int(random.next() % 6) {
-                    argument += random.next() % 2 == 0 ? filler[Int(random.next() % UInt64(filler.count))]
-                        : ascii[Int(random.next() % UInt64(ascii.count))]
-                    if random.next() % 4 == 0 { argument += " " }
-                }
-                raw += Array(argument.utf8) + [0]
-            }
-            if random.next() % 8 == 0, !raw.isEmpty { raw.insert(0xC3, at: Int(random.next() % UInt64(raw.count))) }
-            if random.next() % 5 == 0, !raw.isEmpty { raw.removeLast() }
-            let expected = LegacyProcessArguments.parse(raw, decode: EscapedText.decode)
-            let actual = ProcessArguments.parse(raw[...])
-            #expect(actual.map { Array($0.utf8) } == expected.map { Array($0.utf8) }, "seed \(seed): \(raw.count) bytes")
-        }
-    }
-
     /// EscapedText.decode (ASCII without `String(validating:)`) against the decoding it replaced,
     /// on ASCII, UTF-8 and bytes that are not UTF-8.
     @Test func decodesExactlyAsTheReference() {

@@ -133,26 +133,4 @@ int isotrace_parse_stat(const uint8_t *text, size_t count, int64_t max_start_tic
 size_t isotrace_environ_named(const uint8_t *text, size_t count, const uint64_t *pairs, const uint8_t *names,
                               const uint32_t *by_length, size_t longest, size_t *from, size_t *entries, size_t capacity);
 
-/// Trigger bits of `isotrace_cmdline_arguments`, those of ProcFS's `ArgumentTriggers`.
-#define ISOTRACE_TRIGGER_EQUALS 0x1u
-#define ISOTRACE_TRIGGER_AT 0x2u
-#define ISOTRACE_TRIGGER_COLON 0x4u
-#define ISOTRACE_TRIGGER_QUOTE 0x8u
-#define ISOTRACE_TRIGGER_EYJ 0x10u
-#define ISOTRACE_TRIGGER_BEARER_WORD 0x20u
-#define ISOTRACE_TRIGGER_BEARER 0x40u
-#define ISOTRACE_TRIGGER_DASH_AFTER_BLANK 0x100u
-#define ISOTRACE_TRIGGER_SCHEME_SLASHES 0x200u
-#define ISOTRACE_TRIGGER_LEADING_DASH 0x800u
-
-/// The arguments of a command line (`/proc/<pid>/cmdline`: each argument ended by a NUL, the last
-/// one maybe by the end) from offset `*from` on, with what `ArgumentTriggers` finds in each, in
-/// one pass (SSE2: sixteen bytes tested at once for a NUL or the first byte of a trigger: = @ " :,
-/// a blank before '-', 'y' before 'J', b or B before e or E; only those are looked at further). For each argument, `ends[i]` is its end
-/// (its NUL, or `count`) and `triggers[i]` its bits (nonASCII never set). Returns how many were
-/// stored (at most `capacity`) and sets `*from` to the next argument's start (`count` at the
-/// end; else call again from there); SIZE_MAX when a byte above 0x7f is met (the caller takes
-/// its `String` path for the whole command line).
-size_t isotrace_cmdline_arguments(const uint8_t *text, size_t count, size_t *from, size_t *ends, uint16_t *triggers, size_t capacity);
-
 #endif
