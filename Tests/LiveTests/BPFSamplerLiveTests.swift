@@ -549,8 +549,18 @@ extension Live {
                 let data = try? JSONSerialization.data(withJSONObject: [value], options: [.sortedKeys, .fragmentsAllowed])
                 return data.map { String(decoding: $0, as: UTF8.self) } ?? "\(value)"
             }
-            return Set(a.keys).union(b.keys).sorted().filter { text(a[$0]) != text(b[$0]) }
-                .map { "\($0): \(text(a[$0]).prefix(400)) vs \(text(b[$0]).prefix(400))" }.joined(separator: "; ")
+            // Each difference by the path of the innermost value that differs (e.g.
+            // `findings[3].status`), so a failure says which rule or process, not 400 bytes of a list.
+            func leaves(_ x: Any?, _ y: Any?, _ path: String) -> [String] {
+                if let x = x as? [String: Any], let y = y as? [String: Any] {
+                    return Set(x.keys).union(y.keys).sorted().flatMap { leaves(x[$0], y[$0], path.isEmpty ? $0 : path + "." + $0) }
+                }
+                if let x = x as? [Any], let y = y as? [Any], x.count == y.count {
+                    return x.indices.flatMap { leaves(x[$0], y[$0], "\(path)[\($0)]") }
+                }
+                return text(x) == text(y) ? [] : ["\(path): \(text(x).prefix(400)) vs \(text(y).prefix(400))"]
+            }
+            return leaves(a, b, "").joined(separator: "; ")
         }
     }
 }
