@@ -12,14 +12,29 @@ import GRDBSQLite
 /// rows held back are written first, so the foreign keys hold at every statement (the in-memory
 /// index of `query --verify` checks them).
 ///
+/// Every process sighting gets its `id` here, one numbering for `process_sighting` and
+/// `event_sighting` (the next after the highest of both), so that reading both back in `id` order
+/// gives the order they were inserted in. An event sighting (`insertEvent`) is split: what it
+/// states alike with the sightings just before it of the same record (`EventGroupFacts`) goes once
+/// into an `event_group` row, which is written when the group ends (`endGroup`, or a sighting
+/// stating other shared facts) with the range of ids it covers, before its sightings' rows.
+///
 /// The rows are those GRDB's records would store: the same columns, values and storage classes
 /// (integers, text, booleans as 0/1, NULL for nil, strings bound up to a NUL as GRDB binds
 /// them), arrays as JSONEncoder's text (`IndexJSONText`).
 final class IndexInserter {
     private let records: TableInserter<IndexedRecord>
-    private let processes: TableInserter<ProcessSighting>
+    private let processes: TableInserter<IdentifiedSighting>
     private let jobs: TableInserter<JobSighting>
     private let findings: TableInserter<RecordedFinding>
+    private let groups: TableInserter<EventGroup>
+    private let events: TableInserter<EventSighting>
+    /// The next process sighting's id, and the next event group's.
+    private var nextID: Int64
+    private var nextGroupID: Int64
+    /// The group being filled, and its sightings (written after it).
+    private var group: EventGroup?
+    private var grouped: [EventSighting] = []
 
     init(_ db: Database) throws {
         let scratch = JSONScratch()
@@ -27,20 +42,175 @@ final class IndexInserter {
         processes = try TableInserter(db, scratch)
         jobs = try TableInserter(db, scratch)
         findings = try TableInserter(db, scratch)
+        groups = try TableInserter(db, scratch)
+        events = try TableInserter(db, scratch)
+        nextID = try Int64.fetchOne(db, sql: """
+            SELECT max(coalesce((SELECT max(id) FROM process_sighting), 0), coalesce((SELECT max(id) FROM event_sighting), 0)) + 1
+            """) ?? 1
+        nextGroupID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM event_group") ?? 1
     }
 
     func insert(_ row: IndexedRecord) throws { try records.insert(row) }
-    func insert(_ row: ProcessSighting) throws { try processes.insert(row, writingFirst: records.finish) }
     func insert(_ row: JobSighting) throws { try jobs.insert(row, writingFirst: records.finish) }
     func insert(_ row: RecordedFinding) throws { try findings.insert(row, writingFirst: records.finish) }
 
+    func insert(_ row: ProcessSighting) throws {
+        try processes.insert(IdentifiedSighting(id: nextID, sighting: row), writingFirst: records.finish)
+        nextID += 1
+    }
+
+    /// An event sighting: in the group being filled when it states the same shared facts, else
+    /// in a new one (the one being filled ends).
+    func insertEvent(_ row: ProcessSighting) throws {
+        if group?.facts.isShared(by: row) != true {
+            try endGroup()
+            group = EventGroup(id: nextGroupID, firstID: nextID, lastID: nextID, facts: EventGroupFacts(row))
+            nextGroupID += 1
+        }
+        group!.lastID = nextID
+        grouped.append(EventSighting(id: nextID, groupID: group!.id, pid: row.pid, startTicks: row.startTicks, startTime: row.startTime,
+                                     firstSeen: row.firstSeen, lastSeen: row.lastSeen, cmdline: row.cmdline, exe: row.exe))
+        nextID += 1
+    }
+
+    /// Ends the group being filled: its row, then its sightings'.
+    func endGroup() throws {
+        guard let ended = group else { return }
+        group = nil
+        try groups.insert(ended, writingFirst: records.finish)
+        for row in grouped { try events.insert(row, writingFirst: writeGroups) }
+        grouped.removeAll(keepingCapacity: true)
+    }
+
+    /// The record and group rows held back, before sightings that name them.
+    private func writeGroups() throws {
+        try records.finish()
+        try groups.finish()
+    }
+
     /// Writes the rows still held back.
     func finish() throws {
+        try endGroup()
         try records.finish()
         try processes.finish()
+        try groups.finish()
+        try events.finish()
         try jobs.finish()
         try findings.finish()
     }
+}
+
+/// A `process_sighting` row: the sighting and the id the inserter gave it.
+struct IdentifiedSighting {
+    var id: Int64
+    var sighting: ProcessSighting
+}
+
+/// What an event sighting shares with the others of its group: every column of its
+/// `process_sighting` row but those `SightingRows.eventColumns` names. Compared byte for byte
+/// (`isShared(by:)`).
+struct EventGroupFacts {
+    var recordSeq: Int64
+    var role: String
+    var bootID: String
+    var uid: Int64?
+    var uids: [Int64]?
+    var gids: [Int64]?
+    var pandaID: String?
+    var taskID: String?
+    var claimedPandaID: String?
+    var pilotBootID: String?
+    var pilotPID: Int64?
+    var pilotStartTicks: Int64?
+    var containerRuntime: String?
+    var containerImage: String?
+    var nsCgroup: Int64?
+    var nsIPC: Int64?
+    var nsMnt: Int64?
+    var nsNet: Int64?
+    var nsPID: Int64?
+    var nsPIDForChildren: Int64?
+    var nsTime: Int64?
+    var nsUser: Int64?
+    var nsUTS: Int64?
+    var cgroup: String?
+
+    init(_ s: ProcessSighting) {
+        recordSeq = s.recordSeq
+        role = s.role
+        bootID = s.bootID
+        uid = s.uid
+        uids = s.uids
+        gids = s.gids
+        pandaID = s.pandaID
+        taskID = s.taskID
+        claimedPandaID = s.claimedPandaID
+        pilotBootID = s.pilotBootID
+        pilotPID = s.pilotPID
+        pilotStartTicks = s.pilotStartTicks
+        containerRuntime = s.containerRuntime
+        containerImage = s.containerImage
+        nsCgroup = s.nsCgroup
+        nsIPC = s.nsIPC
+        nsMnt = s.nsMnt
+        nsNet = s.nsNet
+        nsPID = s.nsPID
+        nsPIDForChildren = s.nsPIDForChildren
+        nsTime = s.nsTime
+        nsUser = s.nsUser
+        nsUTS = s.nsUTS
+        cgroup = s.cgroup
+    }
+}
+
+extension EventGroupFacts {
+    /// Whether `row` states these facts, byte for byte (Swift's `==` on strings takes canonically
+    /// equivalent ones as equal; the index keeps each one's bytes).
+    func isShared(by s: ProcessSighting) -> Bool {
+        recordSeq == s.recordSeq && Self.same(role, s.role) && Self.same(bootID, s.bootID) && uid == s.uid && uids == s.uids
+            && gids == s.gids && Self.same(pandaID, s.pandaID) && Self.same(taskID, s.taskID)
+            && Self.same(claimedPandaID, s.claimedPandaID) && Self.same(pilotBootID, s.pilotBootID)
+            && pilotPID == s.pilotPID && pilotStartTicks == s.pilotStartTicks && Self.same(containerRuntime, s.containerRuntime)
+            && Self.same(containerImage, s.containerImage) && nsCgroup == s.nsCgroup && nsIPC == s.nsIPC && nsMnt == s.nsMnt
+            && nsNet == s.nsNet && nsPID == s.nsPID && nsPIDForChildren == s.nsPIDForChildren && nsTime == s.nsTime
+            && nsUser == s.nsUser && nsUTS == s.nsUTS && Self.same(cgroup, s.cgroup)
+    }
+
+    private static func same(_ a: String?, _ b: String?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (a?, b?):
+            // Native strings: their bytes where they are; else (bridged, lazy) one by one.
+            let same = a.utf8.withContiguousStorageIfAvailable { x in
+                b.utf8.withContiguousStorageIfAvailable { y in
+                    x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
+                }
+            }
+            return (same ?? nil) ?? a.utf8.elementsEqual(b.utf8)
+        default: return false
+        }
+    }
+}
+
+/// An `event_group` row: the shared facts of the event sightings with ids `firstID`...`lastID`.
+struct EventGroup {
+    var id: Int64
+    var firstID: Int64
+    var lastID: Int64
+    var facts: EventGroupFacts
+}
+
+/// An `event_sighting` row: what one event sighting states apart from its group.
+struct EventSighting {
+    var id: Int64
+    var groupID: Int64
+    var pid: Int64
+    var startTicks: Int64
+    var startTime: Int64?
+    var firstSeen: Int64
+    var lastSeen: Int64
+    var cmdline: [String]?
+    var exe: String?
 }
 
 /// A row of an index table: its columns, and its values bound in that order.
@@ -128,15 +298,75 @@ extension IndexedRecord: IndexRow {
     }
 }
 
-extension ProcessSighting: IndexRow {
+extension IdentifiedSighting: IndexRow {
     static let table = "process_sighting"
+    static var columns: [String] { SightingRows.columns }
+
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(id)
+        sighting.bind(&values, scratch)
+    }
+}
+
+extension EventGroup: IndexRow {
+    static let table = "event_group"
     static let columns = [
-        "record_seq", "role", "boot_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "uid", "uids", "gids",
+        "id", "record_seq", "first_id", "last_id", "role", "boot_id", "uid", "uids", "gids",
         "panda_id", "task_id", "claimed_panda_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks",
         "container_runtime", "container_image", "ns_cgroup", "ns_ipc", "ns_mnt", "ns_net", "ns_pid",
-        "ns_pid_for_children", "ns_time", "ns_user", "ns_uts", "cmdline", "exe", "cgroup",
+        "ns_pid_for_children", "ns_time", "ns_user", "ns_uts", "cgroup",
     ]
 
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(id)
+        values.bind(facts.recordSeq)
+        values.bind(firstID)
+        values.bind(lastID)
+        values.bind(facts.role)
+        values.bind(facts.bootID)
+        values.bind(facts.uid)
+        values.bind(facts.uids, scratch)
+        values.bind(facts.gids, scratch)
+        values.bind(facts.pandaID)
+        values.bind(facts.taskID)
+        values.bind(facts.claimedPandaID)
+        values.bind(facts.pilotBootID)
+        values.bind(facts.pilotPID)
+        values.bind(facts.pilotStartTicks)
+        values.bind(facts.containerRuntime)
+        values.bind(facts.containerImage)
+        values.bind(facts.nsCgroup)
+        values.bind(facts.nsIPC)
+        values.bind(facts.nsMnt)
+        values.bind(facts.nsNet)
+        values.bind(facts.nsPID)
+        values.bind(facts.nsPIDForChildren)
+        values.bind(facts.nsTime)
+        values.bind(facts.nsUser)
+        values.bind(facts.nsUTS)
+        values.bind(facts.cgroup)
+    }
+}
+
+extension EventSighting: IndexRow {
+    static let table = "event_sighting"
+    static let columns = ["id", "group_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "cmdline", "exe"]
+
+    func bind(_ values: inout Binder, _ scratch: JSONScratch) {
+        values.bind(id)
+        values.bind(groupID)
+        values.bind(pid)
+        values.bind(startTicks)
+        values.bind(startTime)
+        values.bind(firstSeen)
+        values.bind(lastSeen)
+        values.bind(cmdline, scratch)
+        values.bind(exe)
+    }
+}
+
+extension ProcessSighting {
+    /// The columns of `SightingRows.columns` after `id`, in that order.
     func bind(_ values: inout Binder, _ scratch: JSONScratch) {
         values.bind(recordSeq)
         values.bind(role)

@@ -57,7 +57,7 @@ public final class IndexReader {
                     records: try IndexedRecord.fetchCount(db),
                     firstSeq: try Int64.fetchOne(db, sql: "SELECT min(seq) FROM record"),
                     lastSeq: try Int64.fetchOne(db, sql: "SELECT max(seq) FROM record"),
-                    processSightings: try ProcessSighting.fetchCount(db),
+                    processSightings: try SightingRows.count(db),
                     jobSightings: try JobSighting.fetchCount(db),
                     findings: try RecordedFinding.fetchCount(db))
             }
@@ -90,7 +90,7 @@ extension IndexReader {
         try queue.read { db in
             IndexContents(
                 records: try IndexedRecord.order(IndexedRecord.Columns.seq).fetchAll(db),
-                processSightings: try ProcessSighting.order(Column.rowID).fetchAll(db),
+                processSightings: try SightingRows.all(db),
                 jobSightings: try JobSighting.order(Column.rowID).fetchAll(db),
                 findings: try RecordedFinding.order(Column.rowID).fetchAll(db))
         }

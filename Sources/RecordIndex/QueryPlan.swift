@@ -26,15 +26,14 @@ struct QueryPlan {
         case .taskID(let id):
             let fromJobs = try String.fetchAll(db, windowed(JobSighting.filter(JobSighting.Columns.taskID == id))
                 .select(JobSighting.Columns.pandaID).distinct())
-            let fromProcesses = try String.fetchAll(db, windowed(ProcessSighting.filter(ProcessSighting.Columns.taskID == id))
-                .filter(ProcessSighting.Columns.pandaID != nil).select(ProcessSighting.Columns.pandaID).distinct())
+            let fromProcesses = try self.pandaIDs(sampled: "task_id = ?", events: "g.task_id = ?", [id])
             pandaIDs = Array(Set(fromJobs + fromProcesses))
         case .pid(let pid, let at):
-            processes = try windowed(ProcessSighting.filter(ProcessSighting.Columns.pid == pid)).order(Column.rowID).fetchAll(db)
+            processes = try sightings(sampled: "pid = ?", events: "e.pid = ?", [pid])
             if let at { (processes, resolution) = Self.resolve(processes, at: at.millisecondsSinceEpoch) }
             pandaIDs = Array(Set(processes.compactMap(\.pandaID)))
         case .uid(let uid):
-            processes = try windowed(ProcessSighting.filter(ProcessSighting.Columns.uid == uid)).order(Column.rowID).fetchAll(db)
+            processes = try sightings(sampled: "uid = ?", events: "g.uid = ?", [uid])
             pandaIDs = Array(Set(processes.compactMap(\.pandaID)))
         case .jobs:
             pandaIDs = try jobsSeen()
@@ -88,8 +87,7 @@ struct QueryPlan {
     /// processes, or a finding about it).
     private func jobsSeen() throws -> [String] {
         let jobs = try String.fetchAll(db, windowed(JobSighting.all()).select(JobSighting.Columns.pandaID).distinct())
-        let processes = try String.fetchAll(db, windowed(ProcessSighting.filter(ProcessSighting.Columns.pandaID != nil))
-            .filter(ProcessSighting.Columns.role != "unattributed").select(ProcessSighting.Columns.pandaID).distinct())
+        let processes = try self.pandaIDs(sampled: "role != 'unattributed'", events: "g.role != 'unattributed'", [])
         let findings = try String.fetchAll(db, self.findings(RecordedFinding.filter(RecordedFinding.Columns.pandaID != nil))
             .select(RecordedFinding.Columns.pandaID).distinct())
         return Array(Set(jobs + processes + findings))
@@ -100,17 +98,46 @@ struct QueryPlan {
             pandaID: pandaID,
             jobs: try windowed(JobSighting.filter(JobSighting.Columns.pandaID == pandaID))
                 .order(JobSighting.Columns.recordSeq).fetchAll(db),
-            processes: try windowed(ProcessSighting.filter(ProcessSighting.Columns.pandaID == pandaID))
-                .filter(ProcessSighting.Columns.role != "unattributed").order(Column.rowID).fetchAll(db),
+            processes: try sightings(sampled: "panda_id = ? AND role != 'unattributed'", events: "g.panda_id = ? AND g.role != 'unattributed'",
+                                     [pandaID]),
             findings: try findings(RecordedFinding.filter(RecordedFinding.Columns.pandaID == pandaID))
                 .order(Column.rowID).fetchAll(db))
     }
 
-    private func windowed(_ request: QueryInterfaceRequest<ProcessSighting>) -> QueryInterfaceRequest<ProcessSighting> {
-        var request = request
-        if let since { request = request.filter(ProcessSighting.Columns.lastSeen >= since) }
-        if let until { request = request.filter(ProcessSighting.Columns.firstSeen <= until) }
-        return request
+    /// The process sightings of both tables (`SightingRows`) for which a condition holds (the same
+    /// condition on `process_sighting` and on an event sighting's `e` and `g`, each taking
+    /// `values`) and that were seen in the window, in the order they were indexed.
+    private func sightings(sampled: String, events: String, _ values: [any DatabaseValueConvertible]) throws -> [ProcessSighting] {
+        let (sampled, events, arguments) = windowed(sampled: sampled, events: events, values)
+        return try SightingRows.fetch(db, sampled: sampled, events: events, arguments: arguments)
+    }
+
+    /// The PanDA IDs (not null) of the sightings `sightings(sampled:events:)` would give.
+    private func pandaIDs(sampled: String, events: String, _ values: [any DatabaseValueConvertible]) throws -> [String] {
+        let (sampled, events, arguments) = windowed(sampled: sampled + " AND panda_id IS NOT NULL",
+                                                    events: events + " AND g.panda_id IS NOT NULL", values)
+        let sql = "SELECT DISTINCT panda_id FROM process_sighting WHERE \(sampled) UNION "
+            + "SELECT DISTINCT g.panda_id FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
+            + "WHERE \(events)"
+        return try String.fetchAll(db, sql: sql, arguments: arguments)
+    }
+
+    /// The conditions with the window's (last seen at or after `since`, first seen at or before
+    /// `until`), and the arguments of both.
+    private func windowed(sampled: String, events: String, _ values: [any DatabaseValueConvertible])
+        -> (String, String, StatementArguments) {
+        var sampled = sampled, events = events, window: [any DatabaseValueConvertible] = []
+        if let since {
+            sampled += " AND last_seen >= ?"
+            events += " AND e.last_seen >= ?"
+            window.append(since)
+        }
+        if let until {
+            sampled += " AND first_seen <= ?"
+            events += " AND e.first_seen <= ?"
+            window.append(until)
+        }
+        return (sampled, events, StatementArguments(values + window + values + window))
     }
 
     private func windowed(_ request: QueryInterfaceRequest<JobSighting>) -> QueryInterfaceRequest<JobSighting> {

@@ -121,15 +121,19 @@ struct RecordIngester {
             if let audit = body.audit { try ingest(audit, envelope: envelope, time: time.millisecondsSinceEpoch, db: db) }
         case .process, .exit:
             // One process (seen by the sampler) or several of one job (seen by the event source).
-            func insert(_ process: RecordedProcess) throws {
+            func row(_ process: RecordedProcess) -> ProcessSighting {
                 let first = process.firstSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
                 let last = process.lastSeen.flatMap(times.milliseconds) ?? time.millisecondsSinceEpoch
-                try db.insert(sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
-                                       envelope: envelope, seen: first...max(first, last), job: nil))
+                return sighting(process, role: process.role ?? (process.pandaID == nil ? "process" : "payload"),
+                                envelope: envelope, seen: first...max(first, last), job: nil)
             }
-            // `process` first, then each of `processes` (read in place: no joined copy of them).
-            if let process = body.process { try insert(process) }
-            for process in body.processes ?? [] { try insert(process) }
+            // `process` first, then each of `processes` (read in place: no joined copy of them),
+            // stored lean: what they share once a group (`IndexInserter.insertEvent`).
+            if let process = body.process { try db.insert(row(process)) }
+            if let processes = body.processes {
+                for process in processes { try db.insertEvent(row(process)) }
+                try db.endGroup()
+            }
         case .finding:
             // The daemon's verdict changes: a job's first verdicts (when no audit record was
             // written in that cycle) and every later change of one rule.
@@ -214,25 +218,39 @@ struct RecordIngester {
 }
 
 /// `TimeExpression.rfc3339` in milliseconds for the times records hold: the writer's form
-/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a second already parsed takes its milliseconds only (the
-/// event entries of a record fall in a few seconds); anything else is parsed whole.
+/// `YYYY-MM-DDTHH:MM:SS.mmmZ` of a second already parsed (one of the last four) takes its
+/// milliseconds only (the event entries of a record fall in a few seconds, and an entry's start,
+/// first and last seen alternate between them); anything else is parsed whole.
 final class RecordTimes {
-    private var prefix: [UInt8] = []
-    private var secondStart: Int64 = 0
+    private static let kept = 4
+    /// The first 20 bytes of each second kept (`kept` of them, one after the other), and its start.
+    private var prefixes = [UInt8](repeating: 0, count: 20 * kept)
+    private var secondStarts = [Int64](repeating: 0, count: kept)
+    private var filled = 0
+    private var next = 0
 
     func milliseconds(_ text: String) -> Int64? {
         var text = text
         let known: Int64? = text.withUTF8 { bytes in
-            guard let fraction = Self.fraction(bytes), prefix.count == 20,
-                  prefix.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, 20) }) == 0 else { return nil }
-            return secondStart + fraction
+            guard let fraction = Self.fraction(bytes) else { return nil }
+            return prefixes.withUnsafeBufferPointer { prefixes in
+                for slot in 0..<filled where memcmp(prefixes.baseAddress! + 20 * slot, bytes.baseAddress!, 20) == 0 {
+                    return secondStarts[slot] + fraction
+                }
+                return nil
+            }
         }
         if let known { return known }
         guard let parsed = TimeExpression.rfc3339(text)?.millisecondsSinceEpoch else { return nil }
         text.withUTF8 { bytes in
             guard let fraction = Self.fraction(bytes) else { return }
-            prefix = Array(bytes[..<20])
-            secondStart = parsed - fraction
+            let slot = next
+            prefixes.withUnsafeMutableBufferPointer { prefixes in
+                for index in 0..<20 { prefixes[20 * slot + index] = bytes[index] }
+            }
+            secondStarts[slot] = parsed - fraction
+            next = (next + 1) % Self.kept
+            filled = min(filled + 1, Self.kept)
         }
         return parsed
     }

@@ -17,8 +17,8 @@ enum EntryLayoutComparison {
             _ = try RecordIndex.rebuild(directory: directory)
         }
         let newRows = try HandedOverFactsTests.dump(new), oldRows = try HandedOverFactsTests.dump(old)
-        #expect(newRows["process_sighting"] == oldRows["process_sighting"])
-        return newRows["process_sighting"] ?? []
+        #expect(newRows["process_sighting_all"] == oldRows["process_sighting_all"])
+        return newRows["process_sighting_all"] ?? []
     }
 
     /// Each query, verified from the signed lines of either chain (`directory`, public key path):

@@ -52,7 +52,7 @@ import Testing
             try reader.queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA user_version = 99") }
         }
         let report = try RecordIndex.update(directory: directory.path)
-        #expect(report.notices.first?.contains("schema version 99, expected 1") == true, "\(report) \(directory.files())")
+        #expect(report.notices.first?.contains("schema version 99, expected \(IndexSchema.version)") == true, "\(report) \(directory.files())")
         #expect(report.indexedRecords == 3)
         #expect(movedAside(directory).count == 1)
     }

@@ -2,7 +2,7 @@ import Base
 @testable import RecordIndex
 import Testing
 
-/// The ingester's record times (`RecordTimes`, the last second's calendar part kept) are
+/// The ingester's record times (`RecordTimes`, the last four seconds' calendar parts kept) are
 /// `TimeExpression.rfc3339`'s, in the writer's form and in every other one a record may hold.
 @Suite struct RecordTimesTests {
     @Test("record times: the same milliseconds as rfc3339, whatever came before")

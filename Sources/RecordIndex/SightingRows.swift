@@ -1,0 +1,42 @@
+import GRDB
+
+/// Process sightings read back from both of their tables (`IndexSchema`) as the rows of one:
+/// every column of `process_sighting`, an event sighting's from its `event_sighting` row and its
+/// `event_group`, in the order they were indexed (`id`).
+enum SightingRows {
+    /// The columns of a `process_sighting` row.
+    static let columns = [
+        "id", "record_seq", "role", "boot_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "uid", "uids", "gids",
+        "panda_id", "task_id", "claimed_panda_id", "pilot_boot_id", "pilot_pid", "pilot_start_ticks",
+        "container_runtime", "container_image", "ns_cgroup", "ns_ipc", "ns_mnt", "ns_net", "ns_pid",
+        "ns_pid_for_children", "ns_time", "ns_user", "ns_uts", "cmdline", "exe", "cgroup",
+    ]
+
+    /// What an event sighting's row keeps itself; the other columns are its group's.
+    static let eventColumns: Set<String> = ["id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "cmdline", "exe"]
+
+    /// The sightings for which `sampled` (a condition on `process_sighting`'s columns) or `events`
+    /// (on `e`, the `event_sighting`, and `g`, its `event_group`) holds, not in any order. The
+    /// join names both ways to the group: the planner goes from a PID to the group by its key, or
+    /// from a group found by PanDA ID, task ID or uid to its sightings by their id range.
+    static func select(sampled: String, events: String) -> String {
+        "SELECT \(columns.joined(separator: ", ")) FROM process_sighting WHERE \(sampled) UNION ALL "
+            + "SELECT \(columns.map { eventColumns.contains($0) ? "e.\($0)" : "g.\($0)" }.joined(separator: ", ")) "
+            + "FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
+            + "WHERE \(events)"
+    }
+
+    /// The sightings as `select`, in the order they were indexed.
+    static func fetch(_ db: Database, sampled: String, events: String, arguments: StatementArguments) throws -> [ProcessSighting] {
+        try ProcessSighting.fetchAll(db, sql: select(sampled: sampled, events: events) + " ORDER BY id", arguments: arguments)
+    }
+
+    /// Every sighting, in the order they were indexed.
+    static func all(_ db: Database) throws -> [ProcessSighting] {
+        try ProcessSighting.fetchAll(db, sql: "SELECT * FROM process_sighting_all ORDER BY id")
+    }
+
+    static func count(_ db: Database) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM process_sighting) + (SELECT count(*) FROM event_sighting)") ?? 0
+    }
+}
