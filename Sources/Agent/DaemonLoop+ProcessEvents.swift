@@ -21,7 +21,7 @@ extension DaemonLoop {
 
     func resolveProcessEvents(_ drained: ProcessEventCollector.Drained, snapshot: Snapshot,
                               trackedBefore: [ProcessIdentity: TrackedProcess]) -> EventRecords {
-        attributor.ingest(drained.events, node: snapshot.node)
+        attributor.ingest(batches: drained.batches, node: snapshot.node)
         let tracked = trackedBefore.merging(tracker.processes) { _, current in current }
         var sampled = Set<ProcessIdentity>(minimumCapacity: snapshot.processes.count)
         for process in snapshot.processes { sampled.insert(process.identity) }

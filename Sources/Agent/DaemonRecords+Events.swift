@@ -56,8 +56,9 @@ extension DaemonRecords {
     static func eventEntries<Positions: Collection>(_ entries: [EventAttributor.Entry], _ positions: Positions, exit: Bool)
         -> (json: [UInt8], shared: [UInt8]?, facts: [ProcessFacts]) where Positions.Element == Int
     {
-        // Read through the buffer: its elements are borrowed where they are (an array's
-        // subscript here handed each function a copy of the entry).
+        // Read through the buffer, each entry by its address: an entry passed as a value (an
+        // array's or a buffer's subscript) was copied whole for each function it was handed to,
+        // every string and array of it retained and released again (two copies an entry).
         entries.withUnsafeBufferPointer { eventEntries($0, positions, exit: exit) }
     }
 
@@ -72,25 +73,27 @@ extension DaemonRecords {
                 shared = keys
             } else {
                 shared.formIntersection(keys)
-                if !shared.isEmpty { shared.subtract(EventEntryKeys.differing(list[first], list[index], among: shared)) }
+                if !shared.isEmpty { shared.subtract(EventEntryKeys.differing(list.baseAddress! + first, list.baseAddress! + index, among: shared)) }
             }
         }
         var clock = TimeText()
         var sharedJSON: [UInt8]?
         do {
             var json = JSONBytes(capacity: 1024)
-            writeMembers(list[first], keys: shared, own: nil, life: !exit || list[first].execsSinceEntry, exit: exit, &clock, &json)
+            writeMembers(list.baseAddress! + first, keys: shared, own: nil, life: !exit || list[first].execsSinceEntry, exit: exit, &clock, &json)
             sharedJSON = json.bytes
         }
         var json = JSONBytes(capacity: 256 + positions.count * (exit ? 192 : 512))
         var facts: [ProcessFacts] = []
         facts.reserveCapacity(positions.count)
+        var ids = FactIDs()
         json.beginArray()
         for index in positions {
             let full = !exit || list[index].execsSinceEntry
-            let times = EntryTimes(list[index], &clock)
-            writeMembers(list[index], keys: EventEntryKeys.stated(life: full, exit: exit).subtracting(shared), own: times, life: full, exit: exit, &clock, &json)
-            facts.append(eventFacts(list[index], life: full, times: times))
+            let entry = list.baseAddress! + index
+            let times = EntryTimes(entry, &clock)
+            writeMembers(entry, keys: EventEntryKeys.stated(life: full, exit: exit).subtracting(shared), own: times, life: full, exit: exit, &clock, &json)
+            facts.append(eventFacts(entry, life: full, times: times, &ids))
         }
         json.endArray()
         return (json.bytes, sharedJSON, facts)
@@ -102,10 +105,10 @@ extension DaemonRecords {
         var lastSeen: String
         var startTime: String
 
-        init(_ entry: EventAttributor.Entry, _ clock: inout TimeText) {
-            firstSeen = clock.text(entry.process.firstSeen)
-            lastSeen = clock.text(entry.process.lastSeen)
-            startTime = clock.text(entry.life.startTime)
+        init(_ entry: UnsafePointer<EventAttributor.Entry>, _ clock: inout TimeText) {
+            firstSeen = clock.text(entry.pointee.process.firstSeen)
+            lastSeen = clock.text(entry.pointee.process.lastSeen)
+            startTime = clock.text(entry.pointee.life.startTime)
         }
     }
 
@@ -128,13 +131,36 @@ extension DaemonRecords {
             }
             let fraction = Int(milliseconds - second * 1000)
             return String(unsafeUninitializedCapacity: 24) { text in
-                for index in 0..<20 { text[index] = prefix[index] }
-                text[20] = UInt8(truncatingIfNeeded: 48 + fraction / 100)
-                text[21] = UInt8(truncatingIfNeeded: 48 + fraction / 10 % 10)
-                text[22] = UInt8(truncatingIfNeeded: 48 + fraction % 10)
-                text[23] = UInt8(ascii: "Z")
+                fill(text.baseAddress!, fraction)
                 return 24
             }
+        }
+
+        /// `text(time)` written as a JSON string value, with no String made when the second is
+        /// the last one's (the text needs no escape: digits, `-`, `:`, `T`, `.` and `Z`).
+        mutating func write(_ time: UTCTime, _ json: inout JSONBytes) {
+            let milliseconds = time.millisecondsSinceEpoch
+            let second = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            guard second == self.second else { return json.string(text(time)) }
+            let fraction = Int(milliseconds - second * 1000)
+            var quoted: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)  // room for 26 bytes
+            withUnsafeMutableBytes(of: &quoted) { raw in
+                let bytes = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                bytes[0] = UInt8(ascii: "\"")
+                fill(bytes + 1, fraction)
+                bytes[25] = UInt8(ascii: "\"")
+                json.rawValue(UnsafeRawBufferPointer(start: raw.baseAddress, count: 26))
+            }
+        }
+
+        /// The 24 bytes of the kept second with `fraction` milliseconds.
+        @inline(__always)
+        private func fill(_ text: UnsafeMutablePointer<UInt8>, _ fraction: Int) {
+            for index in 0..<20 { text[index] = prefix[index] }
+            text[20] = UInt8(truncatingIfNeeded: 48 + fraction / 100)
+            text[21] = UInt8(truncatingIfNeeded: 48 + fraction / 10 % 10)
+            text[22] = UInt8(truncatingIfNeeded: 48 + fraction % 10)
+            text[23] = UInt8(ascii: "Z")
         }
     }
 
@@ -143,34 +169,34 @@ extension DaemonRecords {
     /// and, with `life`, its execs). `life` adds what the events saw of the process (execs, ids,
     /// namespaces), `exit` its end. Integers as `integer(_:)` makes them (null beyond 2^53 - 1),
     /// strings escaped as `CanonicalJSON` escapes them.
-    private static func writeMembers(_ entry: EventAttributor.Entry, keys: EventEntryKeys, own times: EntryTimes?, life full: Bool, exit withExit: Bool,
+    private static func writeMembers(_ entry: UnsafePointer<EventAttributor.Entry>, keys: EventEntryKeys, own times: EntryTimes?, life full: Bool, exit withExit: Bool,
                                      _ clock: inout TimeText, _ json: inout JSONBytes) {
-        let process = entry.process, life = entry.life
-        let last = life.execs.last
-        let exit = withExit ? life.exit : nil
+        // Each member read where it is (`entry.pointee.…`): no copy of the whole process or life.
+        let last = entry.pointee.life.execs.last
+        let exit = withExit ? entry.pointee.life.exit : nil
         let own = times != nil
         json.beginObject()
-        if keys.contains(.bootID) { json.key("boot_id"); json.string(process.identity.bootID) }
-        if keys.contains(.cgroupID) { json.key("cgroup_id"); exact(life.cgroupID, &json) }
+        if keys.contains(.bootID) { json.key("boot_id"); json.string(entry.pointee.process.identity.bootID) }
+        if keys.contains(.cgroupID) { json.key("cgroup_id"); exact(entry.pointee.life.cgroupID, &json) }
         if keys.contains(.cmdline) {
             json.key("cmdline")
             if let last { json.strings(last.arguments) } else { json.null() }
         }
-        if keys.contains(.comm) { json.key("comm"); json.string(life.comm) }
-        if keys.contains(.container) { json.key("container"); writeContainer(process.container, &json) }
-        if keys.contains(.escaped) { json.key("escaped"); json.string(life.escaped) }
+        if keys.contains(.comm) { json.key("comm"); json.string(entry.pointee.life.comm) }
+        if keys.contains(.container) { json.key("container"); writeContainer(entry.pointee.process.container, &json) }
+        if keys.contains(.escaped) { json.key("escaped"); json.string(entry.pointee.life.escaped) }
         if keys.contains(.exe) { json.key("exe"); json.string(last?.filename) }
-        if keys.contains(.execCount) { json.key("exec_count"); exact(life.execCount, &json) }
+        if keys.contains(.execCount) { json.key("exec_count"); exact(entry.pointee.life.execCount, &json) }
         if own && full {
             json.key("execs")
             json.beginArray()
-            for exec in life.execs {
+            for exec in entry.pointee.life.execs {
                 json.beginObject()
                 json.key("cmdline"); json.strings(exec.arguments)
                 json.key("cmdline_truncated"); json.bool(exec.truncated)
                 json.key("cwd_name"); json.string(exec.cwdName)
                 json.key("exe"); json.string(exec.filename)
-                json.key("time"); json.string(clock.text(exec.time))
+                json.key("time"); clock.write(exec.time, &json)
                 json.endObject()
             }
             json.endArray()
@@ -186,7 +212,7 @@ extension DaemonRecords {
         if let times { json.key("first_seen"); json.string(times.firstSeen) }
         if keys.contains(.gids) {
             json.key("gids"); json.beginArray()
-            for gid in life.gids { exact(gid, &json) }
+            for gid in entry.pointee.life.gids { exact(gid, &json) }
             json.endArray()
         }
         if let times { json.key("last_seen"); json.string(times.lastSeen) }
@@ -195,15 +221,15 @@ extension DaemonRecords {
             json.beginObject()
             for kind in namespaceKinds {
                 json.key(kind.rawValue)
-                if let inode = life.namespaces[kind] { exact(inode, &json) } else { json.null() }
+                if let inode = entry.pointee.life.namespaces[kind] { exact(inode, &json) } else { json.null() }
             }
             json.endObject()
         }
-        if keys.contains(.pandaID) { json.key("panda_id"); json.string(process.pandaID) }
-        if own { json.key("pid"); json.integer(Int64(process.identity.pid)) }
+        if keys.contains(.pandaID) { json.key("panda_id"); json.string(entry.pointee.process.pandaID) }
+        if own { json.key("pid"); json.integer(Int64(entry.pointee.process.identity.pid)) }
         if keys.contains(.pilot) {
             json.key("pilot")
-            if let pilot = process.pilot {
+            if let pilot = entry.pointee.process.pilot {
                 json.beginObject()
                 json.key("boot_id"); json.string(pilot.bootID)
                 json.key("pid"); json.integer(Int64(pilot.pid))
@@ -213,26 +239,26 @@ extension DaemonRecords {
                 json.null()
             }
         }
-        if keys.contains(.ppid) { json.key("ppid"); json.integer(Int64(life.parent.pid)) }
+        if keys.contains(.ppid) { json.key("ppid"); json.integer(Int64(entry.pointee.life.parent.pid)) }
         if keys.contains(.reaperPID) {
             json.key("reaper_pid")
             if let exit { json.integer(Int64(exit.reaper)) } else { json.null() }
         }
-        if keys.contains(.role) { json.key("role"); json.string(process.role.rawValue) }
+        if keys.contains(.role) { json.key("role"); json.string(entry.pointee.process.role.rawValue) }
         if keys.contains(.seenBy) { json.key("seen_by"); json.string("event") }
-        if keys.contains(.sid) { json.key("sid"); json.integer(Int64(life.sid)) }
+        if keys.contains(.sid) { json.key("sid"); json.integer(Int64(entry.pointee.life.sid)) }
         if let times {
-            json.key("start_ticks"); exact(process.identity.startTicks, &json)
+            json.key("start_ticks"); exact(entry.pointee.process.identity.startTicks, &json)
             json.key("start_time"); json.string(times.startTime)
         }
-        if keys.contains(.taskID) { json.key("task_id"); json.string(process.taskID) }
+        if keys.contains(.taskID) { json.key("task_id"); json.string(entry.pointee.process.taskID) }
         if keys.contains(.uid) {
             json.key("uid")
-            if life.uids.count > 1 { exact(life.uids[1], &json) } else { json.null() }
+            if entry.pointee.life.uids.count > 1 { exact(entry.pointee.life.uids[1], &json) } else { json.null() }
         }
         if keys.contains(.uids) {
             json.key("uids"); json.beginArray()
-            for uid in life.uids { exact(uid, &json) }
+            for uid in entry.pointee.life.uids { exact(uid, &json) }
             json.endArray()
         }
         json.endObject()
@@ -242,24 +268,46 @@ extension DaemonRecords {
     /// `life` entries their ids, argv, exe and namespaces too; an integer the record says as null
     /// (beyond 2^53 - 1) is nil, but `start_ticks`, which the facts cannot leave out: the index
     /// then reads the record's values (`RecordedProcess(handedOver:)`).
-    private static func eventFacts(_ entry: EventAttributor.Entry, life full: Bool, times: EntryTimes) -> ProcessFacts {
-        let process = entry.process, life = entry.life
-        let last = full ? life.execs.last : nil
+    private static func eventFacts(_ entry: UnsafePointer<EventAttributor.Entry>, life full: Bool, times: EntryTimes, _ ids: inout FactIDs) -> ProcessFacts {
+        let last = full ? entry.pointee.life.execs.last : nil
         var namespaces = ProcessFacts.Namespaces()
         if full {
-            func inode(_ kind: NamespaceKind) -> Int64? { life.namespaces[kind].flatMap(exactInteger) }
+            func inode(_ kind: NamespaceKind) -> Int64? { entry.pointee.life.namespaces[kind].flatMap(exactInteger) }
             namespaces = ProcessFacts.Namespaces(cgroup: inode(.cgroup), ipc: inode(.ipc), mnt: inode(.mnt), net: inode(.net), pid: inode(.pid),
                                                  pidForChildren: inode(.pidForChildren), time: inode(.time), user: inode(.user), uts: inode(.uts))
         }
         return ProcessFacts(
-            pid: Int64(process.identity.pid), startTicks: Int64(clamping: process.identity.startTicks), startTime: times.startTime,
-            bootID: process.identity.bootID, uid: life.uids.count > 1 ? Int64(life.uids[1]) : nil,
-            uids: full ? life.uids.map(Int64.init) : nil, gids: full ? life.gids.map(Int64.init) : nil,
+            pid: Int64(entry.pointee.process.identity.pid), startTicks: Int64(clamping: entry.pointee.process.identity.startTicks), startTime: times.startTime,
+            bootID: entry.pointee.process.identity.bootID, uid: entry.pointee.life.uids.count > 1 ? Int64(entry.pointee.life.uids[1]) : nil,
+            uids: full ? ids.uids(entry.pointee.life.uids) : nil, gids: full ? ids.gids(entry.pointee.life.gids) : nil,
             cmdline: last?.arguments, exe: last?.filename, cgroup: nil, namespaces: namespaces,
-            pandaID: process.pandaID, taskID: process.taskID,
-            container: process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
-            firstSeen: times.firstSeen, lastSeen: times.lastSeen, role: process.role.rawValue,
-            pilot: process.pilot.map { ProcessFacts.Identity(bootID: $0.bootID, pid: Int64($0.pid), startTicks: exactInteger($0.startTicks)) })
+            pandaID: entry.pointee.process.pandaID, taskID: entry.pointee.process.taskID,
+            container: entry.pointee.process.container.map { ProcessFacts.Container(runtime: $0.runtime, image: $0.image) },
+            firstSeen: times.firstSeen, lastSeen: times.lastSeen, role: entry.pointee.process.role.rawValue,
+            pilot: entry.pointee.process.pilot.map { ProcessFacts.Identity(bootID: $0.bootID, pid: Int64($0.pid), startTicks: exactInteger($0.startTicks)) })
+    }
+
+    /// The facts' uids and gids as Int64s, the last ones made kept: the processes of a record
+    /// (a payload's loop) have the same ids, and share one array instead of two new ones each.
+    private struct FactIDs {
+        private var uidSource: [UInt32] = [], uidValues: [Int64] = []
+        private var gidSource: [UInt32] = [], gidValues: [Int64] = []
+
+        mutating func uids(_ ids: [UInt32]) -> [Int64] {
+            if ids != uidSource {
+                uidSource = ids
+                uidValues = ids.map(Int64.init)
+            }
+            return uidValues
+        }
+
+        mutating func gids(_ ids: [UInt32]) -> [Int64] {
+            if ids != gidSource {
+                gidSource = ids
+                gidValues = ids.map(Int64.init)
+            }
+            return gidValues
+        }
     }
 
     /// The namespace kinds, in key order (made once: `allCases` builds an array each use).

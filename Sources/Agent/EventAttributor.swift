@@ -70,6 +70,12 @@ public struct EventAttributor: Sendable {
 
     /// Adds a cycle's events (in the ring's order). `node` gives the boot ID and the clock.
     public mutating func ingest(_ events: [ProcessEvent], node: NodeFacts) {
+        ingest(batches: CollectionOfOne(events), node: node)
+    }
+
+    /// `ingest(_:node:)` of events read poll by poll (`ProcessEventCollector.Drained.batches`),
+    /// the batches in order: each event read where it is.
+    public mutating func ingest<Batches: Collection>(batches: Batches, node: NodeFacts) where Batches.Element == [ProcessEvent] {
         if !seed.isEmpty {
             let bootID = node.bootID ?? ""
             for link in seed {
@@ -79,7 +85,8 @@ public struct EventAttributor: Sendable {
             }
             seed = []
         }
-        guard !events.isEmpty else { return }
+        let eventCount = batches.reduce(0) { $0 + $1.count }
+        guard eventCount > 0 else { return }
         let clock = Syscalls.bootAndRealTime()
         let ticksPerSecond = node.clockTicksPerSecond
         let bootID = node.bootID ?? ""
@@ -87,29 +94,31 @@ public struct EventAttributor: Sendable {
             let ago = Int64(clock.bootNanoseconds &- min(nanoseconds, clock.bootNanoseconds)) / 1_000_000
             return UTCTime(millisecondsSinceEpoch: clock.realMilliseconds - ago)
         }
-        lives.reserveCapacity(min(lifeLimit, lives.count + events.count / 2))
-        for event in events {
-            let ticks = event.startTicks(clockTicksPerSecond: ticksPerSecond)
-            let identity = ProcessIdentity(bootID: bootID, pid: event.pid, startTicks: ticks)
-            let time = wall(event.boottimeNanoseconds)
-            // One hash lookup per event: updated in place when known, inserted whole when new.
-            if let known = lives.index(forKey: identity) {
-                lives.values[known].update(with: event, time: time)
-                continue
+        lives.reserveCapacity(min(lifeLimit, lives.count + eventCount / 2))
+        for events in batches {
+            for event in events {
+                let ticks = event.startTicks(clockTicksPerSecond: ticksPerSecond)
+                let identity = ProcessIdentity(bootID: bootID, pid: event.pid, startTicks: ticks)
+                let time = wall(event.boottimeNanoseconds)
+                // One hash lookup per event: updated in place when known, inserted whole when new.
+                if let known = lives.index(forKey: identity) {
+                    lives.values[known].update(with: event, time: time)
+                    continue
+                }
+                guard lives.count < lifeLimit else {
+                    lifeLost += 1
+                    continue
+                }
+                let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
+                                             startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
+                var life = ProcessLife(
+                    identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
+                    startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
+                    firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
+                    namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
+                life.update(with: event, time: time)
+                lives[identity] = life
             }
-            guard lives.count < lifeLimit else {
-                lifeLost += 1
-                continue
-            }
-            let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
-                                         startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
-            var life = ProcessLife(
-                identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
-                startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
-                firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
-                namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
-            life.update(with: event, time: time)
-            lives[identity] = life
         }
     }
 

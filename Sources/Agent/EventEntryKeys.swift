@@ -51,36 +51,35 @@ struct EventEntryKeys: OptionSet {
 
     /// Those of `keys` whose values `a` and `b` state differently (as written: strings by their
     /// bytes, integers as `integer(_:)` writes them, null beyond 2^53 - 1).
-    static func differing(_ a: EventAttributor.Entry, _ b: EventAttributor.Entry, among keys: Self) -> Self {
+    static func differing(_ a: UnsafePointer<EventAttributor.Entry>, _ b: UnsafePointer<EventAttributor.Entry>, among keys: Self) -> Self {
         // Plain tests, each only while its key is still a candidate (no closures: this runs for
-        // every entry of every record).
+        // every entry of every record), each member read where it is (no copy of an entry).
         var differ: Self = []
-        let p = a.process, q = b.process
-        if keys.contains(.bootID), !bytes(p.identity.bootID, q.identity.bootID) { differ.insert(.bootID) }
-        if keys.contains(.cgroupID), written(a.life.cgroupID) != written(b.life.cgroupID) { differ.insert(.cgroupID) }
-        if keys.contains(.cmdline), !bytes(a.life.execs.last?.arguments, b.life.execs.last?.arguments) { differ.insert(.cmdline) }
-        if keys.contains(.comm), !bytes(a.life.comm, b.life.comm) { differ.insert(.comm) }
-        if keys.contains(.container), !sameContainer(p.container, q.container) { differ.insert(.container) }
-        if keys.contains(.escaped), !bytes(a.life.escaped, b.life.escaped) { differ.insert(.escaped) }
-        if keys.contains(.exe), !bytes(a.life.execs.last?.filename, b.life.execs.last?.filename) { differ.insert(.exe) }
-        if keys.contains(.execCount), written(a.life.execCount) != written(b.life.execCount) { differ.insert(.execCount) }
-        if keys.contains(.exitCode), a.life.exit.map({ ($0.status >> 8) & 0xff }) != b.life.exit.map({ ($0.status >> 8) & 0xff }) {
+        if keys.contains(.bootID), !bytes(a.pointee.process.identity.bootID, b.pointee.process.identity.bootID) { differ.insert(.bootID) }
+        if keys.contains(.cgroupID), written(a.pointee.life.cgroupID) != written(b.pointee.life.cgroupID) { differ.insert(.cgroupID) }
+        if keys.contains(.cmdline), !bytes(a.pointee.life.execs.last?.arguments, b.pointee.life.execs.last?.arguments) { differ.insert(.cmdline) }
+        if keys.contains(.comm), !bytes(a.pointee.life.comm, b.pointee.life.comm) { differ.insert(.comm) }
+        if keys.contains(.container), !sameContainer(a.pointee.process.container, b.pointee.process.container) { differ.insert(.container) }
+        if keys.contains(.escaped), !bytes(a.pointee.life.escaped, b.pointee.life.escaped) { differ.insert(.escaped) }
+        if keys.contains(.exe), !bytes(a.pointee.life.execs.last?.filename, b.pointee.life.execs.last?.filename) { differ.insert(.exe) }
+        if keys.contains(.execCount), written(a.pointee.life.execCount) != written(b.pointee.life.execCount) { differ.insert(.execCount) }
+        if keys.contains(.exitCode), a.pointee.life.exit.map({ ($0.status >> 8) & 0xff }) != b.pointee.life.exit.map({ ($0.status >> 8) & 0xff }) {
             differ.insert(.exitCode)
         }
-        if keys.contains(.exitSignal), a.life.exit.map({ $0.status & 0x7f }) != b.life.exit.map({ $0.status & 0x7f }) { differ.insert(.exitSignal) }
-        if keys.contains(.gids), a.life.gids != b.life.gids { differ.insert(.gids) }
-        if keys.contains(.ns), !sameNamespaces(a.life.namespaces, b.life.namespaces) { differ.insert(.ns) }
-        if keys.contains(.pandaID), !bytes(p.pandaID, q.pandaID) { differ.insert(.pandaID) }
-        if keys.contains(.pilot), !samePilot(p.pilot, q.pilot) { differ.insert(.pilot) }
-        if keys.contains(.ppid), a.life.parent.pid != b.life.parent.pid { differ.insert(.ppid) }
-        if keys.contains(.reaperPID), a.life.exit?.reaper != b.life.exit?.reaper { differ.insert(.reaperPID) }
-        if keys.contains(.role), p.role != q.role { differ.insert(.role) }
-        if keys.contains(.sid), a.life.sid != b.life.sid { differ.insert(.sid) }
-        if keys.contains(.taskID), !bytes(p.taskID, q.taskID) { differ.insert(.taskID) }
-        if keys.contains(.uid), (a.life.uids.count > 1 ? a.life.uids[1] : nil) != (b.life.uids.count > 1 ? b.life.uids[1] : nil) {
+        if keys.contains(.exitSignal), a.pointee.life.exit.map({ $0.status & 0x7f }) != b.pointee.life.exit.map({ $0.status & 0x7f }) { differ.insert(.exitSignal) }
+        if keys.contains(.gids), a.pointee.life.gids != b.pointee.life.gids { differ.insert(.gids) }
+        if keys.contains(.ns), !sameNamespaces(a.pointee.life.namespaces, b.pointee.life.namespaces) { differ.insert(.ns) }
+        if keys.contains(.pandaID), !bytes(a.pointee.process.pandaID, b.pointee.process.pandaID) { differ.insert(.pandaID) }
+        if keys.contains(.pilot), !samePilot(a.pointee.process.pilot, b.pointee.process.pilot) { differ.insert(.pilot) }
+        if keys.contains(.ppid), a.pointee.life.parent.pid != b.pointee.life.parent.pid { differ.insert(.ppid) }
+        if keys.contains(.reaperPID), a.pointee.life.exit?.reaper != b.pointee.life.exit?.reaper { differ.insert(.reaperPID) }
+        if keys.contains(.role), a.pointee.process.role != b.pointee.process.role { differ.insert(.role) }
+        if keys.contains(.sid), a.pointee.life.sid != b.pointee.life.sid { differ.insert(.sid) }
+        if keys.contains(.taskID), !bytes(a.pointee.process.taskID, b.pointee.process.taskID) { differ.insert(.taskID) }
+        if keys.contains(.uid), (a.pointee.life.uids.count > 1 ? a.pointee.life.uids[1] : nil) != (b.pointee.life.uids.count > 1 ? b.pointee.life.uids[1] : nil) {
             differ.insert(.uid)
         }
-        if keys.contains(.uids), a.life.uids != b.life.uids { differ.insert(.uids) }
+        if keys.contains(.uids), a.pointee.life.uids != b.pointee.life.uids { differ.insert(.uids) }
         return differ
     }
 

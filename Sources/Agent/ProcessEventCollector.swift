@@ -15,7 +15,11 @@ public final class ProcessEventCollector: @unchecked Sendable {
     public let source: ProcessEventSource
     public let bufferLimit: Int
     private var mutex = pthread_mutex_t()
-    private var buffer: [ProcessEvent] = []
+    /// The polls' events waiting for `drain`, each poll's as it was read: handed over as they
+    /// are, none copied (appending a poll's events to one array retained and released every
+    /// string and array of each event again).
+    private var buffer: [[ProcessEvent]] = []
+    private var buffered = 0
     private var bufferLost: UInt64 = 0
     private var seen: UInt64 = 0
     private var failure: String?
@@ -25,7 +29,9 @@ public final class ProcessEventCollector: @unchecked Sendable {
     /// What one drain hands over: the events since the last one, in the ring's order, and the
     /// running totals of what was lost.
     public struct Drained: Sendable {
-        public var events: [ProcessEvent]
+        /// The events, poll by poll (`events` puts them in one array).
+        public var batches: [[ProcessEvent]]
+        public var events: [ProcessEvent] { Array(batches.joined()) }
         /// Events the kernel could not write (ring buffer full), since loading; nil when unreadable.
         public var ringLost: UInt64?
         /// Events read but not kept (more than `bufferLimit` waiting), since starting.
@@ -84,20 +90,26 @@ public final class ProcessEventCollector: @unchecked Sendable {
     public func drain() -> Drained {
         let ringLost = source.lostEvents()
         return locked {
-            let drained = Drained(events: buffer, ringLost: ringLost, bufferLost: bufferLost, seen: seen, failure: failure)
-            buffer.removeAll(keepingCapacity: false)
+            let drained = Drained(batches: buffer, ringLost: ringLost, bufferLost: bufferLost, seen: seen, failure: failure)
+            buffer = []
+            buffered = 0
             return drained
         }
     }
 
     /// Events waiting for the next drain.
-    public var waiting: Int { locked { buffer.count } }
+    public var waiting: Int { locked { buffered } }
 
     private func readUntilStopped() {
+        // Room for as many events as the last poll read: a poll's array is not grown and copied
+        // again and again while it fills.
+        var expected = 64
         while !locked({ stopping }) {
             do {
                 var batch: [ProcessEvent] = []
+                batch.reserveCapacity(expected)
                 try source.poll(milliseconds: Self.pollMilliseconds) { batch.append($0) }
+                expected = max(64, batch.count + batch.count / 4)
                 if !batch.isEmpty { locked { keepLocked(batch) } }
             } catch {
                 locked { failure = "\(error)" }
@@ -108,17 +120,21 @@ public final class ProcessEventCollector: @unchecked Sendable {
 
     private func keep(_ event: ProcessEvent) { locked { keepLocked([event]) } }
 
-    /// Keeps a poll's events: handed over whole when nothing waits (no event copied), else
-    /// appended, as many as `bufferLimit` leaves room for (the rest counted as lost).
+    /// Keeps a poll's events as they are (no event copied), as many as `bufferLimit` leaves room
+    /// for (the rest counted as lost).
     private func keepLocked(_ batch: [ProcessEvent]) {
         seen += UInt64(batch.count)
-        let room = max(0, bufferLimit - buffer.count)
-        if buffer.isEmpty && batch.count <= room {
-            buffer = batch
+        let room = max(0, bufferLimit - buffered)
+        if batch.count <= room {
+            buffer.append(batch)
+            buffered += batch.count
         } else {
-            buffer.append(contentsOf: batch.prefix(room))
+            if room > 0 {
+                buffer.append(Array(batch.prefix(room)))
+                buffered += room
+            }
+            bufferLost += UInt64(batch.count - room)
         }
-        bufferLost += UInt64(max(0, batch.count - room))
     }
 
     private func locked<T>(_ body: () -> T) -> T {
