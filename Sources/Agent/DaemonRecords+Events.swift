@@ -117,8 +117,27 @@ extension DaemonRecords {
     struct TimeText {
         private var second = Int64.min
         private var prefix: [UInt8] = []
+        /// The last texts made, by millisecond: an entry's times are asked in turn (first seen,
+        /// last seen, start), and neighbouring entries share them (a start time has the clock
+        /// tick's 10 ms, a payload's loop forks several processes a millisecond).
+        private var recent: [(milliseconds: Int64, text: String)] = []
+        private var nextRecent = 0
+        private static let recentCount = 4
 
         mutating func text(_ time: UTCTime) -> String {
+            let milliseconds = time.millisecondsSinceEpoch
+            for slot in recent.indices where recent[slot].milliseconds == milliseconds { return recent[slot].text }
+            let made = make(time)
+            if recent.count < Self.recentCount {
+                recent.append((milliseconds, made))
+            } else {
+                recent[nextRecent] = (milliseconds, made)
+                nextRecent = (nextRecent + 1) % Self.recentCount
+            }
+            return made
+        }
+
+        private mutating func make(_ time: UTCTime) -> String {
             let milliseconds = time.millisecondsSinceEpoch
             let second = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
             if second != self.second {

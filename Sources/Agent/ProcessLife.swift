@@ -60,8 +60,10 @@ public struct ProcessLife: Sendable {
 enum LifeAttribution: Sendable, Equatable {
     /// Not a pilot's or payload's process.
     case none
-    /// In a job: role (pilot side or payload), PanDA ID, pilot.
-    case job(JobSide)
+    /// In a job: role (pilot side or payload), PanDA ID, pilot. Boxed (`indirect`): a life
+    /// holds one reference instead of the side's strings inline, so a life (and each entry
+    /// that carries it) is smaller to move and has fewer references to retain when copied.
+    indirect case job(JobSide)
 }
 
 /// The attribution a descendant inherits: the job's PanDA ID (nil on the pilot side), the side,
