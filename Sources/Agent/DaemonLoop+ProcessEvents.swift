@@ -102,9 +102,25 @@ extension DaemonLoop {
     /// appear, each group cut into records of at most `entriesPerRecord`.
     static func byJob(_ entries: [EventAttributor.Entry]) -> [ArraySlice<Int>] {
         var groups = RecordGroups<JobKey, Int>()
-        for (position, entry) in entries.enumerated() {
-            groups.add(position, to: JobKey(pandaID: entry.process.pandaID ?? "", pilot: entry.process.pilot))
+        // Each entry's job read where it is (iterating the entries copied each one whole), and
+        // looked up only when it is not the previous entry's (a job's entries come in runs).
+        entries.withUnsafeBufferPointer { list in
+            var previous: (key: JobKey, group: Int)?
+            for position in list.indices {
+                let process = UnsafePointer(list.baseAddress! + position)
+                if let last = previous, Self.sameJob(last.key, process) {
+                    groups.add(position, toGroup: last.group)
+                    continue
+                }
+                let key = JobKey(pandaID: process.pointee.process.pandaID ?? "", pilot: process.pointee.process.pilot)
+                previous = (key, groups.add(position, to: key).group)
+            }
         }
         return groups.records
+    }
+
+    /// Whether the entry at `entry` is of the job `key` (as `JobKey`'s equality says).
+    private static func sameJob(_ key: JobKey, _ entry: UnsafePointer<EventAttributor.Entry>) -> Bool {
+        key.pilot == entry.pointee.process.pilot && key.pandaID == (entry.pointee.process.pandaID ?? "")
     }
 }

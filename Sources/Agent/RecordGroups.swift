@@ -24,6 +24,11 @@ struct RecordGroups<Key: Hashable, Entry> {
         return Place(group: groups.count - 1, position: 0)
     }
 
+    /// Adds `entry` to the group at `group` (a place `add(_:to:)` returned).
+    mutating func add(_ entry: Entry, toGroup group: Int) {
+        groups[group].append(entry)
+    }
+
     struct Place: Hashable {
         var group: Int
         var position: Int
