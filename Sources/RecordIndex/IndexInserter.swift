@@ -1,6 +1,7 @@
 import Glibc
 import GRDB
 import GRDBSQLite
+import Records
 
 /// Writes the index's rows through prepared statements (GRDB's statement cache of the
 /// connection), binding each value with SQLite's own calls: no Codable encoding, no argument
@@ -70,6 +71,23 @@ final class IndexInserter {
         group!.lastID = nextID
         grouped.append(EventSighting(id: nextID, groupID: group!.id, pid: row.pid, startTicks: row.startTicks, startTime: row.startTime,
                                      firstSeen: row.firstSeen, lastSeen: row.lastSeen, cmdline: row.cmdline, exe: row.exe))
+        nextID += 1
+    }
+
+    /// An event sighting as the facts a writer handed over state it (`RecordIngester` reads
+    /// `role`, `bootID` and the times as for `ProcessSighting`): the rows `insertEvent(_:)` writes
+    /// for the sighting made of them, taken from the facts in place.
+    func insertEvent(_ facts: ProcessFacts, recordSeq: Int64, role: String, bootID: String, startTime: Int64?,
+                     firstSeen: Int64, lastSeen: Int64) throws {
+        if group == nil || !group!.facts.isSharedInPlace(by: facts, recordSeq: recordSeq, role: role, bootID: bootID) {
+            try endGroup()
+            group = EventGroup(id: nextGroupID, firstID: nextID, lastID: nextID,
+                               facts: EventGroupFacts(facts, recordSeq: recordSeq, role: role, bootID: bootID))
+            nextGroupID += 1
+        }
+        group!.lastID = nextID
+        grouped.append(EventSighting(id: nextID, groupID: group!.id, pid: facts.pid, startTicks: facts.startTicks, startTime: startTime,
+                                     firstSeen: firstSeen, lastSeen: lastSeen, cmdline: facts.cmdline, exe: facts.exe))
         nextID += 1
     }
 
@@ -164,6 +182,35 @@ struct EventGroupFacts {
 }
 
 extension EventGroupFacts {
+    /// What the sighting `IndexInserter.insertEvent(_:recordSeq:...)` makes of these facts shares.
+    init(_ f: ProcessFacts, recordSeq: Int64, role: String, bootID: String) {
+        self.recordSeq = recordSeq
+        self.role = role
+        self.bootID = bootID
+        uid = f.uid
+        uids = f.uids
+        gids = f.gids
+        pandaID = f.pandaID
+        taskID = f.taskID
+        claimedPandaID = nil
+        pilotBootID = f.pilot.map { $0.bootID ?? bootID }
+        pilotPID = f.pilot?.pid
+        pilotStartTicks = f.pilot?.startTicks
+        containerRuntime = f.container?.runtime
+        containerImage = f.container?.image
+        let ns = f.namespaces
+        nsCgroup = ns.cgroup
+        nsIPC = ns.ipc
+        nsMnt = ns.mnt
+        nsNet = ns.net
+        nsPID = ns.pid
+        nsPIDForChildren = ns.pidForChildren
+        nsTime = ns.time
+        nsUser = ns.user
+        nsUTS = ns.uts
+        cgroup = f.cgroup
+    }
+
     /// Whether `row` states these facts, byte for byte (Swift's `==` on strings takes canonically
     /// equivalent ones as equal; the index keeps each one's bytes).
     func isShared(by s: ProcessSighting) -> Bool {
@@ -174,6 +221,28 @@ extension EventGroupFacts {
             && Self.same(containerImage, s.containerImage) && nsCgroup == s.nsCgroup && nsIPC == s.nsIPC && nsMnt == s.nsMnt
             && nsNet == s.nsNet && nsPID == s.nsPID && nsPIDForChildren == s.nsPIDForChildren && nsTime == s.nsTime
             && nsUser == s.nsUser && nsUTS == s.nsUTS && Self.same(cgroup, s.cgroup)
+    }
+
+    /// As `isShared(by:)` for the sighting `IndexInserter.insertEvent(_:recordSeq:...)` makes of
+    /// these facts (no job, no claimed PanDA ID; the pilot's boot ID defaults to `bootID`).
+    func isShared(by f: ProcessFacts, recordSeq seq: Int64, role r: String, bootID b: String) -> Bool {
+        let ns = f.namespaces
+        guard recordSeq == seq, uid == f.uid, pilotPID == f.pilot?.pid, pilotStartTicks == f.pilot?.startTicks,
+              nsCgroup == ns.cgroup, nsIPC == ns.ipc, nsMnt == ns.mnt, nsNet == ns.net, nsPID == ns.pid,
+              nsPIDForChildren == ns.pidForChildren, nsTime == ns.time, nsUser == ns.user, nsUTS == ns.uts,
+              claimedPandaID == nil, uids == f.uids, gids == f.gids,
+              Self.same(role, r), Self.same(bootID, b), Self.same(pandaID, f.pandaID), Self.same(taskID, f.taskID),
+              Self.same(containerRuntime, f.container?.runtime), Self.same(containerImage, f.container?.image),
+              Self.same(cgroup, f.cgroup) else { return false }
+        guard let pilot = f.pilot else { return pilotBootID == nil }
+        return Self.same(pilotBootID, pilot.bootID ?? b)
+    }
+
+    /// `isShared(by:recordSeq:role:bootID:)`, `mutating` only so that the inserter's group is
+    /// compared where it is: reading a class's stored struct to call a method on it copies it
+    /// (every string and array retained and released again, for each sighting).
+    mutating func isSharedInPlace(by f: ProcessFacts, recordSeq seq: Int64, role r: String, bootID b: String) -> Bool {
+        isShared(by: f, recordSeq: seq, role: r, bootID: b)
     }
 
     private static func same(_ a: String?, _ b: String?) -> Bool {

@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import GRDB
 import Records
@@ -37,7 +38,12 @@ struct RecordIngester {
     func ingest(_ written: WrittenRecord, file: String, line: Int64, after lastSeq: Int64?, into db: IndexInserter) throws -> Result<Int64, IndexProblem> {
         let place = RecordPlace(file: file, line: line, offset: written.offset, length: written.length, sha256: written.lineHash)
         var none: Set<Int64>? = nil
-        if let handedOver = IndexedEnvelope(handedOver: written.record) {
+        let record = written.record
+        if record.body.type == .process || record.body.type == .exit, let facts = record.body.processFacts,
+           facts.withUnsafeBufferPointer({ buffer in buffer.indices.allSatisfy { RecordedProcess.readsAsStated(buffer.baseAddress![$0]) } }) {
+            return try ingestEvents(record, facts, at: place, after: lastSeq, into: db)
+        }
+        if let handedOver = IndexedEnvelope(handedOver: record) {
             return try ingest(handedOver, at: place, after: lastSeq, into: db, seenSeqs: &none)
         }
         let unsigned = written.record.unsigned
@@ -97,23 +103,12 @@ struct RecordIngester {
 
     private func ingest(_ envelope: IndexedEnvelope, at place: RecordPlace, after lastSeq: Int64?, into db: IndexInserter,
                         seenSeqs: inout Set<Int64>?) throws -> Result<Int64, IndexProblem> {
-        func problem(_ reason: String) -> Result<Int64, IndexProblem> {
-            .failure(IndexProblem(file: place.file, line: place.line, reason: reason))
+        let time: UTCTime
+        switch try insertRecord(seq: envelope.seq, type: envelope.type, time: envelope.time, node: envelope.node, at: place,
+                                after: lastSeq, into: db, seenSeqs: &seenSeqs) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let parsed): time = parsed
         }
-        guard let time = TimeExpression.rfc3339(envelope.time) else {
-            return problem("seq \(envelope.seq): invalid time '\(envelope.time)': not indexed")
-        }
-        if let lastSeq, envelope.seq <= lastSeq {
-            return problem("seq \(envelope.seq) is not above the last indexed seq \(lastSeq): not indexed")
-        }
-        if let seen = seenSeqs {
-            guard !seen.contains(envelope.seq) else { return problem("seq \(envelope.seq) twice: not indexed") }
-        }
-        seenSeqs?.insert(envelope.seq)
-        try db.insert(IndexedRecord(
-            seq: envelope.seq, file: place.file, line: place.line, offset: place.offset, length: place.length,
-            type: envelope.type.rawValue, time: time.millisecondsSinceEpoch, sha256: place.sha256,
-            hostname: envelope.node?.hostname, bootID: envelope.node?.bootID))
         let body = envelope.body
         // Every type is named: a new one stops the compiler here until it says what the index takes from it.
         switch envelope.type {
@@ -144,6 +139,62 @@ struct RecordIngester {
             break  // the chain's own bookkeeping: indexed as a record row only
         }
         return .success(envelope.seq)
+    }
+
+    /// The record's own row, unless its time is invalid or its seq is not above `lastSeq` (or seen
+    /// before): then why it is not indexed. Its time, parsed.
+    private func insertRecord(seq: Int64, type: RecordType, time text: String, node: RecordNode?, at place: RecordPlace,
+                              after lastSeq: Int64?, into db: IndexInserter, seenSeqs: inout Set<Int64>?) throws -> Result<UTCTime, IndexProblem> {
+        func problem(_ reason: String) -> Result<UTCTime, IndexProblem> {
+            .failure(IndexProblem(file: place.file, line: place.line, reason: reason))
+        }
+        guard let time = TimeExpression.rfc3339(text) else {
+            return problem("seq \(seq): invalid time '\(text)': not indexed")
+        }
+        if let lastSeq, seq <= lastSeq {
+            return problem("seq \(seq) is not above the last indexed seq \(lastSeq): not indexed")
+        }
+        if let seen = seenSeqs {
+            guard !seen.contains(seq) else { return problem("seq \(seq) twice: not indexed") }
+        }
+        seenSeqs?.insert(seq)
+        try db.insert(IndexedRecord(
+            seq: seq, file: place.file, line: place.line, offset: place.offset, length: place.length,
+            type: type.rawValue, time: time.millisecondsSinceEpoch, sha256: place.sha256,
+            hostname: node?.hostname, bootID: node?.bootID))
+        return .success(time)
+    }
+
+    /// A `process` or `exit` record the writer has just signed, whose facts read as stated
+    /// (`RecordedProcess.readsAsStated`): the rows `ingest(_:at:...)` gives for the envelope
+    /// `IndexedEnvelope(handedOver:)` makes of it (every fact an entry of `processes`), taken
+    /// from the facts where they are, with no envelope, `RecordedProcess` or `ProcessSighting`
+    /// copied out of them on the way.
+    private func ingestEvents(_ record: Records.Record, _ facts: [ProcessFacts], at place: RecordPlace, after lastSeq: Int64?,
+                              into db: IndexInserter) throws -> Result<Int64, IndexProblem> {
+        var none: Set<Int64>? = nil
+        let time: Int64
+        switch try insertRecord(seq: record.seq, type: record.body.type, time: record.time.description, node: record.node, at: place,
+                                after: lastSeq, into: db, seenSeqs: &none) {
+        case .failure(let problem): return .failure(problem)
+        case .success(let parsed): time = parsed.millisecondsSinceEpoch
+        }
+        let nodeBootID = record.node.bootID
+        // Each fact read where it is (through a pointer: `for ... in` and a buffer's subscript copy it).
+        try facts.withUnsafeBufferPointer { buffer in
+            guard let facts = buffer.baseAddress else { return }
+            for index in buffer.indices {
+                // As `row` and `sighting` below, for an entry with no job.
+                let first = facts[index].firstSeen.flatMap(times.milliseconds) ?? time
+                let last = facts[index].lastSeen.flatMap(times.milliseconds) ?? time
+                try db.insertEvent(facts[index], recordSeq: record.seq,
+                                   role: facts[index].role ?? (facts[index].pandaID == nil ? "process" : "payload"),
+                                   bootID: facts[index].bootID ?? nodeBootID ?? "", startTime: facts[index].startTime.flatMap(times.milliseconds),
+                                   firstSeen: first, lastSeen: max(first, last))
+            }
+        }
+        try db.endGroup()
+        return .success(record.seq)
     }
 
     private func ingest(_ audit: AuditDocument, envelope: IndexedEnvelope, time: Int64, db: IndexInserter) throws {

@@ -35,15 +35,9 @@ extension RecordedProcess {
     /// what a JSON number holds exactly (2^53) or the pilot's start_ticks is null, which reading
     /// the object answers otherwise (rounded, or not a record the index reads).
     init?(handedOver facts: ProcessFacts) {
+        guard Self.readsAsStated(facts) else { return nil }
         let ns = facts.namespaces
-        guard Self.exact(facts.pid), Self.exact(facts.startTicks), Self.exact(facts.uid), Self.exact(facts.uids), Self.exact(facts.gids),
-              Self.exact(ns.cgroup), Self.exact(ns.ipc), Self.exact(ns.mnt), Self.exact(ns.net), Self.exact(ns.pid),
-              Self.exact(ns.pidForChildren), Self.exact(ns.time), Self.exact(ns.user), Self.exact(ns.uts) else { return nil }
-        var pilot: RecordedIdentity?
-        if let identity = facts.pilot {
-            guard let ticks = identity.startTicks, Self.exact(identity.pid), Self.exact(ticks) else { return nil }
-            pilot = RecordedIdentity(bootID: identity.bootID, pid: identity.pid, startTicks: ticks)
-        }
+        let pilot = facts.pilot.map { RecordedIdentity(bootID: $0.bootID, pid: $0.pid, startTicks: $0.startTicks!) }
         self.init(pid: facts.pid, startTicks: facts.startTicks, startTime: facts.startTime, bootID: facts.bootID, uid: facts.uid,
                   uids: facts.uids, gids: facts.gids, cmdline: facts.cmdline, exe: facts.exe, cgroup: facts.cgroup,
                   namespaces: RecordedNamespaces(cgroup: ns.cgroup, ipc: ns.ipc, mnt: ns.mnt, net: ns.net, pid: ns.pid,
@@ -51,6 +45,19 @@ extension RecordedProcess {
                   pandaID: facts.pandaID, taskID: facts.taskID,
                   container: facts.container.map { RecordedContainer(runtime: $0.runtime, image: $0.image) },
                   firstSeen: facts.firstSeen, lastSeen: facts.lastSeen, role: facts.role, pilot: pilot)
+    }
+
+    /// Whether reading the object the facts state gives them as they are: no integer beyond what a
+    /// JSON number holds exactly (2^53), no pilot with a null start_ticks.
+    static func readsAsStated(_ facts: ProcessFacts) -> Bool {
+        let ns = facts.namespaces
+        guard exact(facts.pid), exact(facts.startTicks), exact(facts.uid), exact(facts.uids), exact(facts.gids),
+              exact(ns.cgroup), exact(ns.ipc), exact(ns.mnt), exact(ns.net), exact(ns.pid),
+              exact(ns.pidForChildren), exact(ns.time), exact(ns.user), exact(ns.uts) else { return false }
+        if let identity = facts.pilot {
+            guard let ticks = identity.startTicks, exact(identity.pid), exact(ticks) else { return false }
+        }
+        return true
     }
 
     private static func exact(_ value: Int64?) -> Bool {
