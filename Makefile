@@ -13,7 +13,8 @@
 #                of BASE uses a binary already built)
 SWIFT ?= swift
 CC ?= cc
-# libseccomp-dev: the CSeccomp system library target. util-linux gives unshare, setpriv, lsns and
+# libseccomp-dev: the CSeccomp system library target; libssl-dev: CLibcrypto (libcrypto signs
+# records: Records/Ed25519EVPKey.swift). util-linux gives unshare, setpriv, lsns and
 # nsenter, which the live tests drive; python3 runs the simulated pilot and bubblewrap its
 # isolated payload (`isotrace simulate`, used by the tests too).
 # libbpf-dev and xxd: the BPF task iterator (Sources/CTaskIter; its object is compiled with the
@@ -22,7 +23,7 @@ CC ?= cc
 # openssl also makes the CA and certificates of the central store's TLS test.
 # strace, rsyslog, python3-prometheus-client: the daemon's tests (tracing, a real rsyslogd, metrics parsing).
 # chromium: the HTML report tests render a report headless to a PNG (skipped, with the reason, without it).
-SYSTEM_PACKAGES = libseccomp-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \
+SYSTEM_PACKAGES = libseccomp-dev libssl-dev util-linux python3 python3-venv bubblewrap openssl libbpf-dev bpftool xxd \
 	strace rsyslog python3-prometheus-client \
 	chromium
 # postgresql-15 (initdb, pg_ctl, postgres) and postgresql-client-15 (psql): the central-store tests

@@ -36,6 +36,12 @@ let package = Package(
             pkgConfig: "libseccomp",
             providers: [.apt(["libseccomp-dev"])]
         ),
+        // OpenSSL's libcrypto (EL9: openssl-libs), for the Ed25519 signatures of records: see its shim.h.
+        .systemLibrary(
+            name: "CLibcrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         // The EL9 baseline (dist/el9-baseline.txt): hypot/hypotf and the static libstdc++'s arc4random
         // without the GLIBC_2.35/2.36 versions Debian 12's glibc would give (see glibc_compat.c).
         .target(
@@ -105,6 +111,7 @@ let package = Package(
             dependencies: [
                 "Base",
                 "CProcShim",
+                "CLibcrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],

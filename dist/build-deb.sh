@@ -36,7 +36,7 @@ Version: $version-1
 Architecture: amd64
 Maintainer: isotrace developers <isotrace@localhost>
 Installed-Size: $size
-Depends: libc6 (>= 2.34), libgcc-s1, libseccomp2, libsqlite3-0, libelf1, zlib1g, passwd
+Depends: libc6 (>= 2.34), libgcc-s1, libseccomp2, libsqlite3-0, libelf1, zlib1g, libssl3, passwd
 Section: admin
 Priority: optional
 Description: audit grid worker nodes: pilot/payload isolation and traceability records

@@ -4,7 +4,8 @@ import Foundation
 import Glibc
 #endif
 
-/// An Ed25519 private key that signs records (swift-crypto's Curve25519.Signing): a node's root
+/// An Ed25519 private key that signs records (swift-crypto's Curve25519.Signing; the signatures
+/// themselves are made by libcrypto, see `Ed25519EVPKey`): a node's root
 /// key (only while `keygen` certifies the first epoch key), an epoch key, or the single
 /// long-lived key of a node set up before epoch keys.
 ///
@@ -87,25 +88,26 @@ public struct RecordSigningKey: Sendable {
     /// PKCS#8 PEM of the private key, as `openssl genpkey -algorithm ed25519` writes it.
     public var pem: String { Ed25519PEM.pem(Ed25519PEM.privateKeyDER(seed: [UInt8](seed.bytes)), label: "PRIVATE KEY") }
 
-    /// Runs `body` with a signer that uses one expansion of the key for every message it signs
-    /// (swift-crypto derives the key pair from the seed each time a key is made): the chain
-    /// writer signs a batch of records with it. The expanded key is freed (and zeroed by
-    /// swift-crypto) when `body` returns.
-    public func withSigner<T>(_ body: (RecordSigner) throws -> T) rethrows -> T {
+    /// Runs `body` with a signer that uses one expansion of the key for every message it signs:
+    /// the chain writer signs a batch of records with it. The signer is libcrypto's
+    /// (`Ed25519EVPKey`: the same signatures, made faster); its key is freed, and zeroed by
+    /// OpenSSL, when `body` returns.
+    public func withSigner<T>(_ body: (RecordSigner) throws -> T) throws -> T {
         precondition(!seed.isZero, "signing with an erased key")
-        return try body(RecordSigner(key: key))
+        let signer = RecordSigner(key: try Ed25519EVPKey(seed: UnsafeRawBufferPointer(seed.bytes),
+                                                         expectedPublicKey: [UInt8](key.publicKey.rawRepresentation)))
+        return try withExtendedLifetime(signer) { try body(signer) }
     }
 
     public func signature(for message: [UInt8]) throws -> [UInt8] {
-        precondition(!seed.isZero, "signing with an erased key")
-        return [UInt8](try key.signature(for: message))
+        try withSigner { try $0.signature(for: message) }
     }
 
     /// Zeroes the seed in place, for this value and every copy of it (they share the buffer);
     /// signing afterwards is a programming error. What Swift does not let this reach: the PEM
     /// text and base64 `Data` the key passed through when it was read or written (Swift strings
-    /// and arrays are freed without being zeroed, and may have been copied), and the 64-byte
-    /// expanded keys swift-crypto made for each signature, which it zeroes itself when freed.
+    /// and arrays are freed without being zeroed, and may have been copied), and the expanded
+    /// keys swift-crypto and libcrypto made for each use, which they zero themselves when freed.
     public func erase() {
         seed.zero()
     }
@@ -117,14 +119,14 @@ public struct RecordSigningKey: Sendable {
 /// Signs messages with a key expanded once (see `RecordSigningKey.withSigner`); not kept
 /// beyond that call.
 public struct RecordSigner {
-    fileprivate let key: Curve25519.Signing.PrivateKey
+    fileprivate let key: Ed25519EVPKey
 
     public func signature(for message: [UInt8]) throws -> [UInt8] {
-        [UInt8](try key.signature(for: message))
+        try message.withUnsafeBytes { bytes throws(SigningError) in try key.signature(for: bytes) }
     }
 
     /// The signature of the bytes at `message` (signed where they are, not copied).
     public func signature(for message: UnsafeRawBufferPointer) throws -> [UInt8] {
-        [UInt8](try key.signature(for: message))
+        try key.signature(for: message)
     }
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The release binary on a bare userland: a minimal Debian 12 root made once with debootstrap
 # (minbase plus the runtime libraries of dist/el9-baseline.txt, no Swift, no -dev package, no
-# libbpf), cached as CACHE/debian12-base.tar. In a fresh copy of it, chrooted with /proc and
+# libbpf), cached as CACHE/debian12-base-<hash of that list>.tar. In a fresh copy of it, chrooted with /proc and
 # /dev bound (in a private mount namespace, so nothing stays mounted), the binary runs --version,
 # snapshot and audit --format json on the live /proc and on a fixture tree, keygen, audit
 # --record, verify and query; the .deb is installed (its isotrace user made), its daemon run as
@@ -22,9 +22,10 @@ if [ -z "${ISOTRACE_MINROOT_PRIVATE:-}" ]; then
   ISOTRACE_MINROOT_PRIVATE=1 exec unshare -m --propagation private sh "$0" "$@"
 fi
 
-base=$cache/debian12-base.tar
+runtime_packages=libc6,libgcc-s1,libseccomp2,libsqlite3-0,libelf1,zlib1g,libssl3
+# The cached root is named after the package list, so a root made for another list is not reused.
+base=$cache/debian12-base-$(printf %s "$runtime_packages" | sha256sum | cut -c1-12).tar
 extras=$cache/debian12-simulate-debs
-runtime_packages=libc6,libgcc-s1,libseccomp2,libsqlite3-0,libelf1,zlib1g
 mirror=$(sed -n 's/^URIs: *\(http[^ ]*debian\)$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -1)
 mirror=${mirror:-http://deb.debian.org/debian}
 

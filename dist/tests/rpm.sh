@@ -47,7 +47,7 @@ rpm -qpl "$debuginfo" | grep -q '^/usr/lib/debug/.build-id/../.*\.debug$' || say
 
 # Requirements: EL9 package names (and rpm's own rpmlib() features), nothing Debian's.
 requires=$(rpm -qpR "$rpm_file" | grep -v '^rpmlib(' | sort -u | tr '\n' ';')
-expected='/bin/sh;elfutils-libelf;glibc >= 2.34;libgcc;libseccomp;shadow-utils;sqlite-libs;systemd;zlib;'
+expected='/bin/sh;elfutils-libelf;glibc >= 2.34;libgcc;libseccomp;openssl-libs;shadow-utils;sqlite-libs;systemd;zlib;'
 [ "$requires" = "$expected" ] || say_fail "rpm -qpR: '$requires', expected '$expected'"
 
 # Scriptlets: the systemd unit handling of EL9's macros, on install, removal and upgrade.
