@@ -29,9 +29,8 @@ public final class ProcessEventCollector: @unchecked Sendable {
     /// What one drain hands over: the events since the last one, in the ring's order, and the
     /// running totals of what was lost.
     public struct Drained: Sendable {
-        /// The events, poll by poll (`events` puts them in one array).
+        /// The events, poll by poll, as each poll read them.
         public var batches: [[ProcessEvent]]
-        public var events: [ProcessEvent] { Array(batches.joined()) }
         /// Events the kernel could not write (ring buffer full), since loading; nil when unreadable.
         public var ringLost: UInt64?
         /// Events read but not kept (more than `bufferLimit` waiting), since starting.
