@@ -15,6 +15,9 @@ public struct DaemonConfiguration: Sendable {
     public var fullEvery = DurationText(milliseconds: 3_600_000)
     /// With epoch keys: a new signing key at start and this often (`--key-epoch`).
     public var keyEpoch = DurationText(milliseconds: 3_600_000)
+    /// Record the event source's processes once this many events wait, without sampling
+    /// (`--event-flush`): an events-only cycle (`DaemonLoop.eventCycle`).
+    public var eventFlush = 100_000
     /// A heartbeat record every this many cycles (and one at a clean stop).
     public var heartbeatEvery = 10
     public var procRoot = "/proc"

@@ -7,7 +7,8 @@ import Records
 /// sample are attributed by ancestry once the sample is known, and what no sample recorded is
 /// written, a record per job (`process` then `exit`, `seen_by: event`), with a TRACE-ATTR fail
 /// finding for each payload process that escaped its job and a NODE-EVENTS finding for a cycle
-/// in which events were lost.
+/// in which events were lost. Between samples, when `--event-flush` events wait, an events-only
+/// cycle records the payloads' processes that ended (`eventCycle`).
 extension DaemonLoop {
     /// What a cycle's events give to record.
     struct EventRecords {
@@ -19,13 +20,12 @@ extension DaemonLoop {
     /// The rule of the node-level finding that says a cycle lost process events.
     static let lossRule = "NODE-EVENTS"
 
-    func resolveProcessEvents(_ drained: ProcessEventCollector.Drained, snapshot: Snapshot,
-                              trackedBefore: [ProcessIdentity: TrackedProcess]) -> EventRecords {
-        attributor.ingest(batches: drained.batches, node: snapshot.node)
-        let tracked = trackedBefore.merging(tracker.processes) { _, current in current }
-        var sampled = Set<ProcessIdentity>(minimumCapacity: snapshot.processes.count)
-        for process in snapshot.processes { sampled.insert(process.identity) }
-        let resolution = attributor.resolve(tracked: tracked, sampled: sampled)
+    /// Ingests what was drained and counts what `resolve` (the attributor's `resolve` after a
+    /// sample, `resolveEnded` between samples) decided, with the cycle's losses.
+    func resolveProcessEvents(_ drained: ProcessEventCollector.Drained, node: NodeFacts,
+                              resolve: (inout EventAttributor) -> EventAttributor.Resolution) -> EventRecords {
+        attributor.ingest(batches: drained.batches, node: node)
+        let resolution = resolve(&attributor)
 
         let before = eventCounts
         if let failure = drained.failure, eventCounts.unavailable == nil {
@@ -56,6 +56,45 @@ extension DaemonLoop {
             logger.warning("\(message)")
         }
         return EventRecords(resolution: resolution, loss: loss)
+    }
+
+    /// Ended processes waiting for a sample beyond this start a full cycle at once (they are in
+    /// memory until a sample decides them; a new job's processes wait for its first sample).
+    static let waitingForSample = 25_000
+
+    /// An events-only cycle, between two samples: drains the event source and records, as a full
+    /// cycle would, the processes of payloads that ended (`EventAttributor.resolveEnded`), with
+    /// their escapes and the losses since the last cycle; no sample, no audit, no heartbeat.
+    /// The rest waits for the next sample. Returns whether a sample is needed now (more than
+    /// `waitingForSample` wait, or no sample yet).
+    func eventCycle() -> Bool {
+        guard let processEvents, let nodeFacts, node != nil else { return true }
+        let started = Syscalls.monotonicMilliseconds()
+        let drained = processEvents.drain()
+        let records = resolveProcessEvents(drained, node: nodeFacts) { attributor in
+            attributor.resolveEnded(tracked: tracker.processes)
+        }
+        let resolvedAt = Syscalls.monotonicMilliseconds()
+        startSigning()
+        appendEventRecords(records, sampler: lastSampler)
+        let builtAt = Syscalls.monotonicMilliseconds()
+        appendPending()
+        let appendedAt = Syscalls.monotonicMilliseconds()
+        shipToSink()
+        if let loss = records.loss {
+            metrics.findings[DaemonMetrics.FindingKey(rule: loss.rule, status: loss.status.rawValue, severity: loss.severity.rawValue), default: 0] += 1
+        }
+        writeMetrics()
+        Syscalls.releaseFreeMemory()
+        eventCycles += 1
+        let waiting = records.resolution.waiting
+        let events = drained.batches.reduce(0) { $0 + $1.count }
+        logger.debug("event cycle \(eventCycles): \(events) event(s), \(records.resolution.started.count) process(es) recorded, \(waiting) ended process(es) wait for the next sample, \(appendedAt - started) ms: resolved \(resolvedAt - started), records built \(builtAt - resolvedAt), appended and indexed \(appendedAt - builtAt) ms")
+        if waiting > Self.waitingForSample {
+            logger.info("\(waiting) ended process(es) seen by events wait for a sample to decide their job: sampling now")
+            return true
+        }
+        return false
     }
 
     /// Appends the cycle's event records to `pending`: per job (seen by no sampler), one `process`

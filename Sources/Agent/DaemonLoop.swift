@@ -46,10 +46,10 @@ public final class DaemonLoop {
     public private(set) var processEvents: ProcessEventCollector?
     var attributor = EventAttributor()
     var eventCounts: ProcessEventCounts
-    /// Loss totals at the end of the previous cycle: a cycle's losses are the difference.
-    var lossesBefore: UInt64 = 0
-    /// Events waiting beyond this start a cycle early (the sampler's interval bounds the rest).
-    static let eventsEarlyCycle = 100_000
+    /// The node facts of the last sample (boot ID, clock): what an events-only cycle dates its events by.
+    var nodeFacts: NodeFacts?
+    /// Events-only cycles since start (`eventCycle`), each with its debug line.
+    var eventCycles = 0
     var known: [Int32: ProcessSample] = [:]
     var node: RecordNode?
     var hostname: String?
@@ -163,9 +163,15 @@ public final class DaemonLoop {
         var next = Syscalls.monotonicMilliseconds()
         while true {
             let now = Syscalls.monotonicMilliseconds()
-            if now >= next || (processEvents?.waiting ?? 0) > Self.eventsEarlyCycle {
+            if now >= next {
                 cycle()
                 next = Syscalls.monotonicMilliseconds() + configuration.interval.milliseconds
+                continue
+            }
+            // Many events waiting: what they say of payloads is recorded now, the node is sampled
+            // at the interval (or at once when too much waits for a sample to decide).
+            if (processEvents?.waiting ?? 0) >= configuration.eventFlush {
+                if eventCycle() { next = Syscalls.monotonicMilliseconds() }
                 continue
             }
             // With the event source running, wake every second to see whether its buffer fills.
@@ -269,13 +275,20 @@ public final class DaemonLoop {
             node = RecordNode(snapshot.node)
             hostname = snapshot.node.hostname
         }
+        nodeFacts = snapshot.node
         let writesAudit = lastFullAudit.map({ started - $0 >= configuration.fullEvery.milliseconds }) ?? true
         let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot))
             .audit(snapshot, reusing: lastAudit, lookUpOwners: writesAudit || counters.cycles % Self.ownerLookupEvery == 0)
         lastAudit = audit
         let trackedBefore = tracker.processes
         let events = tracker.update(with: audit)
-        let eventRecords = drained.map { resolveProcessEvents($0, snapshot: snapshot, trackedBefore: trackedBefore) }
+        let eventRecords = drained.map { drained in
+            resolveProcessEvents(drained, node: snapshot.node) { attributor in
+                var sampled = Set<ProcessIdentity>(minimumCapacity: snapshot.processes.count)
+                for process in snapshot.processes { sampled.insert(process.identity) }
+                return attributor.resolve(tracked: trackedBefore.merging(tracker.processes) { _, current in current }, sampled: sampled)
+            }
+        }
         let auditedAt = Syscalls.monotonicMilliseconds()
 
         // Which pending record holds each event (by index), for the syslog messages' seq.
@@ -606,7 +619,7 @@ public final class DaemonLoop {
         }
     }
 
-    private func writeMetrics() {
+    func writeMetrics() {
         guard let metricsFile else { return }
         metrics.errorsTotal = counters.errors
         do {

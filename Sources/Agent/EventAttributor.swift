@@ -15,7 +15,9 @@ import ProcFS
 /// directory, is reported as escaped (TRACE-ATTR fail), however short its life.
 ///
 /// `ingest` takes a cycle's events; `resolve` decides, after that cycle's sample, what is to be
-/// recorded and forgets what ended. Memory is bounded by the processes alive plus those that ended
+/// recorded and forgets what ended. `resolveEnded` does it between two samples for the processes
+/// that ended in a job's payload: only a payload's descendants keep their job whatever the next
+/// sample says (DESIGN.md "Vocabulary"), so everything else waits for that sample. Memory is bounded by the processes alive plus those that ended
 /// since the last cycle (at most `lifeLimit`; beyond it, new processes are counted as lost).
 public struct EventAttributor: Sendable {
     public private(set) var lives: [ProcessIdentity: ProcessLife] = [:]
@@ -61,6 +63,8 @@ public struct EventAttributor: Sendable {
         public var escaped: [(process: TrackedProcess, life: ProcessLife, reason: String)] = []
         /// Ended processes that could not be attributed in this resolution.
         public var unattributable = 0
+        /// Ended processes left for the next sample to decide (`resolveEnded` only).
+        public var waiting = 0
     }
 
     /// The process tree when the event source started (applied with the first cycle's node facts).
@@ -126,9 +130,24 @@ public struct EventAttributor: Sendable {
     /// `tracked`: the processes the sampler recorded (before and after this cycle's update);
     /// `sampled`: every process of this cycle's sample.
     public mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>) -> Resolution {
+        resolve(tracked: tracked, sampled: sampled, final: true)
+    }
+
+    /// Decides between two samples (no sample since the last `resolve`; `tracked`: the processes
+    /// the last one recorded) what only the events can tell: the ended processes whose ancestry
+    /// reaches a payload, recorded as `resolve` would record them. Every other process waits for
+    /// the next sample, whose classification may still change its ancestors' side (a process
+    /// sampled before its exec may be a new pilot or a new payload root by the next one): it is
+    /// neither decided, nor recorded, nor counted as unattributable here.
+    public mutating func resolveEnded(tracked: [ProcessIdentity: TrackedProcess]) -> Resolution {
+        resolve(tracked: tracked, sampled: [], final: false)
+    }
+
+    /// `resolve` (`final`) or `resolveEnded`.
+    private mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>, final: Bool) -> Resolution {
         var resolution = Resolution()
         let known = tracked.merging(previousTracked) { current, _ in current }
-        let everSampled = sampled.union(previousSampled)
+        let everSampled = final ? sampled.union(previousSampled) : []
         // One pass over the lives: who has a PID now (the processes alive, for the reaper of a
         // process that ended), when those that ended in this cycle ended (a child killed just
         // after its parent is a job being torn down, not an escape), and the order to decide in.
@@ -149,7 +168,7 @@ public struct EventAttributor: Sendable {
         order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
         // this cycle must still be there when its children are decided.
-        let decisions = order.map { attribution(of: $0.identity, known: known, sampled: everSampled, depth: 0) }
+        let decisions = order.map { attribution(of: $0.identity, known: known, sampled: everSampled, final: final, depth: 0) }
         // Room for every entry at once (a cycle at 2,000 execs/s records tens of thousands): the
         // arrays of large entries are not grown and copied as they fill.
         var jobs = 0, jobsEnded = 0
@@ -164,10 +183,13 @@ public struct EventAttributor: Sendable {
             guard let index = lives.index(forKey: order[position].identity) else { continue }
             switch decided {
             case nil:
-                if Self.peek(&lives.values[index], { $0.exit != nil }) {
-                    resolution.unattributable += 1
-                    lives.remove(at: index)
+                guard Self.peek(&lives.values[index], { $0.exit != nil }) else { continue }
+                guard final else {
+                    resolution.waiting += 1
+                    continue
                 }
+                resolution.unattributable += 1
+                lives.remove(at: index)
             case .none?:
                 if Self.peek(&lives.values[index], { $0.exit != nil }) {
                     lives.remove(at: index)
@@ -180,6 +202,8 @@ public struct EventAttributor: Sendable {
                 // leaves `lives`: it is moved out, not copied.
                 let identity = lives.keys[index]
                 let hasEnded = Self.peek(&lives.values[index]) { $0.exit != nil }
+                // Between samples a live process is left to the next sample, which records it.
+                if !final && !hasEnded { continue }
                 var life = hasEnded ? lives.remove(at: index).value : lives.values[index]
                 let process = Self.tracked(life, identity: identity, side: side)
                 let sample = known[identity]
@@ -208,6 +232,7 @@ public struct EventAttributor: Sendable {
                 }
             }
         }
+        guard final else { return resolution }
         unattributable += resolution.unattributable
         resolutions += 1
         if resolutions >= 2 { ancestors = [:] }
@@ -236,29 +261,30 @@ public struct EventAttributor: Sendable {
     }
 
     /// A process's attribution: the sampler's when it recorded it, else inherited from its parent
-    /// at fork (decided once, then kept); nil when the ancestry reaches nothing known.
+    /// at fork (decided once, then kept); nil when the ancestry reaches nothing known. Not
+    /// `final` (between samples): a payload's only, nil for everything else.
     private mutating func attribution(of identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
-                                      sampled: Set<ProcessIdentity>, depth: Int) -> LifeAttribution? {
-        if let process = known[identity] { return Self.own(process) }
+                                      sampled: Set<ProcessIdentity>, final: Bool, depth: Int) -> LifeAttribution? {
+        if let process = known[identity] { return Self.payloadOrFinal(Self.own(process), final) }
         // Read in place (a life is not copied to be asked): its attribution, its parent and,
         // for the pilot side only, its execs.
         guard let index = lives.index(forKey: identity) else {
             if let parent = ancestors[identity], depth < 256 {
-                switch attribution(of: parent, known: known, sampled: sampled, depth: depth + 1) {
+                switch attribution(of: parent, known: known, sampled: sampled, final: final, depth: depth + 1) {
                 case .job(let side)?: return .job(Self.inherit(side, from: parent))
                 case .none?: return LifeAttribution.none
                 case nil: break
                 }
             }
-            return sampled.contains(identity) ? LifeAttribution.none : nil
+            return final && sampled.contains(identity) ? LifeAttribution.none : nil
         }
         // Read in place (each read of `lives.values[index]` copies the life whole).
         let (decidedBefore, parentIdentity) = Self.peek(&lives.values[index]) { ($0.attribution, $0.parent) }
-        if let decidedBefore { return decidedBefore }
+        if let decidedBefore { return Self.payloadOrFinal(decidedBefore, final) }
         guard depth < 256 else { return nil }
         var decided: LifeAttribution?
-        switch attribution(of: parentIdentity, known: known, sampled: sampled, depth: depth + 1) {
-        case nil: decided = sampled.contains(identity) ? LifeAttribution.none : nil
+        switch attribution(of: parentIdentity, known: known, sampled: sampled, final: final, depth: depth + 1) {
+        case nil: decided = final && sampled.contains(identity) ? LifeAttribution.none : nil
         case .none?: decided = LifeAttribution.none
         case .job(let parent)?: decided = .job(Self.inherit(parent, from: parentIdentity))
         }
@@ -280,6 +306,16 @@ public struct EventAttributor: Sendable {
     @inline(__always)
     private static func peek<T>(_ life: inout ProcessLife, _ body: (inout ProcessLife) -> T) -> T {
         body(&life)
+    }
+
+    /// `attribution` as it stands between samples (not `final`): a payload's is kept whatever
+    /// the next sample says (the classifier keeps a payload's descendants in its job), any other
+    /// may still change with it.
+    @inline(__always)
+    private static func payloadOrFinal(_ attribution: LifeAttribution, _ final: Bool) -> LifeAttribution? {
+        if final { return attribution }
+        if case .job(let side) = attribution, side.role == .payload { return attribution }
+        return nil
     }
 
     /// What a process the sampler recorded is to its descendants' ancestry.

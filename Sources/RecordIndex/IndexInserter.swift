@@ -292,7 +292,7 @@ protocol IndexRow {
 /// One table's inserts: rows held until there are `batch` of them for the many-row statement;
 /// the last ones written one by one.
 private final class TableInserter<Row: IndexRow> {
-    static var batch: Int { 16 }
+    static var batch: Int { 64 }
 
     private let db: Database
     private let scratch: JSONScratch

@@ -70,6 +70,9 @@ struct DaemonCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The process event source's ring buffer in KiB (a power of two, at least 4).", valueName: "KiB"))
     var eventRingKib: Int = ProcessEventSource.defaultRingBytes / 1024
 
+    @Option(help: ArgumentHelp("Record what the process event source saw as soon as this many events wait, without sampling the node (1 to 250000; the processes of a payload are recorded then, the rest with the next sample).", valueName: "n"))
+    var eventFlush: Int = 100_000
+
     @Flag(help: "Print the syscalls the seccomp filter allows (resolved by libseccomp) and exit.")
     var printFilter = false
 
@@ -105,6 +108,7 @@ struct DaemonCommand: ParsableCommand {
         guard eventRingKib >= 4, eventRingKib.nonzeroBitCount == 1, eventRingKib <= 1 << 20 else {
             throw ValidationError("--event-ring-kib must be a power of two from 4 to 1048576")
         }
+        guard (1...250_000).contains(eventFlush) else { throw ValidationError("--event-flush must be from 1 to 250000") }
     }
 
     func run() throws {
@@ -133,6 +137,7 @@ struct DaemonCommand: ParsableCommand {
         configuration.fullEvery = DurationText(fullEvery)!
         configuration.keyEpoch = DurationText(keyEpoch)!
         configuration.heartbeatEvery = heartbeatEvery
+        configuration.eventFlush = eventFlush
         configuration.metricsPath = metrics
         configuration.syslogSocket = syslog ? syslogSocket : nil
         configuration.procRoot = procRoot

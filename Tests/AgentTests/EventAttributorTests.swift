@@ -147,6 +147,74 @@ import Testing
         #expect(resolution.escaped.isEmpty)
     }
 
+    @Test("between samples: a payload's ended processes are recorded as after a sample; live, pilot-side and unknown ones wait for the next sample")
+    func betweenSamples() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 300, parent: 200),
+            Self.event(.exec, 300, parent: 200, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
+            Self.event(.exit, 300, parent: 200),
+            Self.event(.fork, 301, parent: 200),
+            Self.event(.fork, 600, parent: 100),
+            Self.event(.exit, 600, parent: 100),
+            Self.event(.fork, 901, parent: 999),
+            Self.event(.exit, 901, parent: 999),
+        ], node: Self.node)
+        let between = attributor.resolveEnded(tracked: Self.tracked)
+        #expect(between.started.map(\.process.identity.pid) == [300] && between.exited.map(\.process.identity.pid) == [300])
+        #expect(between.started.first?.process.pandaID == "4267387837" && between.started.first?.firstSight == true)
+        #expect(between.waiting == 2 && between.unattributable == 0 && attributor.unattributable == 0)
+        #expect(Set(attributor.lives.keys.map(\.pid)) == [301, 600, 901], "decided and ended: forgotten; the rest kept")
+        // The next sample recorded 301 (alive): the events record the pilot side's 600 and count 901.
+        let child = TrackedProcess(identity: Self.identity(301), role: .payload, pandaID: "4267387837", taskID: "1", pilot: Self.identity(100),
+                                   container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64902,
+                                   firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+        var tracked = Self.tracked
+        tracked[child.identity] = child
+        let sampled = attributor.resolve(tracked: tracked, sampled: Self.sampled.union([child.identity]))
+        #expect(sampled.started.map(\.process.identity.pid) == [600] && sampled.started.first?.process.role == .pilotSide)
+        #expect(sampled.exited.map(\.process.identity.pid) == [600])
+        #expect(sampled.unattributable == 1 && sampled.waiting == 0)
+        #expect(attributor.lives.keys.map(\.pid) == [301])
+    }
+
+    @Test("between samples: the children of a process sampled on the pilot side wait, and take the job the next sample gives it")
+    func newPayloadRootBetweenSamples() {
+        let helper = TrackedProcess(identity: Self.identity(650), role: .pilotSide, pandaID: nil, taskID: nil, pilot: Self.identity(100),
+                                    container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64901,
+                                    firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+        var tracked = Self.tracked
+        tracked[helper.identity] = helper
+        var attributor = EventAttributor()
+        attributor.ingest([Self.event(.fork, 651, parent: 650), Self.event(.exit, 651, parent: 650)], node: Self.node)
+        let between = attributor.resolveEnded(tracked: tracked)
+        #expect(between.started.isEmpty && between.exited.isEmpty && between.waiting == 1)
+        // The next sample: 650 ran the payload (a session leader in its job directory) and is job 88's root.
+        var root = helper
+        root.role = .payload
+        root.pandaID = "88"
+        tracked[root.identity] = root
+        let sampled = attributor.resolve(tracked: tracked, sampled: Self.sampled.union([root.identity]))
+        #expect(sampled.started.map(\.process.identity.pid) == [651])
+        #expect(sampled.started.first?.process.role == .payload && sampled.started.first?.process.pandaID == "88")
+    }
+
+    @Test("between samples: a payload child that double-forks to init and ends is recorded and reported escaped")
+    func escapeBetweenSamples() {
+        var attributor = EventAttributor()
+        attributor.ingest([
+            Self.event(.fork, 400, parent: 200),
+            Self.event(.fork, 401, parent: 400),
+            Self.event(.exit, 400, parent: 200),
+            Self.event(.exec, 401, parent: 400, filename: "/usr/bin/sleep", cwd: "PanDA_Pilot-4267387837", arguments: ["sleep", "1"], reaper: 1),
+            Self.event(.exit, 401, parent: 400, reaper: 1),
+        ], node: Self.node)
+        let resolution = attributor.resolveEnded(tracked: Self.tracked)
+        #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401] && resolution.waiting == 0)
+        #expect(resolution.escaped.map(\.process.identity.pid) == [401])
+        #expect(attributor.lives.isEmpty)
+    }
+
     @Test("not a job's: nothing recorded; an ancestry that reaches nothing known is counted unattributable; the start-up tree reaches further")
     func unrelatedAndUnattributable() {
         var attributor = EventAttributor()

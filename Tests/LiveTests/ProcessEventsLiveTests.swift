@@ -206,6 +206,56 @@ extension Live {
             }
         }
 
+        @Test("--event-flush: between two samples (--interval 1h), a payload's /bin/true are recorded by events-only cycles; a sample records the rest")
+        func eventsOnlyCycles() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--interval", "1h", "--heartbeat-every", "1", "--event-flush", "200", "--verbose"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            _ = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 1 ? true : nil }
+            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 8; for i in $(seq 300); do /bin/true; done; sleep 900", hold: 900)
+            defer { simulation.stop() }
+            let job = try simulation.job("leaky")
+            // One sample while the payload sleeps: from then on its job is known.
+            daemon.signal(SIGUSR1)
+            let sampled = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 2 ? true : nil }
+            try #require(sampled == true, "no second cycle: \(daemon.stderrText.suffix(2000))")
+            func trues(_ records: [[String: Any]]) -> [[String: Any]] {
+                EventsLive.eventEntries(records).filter {
+                    $0["panda_id"] as? String == job.pandaID && ($0["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
+                        && ($0["exe"] as? String)?.hasSuffix("/true") == true
+                }
+            }
+            // No sample comes for an hour: what is recorded now, the events-only cycles recorded.
+            let early = EventsLive.wait(run, daemon, seconds: 300) { records -> [[String: Any]]? in
+                let found = trues(records)
+                return found.count >= 200 ? found : nil
+            }
+            let between = try #require(early, "fewer than 200 /bin/true recorded between samples: \(daemon.stderrText.suffix(2000))")
+            let records = try run.records()
+            #expect(EventsLive.heartbeats(records).count == 2, "no other full cycle (each writes a heartbeat)")
+            #expect(between.allSatisfy { $0["seen_by"] as? String == "event" && $0["role"] as? String == "payload" })
+            #expect(daemon.stderrText.contains("event cycle"), "\(daemon.stderrText.suffix(2000))")
+            // What was left below the threshold is recorded by the next sample's cycle.
+            usleep(2_000_000)
+            daemon.signal(SIGUSR1)
+            let all = EventsLive.wait(run, daemon, seconds: 300) { records -> Int? in
+                let found = trues(records).count
+                return found + EventsLive.lost(records) >= 300 ? found : nil
+            }
+            #expect(all != nil, "\(daemon.stderrText.suffix(2000))")
+            let one = between[between.count / 2]
+            let pid = try #require(one["pid"] as? Int), at = try #require(one["first_seen"] as? String)
+            daemon.signal(SIGTERM)
+            _ = daemon.wait(timeout: 60)
+            let answer = try IsotraceBinary.run("query", "--out", run.directory, "--pid", String(pid), "--at", at, "--format", "json")
+            #expect(answer.status == 0 && answer.stdout.contains(job.pandaID), "\(answer.description)")
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+        }
+
         @Test("a payload child that double-forks to init and exits within one interval: recorded, and TRACE-ATTR fail \"escaped\"")
         func doubleForkEscapes() throws {
             _ = try EventsLive.requireSource(ringBytes: 4096)
