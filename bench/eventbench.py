@@ -6,7 +6,8 @@ and 10,000 execs/s for 60 s). Every exec is a payload process the daemon must re
 job's PanDA ID. Per rate it reports the execs the driver managed, events lost (ring buffer, daemon
 buffer, unattributable), the daemon's CPU share of one core over the run, records and recorded
 processes per second, and the exec latency added: the wall time of 3,000 fork+exec+wait in a row
-(bench/execrate loop) with the daemon running against without it.
+(bench/execrate loop) with the daemon running against without it, measured before the daemon starts
+and again after it stopped (their mean is the baseline: the two bracket the drift of a long run).
 
 The machine may be shared: the load average before and after each row is printed beside it, and
 figures taken under load are disturbed (more CPU per event, more latency). Everything started is
@@ -179,10 +180,14 @@ def main():
                 print(f"  {rate:>7} {r['execs']:>7} {r['execs'] / r['driver_wall']:>10.0f} {lost_text:>24} "
                       f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f} {r['catch_up']:>8.1f}s  {r['load']}")
             with_daemon = loop_seconds(execrate, scratch, args.loop, 3)
-            print(f"  exec latency: {args.loop} fork+exec+wait in a row, median of 3: {without:.3f} s without the daemon, "
-                  f"{with_daemon:.3f} s with it ({(with_daemon - without) / without * 100:+.1f} %), load average {loadavg()}")
+            load_with = loadavg()
             daemon.send_signal(signal.SIGTERM)
             code = daemon.wait(timeout=300)
+            after = loop_seconds(execrate, scratch, args.loop, 3)
+            baseline = (without + after) / 2
+            print(f"  exec latency: {args.loop} fork+exec+wait in a row, median of 3: {with_daemon:.3f} s with the daemon "
+                  f"(load average {load_with}), {without:.3f} s without it before it started and {after:.3f} s after it stopped: "
+                  f"{(with_daemon - baseline) / baseline * 100:+.1f} % against their mean")
             verify = subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True)
             print(f"  daemon exit {code}; verify exit {verify.returncode}")
             daemon = None

@@ -85,7 +85,9 @@ extension DaemonLoop {
             metrics.findings[DaemonMetrics.FindingKey(rule: loss.rule, status: loss.status.rawValue, severity: loss.severity.rawValue), default: 0] += 1
         }
         writeMetrics()
-        Syscalls.releaseFreeMemory()
+        // The heap this cycle freed is kept for the next batch (it is given back after the next
+        // full cycle): under a load that brings events-only cycles, giving it back now would
+        // only have the next batch fault it all in again.
         eventCycles += 1
         let waiting = records.resolution.waiting
         let events = drained.batches.reduce(0) { $0 + $1.count }
@@ -103,7 +105,11 @@ extension DaemonLoop {
     /// the findings, which name the cycle's `sampler` like every finding.
     func appendEventRecords(_ records: EventRecords, sampler: SamplerKind) {
         let started = records.resolution.started, exited = records.resolution.exited
-        for group in Self.byJob(started) { pending.append(DaemonRecords.eventProcesses(started, at: group)) }
+        // Signed and appended as they are built, from the first (`startSigning` starts once).
+        for group in Self.byJob(started) {
+            pending.append(DaemonRecords.eventProcesses(started, at: group))
+            startSigning()
+        }
         for group in Self.byJob(exited) { pending.append(DaemonRecords.eventExits(exited, at: group)) }
         for escape in records.resolution.escaped {
             let process = escape.process

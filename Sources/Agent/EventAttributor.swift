@@ -34,6 +34,8 @@ public struct EventAttributor: Sendable {
     /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
     private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
     private var seed: [ProcessLineage.Link] = []
+    /// The processes `resolveEnded`'s decisions found waiting for a sample, while it decides.
+    private var waitingNow: Set<ProcessIdentity> = []
     private var resolutions = 0
 
     public init(lifeLimit: Int = 300_000) {
@@ -169,6 +171,7 @@ public struct EventAttributor: Sendable {
         // Every attribution first (decided ones are kept on the life): a parent that ended in
         // this cycle must still be there when its children are decided.
         let decisions = order.map { attribution(of: $0.identity, known: known, sampled: everSampled, final: final, depth: 0) }
+        waitingNow = []
         // Room for every entry at once (a cycle at 2,000 execs/s records tens of thousands): the
         // arrays of large entries are not grown and copied as they fill.
         var jobs = 0, jobsEnded = 0
@@ -265,6 +268,18 @@ public struct EventAttributor: Sendable {
     /// `final` (between samples): a payload's only, nil for everything else.
     private mutating func attribution(of identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
                                       sampled: Set<ProcessIdentity>, final: Bool, depth: Int) -> LifeAttribution? {
+        if final { return decide(identity, known: known, sampled: sampled, final: true, depth: depth) }
+        // Between samples a new job's processes all wait, each with its chain of new ancestors:
+        // an ancestor found waiting is not asked again for each of its descendants.
+        if waitingNow.contains(identity) { return nil }
+        let decided = decide(identity, known: known, sampled: sampled, final: false, depth: depth)
+        if decided == nil { waitingNow.insert(identity) }
+        return decided
+    }
+
+    /// `attribution`, unremembered.
+    private mutating func decide(_ identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
+                                 sampled: Set<ProcessIdentity>, final: Bool, depth: Int) -> LifeAttribution? {
         if let process = known[identity] { return Self.payloadOrFinal(Self.own(process), final) }
         // Read in place (a life is not copied to be asked): its attribution, its parent and,
         // for the pilot side only, its execs.
