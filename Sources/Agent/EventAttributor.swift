@@ -150,22 +150,30 @@ public struct EventAttributor: Sendable {
         var resolution = Resolution()
         let known = tracked.merging(previousTracked) { current, _ in current }
         let everSampled = final ? sampled.union(previousSampled) : []
-        // One pass over the lives: who has a PID now (the processes alive, for the reaper of a
-        // process that ended), when those that ended in this cycle ended (a child killed just
-        // after its parent is a job being torn down, not an escape), and the order to decide in.
-        var alive: [Int32: ProcessIdentity] = [:]
-        alive.reserveCapacity(known.count + lives.count)
-        for identity in known.keys { alive[identity.pid] = identity }
-        var ended: [ProcessIdentity: UTCTime] = [:]
-        var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity)] = []
+        // One pass over the lives: the order to decide in, and when each ended (nil: alive).
+        var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity, exitTime: UTCTime?)] = []
         order.reserveCapacity(lives.count)
         var position = lives.startIndex
         while position != lives.endIndex {
             let identity = lives.keys[position]
             let (exitTime, firstSeen) = Self.peek(&lives.values[position]) { ($0.exit?.time, $0.firstSeen) }
-            if let exitTime { ended[identity] = exitTime } else { alive[identity.pid] = identity }
-            order.append((firstSeen.millisecondsSinceEpoch, identity.pid, identity))
+            order.append((firstSeen.millisecondsSinceEpoch, identity.pid, identity, exitTime))
             lives.formIndex(after: &position)
+        }
+        // Who has a PID now and when the lives of this resolution ended: asked only about a
+        // process reaped by another than its parent, so made the first time one is (a payload's
+        // children reaped by their parent, nearly all of them, never need it).
+        var reaping: Reaping?
+        func reapingMaps() -> Reaping {
+            if let reaping { return reaping }
+            var made = Reaping()
+            made.alive.reserveCapacity(known.count + order.count)
+            for identity in known.keys { made.alive[identity.pid] = identity }
+            for entry in order {
+                if let exitTime = entry.exitTime { made.ended[entry.identity] = exitTime } else { made.alive[entry.pid] = entry.identity }
+            }
+            reaping = made
+            return made
         }
         order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
@@ -178,7 +186,7 @@ public struct EventAttributor: Sendable {
         for (position, decided) in decisions.enumerated() {
             guard case .job? = decided else { continue }
             jobs += 1
-            if ended[order[position].identity] != nil { jobsEnded += 1 }
+            if order[position].exitTime != nil { jobsEnded += 1 }
         }
         resolution.started.reserveCapacity(jobs)
         resolution.exited.reserveCapacity(jobsEnded)
@@ -211,7 +219,7 @@ public struct EventAttributor: Sendable {
                 let process = Self.tracked(life, identity: identity, side: side)
                 let sample = known[identity]
                 if side.role == .payload, life.escaped == nil,
-                   let reason = escape(life, side: side, alive: alive, known: known, ended: ended) {
+                   let reason = escape(life, side: side, known: known, reaping: reapingMaps) {
                     life.escaped = reason
                     resolution.escaped.append((process, life, reason))
                 }
@@ -375,22 +383,30 @@ public struct EventAttributor: Sendable {
         return String(id)
     }
 
+    /// The processes with a PID now (the sampled ones and the lives alive), and when the lives
+    /// of a resolution that ended did: who reaped a process, and whether its parent had just
+    /// ended (a child killed just after its parent is a job being torn down, not an escape).
+    struct Reaping {
+        var alive: [Int32: ProcessIdentity] = [:]
+        var ended: [ProcessIdentity: UTCTime] = [:]
+    }
+
     /// Why a payload process is outside its job, or nil: a new session outside a job directory
     /// (not the job's root), or an end reaped by a process outside the job.
-    private func escape(_ life: ProcessLife, side: JobSide, alive: [Int32: ProcessIdentity], known: [ProcessIdentity: TrackedProcess],
-                        ended: [ProcessIdentity: UTCTime]) -> String? {
+    private func escape(_ life: ProcessLife, side: JobSide, known: [ProcessIdentity: TrackedProcess], reaping: () -> Reaping) -> String? {
         if side.jobRoot != life.identity,
            let exec = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) == nil }) {
             return "escaped: leads a new session (sid \(life.identity.pid)) outside the job directory (cwd \(exec.cwdName.isEmpty ? "?" : exec.cwdName)) when it ran \(exec.filename)"
         }
         if let exit = life.exit, exit.reaper != life.parent.pid {
+            let maps = reaping()
             // Killed by a signal within `teardown` of its parent's end (or its parent's end not
             // seen): the job was being stopped (a pilot kills the payload's group), not left.
             if exit.status & 0x7f != 0,
-               ended[life.parent].map({ exit.time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch <= Self.teardownMilliseconds }) ?? true {
+               maps.ended[life.parent].map({ exit.time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch <= Self.teardownMilliseconds }) ?? true {
                 return nil
             }
-            let reaper = alive[exit.reaper]
+            let reaper = maps.alive[exit.reaper]
             let reaperSide: JobSide? = reaper.flatMap { identity in
                 if let process = known[identity], case .job(let side) = Self.own(process) { return side }
                 if case .job(let side)? = lives[identity]?.attribution { return side }
