@@ -80,16 +80,19 @@ import Testing
         #expect(later.exited.isEmpty && later.started.isEmpty)
     }
 
+    /// A payload child (400) forks 401 and ends; 401, reparented to init, runs sleep and ends there.
+    static let doubleForkEvents = [
+        event(.fork, 400, parent: 200),
+        event(.fork, 401, parent: 400),
+        event(.exit, 400, parent: 200),
+        event(.exec, 401, parent: 400, filename: "/usr/bin/sleep", cwd: "PanDA_Pilot-4267387837", arguments: ["sleep", "1"], reaper: 1),
+        event(.exit, 401, parent: 400, reaper: 1),
+    ]
+
     @Test("a double fork to init: the grandchild is recorded with the job and reported escaped")
     func doubleFork() {
         var attributor = EventAttributor()
-        attributor.ingest([
-            Self.event(.fork, 400, parent: 200),
-            Self.event(.fork, 401, parent: 400),
-            Self.event(.exit, 400, parent: 200),
-            Self.event(.exec, 401, parent: 400, filename: "/usr/bin/sleep", cwd: "PanDA_Pilot-4267387837", arguments: ["sleep", "1"], reaper: 1),
-            Self.event(.exit, 401, parent: 400, reaper: 1),
-        ], node: Self.node)
+        attributor.ingest(Self.doubleForkEvents, node: Self.node)
         let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
         #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401])
         #expect(resolution.escaped.map(\.process.identity.pid) == [401])
@@ -202,13 +205,7 @@ import Testing
     @Test("between samples: a payload child that double-forks to init and ends is recorded and reported escaped")
     func escapeBetweenSamples() {
         var attributor = EventAttributor()
-        attributor.ingest([
-            Self.event(.fork, 400, parent: 200),
-            Self.event(.fork, 401, parent: 400),
-            Self.event(.exit, 400, parent: 200),
-            Self.event(.exec, 401, parent: 400, filename: "/usr/bin/sleep", cwd: "PanDA_Pilot-4267387837", arguments: ["sleep", "1"], reaper: 1),
-            Self.event(.exit, 401, parent: 400, reaper: 1),
-        ], node: Self.node)
+        attributor.ingest(Self.doubleForkEvents, node: Self.node)
         let resolution = attributor.resolveEnded(tracked: Self.tracked)
         #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401] && resolution.waiting == 0)
         #expect(resolution.escaped.map(\.process.identity.pid) == [401])
