@@ -168,14 +168,16 @@ public final class DaemonLoop {
                 next = Syscalls.monotonicMilliseconds() + configuration.interval.milliseconds
                 continue
             }
+            // With the event source running, wake every second to see whether its buffer fills.
+            var wait = processEvents == nil ? next - now : min(next - now, 1_000)
             // Many events waiting: what they say of payloads is recorded now, the node is sampled
-            // at the interval (or at once when too much waits for a sample to decide).
+            // at the interval (or at once when too much waits for a sample to decide). Signals
+            // are taken before the next one (without waiting): events that come in faster than
+            // such cycles end must not keep a SIGTERM from being seen.
             if (processEvents?.waiting ?? 0) >= configuration.eventFlush {
                 if eventCycle() { next = Syscalls.monotonicMilliseconds() }
-                continue
+                wait = 0
             }
-            // With the event source running, wake every second to see whether its buffer fills.
-            let wait = processEvents == nil ? next - now : min(next - now, 1_000)
             guard let signal = Syscalls.waitForSignal(Self.signals, milliseconds: wait) else { continue }
             switch signal {
             case SIGHUP: reloadPolicy()

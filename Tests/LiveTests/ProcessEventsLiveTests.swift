@@ -256,6 +256,33 @@ extension Live {
             #expect(verify.status == 0, "\(verify.description)")
         }
 
+        @Test("events-only cycles back to back (--event-flush 1, a payload exec'ing without pause): SIGTERM is still taken, the final heartbeat written, exit 0")
+        func sigtermBetweenEventCycles() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let daemon = try run.start(["--interval", "1h", "--heartbeat-every", "1", "--event-flush", "1", "--verbose"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            let simulation = try LiveSimulation("leaky", payloadCommand: "while :; do /bin/true; done", hold: 900)
+            defer { simulation.stop() }
+            _ = try simulation.job("leaky")
+            // The job is sampled, so the events-only cycles record its processes, one after the other.
+            daemon.signal(SIGUSR1)
+            let busy = daemon.waitFor(attempts: 30_000) {
+                daemon.stderrText.components(separatedBy: "event cycle").count > 20 ? true : (daemon.hasExited ? false : nil)
+            }
+            try #require(busy == true, "no run of events-only cycles: \(daemon.stderrText.suffix(2000))")
+            daemon.signal(SIGTERM)
+            let stopped = daemon.wait(timeout: 60)
+            #expect(!stopped.timedOut && stopped.status == 0, "\(stopped.stderr.suffix(2000))")
+            #expect(stopped.stderr.contains("SIGTERM: writing the final heartbeat"))
+            let final = EventsLive.heartbeats(try run.records()).last
+            #expect(final?["final"] as? Bool == true, "\(final ?? [:])")
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+        }
+
         @Test("a payload child that double-forks to init and exits within one interval: recorded, and TRACE-ATTR fail \"escaped\"")
         func doubleForkEscapes() throws {
             _ = try EventsLive.requireSource(ringBytes: 4096)
