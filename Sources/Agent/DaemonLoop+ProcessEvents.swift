@@ -82,7 +82,7 @@ extension DaemonLoop {
         let appendedAt = Syscalls.monotonicMilliseconds()
         shipToSink()
         if let loss = records.loss {
-            metrics.findings[DaemonMetrics.FindingKey(rule: loss.rule, status: loss.status.rawValue, severity: loss.severity.rawValue), default: 0] += 1
+            metrics.findings[DaemonMetrics.FindingKey(loss), default: 0] += 1
         }
         writeMetrics()
         // The heap this cycle freed is kept for the next batch (it is given back after the next

@@ -364,10 +364,10 @@ public final class DaemonLoop {
         metrics.jobsNotIsolated = counters.notIsolated
         var findings: [DaemonMetrics.FindingKey: Int] = [:]
         for finding in audit.allFindings {
-            findings[DaemonMetrics.FindingKey(rule: finding.rule, status: finding.status.rawValue, severity: finding.severity.rawValue), default: 0] += 1
+            findings[DaemonMetrics.FindingKey(finding), default: 0] += 1
         }
         if let loss = eventRecords?.loss {
-            findings[DaemonMetrics.FindingKey(rule: loss.rule, status: loss.status.rawValue, severity: loss.severity.rawValue), default: 0] += 1
+            findings[DaemonMetrics.FindingKey(loss), default: 0] += 1
         }
         metrics.findings = findings
         metrics.cycleDurationSeconds = Double(elapsed) / 1000

@@ -17,8 +17,9 @@ import ProcFS
 /// `ingest` takes a cycle's events; `resolve` decides, after that cycle's sample, what is to be
 /// recorded and forgets what ended. `resolveEnded` does it between two samples for the processes
 /// that ended in a job's payload: only a payload's descendants keep their job whatever the next
-/// sample says (DESIGN.md "Vocabulary"), so everything else waits for that sample. Memory is bounded by the processes alive plus those that ended
-/// since the last cycle (at most `lifeLimit`; beyond it, new processes are counted as lost).
+/// sample says (DESIGN.md "Vocabulary"), so everything else waits for that sample. Memory is
+/// bounded by the processes alive plus those that ended since the last cycle (at most
+/// `lifeLimit`; beyond it, new processes are counted as lost).
 public struct EventAttributor: Sendable {
     public private(set) var lives: [ProcessIdentity: ProcessLife] = [:]
     public var lifeLimit: Int

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Base
+import Policy
 import ProcFS
 
 /// The daemon's numbers after a cycle, for node_exporter's textfile collector.
@@ -16,6 +17,11 @@ public struct DaemonMetrics: Sendable, Equatable {
             self.rule = rule
             self.status = status
             self.severity = severity
+        }
+
+        /// The key a finding is counted under.
+        public init(_ finding: Finding) {
+            self.init(rule: finding.rule, status: finding.status.rawValue, severity: finding.severity.rawValue)
         }
     }
 

@@ -94,6 +94,9 @@ struct ReadmeExample: CustomStringConvertible {
                 if index < characters.count { word.append(characters[index]); index += 1; inWord = true }
             case " ", "\t":
                 finish()
+            case ">", "<" where inWord && !expanded && !word.isEmpty && word.allSatisfy(\.isNumber):
+                // `2>file`: the digits name the descriptor redirected, not a word of the command.
+                return words
             case "|", ">", "<", "&", ";":
                 finish()
                 return words

@@ -71,6 +71,9 @@ import Testing
     func extraction() {
         let example = ReadmeExample.parse(#"$ sudo isotrace query --pid $(pgrep -n sleep) --at "2h ago" > out.txt # note"#, line: 7)
         #expect(example?.arguments == ["query", "--pid", "1", "--at", "2h ago"])
+        #expect(ReadmeExample.parse("isotrace daemon --verbose 2>/tmp/log &", line: 1)?.arguments == ["daemon", "--verbose"])
+        #expect(ReadmeExample.parse("isotrace query --pid 2>/tmp/log", line: 1)?.arguments == ["query", "--pid"])
+        #expect(ReadmeExample.parse("isotrace query --pid 2 >/tmp/log", line: 1)?.arguments == ["query", "--pid", "2"])
         #expect(ReadmeExample.parse("isotrace audit [--policy FILE] [--format table|json]", line: 1) == nil)
         #expect(ReadmeExample.parse("make audit   # builds", line: 1) == nil)
         let continued = ReadmeExample.all(in: "```\nisotrace db init --sink 'postgres://x?a=b' \\\n  --password-file F\n```\n")
