@@ -1,4 +1,5 @@
 import ProcFS
+import Synchronization
 
 /// How one batch system names a job's cgroup (the policy's `batch_systems` section): a regular
 /// expression matched at the start of a cgroup path from `/proc/<pid>/cgroup`.
@@ -39,15 +40,34 @@ public struct BatchCgroupPattern: Sendable, Equatable {
         self.jobIDVariable = jobIDVariable
         capturesJobID = Self.hasJobIDGroup(pattern)
         requiredLiterals = RequiredLiterals(pattern: pattern)
-        do {
-            regex = CompiledPattern(try Regex(pattern))
-        } catch {
-            throw BatchPatternError(reason: "not a regular expression: \(error)")
+        if Self.knownExpressions.contains(pattern) {
+            regex = CompiledPattern(compilingAtFirstUse: pattern)
+        } else {
+            do {
+                regex = CompiledPattern(try Regex(pattern))
+            } catch {
+                throw BatchPatternError(reason: "not a regular expression: \(error)")
+            }
         }
         if jobIDVariable != nil && !capturesJobID {
             throw BatchPatternError(reason: "names job_id_variable \(jobIDVariable!) but has no (?<job_id>...) group")
         }
     }
+
+    /// The expressions of the bundled policies (`policies/*.yaml`), which compile: PolicyTests
+    /// checks each, and that these are exactly the bundled ones. Such a pattern is compiled at its
+    /// first match, not when the policy is loaded: compiling one costs about 1.2 million
+    /// instructions (the Regex parser), all six 1.5 ms of every `audit`'s start, and most nodes
+    /// never run them (the required literals rule their cgroup paths out first). Any other
+    /// pattern is compiled when loaded, so a policy's bad expression is reported as before.
+    public static let knownExpressions: Set<String> = [
+        #"^(?<cgroup>/slurm(?:_[^/]+)?/uid_[0-9]+/job_(?<job_id>[0-9]+))(?:/|$)"#,
+        #"^(?<cgroup>(?:/[^/]+)*?/job_(?<job_id>[0-9]+))/step_[^/]+(?:/|$)"#,
+        #"^(?<cgroup>(?:/[^/]+)*?/htcondor/[^/]*_(?<slot>slot[0-9]+(?:_[0-9]+)?(?:@[^/]+)?))(?:/|$)"#,
+        #"^(?<cgroup>(?:/[^/]+)*?/htcondor/[^/]*_(?<slot>slot[0-9]+(?:_[0-9]+)?(?:@[^/]+?)?)(?:\.slice)?)(?:/|$)"#,
+        #"^(?<cgroup>/pbs_jobs\.service/jobid/(?<job_id>[0-9]+(?:\[[0-9]*\])?(?:\.[A-Za-z0-9_.-]+)?))(?:/|$)"#,
+        #"^(?<cgroup>/condor_jobs/[^/]*_(?<slot>slot[0-9]+(?:_[0-9]+)?(?:@[^/]+)?))(?:/|$)"#,
+    ]
 
     /// Whether the pattern has a `(?<job_id>...)` group. Found once (every match asks), on the
     /// bytes when the pattern is ASCII (then bytes and Characters agree), else as Characters.
@@ -86,7 +106,8 @@ public struct BatchCgroupPattern: Sendable, Equatable {
 
     /// `match` without the literal test (the reference its tests compare with).
     func matchByExpression(_ path: String) -> (cgroup: String, jobID: String?, slot: String?)? {
-        guard path.utf8.count <= Self.maximumPathBytes, let found = try? regex.value.prefixMatch(in: path) else { return nil }
+        guard path.utf8.count <= Self.maximumPathBytes, let expression = regex.value,
+              let found = try? expression.prefixMatch(in: path) else { return nil }
         func capture(_ name: String) -> String? {
             guard let text = found.output[name]?.substring.map(String.init), !text.isEmpty else { return nil }
             return text.utf8.count <= Self.maximumCaptureBytes ? text : nil
@@ -106,10 +127,38 @@ public struct BatchPatternError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The compiled expression: Regex is neither Equatable nor documented as Sendable; it is
-/// immutable once built, and only ever read.
+/// immutable once built, and only ever read. One of `BatchCgroupPattern.knownExpressions` is
+/// compiled by the first match that needs it (under the lock: matches may run on any thread).
 private final class CompiledPattern: @unchecked Sendable {
-    let value: Regex<AnyRegexOutput>
-    init(_ value: Regex<AnyRegexOutput>) { self.value = value }
+    private enum State: @unchecked Sendable {
+        case compiled(Regex<AnyRegexOutput>)
+        case source(String)
+        /// A known expression that did not compile (never, as PolicyTests checks): no match.
+        case unusable
+    }
+
+    private let state: Mutex<State>
+
+    init(_ value: Regex<AnyRegexOutput>) { state = Mutex(.compiled(value)) }
+
+    init(compilingAtFirstUse source: String) { state = Mutex(.source(source)) }
+
+    /// The expression, compiled now if it was not yet; nil when it cannot be.
+    var value: Regex<AnyRegexOutput>? {
+        state.withLock { state in
+            switch state {
+            case .compiled(let regex): return regex
+            case .unusable: return nil
+            case .source(let source):
+                guard let regex = try? Regex(source) else {
+                    state = .unusable
+                    return nil
+                }
+                state = .compiled(regex)
+                return regex
+            }
+        }
+    }
 }
 
 /// The batch job a pilot runs in, as its cgroup names it.

@@ -23,6 +23,24 @@ import Testing
         #expect(base.batchSystems.filter(\.capturesJobID).compactMap(\.jobIDVariable) == ["SLURM_JOB_ID", "SLURM_JOB_ID", "PBS_JOBID"])
     }
 
+    /// The expressions compiled at first use instead of at load (`knownExpressions`) are exactly
+    /// those of the bundled policies, and each compiles, so skipping that at load hides no error.
+    @Test func theKnownExpressionsAreTheBundledOnesAndCompile() throws {
+        var bundled: Set<String> = []
+        for name in ["wlcg-mupj.yaml", "site-example.yaml"] {
+            let policy = try PolicyLoader.load(path: PolicyFixtures.policy(name))
+            bundled.formUnion(policy.batchSystems.map(\.pattern))
+        }
+        #expect(bundled == BatchCgroupPattern.knownExpressions)
+        for expression in BatchCgroupPattern.knownExpressions {
+            #expect(throws: Never.self, "\(expression)") { _ = try Regex(expression) }
+        }
+        // Compiled at the first match: the base policy's Slurm pattern still finds its job.
+        let base = try PolicyLoader.load(path: PolicyFixtures.policy("wlcg-mupj.yaml"))
+        let match = try #require(base.batchSystems[0].match("/slurm/uid_1000/job_42/step_0"))
+        #expect(match.cgroup == "/slurm/uid_1000/job_42" && match.jobID == "42")
+    }
+
     @Test func problemsAreReportedAtTheirLine() throws {
         let issues = try PolicyFixtures.lint(Self.policy("""
               - {id: a, system: slurm, layout: v3, pattern: '^/x'}
