@@ -72,7 +72,7 @@ extension DaemonLoop {
         let started = Syscalls.monotonicMilliseconds()
         let drained = processEvents.drain()
         let records = resolveProcessEvents(drained, node: nodeFacts) { attributor in
-            attributor.resolveEnded(tracked: tracker.processes)
+            attributor.resolveEnded(tracked: tracker.processes, giveUpAbove: Self.waitingForSample)
         }
         let resolvedAt = Syscalls.monotonicMilliseconds()
         startSigning()
@@ -91,8 +91,9 @@ extension DaemonLoop {
         eventCycles += 1
         let waiting = records.resolution.waiting
         let events = drained.batches.reduce(0) { $0 + $1.count }
-        logger.debug("event cycle \(eventCycles): \(events) event(s), \(records.resolution.started.count) process(es) recorded, \(waiting) ended process(es) wait for the next sample, \(appendedAt - started) ms: resolved \(resolvedAt - started), records built \(builtAt - resolvedAt), appended and indexed \(appendedAt - builtAt) ms")
-        if waiting > Self.waitingForSample {
+        let decided = records.resolution.gaveUp ? "nothing decided (more than \(Self.waitingForSample) would wait)" : "\(records.resolution.started.count) process(es) recorded"
+        logger.debug("event cycle \(eventCycles): \(events) event(s), \(decided), \(waiting) ended process(es) wait for the next sample, \(appendedAt - started) ms: resolved \(resolvedAt - started), records built \(builtAt - resolvedAt), appended and indexed \(appendedAt - builtAt) ms")
+        if records.resolution.gaveUp || waiting > Self.waitingForSample {
             logger.info("\(waiting) ended process(es) seen by events wait for a sample to decide their job: sampling now")
             return true
         }

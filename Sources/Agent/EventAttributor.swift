@@ -68,6 +68,9 @@ public struct EventAttributor: Sendable {
         public var unattributable = 0
         /// Ended processes left for the next sample to decide (`resolveEnded` only).
         public var waiting = 0
+        /// `resolveEnded` decided nothing: more than its `giveUpAbove` would have waited
+        /// (`waiting` is then every ended process).
+        public var gaveUp = false
     }
 
     /// The process tree when the event source started (applied with the first cycle's node facts).
@@ -142,23 +145,41 @@ public struct EventAttributor: Sendable {
     /// the next sample, whose classification may still change its ancestors' side (a process
     /// sampled before its exec may be a new pilot or a new payload root by the next one): it is
     /// neither decided, nor recorded, nor counted as unattributable here.
-    public mutating func resolveEnded(tracked: [ProcessIdentity: TrackedProcess]) -> Resolution {
-        resolve(tracked: tracked, sampled: [], final: false)
+    ///
+    /// `giveUpAbove`: when more ended processes than this would wait, nothing is decided or
+    /// recorded (`Resolution.gaveUp`): the daemon samples at once, and that cycle's `resolve`
+    /// decides them all. A new job's processes all wait for its first sample, so deciding them
+    /// here would be work done twice. Whether that many would wait is told from the ended
+    /// processes decided so far (every `giveUpCheck` of them, in the order they are decided).
+    public mutating func resolveEnded(tracked: [ProcessIdentity: TrackedProcess], giveUpAbove: Int? = nil) -> Resolution {
+        resolve(tracked: tracked, sampled: [], final: false, giveUpAbove: giveUpAbove)
     }
 
+    /// How many ended processes `resolveEnded` decides between two estimates of how many would
+    /// wait.
+    static let giveUpCheck = 4_096
+
     /// `resolve` (`final`) or `resolveEnded`.
-    private mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>, final: Bool) -> Resolution {
+    private mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>, final: Bool,
+                                  giveUpAbove: Int? = nil) -> Resolution {
         var resolution = Resolution()
         let known = tracked.merging(previousTracked) { current, _ in current }
         let everSampled = final ? sampled.union(previousSampled) : []
         // One pass over the lives: the order to decide in, and when each ended (nil: alive).
-        var order: [(firstSeen: Int64, pid: Int32, identity: ProcessIdentity, exitTime: UTCTime?)] = []
+        // The identities (a String each) stay in their own array: the order sorted holds only
+        // plain values, moved without retain and release.
+        var identities: [ProcessIdentity] = []
+        identities.reserveCapacity(lives.count)
+        var order: [(firstSeen: Int64, pid: Int32, slot: Int, exitTime: UTCTime?)] = []
         order.reserveCapacity(lives.count)
+        var endedCount = 0
         var position = lives.startIndex
         while position != lives.endIndex {
             let identity = lives.keys[position]
             let (exitTime, firstSeen) = Self.peek(&lives.values[position]) { ($0.exit?.time, $0.firstSeen) }
-            order.append((firstSeen.millisecondsSinceEpoch, identity.pid, identity, exitTime))
+            order.append((firstSeen.millisecondsSinceEpoch, identity.pid, identities.count, exitTime))
+            identities.append(identity)
+            if exitTime != nil { endedCount += 1 }
             lives.formIndex(after: &position)
         }
         // Who has a PID now and when the lives of this resolution ended: asked only about a
@@ -171,7 +192,11 @@ public struct EventAttributor: Sendable {
             made.alive.reserveCapacity(known.count + order.count)
             for identity in known.keys { made.alive[identity.pid] = identity }
             for entry in order {
-                if let exitTime = entry.exitTime { made.ended[entry.identity] = exitTime } else { made.alive[entry.pid] = entry.identity }
+                if let exitTime = entry.exitTime {
+                    made.ended[identities[entry.slot]] = exitTime
+                } else {
+                    made.alive[entry.pid] = identities[entry.slot]
+                }
             }
             reaping = made
             return made
@@ -179,7 +204,22 @@ public struct EventAttributor: Sendable {
         order.sort { ($0.firstSeen, $0.pid) < ($1.firstSeen, $1.pid) }
         // Every attribution first (decided ones are kept on the life): a parent that ended in
         // this cycle must still be there when its children are decided.
-        let decisions = order.map { attribution(of: $0.identity, known: known, sampled: everSampled, final: final, depth: 0) }
+        var decisions: [LifeAttribution?] = []
+        decisions.reserveCapacity(order.count)
+        var endedDecided = 0, endedWaiting = 0
+        for entry in order {
+            let decided = attribution(of: identities[entry.slot], known: known, sampled: everSampled, final: final, depth: 0)
+            decisions.append(decided)
+            guard let giveUpAbove, entry.exitTime != nil else { continue }
+            endedDecided += 1
+            if decided == nil { endedWaiting += 1 }
+            guard endedWaiting > giveUpAbove
+                || (endedDecided % Self.giveUpCheck == 0 && endedWaiting * endedCount / endedDecided > giveUpAbove) else { continue }
+            waitingNow = []
+            resolution.gaveUp = true
+            resolution.waiting = endedCount
+            return resolution
+        }
         waitingNow = []
         // Room for every entry at once (a cycle at 2,000 execs/s records tens of thousands): the
         // arrays of large entries are not grown and copied as they fill.
@@ -192,7 +232,7 @@ public struct EventAttributor: Sendable {
         resolution.started.reserveCapacity(jobs)
         resolution.exited.reserveCapacity(jobsEnded)
         for (position, decided) in decisions.enumerated() {
-            guard let index = lives.index(forKey: order[position].identity) else { continue }
+            guard let index = lives.index(forKey: identities[order[position].slot]) else { continue }
             switch decided {
             case nil:
                 guard Self.peek(&lives.values[index], { $0.exit != nil }) else { continue }

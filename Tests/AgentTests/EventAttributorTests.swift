@@ -202,6 +202,47 @@ import Testing
         #expect(sampled.started.first?.process.role == .payload && sampled.started.first?.process.pandaID == "88")
     }
 
+    @Test("between samples: when more ended processes would wait than asked, nothing is decided, and the sample decides them all")
+    func giveUpBetweenSamples() {
+        let helper = TrackedProcess(identity: Self.identity(650), role: .pilotSide, pandaID: nil, taskID: nil, pilot: Self.identity(100),
+                                    container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64901,
+                                    firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+        var tracked = Self.tracked
+        tracked[helper.identity] = helper
+        // Decided in PID order (all were first seen at once): first 4,096 children of the
+        // pilot-side 650, which wait, then 1,904 of the payload's root, which could be recorded.
+        var events: [ProcessEvent] = []
+        for pid in Int32(1000)..<5096 { events += [Self.event(.fork, pid, parent: 650), Self.event(.exit, pid, parent: 650)] }
+        for pid in Int32(6000)..<7904 { events += [Self.event(.fork, pid, parent: 200), Self.event(.exit, pid, parent: 200)] }
+        func attributor() -> EventAttributor {
+            var made = EventAttributor()
+            made.ingest(events, node: Self.node)
+            return made
+        }
+        // 4,096 of the 6,000 wait: as many as 6,000 would, from the first 4,096 decided.
+        var estimated = attributor()
+        let gaveUp = estimated.resolveEnded(tracked: tracked, giveUpAbove: 5_999)
+        #expect(gaveUp.gaveUp && gaveUp.waiting == 6_000 && gaveUp.started.isEmpty && gaveUp.exited.isEmpty)
+        #expect(estimated.lives.count == 6_000, "nothing decided is forgotten")
+        var kept = attributor()
+        let recorded = kept.resolveEnded(tracked: tracked, giveUpAbove: 6_000)
+        #expect(!recorded.gaveUp && recorded.waiting == 4_096 && recorded.started.count == 1_904 && recorded.exited.count == 1_904)
+        // Beyond the limit by count, before any estimate.
+        var counted = EventAttributor()
+        counted.ingest(Array(events.prefix(6)) + [Self.event(.fork, 300, parent: 200), Self.event(.exit, 300, parent: 200)], node: Self.node)
+        let overCount = counted.resolveEnded(tracked: tracked, giveUpAbove: 2)
+        #expect(overCount.gaveUp && overCount.started.isEmpty && counted.lives.count == 4)
+        // The sample: 650 is job 88's root, and every process is decided and recorded once.
+        var root = helper
+        root.role = .payload
+        root.pandaID = "88"
+        tracked[root.identity] = root
+        let sampled = estimated.resolve(tracked: tracked, sampled: Self.sampled.union([root.identity]))
+        #expect(sampled.started.count == 6_000 && sampled.exited.count == 6_000 && sampled.unattributable == 0)
+        #expect(sampled.started.filter { $0.process.pandaID == "88" }.count == 4_096)
+        #expect(estimated.lives.isEmpty)
+    }
+
     @Test("between samples: a payload child that double-forks to init and ends is recorded and reported escaped")
     func escapeBetweenSamples() {
         var attributor = EventAttributor()
