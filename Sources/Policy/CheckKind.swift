@@ -44,6 +44,19 @@ public enum CheckKind: String, CaseIterable, Sendable, Codable {
     /// can change while no process does): an audit that reuses a job's verdicts evaluates these again.
     public var looksAtFiles: Bool { self == .credentialsUnreadable }
 
+    /// Job checks whose verdict depends on the other jobs (their uids and PID namespaces, how
+    /// many there are): evaluated again for an unchanged job when the other jobs changed.
+    public var looksAtOtherJobs: Bool { self == .crossPayload }
+
+    /// Job checks whose verdict depends on the node around the job (ptrace_scope, the mount
+    /// tables: hidepid, /tmp): evaluated again for an unchanged job when those changed.
+    public var looksAtNode: Bool {
+        switch self {
+        case .ptraceBlocked, .procUnreadable, .privateTmp: return true
+        default: return false
+        }
+    }
+
     /// The parameters each kind accepts, with their types. Lint rejects any other.
     public var parameters: [String: PolicyValue.Kind] {
         switch self {

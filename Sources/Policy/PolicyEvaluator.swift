@@ -21,9 +21,11 @@ public struct PolicyEvaluator: Sendable {
     /// same policy): the job graph when no process that matters to it came, went or changed
     /// (`ClassificationInput.graphHolds`), and a job's verdicts when its processes and pilot have the same
     /// facts (the samplers hand back a known process's sample unchanged; only the state letter
-    /// may differ, which no check reads), and so are what the checks see around it (mount tables, ptrace_scope, the other jobs'
-    /// uids and PID namespaces). Rules that look at files (ISO-CRED) are evaluated afresh every
-    /// time. A job's owner is looked up again when it was not found and the job changed, or when
+    /// may differ, which no check reads). Rules that look at files (ISO-CRED) are evaluated afresh every
+    /// time; those that look at the other jobs (ISO-XPAYLOAD: their uids and PID namespaces, how
+    /// many) when another job came, went or changed; those that look at the node around the job
+    /// (ptrace_scope, the mount tables) when that changed. A new job on a node of a thousand is
+    /// then one job evaluated, not a thousand. A job's owner is looked up again when it was not found and the job changed, or when
     /// `lookUpOwners` is set. The result equals a full audit of the same snapshot whenever the
     /// files looked at did not change in between (tested against `audit(_:)`).
     ///
@@ -48,14 +50,14 @@ public struct PolicyEvaluator: Sendable {
             graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes, earlier: earlierGraph)
         }
         let peers = PeerIndex(graph.jobs)
-        // What every job's checks see besides its own processes.
-        let surroundingsSame = previous.map { previous in
-            previous.peers == peers && previous.snapshot.node.ptraceScope == snapshot.node.ptraceScope
-                && previous.snapshot.mountNamespaces == snapshot.mountNamespaces
-                && previous.graph.jobs.elementsEqual(graph.jobs) { $0.pandaID == $1.pandaID && $0.rootPID == $1.rootPID }
-        } ?? false
+        // What a job's checks see besides its own processes and pilot: the other jobs, the node.
+        var changed = Surroundings()
         var earlier: [ReuseKey: JobAudit] = [:]
-        if surroundingsSame, let previous {
+        if let previous {
+            changed.otherJobs = !(previous.peers == peers
+                && previous.graph.jobs.elementsEqual(graph.jobs) { $0.pandaID == $1.pandaID && $0.rootPID == $1.rootPID })
+            changed.node = previous.snapshot.node.ptraceScope != snapshot.node.ptraceScope
+                || previous.snapshot.mountNamespaces != snapshot.mountNamespaces
             earlier.reserveCapacity(previous.jobs.count)
             for jobAudit in previous.jobs { earlier[ReuseKey(jobAudit.job)] = jobAudit }
         }
@@ -77,7 +79,7 @@ public struct PolicyEvaluator: Sendable {
             if let before = earlier[ReuseKey(job)], before.runtimePIDs != nil, let pilot, let beforePilot = before.pilot,
                pilot.process.hasSameFacts(as: beforePilot.process), Self.sameSamples(job.processes, before.job.processes) {
                 jobs.append(refreshed(before, job: job, pilot: pilot, snapshot: snapshot, graph: graph, peers: peers,
-                                      lookUpOwner: lookUpOwners))
+                                      changed: changed, lookUpOwner: lookUpOwners))
                 reused += 1
                 continue
             }
@@ -120,9 +122,23 @@ public struct PolicyEvaluator: Sendable {
         return audit
     }
 
-    /// A job unchanged since `before`: its verdicts kept, the file-based rules evaluated again.
+    /// What changed around the jobs since the previous audit.
+    private struct Surroundings {
+        /// Another job came, went, or changed its uids or PID namespaces.
+        var otherJobs = false
+        /// ptrace_scope or a mount table.
+        var node = false
+
+        /// Whether `check` is to be evaluated again for a job whose own facts did not change.
+        func affect(_ check: CheckKind) -> Bool {
+            check.looksAtFiles || (otherJobs && check.looksAtOtherJobs) || (node && check.looksAtNode)
+        }
+    }
+
+    /// A job unchanged since `before`: its verdicts kept; the rules that look at files, and those
+    /// that look at what `changed` around it, evaluated again.
     private func refreshed(_ before: JobAudit, job: Job, pilot: Pilot, snapshot: Snapshot, graph: JobGraph, peers: PeerIndex,
-                           lookUpOwner: Bool) -> JobAudit {
+                           changed: Surroundings, lookUpOwner: Bool) -> JobAudit {
         var audit = before
         audit.job = job
         audit.pilot = pilot
@@ -130,7 +146,7 @@ public struct PolicyEvaluator: Sendable {
                                  runtimePIDs: before.runtimePIDs, wrapper: pilot.wrapper, batch: before.batch)
         var index = 0
         for rule in policy.rules where !rule.check.isNodeCheck {
-            if rule.check.looksAtFiles { audit.findings[index] = evaluate(rule, context) }
+            if changed.affect(rule.check) { audit.findings[index] = evaluate(rule, context) }
             index += 1
         }
         if audit.owner == nil && lookUpOwner {

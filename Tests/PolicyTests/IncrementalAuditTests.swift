@@ -88,6 +88,72 @@ struct IncrementalAuditTests {
         }
     }
 
+    /// A copy of the job's root `from` as the root of another job of the same pilot, `to`, with
+    /// PanDA ID `pandaID` (in its cwd and environment): the same uid and PID namespace.
+    static func cloneJobRoot(_ procRoot: String, from: String, to: String, pandaID: String) throws {
+        try FileManager.default.copyItem(atPath: "\(procRoot)/\(from)", toPath: "\(procRoot)/\(to)")
+        for file in ["stat", "status"] { try rewrite("\(procRoot)/\(to)/\(file)", from, to) }
+        try rewrite("\(procRoot)/\(to)/environ", "6402753124", pandaID)
+        let cwd = "\(procRoot)/\(to)/cwd"
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: cwd)
+        try #require(target.hasSuffix("PanDA_Pilot-6402753124"))
+        try FileManager.default.removeItem(atPath: cwd)
+        try FileManager.default.createSymbolicLink(atPath: cwd, withDestinationPath: target.replacingOccurrences(of: "6402753124", with: pandaID))
+    }
+
+    /// A new job beside an unchanged one: only the new one is evaluated; the other keeps its
+    /// verdicts but for ISO-XPAYLOAD (it has a peer now), and the audit equals a full one.
+    @Test func aNewJobIsEvaluatedAndTheOthersTakenOver() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            #expect(before.jobs.count == 1 && Self.rules(before)["ISO-XPAYLOAD"] == .skip)
+
+            try Self.cloneJobRoot(procRoot, from: "25625", to: "26625", pandaID: "6402753125")
+            let second = try Self.next(procRoot, after: first)
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobs.map(\.job.pandaID).sorted() == ["6402753124", "6402753125"])
+            #expect(incremental.jobsReused == 1 && incremental.jobsEvaluated == 1)
+            let full = evaluator.audit(second)
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+            #expect(incremental.jobs.map(\.owner) == full.jobs.map(\.owner))
+            #expect(incremental.nodeFindings == full.nodeFindings)
+            #expect(incremental.graph == full.graph)
+            let kept = try #require(incremental.jobs.first { $0.job.pandaID == "6402753124" })
+            #expect(kept.findings.first { $0.rule == "ISO-XPAYLOAD" }?.status == .fail, "shares uid and PID namespace with the new job")
+
+            // The new job gone again: the first one's ISO-XPAYLOAD is back to "no other job".
+            try FileManager.default.removeItem(atPath: "\(procRoot)/26625")
+            let third = try Self.next(procRoot, after: second)
+            let alone = evaluator.audit(third, reusing: incremental)
+            #expect(alone.jobsReused == 1 && alone.jobsEvaluated == 0)
+            #expect(alone.jobs.map(\.findings) == evaluator.audit(third).jobs.map(\.findings))
+            #expect(Self.rules(alone)["ISO-XPAYLOAD"] == .skip)
+        }
+    }
+
+    /// ptrace_scope changes under an unchanged job: its ISO-PTRACE is evaluated again.
+    @Test func aNodeChangeIsSeenByAnUnchangedJob() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let scope = "\(procRoot)/sys/kernel/yama/ptrace_scope"
+            try FileManager.default.createDirectory(atPath: "\(procRoot)/sys/kernel/yama", withIntermediateDirectories: true)
+            try Data("3\n".utf8).write(to: URL(fileURLWithPath: scope))
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            try Data("0\n".utf8).write(to: URL(fileURLWithPath: scope))
+            let second = try Self.next(procRoot, after: first)
+            #expect(second.node.ptraceScope == 0)
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobsReused == 1 && incremental.jobsEvaluated == 0)
+            let full = evaluator.audit(second)
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+            #expect(incremental.nodeFindings == full.nodeFindings)
+            #expect(Self.rules(before)["ISO-PTRACE"] != Self.rules(incremental)["ISO-PTRACE"], "the verdict follows the node")
+        }
+    }
+
     @Test func anotherPolicyMeansAFullAudit() throws {
         try EvaluatorFixtureTests.withCopy { procRoot in
             let first = try ProcSampler(procRoot: procRoot).sample()
