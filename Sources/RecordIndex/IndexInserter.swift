@@ -36,6 +36,13 @@ final class IndexInserter {
     /// The group being filled, and its sightings (written after it).
     private var group: EventGroup?
     private var grouped: [EventSighting] = []
+    /// Event sightings of ended groups, held back so that the `exit` sighting of a process whose
+    /// `process` sighting is among them folds into its row (`foldExit`); written by `finish()`,
+    /// or when `heldLimit` are held.
+    private var held: [EventSighting] = []
+    /// Of the held rows of `process` records, not folded into yet: where each is, and its boot ID.
+    private var foldable: [FoldKey: (index: Int, bootID: String)] = [:]
+    private static let heldLimit = 100_000
 
     init(_ db: Database) throws {
         let scratch = JSONScratch()
@@ -46,7 +53,8 @@ final class IndexInserter {
         groups = try TableInserter(db, scratch)
         events = try TableInserter(db, scratch)
         nextID = try Int64.fetchOne(db, sql: """
-            SELECT max(coalesce((SELECT max(id) FROM process_sighting), 0), coalesce((SELECT max(id) FROM event_sighting), 0)) + 1
+            SELECT max(coalesce((SELECT max(id) FROM process_sighting), 0), coalesce((SELECT max(id) FROM event_sighting), 0),
+                       coalesce((SELECT max(exit_id) FROM event_sighting), 0)) + 1
             """) ?? 1
         nextGroupID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM event_group") ?? 1
     }
@@ -61,43 +69,72 @@ final class IndexInserter {
     }
 
     /// An event sighting: in the group being filled when it states the same shared facts, else
-    /// in a new one (the one being filled ends).
-    func insertEvent(_ row: ProcessSighting) throws {
+    /// in a new one (the one being filled ends). `exit`: it is an `exit` record's.
+    func insertEvent(_ row: ProcessSighting, exit: Bool) throws {
         if group?.facts.isShared(by: row) != true {
             try endGroup()
-            group = EventGroup(id: nextGroupID, firstID: nextID, lastID: nextID, facts: EventGroupFacts(row))
+            group = EventGroup(id: nextGroupID, facts: EventGroupFacts(row))
             nextGroupID += 1
         }
-        group!.lastID = nextID
-        grouped.append(EventSighting(id: nextID, groupID: group!.id, pid: row.pid, startTicks: row.startTicks, startTime: row.startTime,
-                                     firstSeen: row.firstSeen, lastSeen: row.lastSeen, cmdline: row.cmdline, exe: row.exe))
-        nextID += 1
+        try add(pid: row.pid, startTicks: row.startTicks, startTime: row.startTime, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
+                cmdline: row.cmdline, exe: row.exe, bootID: row.bootID, exit: exit)
     }
 
     /// An event sighting as the facts a writer handed over state it (`RecordIngester` reads
-    /// `role`, `bootID` and the times as for `ProcessSighting`): the rows `insertEvent(_:)` writes
-    /// for the sighting made of them, taken from the facts in place.
+    /// `role`, `bootID` and the times as for `ProcessSighting`): the rows `insertEvent(_:exit:)`
+    /// writes for the sighting made of them, taken from the facts in place.
     func insertEvent(_ facts: ProcessFacts, recordSeq: Int64, role: String, bootID: String, startTime: Int64?,
-                     firstSeen: Int64, lastSeen: Int64) throws {
+                     firstSeen: Int64, lastSeen: Int64, exit: Bool) throws {
         if group == nil || !group!.facts.isSharedInPlace(by: facts, recordSeq: recordSeq, role: role, bootID: bootID) {
             try endGroup()
-            group = EventGroup(id: nextGroupID, firstID: nextID, lastID: nextID,
-                               facts: EventGroupFacts(facts, recordSeq: recordSeq, role: role, bootID: bootID))
+            group = EventGroup(id: nextGroupID, facts: EventGroupFacts(facts, recordSeq: recordSeq, role: role, bootID: bootID))
             nextGroupID += 1
         }
-        group!.lastID = nextID
-        grouped.append(EventSighting(id: nextID, groupID: group!.id, pid: facts.pid, startTicks: facts.startTicks, startTime: startTime,
-                                     firstSeen: firstSeen, lastSeen: lastSeen, cmdline: facts.cmdline, exe: facts.exe))
-        nextID += 1
+        try add(pid: facts.pid, startTicks: facts.startTicks, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen,
+                cmdline: facts.cmdline, exe: facts.exe, bootID: bootID, exit: exit)
     }
 
-    /// Ends the group being filled: its row, then its sightings'.
+    /// A sighting of the group being filled, with the next id: its own row, or, for the `exit`
+    /// sighting of a process whose `process` sighting is held (same PID, start ticks, boot ID and
+    /// start time; no command line or executable of its own), folded into that row (`exit_id`,
+    /// `exit_group_id`, its first and last seen): the sighting `SightingRows` reads back is the
+    /// same, at one row a process instead of two.
+    private func add(pid: Int64, startTicks: Int64, startTime: Int64?, firstSeen: Int64, lastSeen: Int64,
+                     cmdline: [String]?, exe: String?, bootID: String, exit: Bool) throws {
+        let id = nextID
+        nextID += 1
+        let key = FoldKey(pid: pid, startTicks: startTicks)
+        if exit, cmdline == nil, exe == nil, let fold = foldable[key], fold.index < held.count, fold.bootID == bootID,
+           held[fold.index].startTime == startTime {
+            foldable[key] = nil
+            held[fold.index].exitID = id
+            held[fold.index].exitGroupID = group!.id
+            held[fold.index].exitFirstSeen = firstSeen
+            held[fold.index].exitLastSeen = lastSeen
+            group!.cover(held[fold.index].id)
+            return
+        }
+        group!.cover(id)
+        if !exit { foldable[key] = (held.count + grouped.count, bootID) }
+        grouped.append(EventSighting(id: id, groupID: group!.id, pid: pid, startTicks: startTicks, startTime: startTime,
+                                     firstSeen: firstSeen, lastSeen: lastSeen, cmdline: cmdline, exe: exe))
+    }
+
+    /// Ends the group being filled: its row is written, its sightings held (`held`).
     func endGroup() throws {
         guard let ended = group else { return }
         group = nil
         try groups.insert(ended, writingFirst: records.finish)
-        for row in grouped { try events.insert(row, writingFirst: writeGroups) }
+        held.append(contentsOf: grouped)
         grouped.removeAll(keepingCapacity: true)
+        if held.count >= Self.heldLimit { try writeHeld() }
+    }
+
+    /// Writes the held sightings, after the group rows they name; none can be folded into after.
+    private func writeHeld() throws {
+        for row in held { try events.insert(row, writingFirst: writeGroups) }
+        held.removeAll(keepingCapacity: true)
+        foldable.removeAll(keepingCapacity: true)
     }
 
     /// The record and group rows held back, before sightings that name them.
@@ -109,6 +146,7 @@ final class IndexInserter {
     /// Writes the rows still held back.
     func finish() throws {
         try endGroup()
+        try writeHeld()
         try records.finish()
         try processes.finish()
         try groups.finish()
@@ -261,15 +299,35 @@ extension EventGroupFacts {
     }
 }
 
-/// An `event_group` row: the shared facts of the event sightings with ids `firstID`...`lastID`.
+/// An `event_group` row: the shared facts of its event sightings, whose rows have ids in
+/// `firstID`...`lastID` (their own rows, `group_id`, or rows they are folded into, `exit_group_id`).
 struct EventGroup {
     var id: Int64
-    var firstID: Int64
-    var lastID: Int64
+    var firstID = Int64.max
+    var lastID = Int64.min
     var facts: EventGroupFacts
+
+    init(id: Int64, facts: EventGroupFacts) {
+        self.id = id
+        self.facts = facts
+    }
+
+    /// The range covers the row `rowID`.
+    mutating func cover(_ rowID: Int64) {
+        firstID = min(firstID, rowID)
+        lastID = max(lastID, rowID)
+    }
 }
 
-/// An `event_sighting` row: what one event sighting states apart from its group.
+/// A process's `process` sighting that an `exit` sighting may fold into.
+struct FoldKey: Hashable {
+    var pid: Int64
+    var startTicks: Int64
+}
+
+/// An `event_sighting` row: what one event sighting states apart from its group, and the `exit`
+/// sighting folded into it, if any (its id and group; its PID and start are the row's, it has
+/// no command line or executable).
 struct EventSighting {
     var id: Int64
     var groupID: Int64
@@ -280,6 +338,10 @@ struct EventSighting {
     var lastSeen: Int64
     var cmdline: [String]?
     var exe: String?
+    var exitID: Int64?
+    var exitGroupID: Int64?
+    var exitFirstSeen: Int64?
+    var exitLastSeen: Int64?
 }
 
 /// A row of an index table: its columns, and its values bound in that order.
@@ -419,7 +481,8 @@ extension EventGroup: IndexRow {
 
 extension EventSighting: IndexRow {
     static let table = "event_sighting"
-    static let columns = ["id", "group_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "cmdline", "exe"]
+    static let columns = ["id", "group_id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "cmdline", "exe",
+                          "exit_id", "exit_group_id", "exit_first_seen", "exit_last_seen"]
 
     func bind(_ values: inout Binder, _ scratch: JSONScratch) {
         values.bind(id)
@@ -431,6 +494,10 @@ extension EventSighting: IndexRow {
         values.bind(lastSeen)
         values.bind(cmdline, scratch)
         values.bind(exe)
+        values.bind(exitID)
+        values.bind(exitGroupID)
+        values.bind(exitFirstSeen)
+        values.bind(exitLastSeen)
     }
 }
 

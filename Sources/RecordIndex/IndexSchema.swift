@@ -15,11 +15,15 @@ import GRDB
 ///   namespaces, container, cgroup) once in an `event_group` row, which covers the ids
 ///   `first_id`...`last_id`; per process only what differs in an `event_sighting` row (pid, start,
 ///   first and last seen, cmdline, exe), with one secondary index, (pid, start_time). A sighting
-///   is a table row and one index entry, not a row of 31 columns and four index entries.
-/// Version 1 (before 2026-12-06) had `process_sighting` only; such an index is moved aside and
-/// rebuilt.
+///   is a table row and one index entry, not a row of 31 columns and four index entries. The
+///   `exit` sighting of a process whose `process` sighting was indexed in the same update (the
+///   event source's short-lived processes, tens of thousands a cycle) is folded into that row:
+///   its id (`exit_id`), its group (`exit_group_id`, whose range covers the row) and its first
+///   and last seen; its PID and start are the row's, and it has no command line or executable.
+/// Version 1 (before 2026-12-06) had `process_sighting` only, version 2 no folded exits; such an
+/// index is moved aside and rebuilt.
 enum IndexSchema {
-    static let version: Int32 = 2
+    static let version: Int32 = 3
     /// "isot".
     static let applicationID: Int32 = 0x6973_6F74
 
@@ -67,7 +71,8 @@ enum IndexSchema {
               group_id INTEGER NOT NULL REFERENCES event_group(id),
               pid INTEGER NOT NULL, start_ticks INTEGER NOT NULL, start_time INTEGER,
               first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-              cmdline TEXT, exe TEXT);
+              cmdline TEXT, exe TEXT,
+              exit_id INTEGER, exit_group_id INTEGER REFERENCES event_group(id), exit_first_seen INTEGER, exit_last_seen INTEGER);
             CREATE INDEX event_sighting_pid ON event_sighting(pid, start_time);
             CREATE TABLE job_sighting (
               id INTEGER PRIMARY KEY,

@@ -118,12 +118,14 @@ struct QueryPlan {
                                                     events: events + " AND g.panda_id IS NOT NULL", values)
         let sql = "SELECT DISTINCT panda_id FROM process_sighting WHERE \(sampled) UNION "
             + "SELECT DISTINCT g.panda_id FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
-            + "WHERE \(events)"
+            + "WHERE \(events) UNION "
+            + "SELECT DISTINCT g.panda_id FROM event_group g JOIN event_sighting e ON e.exit_group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
+            + "WHERE \(SightingRows.exitCondition(events))"
         return try String.fetchAll(db, sql: sql, arguments: arguments)
     }
 
     /// The conditions with the window's (last seen at or after `since`, first seen at or before
-    /// `until`), and the arguments of both.
+    /// `until`), and the arguments of the three selects (`SightingRows.select`).
     private func windowed(sampled: String, events: String, _ values: [any DatabaseValueConvertible])
         -> (String, String, StatementArguments) {
         var sampled = sampled, events = events, window: [any DatabaseValueConvertible] = []
@@ -137,7 +139,7 @@ struct QueryPlan {
             events += " AND e.first_seen <= ?"
             window.append(until)
         }
-        return (sampled, events, StatementArguments(values + window + values + window))
+        return (sampled, events, StatementArguments(values + window + values + window + values + window))
     }
 
     private func windowed(_ request: QueryInterfaceRequest<JobSighting>) -> QueryInterfaceRequest<JobSighting> {

@@ -126,7 +126,7 @@ struct RecordIngester {
             // stored lean: what they share once a group (`IndexInserter.insertEvent`).
             if let process = body.process { try db.insert(row(process)) }
             if let processes = body.processes {
-                for process in processes { try db.insertEvent(row(process)) }
+                for process in processes { try db.insertEvent(row(process), exit: envelope.type == .exit) }
                 try db.endGroup()
             }
         case .finding:
@@ -190,7 +190,7 @@ struct RecordIngester {
                 try db.insertEvent(facts[index], recordSeq: record.seq,
                                    role: facts[index].role ?? (facts[index].pandaID == nil ? "process" : "payload"),
                                    bootID: facts[index].bootID ?? nodeBootID ?? "", startTime: facts[index].startTime.flatMap(times.milliseconds),
-                                   firstSeen: first, lastSeen: max(first, last))
+                                   firstSeen: first, lastSeen: max(first, last), exit: record.body.type == .exit)
             }
         }
         try db.endGroup()

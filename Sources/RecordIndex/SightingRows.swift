@@ -18,12 +18,37 @@ enum SightingRows {
     /// The sightings for which `sampled` (a condition on `process_sighting`'s columns) or `events`
     /// (on `e`, the `event_sighting`, and `g`, its `event_group`) holds, not in any order. The
     /// join names both ways to the group: the planner goes from a PID to the group by its key, or
-    /// from a group found by PanDA ID, task ID or uid to its sightings by their id range.
+    /// from a group found by PanDA ID, task ID or uid to its sightings by their id range. An
+    /// `exit` sighting folded into a row (`IndexSchema`) is read from it and its own group, with
+    /// `events` asked of it (`exitCondition`). Arguments: those of `sampled`, then of `events`
+    /// twice.
     static func select(sampled: String, events: String) -> String {
         "SELECT \(columns.joined(separator: ", ")) FROM process_sighting WHERE \(sampled) UNION ALL "
             + "SELECT \(columns.map { eventColumns.contains($0) ? "e.\($0)" : "g.\($0)" }.joined(separator: ", ")) "
             + "FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
-            + "WHERE \(events)"
+            + "WHERE \(events) UNION ALL "
+            + "SELECT \(columns.map(exitColumn).joined(separator: ", ")) "
+            + "FROM event_group g JOIN event_sighting e ON e.exit_group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
+            + "WHERE \(exitCondition(events))"
+    }
+
+    /// A folded `exit` sighting's value of `column`.
+    private static func exitColumn(_ column: String) -> String {
+        switch column {
+        case "id": return "e.exit_id"
+        case "first_seen": return "e.exit_first_seen"
+        case "last_seen": return "e.exit_last_seen"
+        case "cmdline", "exe": return "NULL"
+        default: return eventColumns.contains(column) ? "e.\(column)" : "g.\(column)"
+        }
+    }
+
+    /// `events` (a condition on `g` and on `e`'s pid, start and first and last seen) asked of
+    /// the folded `exit` sightings.
+    static func exitCondition(_ events: String) -> String {
+        precondition(!["e.id", "e.cmdline", "e.exe", "e.exit_"].contains { events.contains($0) }, "not a condition on a folded exit: \(events)")
+        return events.replacingOccurrences(of: "e.first_seen", with: "e.exit_first_seen")
+            .replacingOccurrences(of: "e.last_seen", with: "e.exit_last_seen")
     }
 
     /// The sightings as `select`, in the order they were indexed.
@@ -37,6 +62,8 @@ enum SightingRows {
     }
 
     static func count(_ db: Database) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT (SELECT count(*) FROM process_sighting) + (SELECT count(*) FROM event_sighting)") ?? 0
+        try Int.fetchOne(db, sql: """
+            SELECT (SELECT count(*) FROM process_sighting) + (SELECT count(*) FROM event_sighting) + (SELECT count(exit_id) FROM event_sighting)
+            """) ?? 0
     }
 }

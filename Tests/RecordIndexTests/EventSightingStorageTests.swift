@@ -5,9 +5,9 @@ import GRDB
 import TestSupport
 import Testing
 
-/// Event sightings are stored lean (`event_group` + `event_sighting`), every other sighting as one
-/// `process_sighting` row: read back, and asked every kind of query, both give what storing every
-/// sighting as one row gave.
+/// Event sightings are stored lean (`event_group` + `event_sighting`, an `exit` sighting folded into
+/// its process's row when it can be), every other sighting as one `process_sighting` row: read
+/// back, and asked every kind of query, both give what storing every sighting as one row gave.
 struct EventSightingStorageTests {
     /// Random sightings over few values (so that neighbours often share their facts and queries
     /// hit), NUL and empty strings and canonically equivalent ones (equal to Swift, not in bytes)
@@ -52,6 +52,13 @@ struct EventSightingStorageTests {
                     row.lastSeen = row.firstSeen + Int64.random(in: 0...300, using: &generator)
                     row.cmdline = [nil, [], ["sleep", "1"], ["a\u{0}b", ""], ["id", "-u"]][Int.random(in: 0..<5, using: &generator)]
                     row.exe = pick([nil, "", "/usr/bin/id", "x\u{0}y"])
+                    // Half the entries of an `exit` record as the event source's are (no command
+                    // line of their own): those of a process held from a `process` record fold.
+                    if record.type == "exit", Bool.random(using: &generator) {
+                        row.cmdline = nil
+                        row.exe = nil
+                        row.startTime = nil
+                    }
                     return row
                 }
                 let single = Bool.random(using: &generator) ? next() : nil
@@ -70,7 +77,7 @@ struct EventSightingStorageTests {
                 for (record, single, many) in records {
                     try inserter.insert(record)
                     if let single { try inserter.insert(single) }
-                    for row in many { try inserter.insertEvent(row) }
+                    for row in many { try inserter.insertEvent(row, exit: record.type == "exit") }
                     try inserter.endGroup()
                 }
                 try inserter.finish()
@@ -85,6 +92,8 @@ struct EventSightingStorageTests {
         #expect(typed[0] == typed[1] && typed[0].count == fullRows.count)
         #expect(try lean.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event_group") ?? 0 } > 50)
         #expect(try lean.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event_sighting") ?? 0 } > 400)
+        let folded = try lean.read { db in try Int.fetchOne(db, sql: "SELECT count(exit_id) FROM event_sighting") ?? 0 }
+        #expect(folded > 20, "exit sightings folded into their process's row: \(folded)")
         #expect(try full.read(SightingRows.count) == fullRows.count && lean.read(SightingRows.count) == fullRows.count)
 
         var queries: [RecordQuery] = [.jobs, .pandaID("9100000001"), .pandaID("9100000002"), .pandaID("a\u{0}b"), .pandaID("caf\u{e9}"), .pandaID("cafe\u{301}"), .taskID("910000"),
