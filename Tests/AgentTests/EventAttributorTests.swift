@@ -181,34 +181,41 @@ import Testing
         #expect(attributor.lives.keys.map(\.pid) == [301])
     }
 
-    @Test("between samples: the children of a process sampled on the pilot side wait, and take the job the next sample gives it")
-    func newPayloadRootBetweenSamples() {
-        let helper = TrackedProcess(identity: Self.identity(650), role: .pilotSide, pandaID: nil, taskID: nil, pilot: Self.identity(100),
-                                    container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64901,
-                                    firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+    /// 650, sampled on the pilot side before its exec, tracked with the pilot and job 4267387837's root.
+    static let pilotSideHelper = TrackedProcess(identity: identity(650), role: .pilotSide, pandaID: nil, taskID: nil, pilot: identity(100),
+                                                container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64901,
+                                                firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+    static var trackedWithHelper: [ProcessIdentity: TrackedProcess] {
         var tracked = Self.tracked
-        tracked[helper.identity] = helper
-        var attributor = EventAttributor()
-        attributor.ingest([Self.event(.fork, 651, parent: 650), Self.event(.exit, 651, parent: 650)], node: Self.node)
-        let between = attributor.resolveEnded(tracked: tracked)
-        #expect(between.started.isEmpty && between.exited.isEmpty && between.waiting == 1)
-        // The next sample: 650 ran the payload (a session leader in its job directory) and is job 88's root.
-        var root = helper
+        tracked[pilotSideHelper.identity] = pilotSideHelper
+        return tracked
+    }
+
+    /// `trackedWithHelper` as the next sample tracks it: 650 ran the payload (a session leader in
+    /// its job directory) and is job 88's root.
+    static var trackedWithJob88: [ProcessIdentity: TrackedProcess] {
+        var root = pilotSideHelper
         root.role = .payload
         root.pandaID = "88"
+        var tracked = trackedWithHelper
         tracked[root.identity] = root
-        let sampled = attributor.resolve(tracked: tracked, sampled: Self.sampled.union([root.identity]))
+        return tracked
+    }
+
+    @Test("between samples: the children of a process sampled on the pilot side wait, and take the job the next sample gives it")
+    func newPayloadRootBetweenSamples() {
+        var attributor = EventAttributor()
+        attributor.ingest([Self.event(.fork, 651, parent: 650), Self.event(.exit, 651, parent: 650)], node: Self.node)
+        let between = attributor.resolveEnded(tracked: Self.trackedWithHelper)
+        #expect(between.started.isEmpty && between.exited.isEmpty && between.waiting == 1)
+        let sampled = attributor.resolve(tracked: Self.trackedWithJob88, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         #expect(sampled.started.map(\.process.identity.pid) == [651])
         #expect(sampled.started.first?.process.role == .payload && sampled.started.first?.process.pandaID == "88")
     }
 
     @Test("between samples: when more ended processes would wait than asked, nothing is decided, and the sample decides them all")
     func giveUpBetweenSamples() {
-        let helper = TrackedProcess(identity: Self.identity(650), role: .pilotSide, pandaID: nil, taskID: nil, pilot: Self.identity(100),
-                                    container: nil, startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64901,
-                                    firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
-        var tracked = Self.tracked
-        tracked[helper.identity] = helper
+        let tracked = Self.trackedWithHelper
         // Decided in PID order (all were first seen at once): first 4,096 children of the
         // pilot-side 650, which wait, then 1,904 of the payload's root, which could be recorded.
         var events: [ProcessEvent] = []
@@ -233,11 +240,7 @@ import Testing
         let overCount = counted.resolveEnded(tracked: tracked, giveUpAbove: 2)
         #expect(overCount.gaveUp && overCount.started.isEmpty && counted.lives.count == 4)
         // The sample: 650 is job 88's root, and every process is decided and recorded once.
-        var root = helper
-        root.role = .payload
-        root.pandaID = "88"
-        tracked[root.identity] = root
-        let sampled = estimated.resolve(tracked: tracked, sampled: Self.sampled.union([root.identity]))
+        let sampled = estimated.resolve(tracked: Self.trackedWithJob88, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         #expect(sampled.started.count == 6_000 && sampled.exited.count == 6_000 && sampled.unattributable == 0)
         #expect(sampled.started.filter { $0.process.pandaID == "88" }.count == 4_096)
         #expect(estimated.lives.isEmpty)
