@@ -18,7 +18,9 @@ import Records
 /// gives the order they were inserted in. An event sighting (`insertEvent`) is split: what it
 /// states alike with the sightings just before it of the same record (`EventGroupFacts`) goes once
 /// into an `event_group` row, which is written when the group ends (`endGroup`, or a sighting
-/// stating other shared facts) with the range of ids it covers, before its sightings' rows.
+/// stating other shared facts) with the range of ids it covers, before its sightings' rows. The
+/// sightings' rows are held until the update ends (`finish`), so that a process's `exit`
+/// sighting folds into the row of its `process` sighting (`add`, `IndexSchema`).
 ///
 /// The rows are those GRDB's records would store: the same columns, values and storage classes
 /// (integers, text, booleans as 0/1, NULL for nil, strings bound up to a NUL as GRDB binds
@@ -37,8 +39,8 @@ final class IndexInserter {
     private var group: EventGroup?
     private var grouped: [EventSighting] = []
     /// Event sightings of ended groups, held back so that the `exit` sighting of a process whose
-    /// `process` sighting is among them folds into its row (`foldExit`); written by `finish()`,
-    /// or when `heldLimit` are held.
+    /// `process` sighting is among them folds into its row (`add`); written by `finish()`, or
+    /// when `heldLimit` are held.
     private var held: [EventSighting] = []
     /// Of the held rows of `process` records, not folded into yet: where each is, and its boot ID.
     private var foldable: [FoldKey: (index: Int, bootID: String)] = [:]
@@ -76,8 +78,8 @@ final class IndexInserter {
             group = EventGroup(id: nextGroupID, facts: EventGroupFacts(row))
             nextGroupID += 1
         }
-        try add(pid: row.pid, startTicks: row.startTicks, startTime: row.startTime, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
-                cmdline: row.cmdline, exe: row.exe, bootID: row.bootID, exit: exit)
+        add(pid: row.pid, startTicks: row.startTicks, startTime: row.startTime, firstSeen: row.firstSeen, lastSeen: row.lastSeen,
+            cmdline: row.cmdline, exe: row.exe, bootID: row.bootID, exit: exit)
     }
 
     /// An event sighting as the facts a writer handed over state it (`RecordIngester` reads
@@ -90,8 +92,8 @@ final class IndexInserter {
             group = EventGroup(id: nextGroupID, facts: EventGroupFacts(facts, recordSeq: recordSeq, role: role, bootID: bootID))
             nextGroupID += 1
         }
-        try add(pid: facts.pid, startTicks: facts.startTicks, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen,
-                cmdline: facts.cmdline, exe: facts.exe, bootID: bootID, exit: exit)
+        add(pid: facts.pid, startTicks: facts.startTicks, startTime: startTime, firstSeen: firstSeen, lastSeen: lastSeen,
+            cmdline: facts.cmdline, exe: facts.exe, bootID: bootID, exit: exit)
     }
 
     /// A sighting of the group being filled, with the next id: its own row, or, for the `exit`
@@ -100,7 +102,7 @@ final class IndexInserter {
     /// `exit_group_id`, its first and last seen): the sighting `SightingRows` reads back is the
     /// same, at one row a process instead of two.
     private func add(pid: Int64, startTicks: Int64, startTime: Int64?, firstSeen: Int64, lastSeen: Int64,
-                     cmdline: [String]?, exe: String?, bootID: String, exit: Bool) throws {
+                     cmdline: [String]?, exe: String?, bootID: String, exit: Bool) {
         let id = nextID
         nextID += 1
         let key = FoldKey(pid: pid, startTicks: startTicks)
