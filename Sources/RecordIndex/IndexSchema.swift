@@ -90,7 +90,7 @@ enum IndexSchema {
               pid INTEGER, message TEXT, evidence TEXT);
             CREATE INDEX finding_panda ON finding(panda_id);
             """)
-        try db.execute(sql: "CREATE VIEW process_sighting_all AS " + SightingRows.select(sampled: "1", events: "1"))
+        try db.execute(sql: "CREATE VIEW process_sighting_all AS " + SightingRows.select(sampled: "1", events: "1", exits: "1"))
         try db.execute(sql: "PRAGMA user_version = \(version)")
         try db.execute(sql: "PRAGMA application_id = \(applicationID)")
     }

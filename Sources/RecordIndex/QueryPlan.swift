@@ -108,38 +108,39 @@ struct QueryPlan {
     /// condition on `process_sighting` and on an event sighting's `e` and `g`, each taking
     /// `values`) and that were seen in the window, in the order they were indexed.
     private func sightings(sampled: String, events: String, _ values: [any DatabaseValueConvertible]) throws -> [ProcessSighting] {
-        let (sampled, events, arguments) = windowed(sampled: sampled, events: events, values)
-        return try SightingRows.fetch(db, sampled: sampled, events: events, arguments: arguments)
+        let window = windowed(sampled: sampled, events: events, values)
+        return try SightingRows.fetch(db, sampled: window.sampled, events: window.events, exits: window.exits, arguments: window.arguments)
     }
 
     /// The PanDA IDs (not null) of the sightings `sightings(sampled:events:)` would give.
     private func pandaIDs(sampled: String, events: String, _ values: [any DatabaseValueConvertible]) throws -> [String] {
-        let (sampled, events, arguments) = windowed(sampled: sampled + " AND panda_id IS NOT NULL",
-                                                    events: events + " AND g.panda_id IS NOT NULL", values)
-        let sql = "SELECT DISTINCT panda_id FROM process_sighting WHERE \(sampled) UNION "
-            + "SELECT DISTINCT g.panda_id FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
-            + "WHERE \(events) UNION "
-            + "SELECT DISTINCT g.panda_id FROM event_group g JOIN event_sighting e ON e.exit_group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
-            + "WHERE \(SightingRows.exitCondition(events))"
-        return try String.fetchAll(db, sql: sql, arguments: arguments)
+        let window = windowed(sampled: sampled + " AND panda_id IS NOT NULL", events: events + " AND g.panda_id IS NOT NULL", values)
+        let sql = "SELECT DISTINCT panda_id FROM process_sighting WHERE \(window.sampled) UNION "
+            + "SELECT DISTINCT g.panda_id \(SightingRows.eventsFrom) WHERE \(window.events) UNION "
+            + "SELECT DISTINCT g.panda_id \(SightingRows.exitsFrom) WHERE \(window.exits)"
+        return try String.fetchAll(db, sql: sql, arguments: window.arguments)
     }
 
     /// The conditions with the window's (last seen at or after `since`, first seen at or before
-    /// `until`), and the arguments of the three selects (`SightingRows.select`).
+    /// `until`) on `process_sighting`, on event sightings and on folded exits (`SightingRows`;
+    /// `events` names `g` and `e`'s pid or start only, so it holds for both), and the arguments
+    /// of the three.
     private func windowed(sampled: String, events: String, _ values: [any DatabaseValueConvertible])
-        -> (String, String, StatementArguments) {
-        var sampled = sampled, events = events, window: [any DatabaseValueConvertible] = []
+        -> (sampled: String, events: String, exits: String, arguments: StatementArguments) {
+        var sampled = sampled, exits = events, events = events, window: [any DatabaseValueConvertible] = []
         if let since {
             sampled += " AND last_seen >= ?"
             events += " AND e.last_seen >= ?"
+            exits += " AND e.exit_last_seen >= ?"
             window.append(since)
         }
         if let until {
             sampled += " AND first_seen <= ?"
             events += " AND e.first_seen <= ?"
+            exits += " AND e.exit_first_seen <= ?"
             window.append(until)
         }
-        return (sampled, events, StatementArguments(values + window + values + window + values + window))
+        return (sampled, events, exits, StatementArguments(values + window + values + window + values + window))
     }
 
     private func windowed(_ request: QueryInterfaceRequest<JobSighting>) -> QueryInterfaceRequest<JobSighting> {

@@ -15,21 +15,23 @@ enum SightingRows {
     /// What an event sighting's row keeps itself; the other columns are its group's.
     static let eventColumns: Set<String> = ["id", "pid", "start_ticks", "start_time", "first_seen", "last_seen", "cmdline", "exe"]
 
-    /// The sightings for which `sampled` (a condition on `process_sighting`'s columns) or `events`
-    /// (on `e`, the `event_sighting`, and `g`, its `event_group`) holds, not in any order. The
-    /// join names both ways to the group: the planner goes from a PID to the group by its key, or
-    /// from a group found by PanDA ID, task ID or uid to its sightings by their id range. An
-    /// `exit` sighting folded into a row (`IndexSchema`) is read from it and its own group, with
-    /// `events` asked of it (`exitCondition`). Arguments: those of `sampled`, then of `events`
-    /// twice.
-    static func select(sampled: String, events: String) -> String {
+    /// The join of an event sighting's row (`e`) with its group (`g`), both ways to the group:
+    /// the planner goes from a PID to the group by its key, or from a group found by PanDA ID,
+    /// task ID or uid to its sightings by their id range.
+    static let eventsFrom = "FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id"
+    /// The same for the `exit` sightings folded into rows (`IndexSchema`): a row and the group of
+    /// its folded exit.
+    static let exitsFrom = "FROM event_group g JOIN event_sighting e ON e.exit_group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id"
+
+    /// The sightings for which `sampled` (a condition on `process_sighting`'s columns), `events`
+    /// (on `e`, the `event_sighting`, and `g`, its `event_group`) or `exits` (on the same, for a
+    /// folded exit: its first and last seen are `e.exit_first_seen`, `e.exit_last_seen`) holds,
+    /// not in any order. Arguments: those of `sampled`, `events`, then `exits`.
+    static func select(sampled: String, events: String, exits: String) -> String {
         "SELECT \(columns.joined(separator: ", ")) FROM process_sighting WHERE \(sampled) UNION ALL "
-            + "SELECT \(columns.map { eventColumns.contains($0) ? "e.\($0)" : "g.\($0)" }.joined(separator: ", ")) "
-            + "FROM event_group g JOIN event_sighting e ON e.group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
+            + "SELECT \(columns.map { eventColumns.contains($0) ? "e.\($0)" : "g.\($0)" }.joined(separator: ", ")) \(eventsFrom) "
             + "WHERE \(events) UNION ALL "
-            + "SELECT \(columns.map(exitColumn).joined(separator: ", ")) "
-            + "FROM event_group g JOIN event_sighting e ON e.exit_group_id = g.id AND e.id BETWEEN g.first_id AND g.last_id "
-            + "WHERE \(exitCondition(events))"
+            + "SELECT \(columns.map(exitColumn).joined(separator: ", ")) \(exitsFrom) WHERE \(exits)"
     }
 
     /// A folded `exit` sighting's value of `column`.
@@ -43,17 +45,9 @@ enum SightingRows {
         }
     }
 
-    /// `events` (a condition on `g` and on `e`'s pid, start and first and last seen) asked of
-    /// the folded `exit` sightings.
-    static func exitCondition(_ events: String) -> String {
-        precondition(!["e.id", "e.cmdline", "e.exe", "e.exit_"].contains { events.contains($0) }, "not a condition on a folded exit: \(events)")
-        return events.replacingOccurrences(of: "e.first_seen", with: "e.exit_first_seen")
-            .replacingOccurrences(of: "e.last_seen", with: "e.exit_last_seen")
-    }
-
     /// The sightings as `select`, in the order they were indexed.
-    static func fetch(_ db: Database, sampled: String, events: String, arguments: StatementArguments) throws -> [ProcessSighting] {
-        try ProcessSighting.fetchAll(db, sql: select(sampled: sampled, events: events) + " ORDER BY id", arguments: arguments)
+    static func fetch(_ db: Database, sampled: String, events: String, exits: String, arguments: StatementArguments) throws -> [ProcessSighting] {
+        try ProcessSighting.fetchAll(db, sql: select(sampled: sampled, events: events, exits: exits) + " ORDER BY id", arguments: arguments)
     }
 
     /// Every sighting, in the order they were indexed.
