@@ -6,8 +6,12 @@ and 10,000 execs/s for 60 s). Every exec is a payload process the daemon must re
 job's PanDA ID. Per rate it reports the execs the driver managed, events lost (ring buffer, daemon
 buffer, unattributable), the daemon's CPU share of one core over the run, records and recorded
 processes per second, and the exec latency added: the wall time of 3,000 fork+exec+wait in a row
-(bench/execrate loop) with the daemon running against without it, measured before the daemon starts
-and again after it stopped (their mean is the baseline: the two bracket the drift of a long run).
+(bench/execrate loop) with the daemon running against without it. The loop's time drifts and
+scatters by several per cent between runs on a shared machine, so it is taken in five blocks of
+--loop-runs loops, alternated: without the daemon (before it starts), with it (after the rate
+runs), without (after it stopped), with a second daemon (fresh records directory, after its first
+cycle), without again. The latency added is the median of the loops with a daemon against the
+median of those without; every block's median and range is printed beside it.
 
 The machine may be shared: the load average before and after each row is printed beside it, and
 figures taken under load are disturbed (more CPU per event, more latency). Everything started is
@@ -34,14 +38,40 @@ def loadavg():
         return " ".join(f.read().split()[:3])
 
 
-def loop_seconds(execrate, scratch, count, runs):
+def loop_times(execrate, scratch, count, runs):
+    """Wall seconds of `runs` loops of `count` fork+exec+wait in a row (bench/execrate loop)."""
     times = []
     for run in range(runs):
         result = os.path.join(scratch, f"loop{run}")
         subprocess.run([execrate, "loop", str(count), result], check=True)
         with open(result) as f:
             times.append(float(f.read().split()[1]))
-    return statistics.median(times)
+    return times
+
+
+def block_text(times):
+    return f"{statistics.median(times):.3f} ({min(times):.3f}-{max(times):.3f})"
+
+
+def start_daemon(isotrace, scratch, interval):
+    """A daemon with process events on a fresh records directory, after its first cycle:
+    (process, records directory, metrics file)."""
+    out = tempfile.mkdtemp(prefix="daemon-", dir=scratch)
+    subprocess.run([isotrace, "keygen", "--out", out], check=True, stdout=subprocess.DEVNULL)
+    metrics = os.path.join(out, "isotrace.prom")
+    policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
+    daemon = subprocess.Popen([isotrace, "daemon", "--interval", interval, "--out", out, "--metrics", metrics,
+                               "--policy", policy, "--no-confine"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "daemon.log"), "w"))
+    daemonbench._wait_cycle(metrics, None, daemon, 900)
+    return daemon, out, metrics
+
+
+def stop_daemon(isotrace, daemon, out):
+    """SIGTERM by PID, then the chain's verification: (daemon exit status, verify exit status)."""
+    daemon.send_signal(signal.SIGTERM)
+    code = daemon.wait(timeout=300)
+    return code, subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True).returncode
 
 
 def metric(values, name):
@@ -134,6 +164,7 @@ def main():
     parser.add_argument("--rates", default="500,2000,10000")
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--loop", type=int, default=3000, help="fork+exec+wait in a row for the latency rows")
+    parser.add_argument("--loop-runs", type=int, default=5, help="loops in each of the five latency blocks")
     parser.add_argument("--interval", default="30s", help="the daemon's --interval")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -154,15 +185,8 @@ def main():
             os.mkdir(workdir)
             node = nodebench.start_node(tool("nodeshape"), tool("holder"), args.shape, size, workdir, timeout=300)
             print(f"\nN = {size:,}, {args.shape} shape ({nodebench.proc_count():,} processes in /proc), daemon --interval {args.interval}, load average {loadavg()}")
-            without = loop_seconds(execrate, scratch, args.loop, 3)
-            out = tempfile.mkdtemp(prefix="daemon-", dir=scratch)
-            subprocess.run([isotrace, "keygen", "--out", out], check=True, stdout=subprocess.DEVNULL)
-            metrics = os.path.join(out, "isotrace.prom")
-            policy = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "policies", "wlcg-mupj.yaml")
-            daemon = subprocess.Popen([isotrace, "daemon", "--interval", args.interval, "--out", out, "--metrics", metrics,
-                                       "--policy", policy, "--no-confine"],
-                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "daemon.log"), "w"))
-            daemonbench._wait_cycle(metrics, None, daemon, 900)
+            blocks = [("without", loop_times(execrate, scratch, args.loop, args.loop_runs))]
+            daemon, out, metrics = start_daemon(isotrace, scratch, args.interval)
             with open(os.path.join(out, "daemon.log")) as f:
                 state = next((line.split("] ", 1)[1].strip() for line in f if "process events:" in line), "process events: ?")
             print(f"  {state}")
@@ -179,18 +203,25 @@ def main():
                 lost_text = f"{r['lost']['ring_buffer']}/{r['lost']['daemon_buffer']}/{r['lost']['unattributable']}"
                 print(f"  {rate:>7} {r['execs']:>7} {r['execs'] / r['driver_wall']:>10.0f} {lost_text:>24} "
                       f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f} {r['catch_up']:>8.1f}s  {r['load']}")
-            with_daemon = loop_seconds(execrate, scratch, args.loop, 3)
+            blocks.append(("with", loop_times(execrate, scratch, args.loop, args.loop_runs)))
             load_with = loadavg()
-            daemon.send_signal(signal.SIGTERM)
-            code = daemon.wait(timeout=300)
-            after = loop_seconds(execrate, scratch, args.loop, 3)
-            baseline = (without + after) / 2
-            print(f"  exec latency: {args.loop} fork+exec+wait in a row, median of 3: {with_daemon:.3f} s with the daemon "
-                  f"(load average {load_with}), {without:.3f} s without it before it started and {after:.3f} s after it stopped: "
-                  f"{(with_daemon - baseline) / baseline * 100:+.1f} % against their mean")
-            verify = subprocess.run([isotrace, "verify", "--out", out], capture_output=True, text=True)
-            print(f"  daemon exit {code}; verify exit {verify.returncode}")
+            code, verified = stop_daemon(isotrace, daemon, out)
             daemon = None
+            print(f"  daemon exit {code}; verify exit {verified}")
+            blocks.append(("without", loop_times(execrate, scratch, args.loop, args.loop_runs)))
+            daemon, out, _ = start_daemon(isotrace, scratch, args.interval)
+            blocks.append(("with", loop_times(execrate, scratch, args.loop, args.loop_runs)))
+            code, verified = stop_daemon(isotrace, daemon, out)
+            daemon = None
+            print(f"  second daemon (for the latency blocks): exit {code}; verify exit {verified}")
+            blocks.append(("without", loop_times(execrate, scratch, args.loop, args.loop_runs)))
+            with_daemon = statistics.median([t for kind, times in blocks if kind == "with" for t in times])
+            without = statistics.median([t for kind, times in blocks if kind == "without" for t in times])
+            print(f"  exec latency: {args.loop} fork+exec+wait in a row, blocks of {args.loop_runs} loops, median (range) in s: "
+                  + ", ".join(f"{kind} {block_text(times)}" for kind, times in blocks))
+            print(f"  exec latency added: {with_daemon:.3f} s with a daemon (median of {2 * args.loop_runs}), {without:.3f} s without "
+                  f"(median of {3 * args.loop_runs}): {(with_daemon - without) / without * 100:+.1f} % (load average {load_with} "
+                  f"after the rates, {loadavg()} at the end)")
             nodebench.stop_node(node)
             node = None
             shutil.rmtree(workdir, ignore_errors=True)
