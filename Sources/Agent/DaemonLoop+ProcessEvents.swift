@@ -72,7 +72,8 @@ extension DaemonLoop {
         let started = Syscalls.monotonicMilliseconds()
         let drained = processEvents.drain()
         let records = resolveProcessEvents(drained, node: nodeFacts) { attributor in
-            attributor.resolveEnded(tracked: tracker.processes, giveUpAbove: Self.waitingForSample)
+            // The tracker is as the last full cycle's `resolve` was given it.
+            attributor.resolveEnded(giveUpAbove: Self.waitingForSample)
         }
         let resolvedAt = Syscalls.monotonicMilliseconds()
         startSigning()

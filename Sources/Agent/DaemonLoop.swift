@@ -282,13 +282,12 @@ public final class DaemonLoop {
         let audit = PolicyEvaluator(policy: policy, inspector: RootedFileInspector(procRoot: configuration.procRoot))
             .audit(snapshot, reusing: lastAudit, lookUpOwners: writesAudit || counters.cycles % Self.ownerLookupEvery == 0)
         lastAudit = audit
-        let trackedBefore = tracker.processes
         let events = tracker.update(with: audit)
+        // The processes recorded before and after the update (those it keeps and those it found
+        // ended) and the sample's, as the tracker holds them: nothing merged or built again.
         let eventRecords = drained.map { drained in
             resolveProcessEvents(drained, node: snapshot.node) { attributor in
-                var sampled = Set<ProcessIdentity>(minimumCapacity: snapshot.processes.count)
-                for process in snapshot.processes { sampled.insert(process.identity) }
-                return attributor.resolve(tracked: trackedBefore.merging(tracker.processes) { _, current in current }, sampled: sampled)
+                attributor.resolve(alive: tracker.processes, ended: tracker.ended, sampled: tracker.sampled)
             }
         }
         let auditedAt = Syscalls.monotonicMilliseconds()

@@ -27,10 +27,13 @@ public struct EventAttributor: Sendable {
     public private(set) var lifeLost = 0
     /// Ended processes whose ancestry reached neither a sampled process nor a seen fork, since it started.
     public private(set) var unattributable = 0
-    /// Identities of the previous cycle's sample and its recorded processes: a parent that ended
-    /// since is still known.
+    /// Identities of the previous cycle's sample and its recorded processes (the last `resolve`'s
+    /// `tracked`): a parent that ended since is still known.
     private var previousSampled: Set<ProcessIdentity> = []
-    private var previousTracked: [ProcessIdentity: TrackedProcess] = [:]
+    private var previousTracked = Known()
+    /// `previousTracked` is `resolve(alive:ended:sampled:)`'s: its `alive` is within the next
+    /// call's `alive` and `ended` together.
+    private var previousFromTracker = false
     /// The parent of each process alive when the event source started (`ProcessLineage`), until
     /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
     private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
@@ -136,7 +139,26 @@ public struct EventAttributor: Sendable {
     /// `tracked`: the processes the sampler recorded (before and after this cycle's update);
     /// `sampled`: every process of this cycle's sample.
     public mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>) -> Resolution {
-        resolve(tracked: tracked, sampled: sampled, final: true)
+        let known = Known(first: tracked, second: previousTracked.first, third: previousTracked.second)
+        let resolution = resolve(known: known, sampled: sampled, final: true)
+        previousTracked = Known(first: tracked)
+        previousFromTracker = false
+        return resolution
+    }
+
+    /// `resolve(tracked:sampled:)` as the daemon's `ProcessTracker` hands its update over, called
+    /// after each of its updates: the processes it keeps (`alive`), those the update found ended
+    /// (`ended`, as recorded), every process of the sample (`sampled`). `tracked` is `alive` and
+    /// `ended` together; the processes of the last resolution's that are in neither are those
+    /// the update before found ended. The maps are looked up in turn, not merged into one every
+    /// cycle (on a node of 10,000 processes, tens of thousands of hash insertions a cycle).
+    public mutating func resolve(alive: [ProcessIdentity: TrackedProcess], ended: [ProcessIdentity: TrackedProcess],
+                                 sampled: Set<ProcessIdentity>) -> Resolution {
+        let before = previousFromTracker ? previousTracked.second : previousTracked.first
+        let resolution = resolve(known: Known(first: alive, second: ended, third: before), sampled: sampled, final: true)
+        previousTracked = Known(first: alive, second: ended)
+        previousFromTracker = true
+        return resolution
     }
 
     /// Decides between two samples (no sample since the last `resolve`; `tracked`: the processes
@@ -152,19 +174,60 @@ public struct EventAttributor: Sendable {
     /// here would be work done twice. Whether that many would wait is told from the ended
     /// processes decided so far (every `giveUpCheck` of them, in the order they are decided).
     public mutating func resolveEnded(tracked: [ProcessIdentity: TrackedProcess], giveUpAbove: Int? = nil) -> Resolution {
-        resolve(tracked: tracked, sampled: [], final: false, giveUpAbove: giveUpAbove)
+        let known = Known(first: tracked, second: previousTracked.first, third: previousTracked.second)
+        return resolve(known: known, sampled: [], final: false, giveUpAbove: giveUpAbove)
+    }
+
+    /// `resolveEnded(tracked:giveUpAbove:)` with the processes the last `resolve` was given, as
+    /// they still are: the daemon's tracker changes only with a sample, after which `resolve`
+    /// comes first. Nothing is merged.
+    public mutating func resolveEnded(giveUpAbove: Int? = nil) -> Resolution {
+        resolve(known: previousTracked, sampled: [], final: false, giveUpAbove: giveUpAbove)
+    }
+
+    /// Processes the sampler recorded, in up to three maps looked up in turn (the first that has
+    /// a process gives it): what a resolution knows, without the maps merged into one.
+    struct Known: Sendable {
+        var first: [ProcessIdentity: TrackedProcess] = [:]
+        var second: [ProcessIdentity: TrackedProcess] = [:]
+        var third: [ProcessIdentity: TrackedProcess] = [:]
+
+        subscript(identity: ProcessIdentity) -> TrackedProcess? {
+            if let process = first[identity] { return process }
+            if !second.isEmpty, let process = second[identity] { return process }
+            return third.isEmpty ? nil : third[identity]
+        }
+
+        /// How many entries the maps hold (a process may be in more than one).
+        var count: Int { first.count + second.count + third.count }
+
+        /// Each identity (once per map it is in), `first`'s last.
+        func forEachIdentity(_ body: (ProcessIdentity) -> Void) {
+            for identity in third.keys { body(identity) }
+            for identity in second.keys { body(identity) }
+            for identity in first.keys { body(identity) }
+        }
+    }
+
+    /// The identities of this cycle's sample and the previous one's, asked in turn (not united
+    /// into one set every cycle).
+    struct Sampled {
+        var now: Set<ProcessIdentity> = []
+        var before: Set<ProcessIdentity> = []
+
+        func contains(_ identity: ProcessIdentity) -> Bool { now.contains(identity) || before.contains(identity) }
     }
 
     /// How many ended processes `resolveEnded` decides between two estimates of how many would
     /// wait.
     static let giveUpCheck = 4_096
 
-    /// `resolve` (`final`) or `resolveEnded`.
-    private mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>, final: Bool,
+    /// `resolve` (`final`) or `resolveEnded`. `known`: the processes recorded by this cycle's
+    /// sample and the previous one's.
+    private mutating func resolve(known: Known, sampled: Set<ProcessIdentity>, final: Bool,
                                   giveUpAbove: Int? = nil) -> Resolution {
         var resolution = Resolution()
-        let known = tracked.merging(previousTracked) { current, _ in current }
-        let everSampled = final ? sampled.union(previousSampled) : []
+        let everSampled = final ? Sampled(now: sampled, before: previousSampled) : Sampled()
         // One pass over the lives: the order to decide in, and when each ended (nil: alive).
         // The identities (a String each) stay in their own array: the order sorted holds only
         // plain values, moved without retain and release.
@@ -190,7 +253,7 @@ public struct EventAttributor: Sendable {
             if let reaping { return reaping }
             var made = Reaping()
             made.alive.reserveCapacity(known.count + order.count)
-            for identity in known.keys { made.alive[identity.pid] = identity }
+            known.forEachIdentity { made.alive[$0.pid] = $0 }
             for entry in order {
                 if let exitTime = entry.exitTime {
                     made.ended[identities[entry.slot]] = exitTime
@@ -289,7 +352,6 @@ public struct EventAttributor: Sendable {
         resolutions += 1
         if resolutions >= 2 { ancestors = [:] }
         previousSampled = sampled
-        previousTracked = tracked
         return resolution
     }
 
@@ -315,8 +377,8 @@ public struct EventAttributor: Sendable {
     /// A process's attribution: the sampler's when it recorded it, else inherited from its parent
     /// at fork (decided once, then kept); nil when the ancestry reaches nothing known. Not
     /// `final` (between samples): a payload's only, nil for everything else.
-    private mutating func attribution(of identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
-                                      sampled: Set<ProcessIdentity>, final: Bool, depth: Int) -> LifeAttribution? {
+    private mutating func attribution(of identity: ProcessIdentity, known: Known,
+                                      sampled: Sampled, final: Bool, depth: Int) -> LifeAttribution? {
         if final { return decide(identity, known: known, sampled: sampled, final: true, depth: depth) }
         // Between samples a new job's processes all wait, each with its chain of new ancestors:
         // an ancestor found waiting is not asked again for each of its descendants.
@@ -327,8 +389,8 @@ public struct EventAttributor: Sendable {
     }
 
     /// `attribution`, unremembered.
-    private mutating func decide(_ identity: ProcessIdentity, known: [ProcessIdentity: TrackedProcess],
-                                 sampled: Set<ProcessIdentity>, final: Bool, depth: Int) -> LifeAttribution? {
+    private mutating func decide(_ identity: ProcessIdentity, known: Known,
+                                 sampled: Sampled, final: Bool, depth: Int) -> LifeAttribution? {
         if let process = known[identity] { return Self.payloadOrFinal(Self.own(process), final) }
         // Read in place (a life is not copied to be asked): its attribution, its parent and,
         // for the pilot side only, its execs.
@@ -434,7 +496,7 @@ public struct EventAttributor: Sendable {
 
     /// Why a payload process is outside its job, or nil: a new session outside a job directory
     /// (not the job's root), or an end reaped by a process outside the job.
-    private func escape(_ life: ProcessLife, side: JobSide, known: [ProcessIdentity: TrackedProcess], reaping: () -> Reaping) -> String? {
+    private func escape(_ life: ProcessLife, side: JobSide, known: Known, reaping: () -> Reaping) -> String? {
         if side.jobRoot != life.identity,
            let exec = life.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) == nil }) {
             return "escaped: leads a new session (sid \(life.identity.pid)) outside the job directory (cwd \(exec.cwdName.isEmpty ? "?" : exec.cwdName)) when it ran \(exec.filename)"

@@ -17,6 +17,11 @@ public struct ProcessTracker: Sendable {
     /// cycle before: no per-process write each cycle).
     public private(set) var processes: [ProcessIdentity: TrackedProcess] = [:]
     public private(set) var jobs: [JobKey: TrackedJob] = [:]
+    /// The recorded processes the last update found gone, as they were recorded (their
+    /// `lastSeen` not filled in): with `processes`, every process the update before it held.
+    public private(set) var ended: [ProcessIdentity: TrackedProcess] = [:]
+    /// Every process of the last update's sample (recorded or not).
+    public private(set) var sampled: Set<ProcessIdentity> = []
     /// Each job's (nil: the node's) last verdict per rule, in the order the rules came.
     private var verdicts: [JobKey?: [RuleVerdict]] = [:]
     /// When the previous update's audit was taken.
@@ -40,7 +45,10 @@ public struct ProcessTracker: Sendable {
         // Exits first: a PID reused within one interval is an exit and a start, in that order.
         var gone = processes.values.filter { !present.contains($0.identity) }
         gone.sort { $0.identity.pid < $1.identity.pid }
+        ended = [:]
+        ended.reserveCapacity(gone.count)
         for var process in gone {
+            ended[process.identity] = process
             process.lastSeen = lastCycle ?? process.firstSeen
             events.append(.processExited(process))
             processes[process.identity] = nil
@@ -59,6 +67,7 @@ public struct ProcessTracker: Sendable {
         // kept until it is gone.
 
         events += updateJobs(audit, now: now)
+        sampled = present
         return events
     }
 

@@ -361,4 +361,72 @@ import Testing
             }
         }
     }
+
+    /// A resolution as the records see it: who is recorded, with which job, what ended, escaped, waits, is unattributable.
+    static func summary(_ resolution: EventAttributor.Resolution) -> String {
+        let started = resolution.started.map { "\($0.process.identity.pid):\($0.process.role):\($0.process.pandaID ?? "-"):\($0.firstSight)" }.sorted()
+        let exited = resolution.exited.map { "\($0.process.identity.pid):\($0.execsSinceEntry)" }.sorted()
+        return "started \(started) exited \(exited) escaped \(resolution.escaped.map(\.process.identity.pid).sorted()) "
+            + "unattributable \(resolution.unattributable) waiting \(resolution.waiting) gave up \(resolution.gaveUp)"
+    }
+
+    @Test("the tracker's hand-over (kept, ended, sample) decides as the merged maps: a recorded parent that ended is known for two samples, a sampled one for two")
+    func trackerHandOverAsMergedMaps() {
+        // 250: a payload process recorded by the first sample, gone at the second; its children
+        // come after. 50: a process outside every job, in the first sample only.
+        var ending = Self.root
+        ending.identity = Self.identity(250)
+        let alive = Self.tracked
+        let first = alive.merging([ending.identity: ending]) { current, _ in current }
+        let samples: [(alive: [ProcessIdentity: TrackedProcess], ended: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>)] = [
+            (first, [:], Self.sampled.union([ending.identity, Self.identity(50)])),
+            (alive, [ending.identity: ending], Self.sampled),
+            (alive, [:], Self.sampled),
+            (alive, [:], Self.sampled),
+        ]
+        // Per sample: the events before it, then those before the events-only resolution after it.
+        func forkAndExit(_ pid: Int32, _ parent: Int32) -> [ProcessEvent] {
+            [Self.event(.fork, pid, parent: parent), Self.event(.exit, pid, parent: parent)]
+        }
+        let events: [(beforeSample: [ProcessEvent], between: [ProcessEvent])] = [
+            (forkAndExit(301, 200), forkAndExit(251, 250)),
+            (forkAndExit(252, 250) + forkAndExit(51, 50), forkAndExit(253, 250)),
+            (forkAndExit(254, 250) + forkAndExit(52, 50), []),
+            (forkAndExit(255, 250), []),
+        ]
+        var merged = EventAttributor(), handedOver = EventAttributor()
+        var summaries: [String] = []
+        var previousAlive: [ProcessIdentity: TrackedProcess] = [:]
+        for (sample, cycle) in zip(samples, events) {
+            merged.ingest(cycle.beforeSample, node: Self.node)
+            handedOver.ingest(cycle.beforeSample, node: Self.node)
+            // What the daemon gave before: the processes recorded before the update and after it.
+            let atSample = merged.resolve(tracked: previousAlive.merging(sample.alive) { _, current in current }, sampled: sample.sampled)
+            let handed = handedOver.resolve(alive: sample.alive, ended: sample.ended, sampled: sample.sampled)
+            #expect(Self.summary(handed) == Self.summary(atSample))
+            summaries.append(Self.summary(handed))
+            previousAlive = sample.alive
+            merged.ingest(cycle.between, node: Self.node)
+            handedOver.ingest(cycle.between, node: Self.node)
+            let between = merged.resolveEnded(tracked: sample.alive)
+            let handedBetween = handedOver.resolveEnded()
+            #expect(Self.summary(handedBetween) == Self.summary(between))
+            summaries.append(Self.summary(handedBetween))
+            #expect(Set(handedOver.lives.keys) == Set(merged.lives.keys))
+        }
+        #expect(merged.unattributable == 2 && handedOver.unattributable == 2)
+        // 251 and 253 between samples, 252 and 254 at a sample: 250's children while it is known;
+        // 51 of the process sampled once is nobody's, 52 and 255 (nothing known left) unattributable.
+        let expected = [
+            "started [\"301:payload:4267387837:true\"] exited [\"301:false\"] escaped [] unattributable 0 waiting 0 gave up false",
+            "started [\"251:payload:4267387837:true\"] exited [\"251:false\"] escaped [] unattributable 0 waiting 0 gave up false",
+            "started [\"252:payload:4267387837:true\"] exited [\"252:false\"] escaped [] unattributable 0 waiting 0 gave up false",
+            "started [\"253:payload:4267387837:true\"] exited [\"253:false\"] escaped [] unattributable 0 waiting 0 gave up false",
+            "started [\"254:payload:4267387837:true\"] exited [\"254:false\"] escaped [] unattributable 1 waiting 0 gave up false",
+            "started [] exited [] escaped [] unattributable 0 waiting 0 gave up false",
+            "started [] exited [] escaped [] unattributable 1 waiting 0 gave up false",
+            "started [] exited [] escaped [] unattributable 0 waiting 0 gave up false",
+        ]
+        #expect(summaries == expected, "\(summaries)")
+    }
 }

@@ -72,6 +72,29 @@ import Testing
         #expect(tracker.update(with: AgentFixtures.audit(without, at: 90, policy: policy)).isEmpty)
     }
 
+    @Test("what an update hands to the event attribution: the processes it found ended, as recorded; its sample's identities")
+    func endedAndSampled() throws {
+        let policy = try AgentFixtures.policy()
+        let snapshot = try AgentFixtures.snapshot()
+        var tracker = ProcessTracker()
+        _ = tracker.update(with: AgentFixtures.audit(snapshot, at: 0, policy: policy))
+        #expect(tracker.ended.isEmpty)
+        #expect(tracker.sampled == Set(snapshot.processes.map(\.identity)))
+        let before = tracker.processes
+        var without = snapshot
+        without.processes.removeAll { $0.pid == 25630 }
+        let events = tracker.update(with: AgentFixtures.audit(without, at: 30, policy: policy))
+        let gone = try #require(Self.exited(events).first)
+        // The exit event has its last time seen filled in; `ended` holds the process as recorded.
+        #expect(tracker.ended.count == 1 && tracker.ended[gone.identity]?.lastSeen == before[gone.identity]?.lastSeen)
+        #expect(tracker.ended[gone.identity]?.pandaID == "6402753124" && tracker.ended[gone.identity]?.role == .payload)
+        #expect(tracker.sampled == Set(without.processes.map(\.identity)) && !tracker.sampled.contains(gone.identity))
+        // Together they are every process the update before held.
+        #expect(Set(tracker.processes.keys).union(tracker.ended.keys) == Set(before.keys))
+        _ = tracker.update(with: AgentFixtures.audit(without, at: 60, policy: policy))
+        #expect(tracker.ended.isEmpty, "only the last update's")
+    }
+
     @Test("a process seen in one cycle only is recorded once, then exits")
     func shortLived() throws {
         let policy = try AgentFixtures.policy()
