@@ -50,6 +50,8 @@ public final class DaemonLoop {
     var nodeFacts: NodeFacts?
     /// Events-only cycles since start (`eventCycle`), each with its debug line.
     var eventCycles = 0
+    /// `eventCycles` when the last full cycle ended: whether events-only cycles ran since.
+    var eventCyclesAtLastCycle = 0
     var known: [Int32: ProcessSample] = [:]
     var node: RecordNode?
     var hostname: String?
@@ -374,12 +376,25 @@ public final class DaemonLoop {
         metrics.sampler = lastSampler.rawValue
         writeMetrics()
         // The first cycle parses every process in full and builds every process record; give the
-        // freed heap back so RSS follows what the daemon keeps, not its busiest cycle.
-        Syscalls.releaseFreeMemory()
+        // freed heap back so RSS follows what the daemon keeps, not its busiest cycle. Later ones
+        // not under process events (`underProcessEvents`): as after an events-only cycle, the
+        // next batch would fault it all in again; the first full cycle without them gives it back.
+        let keepsHeap = counters.cycles > 1
+            && Self.underProcessEvents(eventCyclesSince: eventCycles - eventCyclesAtLastCycle, resolution: eventRecords?.resolution)
+        eventCyclesAtLastCycle = eventCycles
+        if !keepsHeap { Syscalls.releaseFreeMemory() }
         if counters.cycles == 1 { Syscalls.releaseStartupCode() }
         // The phases, and when the records were durable (monotonic, for bench/firstcycle.py).
         let durable = appended ? lastDurableAt.map { "durable at monotonic \($0) ms, \($0 - started) ms into the cycle" } ?? "nothing appended" : "not appended"
-        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms: sample \(sampledAt - started), audit \(auditedAt - sampledAt), records built \(builtAt - auditedAt), appended \((lastDurableAt ?? indexedAt) - builtAt) (\(durable)), index \(indexedAt - (lastDurableAt ?? indexedAt)) ms")
+        logger.debug("cycle \(counters.cycles): \(snapshot.processes.count) processes, \(audit.jobs.count) job(s) (\(audit.jobsReused) unchanged), \(events.count) event(s), \(elapsed) ms: sample \(sampledAt - started), audit \(auditedAt - sampledAt), records built \(builtAt - auditedAt), appended \((lastDurableAt ?? indexedAt) - builtAt) (\(durable)), index \(indexedAt - (lastDurableAt ?? indexedAt)) ms, \(keepsHeap ? "freed heap kept (process events)" : "freed heap given back")")
+    }
+
+    /// Whether a full cycle is under process events: it recorded processes the events saw (its
+    /// resolution started or ended some), or events-only cycles ran since the last full cycle.
+    /// Such a cycle keeps the heap it freed for the next batch (RSS stays at the busiest cycle's
+    /// while the events keep coming, and comes down at the first full cycle without them).
+    static func underProcessEvents(eventCyclesSince: Int, resolution: EventAttributor.Resolution?) -> Bool {
+        eventCyclesSince > 0 || resolution.map { !$0.started.isEmpty || !$0.exited.isEmpty } ?? false
     }
 
     /// Appends the `exit` and then the `process` records of the sampled processes that ended and
