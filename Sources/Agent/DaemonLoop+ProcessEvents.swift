@@ -58,6 +58,14 @@ extension DaemonLoop {
         return EventRecords(resolution: resolution, loss: loss)
     }
 
+    /// A cycle that drained the event source and then could not sample gives the events back to
+    /// the collector: the next cycle's drain decides them (nothing is dropped; what no longer
+    /// fits in the collector's buffer is counted lost there).
+    func keepForNextSample(_ drained: ProcessEventCollector.Drained?) {
+        guard let drained, let processEvents else { return }
+        processEvents.putBack(drained.batches)
+    }
+
     /// Ended processes waiting for a sample beyond this start a full cycle at once (they are in
     /// memory until a sample decides them; a new job's processes wait for its first sample).
     static let waitingForSample = 25_000

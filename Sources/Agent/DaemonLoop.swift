@@ -252,6 +252,7 @@ public final class DaemonLoop {
             count("sample")
             guard sampler.kind == .bpf else {
                 logger.error("cannot sample \(configuration.procRoot): \(error)")
+                keepForNextSample(drained)
                 return
             }
             // The records of this cycle say "procfs": what was read, not what was configured.
@@ -261,6 +262,7 @@ public final class DaemonLoop {
                     .sample(reusing: known)
             } catch {
                 logger.error("cannot sample \(configuration.procRoot): \(error)")
+                keepForNextSample(drained)
                 return
             }
         }

@@ -99,6 +99,30 @@ public final class ProcessEventCollector: @unchecked Sendable {
     /// Events waiting for the next drain.
     public var waiting: Int { locked { buffered } }
 
+    /// Gives drained events back, ahead of those read since (a cycle that drained them and then
+    /// could not sample hands them to the next drain instead of dropping them). What no longer fits
+    /// under `bufferLimit` beside the events read since is counted lost, as `keep` counts it.
+    public func putBack(_ batches: [[ProcessEvent]]) {
+        let count = batches.reduce(0) { $0 + $1.count }
+        guard count > 0 else { return }
+        locked {
+            var room = max(0, bufferLimit - buffered)
+            var kept: [[ProcessEvent]] = []
+            for batch in batches {
+                if batch.count <= room {
+                    kept.append(batch)
+                    room -= batch.count
+                } else {
+                    if room > 0 { kept.append(Array(batch.prefix(room))) }
+                    bufferLost += UInt64(batch.count - room)
+                    room = 0
+                }
+            }
+            buffered += kept.reduce(0) { $0 + $1.count }
+            buffer = kept + buffer
+        }
+    }
+
     private func readUntilStopped() {
         // Room for as many events as the last poll read: a poll's array is not grown and copied
         // again and again while it fills.
