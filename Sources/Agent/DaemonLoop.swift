@@ -378,9 +378,9 @@ public final class DaemonLoop {
         metrics.sampler = lastSampler.rawValue
         writeMetrics()
         // The first cycle parses every process in full and builds every process record; give the
-        // freed heap back so RSS follows what the daemon keeps, not its busiest cycle. Later ones
-        // not under process events (`underProcessEvents`): as after an events-only cycle, the
-        // next batch would fault it all in again; the first full cycle without them gives it back.
+        // freed heap back so RSS follows what the daemon keeps, not its busiest cycle. A later one
+        // under process events (`underProcessEvents`) keeps it, as an events-only cycle does: the
+        // next batch would fault it all in again. The first full cycle without them gives it back.
         let keepsHeap = counters.cycles > 1
             && Self.underProcessEvents(eventCyclesSince: eventCycles - eventCyclesAtLastCycle, resolution: eventRecords?.resolution)
         eventCyclesAtLastCycle = eventCycles
