@@ -109,28 +109,34 @@ public struct EventAttributor: Sendable {
         }
         lives.reserveCapacity(min(lifeLimit, lives.count + eventCount / 2))
         for events in batches {
-            for event in events {
-                let ticks = event.startTicks(clockTicksPerSecond: ticksPerSecond)
-                let identity = ProcessIdentity(bootID: bootID, pid: event.pid, startTicks: ticks)
-                let time = wall(event.boottimeNanoseconds)
-                // One hash lookup per event: updated in place when known, inserted whole when new.
-                if let known = lives.index(forKey: identity) {
-                    lives.values[known].update(with: event, time: time)
-                    continue
+            // Each event read where it is: a copy (the iterator's, an argument's) retains and
+            // releases each of its arrays again, on storage the reading thread retains too.
+            events.withUnsafeBufferPointer { list in
+                guard let base = list.baseAddress else { return }
+                for offset in 0..<list.count {
+                    let event = base + offset
+                    let ticks = event.pointee.startTicks(clockTicksPerSecond: ticksPerSecond)
+                    let identity = ProcessIdentity(bootID: bootID, pid: event.pointee.pid, startTicks: ticks)
+                    let time = wall(event.pointee.boottimeNanoseconds)
+                    // One hash lookup per event: updated in place when known, inserted whole when new.
+                    if let known = lives.index(forKey: identity) {
+                        lives.values[known].update(with: event, time: time)
+                        continue
+                    }
+                    guard lives.count < lifeLimit else {
+                        lifeLost += 1
+                        continue
+                    }
+                    let parent = ProcessIdentity(bootID: bootID, pid: event.pointee.ppid,
+                                                 startTicks: event.pointee.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
+                    var life = ProcessLife(
+                        identity: identity, parent: parent, parentSeenAtFork: event.pointee.kind == .fork,
+                        startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
+                        firstSeen: time, lastSeen: time, ppid: event.pointee.ppid, sid: event.pointee.sid, uids: event.pointee.uids,
+                        gids: event.pointee.gids, namespaces: event.pointee.namespaces, cgroupID: event.pointee.cgroupID, comm: event.pointee.comm)
+                    life.update(with: event, time: time)
+                    lives[identity] = life
                 }
-                guard lives.count < lifeLimit else {
-                    lifeLost += 1
-                    continue
-                }
-                let parent = ProcessIdentity(bootID: bootID, pid: event.ppid,
-                                             startTicks: event.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
-                var life = ProcessLife(
-                    identity: identity, parent: parent, parentSeenAtFork: event.kind == .fork,
-                    startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
-                    firstSeen: time, lastSeen: time, ppid: event.ppid, sid: event.sid, uids: event.uids, gids: event.gids,
-                    namespaces: event.namespaces, cgroupID: event.cgroupID, comm: event.comm)
-                life.update(with: event, time: time)
-                lives[identity] = life
             }
         }
     }
@@ -524,29 +530,33 @@ public struct EventAttributor: Sendable {
 }
 
 extension ProcessLife {
-    mutating func update(with event: ProcessEvent, time: UTCTime) {
+    /// The event's values, read where the event is. A value the life holds already (the same
+    /// ids, namespaces and comm as the last event's: the decoder shares their storage) is not
+    /// assigned again, which would retain the new storage and release the old, the same.
+    mutating func update(with event: UnsafePointer<ProcessEvent>, time: UTCTime) {
         lastSeen = max(lastSeen, time)
-        ppid = event.ppid
-        sid = event.sid
-        uids = event.uids
-        gids = event.gids
-        namespaces = event.namespaces
-        cgroupID = event.cgroupID
-        comm = event.comm
-        switch event.kind {
+        ppid = event.pointee.ppid
+        sid = event.pointee.sid
+        if uids != event.pointee.uids { uids = event.pointee.uids }
+        if gids != event.pointee.gids { gids = event.pointee.gids }
+        if namespaces != event.pointee.namespaces { namespaces = event.pointee.namespaces }
+        cgroupID = event.pointee.cgroupID
+        if comm != event.pointee.comm { comm = event.pointee.comm }
+        switch event.pointee.kind {
         case .fork:
             firstSeen = min(firstSeen, time)
         case .exec:
             execCount += 1
+            let exec = Exec(time: time, filename: event.pointee.filename, arguments: event.pointee.arguments,
+                            truncated: event.pointee.argumentsTruncated, cwdName: event.pointee.cwdName,
+                            sessionLeader: event.pointee.sid == event.pointee.pid)
             if execs.count < Self.execLimit {
-                execs.append(Exec(time: time, filename: event.filename, arguments: event.arguments, truncated: event.argumentsTruncated,
-                                  cwdName: event.cwdName, sessionLeader: event.sid == event.pid))
+                execs.append(exec)
             } else {
-                execs[execs.count - 1] = Exec(time: time, filename: event.filename, arguments: event.arguments,
-                                              truncated: event.argumentsTruncated, cwdName: event.cwdName, sessionLeader: event.sid == event.pid)
+                execs[execs.count - 1] = exec
             }
         case .exit:
-            exit = Exit(time: time, status: event.exitStatus, reaper: event.ppid)
+            exit = Exit(time: time, status: event.pointee.exitStatus, reaper: event.pointee.ppid)
         }
     }
 }

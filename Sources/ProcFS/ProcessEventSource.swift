@@ -32,9 +32,10 @@ public final class ProcessEventSource: @unchecked Sendable {
     }
 
     /// Waits up to `milliseconds` for events and hands each to `body`, in the ring's order; returns
-    /// how many were read.
+    /// how many were read. Each event is given (consumed), not lent: a reader that keeps it keeps
+    /// it without a copy, so its arrays are not retained again here and released after `body`.
     @discardableResult
-    public func poll(milliseconds: Int32, _ body: (ProcessEvent) -> Void) throws(TaskIteratorError) -> Int {
+    public func poll(milliseconds: Int32, _ body: (consuming ProcessEvent) -> Void) throws(TaskIteratorError) -> Int {
         var error = [CChar](repeating: 0, count: 256)
         let count = withoutActuallyEscaping(body) { body -> Int32 in
             var box = Delivery(body: body, decoder: decoder)
@@ -60,7 +61,7 @@ public final class ProcessEventSource: @unchecked Sendable {
     }
 
     private struct Delivery {
-        var body: (ProcessEvent) -> Void
+        var body: (consuming ProcessEvent) -> Void
         var decoder: ProcessEventDecoder
         var unknown = 0
     }
