@@ -106,19 +106,10 @@ public final class ProcessEventCollector: @unchecked Sendable {
         let count = batches.reduce(0) { $0 + $1.count }
         guard count > 0 else { return }
         locked {
-            var room = max(0, bufferLimit - buffered)
             var kept: [[ProcessEvent]] = []
             for batch in batches {
-                if batch.count <= room {
-                    kept.append(batch)
-                    room -= batch.count
-                } else {
-                    if room > 0 { kept.append(Array(batch.prefix(room))) }
-                    bufferLost += UInt64(batch.count - room)
-                    room = 0
-                }
+                if let part = fittedLocked(batch) { kept.append(part) }
             }
-            buffered += kept.reduce(0) { $0 + $1.count }
             buffer = kept + buffer
         }
     }
@@ -147,17 +138,21 @@ public final class ProcessEventCollector: @unchecked Sendable {
     /// for (the rest counted as lost).
     private func keepLocked(_ batch: [ProcessEvent]) {
         seen += UInt64(batch.count)
+        if let part = fittedLocked(batch) { buffer.append(part) }
+    }
+
+    /// The part of `batch` that fits under `bufferLimit` (the whole batch, not copied, when it
+    /// all does; nil when none does), counted in `buffered`; the rest counted in `bufferLost`.
+    private func fittedLocked(_ batch: [ProcessEvent]) -> [ProcessEvent]? {
         let room = max(0, bufferLimit - buffered)
         if batch.count <= room {
-            buffer.append(batch)
             buffered += batch.count
-        } else {
-            if room > 0 {
-                buffer.append(Array(batch.prefix(room)))
-                buffered += room
-            }
-            bufferLost += UInt64(batch.count - room)
+            return batch
         }
+        bufferLost += UInt64(batch.count - room)
+        guard room > 0 else { return nil }
+        buffered += room
+        return Array(batch.prefix(room))
     }
 
     private func locked<T>(_ body: () -> T) -> T {
