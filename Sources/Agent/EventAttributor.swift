@@ -28,12 +28,9 @@ public struct EventAttributor: Sendable {
     /// Ended processes whose ancestry reached neither a sampled process nor a seen fork, since it started.
     public private(set) var unattributable = 0
     /// Identities of the previous cycle's sample and its recorded processes (the last `resolve`'s
-    /// `tracked`): a parent that ended since is still known.
+    /// `alive` and `ended`): a parent that ended since is still known.
     private var previousSampled: Set<ProcessIdentity> = []
     private var previousTracked = Known()
-    /// `previousTracked` is `resolve(alive:ended:sampled:)`'s: its `alive` is within the next
-    /// call's `alive` and `ended` together.
-    private var previousFromTracker = false
     /// The parent of each process alive when the event source started (`ProcessLineage`), until
     /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
     private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
@@ -141,52 +138,33 @@ public struct EventAttributor: Sendable {
         }
     }
 
-    /// Decides, after a cycle's sample, what each process seen by events is and what to record.
-    /// `tracked`: the processes the sampler recorded (before and after this cycle's update);
-    /// `sampled`: every process of this cycle's sample.
-    public mutating func resolve(tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>) -> Resolution {
-        let known = Known(first: tracked, second: previousTracked.first, third: previousTracked.second)
-        let resolution = resolve(known: known, sampled: sampled, final: true)
-        previousTracked = Known(first: tracked)
-        previousFromTracker = false
-        return resolution
-    }
-
-    /// `resolve(tracked:sampled:)` as the daemon's `ProcessTracker` hands its update over, called
-    /// after each of its updates: the processes it keeps (`alive`), those the update found ended
-    /// (`ended`, as recorded), every process of the sample (`sampled`). `tracked` is `alive` and
-    /// `ended` together; the processes of the last resolution's that are in neither are those
-    /// the update before found ended. The maps are looked up in turn, not merged into one every
-    /// cycle (on a node of 10,000 processes, tens of thousands of hash insertions a cycle).
+    /// Decides, after a cycle's sample, what each process seen by events is and what to record,
+    /// from what the daemon's `ProcessTracker` hands over after each of its updates: the
+    /// processes it keeps (`alive`), those the update found ended (`ended`, as recorded), every
+    /// process of the sample (`sampled`). The processes of the last resolution's that are in
+    /// neither map are those the update before found ended (its `ended`), still known for this
+    /// one. The maps are looked up in turn, not merged into one every cycle (on a node of 10,000
+    /// processes, tens of thousands of hash insertions a cycle).
     public mutating func resolve(alive: [ProcessIdentity: TrackedProcess], ended: [ProcessIdentity: TrackedProcess],
                                  sampled: Set<ProcessIdentity>) -> Resolution {
-        let before = previousFromTracker ? previousTracked.second : previousTracked.first
-        let resolution = resolve(known: Known(first: alive, second: ended, third: before), sampled: sampled, final: true)
+        let resolution = resolve(known: Known(first: alive, second: ended, third: previousTracked.second), sampled: sampled, final: true)
         previousTracked = Known(first: alive, second: ended)
-        previousFromTracker = true
         return resolution
     }
 
-    /// Decides between two samples (no sample since the last `resolve`; `tracked`: the processes
-    /// the last one recorded) what only the events can tell: the ended processes whose ancestry
-    /// reaches a payload, recorded as `resolve` would record them. Every other process waits for
-    /// the next sample, whose classification may still change its ancestors' side (a process
-    /// sampled before its exec may be a new pilot or a new payload root by the next one): it is
-    /// neither decided, nor recorded, nor counted as unattributable here.
+    /// Decides between two samples, with the processes the last `resolve` was given (the
+    /// daemon's tracker changes only with a sample, after which `resolve` comes first), what only
+    /// the events can tell: the ended processes whose ancestry reaches a payload, recorded as
+    /// `resolve` would record them. Every other process waits for the next sample, whose
+    /// classification may still change its ancestors' side (a process sampled before its exec
+    /// may be a new pilot or a new payload root by the next one): it is neither decided, nor
+    /// recorded, nor counted as unattributable here.
     ///
     /// `giveUpAbove`: when more ended processes than this would wait, nothing is decided or
     /// recorded (`Resolution.gaveUp`): the daemon samples at once, and that cycle's `resolve`
     /// decides them all. A new job's processes all wait for its first sample, so deciding them
     /// here would be work done twice. Whether that many would wait is told from the ended
     /// processes decided so far (every `giveUpCheck` of them, in the order they are decided).
-    public mutating func resolveEnded(tracked: [ProcessIdentity: TrackedProcess], giveUpAbove: Int? = nil) -> Resolution {
-        let known = Known(first: tracked, second: previousTracked.first, third: previousTracked.second)
-        return resolve(known: known, sampled: [], final: false, giveUpAbove: giveUpAbove)
-    }
-
-    /// `resolveEnded(tracked:giveUpAbove:)` with the processes the last `resolve` was given, as
-    /// they still are: the daemon's tracker changes only with a sample, after which `resolve`
-    /// comes first. Nothing is merged.
     public mutating func resolveEnded(giveUpAbove: Int? = nil) -> Resolution {
         resolve(known: previousTracked, sampled: [], final: false, giveUpAbove: giveUpAbove)
     }

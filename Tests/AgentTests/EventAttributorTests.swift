@@ -29,6 +29,15 @@ import Testing
     static let tracked = [pilot.identity: pilot, root.identity: root]
     static let sampled: Set<ProcessIdentity> = [identity(1), identity(100), identity(200)]
 
+    /// An attributor as the daemon's is after a sample that tracked `tracked` (every one alive)
+    /// among `sampled`: what its events-only cycles (`resolveEnded`) then look up.
+    static func afterSample(_ tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity> = sampled) -> EventAttributor {
+        var attributor = EventAttributor()
+        let nothing = attributor.resolve(alive: tracked, ended: [:], sampled: sampled)
+        precondition(nothing.started.isEmpty && nothing.exited.isEmpty, "no events before the first sample")
+        return attributor
+    }
+
     @Test("a payload's short-lived child: recorded with the PanDA ID and pilot at fork, kept across exec and a uid change")
     func childOfPayload() {
         var attributor = EventAttributor()
@@ -37,7 +46,7 @@ import Testing
             Self.event(.exec, 300, parent: 200, uid: 0, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
             Self.event(.exit, 300, parent: 200, status: 1 << 8),
         ], node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(resolution.started.map(\.process.identity.pid) == [300])
         let child = resolution.started[0].process
         #expect(child.pandaID == "4267387837" && child.role == .payload && child.pilot == Self.identity(100) && child.taskID == "1")
@@ -60,7 +69,7 @@ import Testing
             Self.event(.exec, 600, parent: 200, filename: "/usr/bin/true", cwd: "PanDA_Pilot-4267387837", arguments: ["/bin/true"]),
             Self.event(.exit, 600, parent: 200),
         ], node: Self.node)
-        return attributor.resolve(tracked: tracked, sampled: Self.sampled.union([child.identity]))
+        return attributor.resolve(alive: tracked, ended: [:], sampled: Self.sampled.union([child.identity]))
     }
 
     @Test("a sampled process caught between its fork and its exec: its exit entry carries the exec; one sampled after its exec gets none")
@@ -93,7 +102,7 @@ import Testing
     func doubleFork() {
         var attributor = EventAttributor()
         attributor.ingest(Self.doubleForkEvents, node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401])
         #expect(resolution.escaped.map(\.process.identity.pid) == [401])
         #expect(resolution.escaped.first?.reason.hasPrefix("escaped: reparented from PID 400 to PID 1") == true)
@@ -109,7 +118,7 @@ import Testing
             Self.event(.exit, 410, parent: 200, at: 1_000_000_000, status: 9),
             Self.event(.exit, 411, parent: 410, at: 1_100_000_000, status: 9, reaper: 1),
         ], node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(resolution.exited.count == 2 && resolution.escaped.isEmpty)
     }
 
@@ -120,12 +129,12 @@ import Testing
             Self.event(.fork, 500, parent: 200),
             Self.event(.exec, 500, parent: 200, sid: 500, filename: "/usr/bin/nc", cwd: "tmp", arguments: ["nc", "-l"]),
         ], node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(resolution.escaped.first?.reason.contains("new session") == true)
         #expect(resolution.started.first?.life.exit == nil, "still alive: a process entry, no exit yet")
         // Its exit later is recorded once, and not reported again.
         attributor.ingest([Self.event(.exit, 500, parent: 200)], node: Self.node)
-        let later = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled.union([Self.identity(500)]))
+        let later = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled.union([Self.identity(500)]))
         #expect(later.started.isEmpty && later.exited.map(\.process.identity.pid) == [500] && later.escaped.isEmpty)
     }
 
@@ -142,7 +151,7 @@ import Testing
             Self.event(.exit, 701, parent: 700),
             Self.event(.exit, 700, parent: 100),
         ], node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         let byPID = Dictionary(uniqueKeysWithValues: resolution.started.map { ($0.process.identity.pid, $0.process) })
         #expect(byPID[600]?.role == .pilotSide && byPID[600]?.pandaID == nil && byPID[600]?.pilot == Self.identity(100))
         #expect(byPID[700]?.role == .payload && byPID[700]?.pandaID == "77" && byPID[700]?.pilot == Self.identity(100))
@@ -152,7 +161,7 @@ import Testing
 
     @Test("between samples: a payload's ended processes are recorded as after a sample; live, pilot-side and unknown ones wait for the next sample")
     func betweenSamples() {
-        var attributor = EventAttributor()
+        var attributor = Self.afterSample(Self.tracked)
         attributor.ingest([
             Self.event(.fork, 300, parent: 200),
             Self.event(.exec, 300, parent: 200, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
@@ -163,7 +172,7 @@ import Testing
             Self.event(.fork, 901, parent: 999),
             Self.event(.exit, 901, parent: 999),
         ], node: Self.node)
-        let between = attributor.resolveEnded(tracked: Self.tracked)
+        let between = attributor.resolveEnded()
         #expect(between.started.map(\.process.identity.pid) == [300] && between.exited.map(\.process.identity.pid) == [300])
         #expect(between.started.first?.process.pandaID == "4267387837" && between.started.first?.firstSight == true)
         #expect(between.waiting == 2 && between.unattributable == 0 && attributor.unattributable == 0)
@@ -174,7 +183,7 @@ import Testing
                                    firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
         var tracked = Self.tracked
         tracked[child.identity] = child
-        let sampled = attributor.resolve(tracked: tracked, sampled: Self.sampled.union([child.identity]))
+        let sampled = attributor.resolve(alive: tracked, ended: [:], sampled: Self.sampled.union([child.identity]))
         #expect(sampled.started.map(\.process.identity.pid) == [600] && sampled.started.first?.process.role == .pilotSide)
         #expect(sampled.exited.map(\.process.identity.pid) == [600])
         #expect(sampled.unattributable == 1 && sampled.waiting == 0)
@@ -204,11 +213,11 @@ import Testing
 
     @Test("between samples: the children of a process sampled on the pilot side wait, and take the job the next sample gives it")
     func newPayloadRootBetweenSamples() {
-        var attributor = EventAttributor()
+        var attributor = Self.afterSample(Self.trackedWithHelper, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         attributor.ingest([Self.event(.fork, 651, parent: 650), Self.event(.exit, 651, parent: 650)], node: Self.node)
-        let between = attributor.resolveEnded(tracked: Self.trackedWithHelper)
+        let between = attributor.resolveEnded()
         #expect(between.started.isEmpty && between.exited.isEmpty && between.waiting == 1)
-        let sampled = attributor.resolve(tracked: Self.trackedWithJob88, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
+        let sampled = attributor.resolve(alive: Self.trackedWithJob88, ended: [:], sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         #expect(sampled.started.map(\.process.identity.pid) == [651])
         #expect(sampled.started.first?.process.role == .payload && sampled.started.first?.process.pandaID == "88")
     }
@@ -222,25 +231,25 @@ import Testing
         for pid in Int32(1000)..<5096 { events += [Self.event(.fork, pid, parent: 650), Self.event(.exit, pid, parent: 650)] }
         for pid in Int32(6000)..<7904 { events += [Self.event(.fork, pid, parent: 200), Self.event(.exit, pid, parent: 200)] }
         func attributor() -> EventAttributor {
-            var made = EventAttributor()
+            var made = Self.afterSample(tracked, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
             made.ingest(events, node: Self.node)
             return made
         }
         // 4,096 of the 6,000 wait: as many as 6,000 would, from the first 4,096 decided.
         var estimated = attributor()
-        let gaveUp = estimated.resolveEnded(tracked: tracked, giveUpAbove: 5_999)
+        let gaveUp = estimated.resolveEnded(giveUpAbove: 5_999)
         #expect(gaveUp.gaveUp && gaveUp.waiting == 6_000 && gaveUp.started.isEmpty && gaveUp.exited.isEmpty)
         #expect(estimated.lives.count == 6_000, "nothing decided is forgotten")
         var kept = attributor()
-        let recorded = kept.resolveEnded(tracked: tracked, giveUpAbove: 6_000)
+        let recorded = kept.resolveEnded(giveUpAbove: 6_000)
         #expect(!recorded.gaveUp && recorded.waiting == 4_096 && recorded.started.count == 1_904 && recorded.exited.count == 1_904)
         // Beyond the limit by count, before any estimate.
-        var counted = EventAttributor()
+        var counted = Self.afterSample(tracked, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         counted.ingest(Array(events.prefix(6)) + [Self.event(.fork, 300, parent: 200), Self.event(.exit, 300, parent: 200)], node: Self.node)
-        let overCount = counted.resolveEnded(tracked: tracked, giveUpAbove: 2)
+        let overCount = counted.resolveEnded(giveUpAbove: 2)
         #expect(overCount.gaveUp && overCount.started.isEmpty && counted.lives.count == 4)
         // The sample: 650 is job 88's root, and every process is decided and recorded once.
-        let sampled = estimated.resolve(tracked: Self.trackedWithJob88, sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
+        let sampled = estimated.resolve(alive: Self.trackedWithJob88, ended: [:], sampled: Self.sampled.union([Self.pilotSideHelper.identity]))
         #expect(sampled.started.count == 6_000 && sampled.exited.count == 6_000 && sampled.unattributable == 0)
         #expect(sampled.started.filter { $0.process.pandaID == "88" }.count == 4_096)
         #expect(estimated.lives.isEmpty)
@@ -248,9 +257,9 @@ import Testing
 
     @Test("between samples: a payload child that double-forks to init and ends is recorded and reported escaped")
     func escapeBetweenSamples() {
-        var attributor = EventAttributor()
+        var attributor = Self.afterSample(Self.tracked)
         attributor.ingest(Self.doubleForkEvents, node: Self.node)
-        let resolution = attributor.resolveEnded(tracked: Self.tracked)
+        let resolution = attributor.resolveEnded()
         #expect(Set(resolution.started.map(\.process.identity.pid)) == [400, 401] && resolution.waiting == 0)
         #expect(resolution.escaped.map(\.process.identity.pid) == [401])
         #expect(attributor.lives.isEmpty)
@@ -269,7 +278,7 @@ import Testing
             Self.event(.fork, 902, parent: 800),
             Self.event(.exit, 902, parent: 800),
         ], node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(resolution.started.map(\.process.identity.pid) == [902])
         #expect(resolution.started.first?.process.pandaID == "4267387837")
         #expect(resolution.unattributable == 1 && attributor.unattributable == 1)
@@ -286,11 +295,11 @@ import Testing
     func execAfterTheProcessEntry() throws {
         var attributor = EventAttributor()
         attributor.ingest([Self.event(.fork, 310, parent: 200)], node: Self.node)
-        let first = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let first = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(first.started.map(\.process.identity.pid) == [310] && first.started.first?.life.execs.isEmpty == true)
         attributor.ingest([Self.event(.exec, 310, parent: 200, filename: "/bin/true", arguments: ["/bin/true"]),
                            Self.event(.exit, 310, parent: 200)], node: Self.node)
-        let second = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let second = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(second.started.isEmpty)
         let exit = try #require(second.exited.first)
         #expect(!exit.firstSight && exit.execsSinceEntry)
@@ -310,7 +319,7 @@ import Testing
                     Self.event(.exec, pid, parent: 200, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u"]),
                     Self.event(.exit, pid, parent: 200, status: 1 << 8)]
         }, node: Self.node)
-        let resolution = attributor.resolve(tracked: Self.tracked, sampled: Self.sampled)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
         #expect(resolution.started.count == 3 && resolution.exited.count == 3)
         func unordered(_ value: JSONValue, at path: String) -> [String] {
             switch value {
@@ -370,8 +379,8 @@ import Testing
             + "unattributable \(resolution.unattributable) waiting \(resolution.waiting) gave up \(resolution.gaveUp)"
     }
 
-    @Test("the tracker's hand-over (kept, ended, sample) decides as the merged maps: a recorded parent that ended is known for two samples, a sampled one for two")
-    func trackerHandOverAsMergedMaps() {
+    @Test("the tracker's hand-over (kept, ended, sample): a recorded parent that ended is known for two samples, a sampled one for two")
+    func trackerHandOver() {
         // 250: a payload process recorded by the first sample, gone at the second; its children
         // come after. 50: a process outside every job, in the first sample only.
         var ending = Self.root
@@ -394,27 +403,15 @@ import Testing
             (forkAndExit(254, 250) + forkAndExit(52, 50), []),
             (forkAndExit(255, 250), []),
         ]
-        var merged = EventAttributor(), handedOver = EventAttributor()
+        var handedOver = EventAttributor()
         var summaries: [String] = []
-        var previousAlive: [ProcessIdentity: TrackedProcess] = [:]
         for (sample, cycle) in zip(samples, events) {
-            merged.ingest(cycle.beforeSample, node: Self.node)
             handedOver.ingest(cycle.beforeSample, node: Self.node)
-            // What the daemon gave before: the processes recorded before the update and after it.
-            let atSample = merged.resolve(tracked: previousAlive.merging(sample.alive) { _, current in current }, sampled: sample.sampled)
-            let handed = handedOver.resolve(alive: sample.alive, ended: sample.ended, sampled: sample.sampled)
-            #expect(Self.summary(handed) == Self.summary(atSample))
-            summaries.append(Self.summary(handed))
-            previousAlive = sample.alive
-            merged.ingest(cycle.between, node: Self.node)
+            summaries.append(Self.summary(handedOver.resolve(alive: sample.alive, ended: sample.ended, sampled: sample.sampled)))
             handedOver.ingest(cycle.between, node: Self.node)
-            let between = merged.resolveEnded(tracked: sample.alive)
-            let handedBetween = handedOver.resolveEnded()
-            #expect(Self.summary(handedBetween) == Self.summary(between))
-            summaries.append(Self.summary(handedBetween))
-            #expect(Set(handedOver.lives.keys) == Set(merged.lives.keys))
+            summaries.append(Self.summary(handedOver.resolveEnded()))
         }
-        #expect(merged.unattributable == 2 && handedOver.unattributable == 2)
+        #expect(handedOver.unattributable == 2 && handedOver.lives.isEmpty)
         // 251 and 253 between samples, 252 and 254 at a sample: 250's children while it is known;
         // 51 of the process sampled once is nobody's, 52 and 255 (nothing known left) unattributable.
         let expected = [

@@ -27,10 +27,10 @@ import Testing
                     E.event(.exit, pid, parent: 200, at: 3_000_000_000 + UInt64(offset), status: offset == 5 ? 9 : 1 << 8)]
         } + [E.event(.fork, 120, parent: 100), E.event(.exec, 120, parent: 100, filename: "/usr/bin/curl", arguments: ["curl", "-s"]),
              E.event(.exit, 120, parent: 100)], node: E.node)
-        let first = attributor.resolve(tracked: E.tracked, sampled: E.sampled)
+        let first = attributor.resolve(alive: E.tracked, ended: [:], sampled: E.sampled)
         attributor.ingest([E.event(.exec, 310, parent: 200, filename: "/bin/true", arguments: ["/bin/true"]), E.event(.exit, 310, parent: 200)],
                           node: E.node)
-        let second = attributor.resolve(tracked: E.tracked, sampled: E.sampled)
+        let second = attributor.resolve(alive: E.tracked, ended: [:], sampled: E.sampled)
         return (first.started, first.exited, second.exited)
     }
 

@@ -84,10 +84,10 @@ import Testing
                     E.event(.exec, pid, parent: 200, uid: 0, filename: "/usr/bin/id", cwd: "PanDA_Pilot-4267387837", arguments: ["id", "-u", "\u{1}\"x\\"]),
                     E.event(.exit, pid, parent: 200, status: 1 << 8)]
         }, node: E.node)
-        let first = attributor.resolve(tracked: E.tracked, sampled: E.sampled)
+        let first = attributor.resolve(alive: E.tracked, ended: [:], sampled: E.sampled)
         attributor.ingest([E.event(.exec, 310, parent: 200, filename: "/bin/true", arguments: ["/bin/true"]), E.event(.exit, 310, parent: 200)],
                           node: E.node)
-        let second = attributor.resolve(tracked: E.tracked, sampled: E.sampled)
+        let second = attributor.resolve(alive: E.tracked, ended: [:], sampled: E.sampled)
         #expect(first.started.count == 7 && first.exited.count == 6 && second.exited.count == 1)
         bodies += [DaemonRecords.eventProcesses(first.started), DaemonRecords.eventExits(first.exited), DaemonRecords.eventExits(second.exited)]
         return bodies
