@@ -128,7 +128,7 @@ public struct EventAttributor: Sendable {
                                                  startTicks: event.pointee.parentStartTicks(clockTicksPerSecond: ticksPerSecond))
                     var life = ProcessLife(
                         identity: identity, parent: parent, parentSeenAtFork: event.pointee.kind == .fork,
-                        startTime: UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: ticksPerSecond),
+                        startTime: node.startTime(ticks: ticks),
                         firstSeen: time, lastSeen: time, ppid: event.pointee.ppid, sid: event.pointee.sid, uids: event.pointee.uids,
                         gids: event.pointee.gids, namespaces: event.pointee.namespaces, cgroupID: event.pointee.cgroupID, comm: event.pointee.comm)
                     life.update(with: event, time: time)

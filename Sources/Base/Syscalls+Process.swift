@@ -43,6 +43,16 @@ extension Syscalls {
         return (UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec), Int64(real.tv_sec) * 1000 + Int64(real.tv_nsec) / 1_000_000)
     }
 
+    /// When this boot began, in milliseconds since the epoch: CLOCK_REALTIME less CLOCK_BOOTTIME,
+    /// taken in nanoseconds (btime in /proc/stat is the same difference, cut to whole seconds).
+    public static func bootInstantMilliseconds() -> Int64 {
+        var boot = timespec(), real = timespec()
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        clock_gettime(CLOCK_REALTIME, &real)
+        let nanoseconds = (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(boot.tv_nsec)
+        return nanoseconds / 1_000_000
+    }
+
     /// Sleeps `milliseconds` (nanosleep(2), resumed after a signal).
     public static func sleep(milliseconds: Int) {
         var request = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)

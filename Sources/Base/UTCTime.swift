@@ -15,13 +15,15 @@ public struct UTCTime: Sendable, Equatable, Comparable, Hashable, CustomStringCo
 
     /// The start time of a process: boot time plus its start ticks. Both come from files a proc
     /// root may forge (`btime`, stat field 22), so the arithmetic is checked: a sum past
-    /// `latest` is `latest`, never an overflow trap.
-    public init(bootTime: UInt64, ticks: UInt64, ticksPerSecond: Int) {
+    /// `latest` is `latest`, never an overflow trap. `bootMilliseconds`: the milliseconds of the
+    /// boot instant past `bootTime`'s whole second (`NodeFacts.bootMilliseconds`), at most 999.
+    public init(bootTime: UInt64, ticks: UInt64, ticksPerSecond: Int, bootMilliseconds: UInt64 = 0) {
         let hz = UInt64(max(ticksPerSecond, 1))
         let limit = UInt64(UTCTime.latest.millisecondsSinceEpoch)
         let boot = bootTime.multipliedReportingOverflow(by: 1000)
         let whole = (ticks / hz).multipliedReportingOverflow(by: 1000)
-        let fraction = (ticks % hz) * 1000 / hz  // ticks % hz < hz, which is at most Int.max
+        // ticks % hz < hz, which is at most Int.max; the boot's milliseconds are below 1,000.
+        let fraction = (ticks % hz) * 1000 / hz + min(bootMilliseconds, 999)
         let sum = boot.partialValue.addingReportingOverflow(whole.partialValue)
         let total = sum.partialValue.addingReportingOverflow(fraction)
         let overflow = boot.overflow || whole.overflow || sum.overflow || total.overflow

@@ -39,9 +39,10 @@ public struct NodeFactsReader: Sendable {
             return number
         }
         let sys = procRoot + "/sys/"
+        let bootID = text("boot_id", sys + "kernel/random/boot_id")
         return NodeFacts(
             hostname: text("hostname", sys + "kernel/hostname"),
-            bootID: text("boot_id", sys + "kernel/random/boot_id"),
+            bootID: bootID,
             machineID: text("machine_id", machineIDPath),
             kernelRelease: text("kernel_release", sys + "kernel/osrelease"),
             ptraceScope: number("ptrace_scope", sys + "kernel/yama/ptrace_scope"),
@@ -49,9 +50,33 @@ public struct NodeFactsReader: Sendable {
             unprivilegedUsernsClone: number("unprivileged_userns_clone", sys + "kernel/unprivileged_userns_clone"),
             pidMax: number("pid_max", sys + "kernel/pid_max"),
             bootTime: bootTime,
+            bootMilliseconds: bootID.flatMap { Self.bootMilliseconds(bootTime: bootTime, bootID: $0) } ?? 0,
             clockTicksPerSecond: Syscalls.clockTicksPerSecond(),
             unavailable: unavailable)
     }
+
+    /// The milliseconds of the boot instant past `btime`'s whole second, from the clocks
+    /// (`thisBoot`): only for a proc root of this very boot (its boot ID is ours), and only when
+    /// the clocks agree with its btime (a time namespace, a forged btime: nil, and start times
+    /// count from btime's whole second as `ps` counts them).
+    static func bootMilliseconds(bootTime: UInt64, bootID: String) -> UInt64? {
+        guard let thisBoot, thisBoot.bootID == bootID else { return nil }
+        let second = Int64(clamping: bootTime).multipliedReportingOverflow(by: 1000)
+        guard !second.overflow, thisBoot.instant >= second.partialValue, thisBoot.instant - second.partialValue < 1000 else { return nil }
+        return UInt64(thisBoot.instant - second.partialValue)
+    }
+
+    /// This boot's ID and instant (milliseconds since the epoch, CLOCK_REALTIME less
+    /// CLOCK_BOOTTIME), taken once per run: the difference moves by a millisecond now and then
+    /// (the clocks are read one after the other, NTP slews the real-time clock), and every
+    /// sample of one run must count start times from the same instant (a process sampled twice,
+    /// by both samplers, or first seen by the event source, has one start time).
+    static let thisBoot: (bootID: String, instant: Int64)? = {
+        var buffer: [UInt8] = []
+        let path = "/proc/sys/kernel/random/boot_id"
+        guard let count = try? Syscalls.readFile(at: nil, path, displayPath: path, into: &buffer) else { return nil }
+        return (EscapedText.decode(ByteScan.trimmed(buffer[0..<count])), Syscalls.bootInstantMilliseconds())
+    }()
 
     /// `<parent of proc root>/etc/machine-id`.
     var machineIDPath: String {

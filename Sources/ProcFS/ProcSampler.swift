@@ -186,7 +186,7 @@ struct ProcessReader {
         let identity = ProcessIdentity(bootID: node.bootID ?? "", pid: pid, startTicks: stat.startTicks)
         var sample = ProcessSample(
             identity: identity, stat: stat,
-            startTime: UTCTime(bootTime: node.bootTime, ticks: stat.startTicks, ticksPerSecond: node.clockTicksPerSecond))
+            startTime: node.startTime(ticks: stat.startTicks))
         if let known, known.identity == identity {
             return .sample(try refresh(known, stat: stat, pid: pid, &process))
         }

@@ -28,7 +28,7 @@ extension NodeFacts: Encodable {
         for key in SnapshotKey.Node.allCases {
             switch key {
             case .bootID: try container.encodeOrNull(bootID, forKey: key)
-            case .bootTime: try container.encode(UTCTime(millisecondsSinceEpoch: Int64(bootTime) * 1000).description, forKey: key)
+            case .bootTime: try container.encode(bootInstant.description, forKey: key)
             case .btime: try container.encode(bootTime, forKey: key)
             case .clockTicks: try container.encode(clockTicksPerSecond, forKey: key)
             case .hostname: try container.encodeOrNull(hostname, forKey: key)

@@ -104,7 +104,7 @@ public enum SnapshotJSONWriter {
             json.key(keys.list, index)
             switch key {
             case .bootID: json.string(node.bootID)
-            case .bootTime: json.string(UTCTime(millisecondsSinceEpoch: Int64(node.bootTime) * 1000).description)
+            case .bootTime: json.string(node.bootInstant.description)
             case .btime: json.integer(node.bootTime)
             case .clockTicks: json.integer(node.clockTicksPerSecond)
             case .hostname: json.string(node.hostname)

@@ -170,7 +170,7 @@ extension ProcessReader {
         if record.isIncomplete { return read(pid: record.pid, known: known) }
         let ticks = record.startTicks(clockTicksPerSecond: node.clockTicksPerSecond)
         let identity = ProcessIdentity(bootID: node.bootID ?? "", pid: record.pid, startTicks: ticks)
-        let startTime = UTCTime(bootTime: node.bootTime, ticks: ticks, ticksPerSecond: node.clockTicksPerSecond)
+        let startTime = node.startTime(ticks: ticks)
         if let known, known.identity == identity {
             return refresh(known, record: record)
         }

@@ -28,6 +28,17 @@ import Testing
         #expect(time.description == text)
     }
 
+    @Test func bootMillisecondsAreAddedAndBounded() {
+        let whole = UTCTime(bootTime: 1_795_665_000, ticks: 685_470, ticksPerSecond: 100)
+        let exact = UTCTime(bootTime: 1_795_665_000, ticks: 685_470, ticksPerSecond: 100, bootMilliseconds: 787)
+        #expect(exact.millisecondsSinceEpoch - whole.millisecondsSinceEpoch == 787)
+        #expect(exact.description == "2026-11-26T05:44:15.487Z")
+        // At most 999: a whole second more is btime's to say.
+        #expect(UTCTime(bootTime: 1_795_665_000, ticks: 0, ticksPerSecond: 100, bootMilliseconds: 5_000).millisecondsSinceEpoch
+            == 1_795_665_000_999)
+        #expect(UTCTime(bootTime: .max, ticks: .max, ticksPerSecond: 100, bootMilliseconds: 999) == .latest)
+    }
+
     @Test func exactMillisecondsAndOrder() {
         let a = UTCTime(bootTime: 1_795_665_000, ticks: 685_470, ticksPerSecond: 100)
         let b = UTCTime(bootTime: 1_795_665_000, ticks: 685_472, ticksPerSecond: 100)
