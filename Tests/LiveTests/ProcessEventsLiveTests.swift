@@ -237,6 +237,8 @@ extension Live {
             let records = try run.records()
             #expect(EventsLive.heartbeats(records).count == 2, "no other full cycle (each writes a heartbeat)")
             #expect(between.allSatisfy { $0["seen_by"] as? String == "event" && $0["role"] as? String == "payload" })
+            // The cycle logs its line after its records are appended (and seen above).
+            for _ in 0..<50 where !daemon.stderrText.contains("event cycle") { usleep(100_000) }
             #expect(daemon.stderrText.contains("event cycle"), "\(daemon.stderrText.suffix(2000))")
             // What was left below the threshold is recorded by the next sample's cycle.
             usleep(2_000_000)
