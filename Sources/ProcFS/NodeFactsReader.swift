@@ -67,8 +67,8 @@ public struct NodeFactsReader: Sendable {
     }
 
     /// This boot's ID and instant (milliseconds since the epoch, CLOCK_REALTIME less
-    /// CLOCK_BOOTTIME), taken once per run: the difference moves by a millisecond now and then
-    /// (the clocks are read one after the other, NTP slews the real-time clock), and every
+    /// CLOCK_BOOTTIME), taken once per run: read again, the difference may land on the next
+    /// millisecond (the clocks are read one after the other) or move (the clock set), and every
     /// sample of one run must count start times from the same instant (a process sampled twice,
     /// by both samplers, or first seen by the event source, has one start time).
     static let thisBoot: (bootID: String, instant: Int64)? = {
