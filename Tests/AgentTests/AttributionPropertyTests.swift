@@ -1,0 +1,225 @@
+import Agent
+import Base
+import ProcFS
+import TestSupport
+import Testing
+
+/// Attribution by ancestry on random process trees, replayable from a seed: three payloads of one
+/// pilot (each with children from before the event source started, known from samples only), and
+/// the pilot itself (its children are pilot side), fork, exec and end at random (leaves end; PIDs come from a small pool, so they are reused
+/// within a run), samples and events-only cycles come between at random, as the daemon hands them
+/// over (some events-only cycles give up, leaving all to the next sample). Whatever the order,
+/// every process the events record carries the job of the payload root it descends from (or is
+/// pilot side), once;
+/// every one no sample saw is recorded, with its end, once; none a sample saw is recorded again;
+/// nothing escapes and nothing is unattributable.
+@Suite struct AttributionPropertyTests {
+    static let node = NodeFacts(bootID: "boot", bootTime: 1_795_000_000, clockTicksPerSecond: 100)
+    static let pilot = EventAttributorTests.pilot
+    static let pilotSide = EventAttributorTests.pilotSideHelper
+    static let roots: [TrackedProcess] = (0..<3).map { job in
+        var root = EventAttributorTests.root
+        root.identity = EventAttributorTests.identity(200 + Int32(job))
+        root.pandaID = "\(4_267_387_837 + job)"
+        return root
+    }
+
+    /// One process of the simulated node.
+    struct Simulated {
+        var identity: ProcessIdentity
+        var parent: ProcessIdentity
+        var job: Int
+        var children = 0
+        var sampled = false
+        var ended = false
+    }
+
+    /// The node, the events not yet read, and what the attributor said.
+    struct Run {
+        var random: SplitMix64
+        var attributor = EventAttributor()
+        var processes: [ProcessIdentity: Simulated] = [:]
+        var live: [Int32: ProcessIdentity] = [:]
+        var pending: [ProcessEvent] = []
+        var ticks: UInt64 = 1_000
+        var now: UInt64 = 1_000_000_000
+        var nextPID: Int32 = 0
+        /// What the last sample's hand-over kept (`alive`), to tell the next one what ended.
+        var keptBySample: [ProcessIdentity: TrackedProcess] = [:]
+        var started: [ProcessIdentity: [String]] = [:]
+        var exited: [ProcessIdentity: Int] = [:]
+        var escaped = 0
+        var unattributable = 0
+        var gaveUp = 0
+
+        init(seed: UInt64) {
+            random = SplitMix64(seed: seed)
+            for (job, root) in AttributionPropertyTests.roots.enumerated() {
+                processes[root.identity] = Simulated(identity: root.identity, parent: AttributionPropertyTests.pilot.identity, job: job, sampled: true)
+                live[root.identity.pid] = root.identity
+                // Children from before the event source started: no fork seen, known from the
+                // samples only (until two samples after they end).
+                for _ in 0..<3 {
+                    ticks += 1
+                    let child = Simulated(identity: ProcessIdentity(bootID: "boot", pid: Self.pool.lowerBound + nextPID, startTicks: ticks),
+                                          parent: root.identity, job: job, sampled: true)
+                    nextPID += 1
+                    processes[child.identity] = child
+                    processes[root.identity]!.children += 1
+                    live[child.identity.pid] = child.identity
+                }
+            }
+            keptBySample = trackedAlive()
+            _ = attributor.resolve(alive: keptBySample, ended: [:], sampled: Set(keptBySample.keys))
+        }
+
+        static let pool: Range<Int32> = 1_000..<1_048
+        /// The job of a pilot-side process.
+        static let pilotSide = -1
+
+        /// What its record must say of a process: the PanDA ID and role of the job it descends from.
+        func truth(_ identity: ProcessIdentity) -> String {
+            guard let job = processes[identity]?.job else { return "?" }
+            return job == Self.pilotSide ? "pilot side" : "payload \(AttributionPropertyTests.roots[job].pandaID!)"
+        }
+
+        mutating func event(_ kind: ProcessEvent.Kind, _ process: Simulated, filename: String = "") {
+            now += 1_000_000
+            pending.append(ProcessEvent(
+                kind: kind, pid: process.identity.pid, ppid: process.parent.pid, sid: 1,
+                startBoottimeNanoseconds: process.identity.startTicks * 10_000_000,
+                parentStartBoottimeNanoseconds: process.parent.startTicks * 10_000_000, boottimeNanoseconds: now,
+                uids: [64902, 64902, 64902, 64902], comm: filename.isEmpty ? "bash" : String(filename.split(separator: "/").last!),
+                filename: filename, cwdName: "work", arguments: filename.isEmpty ? [] : [filename]))
+        }
+
+        /// A child of a random live process (the pilot's: pilot side), with the next free PID
+        /// of the pool (as the kernel hands them out, in turn), started at a tick of its own.
+        mutating func fork() {
+            let pilot = AttributionPropertyTests.pilot.identity
+            let parents = [pilot] + live.values.sorted { $0.pid < $1.pid }
+            guard let parentIdentity = random.next() % 8 == 0 ? pilot : parents.randomElement(using: &random) else { return }
+            let size = Int32(Self.pool.count)
+            guard let offset = (0..<size).first(where: { live[Self.pool.lowerBound + (nextPID + $0) % size] == nil }) else { return }
+            let pid = Self.pool.lowerBound + (nextPID + offset) % size
+            nextPID = (nextPID + offset + 1) % size
+            ticks += 1
+            let child = Simulated(identity: ProcessIdentity(bootID: "boot", pid: pid, startTicks: ticks), parent: parentIdentity,
+                                  job: processes[parentIdentity]?.job ?? Self.pilotSide)
+            processes[child.identity] = child
+            processes[parentIdentity]?.children += 1  // the pilot's children are not counted: it never ends
+            live[pid] = child.identity
+            event(.fork, child)
+        }
+
+        mutating func exec() {
+            let candidates = live.values.filter { !isRoot($0) }.sorted { $0.pid < $1.pid }
+            guard let identity = candidates.randomElement(using: &random) else { return }
+            event(.exec, processes[identity]!, filename: ["/usr/bin/true", "/usr/bin/id", "/bin/sh"].randomElement(using: &random)!)
+        }
+
+        /// A live process without live children ends (its parent reaps it).
+        mutating func exitLeaf() {
+            let leaves = live.values.filter { !isRoot($0) && processes[$0]!.children == 0 }.sorted { $0.pid < $1.pid }
+            guard let identity = leaves.randomElement(using: &random) else { return }
+            end(identity)
+        }
+
+        mutating func end(_ identity: ProcessIdentity) {
+            event(.exit, processes[identity]!)
+            processes[identity]!.ended = true
+            processes[processes[identity]!.parent]?.children -= 1
+            live[identity.pid] = nil
+        }
+
+        func isRoot(_ identity: ProcessIdentity) -> Bool { AttributionPropertyTests.roots.contains { $0.identity == identity } }
+
+        /// What the tracker keeps after a sample: the pilot and every live job process, with its job.
+        func trackedAlive() -> [ProcessIdentity: TrackedProcess] {
+            var tracked = [AttributionPropertyTests.pilot.identity: AttributionPropertyTests.pilot]
+            for identity in live.values {
+                let job = processes[identity]!.job
+                var process = job == Self.pilotSide ? AttributionPropertyTests.pilotSide : AttributionPropertyTests.roots[job]
+                process.identity = identity
+                tracked[identity] = process
+            }
+            return tracked
+        }
+
+        mutating func take(_ resolution: EventAttributor.Resolution) {
+            for entry in resolution.started {
+                let process = entry.process
+                started[process.identity, default: []].append(
+                    process.role == .pilotSide && process.pandaID == nil ? "pilot side" : "\(process.role) \(process.pandaID ?? "-")")
+            }
+            for entry in resolution.exited { exited[entry.process.identity, default: 0] += 1 }
+            escaped += resolution.escaped.count
+            unattributable += resolution.unattributable
+        }
+
+        /// A full cycle: the events so far, then the sample's hand-over.
+        mutating func sample() {
+            attributor.ingest(pending, node: AttributionPropertyTests.node)
+            pending = []
+            let alive = trackedAlive()
+            let ended = keptBySample.filter { alive[$0.key] == nil }
+            for identity in alive.keys where processes[identity] != nil { processes[identity]!.sampled = true }
+            take(attributor.resolve(alive: alive, ended: ended, sampled: Set(alive.keys).union([EventAttributorTests.identity(1)])))
+            keptBySample = alive
+        }
+
+        /// An events-only cycle; now and then one that gives up with only a few waiting (the
+        /// next sample decides them all).
+        mutating func between() {
+            attributor.ingest(pending, node: AttributionPropertyTests.node)
+            pending = []
+            let resolution = attributor.resolveEnded(giveUpAbove: random.next() % 2 == 0 ? Int(random.next() % 3) : 25_000)
+            if resolution.gaveUp { gaveUp += 1 }
+            take(resolution)
+        }
+    }
+
+    @Test("random trees: each process recorded once, with the job of the root it descends from", arguments: 0..<24)
+    func randomTrees(seed: UInt64) {
+        var run = Run(seed: seed)
+        for _ in 0..<600 {
+            switch run.random.next() % 100 {
+            case 0..<45: run.fork()
+            case 45..<60: run.exec()
+            case 60..<90: run.exitLeaf()
+            case 90..<95: run.between()
+            default: run.sample()
+            }
+        }
+        // The end: every job process ends, leaves first; two samples decide the rest.
+        while let leaf = run.live.values.filter({ !run.isRoot($0) && run.processes[$0]!.children == 0 }).min(by: { $0.pid < $1.pid }) {
+            run.end(leaf)
+        }
+        run.sample()
+        run.sample()
+
+        let descendants = run.processes.values.filter { !run.isRoot($0.identity) }
+        #expect(descendants.count > 150, "seed \(seed): \(descendants.count) processes")
+        #expect(Set(descendants.map(\.identity.pid)).count < descendants.count, "seed \(seed): some PID was reused")
+        var wrong: [String] = []
+        for (identity, jobs) in run.started where jobs != [run.truth(identity)] {
+            wrong.append("\(identity.pid)/\(identity.startTicks): \(jobs) not [\(run.truth(identity))]")
+        }
+        #expect(wrong.isEmpty, "seed \(seed): \(wrong.prefix(5))")
+        let unseen = descendants.filter { !$0.sampled }
+        // Both ways a process gets recorded happen in every run: by a sample, by events alone.
+        #expect(unseen.count > 20 && descendants.count - unseen.count > 20,
+                "seed \(seed): \(unseen.count) never sampled of \(descendants.count)")
+        let twice = run.exited.filter { $0.value > 1 }.map(\.key.pid)
+        #expect(twice.isEmpty, "seed \(seed): more than one exit entry: \(twice.prefix(10))")
+        let notRecorded = unseen.filter { run.started[$0.identity] == nil }.map(\.identity.pid)
+        let notEnded = unseen.filter { run.exited[$0.identity] != 1 }.map { "\($0.identity.pid): \(run.exited[$0.identity] ?? 0)" }
+        let sampledAgain = descendants.filter { $0.sampled && run.started[$0.identity] != nil }.map(\.identity.pid)
+        #expect(run.gaveUp > 0, "seed \(seed): no events-only cycle gave up")
+        #expect(notRecorded.isEmpty, "seed \(seed): never sampled, never recorded: \(notRecorded.prefix(10))")
+        #expect(notEnded.isEmpty, "seed \(seed): never sampled, exit entries: \(notEnded.prefix(10))")
+        #expect(sampledAgain.isEmpty, "seed \(seed): sampled, and recorded by events too: \(sampledAgain.prefix(10))")
+        #expect(run.escaped == 0 && run.unattributable == 0, "seed \(seed): escaped \(run.escaped), unattributable \(run.unattributable)")
+        #expect(run.attributor.lives.isEmpty, "seed \(seed): \(run.attributor.lives.count) lives left")
+    }
+}
