@@ -5,14 +5,16 @@ import TestSupport
 import Testing
 
 /// Attribution by ancestry on random process trees, replayable from a seed: three payloads of one
-/// pilot (each with children from before the event source started, known from samples only), and
-/// the pilot itself (its children are pilot side), fork, exec and end at random (leaves end; PIDs come from a small pool, so they are reused
-/// within a run), samples and events-only cycles come between at random, as the daemon hands them
-/// over (some events-only cycles give up, leaving all to the next sample). Whatever the order,
-/// every process the events record carries the job of the payload root it descends from (or is
-/// pilot side), once;
-/// every one no sample saw is recorded, with its end, once; none a sample saw is recorded again;
-/// nothing escapes and nothing is unattributable.
+/// pilot (each with children from before the event source started, known from samples only) and
+/// the pilot itself (its children are pilot side) fork, exec and end at random; PIDs come from a
+/// small pool, so they are reused within a run; a process that ends before its children leaves
+/// them to init (a double fork) or to its job's root (a subreaper). Samples and events-only cycles
+/// come between at random, as the daemon hands them over (some events-only cycles give up, leaving
+/// all to the next sample). Whatever the order: every process the events record carries the job
+/// of the payload root it descends from (or is pilot side), once; every one no sample saw is
+/// recorded, with one exit entry; none a sample saw is recorded again; exactly the payload
+/// processes whose fork the events saw and that init took over are reported escaped, once each;
+/// nothing is unattributable.
 @Suite struct AttributionPropertyTests {
     static let node = NodeFacts(bootID: "boot", bootTime: 1_795_000_000, clockTicksPerSecond: 100)
     static let pilot = EventAttributorTests.pilot
@@ -24,14 +26,21 @@ import Testing
         return root
     }
 
+    static let initProcess = EventAttributorTests.identity(1)
+
     /// One process of the simulated node.
     struct Simulated {
         var identity: ProcessIdentity
         var parent: ProcessIdentity
         var job: Int
-        var children = 0
+        /// Its fork was an event (not a process from before the event source started).
+        var forkSeen = true
+        /// Who took it over when its parent ended first: init, or its job's root (a subreaper).
+        var reaper: ProcessIdentity?
         var sampled = false
         var ended = false
+        /// Its parent now.
+        var currentParent: ProcessIdentity { reaper ?? parent }
     }
 
     /// The node, the events not yet read, and what the attributor said.
@@ -48,7 +57,7 @@ import Testing
         var keptBySample: [ProcessIdentity: TrackedProcess] = [:]
         var started: [ProcessIdentity: [String]] = [:]
         var exited: [ProcessIdentity: Int] = [:]
-        var escaped = 0
+        var escaped: [ProcessIdentity: Int] = [:]
         var unattributable = 0
         var gaveUp = 0
 
@@ -62,10 +71,9 @@ import Testing
                 for _ in 0..<3 {
                     ticks += 1
                     let child = Simulated(identity: ProcessIdentity(bootID: "boot", pid: Self.pool.lowerBound + nextPID, startTicks: ticks),
-                                          parent: root.identity, job: job, sampled: true)
+                                          parent: root.identity, job: job, forkSeen: false, sampled: true)
                     nextPID += 1
                     processes[child.identity] = child
-                    processes[root.identity]!.children += 1
                     live[child.identity.pid] = child.identity
                 }
             }
@@ -86,9 +94,9 @@ import Testing
         mutating func event(_ kind: ProcessEvent.Kind, _ process: Simulated, filename: String = "") {
             now += 1_000_000
             pending.append(ProcessEvent(
-                kind: kind, pid: process.identity.pid, ppid: process.parent.pid, sid: 1,
+                kind: kind, pid: process.identity.pid, ppid: process.currentParent.pid, sid: 1,
                 startBoottimeNanoseconds: process.identity.startTicks * 10_000_000,
-                parentStartBoottimeNanoseconds: process.parent.startTicks * 10_000_000, boottimeNanoseconds: now,
+                parentStartBoottimeNanoseconds: process.currentParent.startTicks * 10_000_000, boottimeNanoseconds: now,
                 uids: [64902, 64902, 64902, 64902], comm: filename.isEmpty ? "bash" : String(filename.split(separator: "/").last!),
                 filename: filename, cwdName: "work", arguments: filename.isEmpty ? [] : [filename]))
         }
@@ -107,7 +115,6 @@ import Testing
             let child = Simulated(identity: ProcessIdentity(bootID: "boot", pid: pid, startTicks: ticks), parent: parentIdentity,
                                   job: processes[parentIdentity]?.job ?? Self.pilotSide)
             processes[child.identity] = child
-            processes[parentIdentity]?.children += 1  // the pilot's children are not counted: it never ends
             live[pid] = child.identity
             event(.fork, child)
         }
@@ -118,18 +125,35 @@ import Testing
             event(.exec, processes[identity]!, filename: ["/usr/bin/true", "/usr/bin/id", "/bin/sh"].randomElement(using: &random)!)
         }
 
-        /// A live process without live children ends (its parent reaps it).
-        mutating func exitLeaf() {
-            let leaves = live.values.filter { !isRoot($0) && processes[$0]!.children == 0 }.sorted { $0.pid < $1.pid }
-            guard let identity = leaves.randomElement(using: &random) else { return }
+        func children(of identity: ProcessIdentity) -> [ProcessIdentity] {
+            live.values.filter { processes[$0]!.currentParent == identity }.sorted { $0.pid < $1.pid }
+        }
+
+        /// A live process ends (its parent reaps it). One with live children leaves them to init
+        /// (a double fork: they have left their job) or to their job's root (a subreaper: they
+        /// have not).
+        mutating func exit(leaf: Bool) {
+            let candidates = live.values.filter { !isRoot($0) && children(of: $0).isEmpty == leaf }.sorted { $0.pid < $1.pid }
+            guard let identity = candidates.randomElement(using: &random) else { return }
+            let orphans = children(of: identity)
             end(identity)
+            for orphan in orphans {
+                let job = processes[orphan]!.job
+                let toInit = job == Self.pilotSide || random.next() % 2 == 0
+                processes[orphan]!.reaper = toInit ? AttributionPropertyTests.initProcess : AttributionPropertyTests.roots[job].identity
+            }
         }
 
         mutating func end(_ identity: ProcessIdentity) {
             event(.exit, processes[identity]!)
             processes[identity]!.ended = true
-            processes[processes[identity]!.parent]?.children -= 1
             live[identity.pid] = nil
+        }
+
+        /// What the events can tell escaped: a payload process whose fork they saw, left to init.
+        var escapes: Set<ProcessIdentity> {
+            Set(processes.values.filter { $0.forkSeen && $0.job != Self.pilotSide && $0.reaper == AttributionPropertyTests.initProcess }
+                .map(\.identity))
         }
 
         func isRoot(_ identity: ProcessIdentity) -> Bool { AttributionPropertyTests.roots.contains { $0.identity == identity } }
@@ -153,7 +177,7 @@ import Testing
                     process.role == .pilotSide && process.pandaID == nil ? "pilot side" : "\(process.role) \(process.pandaID ?? "-")")
             }
             for entry in resolution.exited { exited[entry.process.identity, default: 0] += 1 }
-            escaped += resolution.escaped.count
+            for escape in resolution.escaped { escaped[escape.process.identity, default: 0] += 1 }
             unattributable += resolution.unattributable
         }
 
@@ -179,20 +203,21 @@ import Testing
         }
     }
 
-    @Test("random trees: each process recorded once, with the job of the root it descends from", arguments: 0..<24)
+    @Test("random trees: each process recorded once, with the job of the root it descends from; escapes exactly those init took over", arguments: 0..<24)
     func randomTrees(seed: UInt64) {
         var run = Run(seed: seed)
         for _ in 0..<600 {
             switch run.random.next() % 100 {
             case 0..<45: run.fork()
             case 45..<60: run.exec()
-            case 60..<90: run.exitLeaf()
+            case 60..<85: run.exit(leaf: true)
+            case 85..<90: run.exit(leaf: false)
             case 90..<95: run.between()
             default: run.sample()
             }
         }
         // The end: every job process ends, leaves first; two samples decide the rest.
-        while let leaf = run.live.values.filter({ !run.isRoot($0) && run.processes[$0]!.children == 0 }).min(by: { $0.pid < $1.pid }) {
+        while let leaf = run.live.values.filter({ !run.isRoot($0) && run.children(of: $0).isEmpty }).min(by: { $0.pid < $1.pid }) {
             run.end(leaf)
         }
         run.sample()
@@ -219,7 +244,11 @@ import Testing
         #expect(notRecorded.isEmpty, "seed \(seed): never sampled, never recorded: \(notRecorded.prefix(10))")
         #expect(notEnded.isEmpty, "seed \(seed): never sampled, exit entries: \(notEnded.prefix(10))")
         #expect(sampledAgain.isEmpty, "seed \(seed): sampled, and recorded by events too: \(sampledAgain.prefix(10))")
-        #expect(run.escaped == 0 && run.unattributable == 0, "seed \(seed): escaped \(run.escaped), unattributable \(run.unattributable)")
+        let expectedEscapes = run.escapes
+        #expect(!expectedEscapes.isEmpty, "seed \(seed): \(expectedEscapes.count) escapes")
+        #expect(Set(run.escaped.keys) == expectedEscapes && run.escaped.values.allSatisfy { $0 == 1 },
+                "seed \(seed): reported \(run.escaped.keys.map(\.pid).sorted()), expected \(expectedEscapes.map(\.pid).sorted())")
+        #expect(run.unattributable == 0, "seed \(seed): unattributable \(run.unattributable)")
         #expect(run.attributor.lives.isEmpty, "seed \(seed): \(run.attributor.lives.count) lives left")
     }
 }
