@@ -101,8 +101,8 @@ public struct EventAttributor: Sendable {
         let ticksPerSecond = node.clockTicksPerSecond
         let bootID = node.bootID ?? ""
         func wall(_ nanoseconds: UInt64) -> UTCTime {
-            let ago = Int64(clock.bootNanoseconds &- min(nanoseconds, clock.bootNanoseconds)) / 1_000_000
-            return UTCTime(millisecondsSinceEpoch: clock.realMilliseconds - ago)
+            let ago = Int64(clock.bootNanoseconds &- min(nanoseconds, clock.bootNanoseconds))
+            return UTCTime(millisecondsSinceEpoch: (clock.realNanoseconds - ago) / 1_000_000)
         }
         lives.reserveCapacity(min(lifeLimit, lives.count + eventCount / 2))
         for events in batches {

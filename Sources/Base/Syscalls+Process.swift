@@ -34,23 +34,20 @@ extension Syscalls {
         return Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000
     }
 
-    /// CLOCK_BOOTTIME in nanoseconds (the clock of the BPF programs' event times), with
-    /// CLOCK_REALTIME in milliseconds read just after: together they turn an event's time into a UTC time.
-    public static func bootAndRealTime() -> (bootNanoseconds: UInt64, realMilliseconds: Int64) {
+    /// CLOCK_BOOTTIME and, read just after, CLOCK_REALTIME, in nanoseconds: together they turn a
+    /// time on the BPF programs' clock (CLOCK_BOOTTIME) into a UTC time.
+    public static func bootAndRealTime() -> (bootNanoseconds: UInt64, realNanoseconds: Int64) {
         var boot = timespec(), real = timespec()
         clock_gettime(CLOCK_BOOTTIME, &boot)
         clock_gettime(CLOCK_REALTIME, &real)
-        return (UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec), Int64(real.tv_sec) * 1000 + Int64(real.tv_nsec) / 1_000_000)
+        return (UInt64(boot.tv_sec) * 1_000_000_000 + UInt64(boot.tv_nsec), Int64(real.tv_sec) * 1_000_000_000 + Int64(real.tv_nsec))
     }
 
-    /// When this boot began, in milliseconds since the epoch: CLOCK_REALTIME less CLOCK_BOOTTIME,
-    /// taken in nanoseconds (btime in /proc/stat is the same difference, cut to whole seconds).
+    /// When this boot began, in milliseconds since the epoch: CLOCK_REALTIME less CLOCK_BOOTTIME
+    /// (btime in /proc/stat is the same difference, cut to whole seconds).
     public static func bootInstantMilliseconds() -> Int64 {
-        var boot = timespec(), real = timespec()
-        clock_gettime(CLOCK_BOOTTIME, &boot)
-        clock_gettime(CLOCK_REALTIME, &real)
-        let nanoseconds = (Int64(real.tv_sec) - Int64(boot.tv_sec)) * 1_000_000_000 + Int64(real.tv_nsec) - Int64(boot.tv_nsec)
-        return nanoseconds / 1_000_000
+        let clocks = bootAndRealTime()
+        return (clocks.realNanoseconds - Int64(clocks.bootNanoseconds)) / 1_000_000
     }
 
     /// Sleeps `milliseconds` (nanosleep(2), resumed after a signal).
