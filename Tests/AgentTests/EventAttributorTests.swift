@@ -34,7 +34,7 @@ import Testing
     static func afterSample(_ tracked: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity> = sampled) -> EventAttributor {
         var attributor = EventAttributor()
         let nothing = attributor.resolve(alive: tracked, ended: [:], sampled: sampled)
-        precondition(nothing.started.isEmpty && nothing.exited.isEmpty, "no events before the first sample")
+        #expect(nothing.started.isEmpty && nothing.exited.isEmpty, "no events before the first sample")
         return attributor
     }
 
