@@ -31,6 +31,10 @@ public struct EventAttributor: Sendable {
     /// `alive` and `ended`): a parent that ended since is still known.
     private var previousSampled: Set<ProcessIdentity> = []
     private var previousTracked = Known()
+    /// When the processes that ended in earlier resolutions ended, for `teardownMilliseconds`
+    /// after the latest of those ends: a parent's end decided a cycle before its child's is still
+    /// known to the teardown rule (`escape`).
+    private var recentEnds: [ProcessIdentity: UTCTime] = [:]
     /// The parent of each process alive when the event source started (`ProcessLineage`), until
     /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
     private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
@@ -331,6 +335,7 @@ public struct EventAttributor: Sendable {
                 }
             }
         }
+        rememberEnds(order.lazy.compactMap { entry in entry.exitTime.map { (identities[entry.slot], $0) } })
         guard final else { return resolution }
         unattributable += resolution.unattributable
         resolutions += 1
@@ -478,6 +483,23 @@ public struct EventAttributor: Sendable {
         var ended: [ProcessIdentity: UTCTime] = [:]
     }
 
+    /// Keeps the ends of this resolution's ended lives that it let go (decided), and forgets those
+    /// more than `teardownMilliseconds` before the latest end known.
+    private mutating func rememberEnds<Ends: Sequence>(_ ends: Ends) where Ends.Element == (ProcessIdentity, UTCTime) {
+        var latest = recentEnds.values.max()
+        var gone: [(ProcessIdentity, UTCTime)] = []
+        for (identity, time) in ends where lives[identity] == nil {
+            gone.append((identity, time))
+            latest = max(latest ?? time, time)
+        }
+        guard let latest else { return }
+        let oldest = latest.millisecondsSinceEpoch - Self.teardownMilliseconds
+        if recentEnds.values.contains(where: { $0.millisecondsSinceEpoch < oldest }) {
+            recentEnds = recentEnds.filter { $0.value.millisecondsSinceEpoch >= oldest }
+        }
+        for (identity, time) in gone where time.millisecondsSinceEpoch >= oldest { recentEnds[identity] = time }
+    }
+
     /// Why a payload process is outside its job, or nil: a new session outside a job directory
     /// (not the job's root), or an end reaped by a process outside the job.
     private func escape(_ life: ProcessLife, side: JobSide, known: Known, reaping: () -> Reaping) -> String? {
@@ -487,10 +509,12 @@ public struct EventAttributor: Sendable {
         }
         if let exit = life.exit, exit.reaper != life.parent.pid {
             let maps = reaping()
-            // Killed by a signal within `teardown` of its parent's end (or its parent's end not
-            // seen): the job was being stopped (a pilot kills the payload's group), not left.
-            if exit.status & 0x7f != 0,
-               maps.ended[life.parent].map({ exit.time.millisecondsSinceEpoch - $0.millisecondsSinceEpoch <= Self.teardownMilliseconds }) ?? true {
+            // Killed by a signal within `teardown` of its parent's end: the job was being stopped
+            // (a pilot kills the payload's group), not left. A parent that ended longer ago, in
+            // this resolution or an earlier one, was left: a process that double-forks away and
+            // later kills itself has escaped all the same.
+            if exit.status & 0x7f != 0, let parentEnd = maps.ended[life.parent] ?? recentEnds[life.parent],
+               exit.time.millisecondsSinceEpoch - parentEnd.millisecondsSinceEpoch <= Self.teardownMilliseconds {
                 return nil
             }
             let reaper = maps.alive[exit.reaper]

@@ -122,6 +122,34 @@ import Testing
         #expect(resolution.exited.count == 2 && resolution.escaped.isEmpty)
     }
 
+    @Test("a double fork that later kills itself is escaped, also when its parent's end came in an earlier cycle; a teardown split by a cycle is not")
+    func signalDeathAfterEscape() {
+        // 420 forks 421 and ends; 421, reparented to init, kills itself 60 s later, long after
+        // the cycle that recorded 420's end: a payload cannot pass an escape off as a teardown.
+        var attributor = Self.afterSample(Self.tracked)
+        attributor.ingest([
+            Self.event(.fork, 420, parent: 200, at: 1_000_000_000),
+            Self.event(.fork, 421, parent: 420, at: 1_001_000_000),
+            Self.event(.exit, 420, parent: 200, at: 1_002_000_000),
+        ], node: Self.node)
+        let first = attributor.resolveEnded()
+        #expect(first.started.map(\.process.identity.pid) == [420] && first.escaped.isEmpty)
+        attributor.ingest([Self.event(.exit, 421, parent: 420, at: 61_000_000_000, status: 9, reaper: 1)], node: Self.node)
+        let later = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
+        #expect(later.escaped.map(\.process.identity.pid) == [421], "\(later.escaped.map(\.reason))")
+        // A teardown a cycle cut in two: 430 ends, the cycle comes, 431 (its child, left to init)
+        // is killed 0.5 s after 430's end: the job was being stopped, not left.
+        attributor.ingest([
+            Self.event(.fork, 430, parent: 200, at: 62_000_000_000),
+            Self.event(.fork, 431, parent: 430, at: 62_001_000_000),
+            Self.event(.exit, 430, parent: 200, at: 63_000_000_000, status: 9),
+        ], node: Self.node)
+        #expect(attributor.resolveEnded().escaped.isEmpty)
+        attributor.ingest([Self.event(.exit, 431, parent: 430, at: 63_500_000_000, status: 9, reaper: 1)], node: Self.node)
+        let torn = attributor.resolveEnded()
+        #expect(torn.exited.map(\.process.identity.pid) == [431] && torn.escaped.isEmpty, "\(torn.escaped.map(\.reason))")
+    }
+
     @Test("a new session outside the job directory is escaped; the job root's own session is not")
     func newSession() {
         var attributor = EventAttributor()
