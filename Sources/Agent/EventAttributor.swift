@@ -360,7 +360,7 @@ public struct EventAttributor: Sendable {
     private static func tracked(_ life: ProcessLife, identity: ProcessIdentity, side: JobSide) -> TrackedProcess {
         TrackedProcess(identity: identity, role: side.role, pandaID: side.pandaID, taskID: side.taskID, pilot: side.pilot,
                        container: side.container, startTime: life.startTime, comm: life.comm, uid: life.uids.count > 1 ? life.uids[1] : nil,
-                       firstSeen: life.firstSeen, lastSeen: life.lastSeen)
+                       firstSeen: life.firstSeen, lastSeen: life.lastSeen, isJobRoot: side.jobRoot == identity)
     }
 
     /// A process's attribution: the sampler's when it recorded it, else inherited from its parent
@@ -439,7 +439,7 @@ public struct EventAttributor: Sendable {
         case .unattributed: return LifeAttribution.none
         case .payload, .pilot, .pilotWrapper, .pilotSide:
             return .job(JobSide(role: process.role, pandaID: process.pandaID, taskID: process.taskID, pilot: process.pilot,
-                                container: process.container, jobRoot: nil))
+                                container: process.container, jobRoot: process.isJobRoot ? process.identity : nil))
         }
     }
 

@@ -59,7 +59,7 @@ public struct ProcessTracker: Sendable {
             let process = TrackedProcess(
                 identity: sample.identity, role: role, pandaID: attribution.pandaID, taskID: attribution.taskID,
                 pilot: attribution.pilot, container: attribution.container, startTime: sample.startTime, comm: sample.stat.comm,
-                uid: sample.effectiveUID, firstSeen: now, lastSeen: now)
+                uid: sample.effectiveUID, firstSeen: now, lastSeen: now, isJobRoot: attribution.isJobRoot)
             processes[sample.identity] = process
             events.append(.processStarted(process, sample))
         }
@@ -119,6 +119,7 @@ public struct ProcessTracker: Sendable {
         var taskID: String?
         var pilot: ProcessIdentity?
         var container: ContainerInfo?
+        var isJobRoot = false
     }
 
     /// Pilots (with their wrappers), payload processes and unattributed claimants of an audit, in
@@ -132,7 +133,8 @@ public struct ProcessTracker: Sendable {
         for job in audit.graph.jobs {
             let pilot = pilots[job.pilotPID]?.process.identity
             for process in job.processes {
-                body(process, .payload, Attribution(pandaID: job.pandaID, taskID: job.taskID, pilot: pilot, container: job.containers[process.pid]))
+                body(process, .payload, Attribution(pandaID: job.pandaID, taskID: job.taskID, pilot: pilot, container: job.containers[process.pid],
+                                                    isJobRoot: process.identity == job.root.identity))
             }
         }
         for entry in audit.graph.unattributed {

@@ -30,9 +30,13 @@ public struct TrackedProcess: Sendable, Equatable {
     public var firstSeen: UTCTime
     /// The last cycle that saw it: filled in by the tracker when it exits (until then, firstSeen).
     public var lastSeen: UTCTime
+    /// Its job's payload root, as the sampler classified it: the session it leads is the job's
+    /// own, not a new one outside it.
+    public var isJobRoot: Bool
 
     public init(identity: ProcessIdentity, role: ProcessRole, pandaID: String?, taskID: String?, pilot: ProcessIdentity?,
-                container: ContainerInfo?, startTime: UTCTime, comm: String, uid: UInt32?, firstSeen: UTCTime, lastSeen: UTCTime) {
+                container: ContainerInfo?, startTime: UTCTime, comm: String, uid: UInt32?, firstSeen: UTCTime, lastSeen: UTCTime,
+                isJobRoot: Bool = false) {
         self.identity = identity
         self.role = role
         self.pandaID = pandaID
@@ -44,6 +48,7 @@ public struct TrackedProcess: Sendable, Equatable {
         self.uid = uid
         self.firstSeen = firstSeen
         self.lastSeen = lastSeen
+        self.isJobRoot = isJobRoot
     }
 }
 

@@ -9,15 +9,17 @@ import Testing
 /// the pilot itself (its children are pilot side; now and then one execs as a session leader in a
 /// job directory, a new job's payload root) fork, exec and end at random; PIDs come from a
 /// small pool, so they are reused within a run; a process that ends before its children leaves
-/// them to init (a double fork) or to its job's root (a subreaper); some die by a signal, and now
+/// them to init (a double fork) or to its job's root (a subreaper); some start a new session
+/// outside any job directory; some die by a signal, and now
 /// and then the pilot stops a job it started (its root killed, then everything below it, a cycle
 /// sometimes coming in between). Samples and events-only cycles
 /// come between at random, as the daemon hands them over (some events-only cycles give up, leaving
 /// all to the next sample). Whatever the order: every process the events record carries the job
 /// of the payload root it descends from (or is pilot side), once; every one no sample saw is
 /// recorded, with one exit entry; none a sample saw is recorded again; exactly the payload
-/// processes whose fork the events saw and that init took over are reported escaped, once each,
-/// but for those a signal killed within 2 s of their parent's end (a job being stopped);
+/// processes that led a new session, and those whose fork the events saw and that init took over,
+/// are reported escaped, once each, but for those a signal killed within 2 s of their parent's
+/// end (a job being stopped);
 /// nothing is unattributable.
 @Suite struct AttributionPropertyTests {
     static let node = NodeFacts(bootID: "boot", bootTime: 1_795_000_000, clockTicksPerSecond: 100)
@@ -46,6 +48,8 @@ import Testing
         /// When it ended (boot-clock nanoseconds) and its exit status.
         var endTime: UInt64?
         var status: Int32 = 0
+        /// It ran something as the leader of a new session outside any job directory (setsid).
+        var newSession = false
         /// Its parent now.
         var currentParent: ProcessIdentity { reaper ?? parent }
     }
@@ -146,11 +150,19 @@ import Testing
             event(.exec, processes[identity]!, filename: "/bin/bash", sid: identity.pid, cwd: "PanDA_Pilot-\(root.pandaID!)")
         }
 
+        /// A live process execs; one in ten as the leader of a new session outside any job
+        /// directory (setsid).
         mutating func exec() {
             let candidates = live.values.filter { !isRoot($0) }.sorted { $0.pid < $1.pid }
             guard let identity = candidates.randomElement(using: &random) else { return }
-            event(.exec, processes[identity]!, filename: ["/usr/bin/true", "/usr/bin/id", "/bin/sh"].randomElement(using: &random)!)
+            let filename = ["/usr/bin/true", "/usr/bin/id", "/bin/sh"].randomElement(using: &random)!
+            guard random.next() % 10 == 0 else { return event(.exec, processes[identity]!, filename: filename) }
+            processes[identity]!.newSession = true
+            event(.exec, processes[identity]!, filename: filename, sid: identity.pid)
         }
+
+        /// A job's payload root (its own session is no escape).
+        func isJobRoot(_ identity: ProcessIdentity) -> Bool { jobs.contains { $0.identity == identity } }
 
         func children(of identity: ProcessIdentity) -> [ProcessIdentity] {
             live.values.filter { processes[$0]!.currentParent == identity }.sorted { $0.pid < $1.pid }
@@ -204,7 +216,9 @@ import Testing
         /// unless a signal killed it within 2 s of its parent's end (its job being stopped).
         var escapes: Set<ProcessIdentity> {
             Set(processes.values.filter { process in
-                guard process.forkSeen, process.job != Self.pilotSide, process.reaper == AttributionPropertyTests.initProcess else { return false }
+                guard process.job != Self.pilotSide else { return false }
+                if process.newSession && !isJobRoot(process.identity) { return true }
+                guard process.forkSeen, process.reaper == AttributionPropertyTests.initProcess else { return false }
                 guard process.status & 0x7f != 0, let end = process.endTime, let parentEnd = processes[process.parent]?.endTime else { return true }
                 return end - parentEnd > 2_000_000_000
             }.map(\.identity))
@@ -219,6 +233,7 @@ import Testing
                 let job = processes[identity]!.job
                 var process = job == Self.pilotSide ? AttributionPropertyTests.pilotSide : jobs[job]
                 process.identity = identity
+                process.isJobRoot = isJobRoot(identity)
                 tracked[identity] = process
             }
             return tracked

@@ -25,7 +25,8 @@ import Testing
                                       firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
     static let root = TrackedProcess(identity: identity(200), role: .payload, pandaID: "4267387837", taskID: "1", pilot: identity(100), container: nil,
                                      startTime: UTCTime(millisecondsSinceEpoch: 0), comm: "bash", uid: 64902,
-                                     firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0))
+                                     firstSeen: UTCTime(millisecondsSinceEpoch: 0), lastSeen: UTCTime(millisecondsSinceEpoch: 0),
+                                     isJobRoot: true)
     static let tracked = [pilot.identity: pilot, root.identity: root]
     static let sampled: Set<ProcessIdentity> = [identity(1), identity(100), identity(200)]
 
@@ -164,6 +165,25 @@ import Testing
         attributor.ingest([Self.event(.exit, 500, parent: 200)], node: Self.node)
         let later = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled.union([Self.identity(500)]))
         #expect(later.started.isEmpty && later.exited.map(\.process.identity.pid) == [500] && later.escaped.isEmpty)
+    }
+
+    @Test("a sampled payload root that execs from another directory is in its own session, not a new one")
+    func sampledRootExecsElsewhere() {
+        // 200 is job 4267387837's root, tracked by the samples; it leads its session (sid 200)
+        // and runs the transform from a subdirectory of the job's.
+        var attributor = Self.afterSample(Self.tracked)
+        attributor.ingest([
+            Self.event(.exec, 200, parent: 100, sid: 200, filename: "/usr/bin/python3", cwd: "run", arguments: ["python3", "Reco_tf.py"]),
+        ], node: Self.node)
+        let resolution = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
+        #expect(resolution.escaped.isEmpty, "\(resolution.escaped.map(\.reason))")
+        // A process it forks that starts a session of its own still escapes.
+        attributor.ingest([
+            Self.event(.fork, 510, parent: 200, sid: 200),
+            Self.event(.exec, 510, parent: 200, sid: 510, filename: "/usr/bin/nc", cwd: "run", arguments: ["nc", "-l"]),
+        ], node: Self.node)
+        let child = attributor.resolve(alive: Self.tracked, ended: [:], sampled: Self.sampled)
+        #expect(child.escaped.map(\.process.identity.pid) == [510])
     }
 
     @Test("a pilot's child is pilot side; one that execs as a session leader in PanDA_Pilot-<ID> is that job's payload root, and its children too")
@@ -413,6 +433,7 @@ import Testing
         // come after. 50: a process outside every job, in the first sample only.
         var ending = Self.root
         ending.identity = Self.identity(250)
+        ending.isJobRoot = false
         let alive = Self.tracked
         let first = alive.merging([ending.identity: ending]) { current, _ in current }
         let samples: [(alive: [ProcessIdentity: TrackedProcess], ended: [ProcessIdentity: TrackedProcess], sampled: Set<ProcessIdentity>)] = [

@@ -36,6 +36,9 @@ import Testing
         #expect(payload.pilot?.pid == 25588)
         #expect(payload.firstSeen == payload.lastSeen)
         #expect(events.contains { if case .jobStarted(let job) = $0 { return job.key.pandaID == "6402753124" && !job.isolated } else { return false } })
+        // The job's payload root, and only it, is marked as one (its session is the job's own).
+        let roots = events.compactMap { if case .jobStarted(let job) = $0 { return job.rootPID } else { return nil } }
+        #expect(!roots.isEmpty && started.filter(\.isJobRoot).map(\.identity.pid) == roots)
         let changes = Self.changes(events)
         #expect(changes.allSatisfy { $0.previous == nil })
         #expect(changes.filter { $0.job != nil }.count == policy.rules.filter { !$0.check.isNodeCheck }.count)
