@@ -44,7 +44,6 @@ import Testing
         /// Who took it over when its parent ended first: init, or its job's root (a subreaper).
         var reaper: ProcessIdentity?
         var sampled = false
-        var ended = false
         /// When it ended (boot-clock nanoseconds) and its exit status.
         var endTime: UInt64?
         var status: Int32 = 0
@@ -71,7 +70,6 @@ import Testing
         var escaped: [ProcessIdentity: Int] = [:]
         var unattributable = 0
         var gaveUp = 0
-        var tornDown = 0
         /// Each job as the tracker records its processes (its root's identity, PanDA ID, pilot):
         /// the three payloads from the start, then those the pilot starts on the way.
         var jobs = AttributionPropertyTests.roots
@@ -153,7 +151,7 @@ import Testing
         /// A live process execs; one in ten as the leader of a new session outside any job
         /// directory (setsid).
         mutating func exec() {
-            let candidates = live.values.filter { !isRoot($0) }.sorted { $0.pid < $1.pid }
+            let candidates = live.values.filter { !isStartingRoot($0) }.sorted { $0.pid < $1.pid }
             guard let identity = candidates.randomElement(using: &random) else { return }
             let filename = ["/usr/bin/true", "/usr/bin/id", "/bin/sh"].randomElement(using: &random)!
             guard random.next() % 10 == 0 else { return event(.exec, processes[identity]!, filename: filename) }
@@ -172,7 +170,7 @@ import Testing
         /// (a double fork: they have left their job) or to their job's root (a subreaper: they
         /// have not).
         mutating func exit(leaf: Bool) {
-            let candidates = live.values.filter { !isRoot($0) && children(of: $0).isEmpty == leaf }.sorted { $0.pid < $1.pid }
+            let candidates = live.values.filter { !isStartingRoot($0) && children(of: $0).isEmpty == leaf }.sorted { $0.pid < $1.pid }
             guard let identity = candidates.randomElement(using: &random) else { return }
             let orphans = children(of: identity)
             end(identity, status: random.next() % 4 == 0 ? 9 : 0)
@@ -186,7 +184,6 @@ import Testing
 
         mutating func end(_ identity: ProcessIdentity, status: Int32 = 0) {
             event(.exit, processes[identity]!, status: status)
-            processes[identity]!.ended = true
             processes[identity]!.endTime = now
             processes[identity]!.status = status
             live[identity.pid] = nil
@@ -209,7 +206,6 @@ import Testing
                 if position > 0 { processes[identity]!.reaper = AttributionPropertyTests.initProcess }
                 end(identity, status: 9)
             }
-            tornDown += doomed.count - 1
         }
 
         /// What the events can tell escaped: a payload process whose fork they saw, left to init,
@@ -224,7 +220,8 @@ import Testing
             }.map(\.identity))
         }
 
-        func isRoot(_ identity: ProcessIdentity) -> Bool { AttributionPropertyTests.roots.contains { $0.identity == identity } }
+        /// One of the three payload roots from the start (they never end, exec or get killed).
+        func isStartingRoot(_ identity: ProcessIdentity) -> Bool { AttributionPropertyTests.roots.contains { $0.identity == identity } }
 
         /// What the tracker keeps after a sample: the pilot and every live job process, with its job.
         func trackedAlive() -> [ProcessIdentity: TrackedProcess] {
@@ -288,13 +285,13 @@ import Testing
             }
         }
         // The end: every job process ends, leaves first; two samples decide the rest.
-        while let leaf = run.live.values.filter({ !run.isRoot($0) && run.children(of: $0).isEmpty }).min(by: { $0.pid < $1.pid }) {
+        while let leaf = run.live.values.filter({ !run.isStartingRoot($0) && run.children(of: $0).isEmpty }).min(by: { $0.pid < $1.pid }) {
             run.end(leaf)
         }
         run.sample()
         run.sample()
 
-        let descendants = run.processes.values.filter { !run.isRoot($0.identity) }
+        let descendants = run.processes.values.filter { !run.isStartingRoot($0.identity) }
         #expect(descendants.count > 150, "seed \(seed): \(descendants.count) processes")
         #expect(Set(descendants.map(\.identity.pid)).count < descendants.count, "seed \(seed): some PID was reused")
         var wrong: [String] = []
