@@ -35,6 +35,9 @@ public struct EventAttributor: Sendable {
     /// after the latest of those ends: a parent's end decided a cycle before its child's is still
     /// known to the teardown rule (`escape`).
     private var recentEnds: [ProcessIdentity: UTCTime] = [:]
+    /// The latest and the earliest of `recentEnds` (not looked for in it at each resolution).
+    private var recentLatest: UTCTime?
+    private var recentEarliest = Int64.max
     /// The parent of each process alive when the event source started (`ProcessLineage`), until
     /// two cycles have sampled: the ancestry of a process whose parent ended before any sample.
     private var ancestors: [ProcessIdentity: ProcessIdentity] = [:]
@@ -176,11 +179,27 @@ public struct EventAttributor: Sendable {
     /// Processes the sampler recorded, in up to three maps looked up in turn (the first that has
     /// a process gives it): what a resolution knows, without the maps merged into one.
     struct Known: Sendable {
-        var first: [ProcessIdentity: TrackedProcess] = [:]
-        var second: [ProcessIdentity: TrackedProcess] = [:]
-        var third: [ProcessIdentity: TrackedProcess] = [:]
+        private(set) var first: [ProcessIdentity: TrackedProcess] = [:]
+        private(set) var second: [ProcessIdentity: TrackedProcess] = [:]
+        private(set) var third: [ProcessIdentity: TrackedProcess] = [:]
+        /// The latest start (clock ticks) of a process in the maps: a process started after it
+        /// is in none of them, and is not looked up. Nearly every process the events saw started
+        /// after the sample that made the maps; each lookup it would make, three on a node's worth
+        /// of processes, is a cache miss.
+        private var latestStart: UInt64 = 0
+
+        init(first: [ProcessIdentity: TrackedProcess] = [:], second: [ProcessIdentity: TrackedProcess] = [:],
+             third: [ProcessIdentity: TrackedProcess] = [:]) {
+            self.first = first
+            self.second = second
+            self.third = third
+            for map in [first, second, third] {
+                for identity in map.keys where identity.startTicks > latestStart { latestStart = identity.startTicks }
+            }
+        }
 
         subscript(identity: ProcessIdentity) -> TrackedProcess? {
+            if identity.startTicks > latestStart { return nil }
             if let process = first[identity] { return process }
             if !second.isEmpty, let process = second[identity] { return process }
             return third.isEmpty ? nil : third[identity]
@@ -282,6 +301,9 @@ public struct EventAttributor: Sendable {
         }
         resolution.started.reserveCapacity(jobs)
         resolution.exited.reserveCapacity(jobsEnded)
+        // The ended lives let go (decided), with their ends, for the teardown rule.
+        var gone: [(ProcessIdentity, UTCTime)] = []
+        gone.reserveCapacity(endedCount)
         for (position, decided) in decisions.enumerated() {
             guard let index = lives.index(forKey: identities[order[position].slot]) else { continue }
             switch decided {
@@ -292,9 +314,11 @@ public struct EventAttributor: Sendable {
                     continue
                 }
                 resolution.unattributable += 1
+                if let end = order[position].exitTime { gone.append((lives.keys[index], end)) }
                 lives.remove(at: index)
             case .none?:
                 if Self.peek(&lives.values[index], { $0.exit != nil }) {
+                    if let end = order[position].exitTime { gone.append((lives.keys[index], end)) }
                     lives.remove(at: index)
                 } else if Self.peek(&lives.values[index], { !$0.execs.isEmpty }) {
                     lives.values[index].execs = []
@@ -307,6 +331,7 @@ public struct EventAttributor: Sendable {
                 let hasEnded = Self.peek(&lives.values[index]) { $0.exit != nil }
                 // Between samples a live process is left to the next sample, which records it.
                 if !final && !hasEnded { continue }
+                if hasEnded, let end = order[position].exitTime { gone.append((identity, end)) }
                 var life = hasEnded ? lives.remove(at: index).value : lives.values[index]
                 let process = Self.tracked(life, identity: identity, side: side)
                 let sample = known[identity]
@@ -335,7 +360,7 @@ public struct EventAttributor: Sendable {
                 }
             }
         }
-        rememberEnds(order.lazy.compactMap { entry in entry.exitTime.map { (identities[entry.slot], $0) } })
+        rememberEnds(gone)
         guard final else { return resolution }
         unattributable += resolution.unattributable
         resolutions += 1
@@ -483,21 +508,22 @@ public struct EventAttributor: Sendable {
         var ended: [ProcessIdentity: UTCTime] = [:]
     }
 
-    /// Keeps the ends of this resolution's ended lives that it let go (decided), and forgets those
-    /// more than `teardownMilliseconds` before the latest end known.
-    private mutating func rememberEnds<Ends: Sequence>(_ ends: Ends) where Ends.Element == (ProcessIdentity, UTCTime) {
-        var latest = recentEnds.values.max()
-        var gone: [(ProcessIdentity, UTCTime)] = []
-        for (identity, time) in ends where lives[identity] == nil {
-            gone.append((identity, time))
-            latest = max(latest ?? time, time)
-        }
+    /// Keeps the ends of this resolution's ended lives that it let go (decided: `gone`), and
+    /// forgets those more than `teardownMilliseconds` before the latest end known.
+    private mutating func rememberEnds(_ gone: [(ProcessIdentity, UTCTime)]) {
+        var latest = recentLatest
+        for (_, time) in gone { latest = max(latest ?? time, time) }
         guard let latest else { return }
+        recentLatest = latest
         let oldest = latest.millisecondsSinceEpoch - Self.teardownMilliseconds
-        if recentEnds.values.contains(where: { $0.millisecondsSinceEpoch < oldest }) {
+        if recentEarliest < oldest {
             recentEnds = recentEnds.filter { $0.value.millisecondsSinceEpoch >= oldest }
+            recentEarliest = recentEnds.values.lazy.map(\.millisecondsSinceEpoch).min() ?? .max
         }
-        for (identity, time) in gone where time.millisecondsSinceEpoch >= oldest { recentEnds[identity] = time }
+        for (identity, time) in gone where time.millisecondsSinceEpoch >= oldest {
+            recentEnds[identity] = time
+            recentEarliest = min(recentEarliest, time.millisecondsSinceEpoch)
+        }
     }
 
     /// Why a payload process is outside its job, or nil: a new session outside a job directory
