@@ -428,15 +428,16 @@ public struct EventAttributor: Sendable {
         case .none?: decided = LifeAttribution.none
         case .job(let parent)?: decided = .job(Self.inherit(parent, from: parentIdentity))
         }
+        // `index` is still this life's: deciding its ancestors set their attributions, in place,
+        // and added or removed no life.
         if case .job(var side)? = decided, side.role == .pilotSide,
-           let root = lives[identity]?.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) != nil }) {
+           let root = Self.peek(&lives.values[index], { $0.execs.first(where: { $0.sessionLeader && Self.jobDirectoryID($0.cwdName) != nil }) }) {
             side.role = .payload
             side.pandaID = Self.jobDirectoryID(root.cwdName)
             side.jobRoot = identity
             decided = .job(side)
         }
-        // Set in place (the optional-chained `lives[identity]?` moves the life out and back in).
-        if let decided, let index = lives.index(forKey: identity) { lives.values[index].attribution = decided }
+        if let decided { lives.values[index].attribution = decided }
         return decided
     }
 
