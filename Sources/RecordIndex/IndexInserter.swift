@@ -46,7 +46,10 @@ final class IndexInserter {
     private var foldable: [FoldKey: (index: Int, bootID: String)] = [:]
     private static let heldLimit = 100_000
 
-    init(_ db: Database) throws {
+    /// `expectedSightings`: how many process sightings the update is known to bring (those of
+    /// the writer's records handed over), room made for them at once: the held rows and the map
+    /// of those folded into, grown from nothing, were copied and rehashed at each doubling.
+    init(_ db: Database, expectedSightings: Int = 0) throws {
         let scratch = JSONScratch()
         records = try TableInserter(db, scratch)
         processes = try TableInserter(db, scratch)
@@ -59,6 +62,11 @@ final class IndexInserter {
                        coalesce((SELECT max(exit_id) FROM event_sighting), 0)) + 1
             """) ?? 1
         nextGroupID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM event_group") ?? 1
+        let room = min(max(expectedSightings, 0), Self.heldLimit)
+        if room > 0 {
+            held.reserveCapacity(room)
+            foldable.reserveCapacity(room)
+        }
     }
 
     func insert(_ row: IndexedRecord) throws { try records.insert(row) }

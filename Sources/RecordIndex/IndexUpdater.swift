@@ -22,7 +22,7 @@ struct IndexUpdater {
                     try IndexSchema.create(db)
                     local.rebuilt = true
                 }
-                let inserter = try IndexInserter(db)
+                let inserter = try IndexInserter(db, expectedSightings: written.reduce(0) { $0 + ($1.record.body.processFacts?.count ?? 0) })
                 let last = try IndexedRecord.order(IndexedRecord.Columns.seq.desc).fetchOne(db)
                 var lastSeq = last?.seq
                 func take(_ outcome: Result<Int64, IndexProblem>) {
