@@ -7,6 +7,7 @@
 #                and the secret redactor before and after its byte-level rewrite (make bench-redaction),
 #                and epoch keys: a rotation's cost, verify over 1,000,000 records (make bench-epochs),
 #                then the process event source under 500-10,000 execs/s (make bench-events)
+#   make bench-eventpath   the daemon's work per process the event source sees, alone (no root)
 #   make bench-ab BASE=<commit>   (as root) an older commit's release binary against today's on the
 #                same node in one run, interleaved, with the C reader between them: CPU and wall
 #                time, callgrind instructions and system calls (bench/abtest.py; OLD=<binary> instead
@@ -196,7 +197,7 @@ $(BENCH_TOOLS)/bpfpass: bench/bpfpass.c $(CTASKITER)/task_iter.c $(CTASKITER)/bp
 # The BPF rows are optional: without clang's bpf target or libbpf they say n/a. Both node shapes
 # by default; e.g. `make bench BENCH_ARGS="--shapes realistic --sizes 10000"` for one.
 BENCH_ARGS ?=
-bench: release $(BENCH_BINARIES) bench-redaction bench-epochs
+bench: release $(BENCH_BINARIES) bench-redaction bench-epochs bench-eventpath
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) $(BENCH_TOOLS)/bpfpass || echo "bench: the BPF task iterator did not build; its rows say n/a" >&2
 	python3 bench/bench.py --isotrace $(RELEASE_BIN) --tools $(BENCH_TOOLS) $(BENCH_ARGS)
 	@$(MAKE) --no-print-directory SCRATCH=$(SCRATCH) bench-events
@@ -256,6 +257,18 @@ bench-index: release
 	rm -rf $(SCRATCH)/index-bench && mkdir -m 700 -p $(SCRATCH)/index-bench && cp -r $(INDEX_BENCH_DIR)/records $(SCRATCH)/index-bench/
 	$(SCRATCH)/release/index-bench $(SCRATCH)/index-bench
 	$(SCRATCH)/release/index-bench $(SCRATCH)/index-bench --lines
+
+# The daemon's work per process the event source sees, alone (Tests/EventPathBench): events-only
+# cycles of a payload's fork+exec+exit loop ingested, attributed, recorded, signed, appended and
+# indexed, with no kernel and no machine noise; `EVENTPATH_ARGS="--processes 30000 --cycles 3
+# --node 10000"` are its defaults. Needs no root. For instruction counts, which repeat exactly, run
+# the binary under valgrind --tool=callgrind.
+EVENTPATH_ARGS ?=
+.PHONY: bench-eventpath
+bench-eventpath:
+	$(SWIFT) build $(RELEASE_FLAGS) --product eventpath-bench
+	$(SCRATCH)/release/eventpath-bench $(SCRATCH)/eventpath-bench $(EVENTPATH_ARGS)
+	rm -rf $(SCRATCH)/eventpath-bench
 
 # The secret redactor alone, before (the reference in Tests/RedactionReference) and after, in one
 # run on ATLAS transform command lines of 1-25 KiB (Tests/RedactionBench; needs no root).

@@ -224,6 +224,13 @@ let package = Package(
             dependencies: ["Base", "Records", "RecordIndex", "TestSupport"],
             path: "Tests/IndexBench"
         ),
+        // make bench-eventpath: the daemon's work per process the event source sees (ingest,
+        // attribution, record bodies, signed append, index), alone, on a payload loop's events.
+        .executableTarget(
+            name: "eventpath-bench",
+            dependencies: ["Agent", "Base", "ProcFS", "Records", "RecordIndex"],
+            path: "Tests/EventPathBench"
+        ),
         // Pure parsers and the sampler on fixture trees of /proc files (Tests/ProcFSTests/Fixtures).
         .testTarget(
             name: "ProcFSTests",
