@@ -267,6 +267,7 @@ EVENTPATH_ARGS ?=
 .PHONY: bench-eventpath
 bench-eventpath:
 	$(SWIFT) build $(RELEASE_FLAGS) --product eventpath-bench
+	rm -rf $(SCRATCH)/eventpath-bench
 	$(SCRATCH)/release/eventpath-bench $(SCRATCH)/eventpath-bench $(EVENTPATH_ARGS)
 	rm -rf $(SCRATCH)/eventpath-bench
 

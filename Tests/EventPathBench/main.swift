@@ -15,7 +15,7 @@ import Records
 // Per cycle, as the daemon: `EventAttributor.ingest`, `resolveEnded`, the `process` and `exit`
 // bodies (`DaemonRecords.eventProcesses`/`eventExits`, a record per 1,000 entries) and their
 // append (`RecordAppender`: canonical lines, SHA-256 chain, Ed25519, write, fsync, then the
-// index). Prints each part's cost per process. Give it a directory it may empty.
+// index). Prints each part's cost per process. DIR must be new or empty; the records stay there.
 //
 //   eventpath-bench DIR [--processes N] [--cycles C] [--node M]
 
@@ -35,8 +35,17 @@ let processes = option("--processes", 30_000)
 let cycles = option("--cycles", 3)
 let nodeSize = option("--node", 10_000)
 
-try? FileManager.default.removeItem(atPath: directory)
-try! FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+// The records go into DIR, which must not exist yet or be empty: nothing of a user's is replaced.
+if let present = try? FileManager.default.contentsOfDirectory(atPath: directory), !present.isEmpty {
+    FileHandle.standardError.write(Data("eventpath-bench: \(directory) is not empty; give a new or empty directory\n".utf8))
+    exit(2)
+}
+do {
+    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+} catch {
+    FileHandle.standardError.write(Data("eventpath-bench: cannot make \(directory): \(error)\n".utf8))
+    exit(2)
+}
 
 let bootID = "5f3e7818-07e2-431b-892c-3a6b909258ff"
 let ticksPerSecond = 100
