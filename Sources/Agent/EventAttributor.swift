@@ -304,22 +304,27 @@ public struct EventAttributor: Sendable {
         // The ended lives let go (decided), with their ends, for the teardown rule.
         var gone: [(ProcessIdentity, UTCTime)] = []
         gone.reserveCapacity(endedCount)
+        /// An ended life leaves `lives`, moved out (not copied), and its end is kept in `gone`.
+        func letGo(_ index: [ProcessIdentity: ProcessLife].Index, endedAt end: UTCTime) -> ProcessLife {
+            gone.append((lives.keys[index], end))
+            return lives.remove(at: index).value
+        }
         for (position, decided) in decisions.enumerated() {
             guard let index = lives.index(forKey: identities[order[position].slot]) else { continue }
+            // When the life ended, as the first pass read it (nil: alive).
+            let end = order[position].exitTime
             switch decided {
             case nil:
-                guard Self.peek(&lives.values[index], { $0.exit != nil }) else { continue }
+                guard let end else { continue }
                 guard final else {
                     resolution.waiting += 1
                     continue
                 }
                 resolution.unattributable += 1
-                if let end = order[position].exitTime { gone.append((lives.keys[index], end)) }
-                lives.remove(at: index)
+                _ = letGo(index, endedAt: end)
             case .none?:
-                if Self.peek(&lives.values[index], { $0.exit != nil }) {
-                    if let end = order[position].exitTime { gone.append((lives.keys[index], end)) }
-                    lives.remove(at: index)
+                if let end {
+                    _ = letGo(index, endedAt: end)
                 } else if Self.peek(&lives.values[index], { !$0.execs.isEmpty }) {
                     lives.values[index].execs = []
                 }
@@ -328,11 +333,10 @@ public struct EventAttributor: Sendable {
                 // whole life (its arrays and strings retained and released again). An ended life
                 // leaves `lives`: it is moved out, not copied.
                 let identity = lives.keys[index]
-                let hasEnded = Self.peek(&lives.values[index]) { $0.exit != nil }
+                let hasEnded = end != nil
                 // Between samples a live process is left to the next sample, which records it.
                 if !final && !hasEnded { continue }
-                if hasEnded, let end = order[position].exitTime { gone.append((identity, end)) }
-                var life = hasEnded ? lives.remove(at: index).value : lives.values[index]
+                var life = end.map { letGo(index, endedAt: $0) } ?? lives.values[index]
                 let process = Self.tracked(life, identity: identity, side: side)
                 let sample = known[identity]
                 if side.role == .payload, life.escaped == nil,

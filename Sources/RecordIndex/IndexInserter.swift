@@ -46,9 +46,9 @@ final class IndexInserter {
     private var foldable: [FoldKey: (index: Int, bootID: String)] = [:]
     private static let heldLimit = 100_000
 
-    /// `expectedSightings`: how many process sightings the update is known to bring (those of
-    /// the writer's records handed over), room made for them at once: the held rows and the map
-    /// of those folded into, grown from nothing, were copied and rehashed at each doubling.
+    /// `expectedSightings`: at most how many event sightings the update brings (the process facts
+    /// of the writer's records handed over), room made for them at once: the held rows and the
+    /// map of those folded into, grown from nothing, were copied and rehashed at each doubling.
     init(_ db: Database, expectedSightings: Int = 0) throws {
         let scratch = JSONScratch()
         records = try TableInserter(db, scratch)

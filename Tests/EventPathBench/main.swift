@@ -50,9 +50,8 @@ do {
 let bootID = "5f3e7818-07e2-431b-892c-3a6b909258ff"
 let ticksPerSecond = 100
 let clocks = Syscalls.bootAndRealTime()
-let bootSeconds = UInt64((clocks.realNanoseconds - Int64(clocks.bootNanoseconds)) / 1_000_000_000)
 let node = NodeFacts(hostname: "wn042.example.org", bootID: bootID, machineID: "3d1219c7c4c5404aaa1f6d2a48adfda4",
-                     bootTime: bootSeconds, clockTicksPerSecond: ticksPerSecond)
+                     bootTime: UInt64(Syscalls.bootInstantMilliseconds() / 1_000), clockTicksPerSecond: ticksPerSecond)
 let recordNode = RecordNode(hostname: node.hostname, bootID: bootID, machineID: node.machineID)
 let ticksNanoseconds = UInt64(1_000_000_000 / ticksPerSecond)
 
