@@ -9,8 +9,9 @@ analysis). Then it times, in one run on the same processes: the C reader of exac
 reads (bench/procreader, the floor), `isotrace snapshot` with each sampler, `isotrace audit`, the
 BPF task iterator alone after loading (bench/bpfpass, when built) and the daemon's steady cycle
 (bench/daemonbench.py: cycles driven back to back with SIGUSR1; CPU per cycle, RSS and its growth).
-Each row: median wall time over several runs, cost per process in µs,
-ratio to the C reader, and peak RSS (from wait4's rusage of the child).
+Each row: median wall time over several rounds (every round runs each row once, in alternate
+orders: a slow spell falls on all rows alike), cost per process in µs, ratio to the C reader,
+and peak RSS (from wait4's rusage of the child).
 
 Every process nodeshape started is killed by PID when a size is done, on error, Ctrl-C, SIGTERM
 or SIGHUP (nodeshape also follows this driver if it dies: PR_SET_PDEATHSIG).
@@ -59,20 +60,28 @@ class Row:
         self.name, self.command, self.ok, self.note = name, command, ok, note
 
 
-def measure(runtimed, row, runs, scratch):
-    """Median wall seconds, peak RSS (KiB) and median CPU seconds over runs after one warm-up;
-    raises on a bad exit."""
-    times, cpus, peak = [], [], 0
+def measure(runtimed, rows, runs, scratch):
+    """For each row (by position): median wall seconds, peak RSS (KiB) and median CPU seconds over
+    `runs` rounds after one warm-up round; raises on a bad exit. Each round runs every row once,
+    the order reversed from one round to the next, so that a slow spell of the machine (other
+    work, its host's) falls on every row alike instead of on the rows it happens to coincide with:
+    the ratios to the C reader are taken between runs seconds apart."""
+    times = [[] for _ in rows]
+    cpus = [[] for _ in rows]
+    peaks = [0 for _ in rows]
     for run in range(runs + 1):
-        seconds, rss, status, cpu = timed(runtimed, row.command, scratch)
-        if status not in row.ok:
-            with open(os.path.join(scratch, "stderr"), errors="replace") as f:
-                raise RuntimeError(f"{' '.join(row.command)}: exit {status}\n{f.read()[-2000:]}")
-        if run > 0:
-            times.append(seconds)
-            cpus.append(cpu)
-        peak = max(peak, rss)
-    return statistics.median(times), peak, statistics.median(cpus)
+        order = list(range(len(rows))) if run % 2 == 0 else list(reversed(range(len(rows))))
+        for index in order:
+            row = rows[index]
+            seconds, rss, status, cpu = timed(runtimed, row.command, scratch)
+            if status not in row.ok:
+                with open(os.path.join(scratch, "stderr"), errors="replace") as f:
+                    raise RuntimeError(f"{' '.join(row.command)}: exit {status}\n{f.read()[-2000:]}")
+            if run > 0:
+                times[index].append(seconds)
+                cpus[index].append(cpu)
+            peaks[index] = max(peaks[index], rss)
+    return [(statistics.median(times[i]), peaks[i], statistics.median(cpus[i])) for i in range(len(rows))]
 
 
 def bpf_pass(bpfpass, runs, scratch):
@@ -294,11 +303,13 @@ def main():
             rows.append(Row("isotrace snapshot --sampler bpf", note="n/a (no BPF sampler yet)"))
         results = []
         processes = proc_count()
+        timed_rows = [row for row in rows if row.command is not None]
+        figures = iter(measure(tool("runtimed"), timed_rows, runs, scratch))
         for row in rows:
             if row.command is None:
                 results.append((row.name, None, None, row.note, None))
                 continue
-            seconds, rss, cpu = measure(tool("runtimed"), row, runs, scratch)
+            seconds, rss, cpu = next(figures)
             results.append((row.name, seconds, rss, row.note, cpu))
         if bpfpass:
             timing, why = bpf_pass(bpfpass, runs, scratch)
