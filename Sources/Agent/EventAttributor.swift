@@ -154,8 +154,9 @@ public struct EventAttributor: Sendable {
     /// processes, tens of thousands of hash insertions a cycle).
     public mutating func resolve(alive: [ProcessIdentity: TrackedProcess], ended: [ProcessIdentity: TrackedProcess],
                                  sampled: Set<ProcessIdentity>) -> Resolution {
-        let resolution = resolve(known: Known(first: alive, second: ended, third: previousTracked.second), sampled: sampled, final: true)
-        previousTracked = Known(first: alive, second: ended)
+        let current = Known(first: alive, second: ended)
+        let resolution = resolve(known: current.adding(third: previousTracked.second), sampled: sampled, final: true)
+        previousTracked = current
         return resolution
     }
 
@@ -193,9 +194,20 @@ public struct EventAttributor: Sendable {
             self.first = first
             self.second = second
             self.third = third
-            for map in [first, second, third] {
-                for identity in map.keys where identity.startTicks > latestStart { latestStart = identity.startTicks }
-            }
+            for map in [first, second, third] { takeLatestStart(of: map) }
+        }
+
+        /// These maps (with no `third` of their own) and `map` looked up last: the first two are
+        /// not scanned again for their latest start.
+        func adding(third map: [ProcessIdentity: TrackedProcess]) -> Known {
+            var known = self
+            known.third = map
+            known.takeLatestStart(of: map)
+            return known
+        }
+
+        private mutating func takeLatestStart(of map: [ProcessIdentity: TrackedProcess]) {
+            for identity in map.keys where identity.startTicks > latestStart { latestStart = identity.startTicks }
         }
 
         subscript(identity: ProcessIdentity) -> TrackedProcess? {
