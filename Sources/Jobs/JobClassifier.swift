@@ -86,23 +86,32 @@ public struct JobClassifier: Sendable {
         }
         let conflicts = evidence.filter { $0.pandaID != pandaID }
         let memberSamples = members.filter { $0 != rootPID }.sorted().compactMap { tree.byPID[$0] }
-        var spoofs: [SpoofedClaim] = []
-        for process in memberSamples {
-            for variable in ["PANDAID", "PandaID"] {
-                if let claimed = process.environment?[variable], claimed != pandaID {
-                    spoofs.append(SpoofedClaim(pid: process.pid, claimedPandaID: claimed, variable: variable))
-                }
-            }
-        }
         let pilot = tree.byPID[pilotPID]
         let wrapper = walk.wrapperOf[pilotPID].flatMap { tree.byPID[$0] }
         // The batch system's job ID only from the pilot's side (its and its wrapper's exec-time
         // environment): the payload root's environment is the payload's to choose.
-        return Job(
+        var job = Job(
             pandaID: pandaID, taskID: taskID, attemptNumber: attempt, pilotPID: pilotPID, rootPID: rootPID,
-            processes: [root] + memberSamples, jobDirectory: directory, evidence: evidence, conflicts: conflicts,
-            spoofs: spoofs, containers: containers(of: [root] + memberSamples),
+            processes: [], jobDirectory: directory, evidence: evidence, conflicts: conflicts, spoofs: [], containers: [:],
             batchJobID: BatchJobID.find(in: [pilot?.environment, wrapper?.environment]), rootRecognition: recognition)
+        setProcesses(of: &job, [root] + memberSamples)
+        return job
+    }
+
+    /// Sets a job's processes (its root first, then the others by PID) and what is made of them:
+    /// the claims of another PanDA ID by its processes, and each one's container.
+    func setProcesses(of job: inout Job, _ processes: [ProcessSample]) {
+        var spoofs: [SpoofedClaim] = []
+        for process in processes.dropFirst() {
+            for variable in ["PANDAID", "PandaID"] {
+                if let claimed = process.environment?[variable], claimed != job.pandaID {
+                    spoofs.append(SpoofedClaim(pid: process.pid, claimedPandaID: claimed, variable: variable))
+                }
+            }
+        }
+        job.processes = processes
+        job.spoofs = spoofs
+        job.containers = containers(of: processes)
     }
 
     /// `FRONTIER_ID="[<taskID>_<PandaID>]"` (ATLAS) carries the task ID.

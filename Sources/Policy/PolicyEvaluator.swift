@@ -18,8 +18,8 @@ public struct PolicyEvaluator: Sendable {
     public func audit(_ snapshot: Snapshot) -> AuditResult { audit(snapshot, reusing: nil) }
 
     /// An audit that takes over what has not changed since `previous` (the daemon's last cycle,
-    /// same policy): the job graph when no process that matters to it came, went or changed
-    /// (`ClassificationInput.graphHolds`), and a job's verdicts when its processes and pilot have the same
+    /// same policy): the job graph, followed where only jobs' own processes came, went or changed
+    /// and taken over when nothing that matters to it did (`ClassificationInput.updatedGraph`), and a job's verdicts when its processes and pilot have the same
     /// facts (the samplers hand back a known process's sample unchanged; only the state letter
     /// may differ, which no check reads). Rules that look at files (ISO-CRED) are evaluated afresh every
     /// time; those that look at the other jobs (ISO-XPAYLOAD: their uids and PID namespaces, how
@@ -42,10 +42,9 @@ public struct PolicyEvaluator: Sendable {
         let earlierGraph = previous?.graph
         let previous = previous.flatMap { $0.policy == policy ? $0 : nil }
         let graph: JobGraph
-        if let previous, ClassificationInput.graphHolds(previous.graph, from: previous.snapshot.processes, for: snapshot.processes,
-                                                        patterns: policy.pilots) {
-            graph = previous.graph.replacingSamples(
-                Dictionary(snapshot.processes.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first }))
+        if let previous, let updated = ClassificationInput.updatedGraph(previous.graph, from: previous.snapshot.processes,
+                                                                         for: snapshot.processes, patterns: policy.pilots) {
+            graph = updated
         } else {
             graph = JobClassifier(patterns: policy.pilots).classify(snapshot.processes, earlier: earlierGraph)
         }

@@ -88,6 +88,33 @@ struct IncrementalAuditTests {
         }
     }
 
+    /// A payload child that ends and another that starts (a busy payload, every cycle): the graph
+    /// is followed without classifying the node again, the job is evaluated again, and the audit
+    /// equals a full one.
+    @Test func aPayloadChildComingAndGoingIsFollowedAndEqualsAFullAudit() throws {
+        try EvaluatorFixtureTests.withCopy { procRoot in
+            let evaluator = try Self.evaluator(procRoot)
+            let first = try ProcSampler(procRoot: procRoot).sample()
+            let before = evaluator.audit(first)
+            try FileManager.default.copyItem(atPath: "\(procRoot)/25630", toPath: "\(procRoot)/25640")
+            for file in ["stat", "status"] { try Self.rewrite("\(procRoot)/25640/\(file)", "25630", "25640") }
+            try FileManager.default.removeItem(atPath: "\(procRoot)/25630")
+
+            let second = try Self.next(procRoot, after: first)
+            #expect(ClassificationInput.updatedGraph(before.graph, from: first.processes, for: second.processes,
+                                                     patterns: evaluator.policy.pilots) != nil)
+            let incremental = evaluator.audit(second, reusing: before)
+            #expect(incremental.jobsReused == 0 && incremental.jobsEvaluated == 1)
+            #expect(incremental.jobs[0].job.processes.map(\.pid).contains(25640))
+            #expect(!incremental.jobs[0].job.processes.map(\.pid).contains(25630))
+            let full = evaluator.audit(second)
+            #expect(incremental.graph == full.graph)
+            #expect(incremental.jobs.map(\.findings) == full.jobs.map(\.findings))
+            #expect(incremental.jobs.map(\.owner) == full.jobs.map(\.owner))
+            #expect(incremental.nodeFindings == full.nodeFindings)
+        }
+    }
+
     /// A copy of the job's root `from` as the root of another job of the same pilot, `to`, with
     /// PanDA ID `pandaID` (in its cwd and environment): the same uid and PID namespace.
     static func cloneJobRoot(_ procRoot: String, from: String, to: String, pandaID: String) throws {
