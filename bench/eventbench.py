@@ -53,6 +53,18 @@ def block_text(times):
     return f"{statistics.median(times):.3f} ({min(times):.3f}-{max(times):.3f})"
 
 
+def wait_event_cycle(metrics, counted, process, timeout):
+    """Until isotrace_event_cycles_total is above `counted` (an events-only cycle ended)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the daemon exited with {process.returncode}")
+        if daemonbench._metrics(metrics).get("isotrace_event_cycles_total", 0) > counted:
+            return
+        time.sleep(0.005)
+    raise RuntimeError("the daemon did not finish an events-only cycle in time")
+
+
 def start_daemon(isotrace, scratch, interval):
     """A daemon with process events on a fresh records directory, after its first cycle:
     (process, records directory, metrics file)."""
@@ -97,7 +109,7 @@ def lost(values):
             for reason in ("ring_buffer", "daemon_buffer", "unattributable")}
 
 
-def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds):
+def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds, events_only_catch_up=True):
     shared = tempfile.mkdtemp(prefix=f"rate{rate}-", dir=scratch)
     os.chmod(shared, 0o777)
     result = os.path.join(shared, "result")
@@ -121,17 +133,33 @@ def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds):
         with open(result) as f:
             execs = int(f.read().split()[0])
         # Cycles until every exec is recorded (or nothing more comes): the CPU share counts the
-        # work the run caused, also what the daemon did after the driver stopped.
+        # work the run caused, also what the daemon did after the driver stopped. Events-only
+        # cycles (SIGUSR2) first, as a daemon left alone records a payload's ended processes
+        # between its samples; a full cycle (SIGUSR1) only when they leave some waiting for a
+        # sample. A full cycle asked for here would be one more than the 30 s interval gives.
         recorded_before = metric(before, "isotrace_process_events_recorded_total")
+        # The daemon's reader takes the ring buffer's events every 100 ms: a cycle asked for at
+        # once may miss the last ones and need another (a whole full cycle more, by SIGUSR1).
+        time.sleep(0.5)
         previous = -1
+        flushes, fulls = (0 if events_only_catch_up else 3), 0
         while True:
-            stamp = daemonbench._metrics(metrics).get("isotrace_last_cycle_timestamp_seconds")
-            daemon.send_signal(signal.SIGUSR1)
-            daemonbench._wait_cycle(metrics, stamp, daemon, 900)
+            if flushes < 3:
+                flushes += 1
+                counted = daemonbench._metrics(metrics).get("isotrace_event_cycles_total", 0)
+                daemon.send_signal(signal.SIGUSR2)
+                wait_event_cycle(metrics, counted, daemon, 900)
+            else:
+                fulls += 1
+                stamp = daemonbench._metrics(metrics).get("isotrace_last_cycle_timestamp_seconds")
+                daemon.send_signal(signal.SIGUSR1)
+                daemonbench._wait_cycle(metrics, stamp, daemon, 900)
             after = labelled(metrics)
             recorded = metric(after, "isotrace_process_events_recorded_total") - recorded_before
-            if recorded >= execs or recorded == previous:
+            if recorded >= execs or (fulls and recorded == previous):
                 break
+            if recorded == previous:
+                flushes = 3
             previous = recorded
         catch_up = time.monotonic() - started - wall
         cpu = daemonbench._cpu_seconds(daemon.pid) - cpu_before
@@ -151,7 +179,7 @@ def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds):
         "seen": int(metric(after, "isotrace_process_events_total") - metric(before, "isotrace_process_events_total")),
         "recorded": int(metric(after, "isotrace_process_events_recorded_total") - metric(before, "isotrace_process_events_recorded_total")),
         "records": int(metric(after, "isotrace_records_total") - metric(before, "isotrace_records_total")),
-        "lost": losses, "load": f"{load_before} -> {loadavg()}", "catch_up": catch_up,
+        "lost": losses, "load": f"{load_before} -> {loadavg()}", "catch_up": catch_up, "catch_up_cycles": (flushes if events_only_catch_up else 0, fulls),
     }
 
 
@@ -191,9 +219,10 @@ def main():
                 state = next((line.split("] ", 1)[1].strip() for line in f if "process events:" in line), "process events: ?")
             print(f"  {state}")
             print("  daemon CPU: its CPU seconds from the start of the run until every exec was recorded, over the run's wall time;")
-            print("  records/s and recorded processes/s over the same wall time; catch-up: how long after the driver stopped the last was recorded")
+            print("  records/s and recorded processes/s over the same wall time; catch-up: how long after the driver stopped the last was recorded,")
+            print("  by how many events-only cycles (SIGUSR2) and full cycles (SIGUSR1) asked for")
             print(f"  {'rate/s':>7} {'execs':>7} {'achieved/s':>10} {'lost ring/buffer/unattr':>24} {'daemon CPU':>10} "
-                  f"{'records/s':>9} {'recorded/s':>10} {'catch-up':>9}  load average")
+                  f"{'records/s':>9} {'recorded/s':>10} {'catch-up':>9} {'ev/full':>5}  load average")
             for rate in [int(r) for r in args.rates.split(",")]:
                 try:
                     r = run_rate(isotrace, execrate, daemon, metrics, scratch, rate, args.seconds)
@@ -202,7 +231,7 @@ def main():
                     continue
                 lost_text = f"{r['lost']['ring_buffer']}/{r['lost']['daemon_buffer']}/{r['lost']['unattributable']}"
                 print(f"  {rate:>7} {r['execs']:>7} {r['execs'] / r['driver_wall']:>10.0f} {lost_text:>24} "
-                      f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f} {r['catch_up']:>8.1f}s  {r['load']}")
+                      f"{r['cpu'] / r['wall'] * 100:>9.2f}% {r['records'] / r['wall']:>9.2f} {r['recorded'] / r['wall']:>10.0f} {r['catch_up']:>8.1f}s {'%d/%d' % r['catch_up_cycles']:>5}  {r['load']}")
             blocks.append(("with", loop_times(execrate, scratch, args.loop, args.loop_runs)))
             load_with = loadavg()
             code, verified = stop_daemon(isotrace, daemon, out)

@@ -93,11 +93,12 @@ extension DaemonLoop {
         if let loss = records.loss {
             metrics.findings[DaemonMetrics.FindingKey(loss), default: 0] += 1
         }
+        eventCycles += 1
+        metrics.eventCycles = eventCycles
         writeMetrics()
         // The heap this cycle freed is kept for the next batch (it is given back after the next
         // full cycle): under a load that brings events-only cycles, giving it back now would
         // only have the next batch fault it all in again.
-        eventCycles += 1
         let waiting = records.resolution.waiting
         let events = drained.batches.reduce(0) { $0 + $1.count }
         let decided = records.resolution.gaveUp ? "nothing decided (more than \(Self.waitingForSample) would wait)" : "\(records.resolution.started.count) process(es) recorded"

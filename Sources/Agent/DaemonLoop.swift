@@ -22,9 +22,11 @@ import Records
 ///
 /// Signals are blocked and taken with sigtimedwait between cycles, so a cycle always finishes:
 /// SIGHUP reloads the policy (a broken one is logged and the old one kept), SIGUSR1 runs a cycle
-/// now, SIGTERM/SIGINT write a final heartbeat (appended with fsync) and end the loop.
+/// now, SIGUSR2 an events-only cycle now (what the process events saw of payloads is recorded,
+/// without sampling the node), SIGTERM/SIGINT write a final heartbeat (appended with fsync) and
+/// end the loop.
 public final class DaemonLoop {
-    public static let signals: [Int32] = [SIGHUP, SIGTERM, SIGINT, SIGUSR1]
+    public static let signals: [Int32] = [SIGHUP, SIGTERM, SIGINT, SIGUSR1, SIGUSR2]
 
     let configuration: DaemonConfiguration
     let signer: ChainSigner
@@ -186,6 +188,13 @@ public final class DaemonLoop {
             case SIGUSR1:
                 logger.info("SIGUSR1: cycle now")
                 next = Syscalls.monotonicMilliseconds()
+            case SIGUSR2:
+                guard let events = processEvents, eventCounts.unavailable == nil else {
+                    logger.warning("SIGUSR2: no events-only cycle: \(eventCounts.summary)")
+                    continue
+                }
+                logger.info("SIGUSR2: events-only cycle now (\(events.waiting) event(s) waiting)")
+                if eventCycle() { next = Syscalls.monotonicMilliseconds() }
             default:
                 logger.info("\(signal == SIGTERM ? "SIGTERM" : "SIGINT"): writing the final heartbeat and stopping")
                 return stop()

@@ -43,6 +43,8 @@ public struct DaemonMetrics: Sendable, Equatable {
     public var syslog: SyslogSender.Counts?
     /// The process event source's state and counters (nil: the daemon did not say).
     public var processEvents: ProcessEventCounts?
+    /// Events-only cycles since the daemon started (`--event-flush` events waiting, or SIGUSR2).
+    public var eventCycles = 0
 
     public init() {}
 }
@@ -114,6 +116,9 @@ public struct MetricsFile: Sendable {
                    [([], String(events.seen))])
             family("isotrace_process_events_recorded_total", "counter", "Processes recorded from events (seen_by: event) since the daemon started.",
                    [([], String(events.recorded))])
+            family("isotrace_event_cycles_total", "counter",
+                   "Events-only cycles (what the events saw of payloads recorded, no sample) since the daemon started: --event-flush events waited, or SIGUSR2.",
+                   [([], String(metrics.eventCycles))])
             family("isotrace_process_events_lost_total", "counter",
                    "Process events lost since the daemon started, by cause: ring buffer full, daemon buffer full, ancestry unattributable.",
                    [([("reason", "daemon_buffer")], String(events.lostDaemonBuffer)), ([("reason", "ring_buffer")], String(events.lostRingBuffer)),

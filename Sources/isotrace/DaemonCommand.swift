@@ -20,7 +20,7 @@ struct DaemonCommand: ParsableCommand {
             record at the first sight of a pilot or payload process, an exit record when it is gone, \
             a finding record when a rule's verdict for a job changes, a heartbeat every N cycles and a \
             full audit record at start and every --full-every. With epoch keys (keygen) it signs with a new key at start and every --key-epoch (a key_rotation record; the old private key is erased). SIGHUP reloads the policy (a broken one \
-            is logged and the old one kept), SIGUSR1 runs a cycle now, SIGTERM/SIGINT write a final \
+            is logged and the old one kept), SIGUSR1 runs a cycle now, SIGUSR2 an events-only cycle now (what the process events saw of payloads is recorded, the node is not sampled), SIGTERM/SIGINT write a final \
             heartbeat and exit 0. After start-up (policy, BPF sampler) the daemon becomes its own system \
             user (--user, default isotrace), keeps only CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE and \
             installs a seccomp allowlist (--print-filter lists it); DIR must then belong to that user. \

@@ -266,6 +266,55 @@ extension Live {
             #expect(verify.status == 0, "\(verify.description)")
         }
 
+        @Test("SIGUSR2: an events-only cycle now: a payload's ended /bin/true recorded without a sample (no heartbeat more), counted in isotrace_event_cycles_total")
+        func eventsOnlyCycleOnSignal() throws {
+            _ = try EventsLive.requireSource(ringBytes: 4096)
+            let run = try DaemonRun()
+            defer { run.remove() }
+            let metrics = run.directory + "/metrics.prom"
+            let daemon = try run.start(["--interval", "1h", "--heartbeat-every", "1", "--metrics", metrics, "--verbose"])
+            defer { daemon.stop() }
+            try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
+            _ = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 1 ? true : nil }
+            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 6; for i in $(seq 50); do /bin/true; done; sleep 900", hold: 900)
+            defer { simulation.stop() }
+            let job = try simulation.job("leaky")
+            // One sample while the payload sleeps: from then on its job is known.
+            daemon.signal(SIGUSR1)
+            let sampled = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 2 ? true : nil }
+            try #require(sampled == true, "no second cycle: \(daemon.stderrText.suffix(2000))")
+            func trues(_ records: [[String: Any]]) -> [[String: Any]] {
+                EventsLive.eventEntries(records).filter {
+                    $0["panda_id"] as? String == job.pandaID && ($0["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
+                        && ($0["exe"] as? String)?.hasSuffix("/true") == true
+                }
+            }
+            // Far below --event-flush's 100,000 events and an hour before the next sample: only
+            // SIGUSR2 records them. Sent again until all 50 are (the loop may still run at the first).
+            usleep(8_000_000)
+            var recorded: [[String: Any]] = []
+            for _ in 0..<30 where recorded.count < 50 {
+                daemon.signal(SIGUSR2)
+                let all = EventsLive.wait(run, daemon, seconds: 2) { records -> [[String: Any]]? in
+                    let found = trues(records)
+                    return found.count >= 50 ? found : nil
+                }
+                recorded = try all ?? trues(run.records())
+            }
+            #expect(recorded.count == 50, "\(recorded.count) of 50 /bin/true recorded: \(daemon.stderrText.suffix(2000))")
+            #expect(recorded.allSatisfy { $0["seen_by"] as? String == "event" })
+            #expect(EventsLive.heartbeats(try run.records()).count == 2, "a full cycle ran: \(daemon.stderrText.suffix(2000))")
+            #expect(daemon.stderrText.contains("SIGUSR2: events-only cycle now"))
+            let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+            let cycles = text.split(separator: "\n").first { $0.hasPrefix("isotrace_event_cycles_total ") }.flatMap { Int($0.split(separator: " ")[1]) }
+            #expect((cycles ?? 0) >= 1, "\(text)")
+            daemon.signal(SIGTERM)
+            let stopped = daemon.wait(timeout: 60)
+            #expect(stopped.status == 0, "\(stopped.description)")
+            let verify = try IsotraceBinary.run("verify", "--out", run.directory)
+            #expect(verify.status == 0, "\(verify.description)")
+        }
+
         @Test("events-only cycles back to back (--event-flush 1, a payload exec'ing without pause): SIGTERM is still taken, the final heartbeat written, exit 0")
         func sigtermBetweenEventCycles() throws {
             _ = try EventsLive.requireSource(ringBytes: 4096)
