@@ -156,7 +156,10 @@ def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds, events
                 daemonbench._wait_cycle(metrics, stamp, daemon, 900)
             after = labelled(metrics)
             recorded = metric(after, "isotrace_process_events_recorded_total") - recorded_before
-            if recorded >= execs or (fulls and recorded == previous):
+            # A few of the driver's children may be recorded by a sample instead (alive when it
+            # came): the count of those recorded from events can stay below the execs.
+            waiting = metric(after, "isotrace_process_events_waiting")
+            if (waiting == 0 and (recorded >= execs or recorded == previous)) or (fulls and recorded == previous):
                 break
             if recorded == previous:
                 flushes = 3

@@ -40,6 +40,7 @@ extension DaemonLoop {
         eventCounts.escaped += resolution.escaped.count
         counters.processEvents = eventCounts
         metrics.processEvents = eventCounts
+        metrics.eventsWaiting = resolution.waiting
 
         var loss: Finding?
         if eventCounts.lost > before.lost {

@@ -45,6 +45,8 @@ public struct DaemonMetrics: Sendable, Equatable {
     public var processEvents: ProcessEventCounts?
     /// Events-only cycles since the daemon started (`--event-flush` events waiting, or SIGUSR2).
     public var eventCycles = 0
+    /// Ended processes the events saw that wait, after the last cycle, for a sample to decide their job.
+    public var eventsWaiting = 0
 
     public init() {}
 }
@@ -119,6 +121,9 @@ public struct MetricsFile: Sendable {
             family("isotrace_event_cycles_total", "counter",
                    "Events-only cycles (what the events saw of payloads recorded, no sample) since the daemon started: --event-flush events waited, or SIGUSR2.",
                    [([], String(metrics.eventCycles))])
+            family("isotrace_process_events_waiting", "gauge",
+                   "Ended processes seen by events that wait for a sample to decide their job, after the last cycle (a full cycle decides them all).",
+                   [([], String(metrics.eventsWaiting))])
             family("isotrace_process_events_lost_total", "counter",
                    "Process events lost since the daemon started, by cause: ring buffer full, daemon buffer full, ancestry unattributable.",
                    [([("reason", "daemon_buffer")], String(events.lostDaemonBuffer)), ([("reason", "ring_buffer")], String(events.lostRingBuffer)),

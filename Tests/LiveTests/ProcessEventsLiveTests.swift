@@ -266,7 +266,7 @@ extension Live {
             #expect(verify.status == 0, "\(verify.description)")
         }
 
-        @Test("SIGUSR2: an events-only cycle now: a payload's ended /bin/true recorded without a sample (no heartbeat more), counted in isotrace_event_cycles_total")
+        @Test("SIGUSR2: an events-only cycle now: a payload's ended /bin/true wait for its job's first sample (isotrace_process_events_waiting), then are recorded without one (no heartbeat more)")
         func eventsOnlyCycleOnSignal() throws {
             _ = try EventsLive.requireSource(ringBytes: 4096)
             let run = try DaemonRun()
@@ -276,38 +276,48 @@ extension Live {
             defer { daemon.stop() }
             try #require(EventsLive.waitForStart(daemon), "\(daemon.stderrText)")
             _ = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 1 ? true : nil }
-            let simulation = try LiveSimulation("leaky", payloadCommand: "sleep 6; for i in $(seq 50); do /bin/true; done; sleep 900", hold: 900)
+            func metric(_ name: String) -> Int? {
+                let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ")[1]) }
+            }
+            let simulation = try LiveSimulation("leaky", payloadCommand: "for i in $(seq 20); do /bin/true; done; sleep 6; for i in $(seq 50); do /bin/true; done; sleep 900", hold: 900)
             defer { simulation.stop() }
             let job = try simulation.job("leaky")
-            // One sample while the payload sleeps: from then on its job is known.
-            daemon.signal(SIGUSR1)
-            let sampled = EventsLive.wait(run, daemon) { records in EventsLive.heartbeats(records).count >= 2 ? true : nil }
-            try #require(sampled == true, "no second cycle: \(daemon.stderrText.suffix(2000))")
             func trues(_ records: [[String: Any]]) -> [[String: Any]] {
                 EventsLive.eventEntries(records).filter {
                     $0["panda_id"] as? String == job.pandaID && ($0["pilot"] as? [String: Any])?["pid"] as? Int == job.pilotPID
                         && ($0["exe"] as? String)?.hasSuffix("/true") == true
                 }
             }
+            // The first 20 ended before any sample of their job: an events-only cycle cannot decide them.
+            usleep(1_500_000)
+            daemon.signal(SIGUSR2)
+            let waited = daemon.waitFor(attempts: 6_000) { (metric("isotrace_event_cycles_total") ?? 0) >= 1 ? true : nil }
+            try #require(waited == true, "no events-only cycle: \(daemon.stderrText.suffix(2000))")
+            #expect((metric("isotrace_process_events_waiting") ?? 0) >= 20, "\(daemon.stderrText.suffix(2000))")
+            #expect(trues(try run.records()).isEmpty)
+            // A sample (the payload sleeps) decides them: from then on its job is known.
+            daemon.signal(SIGUSR1)
+            let sampled = EventsLive.wait(run, daemon) { records in trues(records).count >= 20 && EventsLive.heartbeats(records).count >= 2 ? true : nil }
+            try #require(sampled == true, "not recorded by the sample: \(daemon.stderrText.suffix(2000))")
+            #expect(metric("isotrace_process_events_waiting") == 0)
             // Far below --event-flush's 100,000 events and an hour before the next sample: only
-            // SIGUSR2 records them. Sent again until all 50 are (the loop may still run at the first).
-            usleep(8_000_000)
+            // SIGUSR2 records the next 50. Sent again until all are (the loop may still run at the first).
+            usleep(6_000_000)
             var recorded: [[String: Any]] = []
-            for _ in 0..<30 where recorded.count < 50 {
+            for _ in 0..<30 where recorded.count < 70 {
                 daemon.signal(SIGUSR2)
                 let all = EventsLive.wait(run, daemon, seconds: 2) { records -> [[String: Any]]? in
                     let found = trues(records)
-                    return found.count >= 50 ? found : nil
+                    return found.count >= 70 ? found : nil
                 }
                 recorded = try all ?? trues(run.records())
             }
-            #expect(recorded.count == 50, "\(recorded.count) of 50 /bin/true recorded: \(daemon.stderrText.suffix(2000))")
+            #expect(recorded.count == 70, "\(recorded.count) of 70 /bin/true recorded: \(daemon.stderrText.suffix(2000))")
             #expect(recorded.allSatisfy { $0["seen_by"] as? String == "event" })
             #expect(EventsLive.heartbeats(try run.records()).count == 2, "a full cycle ran: \(daemon.stderrText.suffix(2000))")
             #expect(daemon.stderrText.contains("SIGUSR2: events-only cycle now"))
-            let text = (try? String(contentsOfFile: metrics, encoding: .utf8)) ?? ""
-            let cycles = text.split(separator: "\n").first { $0.hasPrefix("isotrace_event_cycles_total ") }.flatMap { Int($0.split(separator: " ")[1]) }
-            #expect((cycles ?? 0) >= 1, "\(text)")
+            #expect((metric("isotrace_event_cycles_total") ?? 0) >= 2)
             daemon.signal(SIGTERM)
             let stopped = daemon.wait(timeout: 60)
             #expect(stopped.status == 0, "\(stopped.description)")
