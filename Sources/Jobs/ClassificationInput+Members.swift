@@ -3,12 +3,16 @@ import ProcFS
 extension ClassificationInput {
     /// The graph `JobClassifier.classify(current, earlier: graph)` gives, made from `graph` (the
     /// classification of `previous`) without classifying the node again, or nil when it cannot be
-    /// told so cheaply. Beyond what `graphHolds` takes over, it follows a payload's own children:
-    /// a busy payload forks and execs all the time, and classifying a node of ten thousand
-    /// processes afresh for each of them is what a cycle would otherwise spend most on.
+    /// told so cheaply. Processes come and go on any node all the time, and a busy payload forks
+    /// and execs all the time: classifying a node of ten thousand processes afresh for each of
+    /// them is what a cycle would otherwise spend most on.
     ///
-    /// It holds where `graphHolds` does, and also when every process that came, went or changed is
-    /// a job's: one that went or changed was a process of a job other than its root; one that came
+    /// The graph holds (with the current samples) when every process of the graph is still there
+    /// unchanged, and every process that came or changed is none of: a kernel thread (ignored),
+    /// below a graph process, a pilot by the patterns, a claimant of a PanDA ID (environment or
+    /// job directory). Such a process is outside every pilot's tree and claims nothing, which is
+    /// all the classifier could make of it. The graph is followed when, besides, every process that
+    /// came, went or changed is a job's: one that went or changed was a process of a job other than its root; one that came
     /// or changed descends, through others that came or changed, from a process of the same job
     /// that did not change (so it is that job's, whatever it claims); and each job concerned hangs
     /// from its root by parent links alone, before and after (no orphan the pilot adopted, no
@@ -83,7 +87,7 @@ extension ClassificationInput {
                 joining[job, default: []].append(arrival)
                 continue
             }
-            // Outside every job: as `graphHolds` takes it, or classified afresh.
+            // Outside every job: it holds as said above, or the node is classified afresh.
             if wasMember || members.contains(arrival.stat.ppid) || patterns.isPilot(arrival.arguments ?? []) { return nil }
             if ["PANDAID", "PandaID"].contains(where: { arrival.environment?[$0] != nil }) { return nil }
             if let cwd = arrival.cwd?.path, patterns.jobDirectoryID(cwd, innermostOnly: false) != nil { return nil }

@@ -1,38 +1,10 @@
 import ProcFS
 
 /// What `JobClassifier.classify` reads of the processes, to tell when the graph of an earlier
-/// classification still holds (the daemon's cycles): of each process, argv, environment, cwd,
-/// comm, ppid, session and the kernel-thread flag. Uids, capabilities, namespaces, cgroups and
-/// the process state play no part.
+/// classification still holds or can be followed (the daemon's cycles, `updatedGraph`): of each
+/// process, argv, environment, cwd, comm, ppid, session and the kernel-thread flag. Uids,
+/// capabilities, namespaces, cgroups and the process state play no part.
 public enum ClassificationInput {
-    /// True when `classify(current)` gives the graph `classify(previous)` gave (`graph`), but
-    /// holding the current samples (`JobGraph.replacingSamples`). Processes come and go on any
-    /// node all the time; most are nothing to the graph. It holds when every process of the graph
-    /// is still there unchanged, and every process that is new or changed is none of: a kernel
-    /// thread (ignored), in or below the graph (its parent is a graph process), a pilot by the
-    /// patterns, a claimant of a PanDA ID (environment or job directory). Such a process is
-    /// outside every pilot's tree and claims nothing, which is all the classifier could make of it.
-    public static func graphHolds(_ graph: JobGraph, from previous: [ProcessSample], for current: [ProcessSample],
-                                  patterns: PilotPatterns) -> Bool {
-        if current.count == previous.count && zip(current, previous).allSatisfy({ same($0, $1) }) { return true }
-        let members = graph.processIDs
-        var before: [Int32: ProcessSample] = [:]
-        before.reserveCapacity(previous.count)
-        for process in previous { before[process.pid] = process }
-        var membersSeen = 0
-        for process in current where !process.stat.isKernelThread {
-            let isMember = members.contains(process.pid)
-            if let old = before[process.pid], same(process, old) {
-                if isMember { membersSeen += 1 }
-                continue
-            }
-            if isMember || members.contains(process.stat.ppid) || patterns.isPilot(process.arguments ?? []) { return false }
-            if ["PANDAID", "PandaID"].contains(where: { process.environment?[$0] != nil }) { return false }
-            if let cwd = process.cwd?.path, patterns.jobDirectoryID(cwd, innermostOnly: false) != nil { return false }
-        }
-        return membersSeen == members.count
-    }
-
     /// The same process with the same fields classification reads.
     static func same(_ now: ProcessSample, _ before: ProcessSample) -> Bool {
         now.isSameStorage(as: before) || (now.identity == before.identity && now.stat.comm == before.stat.comm

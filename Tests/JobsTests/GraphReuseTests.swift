@@ -2,10 +2,11 @@ import Jobs
 import ProcFS
 import Testing
 
-/// `ClassificationInput.graphHolds`: whenever it says an earlier graph holds, that graph (with
-/// the current samples) is exactly what classifying the current processes gives; and it says so
-/// for what happens on every node all the time (kernel threads and unrelated processes coming
-/// and going), not for what changes the jobs.
+/// `ClassificationInput.updatedGraph` where the graph simply holds: whenever it says so, the graph
+/// (with the current samples) is exactly what classifying the current processes gives; and it
+/// says so for what happens on every node all the time (kernel threads and unrelated processes
+/// coming and going), not for what changes the pilots or claims a job. (`UpdatedGraphTests`:
+/// what happens inside jobs.)
 struct GraphReuseTests {
     static let patterns = PilotPatterns.default
 
@@ -13,11 +14,11 @@ struct GraphReuseTests {
     static func check(_ previous: [ProcessSample], _ current: [ProcessSample], holds expected: Bool,
                       sourceLocation: SourceLocation = #_sourceLocation) {
         let graph = JobClassifier(patterns: patterns).classify(previous)
-        let holds = ClassificationInput.graphHolds(graph, from: previous, for: current, patterns: patterns)
-        #expect(holds == expected, sourceLocation: sourceLocation)
-        if holds {
-            let replaced = graph.replacingSamples(Dictionary(current.map { ($0.pid, $0) }, uniquingKeysWith: { first, _ in first }))
-            #expect(replaced == JobClassifier(patterns: patterns).classify(current), sourceLocation: sourceLocation)
+        let updated = ClassificationInput.updatedGraph(graph, from: previous, for: current, patterns: patterns)
+        #expect((updated != nil) == expected, sourceLocation: sourceLocation)
+        if let updated {
+            #expect(updated == JobClassifier(patterns: patterns).classify(current), sourceLocation: sourceLocation)
+            #expect(updated == JobClassifier(patterns: patterns).classify(current, earlier: graph), sourceLocation: sourceLocation)
         }
     }
 
@@ -46,14 +47,15 @@ struct GraphReuseTests {
         Self.check(before.processes, after.processes, holds: true)
     }
 
-    @Test func aNewProcessUnderThePilotOrAJobDoesNotHold() {
+    /// Under a pilot: classified afresh. Under a job: followed (`UpdatedGraphTests`).
+    @Test func aNewProcessUnderThePilotDoesNotHoldUnderAJobIsFollowed() {
         let before = Self.tree()
         var underPilot = before
         underPilot.add(30020, parent: 25588, argv: ["/usr/bin/lscpu"])
         Self.check(before.processes, underPilot.processes, holds: false)
         var underJob = before
         underJob.add(30021, parent: 25630, sid: 25625, argv: ["/usr/bin/python3", "work.py"])
-        Self.check(before.processes, underJob.processes, holds: false)
+        Self.check(before.processes, underJob.processes, holds: true)
     }
 
     @Test func newPilotsAndClaimantsDoNotHold() {
@@ -69,11 +71,12 @@ struct GraphReuseTests {
         Self.check(before.processes, inJobDirectory.processes, holds: false)
     }
 
-    @Test func aGraphProcessGoneOrChangedDoesNotHold() {
+    /// A job's process that went is followed; one reparented to the pilot or a helper that went is not.
+    @Test func aGraphProcessGoneOrChangedDoesNotHoldButInAJob() {
         let before = Self.tree()
         var gone = before
         gone.processes.removeAll { $0.pid == 25629 }
-        Self.check(before.processes, gone.processes, holds: false)
+        Self.check(before.processes, gone.processes, holds: true)
         var reparented = before
         let index = reparented.processes.firstIndex { $0.pid == 25630 }!
         reparented.processes[index].stat.ppid = 25588
