@@ -18,9 +18,10 @@ public struct PolicyEvaluator: Sendable {
     public func audit(_ snapshot: Snapshot) -> AuditResult { audit(snapshot, reusing: nil) }
 
     /// An audit that takes over what has not changed since `previous` (the daemon's last cycle,
-    /// same policy): the job graph, followed where only jobs' own processes came, went or changed
-    /// and taken over when nothing that matters to it did (`ClassificationInput.updatedGraph`), and a job's verdicts when its processes and pilot have the same
-    /// facts (the samplers hand back a known process's sample unchanged; only the state letter
+    /// same policy): the job graph, followed where only jobs' own processes came, went or
+    /// changed and taken over when nothing that matters to it did
+    /// (`ClassificationInput.updatedGraph`), and a job's verdicts when its processes and pilot
+    /// have the same facts (the samplers hand back a known process's sample unchanged; only the state letter
     /// may differ, which no check reads). Rules that look at files (ISO-CRED) are evaluated afresh every
     /// time; those that look at the other jobs (ISO-XPAYLOAD: their uids and PID namespaces, how
     /// many) when another job came, went or changed; those that look at the node around the job
