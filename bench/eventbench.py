@@ -110,6 +110,8 @@ def lost(values):
 
 
 def run_rate(isotrace, execrate, daemon, metrics, scratch, rate, seconds, events_only_catch_up=True):
+    """One rate on a running daemon. events_only_catch_up=False catches up with full cycles only,
+    as before 2026-12-07: for a binary from before SIGUSR2 (which that signal would kill)."""
     shared = tempfile.mkdtemp(prefix=f"rate{rate}-", dir=scratch)
     os.chmod(shared, 0o777)
     result = os.path.join(shared, "result")
