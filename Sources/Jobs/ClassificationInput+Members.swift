@@ -78,6 +78,7 @@ extension ClassificationInput {
             for pid in path { arrivalJob[pid] = .some(found) }
             return found
         }
+        let classifier = JobClassifier(patterns: patterns)
         var joining: [Int: [ProcessSample]] = [:]
         for (pid, arrival) in arrivals {
             let wasMember = members.contains(pid)
@@ -88,9 +89,8 @@ extension ClassificationInput {
                 continue
             }
             // Outside every job: it holds as said above, or the node is classified afresh.
-            if wasMember || members.contains(arrival.stat.ppid) || patterns.isPilot(arrival.arguments ?? []) { return nil }
-            if ["PANDAID", "PandaID"].contains(where: { arrival.environment?[$0] != nil }) { return nil }
-            if let cwd = arrival.cwd?.path, patterns.jobDirectoryID(cwd, innermostOnly: false) != nil { return nil }
+            if wasMember || members.contains(arrival.stat.ppid) || patterns.isPilot(arrival.arguments ?? [])
+                || classifier.claim(of: arrival) != nil { return nil }
         }
         // A process that did not change, under one that joined a job, would be in that job too.
         let joined = Set(joining.values.joined().lazy.filter { !members.contains($0.pid) }.map(\.pid))
@@ -99,7 +99,6 @@ extension ClassificationInput {
         }
 
         var graph = graph
-        let classifier = JobClassifier(patterns: patterns)
         for index in Set(leaving.keys).union(joining.keys) {
             let job = graph.jobs[index]
             guard hangsFromRoot(job.processes) else { return nil }

@@ -188,13 +188,23 @@ public struct JobClassifier: Sendable {
                                 claimSource: "\(stray.variable) below pilot \(stray.pilot), outside its job directory")
         }
         for process in tree.processes where !walk.underPilot.contains(process.pid) && !process.stat.isKernelThread {
-            if let variable = ["PANDAID", "PandaID"].first(where: { process.environment?[$0] != nil }) {
-                result.append(UnattributedProcess(process: process, claimedPandaID: process.environment![variable]!, claimSource: variable))
-            } else if let cwd = process.cwd?.path, let (id, _) = patterns.jobDirectoryID(cwd, innermostOnly: false) {
-                result.append(UnattributedProcess(process: process, claimedPandaID: id, claimSource: "job_directory"))
+            if let claim = claim(of: process) {
+                result.append(UnattributedProcess(process: process, claimedPandaID: claim.pandaID, claimSource: claim.source))
             }
         }
         return result
+    }
+
+    /// The PanDA ID a process claims by itself, and where: `PANDAID` or `PandaID` in its
+    /// environment, else a job directory as its working directory (`job_directory`).
+    func claim(of process: ProcessSample) -> (pandaID: String, source: String)? {
+        for variable in ["PANDAID", "PandaID"] {
+            if let value = process.environment?[variable] { return (value, variable) }
+        }
+        if let cwd = process.cwd?.path, let (id, _) = patterns.jobDirectoryID(cwd, innermostOnly: false) {
+            return (id, "job_directory")
+        }
+        return nil
     }
 }
 
